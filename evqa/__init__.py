@@ -1,0 +1,42 @@
+"""evqa: offline question answering over news articles.
+
+    from evqa import Engine
+    engine = Engine.open()
+    answer = engine.ask("energy density of Jinshi battery")
+
+Names are imported lazily so that `import evqa` (and `evqa --help`) stay fast.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+__all__ = [
+    "Answer",
+    "Article",
+    "Chunk",
+    "Citation",
+    "Engine",
+    "EvqaError",
+    "Figure",
+    "Hit",
+    "Span",
+]
+__version__ = "0.1.0"
+
+_WHERE = {
+    "Engine": "evqa.engine",
+    "EvqaError": "evqa.errors",
+    **{
+        name: "evqa.types"
+        for name in ("Answer", "Article", "Chunk", "Citation", "Figure", "Hit", "Span")
+    },
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _WHERE:
+        import importlib
+
+        return getattr(importlib.import_module(_WHERE[name]), name)
+    raise AttributeError(f"module 'evqa' has no attribute {name!r}")

@@ -1,0 +1,3 @@
+from evqa.cli import main
+
+main()

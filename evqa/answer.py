@@ -1,0 +1,864 @@
+"""Extractive answers: question typing, span choice, confidence, abstention, citations.
+
+The query path: the retrieved chunks give candidate sentences; each sentence is scored by
+how much of the question it covers (IDF-weighted, with partial credit for words found
+just before it or elsewhere in its article), and each typed span in it (found at index
+time by ``evqa.analysis``) by how well it fits the question's expected type and unit and
+how close it sits to the matched question words. The best (sentence, span) pair is the
+answer; spans that tie with it in other sentences are shown side by side as figures.
+
+No model is loaded here: only ``re`` and the shared BM25 tokenizer.
+"""
+
+from __future__ import annotations
+
+import bisect
+import math
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from enum import StrEnum
+from functools import cached_property, lru_cache
+
+from evqa.analysis import name_spans, regex_spans
+from evqa.errors import EvqaError
+from evqa.tokenize import tokenize
+from evqa.types import Answer, Article, Citation, Figure, Hit, Span
+
+MAX_FIGURES = 3
+FIGURE_RATIO = 0.85  # a figure scores at least this share of the best answer
+CONTEXT_BEFORE = 2  # sentences before the answer sentence that count as its context
+MAX_PARAGRAPH_CONTEXT = 8  # ... and so do earlier sentences of its paragraph, up to this many
+MAX_IDF_SENTENCES = 4000  # cap on the sentences used for IDF weights
+
+
+class QuestionType(StrEnum):
+    NUMBER = "number"
+    DATE = "date"
+    PERSON = "person"
+    ORG = "org"
+    PLACE = "place"
+    PHRASE = "phrase"
+
+
+class CitationMismatchError(EvqaError):
+    """A citation quote differs from the article text at its offsets (a bug)."""
+
+
+# ---------------------------------------------------------------- question analysis
+
+_WH = r"(?:what|which|who|whom|whose|when|where|why|how)"
+_ORG_NOUNS = (
+    r"(?:company|companies|carmakers?|automakers?|car ?makers?|manufacturers?|makers?|firms?|"
+    r"brands?|groups?|startups?|suppliers?|organi[sz]ations?|partners?|rivals?|competitors?|"
+    r"universit(?:y|ies)|agenc(?:y|ies)|institutes?|banks?|investors?|subsidiar(?:y|ies)|"
+    r"developers?|consortium|alliance|joint venture|outlets?|publications?)"
+)
+_PLACE_NOUNS = r"(?:country|countries|city|cities|province|provinces|region|state|nation)"
+_ORG_VERBS = (
+    r"(?:makes?|made|builds?|built|produces?|produced|manufactures?|manufactured|supplies|"
+    r"supplied|develops?|developed|owns?|owned|backs?|backed|invested|invests|acquired|"
+    r"partnered|partners|sells?|sold|launched|operates?|runs|funded|funds|joined|reported)"
+)
+_PERSON_ROLES = (
+    r"(?:chairman|chairwoman|chair|ceo|cfo|cto|founder|co-founder|president|vice president|"
+    r"professor|director|spokesperson|spokesman|spokeswoman|chief|head|analyst|minister|"
+    r"executive|engineer|editor|secretary|researcher|scientist|official|economist|author|"
+    r"reporter|journalist|manager|leader|governor|mayor|boss|person|people|man|woman)"
+)
+_AUX = r"(?:did|does|do|is|are|was|were|has|have|had|will|would|can|could|should|may|might)"
+_PRE_NOUN = rf"(?:\s(?!{_AUX}\b)[\w'-]+){{0,3}}?"  # up to 3 words before the noun
+
+_QTYPE_RULES: tuple[tuple[QuestionType, re.Pattern[str]], ...] = tuple(
+    (t, re.compile(p))
+    for t, p in (
+        (QuestionType.PERSON, rf"\b(?:which|what|whose){_PRE_NOUN} {_PERSON_ROLES}\b"),
+        (QuestionType.ORG, rf"\b(?:which|what|whose){_PRE_NOUN} {_ORG_NOUNS}\b"),
+        (QuestionType.ORG, rf"\bwho(?:'s| is| was| are| were)? (?:\w+ )?{_ORG_VERBS}\b"),
+        (QuestionType.PERSON, r"\bwho(?:m|se)?\b"),
+        (QuestionType.PLACE, rf"\b(?:which|what) {_PLACE_NOUNS}\b|\bwhere\b"),
+        (
+            QuestionType.DATE,
+            r"^when\b|\bwhen (?:did|does|do|is|was|will|were|are|has|have|had|can|could)\b|"
+            r"\b(?:what|which|in what|by what) (?:year|date|month|day|quarter)\b|"
+            r"\bsince when\b|\bby when\b|\bhow long ago\b|\bwhat time\b",
+        ),
+        (
+            QuestionType.NUMBER,
+            r"\bhow (?:much|many|far|long|big|large|fast|high|heavy|old|tall|low|wide|often|"
+            r"quickly|powerful|efficient|hot|cold|warm|dense)\b",
+        ),
+    )
+)
+_NUMBER_CUES = re.compile(
+    r"\b(?:percentage|percent|proportion|share|number|amount|total|range|capacity|cost|costs|"
+    r"price|prices|priced|energy density|density|yield|rate|size|speed|weight|mass|"
+    r"temperature|voltage|power|output|value|valuation|revenue|sales|volume|lifespan|"
+    r"lifetime|distance|stake|efficiency|growth|investment|invest|invested|funding|budget|"
+    r"conductivity|pressure|cycles?|mileage|horsepower|torque|figure|count|production line)\b"
+)
+_DATE_CUES = re.compile(
+    r"\b(?:date|dates|year|when|timeline|deadline|month|day|quarter|since|until|dated)\b"
+)
+_ROLE_CUE = re.compile(rf"\b{_PERSON_ROLES}\b")
+_ORG_CUE = re.compile(rf"\b{_ORG_NOUNS}\b")
+
+# Expected unit classes of a number question: first matching rule wins.
+_UNIT_RULES: tuple[tuple[frozenset[str], re.Pattern[str]], ...] = tuple(
+    (frozenset(units.split()), re.compile(p))
+    for units, p in (
+        ("energy_density", r"\benergy density|\bwh/kg\b|\bdensity\b"),
+        ("temperature", r"\btemperature|\bhow (?:hot|cold|warm)\b|°|\bdegrees?\b"),
+        (
+            "percent",
+            r"\bpercent|\bproportion\b|\bwhat share\b|\bstake\b|\byield\b|\brate\b|\bgrowth\b|"
+            r"\bdeclin|\bplunge|\bdrop|\bincrease|\bfell\b|\brose\b|\bconductivity\b|"
+            r"\bhow much (?:more|less|higher|lower|better|faster)\b",
+        ),
+        (
+            "money",
+            r"\bprice|\bcost|\binvest|\bfunding\b|\bfunds?\b|\brevenue|\bvaluation\b|\bworth\b|"
+            r"\bspen[dt]\b|\braised?\b|\bmoney\b|\bmarket cap|\bprofit|\bpaid\b|\bpay\b|"
+            r"\bbudget\b|\bdollars?\b|\byuan\b|\bloss(?:es)?\b",
+        ),
+        ("speed", r"\bspeed\b|\bhow fast\b|\bkm/h\b|\bmph\b"),
+        ("distance", r"\brange\b|\bhow far\b|\bdistance\b|\bmileage\b|\bkilomet|\bmiles?\b"),
+        ("cycles", r"\bcycles?\b|\bcycle life\b"),
+        (
+            "time distance cycles",
+            r"\blifespan\b|\blifetime\b|\bhow long (?:will|does|do|can)\b.*\blast\b",
+        ),
+        ("time", r"\bhow long\b|\bduration\b|\bcharging time\b|\btake\b|\btook\b"),
+        ("energy", r"\bcapacity\b|\bproduction line\b|\b[kmgt]wh\b|\bstorage\b"),
+        ("power", r"\bpower\b|\boutput\b|\bhorsepower\b|\bkw\b"),
+        ("voltage", r"\bvoltage\b|\bvolts?\b"),
+        ("mass", r"\bweight\b|\bweigh|\bhow heavy\b|\bmass\b"),
+        (
+            "count",
+            r"\bhow many\b|\bnumber of\b|\bsales\b|\bsold\b|\bsell\b|\bdeliveries\b|\bunits\b",
+        ),
+    )
+)
+_HOW_MANY = re.compile(
+    r"\bhow many ((?:[\w-]+ ){0,2}?[\w-]+?)(?= (?:did|does|do|is|are|was|were|"
+    r"has|have|had|will|can|could|would|should|in|of|for|on|at|by)\b|\W*$)"
+)
+
+# Words that carry the question's form, not its content.
+_QUESTION_WORDS = frozenset(
+    "what which who whom whose when where why how do does did is are was were be been being "
+    "has have had can could would should will shall may might must much many far long big "
+    "large fast high heavy old tall low wide often quickly i me my we us our you your he him "
+    "his she her they them its there here about tell show give find name list please "
+    "exactly currently s t date year years month day time kind type sort percentage percent "
+    "number amount total figure value so ever also just any some".split()
+)
+_STOP = frozenset(tokenize(" ".join(_QUESTION_WORDS), stem=True, stopwords=None)) | frozenset(
+    "a an and are as at be but by for if in into is it no not of on or such that the their "
+    "then there these they this to was will with".split()
+)
+_IRREGULAR = {
+    "sold": "sell", "built": "build", "made": "make", "began": "begin", "begun": "begin",
+    "bought": "buy", "led": "lead", "won": "win", "grew": "grow", "grown": "grow",
+    "rose": "rise", "risen": "rise", "fell": "fall", "fallen": "fall", "spent": "spend",
+    "took": "take", "taken": "take", "gave": "give", "given": "give", "held": "hold",
+    "said": "say", "told": "tell", "paid": "pay", "brought": "bring", "ran": "run",
+    "wrote": "write", "written": "write", "chose": "choose", "chosen": "choose", "met": "meet",
+    "saw": "see", "seen": "see", "went": "go", "gone": "go", "came": "come", "knew": "know",
+    "known": "know", "sought": "seek", "thought": "think", "struck": "strike", "lost": "lose",
+    "kept": "keep", "left": "leave", "meant": "mean", "sent": "send", "drove": "drive",
+    "driven": "drive", "rode": "ride", "shown": "show", "became": "becom", "hit": "hit",
+}  # fmt: skip
+_WORD = re.compile(r"\d+(?:[.,]\d+)+|\w+")
+_FOCUS = re.compile(
+    r"\b(?:what|which)(?: (?:kind|kinds|type|types|sort|sorts|form|forms) of)? (?!of\b)(.*)"
+)
+_PLURAL = re.compile(
+    r"\b(?:which|what|who) (?:two|three|four|both)\b|\b(?:companies|carmakers|automakers|"
+    r"manufacturers|makers|firms|brands|partners|rivals|competitors|suppliers|developers|"
+    r"investors|people|persons|executives|countries)\b"
+)
+_FOCUS_END = re.compile(rf"{_AUX}|of|in|on|for|from|with|at|to|by")
+_ACRONYM_Q = re.compile(
+    r"\b(?i:what) (?i:does|did|do) (?:the )?([A-Z][A-Za-z0-9&-]{1,9}) (?i:stand|mean)"
+)
+
+
+@dataclass(frozen=True)
+class Question:
+    """What the answerer needs from a question."""
+
+    text: str
+    qtype: QuestionType
+    terms: tuple[str, ...]  # content stems, in order, without duplicates
+    units: frozenset[str] = frozenset()  # expected unit classes (number questions)
+    counted: tuple[str, ...] = ()  # stems of X in "how many X"
+    focus: str | None = None  # stem of the head noun in "what/which (kind of) X ..."
+    acronym: str | None = None  # X in "what does X stand for / mean"
+    plural: bool = False  # asks for several names: "which two companies ..."
+
+
+def classify_question(question: str) -> QuestionType:
+    """The kind of answer a question asks for (see QuestionType)."""
+    q = _normal_question(question)
+    for qtype, pattern in _QTYPE_RULES:
+        if pattern.search(q):
+            return qtype
+    if _DATE_CUES.search(q) and not re.search(r"\b(?:how|what|which)\b", q):
+        return QuestionType.DATE
+    if _NUMBER_CUES.search(q):
+        return QuestionType.NUMBER
+    if _DATE_CUES.search(q):
+        return QuestionType.DATE
+    if not re.match(rf"^{_WH}\b", q):
+        if _ROLE_CUE.search(q):
+            return QuestionType.PERSON
+        if _ORG_CUE.search(q):
+            return QuestionType.ORG
+    return QuestionType.PHRASE
+
+
+def parse_question(question: str) -> Question:
+    qtype = classify_question(question)
+    q = _normal_question(question)
+    units = _expected_units(q) if qtype is QuestionType.NUMBER else frozenset()
+    m = _HOW_MANY.search(q)
+    counted = tuple(_stems(m.group(1))) if m else ()
+    terms = tuple(dict.fromkeys(_stems(question)))
+    acro = _ACRONYM_Q.search(question)
+    if acro:
+        terms = tuple(t for t in terms if t not in ("stand", "mean"))
+    return Question(
+        question,
+        qtype,
+        terms,
+        units,
+        counted,
+        _focus(q),
+        acro.group(1) if acro else None,
+        bool(_PLURAL.search(q)),
+    )
+
+
+def _focus(q: str) -> str | None:
+    """The head noun a which/what question asks about: "what electrolyte does ..." ->
+    electrolyt; "which safety tests has ..." -> test; "what kind of battery ..." -> batteri."""
+    m = _FOCUS.search(q)
+    if not m:
+        return None
+    words = m.group(1).split()[:4]
+    stop = next((j for j, w in enumerate(words) if _FOCUS_END.fullmatch(w)), None)
+    words = words[:stop] if stop else words[:1]
+    stems = [s for w in words if (s := _stem(w)) is not None]
+    return stems[-1] if stems else None
+
+
+def _normal_question(question: str) -> str:
+    q = question.casefold().replace("’", "'")
+    return re.sub(r"\s+", " ", q).strip(" ?!.")
+
+
+def _expected_units(q: str) -> frozenset[str]:
+    for units, pattern in _UNIT_RULES:
+        if pattern.search(q):
+            return units
+    return frozenset()
+
+
+def _stems(text: str) -> list[str]:
+    return [s for w in _WORD.findall(text) if (s := _stem(w)) is not None]
+
+
+@lru_cache(maxsize=65536)
+def _stem(word: str) -> str | None:
+    """The content stem of one word, or None for stopwords and noise."""
+    toks = tokenize(word)
+    if len(toks) != 1:
+        return None
+    s = _IRREGULAR.get(toks[0], toks[0])
+    if s in _STOP or (len(s) < 2 and not s.isdigit()):
+        return None
+    return s
+
+
+def _match(a: str, b: str) -> float:
+    """1 for the same stem, 0.8 for a shared 5-letter prefix (deliveri/deliv), else 0."""
+    if a == b:
+        return 1.0
+    if len(a) >= 5 and len(b) >= 5 and a[:5] == b[:5] and not a[0].isdigit():
+        return 0.8
+    return 0.0
+
+
+# ---------------------------------------------------------------- candidates
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """One (sentence, span) pair with the features behind its confidence."""
+
+    doc_id: str
+    sent_start: int
+    sent_end: int
+    span: Span | None
+    confidence: float
+    features: dict[str, float] = field(default_factory=dict, compare=False)
+    hit_rank: int = 0
+    unit: str | None = None
+
+    @property
+    def key(self) -> tuple:
+        span = (self.span.start, self.span.end) if self.span else (-1, -1)
+        return (-self.confidence, self.hit_rank, self.doc_id, self.sent_start, span)
+
+
+@dataclass
+class _Doc:
+    """Per-article lookups for one query."""
+
+    article: Article
+    sentences: list[tuple[int, int]]
+    spans: Sequence[Span] | None
+    stems: dict[int, list[tuple[str, int, int]]] = field(default_factory=dict)
+    _all: frozenset[str] | None = None
+
+    @cached_property
+    def span_starts(self) -> list[int]:
+        return [s.start for s in self.spans or ()]
+
+    def tokens(self, i: int) -> list[tuple[str, int, int]]:
+        """(stem, start, end) of the content words of sentence i (article offsets)."""
+        if i not in self.stems:
+            s, e = self.sentences[i]
+            text = self.article.text
+            self.stems[i] = [
+                (st, m.start() + s, m.end() + s)
+                for m in _WORD.finditer(text[s:e])
+                if (st := _stem(m.group())) is not None
+            ]
+        return self.stems[i]
+
+    def all_stems(self) -> frozenset[str]:
+        """Every content stem of the article."""
+        if self._all is None:
+            self._all = frozenset(
+                t for j in range(len(self.sentences)) for t, _, _ in self.tokens(j)
+            )
+        return self._all
+
+    def context(self, i: int) -> range:
+        """Sentences before i that give it context: the previous CONTEXT_BEFORE ones and
+        the earlier sentences of its paragraph (at most MAX_PARAGRAPH_CONTEXT)."""
+        text = self.article.text
+        j = i
+        while j > 0 and i - j < MAX_PARAGRAPH_CONTEXT:
+            if "\n" in text[self.sentences[j - 1][1] : self.sentences[j][0]]:
+                break
+            j -= 1
+        return range(min(j, max(0, i - CONTEXT_BEFORE)), i)
+
+
+def score_candidates(
+    question: str | Question,
+    hits: Sequence[Hit],
+    articles: Mapping[str, Article],
+    spans: Mapping[str, Sequence[Span]],
+    sentences: Mapping[str, Sequence[tuple[int, int]]],
+) -> list[Candidate]:
+    """Every scored (sentence, span) candidate, best first. For debugging and tuning;
+    ``extract_answer`` uses the same list."""
+    q = question if isinstance(question, Question) else parse_question(question)
+    if not q.terms:
+        return []
+    docs = _docs(hits, articles, spans, sentences)
+    chosen = _candidate_sentences(hits, docs)
+    if not chosen:
+        return []
+    weights = _weights(q.terms, docs, chosen)
+    out: list[Candidate] = []
+    for (doc_id, i), rank in chosen.items():
+        out.extend(_sentence_candidates(q, docs[doc_id], doc_id, i, rank, weights))
+    return sorted(out, key=lambda c: c.key)
+
+
+def _docs(
+    hits: Sequence[Hit],
+    articles: Mapping[str, Article],
+    spans: Mapping[str, Sequence[Span]],
+    sentences: Mapping[str, Sequence[tuple[int, int]]],
+) -> dict[str, _Doc]:
+    docs: dict[str, _Doc] = {}
+    for hit in hits:
+        doc_id = hit.chunk.doc_id
+        if doc_id in docs or doc_id not in articles:
+            continue
+        article = articles[doc_id]
+        sents = sentences.get(doc_id)
+        if not sents:
+            sents = _fallback_sentences(article.text)
+        n = len(article.text)
+        valid = sorted({(s, e) for s, e in sents if 0 <= s < e <= n})
+        found = spans.get(doc_id)
+        docs[doc_id] = _Doc(article, valid, None if found is None else sorted(found, key=_order))
+    return docs
+
+
+def _order(span: Span) -> tuple[int, int, str]:
+    return (span.start, span.end, span.label)
+
+
+def _fallback_sentences(text: str) -> list[tuple[int, int]]:
+    try:
+        from evqa.chunking import split_sentences
+    except ImportError:  # pragma: no cover - chunking is part of evqa
+        return [(m.start(), m.end()) for m in re.finditer(r"\S(?:.*?\S)?(?=\s*$|[.!?]\s)", text)]
+    return split_sentences(text)
+
+
+def _candidate_sentences(
+    hits: Sequence[Hit], docs: Mapping[str, _Doc]
+) -> dict[tuple[str, int], int]:
+    """(doc_id, sentence index) -> best rank of a hit whose chunk overlaps the sentence."""
+    chosen: dict[tuple[str, int], int] = {}
+    for hit in hits:
+        doc = docs.get(hit.chunk.doc_id)
+        if doc is None:
+            continue
+        starts = [s for s, _ in doc.sentences]
+        i = max(bisect.bisect_right(starts, hit.chunk.start) - 1, 0)
+        while i < len(doc.sentences) and doc.sentences[i][0] < hit.chunk.end:
+            if doc.sentences[i][1] > hit.chunk.start:
+                key = (hit.chunk.doc_id, i)
+                chosen[key] = min(chosen.get(key, hit.rank), hit.rank)
+            i += 1
+    return chosen
+
+
+def _weights(
+    terms: Sequence[str], docs: Mapping[str, _Doc], chosen: Mapping[tuple[str, int], int]
+) -> dict[str, float]:
+    """IDF of each question term over the sentences of the retrieved articles."""
+    pool = list(chosen)
+    for doc_id, doc in docs.items():
+        pool.extend((doc_id, i) for i in range(len(doc.sentences)))
+    pool = list(dict.fromkeys(pool))[:MAX_IDF_SENTENCES]
+    df = dict.fromkeys(terms, 0.0)
+    for doc_id, i in pool:
+        stems = {t for t, _, _ in docs[doc_id].tokens(i)}
+        for term in terms:
+            df[term] += max((_match(term, s) for s in stems), default=0.0) >= 0.8
+    n = len(pool)
+    return {t: math.log(1.0 + (n - df[t] + 0.5) / (df[t] + 0.5)) for t in terms}
+
+
+# ---------------------------------------------------------------- scoring one sentence
+
+
+def _sentence_candidates(
+    q: Question, doc: _Doc, doc_id: str, i: int, rank: int, weights: Mapping[str, float]
+) -> list[Candidate]:
+    tokens = doc.tokens(i)
+    coverage, in_sentence = _coverage(q, doc, i, weights)
+    if coverage <= 0.0:
+        return []
+    retrieval = 1.0 / (1.0 + 0.1 * (max(rank, 1) - 1))
+    s, e = doc.sentences[i]
+    out = []
+    for span, fit in _typed_spans(q, doc, s, e):
+        unit = _unit_class(span)
+        unit_fit = _unit_fit(q, span, unit)
+        prox = _proximity(span, tokens, in_sentence, weights)
+        span_fit = fit * unit_fit * (0.5 + 0.5 * prox)
+        conf = coverage * (0.35 + 0.65 * span_fit) * (0.8 + 0.2 * retrieval)
+        feats = {
+            "coverage": coverage,
+            "label_fit": fit,
+            "unit_fit": unit_fit,
+            "proximity": prox,
+            "retrieval": retrieval,
+        }
+        out.append(Candidate(doc_id, s, e, span, min(max(conf, 0.0), 1.0), feats, rank, unit))
+    return out
+
+
+def _coverage(
+    q: Question, doc: _Doc, i: int, weights: Mapping[str, float]
+) -> tuple[float, dict[str, float]]:
+    """IDF-weighted share of question terms found in sentence i (1.0 each, 0.8 for a
+    prefix match), else in its context (``_Doc.context``) or the title (0.6), else in the
+    article (0.4). Also returns the terms matched in the sentence itself."""
+    here = {t for t, _, _ in doc.tokens(i)}
+    near: set[str] = set(_stems(doc.article.title or ""))
+    for j in doc.context(i):
+        near.update(t for t, _, _ in doc.tokens(j))
+    total = sum(weights.values()) or 1.0
+    got = 0.0
+    in_sentence: dict[str, float] = {}
+    for term in q.terms:
+        m = max((_match(term, s) for s in here), default=0.0)
+        if m:
+            in_sentence[term] = m
+        elif any(_match(term, s) for s in near):
+            m = 0.6
+        elif _in_article(doc, term):
+            m = 0.4
+        got += weights[term] * m
+    return got / total, in_sentence
+
+
+def _in_article(doc: _Doc, term: str) -> bool:
+    stems = doc.all_stems()
+    return term in stems or any(_match(term, t) for t in stems)
+
+
+# ---------------------------------------------------------------- spans
+
+
+_LABEL_FIT: dict[QuestionType, dict[str, float]] = {
+    QuestionType.NUMBER: {"QUANTITY": 1.0, "PERCENT": 1.0, "MONEY": 1.0, "CARDINAL": 0.9},
+    QuestionType.DATE: {"DATE": 1.0, "TIME": 0.6},
+    QuestionType.PERSON: {"PERSON": 1.0, "NAME": 0.7, "ORG": 0.45, "NORP": 0.3},
+    QuestionType.ORG: {
+        "ORG": 1.0, "NAME": 0.7, "PRODUCT": 0.5, "PERSON": 0.5, "GPE": 0.5, "NORP": 0.4,
+        "FAC": 0.4,
+    },
+    QuestionType.PLACE: {"GPE": 1.0, "LOC": 1.0, "FAC": 0.8, "NORP": 0.6, "NAME": 0.5, "ORG": 0.3},
+    QuestionType.PHRASE: {
+        "NOUN": 0.75, "PHRASE": 0.7, "ORG": 0.7, "PRODUCT": 0.75, "EVENT": 0.75, "LAW": 0.75,
+        "WORK_OF_ART": 0.75, "PERSON": 0.65, "GPE": 0.6, "LOC": 0.6, "FAC": 0.6, "NORP": 0.55,
+        "NAME": 0.6, "QUANTITY": 0.5, "MONEY": 0.5, "PERCENT": 0.5, "DATE": 0.45,
+        "CARDINAL": 0.4, "LANGUAGE": 0.5,
+    },
+}  # fmt: skip
+_CAP_RUN = r"[A-Z][\w'’&/-]*(?:\s+(?:(?:of|and|for|the|de|&)\s+)?[A-Z][\w'’&/-]*)*"
+_NUMERIC = frozenset({"QUANTITY", "PERCENT", "MONEY", "CARDINAL", "DATE", "TIME", "ORDINAL"})
+_NAME_TYPES = frozenset(
+    {QuestionType.PERSON, QuestionType.ORG, QuestionType.PLACE, QuestionType.PHRASE}
+)
+_JUNK_ENTITIES = frozenset(
+    "ev evs bev bevs phev phevs suv suvs ai api apis ceo cfo cto coo lfp nmc board founder "
+    "chairman president ceo vice president director the company company firm group news "
+    "read next see also image photo comments loading posted ltd co inc corp llc plc".split()
+)
+_DURATION = re.compile(
+    r"^(?:about |over |nearly |almost |more than |some |the (?:first|last|next|past) )?"
+    r"(?:a|an|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|several|few|"
+    r"\d[\d,.]*)?\s*(?:full )?(?:seconds?|minutes?|hours?|days?|weeks?|months?|years?|"
+    r"decades?|quarters?)$",
+    re.IGNORECASE,
+)
+_NUMBER = r"(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?(?:\s?(?:thousand|million|billion))?"
+_YEAR_ONLY = re.compile(r"^(?:1[89]|20)\d\d$")
+
+
+def _typed_spans(q: Question, doc: _Doc, start: int, end: int) -> list[tuple[Span, float]]:
+    """Spans inside [start, end) that could answer q, with their label fit."""
+    text = doc.article.text
+    if doc.spans is None:
+        found = _shift(regex_spans(text[start:end], names=True), start)
+    else:
+        lo = bisect.bisect_left(doc.span_starts, start)
+        found = [s for s in doc.spans[lo:] if s.start < end and s.end <= end]
+    if q.qtype in _NAME_TYPES:
+        found += _shift(name_spans(text[start:end]), start)
+    if q.qtype is QuestionType.PHRASE:
+        found += _phrases(text, start, end)
+    if q.acronym:
+        found += _expansions(q.acronym, text, start, end)
+    qterms = set(q.terms)
+    out: dict[tuple[int, int], tuple[Span, float]] = {}
+    for span in found:
+        fit = _label_fit(q, span)
+        key = (span.start, span.end)
+        if key in out and out[key][1] >= fit:
+            continue
+        if fit > 0.0 and not _is_junk(span) and not _repeats_question(span, qterms):
+            out[key] = (span, fit * _novelty(q, span, qterms))
+    return [out[k] for k in sorted(out)]
+
+
+def _shift(spans: Iterable[Span], offset: int) -> list[Span]:
+    return [Span(s.start + offset, s.end + offset, s.label, s.text) for s in spans]
+
+
+def _is_junk(span: Span) -> bool:
+    """Entities the small NER model gets wrong in news text: "EV", "Founder", "Board"."""
+    return span.label not in _NUMERIC and span.text.casefold().strip() in _JUNK_ENTITIES
+
+
+def _expansions(acronym: str, text: str, start: int, end: int) -> list[Span]:
+    """The long form of ``acronym`` in text[start:end]: "UE (Unitized Encapsulation)" or
+    "China ... Innovation Platform (CASIP)", as ACRONYM spans."""
+    seg, a = text[start:end], re.escape(acronym)
+    found = [m.span(1) for m in re.finditer(rf"\b{a}\s*\(\s*([^()]{{3,120}}?)\s*\)", seg)]
+    found += [m.span(1) for m in re.finditer(rf"({_CAP_RUN})\s*\(\s*{a}\s*\)", seg)]
+    return [Span(start + s, start + e, "ACRONYM", seg[s:e]) for s, e in found]
+
+
+def _label_fit(q: Question, span: Span) -> float:
+    if span.label == "ACRONYM":
+        return 1.0
+    fit = _LABEL_FIT[q.qtype].get(span.label, 0.0)
+    text = span.text.strip()
+    if span.label == "NAME" and re.search(r" and |, |&", text):
+        plural = q.plural and q.qtype in (QuestionType.ORG, QuestionType.PERSON)
+        return fit * (1.45 if plural else 0.6)
+    if q.qtype is QuestionType.PHRASE and q.focus and fit:
+        stems = _stems(text)
+        if stems and _match(stems[-1], q.focus) >= 0.8 and len(stems) > 1:
+            return 1.0
+        return 0.85 * fit
+    if q.qtype is QuestionType.NUMBER:
+        if span.label in ("DATE", "TIME") and "time" in q.units and _DURATION.match(text):
+            return 0.9
+        if span.label == "CARDINAL" and _YEAR_ONLY.match(text):
+            return 0.0
+        if not any(c.isdigit() for c in text) and span.label == "CARDINAL":
+            return fit * 0.8
+    if q.qtype is QuestionType.DATE and span.label == "DATE":
+        if _DURATION.match(text):
+            return 0.35
+        if not re.search(r"\d|jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec", text, re.I):
+            return 0.6
+    return fit
+
+
+def _novelty(q: Question, span: Span, qterms: set[str]) -> float:
+    """1.0 for a name or phrase made of new words, down to 0.5 when most of its words
+    are the question's (a headline that names the topic is not an answer)."""
+    if span.label in _NUMERIC or span.label == "ACRONYM":
+        return 1.0
+    stems = [s for s in _stems(span.text) if s != q.focus]
+    if not stems:
+        return 1.0
+    new = sum(not any(_match(s, t) >= 0.8 for t in qterms) for s in stems)
+    return 0.5 + 0.5 * new / len(stems)
+
+
+def _repeats_question(span: Span, qterms: set[str]) -> bool:
+    """True when the span only repeats words of the question (or has no words)."""
+    stems = _stems(span.text)
+    if not stems:
+        return not any(c.isdigit() for c in span.text)
+    return all(any(_match(s, t) >= 0.8 for t in qterms) for s in stems)
+
+
+_PHRASE_STOP = frozenset(
+    "a an the and or but nor so yet of in on at to for from by with about as into onto "
+    "over under than then that this these those which who whom whose what when where why "
+    "how is are was were be been being has have had do does did will would shall should "
+    "can could may might must it its they them their he him his she her we us our you your "
+    "i me my not no also just only very more most less least such there here while after "
+    "before since until because if though although whether both each every all any some "
+    "said says say according per via against among between during through without within "
+    "up down out off again further once which s t across toward towards around along behind "
+    "beyond despite except inside outside near upon amid throughout including like via "
+    "named called known".split()
+)
+_PHRASE_PART = re.compile(r"[^\s,;:()\[\]\"“”?!]+")
+
+
+def _phrases(text: str, start: int, end: int) -> list[Span]:
+    """Noun-phrase-like runs: words between punctuation and function words (at most 6)."""
+    out: list[Span] = []
+    run: list[tuple[int, int]] = []
+
+    def flush() -> None:
+        if run:
+            s, e = run[0][0], run[-1][1]
+            out.append(Span(s, e, "PHRASE", text[s:e]))
+            run.clear()
+
+    last_end = start
+    for m in _PHRASE_PART.finditer(text, start, end):
+        word = m.group().rstrip(".").casefold().replace("’", "'")
+        gap = text[last_end : m.start()]
+        if (run and gap.strip()) or word in _PHRASE_STOP or not word or len(run) >= 6:
+            flush()
+        if word and word not in _PHRASE_STOP:
+            w_end = m.start() + len(m.group().rstrip("."))
+            run.append((m.start(), w_end))
+        if m.group().endswith("."):
+            flush()
+        last_end = m.end()
+    flush()
+    return out
+
+
+_UNIT_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
+    (name, re.compile(p, re.IGNORECASE))
+    for name, p in (
+        ("energy_density", r"wh/(?:kg|l)\b"),
+        ("temperature", r"°|℃|℉|\bdegrees?\b"),
+        ("speed", r"km/h|\bmph\b|\bkph\b|m/s\b"),
+        ("energy", r"\d\s?(?:[kmgt]wh|wh|mah|ah)\b|watt-hours?"),
+        ("distance", r"\d\s?(?:km|mi|m|cm|mm)\b|kilomet|\bmiles?\b|\bmet(?:er|re)s?\b"),
+        ("power", r"\d\s?(?:[kmg]w|hp|bhp)\b|horsepower|\bwatts?\b"),
+        ("voltage", r"\d\s?(?:k?v)\b|\bvolts?\b"),
+        ("mass", r"\d\s?(?:kg|g|mg|t|lbs?)\b|\btonnes?\b|\btons?\b|\bgrams?\b"),
+        ("time", r"\b(?:seconds?|minutes?|mins?|hours?|hrs?|days?|weeks?|months?|years?|decades?)\b"),
+        ("cycles", r"\bcycles?\b"),
+    )
+)  # fmt: skip
+
+
+def _unit_class(span: Span) -> str | None:
+    if span.label == "MONEY":
+        return "money"
+    if span.label == "PERCENT":
+        return "percent"
+    if span.label not in ("QUANTITY", "CARDINAL", "DATE", "TIME"):
+        return None
+    for name, pattern in _UNIT_PATTERNS:
+        if pattern.search(span.text):
+            return name
+    return "count" if span.label in ("QUANTITY", "CARDINAL") else None
+
+
+def _unit_fit(q: Question, span: Span, unit: str | None) -> float:
+    if q.qtype is not QuestionType.NUMBER:
+        return 1.0
+    if q.counted and unit in ("count", "cycles"):
+        stems = _stems(span.text)
+        if any(_match(c, s) for c in q.counted for s in stems):
+            return 1.0
+        return 0.85 if all(c.isdigit() or c in ",." for c in span.text.strip()) else 0.65
+    if not q.units:
+        return 0.75
+    return 1.0 if unit in q.units else 0.2
+
+
+def _proximity(
+    span: Span,
+    tokens: Sequence[tuple[str, int, int]],
+    in_sentence: Mapping[str, float],
+    weights: Mapping[str, float],
+) -> float:
+    """IDF-weighted closeness (in words) of the span to the question terms in its sentence."""
+    if not in_sentence:
+        return 0.5
+    before = sum(1 for _, s, e in tokens if e <= span.start)
+    after = sum(1 for _, s, e in tokens if s < span.end)
+    total = weight = 0.0
+    for term, m in in_sentence.items():
+        positions = [k for k, (t, _, _) in enumerate(tokens) if _match(term, t) == m]
+        if not positions:
+            continue
+        dist = min(_gap(k, before, after) for k in positions)
+        total += weights[term] * math.exp(-dist / 8.0)
+        weight += weights[term]
+    return total / weight if weight else 0.5
+
+
+def _gap(k: int, before: int, after: int) -> int:
+    """Words between token k and the span occupying token indexes [before, after)."""
+    if k < before:
+        return before - k - 1
+    if k >= after:
+        return k - after
+    return 0
+
+
+# ---------------------------------------------------------------- the answer
+
+
+def extract_answer(
+    question: str,
+    hits: Sequence[Hit],
+    articles: Mapping[str, Article],
+    spans: Mapping[str, Sequence[Span]],
+    sentences: Mapping[str, Sequence[tuple[int, int]]],
+    *,
+    threshold: float,
+) -> Answer:
+    """The best answer span in the retrieved passages, or an abstention.
+
+    Abstains (``answer=None``, no citations, passages kept as related reading) when the
+    best confidence is below ``threshold`` or no span of the expected type exists.
+    """
+    q = parse_question(question)
+    passages = tuple(hits)
+    candidates = score_candidates(q, hits, articles, spans, sentences)
+    best = next((c for c in candidates if c.span is not None), None)
+    if best is None or best.confidence < threshold:
+        conf = best.confidence if best else 0.0
+        return Answer(question, None, None, conf, True, passages=passages)
+    picked = _figures(best, candidates, threshold)
+    citations = tuple(
+        _cite(n, articles[c.doc_id], c.sent_start, c.sent_end, hits)
+        for n, c in enumerate(picked, start=1)
+    )
+    figures = ()
+    if len(picked) > 1:
+        figures = tuple(
+            Figure(_answer_span(q, c).text, cit.quote, cit.n)
+            for c, cit in zip(picked, citations, strict=True)
+        )
+    span = _answer_span(q, best)
+    return Answer(
+        question,
+        span.text,
+        citations[0].quote,
+        best.confidence,
+        False,
+        citations=citations,
+        passages=passages,
+        figures=figures,
+        answer_start=span.start - best.sent_start,
+        answer_end=span.end - best.sent_start,
+    )
+
+
+def _answer_span(q: Question, c: Candidate) -> Span:
+    """The span to show: "how many cars" gets "24,877", not "24,877 new cars"."""
+    span = c.span
+    assert span is not None
+    if q.counted and c.unit in ("count", "cycles"):
+        m = re.match(rf"{_NUMBER}(?=\s+[^\W\d])", span.text)
+        if m:
+            return Span(span.start, span.start + m.end(), span.label, m.group())
+    return span
+
+
+def _figures(best: Candidate, candidates: Iterable[Candidate], threshold: float) -> list[Candidate]:
+    """The best candidate, then up to MAX_FIGURES - 1 others nearly as good, each from
+    another sentence, of the same unit class, with a different answer text."""
+    picked = [best]
+    seen_sents = {(best.doc_id, best.sent_start)}
+    seen_texts = {_norm_answer(best.span)}
+    floor = max(threshold, FIGURE_RATIO * best.confidence)
+    for c in candidates:
+        if len(picked) >= MAX_FIGURES or c.confidence < floor:
+            break
+        if c.span is None or (c.doc_id, c.sent_start) in seen_sents:
+            continue
+        if c.unit != best.unit or _norm_answer(c.span) in seen_texts:
+            continue
+        seen_sents.add((c.doc_id, c.sent_start))
+        seen_texts.add(_norm_answer(c.span))
+        picked.append(c)
+    return picked
+
+
+def _norm_answer(span: Span | None) -> str:
+    return re.sub(r"\W+", "", span.text.casefold()) if span else ""
+
+
+def _cite(n: int, article: Article, start: int, end: int, hits: Sequence[Hit]) -> Citation:
+    quote = article.text[start:end]
+    hit = next((h for h in hits if h.chunk.doc_id == article.id), None)
+    citation = Citation(
+        n=n,
+        doc_id=article.id,
+        title=article.title or (hit.title if hit else None),
+        date=article.date or (hit.date if hit else None),
+        quote=quote,
+        start=start,
+        end=end,
+    )
+    if not quote or article.text[citation.start : citation.end] != citation.quote:
+        raise CitationMismatchError(
+            f"internal error: citation [{n}] of {article.id!r} does not match the article "
+            f"text at {start}:{end}; rebuild the index with `evqa index --rebuild` and report it"
+        )
+    return citation

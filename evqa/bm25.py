@@ -1,0 +1,249 @@
+"""BM25 with an eager, pickle-free persistent form.
+
+At build time the BM25 weight of every (term, document) pair is computed once and stored as
+a sparse matrix in CSR layout by term (like the ``bm25s`` library): row ``t`` holds the
+ids of the documents that contain term ``t`` and their weights. A query is then the sum of
+a few rows. On disk it is four ``.npy`` files (``allow_pickle=False``, memory-mapped on load)
+plus two small JSON files.
+
+Weight of term t in document d (``tf`` = count of t in d, ``dl`` = length of d in tokens)::
+
+    idf(t) * tf * (k1 + 1) / (tf + k1 * (1 - b + b * dl / avgdl))
+
+The tf saturation is rank-bm25's ``BM25Okapi``. The idf depends on ``variant``:
+
+- ``"lucene"`` (default): ``ln(1 + (N - n + 0.5) / (n + 0.5))``, always positive. Lucene and
+  Elasticsearch use it. A term found in most documents still counts a little.
+- ``"okapi"``: rank-bm25's ``BM25Okapi`` exactly: ``ln((N - n + 0.5) / (n + 0.5))``, with
+  negative values (terms in more than half the documents) replaced by
+  ``epsilon * mean idf``. A term in exactly half the documents weighs 0. On a corpus of 30
+  chunks about batteries, "battery" would count for (almost) nothing, hence the default.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from itertools import chain
+from pathlib import Path
+
+import numpy as np
+
+from evqa.errors import IndexCorruptError
+from evqa.tokenize import tokenize
+
+FORMAT = "evqa-bm25"
+VERSION = 1
+VARIANTS = ("lucene", "okapi")
+OKAPI_EPSILON = 0.25  # rank-bm25's default
+
+PARAMS_FILE = "bm25_params.json"
+VOCAB_FILE = "bm25_vocab.json"
+ARRAY_FILES = {
+    "indptr": "bm25_indptr.npy",  # int64, n_terms + 1: row t is [indptr[t], indptr[t + 1])
+    "docs": "bm25_docs.npy",  # int32, nnz: document ids, ascending within a row
+    "weights": "bm25_weights.npy",  # float32, nnz
+    "doc_lengths": "bm25_doclen.npy",  # int32, n_docs: tokens per document
+}
+_DTYPES = {"indptr": np.int64, "docs": np.int32, "weights": np.float32, "doc_lengths": np.int32}
+
+
+@dataclass(frozen=True, eq=False)
+class BM25Index:
+    k1: float
+    b: float
+    variant: str
+    vocab: dict[str, int]  # term -> row
+    indptr: np.ndarray
+    docs: np.ndarray
+    weights: np.ndarray
+    doc_lengths: np.ndarray
+
+    @property
+    def n_docs(self) -> int:
+        return int(self.doc_lengths.shape[0])
+
+    @property
+    def avgdl(self) -> float:
+        return float(self.doc_lengths.mean()) if self.n_docs else 0.0
+
+
+def idf(df: np.ndarray, n_docs: int, variant: str = "lucene") -> np.ndarray:
+    """Inverse document frequency of terms found in ``df`` documents out of ``n_docs``."""
+    df = np.asarray(df, dtype=np.float64)
+    if variant == "lucene":
+        return np.log1p((n_docs - df + 0.5) / (df + 0.5))
+    if variant == "okapi":
+        raw = np.log(n_docs - df + 0.5) - np.log(df + 0.5)
+        floor = OKAPI_EPSILON * raw.mean() if raw.size else 0.0
+        return np.where(raw < 0, floor, raw)
+    raise ValueError(f"unknown BM25 variant {variant!r}; choose one of: {', '.join(VARIANTS)}")
+
+
+def build(
+    token_lists: Sequence[Sequence[str]], k1: float, b: float, variant: str = "lucene"
+) -> BM25Index:
+    """Index documents given as token lists (from :func:`evqa.tokenize.tokenize`)."""
+    if variant not in VARIANTS:
+        raise ValueError(f"unknown BM25 variant {variant!r}; choose one of: {', '.join(VARIANTS)}")
+    n_docs = len(token_lists)
+    lengths = np.fromiter((len(t) for t in token_lists), dtype=np.int64, count=n_docs)
+    terms = sorted(set(chain.from_iterable(token_lists)))
+    vocab = {t: i for i, t in enumerate(terms)}
+    total = int(lengths.sum())
+    term_ids = np.fromiter(
+        (vocab[t] for t in chain.from_iterable(token_lists)), dtype=np.int64, count=total
+    )
+    doc_of = np.repeat(np.arange(n_docs, dtype=np.int64), lengths)
+    # one key per (term, doc), sorted by term then doc; counts = term frequencies
+    keys, tf = np.unique(term_ids * max(n_docs, 1) + doc_of, return_counts=True)
+    rows, docs = np.divmod(keys, max(n_docs, 1))
+    df = np.bincount(rows, minlength=len(terms))
+    indptr = np.concatenate(([0], np.cumsum(df))).astype(np.int64)
+    avgdl = total / n_docs if total else 1.0
+    norm = k1 * (1.0 - b + b * lengths[docs] / avgdl)
+    weights = idf(df, n_docs, variant)[rows] * tf * (k1 + 1.0) / (tf + norm)
+    return BM25Index(
+        k1=float(k1),
+        b=float(b),
+        variant=variant,
+        vocab=vocab,
+        indptr=indptr,
+        docs=docs.astype(np.int32),
+        weights=weights.astype(np.float32),
+        doc_lengths=lengths.astype(np.int32),
+    )
+
+
+def score(index: BM25Index, query_tokens: Sequence[str]) -> np.ndarray:
+    """BM25 score of every document (float64, one per document). A repeated query token
+    counts once per occurrence, as in rank-bm25; unknown tokens count for nothing."""
+    scores = np.zeros(index.n_docs, dtype=np.float64)
+    for token in query_tokens:
+        row = index.vocab.get(token)
+        if row is None:
+            continue
+        start, end = int(index.indptr[row]), int(index.indptr[row + 1])
+        scores[index.docs[start:end]] += index.weights[start:end]  # ids unique within a row
+    return scores
+
+
+def top_k(index: BM25Index, query_tokens: Sequence[str], k: int) -> list[tuple[int, float]]:
+    """The ``k`` best (document, score) pairs, best first; ties go to the lower document
+    id; documents scoring 0 are left out."""
+    return _best(score(index, query_tokens), k)
+
+
+def search(index: BM25Index, text: str, k: int) -> list[tuple[int, float]]:
+    """:func:`top_k` for a question in plain text, tokenized as the documents were."""
+    return top_k(index, tokenize(text), k)
+
+
+def _best(scores: np.ndarray, k: int) -> list[tuple[int, float]]:
+    candidates = np.flatnonzero(scores > 0)
+    if k <= 0 or candidates.size == 0:
+        return []
+    values = scores[candidates]
+    if candidates.size > k:
+        kth = np.partition(values, candidates.size - k)[candidates.size - k]
+        keep = values >= kth  # keeps every tie at the boundary
+        candidates, values = candidates[keep], values[keep]
+    order = np.lexsort((candidates, -values))[:k]
+    return [(int(candidates[i]), float(values[i])) for i in order]
+
+
+# ---------------------------------------------------------------- persistence
+
+
+def save(index: BM25Index, folder: Path) -> list[str]:
+    """Write the index into ``folder`` (which must exist); return the file names written."""
+    folder = Path(folder)
+    written = []
+    for field, name in ARRAY_FILES.items():
+        array = np.ascontiguousarray(getattr(index, field), dtype=_DTYPES[field])
+        np.save(folder / name, array, allow_pickle=False)
+        written.append(name)
+    terms = sorted(index.vocab, key=index.vocab.__getitem__)
+    (folder / VOCAB_FILE).write_text(json.dumps(terms, ensure_ascii=False), encoding="utf-8")
+    written.append(VOCAB_FILE)
+    params = {
+        "format": FORMAT,
+        "version": VERSION,
+        "k1": index.k1,
+        "b": index.b,
+        "variant": index.variant,
+        "n_docs": index.n_docs,
+        "n_terms": len(terms),
+        "nnz": int(index.docs.shape[0]),
+    }
+    (folder / PARAMS_FILE).write_text(json.dumps(params, indent=2) + "\n", encoding="utf-8")
+    written.append(PARAMS_FILE)
+    return written
+
+
+def load(folder: Path, *, mmap: bool = True) -> BM25Index:
+    """Read an index written by :func:`save`. Raises IndexCorruptError if a file is
+    missing, truncated or inconsistent with the others."""
+    folder = Path(folder)
+    params = _read_json(folder / PARAMS_FILE)
+    terms = _read_json(folder / VOCAB_FILE)
+    try:
+        if params.get("format") != FORMAT or params.get("version") != VERSION:
+            raise ValueError(f"not an {FORMAT} v{VERSION} index")
+        arrays = {f: _read_array(folder / n, _DTYPES[f], mmap) for f, n in ARRAY_FILES.items()}
+        index = BM25Index(
+            k1=float(params["k1"]),
+            b=float(params["b"]),
+            variant=str(params["variant"]),
+            vocab={t: i for i, t in enumerate(terms)},
+            **arrays,
+        )
+        _check(index, params, terms)
+    except (KeyError, TypeError, ValueError) as e:
+        raise _corrupt(folder, str(e)) from None
+    return index
+
+
+def _check(index: BM25Index, params: dict, terms: list) -> None:
+    n_terms, nnz, n_docs = int(params["n_terms"]), int(params["nnz"]), int(params["n_docs"])
+    indptr = index.indptr
+    if not isinstance(terms, list) or len(index.vocab) != len(terms) or len(terms) != n_terms:
+        raise ValueError("the vocabulary does not match the parameters")
+    if indptr.shape != (n_terms + 1,) or indptr[0] != 0 or indptr[-1] != nnz:
+        raise ValueError("the row pointers do not match the parameters")
+    if np.any(np.diff(indptr) < 0):
+        raise ValueError("the row pointers are not sorted")
+    if index.docs.shape != (nnz,) or index.weights.shape != (nnz,):
+        raise ValueError("the postings do not match the parameters")
+    if index.doc_lengths.shape != (n_docs,):
+        raise ValueError("the document lengths do not match the parameters")
+    if nnz and (int(index.docs.min()) < 0 or int(index.docs.max()) >= n_docs):
+        raise ValueError("a posting points past the last document")
+    if index.variant not in VARIANTS:
+        raise ValueError(f"unknown variant {index.variant!r}")
+
+
+def _read_json(path: Path):
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise _corrupt(path.parent, f"{path.name} is missing") from None
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
+        raise _corrupt(path.parent, f"{path.name} cannot be read ({e})") from None
+
+
+def _read_array(path: Path, dtype: type, mmap: bool) -> np.ndarray:
+    try:
+        array = np.load(path, mmap_mode="r" if mmap else None, allow_pickle=False)
+    except FileNotFoundError:
+        raise ValueError(f"{path.name} is missing") from None
+    except (OSError, ValueError, EOFError) as e:
+        raise ValueError(f"{path.name} is truncated or not a numpy array ({e})") from None
+    if array.dtype != dtype or array.ndim != 1:
+        raise ValueError(f"{path.name} has dtype {array.dtype} and {array.ndim} dims")
+    return array
+
+
+def _corrupt(folder: Path, why: str) -> IndexCorruptError:
+    return IndexCorruptError(f"the BM25 index in {folder} is damaged: {why}; rebuild the index")

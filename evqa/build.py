@@ -1,0 +1,342 @@
+"""The indexing pipeline: articles -> chunks -> spans -> embeddings -> BM25 + faiss -> disk.
+
+Every build is incremental: embeddings are reused from the live generation for chunks
+whose text is unchanged (same model), and index-time analysis is reused for unchanged
+articles. The result is the same index a full rebuild would give.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from evqa import config, store
+from evqa.errors import EvqaError, IndexCorruptError, IndexNotFoundError, InputError
+from evqa.indexdata import IndexData, chunk_hash
+from evqa.types import Article, Chunk, Span
+
+# progress(stage, advance, total): stages are "analyse", "embed"
+Progress = Callable[[str, int, int | None], None]
+
+
+@dataclass(frozen=True)
+class BuildSettings:
+    chunk_size: int
+    chunk_overlap: int
+    bm25_k1: float
+    bm25_b: float
+    exact_search_max: int
+    batch_size: int
+    analysis: bool = True  # run spaCy NER at index time (regex spans always)
+
+    def manifest(self) -> dict[str, Any]:
+        return {
+            "chunk_size": self.chunk_size,
+            "chunk_overlap": self.chunk_overlap,
+            "bm25_k1": self.bm25_k1,
+            "bm25_b": self.bm25_b,
+            "exact_search_max": self.exact_search_max,
+            "analysis": self.analysis,
+        }
+
+
+@dataclass(frozen=True)
+class BuildReport:
+    index: Path
+    generation: str
+    articles: int
+    chunks: int
+    embedded: int  # chunks encoded by this build
+    reused: int  # chunks whose embedding came from the previous generation
+    seconds: float
+    warnings: tuple[str, ...] = field(default=())
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**self.__dict__, "index": str(self.index), "warnings": list(self.warnings)}
+
+
+def build(
+    corpus: Path,
+    index_root: Path,
+    *,
+    model,
+    settings: BuildSettings,
+    cache_dir: Path,
+    skip_bad: bool = False,
+    wait: float = 0.0,
+    progress: Progress | None = None,
+) -> BuildReport:
+    """Build (or incrementally refresh) the index at ``index_root`` from ``corpus``."""
+    from evqa.corpus import corpus_fingerprint, read_corpus
+    from evqa.staleness import relative_corpus_path, stat_fingerprint
+
+    started = time.perf_counter()
+    read = read_corpus(Path(corpus), skip_bad=skip_bad)
+    corpus_meta = {
+        "path": relative_corpus_path(corpus, index_root),
+        "fingerprint": corpus_fingerprint(Path(corpus)),
+        "stat": stat_fingerprint(Path(corpus)),
+    }
+    with store.build_lock(index_root, wait):
+        return _write(
+            list(read.articles),
+            index_root,
+            model=model,
+            settings=settings,
+            cache_dir=cache_dir,
+            corpus_meta=corpus_meta,
+            warnings=read.warnings,
+            progress=progress,
+            started=started,
+        )
+
+
+def add(
+    paths: Sequence[Path],
+    index_root: Path,
+    *,
+    model,
+    settings: BuildSettings | None,
+    cache_dir: Path,
+    skip_bad: bool = False,
+    wait: float = 0.0,
+    progress: Progress | None = None,
+) -> BuildReport:
+    """Add (or replace, by id) the articles read from ``paths``."""
+    from evqa.corpus import read_corpus
+
+    started = time.perf_counter()
+    new: dict[str, Article] = {}
+    warnings: list[str] = []
+    for path in paths:
+        read = read_corpus(Path(path), skip_bad=skip_bad)
+        warnings += read.warnings
+        new.update((a.id, a) for a in read.articles)
+    with store.build_lock(index_root, wait):
+        old, manifest = _live_articles(index_root)
+        merged = {**{a.id: a for a in old}, **new}
+        return _write(
+            list(merged.values()),
+            index_root,
+            model=model,
+            settings=settings or resolve_settings(None, manifest.get("settings")),
+            cache_dir=cache_dir,
+            corpus_meta={"path": None, "edited": True},
+            warnings=tuple(warnings),
+            progress=progress,
+            started=started,
+        )
+
+
+def remove(
+    ids: Sequence[str],
+    index_root: Path,
+    *,
+    model,
+    cache_dir: Path,
+    wait: float = 0.0,
+    progress: Progress | None = None,
+) -> BuildReport:
+    """Remove articles by id. Unknown ids are an error; nothing is changed then."""
+    started = time.perf_counter()
+    with store.build_lock(index_root, wait):
+        old, manifest = _live_articles(index_root)
+        known = {a.id for a in old}
+        unknown = [i for i in ids if i not in known]
+        if unknown:
+            raise InputError(
+                f"no article with id {', '.join(map(repr, unknown))} in {index_root}; "
+                "list ids with: evqa index status --json"
+            )
+        kept = [a for a in old if a.id not in set(ids)]
+        if not kept:
+            raise InputError("removing every article would leave an empty index; nothing changed")
+        return _write(
+            kept,
+            index_root,
+            model=model,
+            settings=resolve_settings(None, manifest.get("settings")),
+            cache_dir=cache_dir,
+            corpus_meta={"path": None, "edited": True},
+            warnings=(),
+            progress=progress,
+            started=started,
+        )
+
+
+# --- the pipeline ------------------------------------------------------------------------
+
+
+def _write(
+    articles: list[Article],
+    index_root: Path,
+    *,
+    model,
+    settings: BuildSettings,
+    cache_dir: Path,
+    corpus_meta: dict[str, Any],
+    warnings: Iterable[str],
+    progress: Progress | None,
+    started: float,
+) -> BuildReport:
+    from evqa import bm25, encoder
+    from evqa.chunking import chunk_article, split_sentences
+    from evqa.corpus import article_hash
+    from evqa.tokenize import tokenize
+
+    warnings = list(warnings)
+    articles = sorted(articles, key=lambda a: a.id)
+    previous = _previous(index_root, model.sha256, settings)
+    hashes = {a.id: article_hash(a) for a in articles}
+    sentences = {a.id: list(split_sentences(a.text)) for a in articles}
+    spans = _analyse(articles, hashes, previous, settings.analysis, progress)
+    chunks = [
+        c for a in articles for c in chunk_article(a, settings.chunk_size, settings.chunk_overlap)
+    ]
+    embeddings, reused = _embed(chunks, previous, model, settings.batch_size, progress)
+    data = IndexData(
+        articles={a.id: a for a in articles},
+        article_hashes=hashes,
+        sentences=sentences,
+        spans=spans,
+        chunks=chunks,
+        embeddings=embeddings,
+        bm25=bm25.build([tokenize(c.text) for c in chunks], settings.bm25_k1, settings.bm25_b),
+    )
+    from evqa import indexdata
+
+    tmp = store.new_tmp_generation(index_root)
+    try:
+        facts = indexdata.save(data, tmp, exact_max=settings.exact_search_max)
+        manifest = {
+            "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+            "model": {
+                "name": model.name,
+                "path": str(model.path),
+                "sha256": model.sha256,
+                "dim": model.dim,
+            },
+            "settings": settings.manifest(),
+            "corpus": {**corpus_meta, "articles": len(articles), "chunks": len(chunks)},
+            **facts,
+        }
+        final = store.commit(index_root, tmp, manifest)
+    except BaseException:
+        store.discard(tmp)
+        raise
+    store.collect_garbage(index_root)
+    try:
+        encoder.ensure_onnx(model, cache_dir)
+    except EvqaError as e:
+        warnings.append(f"fast query encoder unavailable ({e}); queries will load torch")
+    return BuildReport(
+        index=index_root,
+        generation=final.name,
+        articles=len(articles),
+        chunks=len(chunks),
+        embedded=len(chunks) - reused,
+        reused=reused,
+        seconds=round(time.perf_counter() - started, 3),
+        warnings=tuple(warnings),
+    )
+
+
+def _previous(index_root: Path, model_sha: str, settings: BuildSettings) -> IndexData | None:
+    """The live generation, if any, as a source of reusable embeddings and spans."""
+    from evqa import indexdata
+
+    try:
+        gen = store.open_generation(index_root)
+        if gen.manifest["model"]["sha256"] != model_sha:
+            return None
+        data = indexdata.load(gen)
+    except (IndexNotFoundError, IndexCorruptError, KeyError):
+        return None
+    if gen.manifest.get("settings", {}).get("analysis") != settings.analysis:
+        data = IndexData(**{**data.__dict__, "spans": {}, "article_hashes": {}})
+    return data
+
+
+def _analyse(
+    articles: list[Article],
+    hashes: dict[str, str],
+    previous: IndexData | None,
+    use_spacy: bool,
+    progress: Progress | None,
+) -> dict[str, list[Span]]:
+    from evqa.analysis import analyze
+
+    old = previous.article_hashes if previous else {}
+    spans = {
+        a.id: previous.spans[a.id]
+        for a in articles
+        if previous and old.get(a.id) == hashes[a.id] and a.id in previous.spans
+    }
+    todo = [a for a in articles if a.id not in spans]
+    if progress:
+        progress("analyse", 0, len(todo))
+    if todo:
+        results = analyze(
+            [a.text for a in todo],
+            use_spacy=use_spacy,
+            progress=((lambda n: progress("analyse", n, None)) if progress else None),
+        )
+        spans.update(zip((a.id for a in todo), results, strict=True))
+    return {a.id: spans[a.id] for a in articles}
+
+
+def _embed(
+    chunks: list[Chunk],
+    previous: IndexData | None,
+    model,
+    batch_size: int,
+    progress: Progress | None,
+) -> tuple[np.ndarray, int]:
+    from evqa.encoder import encode_documents
+
+    known: dict[str, int] = {}
+    if previous is not None:
+        for i, h in enumerate(previous.chunk_hashes):
+            known.setdefault(h, i)
+    hashes = [chunk_hash(c.text) for c in chunks]
+    todo = [i for i, h in enumerate(hashes) if h not in known]
+    out = np.zeros((len(chunks), model.dim), dtype=np.float32)
+    for i, h in enumerate(hashes):
+        if h in known:
+            out[i] = previous.embeddings[known[h]]
+    if progress:
+        progress("embed", 0, len(todo))
+    if todo:
+        vecs = encode_documents(
+            model,
+            [chunks[i].text for i in todo],
+            batch_size=batch_size,
+            progress=(lambda n: progress("embed", n, None)) if progress else None,
+        )
+        out[todo] = vecs
+    return out, len(chunks) - len(todo)
+
+
+def _live_articles(index_root: Path) -> tuple[list[Article], dict[str, Any]]:
+    from evqa import indexdata
+
+    gen = store.open_generation(index_root)
+    return list(indexdata.load(gen).articles.values()), gen.manifest
+
+
+def resolve_settings(
+    flags: dict[str, Any] | None = None, manifest: dict[str, Any] | None = None
+) -> BuildSettings:
+    """BuildSettings by precedence: flag > EVQA_* env > the index's manifest > default."""
+    flags = flags or {}
+    keys = ("chunk_size", "chunk_overlap", "bm25_k1", "bm25_b", "exact_search_max", "batch_size")
+    values = {key: config.resolve(key, flags.get(key), manifest) for key in keys}
+    analysis = flags.get("analysis")
+    if analysis is None:
+        analysis = (manifest or {}).get("analysis", True)
+    return BuildSettings(**values, analysis=analysis)

@@ -1,0 +1,318 @@
+"""Turn raw article text (plain, Markdown or HTML) into clean text worth indexing.
+
+Web pages carry boilerplate around the article: "Loading..." placeholders, teaser
+links ("See Also: ...", "Read Next: ..."), image credits, newsletter and app
+prompts, copyright footers. These are dropped by a readable list of compiled
+rules (``LINE_RULES``), most of them matching a whole line, so a real sentence
+that merely mentions e.g. "comments" is kept.
+
+Whitespace is normalised conservatively: runs of spaces inside a line collapse to
+one space, lines are stripped, a single newline stays a newline and any run of
+blank lines becomes one paragraph break ("\\n\\n").
+
+HTML goes through trafilatura (main-content extraction plus title/date/url); if it
+finds nothing, a small stdlib ``html.parser`` fallback keeps the visible text.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from html.parser import HTMLParser
+
+__all__ = [
+    "INLINE_RULES",
+    "LINE_RULES",
+    "HtmlDoc",
+    "Rule",
+    "boilerplate_rule",
+    "clean_text",
+    "extract_html",
+    "normalize_chars",
+    "strip_markdown",
+]
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A named boilerplate pattern. ``needles`` is a cheap pre-check for patterns that
+    do not start with a fixed word: one of these lower-case substrings must occur."""
+
+    name: str
+    pattern: re.Pattern[str]
+    needles: tuple[str, ...] = ()
+
+    def matches(self, line: str, lowered: str) -> bool:
+        if self.needles and not any(n in lowered for n in self.needles):
+            return False
+        return self.pattern.fullmatch(line) is not None
+
+
+def _rule(name: str, pattern: str, flags: int = re.IGNORECASE, needles: tuple = ()) -> Rule:
+    return Rule(name, re.compile(pattern, flags), needles)
+
+
+# Boilerplate lines are short: longer lines are body text and skip the rules.
+MAX_BOILERPLATE_CHARS = 500
+
+
+# Removed wherever they occur, even mid-line (" date 2023-12-28 Loading... Loading...").
+INLINE_RULES: tuple[Rule, ...] = (_rule("loading placeholder", r"\bLoading\s*(?:\.\.\.|…)", 0),)
+
+# A stripped line that fully matches one of these is dropped.
+LINE_RULES: tuple[Rule, ...] = (
+    # teaser links to other stories: "See Also: ...", "Read Next: ...", "LATEST | ..."
+    _rule(
+        "teaser",
+        r"(?:see also|read next|read more|also read|related(?: articles?| stories)?|"
+        r"recommended(?: reading)?|trending(?: now)?|latest(?: news)?|more from [\w .]{1,40}|"
+        r"don'?t miss|must read|up next|what to read next)\s*[:|>»\-–—].*",
+    ),
+    # image credits: "Image by X via Shutterstock", "Image Via Shutterstock", "Photo: Reuters"
+    _rule(
+        "image credit",
+        r"(?:featured |header |top |lead )?(?:image|photo|picture|pic|illustration)s?"
+        r"(?:\s+(?:by|via|courtesy(?: of)?|credit|source)\b|\s*:)[^.!?]{0,80}",
+    ),
+    _rule(
+        "photo credit",
+        r".{0,120}\b(?:photo|image|picture)\s+(?:credit|source)\s*:.{0,120}",
+        needles=("credit", "source"),
+    ),
+    _rule(
+        "agency credit",
+        r".{0,60}\bvia (?:shutterstock|getty images|unsplash|pexels)\.?",
+        needles=("via ",),
+    ),
+    # machine-written / editorial notes: "Engineered by Benzinga Neuro, Edited by ..."
+    _rule("generated-by note", r"engineered by\b.*"),
+    _rule("generator blurb", r".{0,40}\bcontent generation system\b.*", needles=("generation",)),
+    # data/market footers: "Market News and Data brought to you by Benzinga APIs"
+    _rule("brought to you by", r".{0,80}\bbrought to you by\b.{0,80}", needles=("brought",)),
+    # comment widgets and taxonomy lines
+    _rule(
+        "comments",
+        r"(?:\d+\s+)?(?:comments?|leave a (?:comment|reply)|show comments|add a comment|"
+        r"join the conversation|be the first to comment)\.?",
+    ),
+    _rule("taxonomy", r"(?:posted in|filed under|tags?|categories|topics|keywords)\s*:.*"),
+    # marketing and sign-up prompts: "Benzinga simplifies...", "Trade confidently...", "Join Now"
+    _rule("tagline", r"[\w.&' -]{1,40} simplifies the \w+ for .{0,80}", needles=("simplifies",)),
+    _rule("trade prompt", r"trade confidently\b.*"),
+    _rule(
+        "sign-up prompt",
+        r"(?:join now|sign up|subscribe(?: now| today| to [\w ]{1,40})?|register now|"
+        r"get the app|download (?:the|our) app|follow us(?: on [\w ,]{1,40})?|"
+        r"newsletter sign-?up|click here to subscribe)\b.{0,60}",
+    ),
+    # app prompts: 'Please click the "..." button Select "browser" to open', "Open at APP"
+    _rule("app prompt", r"please (?:click|tap) the\b.{0,40}\bbutton.{0,80}"),
+    _rule(
+        "open in app",
+        r"(?:open|read|view|continue) (?:at|in|on|with) (?:the )?(?:app|browser)\b.{0,30}",
+    ),
+    # copyright and contact footers
+    _rule("copyright", r"(?:©|\(c\)|copyright\s*(?:©|\(c\)|\d{4}|by\b)).{0,200}"),
+    _rule(
+        "all rights reserved",
+        r".{0,120}\ball rights reserved\b.{0,200}",
+        needles=("rights reserved",),
+    ),
+    _rule(
+        "contact footer",
+        r"(?:contact us|email us|buyer service|seller service|customer service|advertise with us|"
+        r"about us|privacy policy|terms of (?:use|service)|cookie (?:policy|settings))\s*:?"
+        r"(?:\s*(?:buyer|seller|customer) service\s*:?)*.{0,80}",
+    ),
+    _rule("service footer", r".{0,300}\b(?:buyer|seller) service\s*:.{0,80}", needles=("service",)),
+    # a site promoting itself: "Gasgoo not only offers timely news and profound insight ..."
+    _rule(
+        "site promo",
+        r"[\w.&' -]{1,40} (?:not only )?(?:offers|provides|brings you) (?:timely|the latest|"
+        r"breaking|daily) news\b.*",
+        needles=("offers", "provides", "brings you"),
+    ),
+    # share buttons and ad slots
+    _rule(
+        "share/ad slot",
+        r"(?:share(?: this)?(?: article| story| post)?(?: on \w+)?|tweet|print(?: this)?|"
+        r"advertisement|sponsored(?: content)?|ad)\s*:?",
+    ),
+)
+
+_SPACE_CHARS = re.compile(r"[\t\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000]")
+_LINE_BREAKS = re.compile(r"\r\n?|[\v\f\x1c-\x1e\x85\u2028\u2029]")
+_DROP_CHARS = re.compile(r"[\x00-\x08\x0e-\x1b\x7f\u00ad\u200b-\u200f\u2060\ufeff\ud800-\udfff]")
+_SPACES = re.compile(r" {2,}")
+
+
+def normalize_chars(text: str) -> str:
+    """NFC-normalise, unify line breaks and spaces, drop control and zero-width chars."""
+    text = _DROP_CHARS.sub("", text)
+    text = unicodedata.normalize("NFC", text)
+    text = _LINE_BREAKS.sub("\n", text)
+    return _SPACE_CHARS.sub(" ", text)
+
+
+def boilerplate_rule(line: str) -> str | None:
+    """Name of the line rule that matches the whole (stripped) line, else None."""
+    line = line.strip()
+    if not line or len(line) > MAX_BOILERPLATE_CHARS:
+        return None
+    lowered = line.lower()
+    for rule in LINE_RULES:
+        if rule.matches(line, lowered):
+            return rule.name
+    return None
+
+
+def clean_text(text: str) -> str:
+    """Remove boilerplate and normalise whitespace; paragraphs stay separated."""
+    text = normalize_chars(text)
+    for rule in INLINE_RULES:
+        text = rule.pattern.sub(" ", text)
+    lines = []
+    for raw in text.split("\n"):
+        line = _SPACES.sub(" ", raw).strip() if "  " in raw else raw.strip()
+        lines.append("" if boilerplate_rule(line) else line)
+    return join_lines(lines)
+
+
+def join_lines(lines: list[str]) -> str:
+    """Join stripped lines: adjacent lines by "\\n", groups split by blanks by "\\n\\n"."""
+    paragraphs: list[list[str]] = [[]]
+    for line in lines:
+        if line:
+            paragraphs[-1].append(line)
+        elif paragraphs[-1]:
+            paragraphs.append([])
+    return "\n\n".join("\n".join(p) for p in paragraphs if p)
+
+
+# --- Markdown -------------------------------------------------------------------------------
+
+_MD_FENCE = re.compile(r"^\s*(?:```|~~~)")
+_MD_RULE = re.compile(r"^\s*(?:[-*_]\s*){3,}$")
+_MD_HEADING = re.compile(r"^\s{0,3}(#{1,6})\s+(.*?)\s*#*\s*$")
+_MD_QUOTE = re.compile(r"^\s{0,3}>\s?")
+_MD_BULLET = re.compile(r"^(\s*)[-*+]\s+")
+_MD_IMAGE = re.compile(r"!\[([^\]]*)\]\([^)]*\)")
+_MD_LINK = re.compile(r"\[([^\]]+)\]\([^)]*\)")
+_MD_EMPHASIS = re.compile(r"(\*\*|__)(?=\S)(.+?)(?<=\S)\1|(?<![\w*])\*(?=\S)([^*\n]+?)(?<=\S)\*")
+_MD_UNDERSCORE = re.compile(r"(?<!\w)_(?=\S)([^_\n]+?)(?<=\S)_(?!\w)")
+_MD_CODE = re.compile(r"`([^`\n]+)`")
+
+
+def strip_markdown(text: str) -> tuple[str, str | None]:
+    """Lightly strip Markdown syntax. Returns (text, title) where title is a leading
+    '# Heading' (removed from the text), else None."""
+    title: str | None = None
+    out: list[str] = []
+    for line in text.split("\n"):
+        if _MD_FENCE.match(line) or _MD_RULE.match(line):
+            out.append("")
+            continue
+        heading = _MD_HEADING.match(line)
+        if heading:
+            if title is None and heading.group(1) == "#" and not any(out):
+                title = _strip_inline(heading.group(2)).strip() or None
+                continue
+            line = heading.group(2)
+        line = _MD_BULLET.sub(r"\1", _MD_QUOTE.sub("", line))
+        out.append(_strip_inline(line))
+    return "\n".join(out), title
+
+
+def _strip_inline(line: str) -> str:
+    line = _MD_IMAGE.sub(r"\1", line)
+    line = _MD_LINK.sub(r"\1", line)
+    line = _MD_CODE.sub(r"\1", line)
+    line = _MD_EMPHASIS.sub(lambda m: m.group(2) or m.group(3), line)
+    return _MD_UNDERSCORE.sub(r"\1", line)
+
+
+# --- HTML -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class HtmlDoc:
+    """Main text of an HTML page and the metadata the page declares."""
+
+    text: str
+    title: str | None = None
+    date: str | None = None
+    url: str | None = None
+
+
+def extract_html(html: str) -> HtmlDoc:
+    """Extract the article text (trafilatura), falling back to all visible text."""
+    doc = _trafilatura_extract(html)
+    if doc is not None and doc.text.strip():
+        return doc
+    return HtmlDoc(text=_visible_text(html))
+
+
+def _trafilatura_extract(html: str) -> HtmlDoc | None:
+    import trafilatura  # heavy import: only when there is HTML to read
+
+    try:
+        doc = trafilatura.bare_extraction(
+            html,
+            with_metadata=True,
+            include_comments=False,
+            include_tables=True,
+            favor_recall=True,
+            date_extraction_params={"extensive_search": False, "original_date": True},
+        )
+    except Exception:  # trafilatura/lxml fail on some malformed input; use the fallback
+        return None
+    if doc is None:
+        return None
+    return HtmlDoc(
+        text=doc.text or "",
+        title=(doc.title or "").strip() or None,
+        date=doc.date or None,
+        url=doc.url or None,
+    )
+
+
+_BLOCK_TAGS = frozenset(
+    {"address", "article", "aside", "blockquote", "br", "dd", "div", "dl", "dt", "figcaption"}
+    | {"figure", "footer", "form", "h1", "h2", "h3", "h4", "h5", "h6", "header", "hr", "li"}
+    | {"main", "nav", "ol", "p", "pre", "section", "table", "td", "th", "tr", "ul"}
+)
+_SKIP_TAGS = frozenset({"script", "style", "noscript", "template", "svg", "head", "iframe"})
+
+
+class _TextParser(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self.skip = 0
+
+    def handle_starttag(self, tag: str, attrs: list) -> None:
+        if tag in _SKIP_TAGS:
+            self.skip += 1
+        elif tag in _BLOCK_TAGS:
+            self.parts.append("\n")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in _SKIP_TAGS:
+            self.skip = max(0, self.skip - 1)
+        elif tag in _BLOCK_TAGS:
+            self.parts.append("\n")
+
+    def handle_data(self, data: str) -> None:
+        if not self.skip:
+            self.parts.append(data.replace("\n", " "))
+
+
+def _visible_text(html: str) -> str:
+    parser = _TextParser()
+    try:
+        parser.feed(html)
+        parser.close()
+    except Exception:  # html.parser is lenient, but never let a page break the corpus
+        pass
+    return "".join(parser.parts)

@@ -1,0 +1,732 @@
+"""The `evqa` command line: a thin layer over evqa.engine, evqa.build and evqa.evaluation.
+
+Results go to stdout; notices, progress and warnings go to stderr. Every EvqaError
+becomes a one-line message and its exit code, never a traceback.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import os
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import click
+
+from evqa import config
+from evqa.errors import EvqaError
+
+MODE_CHOICE = click.Choice(config.MODES)
+
+
+# --- shared plumbing -------------------------------------------------------------------
+
+
+def _err(message: str) -> None:
+    click.echo(message, err=True)
+
+
+def handle_errors(fn: Callable) -> Callable:
+    """Turn library errors into `error: ...` on stderr and the error's exit code."""
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        except EvqaError as e:
+            _err(f"error: {e}")
+            sys.exit(e.exit_code)
+        except KeyboardInterrupt:
+            _err("interrupted")
+            sys.exit(130)
+        except OSError as e:  # disk full, permission denied... never a traceback
+            _err(f"error: {e.strerror or e}: {getattr(e, 'filename', '') or ''}".rstrip(": "))
+            sys.exit(1)
+
+    return wrapper
+
+
+def index_option(fn):
+    return click.option(
+        "--index",
+        "index",
+        type=click.Path(path_type=Path),
+        default=None,
+        help="Index folder [env EVQA_INDEX; default: the project's index/].",
+    )(fn)
+
+
+def model_option(fn):
+    return click.option(
+        "--model",
+        "model",
+        type=click.Path(path_type=Path),
+        default=None,
+        help="A local sentence-transformers folder [env EVQA_MODEL; default: bundled "
+        "all-MiniLM-L6-v2].",
+    )(fn)
+
+
+def query_options(fn):
+    fn = click.option(
+        "-k",
+        "k",
+        type=int,
+        default=None,
+        help=f"Number of passages [env EVQA_K; default {config.DEFAULTS['k']}].",
+    )(fn)
+    fn = click.option(
+        "--mode",
+        type=MODE_CHOICE,
+        default=None,
+        help="Retriever: hybrid, bm25 or dense [env EVQA_MODE; default hybrid].",
+    )(fn)
+    fn = click.option("--json", "as_json", is_flag=True, help="Print JSON.")(fn)
+    return fn
+
+
+def _console(stderr: bool = False):
+    from evqa.render import make_console
+
+    return make_console(stderr=stderr)
+
+
+def _check_query_flags(k: int | None, mode: str | None) -> None:
+    if k is not None:
+        config.check_k(k)
+    if mode is not None:
+        config.check_mode(mode)
+
+
+def _open_engine(index: Path | None, model: Path | None = None, quiet: bool = False):
+    from evqa.engine import Engine
+
+    with _progress(quiet) as progress:
+        return Engine.open(index, model=model, notice=None if quiet else _notice, progress=progress)
+
+
+def _notice(message: str) -> None:
+    _err(f"notice: {message}")
+
+
+class _progress:
+    """Rich progress bars on stderr for the build stages; silent when not a terminal."""
+
+    LABELS = {"analyse": "Analysing articles", "embed": "Embedding chunks"}
+
+    def __init__(self, quiet: bool = False) -> None:
+        self.quiet = quiet
+        self.bar = None
+        self.tasks: dict[str, Any] = {}
+
+    def __enter__(self):
+        if self.quiet:
+            return None
+        from rich.progress import (
+            BarColumn,
+            MofNCompleteColumn,
+            Progress,
+            TextColumn,
+            TimeRemainingColumn,
+        )
+
+        self.bar = Progress(
+            TextColumn("{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeRemainingColumn(),
+            console=_console(stderr=True),
+            transient=True,
+        )
+        self.bar.start()
+        return self.update
+
+    def update(self, stage: str, advance: int, total: int | None) -> None:
+        if stage not in self.tasks:
+            self.tasks[stage] = self.bar.add_task(self.LABELS.get(stage, stage), total=total)
+        if total is not None:
+            self.bar.update(self.tasks[stage], total=total)
+        if advance:
+            self.bar.advance(self.tasks[stage], advance)
+
+    def __exit__(self, *exc) -> None:
+        if self.bar is not None:
+            self.bar.stop()
+
+
+def _print_json(data: Any) -> None:
+    click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+
+
+def _stdout_is_tty() -> bool:
+    return sys.stdout.isatty()
+
+
+# --- the commands --------------------------------------------------------------------
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="evqa")
+def cli() -> None:
+    """Offline question answering over news articles, with cited answers.
+
+    \b
+    Examples:
+      evqa ask "energy density of Jinshi battery"
+      evqa search "solid-state battery alliance" -k 3 --explain
+      evqa index build --corpus my_articles/ --index my_index/
+      evqa ask "Who chairs Yiwei?" --index my_index/ --json
+      evqa chat
+      evqa eval --gold eval/gold/seeds.jsonl --mode all
+    """
+
+
+@cli.command()
+@click.argument("question")
+@query_options
+@index_option
+@model_option
+@handle_errors
+def ask(
+    question: str,
+    k: int | None,
+    mode: str | None,
+    as_json: bool,
+    index: Path | None,
+    model: Path | None,
+) -> None:
+    """Answer QUESTION from the articles, with the answer highlighted and cited.
+
+    \b
+    Examples:
+      evqa ask "energy density of Jinshi battery"
+      evqa ask "When did JAC Yiwei deliveries begin?" --json
+      evqa ask "Who is the chairman of Yiwei?" -k 3 --mode bm25
+    """
+    from evqa.engine import clean_question
+
+    clean_question(question)  # fail fast, before loading anything
+    _check_query_flags(k, mode)
+    engine = _open_engine(index, model)
+    answer = engine.ask(question, k=k, mode=mode)
+    if as_json:
+        _print_json(answer.to_dict())
+        return
+    from evqa import render
+
+    if _stdout_is_tty():
+        render.print_answer(_console(), answer)
+    else:
+        click.echo(render.answer_plain(answer))
+
+
+@cli.command()
+@click.argument("query")
+@query_options
+@click.option("--explain", is_flag=True, help="Show each retriever's rank, score and share.")
+@index_option
+@model_option
+@handle_errors
+def search(
+    query: str,
+    k: int | None,
+    mode: str | None,
+    as_json: bool,
+    explain: bool,
+    index: Path | None,
+    model: Path | None,
+) -> None:
+    """Rank the passages that match QUERY.
+
+    \b
+    Examples:
+      evqa search "sodium-ion battery"
+      evqa search "energy density" -k 10 --mode bm25 --explain
+      evqa search "Nio FAW battery swap" --json
+    """
+    from evqa.engine import clean_question
+
+    clean_question(query)
+    _check_query_flags(k, mode)
+    engine = _open_engine(index, model)
+    hits = engine.search(query, k=k, mode=mode)
+    if as_json:
+        _print_json([h.to_dict(explain=explain) for h in hits])
+        return
+    from evqa import render
+
+    if _stdout_is_tty():
+        render.print_hits(_console(), hits, explain=explain)
+    else:
+        click.echo(render.hits_plain(hits, explain=explain))
+
+
+@cli.command()
+@query_options
+@index_option
+@model_option
+@handle_errors
+def chat(
+    k: int | None, mode: str | None, as_json: bool, index: Path | None, model: Path | None
+) -> None:
+    """Ask questions in a terminal session; the index loads once.
+
+    Type /help for commands (/sources, /k N, /mode M, /quit). Questions can also be
+    piped in, one per line.
+
+    \b
+    Examples:
+      evqa chat
+      printf 'energy density of Jinshi battery\\nWho chairs Yiwei?\\n' | evqa chat --json
+    """
+    from evqa.chat import run_chat
+
+    _check_query_flags(k, mode)
+    engine = _open_engine(index, model)
+    if k is not None:
+        engine.k = k
+    if mode is not None:
+        engine.mode = mode
+    sys.exit(run_chat(engine, json_mode=as_json))
+
+
+# --- evqa index ------------------------------------------------------------------------
+
+
+@cli.group()
+def index() -> None:
+    """Build, inspect and update an index.
+
+    \b
+    Examples:
+      evqa index build
+      evqa index build --corpus articles.jsonl --index my_index/
+      evqa index status --index my_index/
+      evqa index add new_article.txt --index my_index/
+      evqa index remove 004_1b31b26ffe040619 --index my_index/
+      evqa index verify
+    """
+
+
+def build_options(fn):
+    fn = click.option(
+        "--chunk-size",
+        type=int,
+        default=None,
+        help=f"Characters per chunk [default {config.DEFAULTS['chunk_size']}].",
+    )(fn)
+    fn = click.option(
+        "--chunk-overlap",
+        type=int,
+        default=None,
+        help="Sentences shared by neighbouring chunks "
+        f"[default {config.DEFAULTS['chunk_overlap']}].",
+    )(fn)
+    fn = click.option(
+        "--ner/--no-ner",
+        "analysis",
+        default=None,
+        help="Run spaCy entity recognition at index time [default: on].",
+    )(fn)
+    fn = click.option(
+        "--skip-bad",
+        is_flag=True,
+        help="Skip malformed JSONL lines and duplicate ids with a warning instead of failing.",
+    )(fn)
+    fn = click.option(
+        "--wait",
+        type=float,
+        default=0.0,
+        show_default=True,
+        help="Seconds to wait for another build of the same index.",
+    )(fn)
+    fn = click.option("--json", "as_json", is_flag=True, help="Print the build report as JSON.")(fn)
+    return fn
+
+
+def _finish_build(report, as_json: bool) -> None:
+    for w in report.warnings:
+        _err(f"warning: {w}")
+    if as_json:
+        _print_json(report.to_dict())
+    else:
+        click.echo(
+            f"indexed {report.articles} articles, {report.chunks} chunks "
+            f"({report.embedded} embedded, {report.reused} reused) into {report.index} "
+            f"in {report.seconds:.1f}s"
+        )
+
+
+def _resolve_model(model: Path | None):
+    from evqa.encoder import resolve_model
+
+    return resolve_model(
+        config.resolve("model", model), cache_dir=Path(config.resolve("cache_dir"))
+    )
+
+
+def _live_settings(root: Path) -> dict[str, Any] | None:
+    from evqa import store
+    from evqa.errors import IndexCorruptError, IndexNotFoundError
+
+    try:
+        return store.open_generation(root).manifest.get("settings")
+    except (IndexNotFoundError, IndexCorruptError):
+        return None
+
+
+@index.command("build")
+@click.option(
+    "--corpus",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Folder of .txt/.md/.html files, or a .jsonl file [env EVQA_CORPUS; default: seeds/].",
+)
+@index_option
+@model_option
+@build_options
+@handle_errors
+def index_build(
+    corpus, index, model, chunk_size, chunk_overlap, analysis, skip_bad, wait, as_json
+) -> None:
+    """Build or refresh an index from a corpus (only changed chunks are embedded).
+
+    \b
+    Examples:
+      evqa index build
+      evqa index build --corpus ~/articles --index ~/articles.idx
+      evqa index build --corpus news.jsonl --index news.idx --skip-bad
+      evqa index build --model ~/models/all-MiniLM-L6-v2 --chunk-size 800
+    """
+    from evqa.build import build, resolve_settings
+
+    root = Path(config.resolve("index", index))
+    flags = {"chunk_size": chunk_size, "chunk_overlap": chunk_overlap, "analysis": analysis}
+    settings = resolve_settings(flags, _live_settings(root))
+    info = _resolve_model(model)
+    with _progress() as progress:
+        report = build(
+            Path(config.resolve("corpus", corpus)),
+            root,
+            model=info,
+            settings=settings,
+            cache_dir=Path(config.resolve("cache_dir")),
+            skip_bad=skip_bad,
+            wait=wait,
+            progress=progress,
+        )
+    _finish_build(report, as_json)
+
+
+@index.command("add")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@index_option
+@model_option
+@build_options
+@handle_errors
+def index_add(
+    paths, index, model, chunk_size, chunk_overlap, analysis, skip_bad, wait, as_json
+) -> None:
+    """Add articles (files, folders or .jsonl) to an index; an existing id is replaced.
+
+    \b
+    Examples:
+      evqa index add new_story.txt --index my_index/
+      evqa index add more_articles/ extra.jsonl --index my_index/
+    """
+    from evqa.build import add
+
+    root = Path(config.resolve("index", index))
+    settings = None
+    if chunk_size is not None or chunk_overlap is not None or analysis is not None:
+        from evqa.build import resolve_settings
+
+        flags = {"chunk_size": chunk_size, "chunk_overlap": chunk_overlap, "analysis": analysis}
+        settings = resolve_settings(flags, _live_settings(root))
+    with _progress() as progress:
+        report = add(
+            list(paths),
+            root,
+            model=_resolve_model(model),
+            settings=settings,
+            cache_dir=Path(config.resolve("cache_dir")),
+            skip_bad=skip_bad,
+            wait=wait,
+            progress=progress,
+        )
+    _finish_build(report, as_json)
+
+
+@index.command("remove")
+@click.argument("ids", nargs=-1, required=True)
+@index_option
+@model_option
+@click.option(
+    "--wait",
+    type=float,
+    default=0.0,
+    show_default=True,
+    help="Seconds to wait for another build of the same index.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@handle_errors
+def index_remove(ids, index, model, wait, as_json) -> None:
+    """Remove articles by id from an index.
+
+    \b
+    Example:
+      evqa index remove 004_1b31b26ffe040619 --index my_index/
+    """
+    from evqa.build import remove
+
+    root = Path(config.resolve("index", index))
+    with _progress() as progress:
+        report = remove(
+            list(ids),
+            root,
+            model=_resolve_model(model),
+            cache_dir=Path(config.resolve("cache_dir")),
+            wait=wait,
+            progress=progress,
+        )
+    _finish_build(report, as_json)
+
+
+@index.command("status")
+@index_option
+@model_option
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@handle_errors
+def index_status(index, model, as_json) -> None:
+    """Show corpus and index figures, and whether the index is stale.
+
+    \b
+    Examples:
+      evqa index status
+      evqa index status --index my_index/ --json
+    """
+    from evqa import store
+    from evqa.staleness import corpus_path, stale_reasons
+
+    root = Path(config.resolve("index", index))
+    gen = store.open_generation(root)
+    m = gen.manifest
+    info = _resolve_model(config.resolve("model", model, {"model": _existing(m["model"]["path"])}))
+    reasons = stale_reasons(m, root, info.sha256)
+    from evqa import indexdata
+
+    data = indexdata.load(gen)
+    corpus = corpus_path(m, root)
+    status = {
+        "index": str(root),
+        "generation": gen.path.name,
+        "created": m.get("created"),
+        "format_version": m.get("format_version"),
+        "corpus": str(corpus) if corpus else None,
+        "articles": len(data.articles),
+        "chunks": len(data.chunks),
+        "article_ids": sorted(data.articles),
+        "model": m["model"],
+        "settings": m.get("settings"),
+        "dense": m.get("dense"),
+        "size_bytes": sum(f["size"] for f in m["files"].values()),
+        "stale": bool(reasons),
+        "stale_reasons": reasons,
+    }
+    if as_json:
+        _print_json(status)
+        return
+    lines = [
+        f"index      {root} ({gen.path.name}, built {status['created']})",
+        f"corpus     {status['corpus'] or '(edited with index add/remove)'}",
+        f"articles   {status['articles']}",
+        f"chunks     {status['chunks']}",
+        f"model      {m['model']['name']} (sha256 {m['model']['sha256'][:12]}…, "
+        f"dim {m['model']['dim']})",
+        f"dense      {status['dense']}",
+        f"settings   {status['settings']}",
+        f"size       {status['size_bytes'] / 1e6:.2f} MB",
+        "status     " + ("STALE: " + "; ".join(reasons) if reasons else "up to date"),
+    ]
+    click.echo("\n".join(lines))
+    if reasons:
+        corpus_flag = f" --corpus {corpus}" if corpus else ""
+        _err(f"hint: rebuild with: evqa index build --index {root}{corpus_flag}")
+
+
+def _existing(path: str | None) -> Path | None:
+    return Path(path) if path and Path(path).exists() else None
+
+
+@index.command("verify")
+@index_option
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@handle_errors
+def index_verify(index, as_json) -> None:
+    """Check every index file against the checksums in the manifest.
+
+    \b
+    Example:
+      evqa index verify --index my_index/
+    """
+    from evqa import store
+
+    root = Path(config.resolve("index", index))
+    gen = store.open_generation(root)
+    problems = store.verify(gen)
+    if as_json:
+        _print_json(
+            {
+                "index": str(root),
+                "generation": gen.path.name,
+                "ok": not problems,
+                "files": len(gen.manifest["files"]),
+                "problems": problems,
+            }
+        )
+    elif problems:
+        for p in problems:
+            click.echo(f"BAD  {p}")
+    else:
+        click.echo(f"ok: {len(gen.manifest['files'])} files match their checksums ({root})")
+    if problems:
+        _err(f"error: the index is corrupt; rebuild with: evqa index build --index {root}")
+        sys.exit(3)
+
+
+# --- evqa eval -------------------------------------------------------------------------
+
+
+@cli.command("eval")
+@click.option(
+    "--gold",
+    type=click.Path(path_type=Path),
+    required=True,
+    help="Gold questions, JSONL (see README).",
+)
+@index_option
+@click.option(
+    "--corpus",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Evaluate on this corpus, indexed into a cached index first.",
+)
+@click.option(
+    "--mode",
+    type=click.Choice([*config.MODES, "all"]),
+    default="hybrid",
+    show_default=True,
+    help="Retriever to evaluate; all = side by side.",
+)
+@click.option("-k", "k", type=int, default=None, help="Passages per question.")
+@click.option(
+    "--split",
+    type=click.Choice(["all", "dev", "test"]),
+    default="all",
+    show_default=True,
+    help="Only the gold questions of this split.",
+)
+@click.option(
+    "--predictions",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Write one JSONL line per question (and mode) to this file.",
+)
+@click.option(
+    "--report", type=click.Path(path_type=Path), default=None, help="Write a markdown report here."
+)
+@click.option(
+    "--plot",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Write a PNG of recall@k per mode here.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the metrics as JSON.")
+@model_option
+@handle_errors
+def eval_cmd(
+    gold, index, corpus, mode, k, split, predictions, report, plot, as_json, model
+) -> None:
+    """Score answers, citations, abstention and latency against a gold question set.
+
+    \b
+    Examples:
+      evqa eval --gold eval/gold/seeds.jsonl
+      evqa eval --gold eval/gold/seeds.jsonl --mode all --report eval/out/report.md
+      evqa eval --gold my_gold.jsonl --corpus my_articles/ --predictions preds.jsonl
+    """
+    from evqa import evaluation
+    from evqa.errors import InputError
+
+    if index is not None and corpus is not None:
+        raise InputError("give --index or --corpus, not both")
+    if k is not None:
+        config.check_k(k)
+    items = evaluation.load_gold(gold)
+    if split != "all":
+        items = [g for g in items if g.split == split]
+    if not items:
+        raise InputError(f"no gold questions in split {split!r} of {gold}")
+    if corpus is not None:
+        index = _cached_corpus_index(corpus, model)
+    engine = _open_engine(index, model)
+    modes = list(config.MODES) if mode == "all" else [mode]
+    results = {}
+    for m in modes:
+        results[m] = evaluation.run_eval(engine, items, k=k or engine.k, mode=m)
+    if predictions is not None:
+        _write_predictions(predictions, results)
+    if report is not None:
+        evaluation.write_markdown_report(results, report)
+    if plot is not None:
+        evaluation.write_plot(results, plot)
+    if as_json:
+        _print_json({m: r.metrics for m, r in results.items()})
+        return
+    from evqa import render
+
+    render.print_eval(_console(), evaluation.format_table(results))
+
+
+def _cached_corpus_index(corpus: Path, model: Path | None) -> Path:
+    """Index a corpus into the cache (incrementally) and return the index folder."""
+    import hashlib
+
+    from evqa.build import build, resolve_settings
+
+    cache = Path(config.resolve("cache_dir"))
+    key = hashlib.sha256(str(Path(corpus).resolve()).encode()).hexdigest()[:16]
+    root = cache / "eval-index" / key
+    with _progress() as progress:
+        build(
+            Path(corpus),
+            root,
+            model=_resolve_model(model),
+            settings=resolve_settings(),
+            cache_dir=cache,
+            wait=600.0,
+            progress=progress,
+        )
+    return root
+
+
+def _write_predictions(path: Path, results: dict) -> None:
+    from evqa.store import write_jsonl
+
+    rows = []
+    for mode, result in results.items():
+        rows += [{**r, "mode": mode} for r in result.records]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    write_jsonl(path, rows)
+
+
+def main() -> None:
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    cli(prog_name="evqa")
+
+
+if __name__ == "__main__":
+    main()

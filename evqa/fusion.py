@@ -1,0 +1,87 @@
+"""Fusing ranked lists from several retrievers. Pure functions.
+
+``rankings`` maps a retriever name to its ``[(doc id, score), ...]``, best first. Both
+methods return :class:`Fused` records, best first, ties broken by lower id; each says how
+every retriever saw the document (1-based rank, raw score, share of the fused score).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+
+from evqa.types import RetrieverScore
+
+Rankings = Mapping[str, Sequence[tuple[int, float]]]
+
+
+@dataclass(frozen=True)
+class Fused:
+    id: int
+    score: float
+    parts: dict[str, RetrieverScore]
+
+
+def rrf(rankings: Rankings, k: int = 60) -> list[Fused]:
+    """Reciprocal rank fusion: ``sum over retrievers of 1 / (k + rank)``."""
+    return _fuse(rankings, lambda name, ranked: {d: 1.0 / (k + r) for r, d in _ranks(ranked)})
+
+
+def minmax(rankings: Rankings, weights: Mapping[str, float]) -> list[Fused]:
+    """Weighted sum of min-max normalised scores. Each retriever's scores are scaled to
+    0..1 over the documents it returned (all equal -> 1.0); a document it did not return
+    gets 0 from it."""
+    missing = set(rankings) - set(weights)
+    if missing:
+        raise ValueError(f"no fusion weight for retriever(s): {', '.join(sorted(missing))}")
+
+    def contributions(name: str, ranked: Sequence[tuple[int, float]]) -> dict[int, float]:
+        scores = dict(_first(ranked))
+        if not scores:
+            return {}
+        low, high = min(scores.values()), max(scores.values())
+        span = high - low
+        return {
+            d: weights[name] * ((s - low) / span if span > 0 else 1.0) for d, s in scores.items()
+        }
+
+    return _fuse(rankings, contributions)
+
+
+def _fuse(
+    rankings: Rankings,
+    contributions: Callable[[str, Sequence[tuple[int, float]]], dict[int, float]],
+) -> list[Fused]:
+    parts: dict[str, dict[int, float]] = {n: contributions(n, r) for n, r in rankings.items()}
+    seen = {
+        n: {d: (rank, s) for rank, (d, s) in enumerate(_first(r), 1)} for n, r in rankings.items()
+    }
+    totals: dict[int, float] = {}
+    for contrib in parts.values():
+        for d, c in contrib.items():
+            totals[d] = totals.get(d, 0.0) + c
+    fused = []
+    for d, total in totals.items():
+        explain = {}
+        for name in rankings:
+            rank, raw = seen[name].get(d, (None, None))
+            share = parts[name].get(d, 0.0) / total if total > 0 else 0.0
+            explain[name] = RetrieverScore(rank=rank, score=raw, share=share)
+        fused.append(Fused(id=d, score=total, parts=explain))
+    fused.sort(key=lambda f: (-f.score, f.id))
+    return fused
+
+
+def _first(ranked: Sequence[tuple[int, float]]) -> list[tuple[int, float]]:
+    """The list without repeated ids (the first, best, occurrence wins)."""
+    seen: set[int] = set()
+    out = []
+    for d, s in ranked:
+        if d not in seen:
+            seen.add(d)
+            out.append((int(d), float(s)))
+    return out
+
+
+def _ranks(ranked: Sequence[tuple[int, float]]) -> list[tuple[int, int]]:
+    return [(rank, d) for rank, (d, _) in enumerate(_first(ranked), 1)]

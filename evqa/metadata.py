@@ -1,0 +1,318 @@
+"""Title and publication date of an article.
+
+Two sources, explicit first:
+
+* explicit metadata: a ``<stem>.meta.json`` sidecar, JSONL fields, or YAML front matter
+  ("---\\ntitle: ...\\ndate: ...\\n---") at the top of a .txt/.md file;
+* heuristics on the *head* of the cleaned text (`extract_metadata`): a leading headline
+  line, a labelled dateline ("date 2023-12-28", "Published: ..."), a byline carrying a
+  date ("Monika From Gasgoo| December 25 , 2020"), a line that is only a date, or a
+  plain "By Name" byline. Scanning stops at the first body line, so a date mentioned
+  in the body ("first revealed in May 2024") is never taken as the publication date.
+
+Consumed head lines (headline, dateline, byline) are removed from the text; the
+headline is kept as the title. Without a headline line the title is None (never the
+first sentence: a title must not be a body paragraph); renderers show the doc id.
+
+Dates are normalised to ISO: YYYY-MM-DD, or YYYY-MM / YYYY when only those are given.
+dateparser (imported lazily, it is slow to load) handles what the fast paths don't.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import lru_cache
+
+from evqa.cleaning import join_lines
+
+__all__ = [
+    "META_KEYS",
+    "Extracted",
+    "extract_metadata",
+    "field_type_errors",
+    "looks_like_headline",
+    "normalize_date",
+    "normalize_fields",
+    "normalize_title",
+    "parse_date",
+    "split_front_matter",
+]
+
+META_KEYS = ("title", "date", "url", "source")
+HEAD_LINES = 6  # how many non-empty lines at the top may hold headline/byline/dateline
+MAX_TITLE_CHARS = 200
+MAX_TITLE_WORDS = 30
+MAX_DATE_CHARS = 60
+
+
+@dataclass(frozen=True)
+class Extracted:
+    """Cleaned text with its head metadata lines removed, plus what they said."""
+
+    text: str
+    title: str | None = None
+    date: str | None = None
+
+
+# --- dates ----------------------------------------------------------------------------------
+
+_YEAR = re.compile(r"\b(?:1[89]|20)\d{2}\b")
+_ISO = re.compile(r"(\d{4})-(\d{2})(?:-(\d{2}))?(?:[T ][\d:.]+(?:Z|[+-]\d{2}:?\d{2})?)?")
+_SPACE_COMMA = re.compile(r"\s+,")
+# a month name or a numeric d/m/y: without one, a string with a year is not worth
+# handing to dateparser ("Tesla sales rise in 2024")
+_DATE_HINT = re.compile(
+    r"\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\b|\d{1,4}[/.-]\d{1,2}[/.-]\d{1,4}",
+    re.IGNORECASE,
+)
+_STRPTIME_FORMATS = (
+    "%B %d, %Y",
+    "%b %d, %Y",
+    "%b. %d, %Y",
+    "%d %B %Y",
+    "%d %b %Y",
+    "%B %d %Y",
+    "%Y/%m/%d",
+    "%Y.%m.%d",
+)
+_DATEPARSER_SETTINGS = {
+    "PREFER_DAY_OF_MONTH": "first",
+    "RETURN_AS_TIMEZONE_AWARE": False,
+    # absolute dates only: "yesterday" or "3 days ago" need a reference we don't have
+    "PARSERS": ["custom-formats", "absolute-time"],
+}
+
+
+def parse_date(value: str, *, partial: bool = True) -> str | None:
+    """Normalise a date string to ISO, or None if it is not a date with a year.
+
+    ``partial`` allows month precision ("May 2024" -> "2024-05") and a bare year.
+    """
+    value = _SPACE_COMMA.sub(",", " ".join(value.split()))
+    if not value or len(value) > MAX_DATE_CHARS:
+        return None
+    iso = _parse_iso(value, partial=partial)
+    if iso is not None or _ISO.fullmatch(value):
+        return iso
+    if partial and re.fullmatch(r"(?:1[89]|20)\d{2}", value):
+        return value
+    if not _YEAR.search(value) or not _DATE_HINT.search(value):
+        return None
+    return _parse_strptime(value) or _parse_dateparser(value, partial)
+
+
+def _parse_iso(value: str, *, partial: bool) -> str | None:
+    m = _ISO.fullmatch(value)
+    if not m:
+        return None
+    year, month, day = m.groups()
+    try:
+        if day is None:
+            dt.date(int(year), int(month), 1)
+            return f"{year}-{month}" if partial else None
+        return dt.date(int(year), int(month), int(day)).isoformat()
+    except ValueError:
+        return None
+
+
+def _parse_strptime(value: str) -> str | None:
+    for fmt in _STRPTIME_FORMATS:
+        try:
+            return dt.datetime.strptime(value, fmt).date().isoformat()
+        except ValueError:
+            continue
+    return None
+
+
+@lru_cache(maxsize=4096)
+def _parse_dateparser(value: str, partial: bool) -> str | None:
+    import dateparser  # slow to import and to warm up: only when a fast path failed
+
+    strict = dict(_DATEPARSER_SETTINGS, STRICT_PARSING=True)
+    parsed = dateparser.parse(value, languages=["en"], settings=strict)
+    if parsed is not None:
+        return parsed.date().isoformat()
+    if not partial:
+        return None
+    month = dict(_DATEPARSER_SETTINGS, REQUIRE_PARTS=["month", "year"])
+    parsed = dateparser.parse(value, languages=["en"], settings=month)
+    return None if parsed is None else f"{parsed.year:04d}-{parsed.month:02d}"
+
+
+def normalize_date(value: object) -> str | None:
+    """An explicit date (string, date or datetime) as ISO, or None if unparseable."""
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, int) and not isinstance(value, bool) and 1000 <= value <= 9999:
+        return str(value)
+    if isinstance(value, str):
+        return parse_date(value, partial=True)
+    return None
+
+
+# --- titles ---------------------------------------------------------------------------------
+
+_HEADLINE_END = re.compile(r"[.,;:]$")
+
+
+def normalize_title(value: str) -> str | None:
+    """Collapse whitespace; None if nothing is left."""
+    return " ".join(value.split()) or None
+
+
+def looks_like_headline(line: str) -> bool:
+    """A short line of 3-30 words, with letters, not ending like a sentence or a label."""
+    words = line.split()
+    return (
+        3 <= len(words) <= MAX_TITLE_WORDS
+        and len(line) <= MAX_TITLE_CHARS
+        and not _HEADLINE_END.search(line.rstrip("\"'”’)"))
+        and any(c.isalpha() for c in line)
+    )
+
+
+def _same_title(a: str, b: str) -> bool:
+    return " ".join(a.split()).casefold() == " ".join(b.split()).casefold()
+
+
+# --- head heuristics ------------------------------------------------------------------------
+
+_DATE_LABEL = re.compile(
+    r"(?:date|dated|published(?: on| at)?|posted(?: on| at)?|updated(?: on| at)?|last updated|"
+    r"publication date|release date)\s*[:\-–—]?\s*(?P<date>.{4,60})",
+    re.IGNORECASE,
+)
+_BYLINE = re.compile(
+    r"(?:[Bb]y|[Ww]ritten by|[Aa]uthor|[Rr]eporter)\s*:?\s+[A-Z][\w.'’-]*"
+    r"(?:\s+(?:[A-Z][\w.'’-]*|and|&|de|van|von|da)){0,5}(?:\s*,\s*[\w&'-]+(?: [\w&'-]+){0,4})?"
+)
+_SEPARATORS = re.compile(r"\s*[|•·]\s*")
+
+
+def _dateline(line: str) -> str | None:
+    """The date of a dateline/byline/date-only line, else None."""
+    if len(line) > 120 or not _YEAR.search(line):
+        return None
+    labelled = _DATE_LABEL.fullmatch(line)
+    if labelled:
+        return parse_date(labelled.group("date"), partial=True)
+    parts = [p for p in _SEPARATORS.split(line) if p]
+    if len(parts) > 1:
+        if len(parts) > 4 or any(len(p) > 80 for p in parts):
+            return None
+        dates = (parse_date(p, partial=False) for p in parts if _YEAR.search(p))
+        return next((d for d in dates if d), None)
+    return parse_date(line, partial=False)
+
+
+def extract_metadata(text: str, *, title_hint: str | None = None) -> Extracted:
+    """Find headline, dateline and byline lines at the top of cleaned text.
+
+    With ``title_hint`` (an explicit title), only a head line equal to it is consumed as
+    the headline (other headline-like lines stay in the text); otherwise the first
+    headline-like line before the body is.
+    """
+    lines = text.split("\n")
+    title = date = None
+    seen = 0
+    for i, line in enumerate(lines):
+        if not line:
+            continue
+        seen += 1
+        if seen > HEAD_LINES:
+            break
+        kind, value = _classify(line, title_hint, have_title=title is not None)
+        if kind == "body":
+            break
+        if kind == "kept":
+            continue
+        lines[i] = ""
+        if kind == "date" and date is None:
+            date = value
+        elif kind == "title":
+            title = value
+    body = join_lines(lines)
+    if not body:  # the head was everything: keep the text, claim nothing
+        return Extracted(text=text)
+    return Extracted(text=body, title=title, date=date)
+
+
+def _classify(line: str, title_hint: str | None, *, have_title: bool) -> tuple[str, str | None]:
+    date = _dateline(line)
+    if date:
+        return "date", date
+    if _BYLINE.fullmatch(line):
+        return "byline", None
+    if not have_title:
+        if title_hint is not None and _same_title(line, title_hint):
+            return "title", normalize_title(line)
+        if looks_like_headline(line):
+            # with an explicit, different title, a headline line stays in the text
+            return ("kept", None) if title_hint is not None else ("title", normalize_title(line))
+    return "body", None
+
+
+# --- front matter ---------------------------------------------------------------------------
+
+_FRONT_MATTER = re.compile(
+    r"\A\ufeff?---[ \t]*\r?\n(?P<body>[A-Za-z_][\w-]*[ \t]*:.*?)\r?\n"
+    r"(?:---|\.\.\.)[ \t]*(?:\r?\n|\Z)",
+    re.DOTALL,
+)
+
+
+def split_front_matter(raw: str) -> tuple[dict[str, object], str, list[str]]:
+    """Split YAML front matter off the top of a text file.
+
+    Returns (fields, rest of the text, problems). Only title/date/url/source are kept;
+    a block that is not a YAML mapping is dropped with a problem noted.
+    """
+    m = _FRONT_MATTER.match(raw)
+    if not m:
+        return {}, raw, []
+    import yaml  # PyYAML: installed with transformers; only needed for front matter
+
+    rest = raw[m.end() :]
+    try:
+        data = yaml.safe_load(m.group("body"))
+    except yaml.YAMLError as exc:
+        reason = str(exc).splitlines()[0]
+        return {}, rest, [f"front matter is not valid YAML ({reason}); it was ignored"]
+    if not isinstance(data, dict):
+        return {}, rest, ["front matter is not a 'key: value' mapping; it was ignored"]
+    return {k: data[k] for k in META_KEYS if data.get(k) is not None}, rest, []
+
+
+def field_type_errors(fields: Mapping[str, object]) -> dict[str, str]:
+    """Wrongly typed explicit metadata, by key: title/url/source/date must be strings
+    (front matter may also give a YAML date)."""
+    errors = {}
+    for key in META_KEYS:
+        value = fields.get(key)
+        ok = value is None or isinstance(value, str)
+        ok = ok or (key == "date" and isinstance(value, dt.date))
+        if not ok:
+            errors[key] = f"field {key!r} must be a string, not {type(value).__name__}"
+    return errors
+
+
+def normalize_fields(fields: Mapping[str, object]) -> tuple[dict[str, str | None], list[str]]:
+    """Explicit metadata with whitespace trimmed and the date as ISO. Wrongly typed or
+    empty fields are left out; an unparseable date becomes None, with a warning (an
+    explicit date that cannot be read is not replaced by a guess)."""
+    out: dict[str, str | None] = {}
+    warnings: list[str] = []
+    for key in META_KEYS:
+        value = fields.get(key)
+        if key == "date" and value is not None:
+            out[key] = normalize_date(value)
+            if out[key] is None:
+                warnings.append(f"date {value!r} is not a recognisable date; it was ignored")
+        elif isinstance(value, str) and value.strip():
+            out[key] = " ".join(value.split()) if key == "title" else value.strip()
+    return out, warnings

@@ -1,0 +1,337 @@
+"""All output formatting for humans (and the JSON helper). No other module formats.
+
+Two flavours of everything:
+
+* ``print_*`` write to a rich ``Console`` (panels, tables, the answer span highlighted
+  in bold reverse video). Use them when stdout is a terminal.
+* ``*_plain`` return plain text: no ANSI codes, no box drawing. Use them when stdout is
+  piped. In plain text the answer span is marked with guillemets: ``«350 Wh/kg»`` (they
+  are rare in English news, unlike ``*`` or ``_``, and survive grep and copy-paste).
+
+Every piece of corpus text (titles, sentences, quotes, passages) and the question go
+through ``rich.text.Text``, never through console markup, so ``[1]`` or ``[bold]`` in an
+article is printed literally.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import asdict, is_dataclass
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console, Group, RenderableType
+from rich.padding import Padding
+from rich.panel import Panel
+from rich.table import Table
+from rich.text import Text
+
+from evqa.types import Answer, Citation, Figure, Hit
+
+HIGHLIGHT = "bold reverse"  # the answer span, in a terminal
+MARK_OPEN, MARK_CLOSE = "«", "»"  # the answer span, in plain text
+PASSAGE_CHARS = 240  # passages are shortened to about this many characters
+QUOTE_CHARS = 400  # citation quotes too (``/sources`` in chat shows them in full)
+NOT_FOUND = "Not found in the articles"
+NOT_FOUND_DETAIL = (
+    "The articles do not contain an answer to this question; the closest passages are listed below."
+)
+DASH = " — "
+
+# --- small text helpers ---------------------------------------------------------------
+
+
+def shorten(text: str, limit: int) -> str:
+    """Collapse whitespace and cut ``text`` at a word boundary to at most ``limit`` chars."""
+    text = " ".join(text.split())
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1]
+    space = cut.rfind(" ")
+    if space > limit // 2:
+        cut = cut[:space]
+    return cut.rstrip(" ,;:") + "…"
+
+
+def span_in(sentence: str, answer: str | None, start: int | None, end: int | None):
+    """The (start, end) of the answer inside ``sentence``: the given offsets when they are
+    valid, else the first occurrence of ``answer``, else None."""
+    if start is not None and end is not None and 0 <= start < end <= len(sentence):
+        return start, end
+    if answer:
+        i = sentence.find(answer)
+        if i >= 0:
+            return i, i + len(answer)
+    return None
+
+
+def source_line(c: Citation) -> str:
+    """``[1] Title — 2024-05-01 — doc_id  chars 10–52`` (missing title/date are left out)."""
+    head = DASH.join(x for x in (c.title, c.date, c.doc_id) if x)
+    return f"[{c.n}] {head}  chars {c.start}–{c.end}"
+
+
+def hit_line(h: Hit) -> str:
+    """``1. 0.812  Title — 2024-05-01  doc_id  doc_id#3`` for a passage or search hit."""
+    meta = DASH.join(x for x in (h.title, h.date) if x)
+    parts = [f"{h.rank}.", f"{h.score:.3f}", meta, h.doc_id, f"({h.chunk.id})"]
+    return "  ".join(p for p in parts if p)
+
+
+def explain_line(h: Hit) -> str:
+    """Each retriever's rank, raw score and share of the fused score, sorted by name."""
+    parts = []
+    for name in sorted(h.explain):
+        r = h.explain[name]
+        if r.rank is None:
+            parts.append(f"{name}: not ranked")
+            continue
+        score = "n/a" if r.score is None else f"{r.score:.3f}"
+        parts.append(f"{name}: rank {r.rank}, score {score}, share {r.share:.0%}")
+    return " | ".join(parts) if parts else "no retriever details"
+
+
+def answer_markers(answer: Answer) -> list[int]:
+    """The citation numbers that back the answer sentence (the quotes that contain it, or
+    that it contains); the first citation when none matches."""
+    s = answer.answer_sentence or ""
+    ns = [c.n for c in answer.citations if s and (s in c.quote or c.quote in s)]
+    if not ns and answer.citations:
+        ns = [answer.citations[0].n]
+    return ns
+
+
+def markers(ns: Sequence[int]) -> str:
+    return " ".join(f"[{n}]" for n in ns)
+
+
+# --- rich ------------------------------------------------------------------------------
+
+
+def make_console(stderr: bool = False) -> Console:
+    """A console for stdout (or stderr). Colour follows rich's own detection: none when
+    NO_COLOR is set or the stream is not a terminal. No auto-highlighting, no emoji codes:
+    corpus text is shown exactly as written."""
+    return Console(stderr=stderr, highlight=False, emoji=False)
+
+
+def highlighted(sentence: str, span: tuple[int, int] | None) -> Text:
+    text = Text(sentence)
+    if span is not None:
+        text.stylize(HIGHLIGHT, *span)
+    return text
+
+
+def _answer_body(answer: Answer) -> list[RenderableType]:
+    sentence = answer.answer_sentence or answer.answer or ""
+    span = span_in(sentence, answer.answer, answer.answer_start, answer.answer_end)
+    cites = markers(answer_markers(answer))
+    body: list[RenderableType] = []
+    line = highlighted(sentence, span)
+    if cites:
+        line.append(" " + cites, style="cyan")
+    body.append(line)
+    body.append(Text(""))
+    verdict = Text("Answer: ", style="bold")
+    verdict.append(answer.answer or "", style="bold")
+    verdict.append(f"   confidence {answer.confidence:.2f}", style="dim")
+    body.append(verdict)
+    if len(answer.figures) > 1:
+        body.append(Text(""))
+        body.append(figures_table(answer.figures))
+    return body
+
+
+def figures_table(figures: Sequence[Figure]) -> Table:
+    """Several figures side by side: figure | sentence (figure highlighted) | source."""
+    table = Table(show_edge=False, expand=True, pad_edge=False)
+    table.add_column("figure", no_wrap=True, style="bold")
+    table.add_column("sentence", ratio=1)
+    table.add_column("source", no_wrap=True, justify="right")
+    for f in figures:
+        span = span_in(f.sentence, f.answer, None, None)
+        table.add_row(Text(f.answer), highlighted(f.sentence, span), Text(f"[{f.citation}]"))
+    return table
+
+
+def print_answer(console: Console, answer: Answer, *, show_passages: bool = True) -> None:
+    """An answer panel (or a plain 'not found' panel), its sources and passages."""
+    title = Text(answer.question, style="bold")
+    if answer.abstained:
+        body = Group(
+            Text(NOT_FOUND, style="bold yellow"),
+            Text(NOT_FOUND_DETAIL),
+            Text(f"confidence {answer.confidence:.2f}", style="dim"),
+        )
+        console.print(Panel(body, title=title, title_align="left", border_style="yellow"))
+        if show_passages:
+            print_passages(console, answer.passages, heading="Related passages")
+        return
+    console.print(Panel(Group(*_answer_body(answer)), title=title, title_align="left"))
+    print_sources(console, answer)
+    if show_passages:
+        print_passages(console, answer.passages, heading="Supporting passages")
+
+
+def print_sources(console: Console, answer: Answer, *, full: bool = False) -> None:
+    """The numbered citations with their quotes (shortened unless ``full``)."""
+    if not answer.citations:
+        return
+    console.print(Text("Sources", style="bold underline"))
+    for c in answer.citations:
+        console.print(Text(source_line(c), style="cyan"))
+        quote = c.quote if full else shorten(c.quote, QUOTE_CHARS)
+        console.print(Padding(Text(f"“{quote}”", style="italic"), (0, 0, 0, 4)))
+    console.print()
+
+
+def print_passages(
+    console: Console, hits: Sequence[Hit], *, heading: str, full: bool = False
+) -> None:
+    if not hits:
+        return
+    console.print(Text(heading, style="bold underline"))
+    for h in hits:
+        _print_hit(console, h, full=full, explain=False)
+    console.print()
+
+
+def print_full_sources(console: Console, answer: Answer) -> None:
+    """For chat's /sources: every citation quote and every passage, unshortened."""
+    if not answer.citations and not answer.passages:
+        console.print(Text("The last answer has no sources."))
+        return
+    print_sources(console, answer, full=True)
+    heading = "Related passages" if answer.abstained else "Supporting passages"
+    print_passages(console, answer.passages, heading=heading, full=True)
+
+
+def _print_hit(console: Console, h: Hit, *, full: bool, explain: bool) -> None:
+    console.print(Text(hit_line(h), style="bold"))
+    if explain:
+        console.print(Padding(Text(explain_line(h), style="dim"), (0, 0, 0, 4)))
+    text = h.chunk.text if full else shorten(h.chunk.text, PASSAGE_CHARS)
+    console.print(Padding(Text(text), (0, 0, 0, 4)))
+
+
+def print_hits(console: Console, hits: Sequence[Hit], *, explain: bool = False) -> None:
+    """Search results: rank, score, title, date, doc_id, chunk id, text (and, with
+    ``explain``, each retriever's rank, score and share of the fused score)."""
+    if not hits:
+        console.print(Text("No passages found."))
+        return
+    for h in hits:
+        _print_hit(console, h, full=False, explain=explain)
+
+
+# --- plain text ------------------------------------------------------------------------
+
+
+def _indent(text: str, n: int = 4) -> str:
+    pad = " " * n
+    return "\n".join(pad + line for line in text.splitlines())
+
+
+def marked(sentence: str, span: tuple[int, int] | None) -> str:
+    if span is None:
+        return sentence
+    a, b = span
+    return f"{sentence[:a]}{MARK_OPEN}{sentence[a:b]}{MARK_CLOSE}{sentence[b:]}"
+
+
+def answer_plain(answer: Answer, *, show_passages: bool = True) -> str:
+    """The content of ``print_answer`` as plain text (no ANSI codes, no box drawing).
+    The answer span in the sentence is marked «like this»."""
+    lines = [f"Q: {answer.question}", ""]
+    if answer.abstained:
+        lines += [NOT_FOUND, NOT_FOUND_DETAIL, f"confidence {answer.confidence:.2f}", ""]
+        if show_passages:
+            lines += _passages_plain(answer.passages, "Related passages")
+        return "\n".join(lines).rstrip() + "\n"
+    sentence = answer.answer_sentence or answer.answer or ""
+    span = span_in(sentence, answer.answer, answer.answer_start, answer.answer_end)
+    cites = markers(answer_markers(answer))
+    lines.append(f"Answer: {answer.answer or ''}   confidence {answer.confidence:.2f}")
+    lines.append(_indent(f"{marked(sentence, span)} {cites}".rstrip()))
+    lines.append("")
+    if len(answer.figures) > 1:
+        lines += _figures_plain(answer.figures)
+    lines += sources_plain(answer)
+    if show_passages:
+        lines += _passages_plain(answer.passages, "Supporting passages")
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def _figures_plain(figures: Sequence[Figure]) -> list[str]:
+    lines = ["Figures"]
+    width = max(len(f.answer) for f in figures)
+    for f in figures:
+        span = span_in(f.sentence, f.answer, None, None)
+        lines.append(f"  {f.answer:<{width}}  [{f.citation}]  {marked(f.sentence, span)}")
+    return [*lines, ""]
+
+
+def sources_plain(answer: Answer, *, full: bool = False) -> list[str]:
+    if not answer.citations:
+        return []
+    lines = ["Sources"]
+    for c in answer.citations:
+        quote = c.quote if full else shorten(c.quote, QUOTE_CHARS)
+        lines += [source_line(c), _indent(f"“{quote}”")]
+    return [*lines, ""]
+
+
+def _passages_plain(
+    hits: Sequence[Hit], heading: str, *, full: bool = False, explain: bool = False
+) -> list[str]:
+    if not hits:
+        return []
+    lines = [heading]
+    for h in hits:
+        lines.append(hit_line(h))
+        if explain:
+            lines.append(_indent(explain_line(h)))
+        lines.append(_indent(h.chunk.text if full else shorten(h.chunk.text, PASSAGE_CHARS)))
+    return [*lines, ""]
+
+
+def full_sources_plain(answer: Answer) -> str:
+    """For chat's /sources in plain mode: every quote and passage, unshortened."""
+    if not answer.citations and not answer.passages:
+        return "The last answer has no sources.\n"
+    heading = "Related passages" if answer.abstained else "Supporting passages"
+    lines = sources_plain(answer, full=True) + _passages_plain(answer.passages, heading, full=True)
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def hits_plain(hits: Sequence[Hit], explain: bool = False) -> str:
+    """Search results as plain text (see ``print_hits``)."""
+    if not hits:
+        return "No passages found.\n"
+    lines = _passages_plain(hits, "Results", explain=explain)
+    return "\n".join(lines[1:]).rstrip() + "\n"
+
+
+# --- JSON ------------------------------------------------------------------------------
+
+
+def _default(obj: Any) -> Any:
+    if hasattr(obj, "to_dict"):
+        return obj.to_dict()
+    if is_dataclass(obj) and not isinstance(obj, type):
+        return asdict(obj)
+    if isinstance(obj, Path):
+        return str(obj)
+    if isinstance(obj, set | frozenset):
+        return sorted(obj)
+    if hasattr(obj, "tolist"):  # numpy scalars and arrays
+        return obj.tolist()
+    raise TypeError(f"cannot write {type(obj).__name__} as JSON")
+
+
+def to_json(obj: Any, *, indent: int | None = None) -> str:
+    """Stable JSON: UTF-8 text kept as is (ensure_ascii=False), key order as given (the
+    dataclasses' ``to_dict`` order), one line unless ``indent``. Objects with ``to_dict``,
+    dataclasses, paths and numpy values are converted."""
+    return json.dumps(obj, ensure_ascii=False, indent=indent, default=_default)

@@ -1,0 +1,82 @@
+"""Is an index still in step with its corpus and model?
+
+The manifest records a cheap stat fingerprint (paths, sizes, mtimes) and a content
+fingerprint of the corpus. A query checks the cheap one first and falls back to the
+content one only when the files were touched (e.g. after a fresh git clone), so the
+check costs a directory walk, not a read of the corpus.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from pathlib import Path
+from typing import Any
+
+SUPPORTED = {".txt", ".md", ".html", ".htm", ".jsonl", ".json"}
+
+
+def stat_fingerprint(path: Path) -> str | None:
+    """Hash of (relative path, size, mtime) of the corpus files; None if missing."""
+    path = Path(path)
+    if path.is_file():
+        files = [path]
+        base = path.parent
+    elif path.is_dir():
+        base = path
+        files = sorted(_walk(path))
+    else:
+        return None
+    h = hashlib.sha256()
+    for f in files:
+        st = f.stat()
+        h.update(f"{f.relative_to(base).as_posix()}\0{st.st_size}\0{st.st_mtime_ns}\n".encode())
+    return h.hexdigest()
+
+
+def _walk(root: Path):
+    for dirpath, dirnames, filenames in os.walk(root):
+        dirnames[:] = [d for d in dirnames if not d.startswith(".")]
+        for name in filenames:
+            if not name.startswith(".") and Path(name).suffix.lower() in SUPPORTED:
+                yield Path(dirpath) / name
+
+
+def corpus_path(manifest: dict[str, Any], index_root: Path) -> Path | None:
+    """The corpus the index is tied to, or None after `index add/remove`."""
+    raw = manifest.get("corpus", {}).get("path")
+    if raw is None:
+        return None
+    p = Path(raw)
+    return p if p.is_absolute() else (index_root / p).resolve()
+
+
+def relative_corpus_path(corpus: Path, index_root: Path) -> str:
+    """Store the corpus path relative to the index when they share a parent, so a
+    cloned project (seeds/ beside index/) stays fresh wherever it is checked out."""
+    corpus, index_root = Path(corpus).resolve(), Path(index_root).resolve()
+    try:
+        return os.path.relpath(corpus, index_root)
+    except ValueError:
+        return str(corpus)
+
+
+def stale_reasons(
+    manifest: dict[str, Any], index_root: Path, model_sha256: str | None
+) -> list[str]:
+    """Why the index no longer matches its corpus or model; empty when it is fresh."""
+    from evqa.corpus import corpus_fingerprint
+
+    reasons = []
+    if model_sha256 is not None and manifest["model"]["sha256"] != model_sha256:
+        reasons.append("the embedding model differs from the one the index was built with")
+    corpus = corpus_path(manifest, index_root)
+    if corpus is None:
+        return reasons
+    recorded = manifest["corpus"]
+    if not corpus.exists():
+        reasons.append(f"the corpus {corpus} no longer exists")
+    elif stat_fingerprint(corpus) != recorded.get("stat"):
+        if corpus_fingerprint(corpus) != recorded.get("fingerprint"):
+            reasons.append(f"the corpus {corpus} changed since the build")
+    return reasons

@@ -1,0 +1,322 @@
+"""The index on disk: generations, manifest, checksums, atomic swap and the build lock.
+
+Layout of an index folder::
+
+    index/
+      CURRENT                 name of the live generation, replaced atomically
+      .lock                   flock() held by a build (never committed)
+      gen-<stamp>-<rand>/     one complete, immutable generation
+        manifest.json         format version, model, settings, corpus, file checksums
+        articles.jsonl        cleaned articles + sentences + spans
+        chunks.jsonl          chunk ids and article offsets
+        embeddings.npy        float32 (n_chunks, dim), L2-normalised
+        dense.faiss           faiss index over the embeddings
+        bm25/...              pickle-free BM25 arrays (see evqa.bm25)
+
+A build writes a new generation into a temporary folder, fsyncs it, renames it
+into place and only then replaces ``CURRENT``. A reader resolves ``CURRENT``
+once and reads one generation, so it sees the old index or the new one, never a
+mix; a build killed at any moment leaves ``CURRENT`` pointing at the old one.
+Nothing here unpickles: JSON, ``.npy`` (allow_pickle=False) and faiss files only.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import fcntl
+import hashlib
+import json
+import os
+import secrets
+import shutil
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from evqa.errors import (
+    IndexCorruptError,
+    IndexLockedError,
+    IndexNotFoundError,
+    IndexWriteError,
+)
+
+FORMAT = "evqa-index"
+FORMAT_VERSION = 1
+CURRENT = "CURRENT"
+LOCK = ".lock"
+MANIFEST = "manifest.json"
+TMP_PREFIX = ".tmp-"
+GEN_PREFIX = "gen-"
+
+
+@dataclass(frozen=True)
+class Generation:
+    """One readable generation of an index folder."""
+
+    root: Path  # the index folder
+    path: Path  # the generation folder inside it
+    manifest: dict[str, Any]
+
+    def file(self, name: str) -> Path:
+        return self.path / name
+
+
+def sha256_file(path: Path, bufsize: int = 1 << 20) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        while block := f.read(bufsize):
+            h.update(block)
+    return h.hexdigest()
+
+
+# --- reading ---------------------------------------------------------------------------
+
+
+def current_generation(root: Path) -> Path:
+    """The live generation folder, or IndexNotFoundError."""
+    pointer = root / CURRENT
+    try:
+        name = pointer.read_text(encoding="utf-8").strip()
+    except FileNotFoundError:
+        raise IndexNotFoundError(
+            f"no index at {root}; build one with: evqa index build --index {root}"
+        ) from None
+    except (OSError, UnicodeDecodeError) as e:
+        raise IndexCorruptError(
+            f"cannot read {pointer} ({e}); rebuild with: evqa index build --index {root}"
+        ) from None
+    if not name.startswith(GEN_PREFIX) or "/" in name or not (root / name).is_dir():
+        raise IndexCorruptError(
+            f"{pointer} points at a missing generation {name!r}; "
+            f"rebuild with: evqa index build --index {root}"
+        )
+    return root / name
+
+
+def open_generation(root: Path) -> Generation:
+    """Resolve CURRENT once and read that generation's manifest."""
+    root = Path(root)
+    if not root.exists():
+        raise IndexNotFoundError(
+            f"no index at {root}; build one with: evqa index build --index {root}"
+        )
+    gen = current_generation(root)
+    return Generation(root=root, path=gen, manifest=read_manifest(gen, root))
+
+
+def read_manifest(gen: Path, root: Path) -> dict[str, Any]:
+    fix = f"rebuild with: evqa index build --index {root}"
+    try:
+        manifest = json.loads((gen / MANIFEST).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise IndexCorruptError(f"{gen / MANIFEST} is missing; {fix}") from None
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
+        raise IndexCorruptError(f"{gen / MANIFEST} is unreadable ({e}); {fix}") from None
+    if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
+        raise IndexCorruptError(f"{gen / MANIFEST} is not an evqa manifest; {fix}")
+    version = manifest.get("format_version")
+    if version != FORMAT_VERSION:
+        raise IndexCorruptError(
+            f"index format version {version!r} is not supported (expected {FORMAT_VERSION}); {fix}"
+        )
+    if not isinstance(manifest.get("files"), dict):
+        raise IndexCorruptError(f"{gen / MANIFEST} lists no files; {fix}")
+    return manifest
+
+
+def check_sizes(gen: Generation) -> None:
+    """Cheap integrity check done on every open: every listed file exists with its size."""
+    for name, meta in gen.manifest["files"].items():
+        path = gen.file(name)
+        try:
+            size = path.stat().st_size
+        except FileNotFoundError:
+            raise IndexCorruptError(
+                f"index file {path} is missing; rebuild with: evqa index build --index {gen.root}"
+            ) from None
+        if size != meta["size"]:
+            raise IndexCorruptError(
+                f"index file {path} has {size} bytes, expected {meta['size']} (truncated?); "
+                f"rebuild with: evqa index build --index {gen.root}"
+            )
+
+
+def verify(gen: Generation) -> list[str]:
+    """Check every file against the manifest's sha256. Returns the problems found."""
+    problems = []
+    for name, meta in sorted(gen.manifest["files"].items()):
+        path = gen.file(name)
+        if not path.exists():
+            problems.append(f"{name}: missing")
+        elif path.stat().st_size != meta["size"]:
+            problems.append(f"{name}: size {path.stat().st_size}, expected {meta['size']}")
+        elif sha256_file(path) != meta["sha256"]:
+            problems.append(f"{name}: checksum mismatch")
+    return problems
+
+
+# --- writing ---------------------------------------------------------------------------
+
+
+@contextlib.contextmanager
+def build_lock(root: Path, wait: float = 0.0) -> Iterator[None]:
+    """Serialise builds of one index folder with an advisory flock.
+
+    Waits up to ``wait`` seconds, then raises IndexLockedError. The lock dies with the
+    process, so a SIGKILLed build never leaves a stale lock behind.
+    """
+    ensure_writable(root)
+    fd = os.open(root / LOCK, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        deadline = time.monotonic() + wait
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    raise IndexLockedError(
+                        f"another build is writing {root}; wait for it to finish, "
+                        "or pass --wait SECONDS"
+                    ) from None
+                time.sleep(0.1)
+        yield
+    finally:
+        os.close(fd)
+
+
+def ensure_writable(root: Path) -> None:
+    try:
+        root.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise IndexWriteError(f"cannot create index folder {root}: {e.strerror}") from None
+    if not os.access(root, os.W_OK | os.X_OK):
+        raise IndexWriteError(
+            f"index folder {root} is not writable; choose another with --index DIR"
+        )
+
+
+def new_tmp_generation(root: Path) -> Path:
+    """A fresh temporary folder inside ``root`` to write a generation into."""
+    stamp = time.strftime("%Y%m%dT%H%M%S", time.gmtime())
+    path = root / f"{TMP_PREFIX}{GEN_PREFIX}{stamp}-{secrets.token_hex(3)}"
+    try:
+        path.mkdir()
+    except OSError as e:
+        raise IndexWriteError(f"cannot write to {root}: {e.strerror}") from None
+    return path
+
+
+def write_json(path: Path, data: Any) -> None:
+    path.write_text(
+        json.dumps(data, ensure_ascii=False, indent=1, sort_keys=True), encoding="utf-8"
+    )
+
+
+def write_jsonl(path: Path, rows: Any) -> None:
+    with open(path, "w", encoding="utf-8") as f:
+        for row in rows:
+            f.write(json.dumps(row, ensure_ascii=False, sort_keys=True))
+            f.write("\n")
+
+
+def read_jsonl(path: Path, root: Path) -> list[dict[str, Any]]:
+    try:
+        with open(path, encoding="utf-8") as f:
+            return [json.loads(line) for line in f]
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
+        raise IndexCorruptError(
+            f"index file {path} is unreadable ({e}); rebuild with: evqa index build --index {root}"
+        ) from None
+
+
+def commit(root: Path, tmp: Path, manifest: dict[str, Any]) -> Path:
+    """Checksum the files in ``tmp``, write the manifest, and swap the generation in.
+
+    Must be called with the build lock held.
+    """
+    files = {}
+    for path in sorted(p for p in tmp.rglob("*") if p.is_file()):
+        name = path.relative_to(tmp).as_posix()
+        files[name] = {"size": path.stat().st_size, "sha256": sha256_file(path)}
+    final = root / tmp.name.removeprefix(TMP_PREFIX)
+    manifest = {
+        **manifest,
+        "format": FORMAT,
+        "format_version": FORMAT_VERSION,
+        "generation": final.name,
+        "files": files,
+    }
+    try:
+        write_json(tmp / MANIFEST, manifest)
+        _fsync_tree(tmp)
+        os.rename(tmp, final)
+        pointer_tmp = root / f"{TMP_PREFIX}{CURRENT}-{secrets.token_hex(3)}"
+        pointer_tmp.write_text(final.name + "\n", encoding="utf-8")
+        _fsync_file(pointer_tmp)
+        os.replace(pointer_tmp, root / CURRENT)
+        _fsync_dir(root)
+    except OSError as e:
+        raise IndexWriteError(
+            f"cannot write the index in {root}: {e.strerror}; the previous index is unchanged"
+        ) from None
+    return final
+
+
+def collect_garbage(root: Path, keep_previous: int = 1) -> list[str]:
+    """Remove leftovers of killed builds and generations older than the previous one.
+
+    The previous generation is kept so that a reader that resolved CURRENT just before
+    a swap can finish reading it. Must be called with the build lock held.
+    """
+    try:
+        live = current_generation(root).name
+    except (IndexNotFoundError, IndexCorruptError):
+        live = None
+    removed = []
+    gens = sorted(
+        (p for p in root.iterdir() if p.is_dir() and p.name.startswith(GEN_PREFIX)),
+        key=lambda p: p.stat().st_mtime_ns,
+        reverse=True,
+    )
+    old = [p for p in gens if p.name != live][keep_previous:]
+    tmps = [p for p in root.iterdir() if p.name.startswith(TMP_PREFIX)]
+    for path in old + tmps:
+        with contextlib.suppress(OSError):
+            if path.is_dir():
+                shutil.rmtree(path)
+            else:
+                path.unlink()
+            removed.append(path.name)
+    return removed
+
+
+def discard(tmp: Path) -> None:
+    shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _fsync_file(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _fsync_dir(path: Path) -> None:
+    try:
+        _fsync_file(path)
+    except OSError as e:  # some filesystems refuse fsync on directories
+        if e.errno not in (errno.EINVAL, errno.EBADF, errno.EACCES):
+            raise
+
+
+def _fsync_tree(path: Path) -> None:
+    for p in path.rglob("*"):
+        if p.is_file():
+            _fsync_file(p)
+    for p in [*sorted((d for d in path.rglob("*") if d.is_dir()), reverse=True), path]:
+        _fsync_dir(p)

@@ -1,0 +1,148 @@
+"""The small immutable records that flow through evqa.
+
+Offsets are always character offsets into the *cleaned* article text
+(`Article.text`), so a citation can be checked with
+``article.text[start:end] == quote``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+
+@dataclass(frozen=True)
+class Article:
+    """One cleaned article with its metadata."""
+
+    id: str
+    text: str
+    title: str | None = None
+    date: str | None = None  # ISO 8601: YYYY-MM-DD, YYYY-MM or YYYY
+    url: str | None = None
+    source: str | None = None  # where it was read from (a path, or "file.jsonl:LINE")
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """A contiguous slice of an article: ``article.text[start:end] == text``."""
+
+    id: str  # stable: f"{doc_id}#{ordinal}"
+    doc_id: str
+    start: int
+    end: int
+    text: str
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class Span:
+    """A typed span found at index time (an entity, a number with a unit, a date...)."""
+
+    start: int  # article offsets
+    end: int
+    label: str  # QUANTITY, PERCENT, MONEY, CARDINAL, DATE, PERSON, ORG, GPE, NOUN...
+    text: str
+
+
+@dataclass(frozen=True)
+class RetrieverScore:
+    """How one retriever saw a hit: its rank (1-based, None if it did not return
+    it), its raw score, and its share of the fused score (0..1)."""
+
+    rank: int | None
+    score: float | None
+    share: float
+
+
+@dataclass(frozen=True)
+class Hit:
+    """A ranked chunk with the metadata of its article."""
+
+    rank: int  # 1-based
+    score: float
+    chunk: Chunk
+    title: str | None = None
+    date: str | None = None
+    explain: dict[str, RetrieverScore] = field(default_factory=dict, compare=False)
+
+    @property
+    def doc_id(self) -> str:
+        return self.chunk.doc_id
+
+    def to_dict(self, explain: bool = False) -> dict:
+        d = {
+            "rank": self.rank,
+            "doc_id": self.chunk.doc_id,
+            "chunk_id": self.chunk.id,
+            "title": self.title,
+            "date": self.date,
+            "text": self.chunk.text,
+            "score": self.score,
+            "start": self.chunk.start,
+            "end": self.chunk.end,
+        }
+        if explain:
+            d["explain"] = {k: asdict(v) for k, v in self.explain.items()}
+        return d
+
+
+@dataclass(frozen=True)
+class Citation:
+    """A verbatim quote of an article: ``article.text[start:end] == quote``."""
+
+    n: int  # 1-based, as shown: [1], [2]
+    doc_id: str
+    title: str | None
+    date: str | None
+    quote: str
+    start: int
+    end: int
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class Figure:
+    """One of several answers shown side by side (e.g. cell vs pack energy density)."""
+
+    answer: str
+    sentence: str
+    citation: int  # the Citation.n that holds it
+
+
+@dataclass(frozen=True)
+class Answer:
+    """The result of asking a question. ``to_dict`` is the ``--json`` schema."""
+
+    question: str
+    answer: str | None
+    answer_sentence: str | None
+    confidence: float
+    abstained: bool
+    citations: tuple[Citation, ...] = ()
+    passages: tuple[Hit, ...] = ()
+    figures: tuple[Figure, ...] = ()
+    # offsets of the answer span inside answer_sentence, for highlighting
+    answer_start: int | None = None
+    answer_end: int | None = None
+
+    def to_dict(self) -> dict:
+        return {
+            "question": self.question,
+            "answer": self.answer,
+            "answer_sentence": self.answer_sentence,
+            "answer_offsets": (
+                None if self.answer_start is None else [self.answer_start, self.answer_end]
+            ),
+            "confidence": round(self.confidence, 4),
+            "abstained": self.abstained,
+            "figures": [asdict(f) for f in self.figures],
+            "citations": [c.to_dict() for c in self.citations],
+            "passages": [h.to_dict() for h in self.passages],
+        }

@@ -1,0 +1,88 @@
+"""Shared fixtures: a tiny synthetic corpus and a fast fake embedding model.
+
+The fake model hashes word stems into a 64-dim bag-of-words vector, so unit tests
+of the build/search pipeline run in milliseconds without torch. Tests marked
+`integration` use the real model instead.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from evqa.encoder import ModelInfo
+
+DIM = 64
+
+ARTICLES = {
+    "alpha": (
+        "Solar Boats Reach Record Speed\n\n"
+        "date 2024-03-05\n\n"
+        "The Helios solar boat reached 42 km/h on Lake Geneva in March 2024. "
+        "Its battery stores 18 kWh and weighs 120 kg. "
+        "Captain Mara Vent said the hull was redesigned twice."
+    ),
+    "bravo": (
+        "Wind Farm Opens Off Brittany\n\n"
+        "The Saint-Brieuc wind farm delivers 496 MW from 62 turbines. "
+        "Iberdrola built it for 2.4 billion euros. "
+        "Fishermen protested during construction in 2021."
+    ),
+    "charlie": (
+        "Hydrogen Trains Enter Service\n\n"
+        "Alstom's Coradia iLint hydrogen trains run 1,000 km on one tank. "
+        "Lower Saxony ordered 14 trains. "
+        "The trains emit only water vapour."
+    ),
+}
+
+
+def fake_vector(text: str) -> np.ndarray:
+    v = np.zeros(DIM, dtype=np.float32)
+    for word in re.findall(r"\w+", text.lower()):
+        stem = word[:5]
+        h = int.from_bytes(hashlib.blake2b(stem.encode(), digest_size=8).digest(), "little")
+        v[h % DIM] += 1.0
+    n = np.linalg.norm(v)
+    return v / n if n else v
+
+
+class FakeQueryEncoder:
+    def encode(self, texts):
+        return np.stack([fake_vector(t) for t in texts])
+
+
+@pytest.fixture
+def fake_model(monkeypatch, tmp_path):
+    """Replace the embedding model with the fake one everywhere evqa looks it up."""
+    from evqa import encoder
+
+    info = ModelInfo(name="fake-bow", path=tmp_path / "fake-model", sha256="f" * 64, dim=DIM)
+
+    def encode_documents(model, texts, *, batch_size=64, progress=None):
+        if progress:
+            progress(len(texts))
+        return np.stack([fake_vector(t) for t in texts]) if texts else np.zeros((0, DIM))
+
+    monkeypatch.setattr(encoder, "encode_documents", encode_documents)
+    monkeypatch.setattr(encoder, "ensure_onnx", lambda model, cache_dir: tmp_path / "none")
+    monkeypatch.setattr(encoder, "load_query_encoder", lambda model, cache_dir: FakeQueryEncoder())
+    monkeypatch.setattr(encoder, "resolve_model", lambda path=None, cache_dir=None: info)
+    monkeypatch.setenv("EVQA_CACHE_DIR", str(tmp_path / "cache"))
+    return info
+
+
+def write_corpus(folder: Path, articles: dict[str, str] = ARTICLES) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, text in articles.items():
+        (folder / f"{name}.txt").write_text(text, encoding="utf-8")
+    return folder
+
+
+@pytest.fixture
+def corpus(tmp_path) -> Path:
+    return write_corpus(tmp_path / "corpus")

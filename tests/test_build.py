@@ -1,0 +1,159 @@
+"""The indexing pipeline: full builds, incremental add/remove, crash and concurrency safety."""
+
+from __future__ import annotations
+
+import multiprocessing as mp
+import os
+import signal
+import threading
+import time
+
+import pytest
+
+from conftest import ARTICLES, write_corpus
+from evqa import build, indexdata, store
+from evqa.engine import Engine
+from evqa.errors import InputError
+
+QUERIES = ["hydrogen train range", "wind turbines Brittany", "solar boat battery", "who built it"]
+
+
+def settings(**over):
+    base = dict(
+        chunk_size=120,
+        chunk_overlap=1,
+        bm25_k1=1.2,
+        bm25_b=0.75,
+        exact_search_max=1000,
+        batch_size=16,
+        analysis=False,
+    )
+    return build.BuildSettings(**{**base, **over})
+
+
+def do_build(corpus, root, model, **kw):
+    return build.build(corpus, root, model=model, settings=settings(**kw), cache_dir=root.parent)
+
+
+def hits_of(root):
+    engine = Engine.open(root)
+    return {
+        q: [(h.chunk.id, h.chunk.text, round(h.score, 5)) for h in engine.search(q, k=5)]
+        for q in QUERIES
+    }
+
+
+def test_build_then_search_finds_the_right_article(tmp_path, corpus, fake_model):
+    report = do_build(corpus, tmp_path / "idx", fake_model)
+    assert report.articles == 3 and report.chunks >= 3 and report.embedded == report.chunks
+    engine = Engine.open(tmp_path / "idx")
+    assert engine.search("hydrogen trains tank", k=3)[0].doc_id == "charlie"
+    assert engine.search("wind farm turbines", k=3, mode="bm25")[0].doc_id == "bravo"
+
+
+def test_rebuilding_an_unchanged_corpus_embeds_nothing(tmp_path, corpus, fake_model):
+    do_build(corpus, tmp_path / "idx", fake_model)
+    again = do_build(corpus, tmp_path / "idx", fake_model)
+    assert again.embedded == 0 and again.reused == again.chunks
+
+
+def test_editing_one_article_embeds_only_its_chunks(tmp_path, corpus, fake_model):
+    first = do_build(corpus, tmp_path / "idx", fake_model)
+    (corpus / "bravo.txt").write_text(ARTICLES["bravo"] + " A new sentence about cables.")
+    second = do_build(corpus, tmp_path / "idx", fake_model)
+    assert 0 < second.embedded < first.chunks
+
+
+def test_add_gives_the_same_hits_as_a_full_rebuild(tmp_path, fake_model):
+    partial = write_corpus(tmp_path / "ab", {k: ARTICLES[k] for k in ("alpha", "bravo")})
+    extra = write_corpus(tmp_path / "c", {"charlie": ARTICLES["charlie"]})
+    full = write_corpus(tmp_path / "abc")
+    do_build(partial, tmp_path / "inc", fake_model)
+    report = build.add(
+        [extra], tmp_path / "inc", model=fake_model, settings=None, cache_dir=tmp_path
+    )
+    assert report.articles == 3 and report.embedded < report.chunks  # alpha/bravo reused
+    do_build(full, tmp_path / "full", fake_model)
+    assert hits_of(tmp_path / "inc") == hits_of(tmp_path / "full")
+
+
+def test_remove_gives_the_same_hits_as_a_full_rebuild(tmp_path, fake_model):
+    do_build(write_corpus(tmp_path / "abc"), tmp_path / "inc", fake_model)
+    report = build.remove(["bravo"], tmp_path / "inc", model=fake_model, cache_dir=tmp_path)
+    assert report.articles == 2 and report.embedded == 0
+    do_build(
+        write_corpus(tmp_path / "ac", {k: ARTICLES[k] for k in ("alpha", "charlie")}),
+        tmp_path / "full",
+        fake_model,
+    )
+    assert hits_of(tmp_path / "inc") == hits_of(tmp_path / "full")
+
+
+def test_remove_unknown_id_changes_nothing(tmp_path, corpus, fake_model):
+    do_build(corpus, tmp_path / "idx", fake_model)
+    before = store.open_generation(tmp_path / "idx").path
+    with pytest.raises(InputError, match="no article with id 'zulu'"):
+        build.remove(["zulu"], tmp_path / "idx", model=fake_model, cache_dir=tmp_path)
+    assert store.open_generation(tmp_path / "idx").path == before
+
+
+def test_index_round_trip_gives_the_same_hits(tmp_path, corpus, fake_model):
+    do_build(corpus, tmp_path / "idx", fake_model)
+    gen = store.open_generation(tmp_path / "idx")
+    data = indexdata.load(gen)
+    assert [c.text for c in data.chunks] == [
+        data.articles[c.doc_id].text[c.start : c.end] for c in data.chunks
+    ]
+    assert hits_of(tmp_path / "idx") == hits_of(tmp_path / "idx")
+    assert store.verify(gen) == []
+
+
+def _build_forever(corpus, root, model):
+    i = 0
+    while True:
+        i += 1
+        (corpus / "delta.txt").write_text(f"Delta article number {i}. " * 30)
+        do_build(corpus, root, model)
+
+
+def test_sigkill_during_builds_leaves_a_usable_index(tmp_path, corpus, fake_model):
+    root = tmp_path / "idx"
+    do_build(corpus, root, fake_model)
+    ctx = mp.get_context("fork")
+    for delay in (0.01, 0.03, 0.07, 0.13, 0.2, 0.3):
+        p = ctx.Process(target=_build_forever, args=(corpus, root, fake_model))
+        p.start()
+        time.sleep(delay)
+        os.kill(p.pid, signal.SIGKILL)
+        p.join()
+        gen = store.open_generation(root)
+        assert store.verify(gen) == []
+        engine = Engine.open(root, check_stale=False)
+        assert engine.search("hydrogen trains", k=1)[0].doc_id == "charlie"
+    do_build(corpus, root, fake_model)  # the next build cleans up and succeeds
+    assert not list(root.glob(store.TMP_PREFIX + "*"))
+
+
+def test_readers_during_builds_see_whole_generations(tmp_path, corpus, fake_model):
+    root = tmp_path / "idx"
+    do_build(corpus, root, fake_model)
+    errors: list[Exception] = []
+    stop = threading.Event()
+
+    def read_loop():
+        while not stop.is_set():
+            try:
+                gen, data = indexdata.load_live(root)
+                assert len(data.chunks) == gen.manifest["corpus"]["chunks"]
+                assert data.embeddings.shape[0] == data.dense.ntotal == len(data.chunks)
+            except Exception as e:  # noqa: BLE001
+                errors.append(e)
+
+    reader = threading.Thread(target=read_loop)
+    reader.start()
+    for i in range(8):
+        (corpus / "delta.txt").write_text(f"Delta story {i}. " * (5 + i * 7))
+        do_build(corpus, root, fake_model)
+    stop.set()
+    reader.join()
+    assert errors == []

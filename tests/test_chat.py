@@ -1,0 +1,278 @@
+"""chat: piped and interactive sessions against a fake engine."""
+
+from __future__ import annotations
+
+import io
+import json
+import subprocess
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+from rich.console import Console
+
+from evqa import chat
+from evqa.errors import InputError
+from evqa.types import Answer, Chunk, Citation, Hit
+
+LONG_TAIL = "and the tail of a very long passage that only /sources shows in full."
+
+
+@dataclass
+class FakeEngine:
+    k: int = 5
+    mode: str = "hybrid"
+    asked: list[tuple[str, int, str]] = field(default_factory=list)
+
+    def ask(self, question: str, k: int | None = None, mode: str | None = None) -> Answer:
+        if question == "boom":
+            raise InputError("the question is not allowed; ask something else")
+        self.asked.append(
+            (question, self.k if k is None else k, self.mode if mode is None else mode)
+        )
+        sentence = f"The answer to {question} is 42 kWh."
+        text = sentence + " filler" * 80 + " " + LONG_TAIL
+        chunk = Chunk("doc#0", "doc", 0, len(text), text)
+        return Answer(
+            question=question,
+            answer="42 kWh",
+            answer_sentence=sentence,
+            confidence=0.9,
+            abstained=False,
+            citations=(Citation(1, "doc", "Doc [x]", "2024-01-01", sentence, 0, len(sentence)),),
+            passages=(Hit(1, 0.9, chunk, "Doc [x]", "2024-01-01"),),
+            answer_start=sentence.index("42"),
+            answer_end=sentence.index("42") + 6,
+        )
+
+
+def piped(lines: str, *, json_mode: bool = False, engine: FakeEngine | None = None):
+    engine = engine or FakeEngine()
+    out = io.StringIO()
+    code = chat.run_chat(engine, json_mode=json_mode, input_stream=io.StringIO(lines), output=out)
+    return code, out.getvalue(), engine
+
+
+def json_lines(text: str) -> list[dict]:
+    return [json.loads(line) for line in text.splitlines()]
+
+
+# --- piped, plain ----------------------------------------------------------------------
+
+
+def test_piped_questions_answered_in_turn():
+    code, out, engine = piped("first question\n\n   \nsecond question\n")
+    assert code == 0
+    assert [q for q, _, _ in engine.asked] == ["first question", "second question"]
+    assert out.index("Q: first question") < out.index("Q: second question")
+    assert "«42 kWh»" in out
+    assert out.count("-" * 40) == 1  # one rule between the two answers
+    assert "\x1b[" not in out
+
+
+def test_stream_without_final_newline():
+    code, out, engine = piped("only question")
+    assert code == 0 and engine.asked[0][0] == "only question"
+
+
+def test_k_command_changes_engine_k():
+    code, out, engine = piped("/k 3\nquestion\n")
+    assert engine.k == 3
+    assert engine.asked == [("question", 3, "hybrid")]
+    assert "k = 3" in out
+
+
+def test_bad_k_is_an_error_and_the_loop_continues():
+    code, out, engine = piped("/k 0\n/k many\nquestion\n")
+    assert code == 0
+    assert "error: -k must be at least 1" in out
+    assert "error: /k needs a whole number" in out
+    assert engine.k == 5
+    assert engine.asked == [("question", 5, "hybrid")]
+
+
+def test_mode_command():
+    code, out, engine = piped("/mode bm25\n/mode bogus\nquestion\n")
+    assert engine.mode == "bm25"
+    assert "error: unknown mode 'bogus'" in out
+    assert engine.asked == [("question", 5, "bm25")]
+
+
+def test_bare_k_and_mode_show_the_current_values():
+    _, out, _ = piped("/k\n/mode\n")
+    assert "k = 5" in out and "mode = hybrid" in out
+
+
+def test_help_lists_commands():
+    _, out, _ = piped("/help\n")
+    for cmd in ("/help", "/sources", "/k N", "/mode M", "/quit"):
+        assert cmd in out
+
+
+def test_unknown_command():
+    _, out, engine = piped("/frobnicate\nq\n")
+    assert "error: unknown command /frobnicate; type /help" in out
+    assert len(engine.asked) == 1
+
+
+def test_sources_prints_full_sources_of_last_answer():
+    _, out, _ = piped("question\n/sources\n")
+    answer_part, sources_part = out.split("-" * 40)[:2]
+    assert LONG_TAIL not in answer_part  # the answer shortens passages
+    assert LONG_TAIL in sources_part
+    assert "[1] Doc [x] — 2024-01-01 — doc" in sources_part
+
+
+def test_sources_before_any_answer_is_an_error():
+    code, out, _ = piped("/sources\n")
+    assert code == 0 and "error: no answer yet" in out
+
+
+def test_quit_stops_reading():
+    code, _, engine = piped("one\n/quit\ntwo\n")
+    assert code == 0 and [q for q, _, _ in engine.asked] == ["one"]
+    _, _, engine = piped("one\n/exit\ntwo\n")
+    assert [q for q, _, _ in engine.asked] == ["one"]
+
+
+def test_engine_error_is_one_line_and_loop_continues():
+    code, out, engine = piped("boom\nfine\n")
+    assert code == 0
+    assert "error: the question is not allowed; ask something else" in out
+    assert engine.asked[0][0] == "fine"
+
+
+def test_empty_input_exits_zero():
+    code, out, engine = piped("")
+    assert code == 0 and out == "" and engine.asked == []
+
+
+# --- piped, JSON -----------------------------------------------------------------------
+
+
+def test_json_one_object_per_line():
+    _, out, _ = piped("first\n\nsecond\n", json_mode=True)
+    objs = json_lines(out)
+    assert [o["question"] for o in objs] == ["first", "second"]
+    assert objs[0]["answer"] == "42 kWh"
+    assert objs[0]["citations"][0]["title"] == "Doc [x]"
+
+
+def test_json_errors_and_commands():
+    _, out, engine = piped("boom\n/k 2\n/k 0\n/mode bogus\n/help\nq\n/sources\n", json_mode=True)
+    objs = json_lines(out)
+    assert objs[0] == {
+        "question": "boom",
+        "error": "the question is not allowed; ask something else",
+    }
+    assert objs[1] == {"command": "k", "k": 2}
+    assert objs[2]["command"] == "/k 0" and "at least 1" in objs[2]["error"]
+    assert objs[3]["command"] == "/mode bogus" and "unknown mode" in objs[3]["error"]
+    assert "/sources" in objs[4]["commands"]
+    assert objs[5]["question"] == "q"
+    assert objs[6]["command"] == "sources" and LONG_TAIL in objs[6]["passages"][0]["text"]
+    assert engine.k == 2
+
+
+# --- interactive -----------------------------------------------------------------------
+
+
+def run_interactive(keys: str, tmp_path: Path, *, history: Path | None = None, **kw):
+    from prompt_toolkit.input import create_pipe_input
+    from prompt_toolkit.output import DummyOutput
+
+    engine = FakeEngine()
+    buf = io.StringIO()
+    console = Console(file=buf, force_terminal=True, width=100)
+    with create_pipe_input() as pipe:
+        pipe.send_text(keys)
+        code = chat.run_chat(
+            engine,
+            console=console,
+            history_path=history or tmp_path / "hist" / "chat_history",
+            prompt_input=pipe,
+            prompt_output=DummyOutput(),
+            **kw,
+        )
+    return code, buf.getvalue(), engine
+
+
+def test_interactive_answers_then_ctrl_d(tmp_path):
+    code, out, engine = run_interactive("hello\r/k 2\rsecond\r\x04", tmp_path)
+    assert code == 0
+    assert engine.asked == [("hello", 5, "hybrid"), ("second", 2, "hybrid")]
+    assert "\x1b[1;7m42 kWh\x1b[0m" in out  # rendered like `ask`
+    assert "Supporting passages" in out
+    history = (tmp_path / "hist" / "chat_history").read_text()
+    assert "+hello" in history and "+second" in history
+
+
+def test_interactive_ctrl_c_cancels_line(tmp_path):
+    code, _, engine = run_interactive("typed\x03hello\r/quit\r", tmp_path)
+    assert code == 0
+    assert [q for q, _, _ in engine.asked] == ["hello"]
+
+
+def test_interactive_error_shown_and_continues(tmp_path):
+    code, out, engine = run_interactive("boom\r/mode bogus\rok\r\x04", tmp_path)
+    assert code == 0
+    assert "error: the question is not allowed" in out
+    assert "error: unknown mode 'bogus'" in out
+    assert [q for q, _, _ in engine.asked] == ["ok"]
+
+
+def test_unwritable_history_falls_back_to_memory(tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder")
+    code, out, engine = run_interactive("hello\r\x04", tmp_path, history=blocker / "h")
+    assert code == 0 and engine.asked
+    assert "history is not saved" in out
+
+
+def test_make_history(tmp_path):
+    from prompt_toolkit.history import FileHistory, InMemoryHistory
+
+    hist, warning = chat.make_history(tmp_path / "a" / "b" / "h")
+    assert isinstance(hist, FileHistory) and warning is None
+    assert (tmp_path / "a" / "b" / "h").exists()
+    (tmp_path / "file").write_text("not a folder")
+    hist, warning = chat.make_history(tmp_path / "file" / "h")
+    assert isinstance(hist, InMemoryHistory) and "not saved" in warning
+
+
+def test_default_history_path(monkeypatch, tmp_path):
+    engine = FakeEngine()
+    monkeypatch.setenv("EVQA_CACHE_DIR", str(tmp_path))
+    assert chat.default_history_path(engine) == tmp_path / "chat_history"
+    engine.cache_dir = tmp_path / "c"  # type: ignore[attr-defined]
+    assert chat.default_history_path(engine) == tmp_path / "c" / "chat_history"
+
+
+def test_tty_detection_picks_the_piped_loop():
+    class NotATty(io.StringIO):
+        def isatty(self):
+            return False
+
+    out = io.StringIO()
+    engine = FakeEngine()
+    chat.run_chat(engine, input_stream=NotATty("q\n"), output=out)
+    assert "Q: q" in out.getvalue()
+
+
+def test_importing_chat_does_not_import_prompt_toolkit():
+    code = "import sys, evqa.chat; print('prompt_toolkit' in sys.modules)"
+    res = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=Path(__file__).resolve().parent.parent,
+    )
+    assert res.stdout.strip() == "False"
+
+
+@pytest.mark.parametrize("line", ["/QUIT", "  /quit  "])
+def test_quit_variants(line):
+    _, _, engine = piped(f"{line}\nnever\n")
+    assert engine.asked == []

@@ -1,0 +1,231 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from evqa import cleaning
+from evqa.cleaning import (
+    boilerplate_rule,
+    clean_text,
+    extract_html,
+    normalize_chars,
+    strip_markdown,
+)
+
+SEEDS = Path(__file__).resolve().parent.parent / "seeds"
+
+SEED_BOILERPLATE = [
+    "Loading...",
+    "See Also:",
+    "Read Next:",
+    "LATEST |",
+    "Shutterstock",
+    "photo credit",
+    "Engineered by",
+    "Benzinga Neuro",
+    "content generation system",
+    "brought to you by",
+    "Benzinga APIs",
+    "\nComments\n",
+    "Posted In:",
+    "simplifies the market",
+    "Trade confidently",
+    "Join Now",
+    "Please click",
+    "Open at APP",
+    "All Rights Reserved",
+    "Contact us",
+    "Buyer service",
+    "Seller Service",
+    "not only offers",
+]
+
+SEED_SENTENCES = [
+    "An impressive energy density of 350 Wh/kg",
+    "it sold only 24,877 new cars, representing a year-on-year plunge of 78.18%.",
+    "the first electric vehicle in the world to be powered by a sodium-ion battery",
+    "costs in the ballpark of 1.5-2 billion yuan (205-273 million USD) per GWh",
+    "by the U.S. This ban, which is set to commence in October 2027",
+    "BAIC BluePark New Energy Technology Co.,Ltd., the parent company of BAIC BJEV",
+    "The Jinshi Battery: Eight Years in the Making",
+    "Fei Shen, Senior Vice President of Nio",
+    "The company has not responded to a request for comment",
+]
+
+
+def _clean_seeds() -> str:
+    return "\n\n".join(clean_text(p.read_text("utf-8")) for p in sorted(SEEDS.glob("*.txt")))
+
+
+@pytest.mark.integration
+@pytest.mark.parametrize("fragment", SEED_BOILERPLATE)
+def test_seed_boilerplate_is_removed(fragment: str) -> None:
+    assert fragment.lower() not in _clean_seeds().lower()
+
+
+@pytest.mark.integration
+@pytest.mark.parametrize("sentence", SEED_SENTENCES)
+def test_seed_sentences_survive(sentence: str) -> None:
+    assert sentence in _clean_seeds()
+
+
+@pytest.mark.integration
+def test_seed_cleaning_is_idempotent() -> None:
+    for path in sorted(SEEDS.glob("*.txt")):
+        once = clean_text(path.read_text("utf-8"))
+        assert clean_text(once) == once
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "See Also: Tesla Cybertruck Orders Roll In",
+        "Read Next: Elon Musk's Yuletide Grudge",
+        "LATEST | Stellantis and Leapmotor Partner",
+        "Related: Ford cuts prices again",
+        "Read more » Why batteries fail",
+        "Image by vovidzha via Shutterstock",
+        "Image Via Shutterstock",
+        "Photo: Reuters",
+        "Photo by John Doe on Unsplash",
+        "Beijing EU7; photo credit: BAIC BJEV",
+        "Engineered by Benzinga Neuro, Edited by Pooja Rajkumari",
+        "The GPT-4-based Benzinga Neuro content generation system exploits data. Learn more.",
+        "Market News and Data brought to you by Benzinga APIs",
+        "Comments",
+        "12 Comments",
+        "Leave a reply",
+        "Posted In: NewsTravelGlobal",
+        "Tags: EV, batteries",
+        "Benzinga simplifies the market for smarter investing",
+        "Trade confidently with insights and alerts from analyst ratings.",
+        "Join Now: Free!",
+        "Subscribe to our newsletter",
+        "Follow us on Twitter",
+        'Please click the "..." buttonSelect "browser" to open',
+        "Open at APP",
+        "Open in app",
+        "All Rights Reserved. Do not reproduce without permission. Contact us:",
+        "© 2024 Example Media. All rights reserved.",
+        "Copyright 2023 Foo Inc.",
+        "Contact us:",
+        "Buyer service:   Seller Service:",
+        "Gasgoo not only offers timely news and profound insight about China auto industry.",
+        "AutoDaily provides the latest news on cars. Buyer service: Seller Service:",
+        "Advertisement",
+        "Share this article",
+    ],
+)
+def test_boilerplate_lines_are_recognised(line: str) -> None:
+    assert boilerplate_rule(line) is not None
+    assert clean_text(f"Real text stays.\n{line}\nMore text.") == "Real text stays.\n\nMore text."
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Comments from the chief executive were upbeat.",
+        "The image of the brand improved, analysts said.",
+        "Images from the test show the cells swelling after 200 cycles.",
+        "Photos by the company show the cells swelling. They were taken in May.",
+        "Latest figures show sales rose 20% in March.",
+        "Loading docks at the plant were expanded.",
+        "Related companies also gained.",
+        "Copyright disputes between the two firms continue, the court said.",
+        "Open access to the charging network was promised.",
+        "Share prices of BYD fell 3%.",
+        "Contact with regulators continued, the company said.",
+        "The Jinshi Battery: Eight Years in the Making",
+        "By the end of 2019, BAIC BJEV had sold over 500,000 full-electric vehicles (BEVs).",
+    ],
+)
+def test_real_sentences_are_kept(line: str) -> None:
+    assert boilerplate_rule(line) is None
+    assert clean_text(line) == line
+
+
+def test_loading_placeholder_removed_mid_line() -> None:
+    assert clean_text(" date 2023-12-28 Loading... Loading…\nBody.") == "date 2023-12-28\nBody."
+
+
+def test_whitespace_is_normalised_conservatively() -> None:
+    raw = "  Para  one\u00a0here.\r\nline\ttwo\u200b\n\n\n\nPara two\u2028next  "
+    assert clean_text(raw) == "Para one here.\nline two\n\nPara two\nnext"
+
+
+def test_normalize_chars_drops_controls_and_composes() -> None:
+    assert normalize_chars("caf\u0065\u0301\x00\x07!") == "café!"
+
+
+def test_only_boilerplate_gives_empty_text() -> None:
+    assert clean_text("Loading...\nComments\nJoin Now: Free!\n\n") == ""
+
+
+def test_strip_markdown_takes_leading_heading_as_title() -> None:
+    text, title = strip_markdown(
+        "# My **Title**\n\nSome *emph* and __bold__ and [a link](http://x) and `code`, "
+        "snake_case_name stays.\n\n## Section\n- item one\n> quoted\n---\n![alt](img.png)"
+    )
+    assert title == "My Title"
+    assert "#" not in text and "*" not in text and "http" not in text
+    assert "Some emph and bold and a link and code, snake_case_name stays." in text
+    assert "Section\nitem one\nquoted" in text
+
+
+def test_strip_markdown_later_heading_is_not_title() -> None:
+    text, title = strip_markdown("Intro line.\n\n# Late heading\nBody.")
+    assert title is None
+    assert "Late heading" in text
+
+
+ARTICLE_HTML = """<html><head><title>Gotion pilot | Site</title>
+<meta property="og:title" content="Gotion starts pilot production">
+<meta property="article:published_time" content="2024-05-17T10:00:00Z">
+<script>var tracking = "do not index";</script></head>
+<body><nav>Home | News | Login</nav><article><h1>Gotion starts pilot production</h1>
+<p>Gotion High-Tech said its all-solid-state battery entered pilot production. An impressive
+energy density of 350 Wh/kg was reported by the company on Friday.</p>
+<p>The company plans a 2 GWh line. Costs are 1.5-2 billion yuan per GWh, insiders said.</p>
+</article><footer>All Rights Reserved. Contact us:</footer></body></html>"""
+
+
+def test_extract_html_uses_trafilatura_text_and_metadata() -> None:
+    doc = extract_html(ARTICLE_HTML)
+    assert doc.title == "Gotion starts pilot production"
+    assert doc.date == "2024-05-17"
+    assert "An impressive energy density of 350 Wh/kg" in " ".join(doc.text.split())
+    assert "do not index" not in doc.text
+    assert "Login" not in doc.text
+
+
+def test_extract_html_short_page_keeps_paragraphs() -> None:
+    doc = extract_html("<p>Just one short line.</p><script>hidden()</script><p>Two.</p>")
+    assert clean_text(doc.text).replace("\n\n", "\n") == "Just one short line.\nTwo."
+
+
+def test_extract_html_falls_back_when_trafilatura_finds_nothing(monkeypatch) -> None:
+    monkeypatch.setattr(cleaning, "_trafilatura_extract", lambda html: None)
+    doc = extract_html(
+        "<html><head><title>T</title><style>p{}</style></head><body>"
+        "<p>First &amp; one.</p><script>hidden()</script><div>Two<br>three</div></body></html>"
+    )
+    assert doc.title is None
+    assert clean_text(doc.text) == "First & one.\n\nTwo\nthree"
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text())
+def test_clean_text_never_raises_and_is_tidy(raw: str) -> None:
+    out = clean_text(raw)
+    assert out == out.strip()
+    assert "\n\n\n" not in out
+    assert "  " not in out
+
+
+@settings(max_examples=50, deadline=None)
+@given(st.text(alphabet=st.sampled_from("<>/ap=\"'!-&;#x1 \n")))
+def test_extract_html_never_raises(raw: str) -> None:
+    assert isinstance(extract_html(raw).text, str)

@@ -1,0 +1,104 @@
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from evqa.fusion import Fused, minmax, rrf
+
+
+def test_rrf_by_hand():
+    rankings = {"bm25": [(1, 9.0), (2, 5.0)], "dense": [(2, 0.8), (3, 0.7)]}
+    fused = rrf(rankings, k=60)
+    # doc 2: 1/(60+2) + 1/(60+1) = 0.016129 + 0.016393 = 0.032522
+    # doc 1: 1/(60+1)                                   = 0.016393
+    # doc 3: 1/(60+2)                                   = 0.016129
+    assert [f.id for f in fused] == [2, 1, 3]
+    assert fused[0].score == pytest.approx(1 / 62 + 1 / 61)
+    assert fused[1].score == pytest.approx(1 / 61)
+    assert fused[0].parts["bm25"].rank == 2
+    assert fused[0].parts["dense"].rank == 1
+    assert fused[0].parts["bm25"].share == pytest.approx((1 / 62) / (1 / 62 + 1 / 61))
+
+
+def test_minmax_by_hand():
+    rankings = {"bm25": [(1, 10.0), (2, 6.0), (3, 2.0)], "dense": [(3, 0.9), (2, 0.5)]}
+    fused = minmax(rankings, {"bm25": 0.3, "dense": 0.7})
+    # bm25 normalised over 2..10: doc1 1.0, doc2 0.5, doc3 0.0
+    # dense normalised over 0.5..0.9: doc3 1.0, doc2 0.0
+    # doc3: 0.3*0.0 + 0.7*1.0 = 0.70
+    # doc1: 0.3*1.0 + 0 (not returned by dense) = 0.30
+    # doc2: 0.3*0.5 + 0.7*0.0 = 0.15
+    assert [f.id for f in fused] == [3, 1, 2]
+    assert [f.score for f in fused] == pytest.approx([0.7, 0.3, 0.15])
+    assert fused[0].parts["bm25"].share == pytest.approx(0.0)
+    assert fused[0].parts["dense"].share == pytest.approx(1.0)
+
+
+def test_missing_in_one_retriever():
+    fused = minmax({"bm25": [(5, 3.0)], "dense": [(6, 0.4)]}, {"bm25": 0.5, "dense": 0.5})
+    by_id = {f.id: f for f in fused}
+    assert by_id[5].parts["dense"].rank is None
+    assert by_id[5].parts["dense"].score is None
+    assert by_id[5].parts["dense"].share == 0.0
+    assert by_id[5].parts["bm25"].rank == 1
+    assert by_id[5].parts["bm25"].score == 3.0
+    assert by_id[5].parts["bm25"].share == 1.0
+
+
+def test_equal_scores_normalise_to_one():
+    fused = minmax({"bm25": [(1, 2.0), (2, 2.0)]}, {"bm25": 0.4})
+    assert [f.score for f in fused] == pytest.approx([0.4, 0.4])
+
+
+def test_ties_broken_by_id():
+    rankings = {"a": [(7, 1.0)], "b": [(3, 1.0)]}
+    assert [f.id for f in rrf(rankings)] == [3, 7]
+    assert [f.id for f in minmax(rankings, {"a": 0.5, "b": 0.5})] == [3, 7]
+
+
+@pytest.mark.parametrize("method", ["rrf", "minmax"])
+def test_shares_sum_to_one(method):
+    rankings = {
+        "bm25": [(i, 10.0 - i) for i in range(0, 8)],
+        "dense": [(i, 1.0 / i) for i in range(3, 12)],
+    }
+    fused = rrf(rankings) if method == "rrf" else minmax(rankings, {"bm25": 0.3, "dense": 0.7})
+    for f in fused:
+        shares = sum(p.share for p in f.parts.values())
+        if f.score > 0:
+            assert math.isclose(shares, 1.0)
+        else:
+            assert shares == 0.0
+
+
+def test_deterministic_and_input_order_of_retrievers_does_not_matter():
+    a = {"bm25": [(1, 3.0), (2, 2.0)], "dense": [(2, 0.9), (4, 0.1)]}
+    b = {"dense": a["dense"], "bm25": a["bm25"]}
+    w = {"bm25": 0.3, "dense": 0.7}
+    assert [(f.id, f.score) for f in minmax(a, w)] == [(f.id, f.score) for f in minmax(b, w)]
+    assert rrf(a) == rrf(a)
+
+
+def test_empty_input():
+    assert rrf({}) == []
+    assert minmax({}, {}) == []
+    assert rrf({"bm25": [], "dense": []}) == []
+    assert minmax({"bm25": []}, {"bm25": 1.0}) == []
+
+
+def test_repeated_id_counts_once():
+    fused = rrf({"bm25": [(1, 2.0), (1, 1.0), (2, 0.5)]}, k=0)
+    assert [(f.id, f.score) for f in fused] == [(1, 1.0), (2, 0.5)]
+
+
+def test_missing_weight_is_an_error():
+    with pytest.raises(ValueError, match="dense"):
+        minmax({"bm25": [(1, 1.0)], "dense": [(1, 1.0)]}, {"bm25": 1.0})
+
+
+def test_fused_is_frozen():
+    f = rrf({"a": [(1, 1.0)]})[0]
+    assert isinstance(f, Fused)
+    with pytest.raises(AttributeError):
+        f.score = 2.0  # type: ignore[misc]

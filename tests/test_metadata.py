@@ -1,0 +1,183 @@
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from evqa.metadata import (
+    extract_metadata,
+    field_type_errors,
+    looks_like_headline,
+    normalize_date,
+    normalize_fields,
+    parse_date,
+    split_front_matter,
+)
+
+BODY = "The company said sales rose 20% in the first half. It plans a new plant."
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("2023-12-28", "2023-12-28"),
+        ("2024-05-17T10:00:00Z", "2024-05-17"),
+        ("December 25 , 2020", "2020-12-25"),
+        ("Dec. 25, 2020", "2020-12-25"),
+        ("25 December 2020", "2020-12-25"),
+        ("Thu, 25 Dec 2020 10:30 AM ET", "2020-12-25"),
+        ("May 2024", "2024-05"),
+        ("2024-05", "2024-05"),
+        ("2021", "2021"),
+        ("2024-02-30", None),
+        ("yesterday", None),
+        ("Monday", None),
+        ("not a date", None),
+        ("", None),
+    ],
+)
+def test_parse_date(raw: str, expected: str | None) -> None:
+    assert parse_date(raw) == expected
+
+
+def test_parse_date_without_partial_needs_a_day() -> None:
+    assert parse_date("May 2024", partial=False) is None
+    assert parse_date("2021", partial=False) is None
+    assert parse_date("May 3, 2024", partial=False) == "2024-05-03"
+
+
+def test_normalize_date_accepts_date_objects() -> None:
+    assert normalize_date(dt.date(2020, 1, 2)) == "2020-01-02"
+    assert normalize_date(dt.datetime(2020, 1, 2, 3, 4)) == "2020-01-02"
+    assert normalize_date(["2020"]) is None
+
+
+def test_labelled_dateline_is_consumed() -> None:
+    found = extract_metadata(f"date 2023-12-28\n\n{BODY}")
+    assert found.date == "2023-12-28"
+    assert found.title is None
+    assert found.text == BODY
+
+
+def test_headline_and_byline_with_date() -> None:
+    text = (
+        "BAIC BJEV makes headway in solid-state batteries\n\n"
+        f"Monika From Gasgoo| December 25 , 2020\n\n{BODY}"
+    )
+    found = extract_metadata(text)
+    assert found.title == "BAIC BJEV makes headway in solid-state batteries"
+    assert found.date == "2020-12-25"
+    assert found.text == BODY
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Published: March 3, 2024",
+        "Posted on 2024-03-03",
+        "By Jane Doe | March 3, 2024",
+        "March 3, 2024",
+    ],
+)
+def test_dateline_forms(line: str) -> None:
+    found = extract_metadata(f"{line}\n{BODY}")
+    assert found.date == "2024-03-03"
+    assert found.text == BODY
+
+
+def test_plain_byline_is_removed_without_date() -> None:
+    found = extract_metadata(f"Battery maker opens new plant in Hefei\nBy Jane Doe\n{BODY}")
+    assert found.title == "Battery maker opens new plant in Hefei"
+    assert found.date is None
+    assert found.text == BODY
+
+
+def test_date_in_body_is_not_the_publication_date() -> None:
+    text = f"{BODY}\nThe battery was first revealed in May 2024.\nPublished: March 3, 2024"
+    found = extract_metadata(text)
+    assert found.date is None
+    assert found.title is None
+    assert found.text == text
+
+
+def test_body_first_line_gives_no_title() -> None:
+    long_line = (
+        "Volkswagen-backed Gotion is making waves, announcing that its battery is in production."
+    )
+    found = extract_metadata(f"{long_line}\nSection heading here\nMore body text.")
+    assert found.title is None
+    assert found.text.startswith(long_line)
+
+
+def test_title_is_never_a_long_paragraph() -> None:
+    paragraph = " ".join(["word"] * 60)
+    assert not looks_like_headline(paragraph)
+    assert extract_metadata(f"{paragraph}\n{BODY}").title is None
+
+
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        ("China's Battery Titans BYD And CATL Forge Alliance", True),
+        ("Will solid-state batteries win?", True),
+        ("Two words", False),
+        ("This is a sentence that ends with a period.", False),
+        ("Key figures:", False),
+        ("2024 2025 2026", False),
+    ],
+)
+def test_looks_like_headline(line: str, expected: bool) -> None:
+    assert looks_like_headline(line) is expected
+
+
+def test_sentence_starting_with_by_is_not_a_byline() -> None:
+    text = f"By Tesla standards, the car is slow.\n{BODY}"
+    assert extract_metadata(text).text == text
+
+
+def test_single_headline_only_text_is_kept_as_body() -> None:
+    found = extract_metadata("Battery maker opens new plant in Hefei")
+    assert found.title is None
+    assert found.text == "Battery maker opens new plant in Hefei"
+
+
+def test_title_hint_consumes_only_a_matching_line() -> None:
+    text = f"Gotion starts  pilot production\n{BODY}"
+    assert extract_metadata(text, title_hint="gotion starts pilot production").text == BODY
+    other = extract_metadata(text, title_hint="Something else")
+    assert other.title is None
+    assert other.text == text
+
+
+def test_front_matter_is_split_off() -> None:
+    raw = "---\ntitle: My title\ndate: 2021-03-04\nauthor: x\n---\nBody text here."
+    fields, rest, problems = split_front_matter(raw)
+    assert fields == {"title": "My title", "date": dt.date(2021, 3, 4)}
+    assert rest == "Body text here."
+    assert problems == []
+
+
+def test_broken_front_matter_is_dropped_with_a_problem() -> None:
+    fields, rest, problems = split_front_matter("---\ntitle: [unclosed\n---\nBody.")
+    assert fields == {}
+    assert rest == "Body."
+    assert "not valid YAML" in problems[0]
+
+
+def test_text_without_front_matter_is_unchanged() -> None:
+    raw = "---\n\nA line after a rule.\n---\nMore."
+    assert split_front_matter(raw) == ({}, raw, [])
+
+
+def test_field_type_errors() -> None:
+    errors = field_type_errors({"title": 3, "date": dt.date(2020, 1, 1), "url": None, "x": 1})
+    assert list(errors) == ["title"]
+    assert "must be a string" in errors["title"]
+
+
+def test_normalize_fields() -> None:
+    fields, warnings = normalize_fields(
+        {"title": "  A   title ", "date": "soon", "url": " http://x ", "source": ""}
+    )
+    assert fields == {"title": "A title", "date": None, "url": "http://x"}
+    assert "not a recognisable date" in warnings[0]

@@ -1,0 +1,344 @@
+"""render: terminal and plain output of answers and hits, built from synthetic records."""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+from pathlib import Path
+
+import numpy as np
+import pytest
+from rich.console import Console
+
+from evqa import render
+from evqa.types import Answer, Chunk, Citation, Figure, Hit, RetrieverScore
+
+ANSI = re.compile(r"\x1b\[")
+COLOUR = re.compile(r"\x1b\[[0-9;]*3[0-7][;m]")
+BOX = set("╭╮╰╯│─┃━┏┓┗┛╇┡┩")
+
+CELL = "The Helios cell stores 350 Wh/kg, a record."
+PACK = "At pack level the figure drops to 280 Wh/kg."
+TRICKY = "Quote [1] [bold]x[/bold] [red] stays literal."
+
+
+def hit(rank: int, doc: str, text: str, *, title: str | None = "Helios Battery", **explain):
+    chunk = Chunk(f"{doc}#0", doc, 0, len(text), text)
+    return Hit(rank, 1.0 / rank, chunk, title, "2024-03-05", dict(explain))
+
+
+def answer(**over) -> Answer:
+    fields = dict(
+        question="energy density of the Helios cell?",
+        answer="350 Wh/kg",
+        answer_sentence=CELL,
+        confidence=0.8234,
+        abstained=False,
+        citations=(
+            Citation(1, "alpha", "Helios Battery", "2024-03-05", CELL, 10, 10 + len(CELL)),
+            Citation(2, "bravo", None, "2024-04", PACK, 0, len(PACK)),
+        ),
+        passages=(hit(1, "alpha", "Intro. " + CELL), hit(2, "bravo", PACK, title=None)),
+        answer_start=CELL.index("350"),
+        answer_end=CELL.index("350") + len("350 Wh/kg"),
+    )
+    fields.update(over)
+    return Answer(**fields)
+
+
+def abstained() -> Answer:
+    return answer(
+        answer=None,
+        answer_sentence=None,
+        confidence=0.1,
+        abstained=True,
+        citations=(),
+        answer_start=None,
+        answer_end=None,
+    )
+
+
+def figures() -> tuple[Figure, ...]:
+    return (Figure("350 Wh/kg", CELL, 1), Figure("280 Wh/kg", PACK, 2))
+
+
+def render_to(fn, *args, terminal: bool = True, **kw) -> str:
+    buf = io.StringIO()
+    console = Console(file=buf, force_terminal=terminal, width=100, highlight=False)
+    fn(console, *args, **kw)
+    return buf.getvalue()
+
+
+def strip_ansi(s: str) -> str:
+    return re.sub(r"\x1b\[[0-9;]*m", "", s)
+
+
+# --- print_answer ---------------------------------------------------------------------
+
+
+def test_answer_span_is_highlighted_bold_reverse():
+    out = render_to(render.print_answer, answer())
+    assert "\x1b[1;7m350 Wh/kg\x1b[0m" in out
+    # the rest of the sentence is not highlighted
+    assert "\x1b[1;7mThe Helios" not in out
+
+
+def test_answer_panel_has_question_answer_confidence_and_marker():
+    out = strip_ansi(render_to(render.print_answer, answer()))
+    assert "energy density of the Helios cell?" in out
+    assert "Answer: 350 Wh/kg" in out
+    assert "confidence 0.82" in out
+    assert "record. [1]" in out
+
+
+def test_numbered_sources_show_title_date_doc_and_offsets():
+    out = strip_ansi(render_to(render.print_answer, answer()))
+    assert f"[1] Helios Battery — 2024-03-05 — alpha  chars 10–{10 + len(CELL)}" in out
+    assert f"[2] 2024-04 — bravo  chars 0–{len(PACK)}" in out  # no title: left out
+    assert f"“{CELL}”" in out
+
+
+def test_supporting_passages_listed_with_rank_score_and_doc():
+    out = strip_ansi(render_to(render.print_answer, answer()))
+    assert "Supporting passages" in out
+    assert "1.  1.000  Helios Battery — 2024-03-05  alpha  (alpha#0)" in out
+    assert "2.  0.500  2024-03-05  bravo  (bravo#0)" in out
+
+
+def test_passages_can_be_hidden():
+    out = strip_ansi(render_to(render.print_answer, answer(), show_passages=False))
+    assert "Supporting passages" not in out
+    assert "Sources" in out
+
+
+def test_long_passages_are_shortened():
+    long = "word " * 200
+    a = answer(passages=(hit(1, "alpha", long),))
+    out = strip_ansi(render_to(render.print_answer, a))
+    assert "…" in out
+    assert out.count("word") < 100
+
+
+def test_figures_table_side_by_side_with_highlights_and_sources():
+    out = render_to(render.print_answer, answer(figures=figures()))
+    plain = strip_ansi(out)
+    assert "figure" in plain and "sentence" in plain and "source" in plain
+    row = next(line for line in plain.splitlines() if "280 Wh/kg" in line and "[2]" in line)
+    assert "At pack level" in row
+    assert "\x1b[1;7m280 Wh/kg\x1b[0m" in out
+
+
+def test_single_figure_gives_no_table():
+    out = strip_ansi(render_to(render.print_answer, answer(figures=figures()[:1])))
+    assert "sentence" not in out
+
+
+def test_abstention_says_not_found_and_lists_related_passages():
+    out = strip_ansi(render_to(render.print_answer, abstained()))
+    assert "Not found in the articles" in out
+    assert "do not contain an answer" in out
+    assert "Related passages" in out
+    assert "Supporting passages" not in out
+    assert "Answer:" not in out
+    assert "Sources" not in out
+
+
+def test_corpus_brackets_are_printed_literally():
+    c = Citation(1, "alpha", "Title [draft]", None, TRICKY, 0, len(TRICKY))
+    a = answer(
+        question="what about [bold]this[/bold]?",
+        answer="[1]",
+        answer_sentence=TRICKY,
+        answer_start=6,
+        answer_end=9,
+        citations=(c,),
+        passages=(hit(1, "alpha", TRICKY, title="[red]T[/red]"),),
+        figures=(Figure("[1]", TRICKY, 1), Figure("[red]", TRICKY, 1)),
+    )
+    for terminal in (True, False):
+        out = strip_ansi(render_to(render.print_answer, a, terminal=terminal))
+        assert f"{TRICKY} [1]" in out  # the answer sentence
+        assert f"“{TRICKY}”" in out  # the quote
+        assert out.count(TRICKY) == 5  # + the passage and two figure rows
+        assert "what about [bold]this[/bold]?" in out
+        assert "Title [draft]" in out
+        assert "[red]T[/red]" in out
+
+
+def test_bracket_safety_in_hits():
+    out = strip_ansi(render_to(render.print_hits, [hit(1, "alpha", TRICKY)], explain=False))
+    assert TRICKY in out
+
+
+def test_no_color_console_keeps_highlight_but_drops_colours():
+    buf = io.StringIO()
+    console = Console(file=buf, force_terminal=True, no_color=True, width=100)
+    render.print_answer(console, abstained())
+    render.print_answer(console, answer())
+    out = buf.getvalue()
+    assert not COLOUR.search(out)
+    assert "\x1b[1;7m350 Wh/kg" in out
+
+
+def test_make_console_honours_no_color(monkeypatch):
+    monkeypatch.setenv("NO_COLOR", "1")
+    assert render.make_console().no_color
+    monkeypatch.delenv("NO_COLOR")
+    assert not render.make_console().no_color
+
+
+def test_make_console_on_non_tty_is_plain(monkeypatch):
+    monkeypatch.delenv("FORCE_COLOR", raising=False)
+    monkeypatch.delenv("TTY_COMPATIBLE", raising=False)
+    console = render.make_console()
+    console.file = io.StringIO()
+    assert not console.is_terminal
+
+
+def test_make_console_stderr():
+    assert render.make_console(stderr=True).stderr
+
+
+def test_non_terminal_console_has_no_ansi():
+    out = render_to(render.print_answer, answer(figures=figures()), terminal=False)
+    assert not ANSI.search(out)
+
+
+def test_missing_offsets_fall_back_to_finding_the_answer():
+    a = answer(answer_start=None, answer_end=None)
+    assert "\x1b[1;7m350 Wh/kg\x1b[0m" in render_to(render.print_answer, a)
+    bad = answer(answer_start=40, answer_end=400)
+    assert "\x1b[1;7m350 Wh/kg\x1b[0m" in render_to(render.print_answer, bad)
+
+
+# --- answer_plain ------------------------------------------------------------------------
+
+
+def test_plain_answer_marks_span_with_guillemets():
+    text = render.answer_plain(answer())
+    assert "The Helios cell stores «350 Wh/kg», a record. [1]" in text
+    assert "Answer: 350 Wh/kg" in text
+    assert "confidence 0.82" in text
+
+
+def test_plain_answer_has_no_ansi_and_no_box_drawing():
+    text = render.answer_plain(answer(figures=figures()))
+    assert not ANSI.search(text)
+    assert not BOX & set(text)
+
+
+def test_plain_answer_lists_sources_passages_and_figures():
+    text = render.answer_plain(answer(figures=figures()))
+    assert f"[1] Helios Battery — 2024-03-05 — alpha  chars 10–{10 + len(CELL)}" in text
+    assert f"“{PACK}”" in text
+    assert "Supporting passages" in text
+    assert "1.  1.000  Helios Battery — 2024-03-05  alpha  (alpha#0)" in text
+    assert "Figures" in text
+    assert "280 Wh/kg  [2]  At pack level the figure drops to «280 Wh/kg»." in text
+
+
+def test_plain_abstention():
+    text = render.answer_plain(abstained())
+    assert "Not found in the articles" in text
+    assert "Related passages" in text
+    assert "Answer:" not in text
+
+
+def test_plain_keeps_brackets():
+    a = answer(answer_sentence=TRICKY, answer="[1]", answer_start=6, answer_end=9)
+    assert "Quote «[1]» [bold]x[/bold] [red] stays literal." in render.answer_plain(a)
+
+
+def test_full_sources_are_not_shortened():
+    long = "The pack " + "detail " * 120 + "ends here."
+    a = answer(passages=(hit(1, "alpha", long),))
+    assert "ends here." not in render.answer_plain(a)
+    assert "ends here." in render.full_sources_plain(a)
+    out = strip_ansi(render_to(render.print_full_sources, a))
+    assert "ends here." in out
+    assert "Sources" in out
+
+
+def test_full_sources_without_any():
+    a = abstained()
+    a = Answer(a.question, None, None, 0.0, True)
+    assert "no sources" in render.full_sources_plain(a)
+    assert "no sources" in render_to(render.print_full_sources, a)
+
+
+# --- hits -------------------------------------------------------------------------------
+
+
+def explained_hits() -> list[Hit]:
+    return [
+        hit(
+            1,
+            "alpha",
+            CELL,
+            bm25=RetrieverScore(2, 12.5, 0.31),
+            dense=RetrieverScore(1, 0.78, 0.69),
+        ),
+        hit(
+            2,
+            "bravo",
+            PACK,
+            dense=RetrieverScore(3, 0.5, 1.0),
+            bm25=RetrieverScore(None, None, 0.0),
+        ),
+    ]
+
+
+def test_hits_plain_with_explain():
+    text = render.hits_plain(explained_hits(), explain=True)
+    lines = text.splitlines()
+    assert lines[0] == "1.  1.000  Helios Battery — 2024-03-05  alpha  (alpha#0)"
+    assert "bm25: rank 2, score 12.500, share 31% | dense: rank 1, score 0.780, share 69%" in text
+    assert "bm25: not ranked | dense: rank 3" in text  # sorted by retriever name
+    assert CELL in text and PACK in text
+    assert not ANSI.search(text)
+
+
+def test_hits_plain_without_explain():
+    text = render.hits_plain(explained_hits(), explain=False)
+    assert "share" not in text
+    assert "(bravo#0)" in text
+
+
+def test_print_hits_explain():
+    out = strip_ansi(render_to(render.print_hits, explained_hits(), explain=True))
+    assert "share 69%" in out and "(alpha#0)" in out
+    out = strip_ansi(render_to(render.print_hits, explained_hits(), explain=False))
+    assert "share" not in out
+
+
+def test_no_hits():
+    assert render.hits_plain([]) == "No passages found.\n"
+    assert "No passages found." in render_to(render.print_hits, [], explain=False)
+
+
+# --- helpers ----------------------------------------------------------------------------
+
+
+def test_shorten_cuts_at_a_word():
+    assert render.shorten("a  b\n c", 10) == "a b c"
+    s = render.shorten("alpha beta gamma delta", 13)
+    assert s == "alpha beta…" and len(s) <= 13
+
+
+def test_to_json_is_stable_and_keeps_unicode():
+    a = answer(figures=figures())
+    s = render.to_json(a)
+    assert s == render.to_json(a.to_dict())
+    assert "—" not in s and "“" not in s  # no rendering leaks into JSON
+    assert json.loads(s)["answer_offsets"] == [23, 32]
+    assert render.to_json({"t": "Zürich – 5 °C"}) == '{"t": "Zürich – 5 °C"}'
+    assert "\n" not in s
+    assert render.to_json({"a": 1}, indent=2) == '{\n  "a": 1\n}'
+
+
+def test_to_json_converts_paths_and_numpy():
+    s = render.to_json({"p": Path("/x/y"), "f": np.float32(0.5), "v": np.arange(2)})
+    assert json.loads(s) == {"p": "/x/y", "f": 0.5, "v": [0, 1]}
+    with pytest.raises(TypeError):
+        render.to_json({"o": object()})

@@ -1,0 +1,159 @@
+"""The index folder: generations, manifest, checksums, atomic swap, lock."""
+
+from __future__ import annotations
+
+import json
+import multiprocessing as mp
+import os
+import time
+from pathlib import Path
+
+import pytest
+
+from evqa import store
+from evqa.errors import (
+    IndexCorruptError,
+    IndexLockedError,
+    IndexNotFoundError,
+    IndexWriteError,
+)
+
+
+def _write_gen(root: Path, payload: str) -> Path:
+    tmp = store.new_tmp_generation(root)
+    (tmp / "data.txt").write_text(payload)
+    (tmp / "sub").mkdir()
+    (tmp / "sub" / "x.json").write_text(json.dumps({"p": payload}))
+    with store.build_lock(root):
+        return store.commit(root, tmp, {"model": {"sha256": "m"}})
+
+
+def test_commit_then_open_reads_the_new_generation(tmp_path):
+    gen_path = _write_gen(tmp_path, "one")
+    gen = store.open_generation(tmp_path)
+    assert gen.path == gen_path
+    assert gen.file("data.txt").read_text() == "one"
+    assert set(gen.manifest["files"]) == {"data.txt", "sub/x.json"}
+    assert gen.manifest["format_version"] == store.FORMAT_VERSION
+    assert not list(tmp_path.glob(store.TMP_PREFIX + "*"))
+
+
+def test_a_second_commit_swaps_and_garbage_collection_keeps_the_previous(tmp_path):
+    first = _write_gen(tmp_path, "one")
+    time.sleep(0.01)
+    second = _write_gen(tmp_path, "two")
+    time.sleep(0.01)
+    third = _write_gen(tmp_path, "three")
+    with store.build_lock(tmp_path):
+        removed = store.collect_garbage(tmp_path)
+    assert store.open_generation(tmp_path).file("data.txt").read_text() == "three"
+    assert first.name in removed
+    assert second.exists() and third.exists() and not first.exists()
+
+
+def test_missing_index_says_what_to_run(tmp_path):
+    with pytest.raises(IndexNotFoundError, match="evqa index build"):
+        store.open_generation(tmp_path / "nope")
+    with pytest.raises(IndexNotFoundError, match="evqa index build"):
+        store.open_generation(tmp_path)
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [
+        lambda gen: (gen / store.MANIFEST).write_text("{not json"),
+        lambda gen: (gen / store.MANIFEST).unlink(),
+        lambda gen: (gen / store.MANIFEST).write_text(json.dumps({"format": "other"})),
+        lambda gen: (gen / store.MANIFEST).write_bytes(b"\xff\xfe\x00garbage"),
+    ],
+)
+def test_damaged_manifest_is_reported_as_corrupt(tmp_path, damage):
+    damage(_write_gen(tmp_path, "one"))
+    with pytest.raises(IndexCorruptError, match="rebuild"):
+        store.open_generation(tmp_path)
+
+
+def test_current_pointing_nowhere_is_corrupt(tmp_path):
+    _write_gen(tmp_path, "one")
+    (tmp_path / store.CURRENT).write_text("gen-missing\n")
+    with pytest.raises(IndexCorruptError):
+        store.open_generation(tmp_path)
+
+
+def test_truncated_file_fails_the_size_check_and_verify(tmp_path):
+    gen_path = _write_gen(tmp_path, "a longer payload")
+    (gen_path / "data.txt").write_text("a long")
+    gen = store.open_generation(tmp_path)
+    with pytest.raises(IndexCorruptError, match="truncated"):
+        store.check_sizes(gen)
+    assert store.verify(gen) == ["data.txt: size 6, expected 16"]
+
+
+def test_verify_detects_same_size_tampering(tmp_path):
+    gen_path = _write_gen(tmp_path, "payload")
+    (gen_path / "data.txt").write_text("PAYLOAD")
+    gen = store.open_generation(tmp_path)
+    store.check_sizes(gen)  # same size: only the checksum can tell
+    assert store.verify(gen) == ["data.txt: checksum mismatch"]
+
+
+def test_verify_passes_on_a_good_index(tmp_path):
+    _write_gen(tmp_path, "payload")
+    assert store.verify(store.open_generation(tmp_path)) == []
+
+
+def _hold_lock(root: str, ready, release) -> None:
+    with store.build_lock(Path(root)):
+        ready.set()
+        release.wait(10)
+
+
+def test_a_second_build_gets_a_clear_lock_error(tmp_path):
+    ctx = mp.get_context("fork")
+    ready, release = ctx.Event(), ctx.Event()
+    p = ctx.Process(target=_hold_lock, args=(str(tmp_path), ready, release))
+    p.start()
+    try:
+        assert ready.wait(10)
+        with pytest.raises(IndexLockedError, match="another build"), store.build_lock(tmp_path):
+            pass
+    finally:
+        release.set()
+        p.join(10)
+    with store.build_lock(tmp_path):  # free again once the holder exits
+        pass
+
+
+def test_lock_is_released_when_the_holder_is_killed(tmp_path):
+    ctx = mp.get_context("fork")
+    ready, release = ctx.Event(), ctx.Event()
+    p = ctx.Process(target=_hold_lock, args=(str(tmp_path), ready, release))
+    p.start()
+    assert ready.wait(10)
+    p.kill()
+    p.join(10)
+    with store.build_lock(tmp_path, wait=2.0):
+        pass
+
+
+def test_read_only_folder_gives_a_write_error(tmp_path, monkeypatch):
+    ro = tmp_path / "ro"
+    ro.mkdir()
+    ro.chmod(0o555)
+    if os.geteuid() == 0:  # root ignores permission bits: simulate what others see
+        monkeypatch.setattr(store.os, "access", lambda path, mode: False)
+    try:
+        with pytest.raises(IndexWriteError, match="not writable"), store.build_lock(ro):
+            pass
+    finally:
+        ro.chmod(0o755)
+
+
+def test_killed_build_leftovers_do_not_affect_readers_and_are_collected(tmp_path):
+    _write_gen(tmp_path, "good")
+    leftover = store.new_tmp_generation(tmp_path)  # as if SIGKILLed mid-write
+    (leftover / "data.txt").write_text("half")
+    assert store.open_generation(tmp_path).file("data.txt").read_text() == "good"
+    with store.build_lock(tmp_path):
+        assert leftover.name in store.collect_garbage(tmp_path)
+    assert not leftover.exists()

@@ -1,0 +1,61 @@
+from __future__ import annotations
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from evqa.tokenize import STOPWORDS, tokenize
+
+
+def test_casefolds_stems_and_drops_stopwords():
+    assert tokenize("The Batteries of CATL are charging") == ["batteri", "catl", "charg"]
+
+
+def test_same_stem_for_inflections():
+    assert tokenize("battery") == tokenize("batteries") == tokenize("BATTERY")
+
+
+def test_numbers_are_kept_whole():
+    assert tokenize("350 Wh/kg") == ["350", "wh", "kg"]
+    assert tokenize("2,000 cycles at 3.5 C") == ["2000", "cycl", "3.5", "c"]
+    assert tokenize("1,000,000.5") == ["1000000.5"]
+
+
+def test_trailing_punctuation_is_not_part_of_a_number():
+    assert tokenize("It costs 2,000.") == ["cost", "2000"]
+
+
+def test_possessive_is_dropped():
+    assert tokenize("CATL's cells") == tokenize("CATL’s cells") == ["catl", "cell"]
+
+
+def test_other_scripts_and_accents():
+    assert tokenize("Straße résumé 北京") == ["strass", "résumé", "北京"]
+
+
+def test_compatibility_forms_are_normalised():
+    assert tokenize("ﬁne") == tokenize("fine")
+
+
+def test_options_turn_off_stemming_and_stopwords():
+    assert tokenize("the batteries", stem=False, stopwords=None) == ["the", "batteries"]
+
+
+def test_stopwords_are_lowercase_single_words():
+    assert all(w == w.casefold() and w.isalpha() for w in STOPWORDS)
+    assert {"the", "of", "and"} <= STOPWORDS
+
+
+def test_empty_and_punctuation_only():
+    assert tokenize("") == []
+    assert tokenize(" ,.;!? — ") == []
+
+
+@given(st.text())
+def test_never_raises_and_returns_nonempty_strings(text):
+    tokens = tokenize(text)
+    assert all(isinstance(t, str) and t for t in tokens)
+
+
+@given(st.text())
+def test_deterministic(text):
+    assert tokenize(text) == tokenize(text)
