@@ -170,6 +170,22 @@ _IRREGULAR = {
     "driven": "drive", "rode": "ride", "shown": "show", "became": "becom", "hit": "hit",
 }  # fmt: skip
 _WORD = re.compile(r"\d+(?:[.,]\d+)+|\w+")
+# Light lexical expansion for news text: words in one group match each other at 0.7.
+_SYNONYM_GROUPS = (
+    "sale sell", "fall drop plunge decline decrease slump lower shrink",
+    "rise increase grow growth jump surge boost climb gain improve",
+    "begin start commence launch", "deliver delivery ship", "cost price expense cheap",
+    "found establish create form", "say state note tell add",
+    "announce reveal unveil introduce debut", "buy purchase acquire procure procurement",
+    "make manufacture produce build production manufacturing",
+    "car vehicle auto automobile", "conventional traditional",
+    "lifespan life lifetime longevity", "company firm maker manufacturer",
+    "carmaker automaker", "invest investment fund funding stake", "target aim plan goal",
+    "test trial validation", "chairman chair", "use utilize employ leverage",
+    "research develop development", "partner ally alliance partnership",
+    "cooperation collaboration collaborate", "sign formalize",
+    "standardize standardization standard", "swap swapping", "capacity output",
+)  # fmt: skip
 _FOCUS = re.compile(
     r"\b(?:what|which)(?: (?:kind|kinds|type|types|sort|sorts|form|forms) of)? (?!of\b)(.*)"
 )
@@ -253,6 +269,16 @@ def _focus(q: str) -> str | None:
     return stems[-1] if stems else None
 
 
+@lru_cache(maxsize=1)
+def _synonym_map() -> dict[str, int]:
+    out: dict[str, int] = {}
+    for n, group in enumerate(_SYNONYM_GROUPS):
+        for word in group.split():
+            stem = tokenize(word)[0]
+            out.setdefault(_IRREGULAR.get(stem, stem), n)
+    return out
+
+
 def _normal_question(question: str) -> str:
     q = question.casefold().replace("’", "'")
     return re.sub(r"\s+", " ", q).strip(" ?!.")
@@ -282,11 +308,16 @@ def _stem(word: str) -> str | None:
 
 
 def _match(a: str, b: str) -> float:
-    """1 for the same stem, 0.8 for a shared 5-letter prefix (deliveri/deliv), else 0."""
+    """1 for the same stem, 0.8 for a shared 5-letter prefix (deliveri/deliv), 0.7 for
+    synonyms (sale/sell, fall/plunge), else 0."""
     if a == b:
         return 1.0
     if len(a) >= 5 and len(b) >= 5 and a[:5] == b[:5] and not a[0].isdigit():
         return 0.8
+    syn = _synonym_map()
+    group = syn.get(a)
+    if group is not None and group == syn.get(b):
+        return 0.7
     return 0.0
 
 

@@ -24,11 +24,13 @@ from html.parser import HTMLParser
 __all__ = [
     "INLINE_RULES",
     "LINE_RULES",
+    "MAX_BOILERPLATE_CHARS",
     "HtmlDoc",
     "Rule",
     "boilerplate_rule",
     "clean_text",
     "extract_html",
+    "join_lines",
     "normalize_chars",
     "strip_markdown",
 ]

@@ -688,7 +688,7 @@ def eval_cmd(
         return
     from evqa import render
 
-    render.print_eval(_console(), evaluation.format_table(results))
+    render.print_table(_console(), evaluation.format_table(results))
 
 
 def _cached_corpus_index(corpus: Path, model: Path | None) -> Path:

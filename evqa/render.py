@@ -335,3 +335,13 @@ def to_json(obj: Any, *, indent: int | None = None) -> str:
     dataclasses' ``to_dict`` order), one line unless ``indent``. Objects with ``to_dict``,
     dataclasses, paths and numpy values are converted."""
     return json.dumps(obj, ensure_ascii=False, indent=indent, default=_default)
+
+
+def print_table(console: Console, table: Any) -> None:
+    """Render a rendering-neutral table (title, columns, rows of strings), e.g. eval results."""
+    out = Table(title=table.title, title_justify="left")
+    for i, col in enumerate(table.columns):
+        out.add_column(col, justify="left" if i == 0 else "right")
+    for row in table.rows:
+        out.add_row(*(Text(str(cell)) for cell in row))
+    console.print(out)

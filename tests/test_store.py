@@ -141,7 +141,7 @@ def test_read_only_folder_gives_a_write_error(tmp_path, monkeypatch):
     ro.mkdir()
     ro.chmod(0o555)
     if os.geteuid() == 0:  # root ignores permission bits: simulate what others see
-        monkeypatch.setattr(store.os, "access", lambda path, mode: False)
+        monkeypatch.setattr(store.os, "access", lambda path, mode: not mode & os.W_OK)
     try:
         with pytest.raises(IndexWriteError, match="not writable"), store.build_lock(ro):
             pass

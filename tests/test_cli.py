@@ -1,0 +1,381 @@
+"""The command line, through click's CliRunner, on a synthetic corpus and the fake model.
+
+Every bad input must end in a one-line `error:` and a non-zero exit code, never a traceback.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+from conftest import write_corpus
+from evqa import store
+from evqa.cli import cli
+
+
+@pytest.fixture
+def runner():
+    return CliRunner()
+
+
+@pytest.fixture
+def built(tmp_path, corpus, fake_model, runner):
+    index = tmp_path / "idx"
+    result = runner.invoke(cli, ["index", "build", "--corpus", str(corpus), "--index", str(index),
+                                 "--no-ner"])
+    assert result.exit_code == 0, result.output
+    return index
+
+
+def run(runner, *args, input=None):
+    return runner.invoke(cli, [str(a) for a in args], input=input)
+
+
+def assert_clean_error(result, code, *fragments):
+    assert result.exit_code == code, result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    assert "Traceback" not in result.output
+    assert "error:" in result.output
+    for f in fragments:
+        assert f in result.output
+
+
+# --- building ------------------------------------------------------------------------
+
+
+def test_build_reports_counts(tmp_path, corpus, fake_model, runner):
+    r = run(runner, "index", "build", "--corpus", corpus, "--index", tmp_path / "i", "--no-ner",
+            "--json")
+    assert r.exit_code == 0, r.output
+    report = json.loads(r.stdout)
+    assert report["articles"] == 3 and report["chunks"] >= 3
+    assert report["embedded"] == report["chunks"]
+
+
+def test_build_jsonl_corpus(tmp_path, fake_model, runner):
+    corpus = tmp_path / "news.jsonl"
+    rows = [{"id": "a1", "title": "Trains", "date": "2024-01-02",
+             "text": "Hydrogen trains run 1,000 km on one tank of fuel."},
+            {"id": "a2", "text": "The wind farm has 62 turbines off the coast of Brittany."}]
+    corpus.write_text("\n".join(json.dumps(r) for r in rows) + "\n")
+    assert run(runner, "index", "build", "--corpus", corpus, "--index", tmp_path / "i",
+               "--no-ner").exit_code == 0
+    r = run(runner, "search", "turbines Brittany", "--index", tmp_path / "i", "--json")
+    hits = json.loads(r.stdout)
+    assert hits[0]["doc_id"] == "a2"
+    r = run(runner, "search", "hydrogen tank", "--index", tmp_path / "i", "--json")
+    assert json.loads(r.stdout)[0] | {} and json.loads(r.stdout)[0]["title"] == "Trains"
+
+
+@pytest.mark.parametrize("setup", ["missing", "empty"])
+def test_bad_corpus_paths(tmp_path, fake_model, runner, setup):
+    path = tmp_path / "corpus"
+    if setup == "empty":
+        path.mkdir()
+    r = run(runner, "index", "build", "--corpus", path, "--index", tmp_path / "i")
+    assert_clean_error(r, 2)
+    assert not (tmp_path / "i" / store.CURRENT).exists()
+
+
+def test_malformed_jsonl_fails_or_skips_by_flag(tmp_path, fake_model, runner):
+    corpus = tmp_path / "c.jsonl"
+    corpus.write_text('{"id": "a", "text": "Good line about trains."}\n{broken\n')
+    assert_clean_error(run(runner, "index", "build", "--corpus", corpus, "--index",
+                           tmp_path / "i"), 2, "line 2")
+    r = run(runner, "index", "build", "--corpus", corpus, "--index", tmp_path / "i", "--skip-bad",
+            "--no-ner")
+    assert r.exit_code == 0, r.output
+    assert "line 2" in r.stderr
+
+
+def test_build_into_read_only_folder_is_refused_and_queries_still_work(built, runner,
+                                                                       monkeypatch):
+    monkeypatch.setattr(store.os, "access", lambda path, mode: not mode & os.W_OK)
+    r = run(runner, "index", "build", "--corpus", built.parent / "corpus", "--index", built)
+    assert_clean_error(r, 6, "not writable")
+    r = run(runner, "search", "hydrogen", "--index", built, "--json")
+    assert r.exit_code == 0 and json.loads(r.stdout)
+
+
+def test_a_locked_index_gives_a_clear_message(built, runner):
+    import fcntl
+
+    fd = os.open(built / store.LOCK, os.O_RDWR)
+    fcntl.flock(fd, fcntl.LOCK_EX)  # flock locks are per open file: this blocks the CLI's
+    try:
+        r = run(runner, "index", "build", "--corpus", built.parent / "corpus", "--index", built)
+        assert_clean_error(r, 5, "another build")
+    finally:
+        os.close(fd)
+
+
+# --- search and ask ----------------------------------------------------------------------
+
+
+def test_search_json_has_the_documented_fields(built, runner):
+    r = run(runner, "search", "wind farm turbines", "--index", built, "--json", "-k", "2")
+    assert r.exit_code == 0, r.output
+    hits = json.loads(r.stdout)
+    assert len(hits) == 2
+    assert {"doc_id", "chunk_id", "title", "date", "text", "score"} <= set(hits[0])
+    assert hits[0]["doc_id"] == "bravo"
+    assert hits[0]["title"] == "Wind Farm Opens Off Brittany"
+
+
+def test_search_explain_shows_each_retriever(built, runner):
+    r = run(runner, "search", "hydrogen trains", "--index", built, "--json", "--explain")
+    explain = json.loads(r.stdout)[0]["explain"]
+    assert set(explain) == {"bm25", "dense"}
+    assert sum(v["share"] for v in explain.values()) == pytest.approx(1.0)
+    text = run(runner, "search", "hydrogen trains", "--index", built, "--explain").stdout
+    assert "bm25" in text and "dense" in text
+
+
+@pytest.mark.parametrize("mode", ["bm25", "dense", "hybrid"])
+def test_search_modes(built, runner, mode):
+    r = run(runner, "search", "hydrogen trains tank", "--index", built, "--mode", mode, "--json")
+    assert json.loads(r.stdout)[0]["doc_id"] == "charlie"
+
+
+def test_ask_json_schema(built, runner):
+    r = run(runner, "ask", "How many turbines does the Saint-Brieuc wind farm have?",
+            "--index", built, "--json")
+    assert r.exit_code == 0, r.output
+    a = json.loads(r.stdout)
+    assert {"question", "answer", "answer_sentence", "confidence", "abstained", "citations",
+            "passages"} <= set(a)
+    assert 0.0 <= a["confidence"] <= 1.0
+    for c in a["citations"]:
+        assert {"n", "doc_id", "title", "date", "quote", "start", "end"} <= set(c)
+    for p in a["passages"]:
+        assert {"rank", "doc_id", "chunk_id", "title", "date", "text", "score"} <= set(p)
+
+
+def test_ask_plain_text_when_not_a_terminal(built, runner):
+    r = run(runner, "ask", "How many turbines does the wind farm have?", "--index", built)
+    assert r.exit_code == 0, r.output
+    assert "\x1b[" not in r.stdout
+    assert "62" in r.stdout
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["", "   ", "\t\n", "\u200b\u200b", "\x00\x01"],
+)
+def test_empty_questions_are_refused(built, runner, question):
+    assert_clean_error(run(runner, "ask", question, "--index", built), 2, "empty")
+    assert_clean_error(run(runner, "search", question, "--index", built), 2, "empty")
+
+
+def test_a_100kb_question_is_refused(built, runner):
+    assert_clean_error(run(runner, "ask", "battery " * 12_800, "--index", built), 2, "limit")
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["wind\x07 farm\u200b turbines", "🔋⚡ energy?", "风电场有多少台涡轮机", "ветряная ферма",
+     "[bold]x[/bold] [1]", "'; DROP TABLE articles; --"],
+)
+def test_odd_questions_get_an_answer_or_a_clean_abstention(built, runner, question):
+    r = run(runner, "ask", question, "--index", built, "--json")
+    assert r.exit_code == 0, r.output
+    a = json.loads(r.stdout)
+    assert a["abstained"] in (True, False)
+    assert a["abstained"] == (a["answer"] is None)
+
+
+@pytest.mark.parametrize("k", ["0", "-1", "1000000", "abc"])
+def test_bad_k(built, runner, k):
+    for cmd in ("ask", "search"):
+        r = run(runner, cmd, "wind", "--index", built, "-k", k)
+        assert r.exit_code == 2, r.output
+        assert "Traceback" not in r.output
+
+
+def test_k_larger_than_the_index_returns_every_chunk(built, runner):
+    r = run(runner, "search", "wind", "--index", built, "-k", "500", "--json")
+    assert r.exit_code == 0
+    n = store.open_generation(built).manifest["corpus"]["chunks"]
+    assert 1 <= len(json.loads(r.stdout)) <= n
+
+
+def test_unknown_mode(built, runner):
+    r = run(runner, "ask", "wind", "--index", built, "--mode", "magic")
+    assert r.exit_code == 2 and "magic" in r.output
+
+
+def test_env_sets_k_and_flag_wins(built, runner, monkeypatch):
+    monkeypatch.setenv("EVQA_K", "1")
+    assert len(json.loads(run(runner, "search", "wind", "--index", built, "--json").stdout)) == 1
+    r = run(runner, "search", "wind", "--index", built, "--json", "-k", "2")
+    assert len(json.loads(r.stdout)) == 2
+    monkeypatch.setenv("EVQA_K", "zero")
+    assert_clean_error(run(runner, "search", "wind", "--index", built), 2, "EVQA_K")
+
+
+# --- the index: missing, stale, corrupt ---------------------------------------------------
+
+
+def test_missing_index_says_what_to_run(tmp_path, fake_model, runner):
+    r = run(runner, "ask", "wind", "--index", tmp_path / "nowhere")
+    assert_clean_error(r, 3, "evqa index build")
+
+
+def test_stale_corpus_says_what_to_run(built, runner):
+    (built.parent / "corpus" / "delta.txt").write_text("A new article about tidal power plants.")
+    r = run(runner, "ask", "wind", "--index", built)
+    assert_clean_error(r, 3, "stale", "evqa index build", "--corpus")
+    status = json.loads(run(runner, "index", "status", "--index", built, "--json").stdout)
+    assert status["stale"] is True
+
+
+def test_touched_but_unchanged_corpus_is_not_stale(built, runner):
+    for f in (built.parent / "corpus").iterdir():
+        os.utime(f, (1, 1))
+    assert run(runner, "ask", "wind", "--index", built).exit_code == 0
+
+
+def test_index_built_with_another_model_is_stale(built, runner, monkeypatch, fake_model):
+    from evqa import encoder
+
+    other = encoder.ModelInfo("other", fake_model.path, "0" * 64, fake_model.dim)
+    monkeypatch.setattr(encoder, "resolve_model", lambda path=None, cache_dir=None: other)
+    r = run(runner, "ask", "wind", "--index", built, "--model", built.parent)
+    assert_clean_error(r, 3, "model differs")
+
+
+def _live(built):
+    return store.open_generation(built).path
+
+
+@pytest.mark.parametrize(
+    "victim, damage",
+    [
+        ("manifest.json", lambda p: p.write_text("{")),
+        ("dense.faiss", lambda p: p.write_bytes(p.read_bytes()[:40])),
+        ("dense.faiss", lambda p: p.write_bytes(os.urandom(p.stat().st_size))),
+        ("embeddings.npy", lambda p: p.write_bytes(p.read_bytes()[:100])),
+        ("chunks.jsonl", lambda p: p.write_text(p.read_text()[:-30])),
+        ("articles.jsonl", lambda p: p.unlink()),
+    ],
+)
+def test_corrupt_index_files(built, runner, victim, damage):
+    damage(_live(built) / victim)
+    r = run(runner, "ask", "wind", "--index", built)
+    assert_clean_error(r, 3, "evqa index build")
+
+
+def test_bm25_arrays_truncated(built, runner):
+    arrays = sorted((_live(built) / "bm25").glob("*.npy"))
+    arrays[0].write_bytes(arrays[0].read_bytes()[:20])
+    assert_clean_error(run(runner, "search", "wind", "--index", built), 3)
+
+
+def test_status_and_verify(built, runner):
+    status = json.loads(run(runner, "index", "status", "--index", built, "--json").stdout)
+    assert status["articles"] == 3 and status["stale"] is False
+    assert status["article_ids"] == ["alpha", "bravo", "charlie"]
+    assert run(runner, "index", "verify", "--index", built).exit_code == 0
+    emb = _live(built) / "embeddings.npy"
+    arr = np.load(emb)
+    arr[0, 0] += 1.0
+    np.save(emb, arr)  # same size, different bytes
+    r = run(runner, "index", "verify", "--index", built, "--json")
+    assert r.exit_code == 3
+    assert json.loads(r.stdout)["problems"] == ["embeddings.npy: checksum mismatch"]
+
+
+def test_add_and_remove(built, tmp_path, runner):
+    extra = write_corpus(tmp_path / "extra", {"delta": "Tidal Power\n\nThe tidal plant at "
+                                              "La Rance produces 240 MW since 1966."})
+    r = run(runner, "index", "add", extra, "--index", built, "--json")
+    assert r.exit_code == 0, r.output
+    assert json.loads(r.stdout)["articles"] == 4
+    hits = json.loads(run(runner, "search", "tidal plant Rance", "--index", built, "--json").stdout)
+    assert hits[0]["doc_id"] == "delta"
+    r = run(runner, "index", "remove", "delta", "--index", built, "--json")
+    assert json.loads(r.stdout)["articles"] == 3
+    assert_clean_error(run(runner, "index", "remove", "nope", "--index", built), 2, "nope")
+
+
+# --- chat and eval -----------------------------------------------------------------------
+
+
+def test_chat_piped_json(built, runner):
+    r = run(runner, "chat", "--index", built, "--json",
+            input="How many turbines?\n\nWho built the wind farm?\n")
+    assert r.exit_code == 0, r.output
+    lines = [json.loads(line) for line in r.stdout.splitlines() if line.strip()]
+    assert [x["question"] for x in lines] == ["How many turbines?", "Who built the wind farm?"]
+
+
+def test_eval_writes_predictions_that_match_ask(built, tmp_path, runner):
+    gold = tmp_path / "gold.jsonl"
+    gold.write_text("\n".join(json.dumps(g) for g in [
+        {"id": "g1", "question": "How many turbines does the wind farm have?",
+         "answers": ["62 turbines", "62"], "doc_ids": ["bravo"], "type": "number", "split": "dev"},
+        {"id": "g2", "question": "What is the capital of France?", "answers": [], "doc_ids": [],
+         "type": "unanswerable", "split": "test"},
+    ]) + "\n")
+    preds = tmp_path / "preds.jsonl"
+    r = run(runner, "eval", "--gold", gold, "--index", built, "--predictions", preds, "--json")
+    assert r.exit_code == 0, r.output
+    metrics = json.loads(r.stdout)["hybrid"]
+    assert metrics["n"] == 2 and metrics["citation_valid"] in (1.0, None)
+    rows = [json.loads(line) for line in preds.read_text().splitlines()]
+    assert [row["id"] for row in rows] == ["g1", "g2"]
+    asked = json.loads(run(runner, "ask", rows[0]["question"], "--index", built, "--json").stdout)
+    assert rows[0]["answer"] == asked["answer"]
+    assert [p["text"] for p in rows[0]["passages"]] == [p["text"] for p in asked["passages"]]
+
+
+def test_eval_all_modes_and_reports(built, tmp_path, runner):
+    gold = tmp_path / "gold.jsonl"
+    gold.write_text(json.dumps({"id": "g1", "question": "hydrogen trains range",
+                                "answers": ["1,000 km"], "doc_ids": ["charlie"],
+                                "type": "number", "split": "dev"}) + "\n")
+    r = run(runner, "eval", "--gold", gold, "--index", built, "--mode", "all", "--report",
+            tmp_path / "r.md", "--plot", tmp_path / "r.png")
+    assert r.exit_code == 0, r.output
+    for mode in ("hybrid", "bm25", "dense"):
+        assert mode in r.stdout
+    assert (tmp_path / "r.md").read_text().count("|") > 10
+    assert (tmp_path / "r.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_eval_bad_gold_file(built, tmp_path, runner):
+    gold = tmp_path / "gold.jsonl"
+    gold.write_text("{not json}\n")
+    assert_clean_error(run(runner, "eval", "--gold", gold, "--index", built), 2, "gold.jsonl:1")
+
+
+# --- help and no network -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "args",
+    [[], ["ask"], ["search"], ["chat"], ["eval"], ["index"], ["index", "build"],
+     ["index", "status"], ["index", "add"], ["index", "remove"], ["index", "verify"]],
+)
+def test_help_has_examples(runner, args):
+    r = run(runner, *args, "--help")
+    assert r.exit_code == 0
+    assert "Example" in r.output
+
+
+def test_no_socket_is_opened_by_build_ask_and_chat(tmp_path, corpus, fake_model, runner,
+                                                   monkeypatch):
+    def refuse(*args, **kwargs):
+        raise AssertionError("evqa tried to open a network connection")
+
+    monkeypatch.setattr(socket.socket, "connect", refuse)
+    monkeypatch.setattr(socket, "create_connection", refuse)
+    index = tmp_path / "idx"
+    assert run(runner, "index", "build", "--corpus", corpus, "--index", index).exit_code == 0
+    assert run(runner, "ask", "wind turbines", "--index", index).exit_code == 0
+    assert run(runner, "chat", "--index", index, input="wind?\n").exit_code == 0
