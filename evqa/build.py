@@ -17,8 +17,8 @@ import numpy as np
 
 from evqa import config, store
 from evqa.errors import EvqaError, IndexCorruptError, IndexNotFoundError, InputError
-from evqa.indexdata import IndexData, chunk_hash
-from evqa.types import Article, Chunk, Span
+from evqa.indexdata import IndexData, chunk_hash, index_text
+from evqa.types import Article, Span
 
 # progress(stage, advance, total): stages are "analyse", "embed"
 Progress = Callable[[str, int, int | None], None]
@@ -198,15 +198,17 @@ def _write(
     chunks = [
         c for a in articles for c in chunk_article(a, settings.chunk_size, settings.chunk_overlap)
     ]
-    embeddings, reused = _embed(chunks, previous, model, settings.batch_size, progress)
+    by_id = {a.id: a for a in articles}
+    texts = [index_text(c, by_id[c.doc_id]) for c in chunks]
+    embeddings, reused = _embed(texts, previous, model, settings.batch_size, progress)
     data = IndexData(
-        articles={a.id: a for a in articles},
+        articles=by_id,
         article_hashes=hashes,
         sentences=sentences,
         spans=spans,
         chunks=chunks,
         embeddings=embeddings,
-        bm25=bm25.build([tokenize(c.text) for c in chunks], settings.bm25_k1, settings.bm25_b),
+        bm25=bm25.build([tokenize(t) for t in texts], settings.bm25_k1, settings.bm25_b),
     )
     from evqa import indexdata
 
@@ -291,7 +293,7 @@ def _analyse(
 
 
 def _embed(
-    chunks: list[Chunk],
+    texts: list[str],
     previous: IndexData | None,
     model,
     batch_size: int,
@@ -303,9 +305,9 @@ def _embed(
     if previous is not None:
         for i, h in enumerate(previous.chunk_hashes):
             known.setdefault(h, i)
-    hashes = [chunk_hash(c.text) for c in chunks]
+    hashes = [chunk_hash(t) for t in texts]
     todo = [i for i, h in enumerate(hashes) if h not in known]
-    out = np.zeros((len(chunks), model.dim), dtype=np.float32)
+    out = np.zeros((len(texts), model.dim), dtype=np.float32)
     for i, h in enumerate(hashes):
         if h in known:
             out[i] = previous.embeddings[known[h]]
@@ -314,12 +316,12 @@ def _embed(
     if todo:
         vecs = encode_documents(
             model,
-            [chunks[i].text for i in todo],
+            [texts[i] for i in todo],
             batch_size=batch_size,
             progress=(lambda n: progress("embed", n, None)) if progress else None,
         )
         out[todo] = vecs
-    return out, len(chunks) - len(todo)
+    return out, len(texts) - len(todo)
 
 
 def _live_articles(index_root: Path) -> tuple[list[Article], dict[str, Any]]:

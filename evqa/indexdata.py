@@ -40,7 +40,14 @@ class IndexData:
 
     @property
     def chunk_hashes(self) -> list[str]:
-        return [chunk_hash(c.text) for c in self.chunks]
+        return [chunk_hash(index_text(c, self.articles[c.doc_id])) for c in self.chunks]
+
+
+def index_text(chunk: Chunk, article: Article) -> str:
+    """What BM25 and the embedding model see for a chunk: the article's title, then the
+    chunk. The title is not part of the article text (so not of chunk.text), but it names
+    the subject that the chunk's sentences often leave implicit."""
+    return f"{article.title}\n{chunk.text}" if article.title else chunk.text
 
 
 def chunk_hash(text: str) -> str:

@@ -13,11 +13,11 @@ import os
 from pathlib import Path
 from typing import Any
 
-SUPPORTED = {".txt", ".md", ".html", ".htm", ".jsonl", ".json"}
-
 
 def stat_fingerprint(path: Path) -> str | None:
-    """Hash of (relative path, size, mtime) of the corpus files; None if missing."""
+    """Hash of (relative path, size, mtime) of every non-hidden file under the corpus; None
+    if it is missing. Any difference sends the caller to the content fingerprint, which
+    decides, so this may be conservative but never wrong."""
     path = Path(path)
     if path.is_file():
         files = [path]
@@ -38,7 +38,7 @@ def _walk(root: Path):
     for dirpath, dirnames, filenames in os.walk(root):
         dirnames[:] = [d for d in dirnames if not d.startswith(".")]
         for name in filenames:
-            if not name.startswith(".") and Path(name).suffix.lower() in SUPPORTED:
+            if not name.startswith("."):
                 yield Path(dirpath) / name
 
 
@@ -76,7 +76,9 @@ def stale_reasons(
     recorded = manifest["corpus"]
     if not corpus.exists():
         reasons.append(f"the corpus {corpus} no longer exists")
-    elif stat_fingerprint(corpus) != recorded.get("stat"):
-        if corpus_fingerprint(corpus) != recorded.get("fingerprint"):
-            reasons.append(f"the corpus {corpus} changed since the build")
+    elif (
+        stat_fingerprint(corpus) != recorded.get("stat")
+        and corpus_fingerprint(corpus) != recorded.get("fingerprint")
+    ):
+        reasons.append(f"the corpus {corpus} changed since the build")
     return reasons

@@ -1,0 +1,133 @@
+"""The public API. Unit tests for question cleaning; integration tests with the real
+model on the shipped seeds index (marked `integration`)."""
+
+from __future__ import annotations
+
+import json
+import socket
+
+import pytest
+from click.testing import CliRunner
+
+from evqa import config
+from evqa.engine import Engine, clean_question
+from evqa.errors import InputError
+
+GOTION = "004_1b31b26ffe040619"
+
+
+def test_clean_question_strips_control_and_zero_width_characters():
+    assert clean_question("  energy\u200b density\x07 of\tJinshi\n ") == "energy density of Jinshi"
+    assert clean_question("ｅｎｅｒｇｙ") == "energy"  # NFKC
+    assert clean_question("风电 🔋") == "风电 🔋"
+
+
+@pytest.mark.parametrize("bad", ["", " ", "\u200b", "\x00\x1b", "\ufeff"])
+def test_clean_question_refuses_empty(bad):
+    with pytest.raises(InputError, match="empty"):
+        clean_question(bad)
+
+
+def test_clean_question_refuses_oversized():
+    with pytest.raises(InputError, match="limit"):
+        clean_question("a" * (config.MAX_QUESTION_CHARS + 1))
+    with pytest.raises(InputError, match="limit"):
+        clean_question("x" * 100_000)
+
+
+# --- integration: the real model and the seeds ------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def engine():
+    return Engine.open()
+
+
+@pytest.mark.integration
+def test_jinshi_energy_density_ranks_the_350_passage_first(engine):
+    hits = engine.search("energy density of Jinshi battery", k=5)
+    assert hits[0].doc_id == GOTION
+    assert "350 Wh/kg" in hits[0].chunk.text
+
+
+@pytest.mark.integration
+def test_jinshi_energy_density_answer_and_figures(engine):
+    a = engine.ask("energy density of Jinshi battery")
+    assert a.answer == "350 Wh/kg" and not a.abstained
+    assert a.answer_sentence[a.answer_start:a.answer_end] == "350 Wh/kg"
+    assert {f.answer for f in a.figures} >= {"350 Wh/kg", "280 Wh/kg"}
+    assert a.citations[0].doc_id == GOTION
+
+
+@pytest.mark.integration
+@pytest.mark.parametrize(
+    "question, expected",
+    [
+        ("How many cars did BAIC BJEV sell in the first eleven months?", "24,877"),
+        ("When will JAC Yiwei start delivering vehicles?", "January 2024"),
+        ("Who is the chairman of Yiwei?", "Xia Shunli"),
+        ("What is the range of the Jinshi battery pack?", "1,000 km"),
+    ],
+)
+def test_number_date_and_person_answers(engine, question, expected):
+    a = engine.ask(question)
+    assert not a.abstained
+    assert expected in a.answer
+
+
+@pytest.mark.integration
+@pytest.mark.parametrize(
+    "question",
+    ["What is the capital of France?", "What is the price of the JAC Yiwei EV?",
+     "How do I bake sourdough bread?"],
+)
+def test_abstains_when_the_articles_do_not_say(engine, question):
+    a = engine.ask(question)
+    assert a.abstained and a.answer is None
+    assert a.passages  # related passages are still shown
+
+
+@pytest.mark.integration
+def test_every_citation_quotes_the_article_at_its_offsets(engine):
+    for q in ["energy density of Jinshi battery", "Who signed the Nio FAW agreement?",
+              "When was CASIP established?", "sodium-ion battery supplier"]:
+        for c in engine.ask(q).citations:
+            assert engine.articles[c.doc_id].text[c.start:c.end] == c.quote
+
+
+@pytest.mark.integration
+def test_seed_articles_have_titles_and_dates(engine):
+    a = engine.articles
+    assert a["003_9c872a3d12e3445f"].date == "2020-12-25"
+    assert a["000_435de727ab52d225"].date == "2023-12-28"
+    assert a["003_9c872a3d12e3445f"].title.startswith("BAIC BJEV makes headway")
+    for article in a.values():
+        assert "Loading..." not in article.text and "Benzinga Neuro" not in article.text
+
+
+@pytest.mark.integration
+def test_cli_json_parses_and_matches_the_library(engine):
+    from evqa.cli import cli
+
+    r = CliRunner().invoke(cli, ["ask", "energy density of Jinshi battery", "--json"])
+    assert r.exit_code == 0, r.output
+    assert json.loads(r.stdout) == json.loads(
+        json.dumps(engine.ask("energy density of Jinshi battery").to_dict())
+    )
+    r = CliRunner().invoke(cli, ["search", "energy density of Jinshi battery", "--json"])
+    assert "350 Wh/kg" in json.loads(r.stdout)[0]["text"]
+
+
+@pytest.mark.integration
+def test_no_network_during_ask_and_chat(monkeypatch):
+    def refuse(*args, **kwargs):
+        raise AssertionError("evqa tried to open a network connection")
+
+    monkeypatch.setattr(socket.socket, "connect", refuse)
+    monkeypatch.setattr(socket, "create_connection", refuse)
+    from evqa.cli import cli
+
+    r = CliRunner().invoke(cli, ["ask", "energy density of Jinshi battery", "--json"])
+    assert r.exit_code == 0 and json.loads(r.stdout)["answer"] == "350 Wh/kg"
+    r = CliRunner().invoke(cli, ["chat", "--json"], input="Who chairs Yiwei?\n")
+    assert r.exit_code == 0 and json.loads(r.stdout.splitlines()[0])["question"]

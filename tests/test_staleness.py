@@ -1,0 +1,36 @@
+"""Staleness: the cheap stat fingerprint and the corpus path stored in the manifest."""
+
+from __future__ import annotations
+
+import os
+
+from conftest import write_corpus
+from evqa.staleness import corpus_path, relative_corpus_path, stat_fingerprint
+
+
+def test_stat_fingerprint_changes_with_files(tmp_path):
+    corpus = write_corpus(tmp_path / "c")
+    first = stat_fingerprint(corpus)
+    assert first == stat_fingerprint(corpus)
+    (corpus / "new.txt").write_text("x")
+    second = stat_fingerprint(corpus)
+    assert second != first
+    os.utime(corpus / "new.txt", (5, 5))
+    assert stat_fingerprint(corpus) != second
+    (corpus / ".hidden").write_text("ignored")
+    assert stat_fingerprint(corpus) == stat_fingerprint(corpus)
+
+
+def test_stat_fingerprint_of_a_file_and_of_nothing(tmp_path):
+    f = tmp_path / "a.jsonl"
+    f.write_text("{}\n")
+    assert stat_fingerprint(f)
+    assert stat_fingerprint(tmp_path / "missing") is None
+
+
+def test_corpus_path_is_stored_relative_to_the_index(tmp_path):
+    rel = relative_corpus_path(tmp_path / "seeds", tmp_path / "index")
+    assert rel == "../seeds"
+    manifest = {"corpus": {"path": rel}}
+    assert corpus_path(manifest, tmp_path / "index") == (tmp_path / "seeds").resolve()
+    assert corpus_path({"corpus": {"path": None}}, tmp_path / "index") is None
