@@ -79,7 +79,9 @@ def main() -> None:
         loaded, t_load = timed(bm25.load, Path(tmp), repeat=3)
         per_query = [timed(bm25.score, loaded, q)[1] for q in queries]
         per_topk = [timed(bm25.top_k, loaded, q, 10)[1] for q in queries]
-    print(f"evqa.bm25  save {t_save:.2f} s ({size / 1e6:.1f} MB), load (mmap) {t_load * 1e3:.0f} ms")
+    print(
+        f"evqa.bm25  save {t_save:.2f} s ({size / 1e6:.1f} MB), load (mmap) {t_load * 1e3:.0f} ms"
+    )
     print(
         f"evqa.bm25  score {statistics.median(per_query) * 1e3:.2f} ms/query, "
         f"top_k(10) {statistics.median(per_topk) * 1e3:.2f} ms/query (median)"

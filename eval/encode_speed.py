@@ -39,15 +39,19 @@ def seed_like_texts(n: int, seed: int = 0) -> list[str]:
     return out
 
 
-def throughput(texts: list[str], batch_size: int, model: encoder.ModelInfo) -> None:
+def throughput(
+    texts: list[str], batch_size: int, model: encoder.ModelInfo, rounds: int = 2
+) -> None:
     st = encoder._load_st(str(model.path))
     st.encode(texts[:64], batch_size=batch_size)  # warm up
-    t = time.perf_counter()
-    raw = st.encode(texts, batch_size=batch_size, normalize_embeddings=True)
-    t_raw = time.perf_counter() - t
-    t = time.perf_counter()
-    ours = encoder.encode_documents(model, texts, batch_size=batch_size)
-    t_ours = time.perf_counter() - t
+    t_raw = t_ours = float("inf")
+    for _ in range(rounds):  # alternate, keep the best: other processes share the CPU
+        t = time.perf_counter()
+        raw = st.encode(texts, batch_size=batch_size, normalize_embeddings=True)
+        t_raw = min(t_raw, time.perf_counter() - t)
+        t = time.perf_counter()
+        ours = encoder.encode_documents(model, texts, batch_size=batch_size)
+        t_ours = min(t_ours, time.perf_counter() - t)
     cos = float(np.min(np.sum(raw * ours, axis=1)))
     print(f"texts: {len(texts)}, batch size {batch_size}")
     print(f"  SentenceTransformer.encode : {len(texts) / t_raw:7.1f} chunks/s ({t_raw:.2f} s)")

@@ -3,10 +3,11 @@
     python eval/faiss_recall.py [--n 100000] [--queries 1000] [--random]
 
 Builds ``--n`` realistic-looking embeddings: real all-MiniLM-L6-v2 embeddings of the seed
-sentences, mixed in pairs and perturbed with noise (so they keep the anisotropy and cluster
-structure of real sentence embeddings), L2-normalised. Queries are drawn the same way and are
-not in the index. Prints the HNSW build time (evqa.dense.build_index), recall@10 against
-exact IndexFlatIP for several efSearch values, and per-query latency p50/p95.
+sentences and of random windows of the seed text, mixed in pairs and perturbed with noise (so
+they keep the anisotropy and cluster structure of real sentence embeddings), L2-normalised.
+Queries are drawn the same way and are not in the index. Prints the HNSW build time
+(evqa.dense.build_index), recall@10 against exact IndexFlatIP for several efSearch values, and
+per-query latency p50/p95.
 ``--random`` uses Gaussian clusters instead of the model (no model load, a harder case).
 """
 
@@ -29,12 +30,17 @@ K = 10
 EF_VALUES = (64, 128, 256, 512)
 
 
-def seed_anchors() -> np.ndarray:
-    """Embeddings of the seed sentences (a few hundred real vectors)."""
+def seed_anchors(windows: int, rng: np.random.Generator) -> np.ndarray:
+    """Real embeddings: the seed sentences plus random 60-300 character windows of the seeds."""
     from evqa import encoder
 
     text = " ".join(p.read_text(encoding="utf-8") for p in sorted((ROOT / "seeds").glob("*.txt")))
     sentences = [s.strip() for s in re.split(r"(?<=[.!?])\s+|\n+", text) if len(s.strip()) > 20]
+    flat = " ".join(text.split())
+    for _ in range(windows):
+        size = int(rng.integers(60, 300))
+        start = int(rng.integers(0, len(flat) - size))
+        sentences.append(flat[start : start + size])
     return encoder.encode_documents(encoder.resolve_model(None), sentences)
 
 
@@ -64,12 +70,13 @@ def main() -> None:
     ap.add_argument("--n", type=int, default=100_000)
     ap.add_argument("--queries", type=int, default=1000)
     ap.add_argument("--noise", type=float, default=0.8, help="noise norm relative to an anchor")
+    ap.add_argument("--windows", type=int, default=1000, help="seed windows to embed as anchors")
     ap.add_argument("--random", action="store_true", help="Gaussian clusters, no model")
     args = ap.parse_args()
     rng = np.random.default_rng(0)
 
     t = time.perf_counter()
-    anchors = random_anchors(2000, 384, rng) if args.random else seed_anchors()
+    anchors = random_anchors(2000, 384, rng) if args.random else seed_anchors(args.windows, rng)
     data = mix(anchors, args.n, args.noise, rng)
     queries = mix(anchors, args.queries, args.noise, rng)
     kind = "gaussian clusters" if args.random else "perturbed seed embeddings"

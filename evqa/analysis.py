@@ -25,7 +25,7 @@ NUMERIC_LABELS = frozenset({"QUANTITY", "PERCENT", "MONEY", "CARDINAL"})
 _NER_EXCLUDE = ["tagger", "attribute_ruler", "lemmatizer", "parser"]
 _NP_EXCLUDE = ["lemmatizer"]
 _MAX_PIECE = 100_000  # characters per spaCy call; longer texts are cut at whitespace
-_BATCH = 16
+_BATCH = 64  # nlp.pipe batch size (16..256 measured within 10%)
 
 # ---------------------------------------------------------------- regular expressions
 
@@ -53,6 +53,7 @@ _WORD_UNITS = (
     "gigawatt-hours gigawatt-hour degrees seconds second minutes minute mins min hours "
     "hour hrs weeks week months month years year days day mph kph cycles cycle"
 ).split() + ["degrees Celsius", "degrees Fahrenheit", "charge cycles", "charging cycles"]
+UNIT_SYMBOLS = frozenset(_SYMBOL_UNITS) | frozenset("USD RMB CNY EUR GBP JPY".split())
 _UNIT = rf"(?:(?:{_alt(_SYMBOL_UNITS)})|(?i:{_alt(_WORD_UNITS)}))(?![\w°])"
 _PERCENT_UNIT = r"(?:%|(?i:percentage points?|per\s?cent|pct)\b)"
 _CUR_PREFIX = r"(?:US\$|HK\$|NT\$|A\$|C\$|S\$|\$|€|£|¥|₹|₩|(?:USD|RMB|CNY|EUR|GBP|JPY)\s?)"

@@ -1,11 +1,22 @@
 """Extractive answers: question typing, span choice, confidence, abstention, citations.
 
-The query path: the retrieved chunks give candidate sentences; each sentence is scored by
-how much of the question it covers (IDF-weighted, with partial credit for words found
-just before it or elsewhere in its article), and each typed span in it (found at index
-time by ``evqa.analysis``) by how well it fits the question's expected type and unit and
-how close it sits to the matched question words. The best (sentence, span) pair is the
-answer; spans that tie with it in other sentences are shown side by side as figures.
+The query path: the sentences overlapping the retrieved chunks are the candidates. Each
+candidate (sentence, span) pair gets
+
+    confidence = coverage * (0.35 + 0.65 * span_fit) * (0.8 + 0.2 * retrieval)
+                 * (1 - NAME_WEIGHT + NAME_WEIGHT * names)
+
+- coverage: IDF-weighted share of the question's content words found in the sentence
+  (stems; shared 5-letter prefixes and a few news synonyms count partly), with partial
+  credit for words found in its paragraph/previous sentences or elsewhere in the article;
+- span_fit: how well a typed span (from ``evqa.analysis``, plus names, noun-phrase-like
+  runs, lists and acronym expansions found here) fits the question type and the unit it
+  asks for ("energy density" -> Wh/kg), times its closeness to the matched words;
+- retrieval: the hit's rank; names: whether the question's names occur in the article.
+
+The best pair is the answer; for number and date questions, pairs from other sentences
+scoring nearly as well with another value are shown side by side as figures. Spans that
+only repeat the question are never answers. All features are in ``score_candidates``.
 
 No model is loaded here: only ``re`` and the shared BM25 tokenizer.
 """
@@ -20,7 +31,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from functools import cached_property, lru_cache
 
-from evqa.analysis import name_spans, regex_spans
+from evqa.analysis import UNIT_SYMBOLS, name_spans, regex_spans
 from evqa.errors import EvqaError
 from evqa.tokenize import tokenize
 from evqa.types import Answer, Article, Citation, Figure, Hit, Span
@@ -30,10 +41,12 @@ FIGURE_RATIO = 0.85  # a figure scores at least this share of the best answer
 CONTEXT_BEFORE = 2  # sentences before the answer sentence that count as its context
 MAX_PARAGRAPH_CONTEXT = 8  # ... and so do earlier sentences of its paragraph, up to this many
 CONTEXT_CREDIT_NAME = 0.6  # a name of the question found in the sentence's context
-CONTEXT_CREDIT_WORD = 0.3  # another question word found there
-ARTICLE_CREDIT_NAME = 0.4  # a name found elsewhere in the article
-ARTICLE_CREDIT_WORD = 0.0  # another question word found there
-MAX_IDF_SENTENCES = 4000  # cap on the sentences used for IDF weights
+CONTEXT_CREDIT_WORD = 0.45  # another question word found there
+ARTICLE_CREDIT_NAME = 0.25  # a name found elsewhere in the article
+ARTICLE_CREDIT_WORD = 0.2  # another question word found there
+NAME_WEIGHT = 0.5  # share of the confidence that depends on the question's names being there
+PROXIMITY_WEIGHT = 0.6  # share of a span's fit that depends on its closeness to the terms
+MAX_IDF_SENTENCES = 400  # cap on the sentences used for IDF weights
 
 
 class QuestionType(StrEnum):
@@ -117,6 +130,7 @@ _UNIT_RULES: tuple[tuple[frozenset[str], re.Pattern[str]], ...] = tuple(
             "percent",
             r"\bpercent|\bproportion\b|\bwhat share\b|\bstake\b|\byield\b|\brate\b|\bgrowth\b|"
             r"\bdeclin|\bplunge|\bdrop|\bincrease|\bfell\b|\brose\b|\bconductivity\b|"
+            r"\bgr[oe]w\b|\bimprove|\bboost|\bjump|\bsurge|\bshrink|\bslump|"
             r"\bhow much (?:more|less|higher|lower|better|faster)\b",
         ),
         (
@@ -217,6 +231,7 @@ class Question:
     acronym: str | None = None  # X in "what does X stand for / mean"
     plural: bool = False  # asks for several names: "which two companies ..."
     names: frozenset[str] = frozenset()  # stems of words capitalised in the question
+    money: str | None = None  # price, investment or revenue (money questions)
 
 
 def classify_question(question: str) -> QuestionType:
@@ -259,6 +274,7 @@ def parse_question(question: str) -> Question:
         acro.group(1) if acro else None,
         bool(_PLURAL.search(q)),
         _capitalised(question),
+        next((k for k, p in _MONEY_Q if p.search(q)), None) if "money" in units else None,
     )
 
 
@@ -279,6 +295,12 @@ def _focus(q: str) -> str | None:
     words = words[:stop] if stop else words[:1]
     stems = [s for w in words if (s := _stem(w)) is not None]
     return stems[-1] if stems else None
+
+
+def _synonyms_of(stem: str) -> list[str]:
+    syn = _synonym_map()
+    group = syn.get(stem)
+    return [] if group is None else sorted(s for s, g in syn.items() if g == group and s != stem)
 
 
 @lru_cache(maxsize=1)
@@ -343,7 +365,7 @@ class Candidate:
     doc_id: str
     sent_start: int
     sent_end: int
-    span: Span | None
+    span: Span
     confidence: float
     features: dict[str, float] = field(default_factory=dict, compare=False)
     hit_rank: int = 0
@@ -351,7 +373,7 @@ class Candidate:
 
     @property
     def key(self) -> tuple:
-        span = (self.span.start, self.span.end) if self.span else (-1, -1)
+        span = (self.span.start, self.span.end)
         return (-self.confidence, self.hit_rank, self.doc_id, self.sent_start, span)
 
 
@@ -363,8 +385,8 @@ class _Doc:
     sentences: list[tuple[int, int]]
     spans: Sequence[Span] | None
     stems: dict[int, list[tuple[str, int, int]]] = field(default_factory=dict)
-    _all: frozenset[str] | None = None
     capitalized: set[str] = field(default_factory=set)  # stems seen capitalised mid-sentence
+    mentioned: dict[str, float] = field(default_factory=dict)
 
     @cached_property
     def span_starts(self) -> list[int]:
@@ -386,13 +408,22 @@ class _Doc:
             self.stems[i] = toks
         return self.stems[i]
 
-    def all_stems(self) -> frozenset[str]:
-        """Every content stem of the article."""
-        if self._all is None:
-            self._all = frozenset(
-                t for j in range(len(self.sentences)) for t, _, _ in self.tokens(j)
-            )
-        return self._all
+    @cached_property
+    def folded(self) -> str:
+        return self.article.text.casefold()
+
+    def mentions(self, term: str) -> float:
+        """1.0 when the article has a word starting like ``term`` (a stem), 0.7 when it
+        has a synonym, else 0. A regex over the text: no need to tokenize it all."""
+        if term not in self.mentioned:
+            found = 0.0
+            for stem, score in ((term, 1.0), *((s, 0.7) for s in _synonyms_of(term))):
+                tail = "" if len(stem) >= 5 else r"\b"  # "ev" must not match "every"
+                if re.search(rf"\b{re.escape(stem[:6])}{tail}", self.folded):
+                    found = score
+                    break
+            self.mentioned[term] = found
+        return self.mentioned[term]
 
     def context(self, i: int) -> range:
         """Sentences before i that give it context: the previous CONTEXT_BEFORE ones and
@@ -488,16 +519,22 @@ def _candidate_sentences(
 def _weights(
     terms: Sequence[str], docs: Mapping[str, _Doc], chosen: Mapping[tuple[str, int], int]
 ) -> dict[str, float]:
-    """IDF of each question term over the sentences of the retrieved articles."""
-    pool = list(chosen)
-    for doc_id, doc in docs.items():
-        pool.extend((doc_id, i) for i in range(len(doc.sentences)))
-    pool = list(dict.fromkeys(pool))[:MAX_IDF_SENTENCES]
+    """IDF of each question term over sentences of the retrieved articles: the candidate
+    sentences and their context, then others spread evenly up to MAX_IDF_SENTENCES."""
+    pool = dict.fromkeys(chosen)
+    for doc_id, i in chosen:
+        pool.update(dict.fromkeys((doc_id, j) for j in docs[doc_id].context(i)))
+    rest = [(d, i) for d, doc in docs.items() for i in range(len(doc.sentences))]
+    room = MAX_IDF_SENTENCES - len(pool)
+    if room > 0 and rest:
+        step = max(1, math.ceil(len(rest) / room))
+        pool.update(dict.fromkeys(rest[::step]))
     df = dict.fromkeys(terms, 0.0)
     for doc_id, i in pool:
         stems = {t for t, _, _ in docs[doc_id].tokens(i)}
+        prefixes = {t[:5] for t in stems if len(t) >= 5 and not t[0].isdigit()}
         for term in terms:
-            df[term] += max((_match(term, s) for s in stems), default=0.0) >= 0.8
+            df[term] += term in stems or (len(term) >= 5 and term[:5] in prefixes)
     n = len(pool)
     return {t: math.log(1.0 + (n - df[t] + 0.5) / (df[t] + 0.5)) for t in terms}
 
@@ -518,17 +555,25 @@ def _sentence_candidates(
     coverage, in_sentence = _coverage(q, doc, i, weights, proper)
     if coverage <= 0.0:
         return []
+
     retrieval = 1.0 / (1.0 + 0.1 * (max(rank, 1) - 1))
+    names = _name_presence(doc, weights, proper)
     s, e = doc.sentences[i]
     out = []
     for span, fit in _typed_spans(q, doc, s, e):
         unit = _unit_class(span)
-        unit_fit = _unit_fit(q, span, unit)
+        unit_fit = _unit_fit(q, span, unit, tokens)
         prox = _proximity(span, tokens, in_sentence, weights)
-        span_fit = fit * unit_fit * (0.5 + 0.5 * prox)
-        conf = coverage * (0.35 + 0.65 * span_fit) * (0.8 + 0.2 * retrieval)
+        span_fit = fit * unit_fit * (1.0 - PROXIMITY_WEIGHT + PROXIMITY_WEIGHT * prox)
+        conf = (
+            coverage
+            * (0.35 + 0.65 * span_fit)
+            * (0.8 + 0.2 * retrieval)
+            * (1.0 - NAME_WEIGHT + NAME_WEIGHT * names)
+        )
         feats = {
             "coverage": coverage,
+            "names": names,
             "label_fit": fit,
             "unit_fit": unit_fit,
             "proximity": prox,
@@ -538,15 +583,23 @@ def _sentence_candidates(
     return out
 
 
+def _name_presence(doc: _Doc, weights: Mapping[str, float], proper: frozenset[str]) -> float:
+    """IDF-weighted share of the question's names found anywhere in the article (1.0 when
+    the question names nothing): an article about another product cannot answer."""
+    total = sum(weights[t] for t in proper)
+    if not total:
+        return 1.0
+    return sum(weights[t] * _in_article(doc, t) for t in proper) / total
+
+
 def _coverage(
     q: Question, doc: _Doc, i: int, weights: Mapping[str, float], proper: frozenset[str]
 ) -> tuple[float, dict[str, float]]:
     """IDF-weighted share of question terms found in sentence i (1.0 each, 0.8 for a
-    prefix match, 0.7 for a synonym). Names (``proper``) also count at 0.6 in the
-    sentence's context (``_Doc.context``) or title and 0.4 elsewhere in the article, other
-    words at 0.3 in the context only: "it" often stands for a name from the sentences
-    before, but a missing attribute ("price") is missing. Also returns the terms matched
-    in the sentence itself."""
+    prefix match, 0.7 for a synonym), else found in the sentence's context (``_Doc.context``)
+    or title, else elsewhere in its article, with less credit for words than for names
+    (``proper``): "it" often stands for a name from the sentences before, but a missing
+    attribute ("price") is missing. Also returns the terms matched in the sentence itself."""
     here = {t for t, _, _ in doc.tokens(i)}
     near: set[str] = set(_stems(doc.article.title or ""))
     for j in doc.context(i):
@@ -558,17 +611,16 @@ def _coverage(
         m = max((_match(term, s) for s in here), default=0.0)
         if m:
             in_sentence[term] = m
-        elif any(_match(term, s) >= 0.8 for s in near):
-            m = CONTEXT_CREDIT_NAME if term in proper else CONTEXT_CREDIT_WORD
-        elif _in_article(doc, term):
-            m = ARTICLE_CREDIT_NAME if term in proper else ARTICLE_CREDIT_WORD
+        elif near_m := max((_match(term, s) for s in near), default=0.0):
+            m = near_m * (CONTEXT_CREDIT_NAME if term in proper else CONTEXT_CREDIT_WORD)
+        elif article_m := _in_article(doc, term):
+            m = article_m * (ARTICLE_CREDIT_NAME if term in proper else ARTICLE_CREDIT_WORD)
         got += weights[term] * m
     return got / total, in_sentence
 
 
-def _in_article(doc: _Doc, term: str) -> bool:
-    stems = doc.all_stems()
-    return term in stems or any(_match(term, t) >= 0.8 for t in stems)
+def _in_article(doc: _Doc, term: str) -> float:
+    return doc.mentions(term)
 
 
 # ---------------------------------------------------------------- spans
@@ -586,10 +638,14 @@ _LABEL_FIT: dict[QuestionType, dict[str, float]] = {
     QuestionType.PHRASE: {
         "NOUN": 0.75, "PHRASE": 0.7, "ORG": 0.7, "PRODUCT": 0.75, "EVENT": 0.75, "LAW": 0.75,
         "WORK_OF_ART": 0.75, "PERSON": 0.65, "GPE": 0.6, "LOC": 0.6, "FAC": 0.6, "NORP": 0.55,
-        "NAME": 0.6, "QUANTITY": 0.5, "MONEY": 0.5, "PERCENT": 0.5, "DATE": 0.45,
+        "NAME": 0.6, "LIST": 1.0, "QUANTITY": 0.5, "MONEY": 0.5, "PERCENT": 0.5, "DATE": 0.45,
         "CARDINAL": 0.4, "LANGUAGE": 0.5,
     },
 }  # fmt: skip
+_LIST_TRIGGER = re.compile(
+    r"[^\S\n]*,?[^\S\n]*(?:including|such as|like|namely|especially|notably|:)[^\S\n]+", re.I
+)
+_COORD = re.compile(r"\s+and\s+|\s*&\s*")
 _CAP_RUN = r"[A-Z][\w'’&/-]*(?:\s+(?:(?:of|and|for|the|de|&)\s+)?[A-Z][\w'’&/-]*)*"
 _NUMERIC = frozenset({"QUANTITY", "PERCENT", "MONEY", "CARDINAL", "DATE", "TIME", "ORDINAL"})
 _NAME_TYPES = frozenset(
@@ -620,21 +676,91 @@ def _typed_spans(q: Question, doc: _Doc, start: int, end: int) -> list[tuple[Spa
         lo = bisect.bisect_left(doc.span_starts, start)
         found = [s for s in doc.spans[lo:] if s.start < end and s.end <= end]
     if q.qtype in _NAME_TYPES:
-        found += _shift(name_spans(text[start:end]), start)
+        found += _name_parts(_shift(name_spans(text[start:end]), start))
     if q.qtype is QuestionType.PHRASE:
         found += _phrases(text, start, end)
+        if q.focus:
+            found += _lists(q.focus, doc, start, end)
     if q.acronym:
         found += _expansions(q.acronym, text, start, end)
     qterms = set(q.terms)
+    numeric = [s for s in found if s.label in _NUMERIC]
     out: dict[tuple[int, int], tuple[Span, float]] = {}
     for span in found:
         fit = _label_fit(q, span)
         key = (span.start, span.end)
-        if key in out and out[key][1] >= fit:
+        if fit <= 0.0 or (key in out and out[key][1] >= fit) or _is_junk(span):
             continue
-        if fit > 0.0 and not _is_junk(span) and not _repeats_question(span, qterms):
-            out[key] = (span, fit * _novelty(q, span, qterms))
+        if span.label in ("NAME", "PHRASE") and any(_overlaps(span, n) for n in numeric):
+            continue  # "GWh" of "2 GWh" is not a name
+        if _repeats_question(span, qterms) or (
+            span.label not in _NUMERIC and _is_alias(span, text, qterms, q.acronym)
+        ):
+            continue
+        if span.label == "NAME" and span.start == start and _sentence_case(span, doc):
+            fit *= 0.5  # "Insiders expect ..." is capitalised only as the first word
+        out[key] = (span, fit * _novelty(q, span, qterms))
     return [out[k] for k in sorted(out)]
+
+
+def _sentence_case(span: Span, doc: _Doc) -> bool:
+    """True for a one-word span that the article never capitalises mid-sentence."""
+    stems = _stems(span.text)
+    return len(span.text.split()) == 1 and not any(s in doc.capitalized for s in stems)
+
+
+def _overlaps(a: Span, b: Span) -> bool:
+    return a.start < b.end and b.start < a.end
+
+
+def _is_alias(span: Span, text: str, qterms: set[str], acronym: str | None) -> bool:
+    """True for "Anhui Jianghuai Automobile (JAC)" when the question names JAC: the span
+    is another name of something the question already names."""
+    after = re.match(r"\s*\(([^()]{1,40})\)", text[span.end : span.end + 44])
+    before = re.search(r"([\w&.-]{1,40})\s*\(\s*$", text[max(0, span.start - 44) : span.start])
+    for m in (after, before):
+        if m and m.group(1) != acronym:
+            stems = _stems(m.group(1))
+            if stems and all(st in qterms for st in stems):
+                return True
+    return False
+
+
+def _lists(focus: str, doc: _Doc, start: int, end: int) -> list[Span]:
+    """What follows "<focus> including|such as|like|:" up to the end of the clause, as a
+    LIST span: "key areas, including A, B and C." -> "A, B and C"."""
+    text = doc.article.text
+    out = []
+    for stem, _, w_end in doc.tokens(_sentence_index(doc, start)):
+        if _match(stem, focus) < 0.8:
+            continue
+        m = _LIST_TRIGGER.match(text, w_end, end)
+        if m:
+            clause = re.match(r"[^.;:()!?]+", text[m.end() : end])
+            if clause and clause.group().strip():
+                s0 = m.end()
+                e0 = s0 + len(clause.group().rstrip(" ,"))
+                out.append(Span(s0, e0, "LIST", text[s0:e0]))
+    return out
+
+
+def _sentence_index(doc: _Doc, start: int) -> int:
+    return bisect.bisect_left(doc.sentences, (start, -1))
+
+
+def _name_parts(spans: Iterable[Span]) -> list[Span]:
+    """NAME spans, and the parts of coordinated ones: "CATL and BYD" -> CATL, BYD too."""
+    out = []
+    for span in spans:
+        out.append(span)
+        cuts = [(m.start(), m.end()) for m in _COORD.finditer(span.text)]
+        if not cuts:
+            continue
+        bounds = [0] + [e for _, e in cuts]
+        ends = [s for s, _ in cuts] + [len(span.text)]
+        for a, b in zip(bounds, ends, strict=True):
+            out.append(Span(span.start + a, span.start + b, "NAME", span.text[a:b]))
+    return out
 
 
 def _shift(spans: Iterable[Span], offset: int) -> list[Span]:
@@ -642,8 +768,11 @@ def _shift(spans: Iterable[Span], offset: int) -> list[Span]:
 
 
 def _is_junk(span: Span) -> bool:
-    """Entities the small NER model gets wrong in news text: "EV", "Founder", "Board"."""
-    return span.label not in _NUMERIC and span.text.casefold().strip() in _JUNK_ENTITIES
+    """Entities the small NER model gets wrong in news text ("EV", "Founder", "Board"),
+    and units taken for names ("GWh")."""
+    if span.label in _NUMERIC:
+        return False
+    return span.text.casefold().strip() in _JUNK_ENTITIES or span.text.strip() in UNIT_SYMBOLS
 
 
 def _expansions(acronym: str, text: str, start: int, end: int) -> list[Span]:
@@ -663,11 +792,16 @@ def _label_fit(q: Question, span: Span) -> float:
     if span.label == "NAME" and re.search(r" and |, |&", text):
         plural = q.plural and q.qtype in (QuestionType.ORG, QuestionType.PERSON)
         return fit * (1.45 if plural else 0.6)
+    if span.label == "LIST":
+        return 1.0
     if q.qtype is QuestionType.PHRASE and q.focus and fit:
         stems = _stems(text)
         if stems and _match(stems[-1], q.focus) >= 0.8 and len(stems) > 1:
-            return 1.0
-        return 0.85 * fit
+            specific = [w for w in _WORD.findall(text)[:-1] if w.casefold() not in _GENERIC]
+            return 1.0 if specific else 0.6
+        return 0.85 * fit * _wordiness(text)
+    if span.label == "PHRASE":
+        return fit * _wordiness(text)
     if q.qtype is QuestionType.NUMBER:
         if span.label in ("DATE", "TIME") and "time" in q.units and _DURATION.match(text):
             return 0.9
@@ -695,6 +829,18 @@ def _novelty(q: Question, span: Span, qterms: set[str]) -> float:
     return 0.5 + 0.5 * new / len(stems)
 
 
+def _wordiness(text: str) -> float:
+    """How much a stop-word-free run looks like a noun phrase, without a tagger: single
+    words, adverbs (-ly) and negated verbs (don't) look less like one."""
+    words = text.split()
+    fit = 1.0 if len(words) > 1 else 0.8
+    if any(w.casefold().endswith(("n't", "n’t")) for w in words):
+        fit *= 0.5
+    if words[0].casefold().endswith("ly") or words[0].casefold() in _GENERIC:
+        fit *= 0.7
+    return fit
+
+
 def _repeats_question(span: Span, qterms: set[str]) -> bool:
     """True when the span only repeats words of the question (or has no words)."""
     stems = _stems(span.text)
@@ -703,6 +849,12 @@ def _repeats_question(span: Span, qterms: set[str]) -> bool:
     return all(any(_match(s, t) >= 0.8 for t in qterms) for s in stems)
 
 
+_GENERIC = frozenset(
+    "several many some few various various multiple numerous key main major other others "
+    "new different certain important significant rigorous much more most less such same "
+    "own whole entire total overall general specific particular usual typical common "
+    "respective relevant additional further extra".split()
+)
 _PHRASE_STOP = frozenset(
     "a an the and or but nor so yet of in on at to for from by with about as into onto "
     "over under than then that this these those which who whom whose what when where why "
@@ -756,10 +908,28 @@ _UNIT_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
         ("power", r"\d\s?(?:[kmg]w|hp|bhp)\b|horsepower|\bwatts?\b"),
         ("voltage", r"\d\s?(?:k?v)\b|\bvolts?\b"),
         ("mass", r"\d\s?(?:kg|g|mg|t|lbs?)\b|\btonnes?\b|\btons?\b|\bgrams?\b"),
-        ("time", r"\b(?:seconds?|minutes?|mins?|hours?|hrs?|days?|weeks?|months?|years?|decades?)\b"),
+        ("time", r"\b(?:seconds?|minutes?|mins?|hours?|hrs?|days?|weeks?|months?|years?|"
+                 r"decades?)\b"),
         ("cycles", r"\bcycles?\b"),
     )
 )  # fmt: skip
+
+
+_MONEY_KINDS = {
+    "price": "price priced cost costs expensive cheap afford sells retail msrp",
+    "investment": "invest invests invested investment stake funding fund raised raise",
+    "revenue": "revenue revenues sales profit profits loss earnings income turnover",
+}
+_MONEY_STEMS = {k: frozenset(tokenize(v)) for k, v in _MONEY_KINDS.items()}
+_MONEY_Q = tuple(
+    (k, re.compile(p))
+    for k, p in (
+        ("price", r"\bprice|\bcost|\bexpensive\b|\bcheap|\bsell for\b|\bafford"),
+        ("investment", r"\binvest|\bstake\b|\bfunding\b|\braised?\b|\bput into\b|\bfund"),
+        ("revenue", r"\brevenue|\bsales\b|\bprofit|\bloss|\bearn|\bincome\b"),
+    )
+)
+MONEY_WINDOW = 5  # words either side of a sum that say what it is
 
 
 def _unit_class(span: Span) -> str | None:
@@ -775,9 +945,13 @@ def _unit_class(span: Span) -> str | None:
     return "count" if span.label in ("QUANTITY", "CARDINAL") else None
 
 
-def _unit_fit(q: Question, span: Span, unit: str | None) -> float:
+def _unit_fit(
+    q: Question, span: Span, unit: str | None, tokens: Sequence[tuple[str, int, int]]
+) -> float:
     if q.qtype is not QuestionType.NUMBER:
         return 1.0
+    if unit == "money" and q.money and q.money != _money_kind(span, tokens):
+        return 0.45 if _money_kind(span, tokens) else 0.8
     if q.counted and unit in ("count", "cycles"):
         stems = _stems(span.text)
         if any(_match(c, s) for c in q.counted for s in stems):
@@ -786,6 +960,16 @@ def _unit_fit(q: Question, span: Span, unit: str | None) -> float:
     if not q.units:
         return 0.75
     return 1.0 if unit in q.units else 0.2
+
+
+def _money_kind(span: Span, tokens: Sequence[tuple[str, int, int]]) -> str | None:
+    """What a sum of money is (price, investment, revenue), from the words next to it."""
+    k = sum(1 for _, _, e in tokens if e <= span.start)
+    window = [t for t, _, _ in tokens[max(0, k - MONEY_WINDOW) : k + MONEY_WINDOW]]
+    for kind, stems in _MONEY_STEMS.items():
+        if any(w in stems for w in window):
+            return kind
+    return None
 
 
 def _proximity(
@@ -839,11 +1023,11 @@ def extract_answer(
     q = parse_question(question)
     passages = tuple(hits)
     candidates = score_candidates(q, hits, articles, spans, sentences)
-    best = next((c for c in candidates if c.span is not None), None)
+    best = candidates[0] if candidates else None
     if best is None or best.confidence < threshold:
         conf = best.confidence if best else 0.0
         return Answer(question, None, None, conf, True, passages=passages)
-    picked = _figures(best, candidates, threshold)
+    picked = _figures(best, candidates, threshold) if q.qtype in _FIGURE_TYPES else [best]
     citations = tuple(
         _cite(n, articles[c.doc_id], c.sent_start, c.sent_end, hits)
         for n, c in enumerate(picked, start=1)
@@ -872,12 +1056,14 @@ def extract_answer(
 def _answer_span(q: Question, c: Candidate) -> Span:
     """The span to show: "how many cars" gets "24,877", not "24,877 new cars"."""
     span = c.span
-    assert span is not None
     if q.counted and c.unit in ("count", "cycles"):
         m = re.match(rf"{_NUMBER}(?=\s+[^\W\d])", span.text)
         if m:
             return Span(span.start, span.start + m.end(), span.label, m.group())
     return span
+
+
+_FIGURE_TYPES = frozenset({QuestionType.NUMBER, QuestionType.DATE})
 
 
 def _figures(best: Candidate, candidates: Iterable[Candidate], threshold: float) -> list[Candidate]:
@@ -890,7 +1076,7 @@ def _figures(best: Candidate, candidates: Iterable[Candidate], threshold: float)
     for c in candidates:
         if len(picked) >= MAX_FIGURES or c.confidence < floor:
             break
-        if c.span is None or (c.doc_id, c.sent_start) in seen_sents:
+        if (c.doc_id, c.sent_start) in seen_sents:
             continue
         if c.unit != best.unit or _norm_answer(c.span) in seen_texts:
             continue
@@ -900,8 +1086,8 @@ def _figures(best: Candidate, candidates: Iterable[Candidate], threshold: float)
     return picked
 
 
-def _norm_answer(span: Span | None) -> str:
-    return re.sub(r"\W+", "", span.text.casefold()) if span else ""
+def _norm_answer(span: Span) -> str:
+    return re.sub(r"\W+", "", span.text.casefold())
 
 
 def _cite(n: int, article: Article, start: int, end: int, hits: Sequence[Hit]) -> Citation:

@@ -76,9 +76,8 @@ def stale_reasons(
     recorded = manifest["corpus"]
     if not corpus.exists():
         reasons.append(f"the corpus {corpus} no longer exists")
-    elif (
-        stat_fingerprint(corpus) != recorded.get("stat")
-        and corpus_fingerprint(corpus) != recorded.get("fingerprint")
-    ):
+    elif stat_fingerprint(corpus) != recorded.get("stat") and corpus_fingerprint(
+        corpus
+    ) != recorded.get("fingerprint"):
         reasons.append(f"the corpus {corpus} changed since the build")
     return reasons

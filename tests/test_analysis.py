@@ -37,8 +37,11 @@ def _found(text: str, **kw) -> dict[str, str]:
             "MONEY",
         ),
         ("it sold only 24,877 new cars, representing", "24,877 new cars", "CARDINAL"),
-        ("had sold over 500,000 full-electric vehicles (BEVs).", "500,000 full-electric vehicles",
-         "CARDINAL"),
+        (
+            "had sold over 500,000 full-electric vehicles (BEVs).",
+            "500,000 full-electric vehicles",
+            "CARDINAL",
+        ),
         ("deliveries start in January 2024.", "January 2024", "DATE"),
         ("on July 30, 2020, the first", "July 30, 2020", "DATE"),
     ],
@@ -83,7 +86,10 @@ def test_merge_prefers_the_unit_bearing_regex_span():
     text = "density of 350 Wh/kg and 0.2 GWh"
     model = [Span(11, 14, "CARDINAL", "350"), Span(25, 28, "PRODUCT", "0.2")]
     merged = merge(model, regex_spans(text))
-    assert [(s.text, s.label) for s in merged] == [("350 Wh/kg", "QUANTITY"), ("0.2 GWh", "QUANTITY")]
+    assert [(s.text, s.label) for s in merged] == [
+        ("350 Wh/kg", "QUANTITY"),
+        ("0.2 GWh", "QUANTITY"),
+    ]
 
 
 def test_merge_replaces_a_qualified_model_number():

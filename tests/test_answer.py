@@ -269,6 +269,70 @@ def test_the_same_figure_twice_is_not_a_second_figure():
     assert result.answer == "75 kWh" and result.figures == () and len(result.citations) == 1
 
 
+def test_list_after_including_is_one_answer():
+    text = (
+        "Nio and FAW\nThe partnership covers several key areas, including battery "
+        "standardization, vehicle research and battery asset management."
+    )
+    result = ask(_corpus({"doc": text}), "What areas does the Nio-FAW partnership cover?")
+    assert result.answer == (
+        "battery standardization, vehicle research and battery asset management"
+    )
+
+
+def test_generic_modifiers_do_not_make_an_answer():
+    text = "Safety\nGotion put the Jinshi cells through rigorous tests and crush tests."
+    result = ask(_corpus({"doc": text}), "Which safety tests has the Jinshi battery passed?", 0.0)
+    assert result.answer == "crush tests"
+
+
+def test_another_name_of_a_question_entity_is_not_an_answer():
+    text = (
+        "Backers\nThe Yiwei EV is backed by Anhui Jianghuai Automobile (JAC) and Volkswagen Group."
+    )
+    corpus = _corpus({"doc": text})
+    assert ask(corpus, "Besides JAC, who backs the Yiwei EV?").answer == "Volkswagen Group"
+
+
+def test_units_are_not_names():
+    text = "Costs\nInsiders expect costs of 1.5 billion yuan per GWh, Gotion said."
+    result = ask(_corpus({"doc": text}), "Which company gave the cost estimate?", threshold=0.0)
+    assert result.answer == "Gotion"
+
+
+def test_money_of_another_kind_scores_lower():
+    text = "Deals\nVolkswagen invested $700 million in Xpeng. The Xpeng G6 costs $30,000."
+    corpus = _corpus({"doc": text})
+    assert ask(corpus, "What is the price of the Xpeng G6?").answer == "$30,000"
+    result = ask(corpus, "How much did Volkswagen invest in Xpeng?")
+    assert result.answer == "$700 million"
+
+
+def test_synonyms_and_irregular_verbs_match():
+    text = "Sales\nFor the year, BJEV sold 24,877 cars, a plunge of 78.18%."
+    corpus = _corpus({"doc": text})
+    result = ask(corpus, "By what percentage did BJEV sales fall?")
+    assert result.answer == "78.18%"
+
+
+def test_names_from_the_paragraph_count_for_a_sentence():
+    text = (
+        "Gotion news\n"
+        "The Jinshi Battery was first revealed in May 2024. It uses new materials. "
+        "The result is an energy density of 350 Wh/kg.\n"
+        "Other firms report an energy density of 300 Wh/kg for their packs."
+    )
+    result = ask(_corpus({"doc": text}), "energy density of the Jinshi battery")
+    assert result.answer == "350 Wh/kg"
+
+
+def test_an_article_about_something_else_scores_lower():
+    corpus = _corpus({"battery": BATTERY})
+    on = ask(corpus, "energy density of the Jinshi battery", threshold=0.0)
+    off = ask(corpus, "energy density of the Zeta X1 battery", threshold=0.0)
+    assert off.confidence < 0.75 * on.confidence
+
+
 # ---------------------------------------------------------------- abstention
 
 

@@ -9,8 +9,8 @@ import threading
 import time
 
 import pytest
-
 from conftest import ARTICLES, write_corpus
+
 from evqa import build, indexdata, store
 from evqa.engine import Engine
 from evqa.errors import InputError

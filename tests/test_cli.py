@@ -12,8 +12,8 @@ import socket
 import numpy as np
 import pytest
 from click.testing import CliRunner
-
 from conftest import write_corpus
+
 from evqa import store
 from evqa.cli import cli
 
@@ -26,8 +26,9 @@ def runner():
 @pytest.fixture
 def built(tmp_path, corpus, fake_model, runner):
     index = tmp_path / "idx"
-    result = runner.invoke(cli, ["index", "build", "--corpus", str(corpus), "--index", str(index),
-                                 "--no-ner"])
+    result = runner.invoke(
+        cli, ["index", "build", "--corpus", str(corpus), "--index", str(index), "--no-ner"]
+    )
     assert result.exit_code == 0, result.output
     return index
 
@@ -49,8 +50,17 @@ def assert_clean_error(result, code, *fragments):
 
 
 def test_build_reports_counts(tmp_path, corpus, fake_model, runner):
-    r = run(runner, "index", "build", "--corpus", corpus, "--index", tmp_path / "i", "--no-ner",
-            "--json")
+    r = run(
+        runner,
+        "index",
+        "build",
+        "--corpus",
+        corpus,
+        "--index",
+        tmp_path / "i",
+        "--no-ner",
+        "--json",
+    )
     assert r.exit_code == 0, r.output
     report = json.loads(r.stdout)
     assert report["articles"] == 3 and report["chunks"] >= 3
@@ -59,12 +69,22 @@ def test_build_reports_counts(tmp_path, corpus, fake_model, runner):
 
 def test_build_jsonl_corpus(tmp_path, fake_model, runner):
     corpus = tmp_path / "news.jsonl"
-    rows = [{"id": "a1", "title": "Trains", "date": "2024-01-02",
-             "text": "Hydrogen trains run 1,000 km on one tank of fuel."},
-            {"id": "a2", "text": "The wind farm has 62 turbines off the coast of Brittany."}]
+    rows = [
+        {
+            "id": "a1",
+            "title": "Trains",
+            "date": "2024-01-02",
+            "text": "Hydrogen trains run 1,000 km on one tank of fuel.",
+        },
+        {"id": "a2", "text": "The wind farm has 62 turbines off the coast of Brittany."},
+    ]
     corpus.write_text("\n".join(json.dumps(r) for r in rows) + "\n")
-    assert run(runner, "index", "build", "--corpus", corpus, "--index", tmp_path / "i",
-               "--no-ner").exit_code == 0
+    assert (
+        run(
+            runner, "index", "build", "--corpus", corpus, "--index", tmp_path / "i", "--no-ner"
+        ).exit_code
+        == 0
+    )
     r = run(runner, "search", "turbines Brittany", "--index", tmp_path / "i", "--json")
     hits = json.loads(r.stdout)
     assert hits[0]["doc_id"] == "a2"
@@ -85,16 +105,25 @@ def test_bad_corpus_paths(tmp_path, fake_model, runner, setup):
 def test_malformed_jsonl_fails_or_skips_by_flag(tmp_path, fake_model, runner):
     corpus = tmp_path / "c.jsonl"
     corpus.write_text('{"id": "a", "text": "Good line about trains."}\n{broken\n')
-    assert_clean_error(run(runner, "index", "build", "--corpus", corpus, "--index",
-                           tmp_path / "i"), 2, "line 2")
-    r = run(runner, "index", "build", "--corpus", corpus, "--index", tmp_path / "i", "--skip-bad",
-            "--no-ner")
+    assert_clean_error(
+        run(runner, "index", "build", "--corpus", corpus, "--index", tmp_path / "i"), 2, "line 2"
+    )
+    r = run(
+        runner,
+        "index",
+        "build",
+        "--corpus",
+        corpus,
+        "--index",
+        tmp_path / "i",
+        "--skip-bad",
+        "--no-ner",
+    )
     assert r.exit_code == 0, r.output
     assert "line 2" in r.stderr
 
 
-def test_build_into_read_only_folder_is_refused_and_queries_still_work(built, runner,
-                                                                       monkeypatch):
+def test_build_into_read_only_folder_is_refused_and_queries_still_work(built, runner, monkeypatch):
     monkeypatch.setattr(store.os, "access", lambda path, mode: not mode & os.W_OK)
     r = run(runner, "index", "build", "--corpus", built.parent / "corpus", "--index", built)
     assert_clean_error(r, 6, "not writable")
@@ -143,12 +172,25 @@ def test_search_modes(built, runner, mode):
 
 
 def test_ask_json_schema(built, runner):
-    r = run(runner, "ask", "How many turbines does the Saint-Brieuc wind farm have?",
-            "--index", built, "--json")
+    r = run(
+        runner,
+        "ask",
+        "How many turbines does the Saint-Brieuc wind farm have?",
+        "--index",
+        built,
+        "--json",
+    )
     assert r.exit_code == 0, r.output
     a = json.loads(r.stdout)
-    assert {"question", "answer", "answer_sentence", "confidence", "abstained", "citations",
-            "passages"} <= set(a)
+    assert {
+        "question",
+        "answer",
+        "answer_sentence",
+        "confidence",
+        "abstained",
+        "citations",
+        "passages",
+    } <= set(a)
     assert 0.0 <= a["confidence"] <= 1.0
     for c in a["citations"]:
         assert {"n", "doc_id", "title", "date", "quote", "start", "end"} <= set(c)
@@ -178,8 +220,14 @@ def test_a_100kb_question_is_refused(built, runner):
 
 @pytest.mark.parametrize(
     "question",
-    ["wind\x07 farm\u200b turbines", "🔋⚡ energy?", "风电场有多少台涡轮机", "ветряная ферма",
-     "[bold]x[/bold] [1]", "'; DROP TABLE articles; --"],
+    [
+        "wind\x07 farm\u200b turbines",
+        "🔋⚡ energy?",
+        "风电场有多少台涡轮机",
+        "ветряная ферма",
+        "[bold]x[/bold] [1]",
+        "'; DROP TABLE articles; --",
+    ],
 )
 def test_odd_questions_get_an_answer_or_a_clean_abstention(built, runner, question):
     r = run(runner, "ask", question, "--index", built, "--json")
@@ -291,8 +339,10 @@ def test_status_and_verify(built, runner):
 
 
 def test_add_and_remove(built, tmp_path, runner):
-    extra = write_corpus(tmp_path / "extra", {"delta": "Tidal Power\n\nThe tidal plant at "
-                                              "La Rance produces 240 MW since 1966."})
+    extra = write_corpus(
+        tmp_path / "extra",
+        {"delta": "Tidal Power\n\nThe tidal plant at La Rance produces 240 MW since 1966."},
+    )
     r = run(runner, "index", "add", extra, "--index", built, "--json")
     assert r.exit_code == 0, r.output
     assert json.loads(r.stdout)["articles"] == 4
@@ -307,8 +357,14 @@ def test_add_and_remove(built, tmp_path, runner):
 
 
 def test_chat_piped_json(built, runner):
-    r = run(runner, "chat", "--index", built, "--json",
-            input="How many turbines?\n\nWho built the wind farm?\n")
+    r = run(
+        runner,
+        "chat",
+        "--index",
+        built,
+        "--json",
+        input="How many turbines?\n\nWho built the wind farm?\n",
+    )
     assert r.exit_code == 0, r.output
     lines = [json.loads(line) for line in r.stdout.splitlines() if line.strip()]
     assert [x["question"] for x in lines] == ["How many turbines?", "Who built the wind farm?"]
@@ -316,12 +372,30 @@ def test_chat_piped_json(built, runner):
 
 def test_eval_writes_predictions_that_match_ask(built, tmp_path, runner):
     gold = tmp_path / "gold.jsonl"
-    gold.write_text("\n".join(json.dumps(g) for g in [
-        {"id": "g1", "question": "How many turbines does the wind farm have?",
-         "answers": ["62 turbines", "62"], "doc_ids": ["bravo"], "type": "number", "split": "dev"},
-        {"id": "g2", "question": "What is the capital of France?", "answers": [], "doc_ids": [],
-         "type": "unanswerable", "split": "test"},
-    ]) + "\n")
+    gold.write_text(
+        "\n".join(
+            json.dumps(g)
+            for g in [
+                {
+                    "id": "g1",
+                    "question": "How many turbines does the wind farm have?",
+                    "answers": ["62 turbines", "62"],
+                    "doc_ids": ["bravo"],
+                    "type": "number",
+                    "split": "dev",
+                },
+                {
+                    "id": "g2",
+                    "question": "What is the capital of France?",
+                    "answers": [],
+                    "doc_ids": [],
+                    "type": "unanswerable",
+                    "split": "test",
+                },
+            ]
+        )
+        + "\n"
+    )
     preds = tmp_path / "preds.jsonl"
     r = run(runner, "eval", "--gold", gold, "--index", built, "--predictions", preds, "--json")
     assert r.exit_code == 0, r.output
@@ -336,11 +410,33 @@ def test_eval_writes_predictions_that_match_ask(built, tmp_path, runner):
 
 def test_eval_all_modes_and_reports(built, tmp_path, runner):
     gold = tmp_path / "gold.jsonl"
-    gold.write_text(json.dumps({"id": "g1", "question": "hydrogen trains range",
-                                "answers": ["1,000 km"], "doc_ids": ["charlie"],
-                                "type": "number", "split": "dev"}) + "\n")
-    r = run(runner, "eval", "--gold", gold, "--index", built, "--mode", "all", "--report",
-            tmp_path / "r.md", "--plot", tmp_path / "r.png")
+    gold.write_text(
+        json.dumps(
+            {
+                "id": "g1",
+                "question": "hydrogen trains range",
+                "answers": ["1,000 km"],
+                "doc_ids": ["charlie"],
+                "type": "number",
+                "split": "dev",
+            }
+        )
+        + "\n"
+    )
+    r = run(
+        runner,
+        "eval",
+        "--gold",
+        gold,
+        "--index",
+        built,
+        "--mode",
+        "all",
+        "--report",
+        tmp_path / "r.md",
+        "--plot",
+        tmp_path / "r.png",
+    )
     assert r.exit_code == 0, r.output
     for mode in ("hybrid", "bm25", "dense"):
         assert mode in r.stdout
@@ -359,8 +455,19 @@ def test_eval_bad_gold_file(built, tmp_path, runner):
 
 @pytest.mark.parametrize(
     "args",
-    [[], ["ask"], ["search"], ["chat"], ["eval"], ["index"], ["index", "build"],
-     ["index", "status"], ["index", "add"], ["index", "remove"], ["index", "verify"]],
+    [
+        [],
+        ["ask"],
+        ["search"],
+        ["chat"],
+        ["eval"],
+        ["index"],
+        ["index", "build"],
+        ["index", "status"],
+        ["index", "add"],
+        ["index", "remove"],
+        ["index", "verify"],
+    ],
 )
 def test_help_has_examples(runner, args):
     r = run(runner, *args, "--help")
@@ -368,8 +475,9 @@ def test_help_has_examples(runner, args):
     assert "Example" in r.output
 
 
-def test_no_socket_is_opened_by_build_ask_and_chat(tmp_path, corpus, fake_model, runner,
-                                                   monkeypatch):
+def test_no_socket_is_opened_by_build_ask_and_chat(
+    tmp_path, corpus, fake_model, runner, monkeypatch
+):
     def refuse(*args, **kwargs):
         raise AssertionError("evqa tried to open a network connection")
 

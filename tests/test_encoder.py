@@ -266,6 +266,7 @@ def test_export_of_other_weights_is_not_reused(tmp_path):
     folder = encoder.onnx_dir(model, tmp_path)
     folder.mkdir(parents=True)
     (folder / "model.onnx").write_bytes(b"x")
+    (folder / encoder.OPTIMISED).write_bytes(b"x")
     (folder / "tokenizer.json").write_text("{}")
     meta = {"format": encoder.ONNX_FORMAT, "sha256": "a" * 64}
     (folder / "meta.json").write_text(json.dumps(meta))
@@ -312,7 +313,12 @@ def test_export_is_complete_and_leaves_no_temporary_files(real):
     model, cache = real
     folder = encoder.onnx_dir(model, cache)
     assert folder == cache / "onnx" / model.sha256[:16]
-    assert sorted(p.name for p in folder.iterdir()) == ["meta.json", "model.onnx", "tokenizer.json"]
+    assert sorted(p.name for p in folder.iterdir()) == [
+        "meta.json",
+        "model.onnx",
+        encoder.OPTIMISED,
+        "tokenizer.json",
+    ]
     assert encoder.ensure_onnx(model, cache) == folder / "model.onnx"  # reused, not redone
 
 
@@ -348,10 +354,10 @@ def test_damaged_export_is_redone(real, tmp_path):
     model, cache = real
     shutil.copytree(cache / "onnx", tmp_path / "onnx")
     folder = encoder.onnx_dir(model, tmp_path)
-    (folder / "model.onnx").write_bytes(b"not an onnx file")
+    (folder / encoder.OPTIMISED).write_bytes(b"not an onnx file")
     q = encoder.load_query_encoder(model, tmp_path)
     assert q.backend == "onnx"
-    assert (folder / "model.onnx").stat().st_size > 1_000_000
+    assert (folder / encoder.OPTIMISED).stat().st_size > 1_000_000
 
 
 @pytest.mark.integration

@@ -54,7 +54,7 @@ def test_jinshi_energy_density_ranks_the_350_passage_first(engine):
 def test_jinshi_energy_density_answer_and_figures(engine):
     a = engine.ask("energy density of Jinshi battery")
     assert a.answer == "350 Wh/kg" and not a.abstained
-    assert a.answer_sentence[a.answer_start:a.answer_end] == "350 Wh/kg"
+    assert a.answer_sentence[a.answer_start : a.answer_end] == "350 Wh/kg"
     assert {f.answer for f in a.figures} >= {"350 Wh/kg", "280 Wh/kg"}
     assert a.citations[0].doc_id == GOTION
 
@@ -78,8 +78,11 @@ def test_number_date_and_person_answers(engine, question, expected):
 @pytest.mark.integration
 @pytest.mark.parametrize(
     "question",
-    ["What is the capital of France?", "What is the price of the JAC Yiwei EV?",
-     "How do I bake sourdough bread?"],
+    [
+        "What is the capital of France?",
+        "What is the price of the JAC Yiwei EV?",
+        "How do I bake sourdough bread?",
+    ],
 )
 def test_abstains_when_the_articles_do_not_say(engine, question):
     a = engine.ask(question)
@@ -89,10 +92,14 @@ def test_abstains_when_the_articles_do_not_say(engine, question):
 
 @pytest.mark.integration
 def test_every_citation_quotes_the_article_at_its_offsets(engine):
-    for q in ["energy density of Jinshi battery", "Who signed the Nio FAW agreement?",
-              "When was CASIP established?", "sodium-ion battery supplier"]:
+    for q in [
+        "energy density of Jinshi battery",
+        "Who signed the Nio FAW agreement?",
+        "When was CASIP established?",
+        "sodium-ion battery supplier",
+    ]:
         for c in engine.ask(q).citations:
-            assert engine.articles[c.doc_id].text[c.start:c.end] == c.quote
+            assert engine.articles[c.doc_id].text[c.start : c.end] == c.quote
 
 
 @pytest.mark.integration

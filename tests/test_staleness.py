@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 
 from conftest import write_corpus
+
 from evqa.staleness import corpus_path, relative_corpus_path, stat_fingerprint
 
 
