@@ -282,12 +282,15 @@ def _hybrid(s: Settings, lex: np.ndarray, sem: np.ndarray, lex_top, sem_top) -> 
     if s.fusion == "rrf":
         fused = fusion.rrf({"bm25": lex_top, "dense": sem_top}, k=s.rrf_k)
     elif s.fusion == "minmax":
+        exact = None
         if s.fill:  # every candidate scored exactly by both retrievers
-            union = sorted({d for d, _ in lex_top} | {d for d, _ in sem_top})
-            lex_top = sorted(((d, float(lex[d])) for d in union), key=lambda x: (-x[1], x[0]))
-            sem_top = sorted(((d, float(sem[d])) for d in union), key=lambda x: (-x[1], x[0]))
+            union = {d for d, _ in lex_top} | {d for d, _ in sem_top}
+            exact = {
+                "bm25": {d: float(lex[d]) for d in union},
+                "dense": {d: float(sem[d]) for d in union},
+            }
         weights = {"bm25": s.weight, "dense": 1.0 - s.weight}
-        fused = fusion.minmax({"bm25": lex_top, "dense": sem_top}, weights)
+        fused = fusion.minmax({"bm25": lex_top, "dense": sem_top}, weights, exact=exact)
     elif s.fusion == "zscore":  # tried while tuning; not in evqa.fusion unless it wins on train
         return _zscore(s, lex, sem, lex_top, sem_top)
     else:
@@ -357,13 +360,14 @@ MIN_GAIN = 0.002  # on train nDCG@10: smaller differences are noise; keep the cu
 
 def tune(bench: Bench, train: dict[str, dict[str, int]], start: Settings) -> Settings:
     """Coordinate search on the train qrels: tokenizer, then k1/b, then dense, then fusion.
-    A stage moves away from the current setting only for a train gain of MIN_GAIN or more."""
+    Each stage keeps the current setting, or else takes the simplest option, unless
+    something beats it on train by MIN_GAIN or more."""
 
     def best(current: Settings, options: list[Settings], mode: str, what: str) -> Settings:
+        """The first of [current, *options] (simplest first) within MIN_GAIN of the best."""
         scored = [(evaluate(bench, o, train)[mode]["ndcg@10"], o) for o in [current, *options]]
-        base = scored[0][0]
-        top = max(scored, key=lambda x: x[0])  # first of equals wins
-        chosen = top[1] if top[0] >= base + MIN_GAIN else current
+        top = max(v for v, _ in scored)
+        chosen = next(o for v, o in scored if v >= top - MIN_GAIN)
         log(
             f"tune {what} (train nDCG@10): "
             + ", ".join(f"{_short(o, what)}={v:.4f}" for v, o in scored[1:])

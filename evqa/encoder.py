@@ -337,6 +337,11 @@ def onnx_dir(model: ModelInfo, cache_dir: Path) -> Path:
     return Path(cache_dir) / ONNX_DIR / model.sha256[:16]
 
 
+def has_onnx(model: ModelInfo, cache_dir: Path) -> bool:
+    """Whether a complete ONNX export of ``model`` is already in ``cache_dir``."""
+    return _read_meta(onnx_dir(model, cache_dir), model) is not None
+
+
 def ensure_onnx(model: ModelInfo, cache_dir: Path) -> Path:
     """Export ``model`` to ONNX under ``cache_dir`` unless a valid export is there; return
     the path of model.onnx.

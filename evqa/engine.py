@@ -44,6 +44,7 @@ class Engine:
     k: int
     mode: str
     model_path: Path | None = None
+    notice: Notice | None = field(default=None, repr=False)
     _encoder: Any = field(default=None, repr=False)
 
     # --- opening --------------------------------------------------------------------
@@ -88,6 +89,7 @@ class Engine:
             k=config.check_k(int(config.resolve("k"))),
             mode=config.check_mode(config.resolve("mode")),
             model_path=model_flag,
+            notice=notice,
         )
 
     @property
@@ -125,9 +127,12 @@ class Engine:
 
     def embed_query(self, text: str) -> np.ndarray:
         if self._encoder is None:
-            from evqa.encoder import load_query_encoder
+            from evqa.encoder import has_onnx, load_query_encoder
 
-            self._encoder = load_query_encoder(self._model_info(), self.cache_dir)
+            info = self._model_info()
+            if self.notice and not has_onnx(info, self.cache_dir):
+                self.notice("preparing the fast query encoder (one time, about 20 s)")
+            self._encoder = load_query_encoder(info, self.cache_dir)
         return self._encoder.encode([text])[0]
 
     def _model_info(self):
@@ -174,7 +179,7 @@ def _refuse_stale(gen: store.Generation, model_flag: Path | None, cache: Path) -
     from evqa.staleness import corpus_path, stale_reasons
 
     sha = resolve_model(model_flag, cache_dir=cache).sha256 if model_flag else None
-    reasons = stale_reasons(gen.manifest, gen.root, sha)
+    reasons = stale_reasons(gen.manifest, gen.root, sha, cache)
     if reasons:
         corpus = corpus_path(gen.manifest, gen.root)
         cmd = f"evqa index build --index {gen.root}"
@@ -198,7 +203,7 @@ def ensure_default_index(
     for candidate in (root, cache / "default-index"):
         try:
             gen = store.open_generation(candidate)
-            if not stale_reasons(gen.manifest, candidate, info.sha256):
+            if not stale_reasons(gen.manifest, candidate, info.sha256, cache):
                 store.check_sizes(gen)
                 return candidate
             why = "is out of date"

@@ -27,35 +27,62 @@ def rrf(rankings: Rankings, k: int = 60) -> list[Fused]:
     return _fuse(rankings, lambda name, ranked: {d: 1.0 / (k + r) for r, d in _ranks(ranked)})
 
 
-def minmax(rankings: Rankings, weights: Mapping[str, float]) -> list[Fused]:
+def minmax(
+    rankings: Rankings,
+    weights: Mapping[str, float],
+    *,
+    exact: Mapping[str, Mapping[int, float]] | None = None,
+) -> list[Fused]:
     """Weighted sum of min-max normalised scores. Each retriever's scores are scaled to
     0..1 over the documents it returned (all equal -> 1.0); a document it did not return
-    gets 0 from it."""
+    gets 0 from it.
+
+    ``exact`` (retriever -> {doc id: score}) gives a retriever's true scores for documents
+    it did not return, e.g. the dense similarity of a BM25-only candidate. With it, each
+    retriever is normalised over every candidate it has a score for, and those documents
+    get their share instead of 0 (their rank stays None). On SciFact this "fill" is worth
+    about +0.02 nDCG@10 (eval/beir.py)."""
     missing = set(rankings) - set(weights)
     if missing:
         raise ValueError(f"no fusion weight for retriever(s): {', '.join(sorted(missing))}")
+    scores = {name: _scores(name, ranked, rankings, exact) for name, ranked in rankings.items()}
 
     def contributions(name: str, ranked: Sequence[tuple[int, float]]) -> dict[int, float]:
-        scores = dict(_first(ranked))
-        if not scores:
+        if not scores[name]:
             return {}
-        low, high = min(scores.values()), max(scores.values())
+        low, high = min(scores[name].values()), max(scores[name].values())
         span = high - low
-        return {
-            d: weights[name] * ((s - low) / span if span > 0 else 1.0) for d, s in scores.items()
-        }
+        w = weights[name]
+        return {d: w * ((s - low) / span if span > 0 else 1.0) for d, s in scores[name].items()}
 
-    return _fuse(rankings, contributions)
+    return _fuse(rankings, contributions, raw=scores)
+
+
+def _scores(
+    name: str,
+    ranked: Sequence[tuple[int, float]],
+    rankings: Rankings,
+    exact: Mapping[str, Mapping[int, float]] | None,
+) -> dict[int, float]:
+    """The scores ``name`` gave: those it returned, then its exact scores of the other
+    retrievers' candidates when known."""
+    scores = dict(_first(ranked))
+    known = (exact or {}).get(name, {})
+    for other in rankings.values():
+        for d, _ in other:
+            if d not in scores and d in known:
+                scores[int(d)] = float(known[d])
+    return scores
 
 
 def _fuse(
     rankings: Rankings,
     contributions: Callable[[str, Sequence[tuple[int, float]]], dict[int, float]],
+    raw: Mapping[str, Mapping[int, float]] | None = None,
 ) -> list[Fused]:
     parts: dict[str, dict[int, float]] = {n: contributions(n, r) for n, r in rankings.items()}
-    seen = {
-        n: {d: (rank, s) for rank, (d, s) in enumerate(_first(r), 1)} for n, r in rankings.items()
-    }
+    ranks = {n: {d: rank for rank, (d, _) in enumerate(_first(r), 1)} for n, r in rankings.items()}
+    raw = raw or {n: dict(_first(r)) for n, r in rankings.items()}
     totals: dict[int, float] = {}
     for contrib in parts.values():
         for d, c in contrib.items():
@@ -64,9 +91,10 @@ def _fuse(
     for d, total in totals.items():
         explain = {}
         for name in rankings:
-            rank, raw = seen[name].get(d, (None, None))
             share = parts[name].get(d, 0.0) / total if total > 0 else 0.0
-            explain[name] = RetrieverScore(rank=rank, score=raw, share=share)
+            explain[name] = RetrieverScore(
+                rank=ranks[name].get(d), score=raw[name].get(d), share=share
+            )
         fused.append(Fused(id=d, score=total, parts=explain))
     fused.sort(key=lambda f: (-f.score, f.id))
     return fused

@@ -8,6 +8,7 @@ check costs a directory walk, not a read of the corpus.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 from pathlib import Path
@@ -62,11 +63,15 @@ def relative_corpus_path(corpus: Path, index_root: Path) -> str:
 
 
 def stale_reasons(
-    manifest: dict[str, Any], index_root: Path, model_sha256: str | None
+    manifest: dict[str, Any],
+    index_root: Path,
+    model_sha256: str | None,
+    cache_dir: Path | None = None,
 ) -> list[str]:
-    """Why the index no longer matches its corpus or model; empty when it is fresh."""
-    from evqa.corpus import corpus_fingerprint
+    """Why the index no longer matches its corpus or model; empty when it is fresh.
 
+    With ``cache_dir``, a stat fingerprint whose content was once found unchanged is
+    remembered there, so the next check is only a directory walk."""
     reasons = []
     if model_sha256 is not None and manifest["model"]["sha256"] != model_sha256:
         reasons.append("the embedding model differs from the one the index was built with")
@@ -76,8 +81,26 @@ def stale_reasons(
     recorded = manifest["corpus"]
     if not corpus.exists():
         reasons.append(f"the corpus {corpus} no longer exists")
-    elif stat_fingerprint(corpus) != recorded.get("stat") and corpus_fingerprint(
-        corpus
-    ) != recorded.get("fingerprint"):
+    elif not _content_unchanged(corpus, recorded, cache_dir):
         reasons.append(f"the corpus {corpus} changed since the build")
     return reasons
+
+
+def _content_unchanged(corpus: Path, recorded: dict[str, Any], cache_dir: Path | None) -> bool:
+    stat = stat_fingerprint(corpus)
+    if stat == recorded.get("stat"):
+        return True
+    memo = None
+    if cache_dir is not None:
+        memo = Path(cache_dir) / "fresh" / f"{recorded.get('fingerprint')}-{stat}"
+        if memo.exists():
+            return True
+    from evqa.corpus import corpus_fingerprint
+
+    if corpus_fingerprint(corpus) != recorded.get("fingerprint"):
+        return False
+    if memo is not None:
+        with contextlib.suppress(OSError):
+            memo.parent.mkdir(parents=True, exist_ok=True)
+            memo.touch()
+    return True

@@ -102,3 +102,25 @@ def test_fused_is_frozen():
     assert isinstance(f, Fused)
     with pytest.raises(AttributeError):
         f.score = 2.0  # type: ignore[misc]
+
+
+def test_minmax_with_exact_scores_by_hand():
+    rankings = {"bm25": [(1, 10.0), (2, 6.0)], "dense": [(3, 0.9), (1, 0.5)]}
+    exact = {"bm25": {3: 2.0, 99: 5.0}, "dense": {2: 0.1}}
+    fused = minmax(rankings, {"bm25": 0.5, "dense": 0.5}, exact=exact)
+    # bm25 over {1: 10, 2: 6, 3: 2 (exact)}:    1 -> 1.0, 2 -> 0.5, 3 -> 0.0
+    # dense over {3: 0.9, 1: 0.5, 2: 0.1 (exact)}: 3 -> 1.0, 1 -> 0.5, 2 -> 0.0
+    # doc 1: 0.5*1.0 + 0.5*0.5 = 0.75; doc 3: 0.5*0.0 + 0.5*1.0 = 0.5; doc 2: 0.5*0.5 + 0 = 0.25
+    # (doc 99 is no retriever's candidate: its exact score is ignored)
+    assert [(f.id, f.score) for f in fused] == [
+        (1, pytest.approx(0.75)),
+        (3, pytest.approx(0.5)),
+        (2, pytest.approx(0.25)),
+    ]
+    doc2 = fused[2].parts["dense"]
+    assert (doc2.rank, doc2.score, doc2.share) == (None, 0.1, 0.0)
+    assert fused[0].parts["bm25"].share == pytest.approx(0.5 / 0.75)
+    # without exact scores, a missing document gets 0 and each list is normalised alone:
+    # bm25 {1: 1.0, 2: 0.0}, dense {3: 1.0, 1: 0.0} -> doc 1: 0.5, doc 3: 0.5, doc 2: 0.0
+    plain = minmax(rankings, {"bm25": 0.5, "dense": 0.5})
+    assert [(f.id, f.score) for f in plain] == [(1, 0.5), (3, 0.5), (2, 0.0)]

@@ -35,3 +35,32 @@ def test_corpus_path_is_stored_relative_to_the_index(tmp_path):
     manifest = {"corpus": {"path": rel}}
     assert corpus_path(manifest, tmp_path / "index") == (tmp_path / "seeds").resolve()
     assert corpus_path({"corpus": {"path": None}}, tmp_path / "index") is None
+
+
+def test_touched_corpus_is_checked_by_content_once_then_remembered(tmp_path, monkeypatch):
+    from evqa import corpus as corpus_mod
+    from evqa.staleness import stale_reasons
+
+    corpus = write_corpus(tmp_path / "c")
+    manifest = {
+        "model": {"sha256": "m"},
+        "corpus": {
+            "path": str(corpus),
+            "stat": stat_fingerprint(corpus),
+            "fingerprint": corpus_mod.corpus_fingerprint(corpus),
+        },
+    }
+    for f in corpus.iterdir():
+        os.utime(f, (7, 7))  # as after a fresh clone: new mtimes, same content
+    calls = []
+    real = corpus_mod.corpus_fingerprint
+    monkeypatch.setattr(corpus_mod, "corpus_fingerprint", lambda p: calls.append(p) or real(p))
+    cache = tmp_path / "cache"
+    assert stale_reasons(manifest, tmp_path, "m", cache) == []
+    assert stale_reasons(manifest, tmp_path, "m", cache) == []
+    assert len(calls) == 1
+    (corpus / "alpha.txt").write_text("changed")
+    assert stale_reasons(manifest, tmp_path, "m", cache) == [
+        f"the corpus {corpus} changed since the build"
+    ]
+    assert stale_reasons(manifest, tmp_path, "other", cache)[0].startswith("the embedding model")
