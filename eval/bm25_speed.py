@@ -90,7 +90,7 @@ def main() -> None:
         return
     import rank_bm25
 
-    ref, t_ref = timed(rank_bm25.BM25Okapi, docs, 1.2, 0.75)
+    ref, t_ref = timed(lambda d: rank_bm25.BM25Okapi(d, k1=1.2, b=0.75), docs)
     blob = pickle.dumps(ref)  # only to time what a pickled rank-bm25 index would cost
     _, t_unpickle = timed(pickle.loads, blob)
     ref_query = [timed(ref.get_scores, q)[1] for q in queries[:10]]

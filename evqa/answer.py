@@ -3,8 +3,7 @@
 The query path: the sentences overlapping the retrieved chunks are the candidates. Each
 candidate (sentence, span) pair gets
 
-    confidence = coverage * (0.35 + 0.65 * span_fit) * (0.8 + 0.2 * retrieval)
-                 * (1 - NAME_WEIGHT + NAME_WEIGHT * names)
+    confidence = coverage * (0.35 + 0.65 * span_fit) * (0.8 + 0.2 * retrieval) * names
 
 - coverage: IDF-weighted share of the question's content words found in the sentence
   (stems; shared 5-letter prefixes and a few news synonyms count partly), with partial
@@ -12,7 +11,19 @@ candidate (sentence, span) pair gets
 - span_fit: how well a typed span (from ``evqa.analysis``, plus names, noun-phrase-like
   runs, lists and acronym expansions found here) fits the question type and the unit it
   asks for ("energy density" -> Wh/kg), times its closeness to the matched words;
-- retrieval: the hit's rank; names: whether the question's names occur in the article.
+- retrieval: the hit's rank;
+- names: a product of penalties, one per name of the question the article lacks
+  (NAME_ABSENT = 0.2 each: an article that never says "JAC" or "Yiwei" cannot answer a
+  question about the JAC Yiwei), or, for role questions ("who is the CEO of CATL"), that
+  is not in the sentence or next to it (ROLE_NAME_FAR); 1.0 when all are there.
+
+Some pairs are never candidates, whatever their score:
+- a span whose unit says it measures something else: a price question never takes a
+  percentage or an investment sum, a weight never "Wh/kg", a "how many" count never a sum
+  of money, and a bare number answers no question that asks for a measured unit (Wh/kg,
+  km, kg, a currency...; durations and counts excepted);
+- any span of a sentence that does not name the activity a duration question times
+  ("how long does it take to charge" needs a sentence about charging).
 
 The best pair is the answer; for number and date questions, pairs from other sentences
 scoring nearly as well with another value are shown side by side as figures. Spans that
@@ -44,7 +55,9 @@ CONTEXT_CREDIT_NAME = 0.6  # a name of the question found in the sentence's cont
 CONTEXT_CREDIT_WORD = 0.45  # another question word found there
 ARTICLE_CREDIT_NAME = 0.25  # a name found elsewhere in the article
 ARTICLE_CREDIT_WORD = 0.2  # another question word found there
-NAME_WEIGHT = 0.5  # share of the confidence that depends on the question's names being there
+ROLE_NAME_FAR = 0.4  # "CEO of CATL": CATL is in the article but not next to the sentence
+NAME_ABSENT = 0.2  # a name of the question the article never mentions
+WORD_ABSENT = 0.5  # a word the articles capitalise (not the question) missing from the article
 PROXIMITY_WEIGHT = 0.6  # share of a span's fit that depends on its closeness to the terms
 MAX_IDF_SENTENCES = 400  # cap on the sentences used for IDF weights
 
@@ -232,6 +245,8 @@ class Question:
     plural: bool = False  # asks for several names: "which two companies ..."
     names: frozenset[str] = frozenset()  # stems of words capitalised in the question
     money: str | None = None  # price, investment or revenue (money questions)
+    activity: str | None = None  # stem of X in "how long does it take to X", "X-ing time"
+    role: str | None = None  # stem of the role asked about: "who is the CEO of CATL" -> ceo
 
 
 def classify_question(question: str) -> QuestionType:
@@ -275,7 +290,27 @@ def parse_question(question: str) -> Question:
         bool(_PLURAL.search(q)),
         _capitalised(question),
         next((k for k, p in _MONEY_Q if p.search(q)), None) if "money" in units else None,
+        _activity(q) if "time" in units else None,
+        _role(q) if qtype is QuestionType.PERSON else None,
     )
+
+
+def _role(q: str) -> str | None:
+    m = _ROLE_CUE.search(q)
+    return _stem(m.group().split()[-1]) if m else None
+
+
+_ACTIVITY = re.compile(
+    r"\b(?:take|takes|took|taken|time|times|needed|need|needs)(?: [\w-]+){0,3}? to "
+    r"(?:fully |completely )?([a-z][\w-]*)|\b([a-z]+ing) (?:time|duration)\b"
+)
+
+
+def _activity(q: str) -> str | None:
+    """The stem of what a duration question times: "how long does it take to charge"
+    and "charging time" -> charg."""
+    m = _ACTIVITY.search(q)
+    return _stem(m.group(1) or m.group(2)) if m else None
 
 
 def _capitalised(question: str) -> frozenset[str]:
@@ -418,12 +453,21 @@ class _Doc:
         if term not in self.mentioned:
             found = 0.0
             for stem, score in ((term, 1.0), *((s, 0.7) for s in _synonyms_of(term))):
-                tail = "" if len(stem) >= 5 else r"\b"  # "ev" must not match "every"
-                if re.search(rf"\b{re.escape(stem[:6])}{tail}", self.folded):
+                # "energi" must match "energy", "ev" must not match "every"
+                head, tail = (stem[:5], "") if len(stem) >= 5 else (stem, r"\b")
+                if re.search(rf"\b{re.escape(head)}{tail}", self.folded):
                     found = score
                     break
             self.mentioned[term] = found
         return self.mentioned[term]
+
+    def near(self, i: int) -> set[str]:
+        """Stems of sentence i and of the sentences just before and after it."""
+        out: set[str] = set()
+        for j in (i - 1, i, i + 1):
+            if 0 <= j < len(self.sentences):
+                out.update(t for t, _, _ in self.tokens(j))
+        return out
 
     def context(self, i: int) -> range:
         """Sentences before i that give it context: the previous CONTEXT_BEFORE ones and
@@ -556,21 +600,20 @@ def _sentence_candidates(
     if coverage <= 0.0:
         return []
 
+    if q.activity and not any(_match(q.activity, t) >= 0.8 for t, _, _ in tokens):
+        return []  # "how long does it take to charge": only a sentence about charging
     retrieval = 1.0 / (1.0 + 0.1 * (max(rank, 1) - 1))
-    names = _name_presence(doc, weights, proper)
+    names = _name_factor(q, doc, i, proper)
     s, e = doc.sentences[i]
     out = []
     for span, fit in _typed_spans(q, doc, s, e):
         unit = _unit_class(span)
         unit_fit = _unit_fit(q, span, unit, tokens)
+        if unit_fit <= 0.0:
+            continue  # the span measures something else: never an answer
         prox = _proximity(span, tokens, in_sentence, weights)
         span_fit = fit * unit_fit * (1.0 - PROXIMITY_WEIGHT + PROXIMITY_WEIGHT * prox)
-        conf = (
-            coverage
-            * (0.35 + 0.65 * span_fit)
-            * (0.8 + 0.2 * retrieval)
-            * (1.0 - NAME_WEIGHT + NAME_WEIGHT * names)
-        )
+        conf = coverage * (0.35 + 0.65 * span_fit) * (0.8 + 0.2 * retrieval) * names
         feats = {
             "coverage": coverage,
             "names": names,
@@ -583,13 +626,32 @@ def _sentence_candidates(
     return out
 
 
-def _name_presence(doc: _Doc, weights: Mapping[str, float], proper: frozenset[str]) -> float:
-    """IDF-weighted share of the question's names found anywhere in the article (1.0 when
-    the question names nothing): an article about another product cannot answer."""
-    total = sum(weights[t] for t in proper)
-    if not total:
-        return 1.0
-    return sum(weights[t] * _in_article(doc, t) for t in proper) / total
+def _name_factor(q: Question, doc: _Doc, i: int, proper: frozenset[str]) -> float:
+    """The product, over the question's names, of a factor for each that is missing.
+
+    - A name the question capitalises ("JAC", "Yiwei", "CATL"; not roles such as "CEO"
+      or generic words such as "EV") that the article never mentions: NAME_ABSENT. An
+      article that never names the product or company asked about cannot answer.
+    - For a role question ("who is the CEO of CATL"), such a name that is in the article
+      but neither in the sentence nor in the ones next to it: ROLE_NAME_FAR ("William
+      Li, CEO of Nio" does not answer it); so is the role itself ("CEO") missing there.
+    - A question word that only the articles capitalise (the question is in lower case)
+      and the article lacks: WORD_ABSENT.
+    Found names count 1.0 (``_coverage`` already prefers names in the sentence)."""
+    factor = 1.0
+    for term in sorted(proper):
+        if term in _NOT_NAMES:
+            continue
+        found = _in_article(doc, term)
+        if term not in q.names:
+            factor *= 1.0 if found else WORD_ABSENT  # a synonym will do
+        elif found < 0.8:
+            factor *= NAME_ABSENT
+        elif q.role and not any(_match(term, t) >= 0.8 for t in doc.near(i)):
+            factor *= ROLE_NAME_FAR
+    if q.role and not any(_match(q.role, t) >= 0.7 for t in doc.near(i)):
+        factor *= ROLE_NAME_FAR  # "Ningde" in a sentence that mentions no CEO
+    return factor
 
 
 def _coverage(
@@ -655,6 +717,17 @@ _JUNK_ENTITIES = frozenset(
     "ev evs bev bevs phev phevs suv suvs ai api apis ceo cfo cto coo lfp nmc board founder "
     "chairman president ceo vice president director the company company firm group news "
     "read next see also image photo comments loading posted ltd co inc corp llc plc".split()
+)
+# Capitalised question words that do not name what the question is about.
+_NOT_NAMES = frozenset(
+    s
+    for w in (
+        re.findall(r"[a-z]+", _PERSON_ROLES)
+        + sorted(_JUNK_ENTITIES)
+        + "january february march april may june july august september october november "
+        "december monday tuesday wednesday thursday friday saturday sunday".split()
+    )
+    if (s := _stem(w)) is not None
 )
 _DURATION = re.compile(
     r"^(?:about |over |nearly |almost |more than |some |the (?:first|last|next|past) )?"
@@ -950,8 +1023,8 @@ def _unit_fit(
 ) -> float:
     if q.qtype is not QuestionType.NUMBER:
         return 1.0
-    if unit == "money" and q.money and q.money != _money_kind(span, tokens):
-        return 0.45 if _money_kind(span, tokens) else 0.8
+    if unit == "money" and q.money and q.money != (kind := _money_kind(span, tokens)):
+        return 0.0 if kind else 0.8  # an investment is not a price
     if q.counted and unit in ("count", "cycles"):
         stems = _stems(span.text)
         if any(_match(c, s) for c in q.counted for s in stems):
@@ -959,7 +1032,21 @@ def _unit_fit(
         return 0.85 if all(c.isdigit() or c in ",." for c in span.text.strip()) else 0.65
     if not q.units:
         return 0.75
-    return 1.0 if unit in q.units else 0.2
+    if unit in q.units:
+        return 1.0
+    if unit in _MEASURED or (unit == "count" and q.units <= _MEASURED):
+        return 0.0  # "50%" is no price; nor is a bare "three" a weight
+    return 0.2
+
+
+# Unit classes a span states explicitly (a currency, "%", "Wh/kg", "kg", ...): such a span
+# measures something else than a question expecting another class, so it cannot answer it
+# (a price is never "50%", a weight never "280 Wh/kg", a count never "$700 million").
+# Bare numbers ("count") and durations stay possible, at a low fit.
+_MEASURED = frozenset(
+    "money percent energy_density temperature speed energy distance power voltage mass "
+    "cycles".split()
+)
 
 
 def _money_kind(span: Span, tokens: Sequence[tuple[str, int, int]]) -> str | None:

@@ -132,7 +132,7 @@ def score(index: BM25Index, query_tokens: Sequence[str]) -> np.ndarray:
 def top_k(index: BM25Index, query_tokens: Sequence[str], k: int) -> list[tuple[int, float]]:
     """The ``k`` best (document, score) pairs, best first; ties go to the lower document
     id; documents scoring 0 are left out."""
-    return _best(score(index, query_tokens), k)
+    return top_k_of(score(index, query_tokens), k)
 
 
 def search(index: BM25Index, text: str, k: int) -> list[tuple[int, float]]:
@@ -140,7 +140,8 @@ def search(index: BM25Index, text: str, k: int) -> list[tuple[int, float]]:
     return top_k(index, tokenize(text), k)
 
 
-def _best(scores: np.ndarray, k: int) -> list[tuple[int, float]]:
+def top_k_of(scores: np.ndarray, k: int) -> list[tuple[int, float]]:
+    """The ``k`` best (document, score) pairs of a score array; see :func:`top_k`."""
     candidates = np.flatnonzero(scores > 0)
     if k <= 0 or candidates.size == 0:
         return []

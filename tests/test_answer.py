@@ -333,6 +333,86 @@ def test_an_article_about_something_else_scores_lower():
     assert off.confidence < 0.75 * on.confidence
 
 
+def test_a_name_the_article_never_mentions_cuts_confidence(corpus):
+    on = ask(corpus, "energy density of the Jinshi battery", threshold=0.0)
+    off = ask(corpus, "energy density of the JAC Yiwei battery", threshold=0.0)
+    assert on.answer == "350 Wh/kg" and on.confidence >= TH
+    assert off.confidence < 0.3 * on.confidence
+    assert ask(corpus, "energy density of the JAC Yiwei battery").abstained
+
+
+def test_names_the_question_does_not_name_are_not_penalised():
+    question = ans.parse_question("Who is the CEO of CATL?")
+    assert question.role == "ceo" and "ceo" in question.names
+    assert "ceo" in ans._NOT_NAMES and "catl" not in ans._NOT_NAMES
+
+
+ROLES = (
+    "Battery swapping\n"
+    "CATL opened a swap station in Ningde.\n"
+    "Nio also swaps batteries. It has 2,000 stations. Its cars are popular. "
+    "William Li, CEO of Nio, praised the swap standard."
+)
+
+
+def test_a_role_needs_its_organisation_next_to_the_sentence():
+    corpus = _corpus({"doc": ROLES})
+    right = ask(corpus, "Who is the CEO of Nio?", threshold=0.0)
+    wrong = ask(corpus, "Who is the CEO of CATL?", threshold=0.0)
+    assert right.answer == "William Li"
+    assert wrong.confidence < 0.5 * right.confidence  # neither "William Li" nor "Ningde"
+    absent = ask(_corpus({"doc": ROLES.replace("CATL", "A rival")}), "Who is the CEO of CATL?")
+    assert absent.abstained
+
+
+def test_a_price_question_never_takes_a_percentage_or_an_investment():
+    text = (
+        "Zeta X1 launch\n"
+        "The Zeta X1 went on sale with 50% more range than before. "
+        "Volkswagen invested $700 million in Zeta."
+    )
+    articles, spans, sentences = _corpus({"doc": text})
+    cands = score_candidates(
+        "What is the price of the Zeta X1?", _hits(articles), articles, spans, sentences
+    )
+    assert not any(c.unit in ("percent", "money") for c in cands)
+    priced = _corpus({"doc": text + " The Zeta X1 costs $30,000."})
+    assert ask(priced, "What is the price of the Zeta X1?").answer == "$30,000"
+
+
+def test_a_weight_question_never_takes_an_energy_density(corpus):
+    articles, spans, sentences = corpus
+    cands = score_candidates(
+        "How much does the Jinshi battery pack weigh?", _hits(articles), articles, spans, sentences
+    )
+    assert not any(c.unit == "energy_density" or "Wh/kg" in c.span.text for c in cands)
+    assert ask(corpus, "How much does the Jinshi battery pack weigh?", threshold=0.0).abstained
+    heavy = _corpus({"doc": "Jinshi pack\nThe Jinshi battery pack weighs 450 kg, at 280 Wh/kg."})
+    assert ask(heavy, "How much does the Jinshi battery pack weigh?").answer == "450 kg"
+
+
+def test_a_how_many_question_never_takes_money(corpus):
+    articles, spans, sentences = corpus
+    cands = score_candidates(
+        "How many cars did Gotion sell?", _hits(articles), articles, spans, sentences
+    )
+    assert cands  # "24,877 new cars" and other counts remain candidates
+    assert not any(c.unit == "money" for c in cands)
+
+
+def test_a_duration_question_needs_a_sentence_about_its_activity():
+    text = (
+        "Jinshi Battery\n"
+        "The Jinshi battery took eight years to develop. "
+        "Its pack can charge to 80% in 15 minutes."
+    )
+    q = "How long does it take to charge the Jinshi battery?"
+    assert parse_question(q).activity == "charg"
+    assert ask(_corpus({"doc": text}), q).answer == "15 minutes"
+    alone = _corpus({"doc": text.split(" Its pack")[0]})
+    assert ask(alone, q, threshold=0.0).abstained
+
+
 # ---------------------------------------------------------------- abstention
 
 
