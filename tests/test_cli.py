@@ -487,3 +487,34 @@ def test_no_socket_is_opened_by_build_ask_and_chat(
     assert run(runner, "index", "build", "--corpus", corpus, "--index", index).exit_code == 0
     assert run(runner, "ask", "wind turbines", "--index", index).exit_code == 0
     assert run(runner, "chat", "--index", index, input="wind?\n").exit_code == 0
+
+
+def test_eval_on_a_corpus_indexes_it_once(tmp_path, corpus, fake_model, runner, monkeypatch):
+    from evqa import encoder
+
+    embedded: list[int] = []
+    real = encoder.encode_documents
+
+    def counting(model, texts, **kw):
+        embedded.append(len(texts))
+        return real(model, texts, **kw)
+
+    monkeypatch.setattr(encoder, "encode_documents", counting)
+    gold = tmp_path / "gold.jsonl"
+    gold.write_text(
+        json.dumps(
+            {
+                "id": "g1",
+                "question": "How many turbines?",
+                "answers": ["62"],
+                "doc_ids": ["bravo"],
+                "type": "number",
+                "split": "dev",
+            }
+        )
+        + "\n"
+    )
+    for _ in range(2):
+        r = run(runner, "eval", "--gold", gold, "--corpus", corpus, "--json")
+        assert r.exit_code == 0, r.output
+    assert embedded[0] > 0 and sum(embedded[1:]) == 0  # the second run re-embeds nothing

@@ -138,3 +138,44 @@ def test_no_network_during_ask_and_chat(monkeypatch):
     assert r.exit_code == 0 and json.loads(r.stdout)["answer"] == "350 Wh/kg"
     r = CliRunner().invoke(cli, ["chat", "--json"], input="Who chairs Yiwei?\n")
     assert r.exit_code == 0 and json.loads(r.stdout.splitlines()[0])["question"]
+
+
+# --- fuzzing the query path (fake model, synthetic corpus) -------------------------------
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+
+@pytest.fixture
+def small_engine(tmp_path, corpus, fake_model):
+    from evqa import build
+
+    settings_ = build.BuildSettings(
+        chunk_size=120,
+        chunk_overlap=1,
+        bm25_k1=1.2,
+        bm25_b=0.75,
+        exact_search_max=1000,
+        batch_size=16,
+        analysis=False,
+    )
+    build.build(corpus, tmp_path / "idx", model=fake_model, settings=settings_, cache_dir=tmp_path)
+    return Engine.open(tmp_path / "idx")
+
+
+@settings(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(question=st.text(max_size=300))
+def test_any_unicode_question_gives_an_answer_or_a_clean_refusal(small_engine, question):
+    try:
+        a = small_engine.ask(question)
+    except InputError as e:
+        assert "empty" in str(e) or "limit" in str(e)
+        return
+    assert 0.0 <= a.confidence <= 1.0
+    assert a.abstained == (a.answer is None)
+    for c in a.citations:
+        assert small_engine.articles[c.doc_id].text[c.start : c.end] == c.quote
+    if not a.abstained:
+        assert a.answer_sentence[a.answer_start : a.answer_end] == a.answer
