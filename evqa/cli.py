@@ -401,24 +401,33 @@ def index_build(
       evqa index build --corpus news.jsonl --index news.idx --skip-bad
       evqa index build --model ~/models/all-MiniLM-L6-v2 --chunk-size 800
     """
-    from evqa.build import build, resolve_settings
+    from evqa.build import build
 
-    root = Path(config.resolve("index", index))
-    flags = {"chunk_size": chunk_size, "chunk_overlap": chunk_overlap, "analysis": analysis}
-    settings = resolve_settings(flags, _live_settings(root))
-    info = _resolve_model(model)
+    root, kwargs = _build_args(index, model, chunk_size, chunk_overlap, analysis)
     with _progress() as progress:
         report = build(
             Path(config.resolve("corpus", corpus)),
             root,
-            model=info,
-            settings=settings,
-            cache_dir=Path(config.resolve("cache_dir")),
+            **kwargs,
             skip_bad=skip_bad,
             wait=wait,
             progress=progress,
         )
     _finish_build(report, as_json)
+
+
+def _build_args(index, model, chunk_size, chunk_overlap, analysis) -> tuple[Path, dict]:
+    """The index folder, and the model/settings/cache arguments shared by build and add.
+    Settings resolve as flag > EVQA_* env > the live index's manifest > default."""
+    from evqa.build import resolve_settings
+
+    root = Path(config.resolve("index", index))
+    flags = {"chunk_size": chunk_size, "chunk_overlap": chunk_overlap, "analysis": analysis}
+    return root, {
+        "model": _resolve_model(model),
+        "settings": resolve_settings(flags, _live_settings(root)),
+        "cache_dir": Path(config.resolve("cache_dir")),
+    }
 
 
 @index.command("add")
@@ -439,24 +448,9 @@ def index_add(
     """
     from evqa.build import add
 
-    root = Path(config.resolve("index", index))
-    settings = None
-    if chunk_size is not None or chunk_overlap is not None or analysis is not None:
-        from evqa.build import resolve_settings
-
-        flags = {"chunk_size": chunk_size, "chunk_overlap": chunk_overlap, "analysis": analysis}
-        settings = resolve_settings(flags, _live_settings(root))
+    root, kwargs = _build_args(index, model, chunk_size, chunk_overlap, analysis)
     with _progress() as progress:
-        report = add(
-            list(paths),
-            root,
-            model=_resolve_model(model),
-            settings=settings,
-            cache_dir=Path(config.resolve("cache_dir")),
-            skip_bad=skip_bad,
-            wait=wait,
-            progress=progress,
-        )
+        report = add(list(paths), root, **kwargs, skip_bad=skip_bad, wait=wait, progress=progress)
     _finish_build(report, as_json)
 
 

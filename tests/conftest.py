@@ -86,3 +86,19 @@ def write_corpus(folder: Path, articles: dict[str, str] = ARTICLES) -> Path:
 @pytest.fixture
 def corpus(tmp_path) -> Path:
     return write_corpus(tmp_path / "corpus")
+
+
+def small_settings(**over):
+    """Build settings for small synthetic corpora (regex-only analysis: no spaCy)."""
+    from evqa.build import BuildSettings
+
+    base = dict(
+        chunk_size=120,
+        chunk_overlap=1,
+        bm25_k1=1.2,
+        bm25_b=0.75,
+        exact_search_max=1000,
+        batch_size=16,
+        analysis=False,
+    )
+    return BuildSettings(**{**base, **over})

@@ -9,7 +9,7 @@ import threading
 import time
 
 import pytest
-from conftest import ARTICLES, write_corpus
+from conftest import ARTICLES, small_settings, write_corpus
 
 from evqa import build, indexdata, store
 from evqa.engine import Engine
@@ -18,21 +18,10 @@ from evqa.errors import InputError
 QUERIES = ["hydrogen train range", "wind turbines Brittany", "solar boat battery", "who built it"]
 
 
-def settings(**over):
-    base = dict(
-        chunk_size=120,
-        chunk_overlap=1,
-        bm25_k1=1.2,
-        bm25_b=0.75,
-        exact_search_max=1000,
-        batch_size=16,
-        analysis=False,
-    )
-    return build.BuildSettings(**{**base, **over})
-
-
 def do_build(corpus, root, model, **kw):
-    return build.build(corpus, root, model=model, settings=settings(**kw), cache_dir=root.parent)
+    return build.build(
+        corpus, root, model=model, settings=small_settings(**kw), cache_dir=root.parent
+    )
 
 
 def hits_of(root):

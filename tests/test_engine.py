@@ -142,6 +142,7 @@ def test_no_network_during_ask_and_chat(monkeypatch):
 
 # --- fuzzing the query path (fake model, synthetic corpus) -------------------------------
 
+from conftest import small_settings  # noqa: E402
 from hypothesis import HealthCheck, given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
@@ -150,16 +151,9 @@ from hypothesis import strategies as st  # noqa: E402
 def small_engine(tmp_path, corpus, fake_model):
     from evqa import build
 
-    settings_ = build.BuildSettings(
-        chunk_size=120,
-        chunk_overlap=1,
-        bm25_k1=1.2,
-        bm25_b=0.75,
-        exact_search_max=1000,
-        batch_size=16,
-        analysis=False,
+    build.build(
+        corpus, tmp_path / "idx", model=fake_model, settings=small_settings(), cache_dir=tmp_path
     )
-    build.build(corpus, tmp_path / "idx", model=fake_model, settings=settings_, cache_dir=tmp_path)
     return Engine.open(tmp_path / "idx")
 
 
