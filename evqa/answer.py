@@ -56,6 +56,8 @@ CONTEXT_CREDIT_WORD = 0.45  # another question word found there
 ARTICLE_CREDIT_NAME = 0.25  # a name found elsewhere in the article
 ARTICLE_CREDIT_WORD = 0.2  # another question word found there
 ROLE_NAME_FAR = 0.4  # "CEO of CATL": CATL is in the article but not next to the sentence
+NAME_FAR = 0.4  # a name of the question in the article, but not around the answer sentence
+LEDE_SENTENCES = 1  # the first sentences of an article: names there are what it is about
 NAME_ABSENT = 0.2  # a name of the question the article never mentions
 WORD_ABSENT = 0.5  # a word the articles capitalise (not the question) missing from the article
 PROXIMITY_WEIGHT = 0.6  # share of a span's fit that depends on its closeness to the terms
@@ -247,6 +249,7 @@ class Question:
     money: str | None = None  # price, investment or revenue (money questions)
     activity: str | None = None  # stem of X in "how long does it take to X", "X-ing time"
     role: str | None = None  # stem of the role asked about: "who is the CEO of CATL" -> ceo
+    entities: tuple[frozenset[str], ...] = ()  # stems of each run of names: "BYD Yangwang U7"
 
 
 def classify_question(question: str) -> QuestionType:
@@ -292,6 +295,7 @@ def parse_question(question: str) -> Question:
         next((k for k, p in _MONEY_Q if p.search(q)), None) if "money" in units else None,
         _activity(q) if "time" in units else None,
         _role(q) if qtype is QuestionType.PERSON else None,
+        _entities(question),
     )
 
 
@@ -317,6 +321,31 @@ def _capitalised(question: str) -> frozenset[str]:
     """Stems of the question's words written with a capital after the first word."""
     words = _WORD.findall(question)[1:]
     return frozenset(s for w in words if w[0].isupper() and (s := _stem(w)) is not None)
+
+
+_NAME_GAP = re.compile(r"[\s'’-]*")
+
+
+def _entities(question: str) -> tuple[frozenset[str], ...]:
+    """Stems of each run of names in the question: "When will the JAC Yiwei EV go on sale
+    in Europe?" -> {jac, yiwei}, {europ}. A name is a word capitalised after the first
+    word (or an acronym such as "CATL" first), neither a role nor a generic word ("CEO",
+    "EV", a month) nor a unit; names joined by spaces or hyphens form one run."""
+    runs: list[set[str]] = []
+    last_end = -1
+    for n, m in enumerate(_WORD.finditer(question)):
+        w = m.group()
+        stem = _stem(w)
+        upper = w[0].isupper() and (n > 0 or any(c.isupper() for c in w[1:]))
+        if not upper or stem is None or stem in _NOT_NAMES or w in UNIT_SYMBOLS:
+            last_end = -1
+            continue
+        if last_end >= 0 and _NAME_GAP.fullmatch(question[last_end : m.start()]):
+            runs[-1].add(stem)
+        else:
+            runs.append({stem})
+        last_end = m.end()
+    return tuple(dict.fromkeys(frozenset(r) for r in runs))
 
 
 def _focus(q: str) -> str | None:
@@ -422,6 +451,7 @@ class _Doc:
     stems: dict[int, list[tuple[str, int, int]]] = field(default_factory=dict)
     capitalized: set[str] = field(default_factory=set)  # stems seen capitalised mid-sentence
     mentioned: dict[str, float] = field(default_factory=dict)
+    windows: dict[int, set[str]] = field(default_factory=dict)
 
     @cached_property
     def span_starts(self) -> list[int]:
@@ -469,6 +499,33 @@ class _Doc:
                 out.update(t for t, _, _ in self.tokens(j))
         return out
 
+    def window(self, i: int) -> set[str]:
+        """Stems around sentence i: its paragraph (at most MAX_PARAGRAPH_CONTEXT sentences
+        either side), the sentences just before and after it, and what the whole article
+        is about: its title and lede (first sentence). A name of the question missing from
+        all of them is likely not what sentence i is about."""
+        if i not in self.windows:
+            out = self.near(i) | set(_stems(self.article.title or ""))
+            for j in (*self.paragraph(i), *range(min(LEDE_SENTENCES, len(self.sentences)))):
+                out.update(t for t, _, _ in self.tokens(j))
+            self.windows[i] = out
+        return self.windows[i]
+
+    def paragraph(self, i: int) -> range:
+        """Sentences of the paragraph of sentence i (no line break between them), at most
+        MAX_PARAGRAPH_CONTEXT either side."""
+        text, sents = self.article.text, self.sentences
+        lo = hi = i
+        while lo > 0 and i - lo < MAX_PARAGRAPH_CONTEXT:
+            if "\n" in text[sents[lo - 1][1] : sents[lo][0]]:
+                break
+            lo -= 1
+        while hi + 1 < len(sents) and hi - i < MAX_PARAGRAPH_CONTEXT:
+            if "\n" in text[sents[hi][1] : sents[hi + 1][0]]:
+                break
+            hi += 1
+        return range(lo, hi + 1)
+
     def context(self, i: int) -> range:
         """Sentences before i that give it context: the previous CONTEXT_BEFORE ones and
         the earlier sentences of its paragraph (at most MAX_PARAGRAPH_CONTEXT)."""
@@ -501,10 +558,18 @@ def score_candidates(
     proper = frozenset(
         t for t in q.terms if t in q.names or any(t in d.capitalized for d in docs.values())
     )
+    evidence = _evidence(hits) if q.entities and not q.role else ()
     out: list[Candidate] = []
     for (doc_id, i), rank in chosen.items():
-        out.extend(_sentence_candidates(q, docs[doc_id], doc_id, i, rank, weights, proper))
+        doc = docs[doc_id]
+        out.extend(_sentence_candidates(q, doc, doc_id, i, rank, weights, proper, evidence))
     return sorted(out, key=lambda c: c.key)
+
+
+def _evidence(hits: Sequence[Hit]) -> tuple[tuple[str, frozenset[str]], ...]:
+    """(casefolded text, stems) of each retrieved passage, for ``_bridged``."""
+    seen: dict[str, None] = dict.fromkeys(h.chunk.text for h in hits)
+    return tuple((t.casefold(), frozenset(_stems(t))) for t in seen)
 
 
 def _docs(
@@ -594,6 +659,7 @@ def _sentence_candidates(
     rank: int,
     weights: Mapping[str, float],
     proper: frozenset[str],
+    evidence: Sequence[tuple[str, frozenset[str]]] = (),
 ) -> list[Candidate]:
     tokens = doc.tokens(i)
     coverage, in_sentence = _coverage(q, doc, i, weights, proper)
@@ -604,6 +670,7 @@ def _sentence_candidates(
         return []  # "how long does it take to charge": only a sentence about charging
     retrieval = 1.0 / (1.0 + 0.1 * (max(rank, 1) - 1))
     names = _name_factor(q, doc, i, proper)
+    far = _far_entities(q, doc, i)
     s, e = doc.sentences[i]
     out = []
     for span, fit in _typed_spans(q, doc, s, e):
@@ -613,10 +680,12 @@ def _sentence_candidates(
             continue  # the span measures something else: never an answer
         prox = _proximity(span, tokens, in_sentence, weights)
         span_fit = fit * unit_fit * (1.0 - PROXIMITY_WEIGHT + PROXIMITY_WEIGHT * prox)
-        conf = coverage * (0.35 + 0.65 * span_fit) * (0.8 + 0.2 * retrieval) * names
+        local = NAME_FAR ** sum(not _bridged(span, ent, evidence) for ent in far)
+        conf = coverage * (0.35 + 0.65 * span_fit) * (0.8 + 0.2 * retrieval) * names * local
         feats = {
             "coverage": coverage,
             "names": names,
+            "local": local,
             "label_fit": fit,
             "unit_fit": unit_fit,
             "proximity": prox,
@@ -652,6 +721,45 @@ def _name_factor(q: Question, doc: _Doc, i: int, proper: frozenset[str]) -> floa
     if q.role and not any(_match(q.role, t) >= 0.7 for t in doc.near(i)):
         factor *= ROLE_NAME_FAR  # "Ningde" in a sentence that mentions no CEO
     return factor
+
+
+def _far_entities(q: Question, doc: _Doc, i: int) -> list[frozenset[str]]:
+    """The question's names (runs such as "BYD Yangwang U7") that the article mentions
+    but not around sentence i (``_Doc.window``: its paragraph, neighbours and title):
+    the sentence is then likely about something else ("costs 1.5-2 billion yuan per GWh"
+    in a paragraph about a production line does not price the U7 named elsewhere).
+    Names the article lacks are ``_name_factor``'s; role questions have their own rule."""
+    if q.role:
+        return []
+    window = doc.window(i)
+    far = []
+    for entity in q.entities:
+        known = [t for t in entity if _in_article(doc, t) >= 0.8]
+        if known and not any(_near_name(t, window) for t in known):
+            far.append(frozenset(known))
+    return far
+
+
+def _near_name(term: str, stems: Iterable[str]) -> bool:
+    """True when ``stems`` has ``term`` (or a prefix match, or its country for a
+    demonym: "Chinese" is near "China")."""
+    alt = _DEMONYMS.get(term)
+    return any(_match(term, t) >= 0.8 or t == alt for t in stems)
+
+
+_DEMONYMS = {"chines": "china"}  # demonyms whose stem shares no 5-letter prefix with it
+
+
+def _bridged(span: Span, entity: frozenset[str], evidence: Sequence[tuple[str, frozenset[str]]]):
+    """True when a retrieved passage names both the span and the entity: a name answering
+    a question that links two articles ("Nio's partner ... Volkswagen's partner") need
+    not have both names around it. Numbers and dates are too common to link anything."""
+    if span.label in _NUMERIC or len(span.text.strip()) < 2:
+        return False
+    needle = span.text.strip().casefold()
+    return any(
+        needle in text and any(_near_name(t, stems) for t in entity) for text, stems in evidence
+    )
 
 
 def _coverage(

@@ -35,7 +35,10 @@ class BuildSettings:
     analysis: bool = True  # run spaCy NER at index time (regex spans always)
 
     def manifest(self) -> dict[str, Any]:
+        from evqa.analysis import ANALYSIS_VERSION
+
         return {
+            "analysis_version": ANALYSIS_VERSION,
             "chunk_size": self.chunk_size,
             "chunk_overlap": self.chunk_overlap,
             "bm25_k1": self.bm25_k1,
@@ -200,7 +203,8 @@ def _write(
     ]
     by_id = {a.id: a for a in articles}
     texts = [index_text(c, by_id[c.doc_id]) for c in chunks]
-    embeddings, reused = _embed(texts, previous, model, settings.batch_size, progress)
+    embedded = [chunk_hash(t) for t in texts]
+    embeddings, reused = _embed(texts, embedded, previous, model, settings.batch_size, progress)
     data = IndexData(
         articles=by_id,
         article_hashes=hashes,
@@ -208,6 +212,7 @@ def _write(
         spans=spans,
         chunks=chunks,
         embeddings=embeddings,
+        embedded=embedded,
         bm25=bm25.build([tokenize(t) for t in texts], settings.bm25_k1, settings.bm25_b),
     )
     from evqa import indexdata
@@ -259,7 +264,12 @@ def _previous(index_root: Path, model_sha: str, settings: BuildSettings) -> Inde
         data = indexdata.load(gen)
     except (IndexNotFoundError, IndexCorruptError, KeyError):
         return None
-    if gen.manifest.get("settings", {}).get("analysis") != settings.analysis:
+    old = gen.manifest.get("settings", {})
+    if any(
+        old.get(key) != value
+        for key, value in settings.manifest().items()
+        if key.startswith("analysis")
+    ):
         data = IndexData(**{**data.__dict__, "spans": {}, "article_hashes": {}})
     return data
 
@@ -294,6 +304,7 @@ def _analyse(
 
 def _embed(
     texts: list[str],
+    hashes: list[str],
     previous: IndexData | None,
     model,
     batch_size: int,
@@ -303,9 +314,8 @@ def _embed(
 
     known: dict[str, int] = {}
     if previous is not None:
-        for i, h in enumerate(previous.chunk_hashes):
+        for i, h in enumerate(previous.embedded):
             known.setdefault(h, i)
-    hashes = [chunk_hash(t) for t in texts]
     todo = [i for i, h in enumerate(hashes) if h not in known]
     out = np.zeros((len(texts), model.dim), dtype=np.float32)
     for i, h in enumerate(hashes):

@@ -35,12 +35,9 @@ class IndexData:
     spans: dict[str, list[Span]]
     chunks: list[Chunk]
     embeddings: np.ndarray  # (len(chunks), dim) float32, L2-normalised
+    embedded: list[str]  # per chunk: chunk_hash of the exact text that was embedded
     bm25: BM25Index
     dense: Any = None  # faiss.Index; None until saved or loaded
-
-    @property
-    def chunk_hashes(self) -> list[str]:
-        return [chunk_hash(index_text(c, self.articles[c.doc_id])) for c in self.chunks]
 
 
 def index_text(chunk: Chunk, article: Article) -> str:
@@ -61,7 +58,10 @@ def save(data: IndexData, folder: Path, *, exact_max: int) -> dict[str, Any]:
     write_jsonl(folder / ARTICLES, (_article_row(data, a) for a in data.articles.values()))
     write_jsonl(
         folder / CHUNKS,
-        ({"id": c.id, "doc_id": c.doc_id, "start": c.start, "end": c.end} for c in data.chunks),
+        (
+            {"id": c.id, "doc_id": c.doc_id, "start": c.start, "end": c.end, "embedded": h}
+            for c, h in zip(data.chunks, data.embedded, strict=True)
+        ),
     )
     np.save(folder / EMBEDDINGS, np.ascontiguousarray(data.embeddings, dtype=np.float32))
     index = dense.build_index(data.embeddings, exact_max)
@@ -83,6 +83,7 @@ def load(gen: Generation) -> IndexData:
         spans = {
             r["id"]: [Span(s, e, label, r["text"][s:e]) for s, e, label in r["spans"]] for r in rows
         }
+        chunk_rows = read_jsonl(gen.file(CHUNKS), gen.root)
         chunks = [
             Chunk(
                 r["id"],
@@ -91,8 +92,9 @@ def load(gen: Generation) -> IndexData:
                 r["end"],
                 articles[r["doc_id"]].text[r["start"] : r["end"]],
             )
-            for r in read_jsonl(gen.file(CHUNKS), gen.root)
+            for r in chunk_rows
         ]
+        embedded = [r["embedded"] for r in chunk_rows]
     except (KeyError, TypeError, ValueError) as e:
         raise _corrupt(gen, f"inconsistent articles/chunks ({e!r})") from None
     try:
@@ -105,7 +107,7 @@ def load(gen: Generation) -> IndexData:
     if index.ntotal != len(chunks):
         raise _corrupt(gen, f"{DENSE} holds {index.ntotal} vectors for {len(chunks)} chunks")
     bm = bm25.load(gen.file(BM25_DIR))
-    return IndexData(articles, hashes, sentences, spans, chunks, embeddings, bm, index)
+    return IndexData(articles, hashes, sentences, spans, chunks, embeddings, embedded, bm, index)
 
 
 def _article_row(data: IndexData, a: Article) -> dict[str, Any]:

@@ -146,3 +146,21 @@ def test_readers_during_builds_see_whole_generations(tmp_path, corpus, fake_mode
     stop.set()
     reader.join()
     assert errors == []
+
+
+def test_spans_of_another_analysis_version_are_not_reused(
+    tmp_path, corpus, fake_model, monkeypatch
+):
+    from evqa import analysis
+
+    do_build(corpus, tmp_path / "idx", fake_model)
+    calls = []
+    real = analysis.analyze
+    monkeypatch.setattr(
+        analysis, "analyze", lambda texts, **kw: calls.append(len(texts)) or real(texts, **kw)
+    )
+    do_build(corpus, tmp_path / "idx", fake_model)
+    assert calls == [] or calls == [0]  # unchanged articles: stored spans reused
+    monkeypatch.setattr(analysis, "ANALYSIS_VERSION", analysis.ANALYSIS_VERSION + 1)
+    do_build(corpus, tmp_path / "idx", fake_model)
+    assert calls[-1] == 3  # every article analysed again

@@ -173,3 +173,28 @@ def test_any_unicode_question_gives_an_answer_or_a_clean_refusal(small_engine, q
         assert small_engine.articles[c.doc_id].text[c.start : c.end] == c.quote
     if not a.abstained:
         assert a.answer_sentence[a.answer_start : a.answer_end] == a.answer
+
+
+@pytest.mark.integration
+def test_no_network_during_a_real_build(tmp_path, monkeypatch):
+    """The real model, spaCy and the ONNX export, all with sockets refused."""
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("evqa tried to open a network connection")
+
+    monkeypatch.setattr(socket.socket, "connect", refuse)
+    monkeypatch.setattr(socket, "create_connection", refuse)
+    monkeypatch.setenv("EVQA_CACHE_DIR", str(tmp_path / "cache"))
+    from evqa.cli import cli
+
+    seeds = config.PROJECT_ROOT / "seeds"
+    r = CliRunner().invoke(
+        cli, ["index", "build", "--corpus", str(seeds), "--index", str(tmp_path / "i"), "--json"]
+    )
+    assert r.exit_code == 0, r.output
+    assert json.loads(r.stdout)["articles"] == 5
+    r = CliRunner().invoke(
+        cli, ["ask", "energy density of Jinshi battery", "--index", str(tmp_path / "i"), "--json"]
+    )
+    assert r.exit_code == 0, r.output
+    assert json.loads(r.stdout)["answer"] == "350 Wh/kg"

@@ -42,8 +42,11 @@ def test_touched_corpus_is_checked_by_content_once_then_remembered(tmp_path, mon
     from evqa.staleness import stale_reasons
 
     corpus = write_corpus(tmp_path / "c")
+    from evqa.analysis import ANALYSIS_VERSION
+
     manifest = {
         "model": {"sha256": "m"},
+        "settings": {"analysis_version": ANALYSIS_VERSION},
         "corpus": {
             "path": str(corpus),
             "stat": stat_fingerprint(corpus),
@@ -64,3 +67,16 @@ def test_touched_corpus_is_checked_by_content_once_then_remembered(tmp_path, mon
         f"the corpus {corpus} changed since the build"
     ]
     assert stale_reasons(manifest, tmp_path, "other", cache)[0].startswith("the embedding model")
+
+
+def test_an_index_from_another_analysis_version_is_stale(tmp_path):
+    from evqa.staleness import stale_reasons
+
+    manifest = {
+        "model": {"sha256": "m"},
+        "settings": {"analysis_version": -1},
+        "corpus": {"path": None},
+    }
+    assert stale_reasons(manifest, tmp_path, "m") == [
+        "the index-time analysis changed (evqa was upgraded)"
+    ]
