@@ -3,7 +3,7 @@
 The query path: the sentences overlapping the retrieved chunks are the candidates. Each
 candidate (sentence, span) pair gets
 
-    confidence = coverage * (0.35 + 0.65 * span_fit) * (0.8 + 0.2 * retrieval) * names
+    confidence = coverage * (0.35 + 0.65 * span_fit) * (0.8 + 0.2 * retrieval) * names * local
 
 - coverage: IDF-weighted share of the question's content words found in the sentence
   (stems; shared 5-letter prefixes and a few news synonyms count partly), with partial
@@ -15,7 +15,12 @@ candidate (sentence, span) pair gets
 - names: a product of penalties, one per name of the question the article lacks
   (NAME_ABSENT = 0.2 each: an article that never says "JAC" or "Yiwei" cannot answer a
   question about the JAC Yiwei), or, for role questions ("who is the CEO of CATL"), that
-  is not in the sentence or next to it (ROLE_NAME_FAR); 1.0 when all are there.
+  is not in the sentence or next to it (ROLE_NAME_FAR); 1.0 when all are there;
+- local: NAME_FAR (0.4) for each run of names of the question ("BYD Yangwang U7",
+  "Europe") that the article mentions, but not around the sentence: not in it, its
+  neighbours, its paragraph, nor the article's title or lede, so the sentence is likely
+  about something else. A name answer is exempt from it when some sentence of the
+  retrieved articles names both it and the missing name (questions linking two articles).
 
 Some pairs are never candidates, whatever their score:
 - a span whose unit says it measures something else: a price question never takes a
@@ -558,18 +563,12 @@ def score_candidates(
     proper = frozenset(
         t for t in q.terms if t in q.names or any(t in d.capitalized for d in docs.values())
     )
-    evidence = _evidence(hits) if q.entities and not q.role else ()
+    evidence = _Evidence(q, docs)
     out: list[Candidate] = []
     for (doc_id, i), rank in chosen.items():
         doc = docs[doc_id]
         out.extend(_sentence_candidates(q, doc, doc_id, i, rank, weights, proper, evidence))
     return sorted(out, key=lambda c: c.key)
-
-
-def _evidence(hits: Sequence[Hit]) -> tuple[tuple[str, frozenset[str]], ...]:
-    """(casefolded text, stems) of each retrieved passage, for ``_bridged``."""
-    seen: dict[str, None] = dict.fromkeys(h.chunk.text for h in hits)
-    return tuple((t.casefold(), frozenset(_stems(t))) for t in seen)
 
 
 def _docs(
@@ -659,7 +658,7 @@ def _sentence_candidates(
     rank: int,
     weights: Mapping[str, float],
     proper: frozenset[str],
-    evidence: Sequence[tuple[str, frozenset[str]]] = (),
+    evidence: _Evidence | None = None,
 ) -> list[Candidate]:
     tokens = doc.tokens(i)
     coverage, in_sentence = _coverage(q, doc, i, weights, proper)
@@ -680,7 +679,7 @@ def _sentence_candidates(
             continue  # the span measures something else: never an answer
         prox = _proximity(span, tokens, in_sentence, weights)
         span_fit = fit * unit_fit * (1.0 - PROXIMITY_WEIGHT + PROXIMITY_WEIGHT * prox)
-        local = NAME_FAR ** sum(not _bridged(span, ent, evidence) for ent in far)
+        local = NAME_FAR ** sum(not (evidence and evidence.links(span, ent)) for ent in far)
         conf = coverage * (0.35 + 0.65 * span_fit) * (0.8 + 0.2 * retrieval) * names * local
         feats = {
             "coverage": coverage,
@@ -750,16 +749,44 @@ def _near_name(term: str, stems: Iterable[str]) -> bool:
 _DEMONYMS = {"chines": "china"}  # demonyms whose stem shares no 5-letter prefix with it
 
 
-def _bridged(span: Span, entity: frozenset[str], evidence: Sequence[tuple[str, frozenset[str]]]):
-    """True when a retrieved passage names both the span and the entity: a name answering
-    a question that links two articles ("Nio's partner ... Volkswagen's partner") need
-    not have both names around it. Numbers and dates are too common to link anything."""
-    if span.label in _NUMERIC or len(span.text.strip()) < 2:
-        return False
-    needle = span.text.strip().casefold()
-    return any(
-        needle in text and any(_near_name(t, stems) for t in entity) for text, stems in evidence
-    )
+@dataclass
+class _Evidence:
+    """Sentences of the retrieved articles that name each of the question's names, to
+    link an answer to a name far from it: "Which carmaker is both Volkswagen's partner
+    and Nio's?" can be answered by FAW in an article about Volkswagen when another
+    retrieved article has a sentence naming both Nio and FAW."""
+
+    q: Question
+    docs: Mapping[str, _Doc]
+    found: dict[frozenset[str], list[str]] = field(default_factory=dict)
+
+    def sentences(self, entity: frozenset[str]) -> list[str]:
+        if entity not in self.found:
+            self.found[entity] = [
+                doc.article.text[s:e].casefold()
+                for doc in self.docs.values()
+                for k, (s, e) in enumerate(doc.sentences)
+                if any(_near_name(t, [w for w, _, _ in doc.tokens(k)]) for t in entity)
+            ]
+        return self.found[entity]
+
+    def links(self, span: Span, entity: frozenset[str]) -> bool:
+        """True when a sentence names both the span and the entity. Numbers and dates are
+        too common to link anything, and so is a name of the question ("China" for a
+        question about Chinese carmakers)."""
+        text = span.text.strip()
+        if span.label in _NUMERIC or len(text) < 2:
+            return False
+        stems = _stems(text)
+        if any(
+            _near_name(t, stems) or _near_name(s, [t])
+            for e in self.q.entities
+            for t in e
+            for s in stems
+        ):
+            return False
+        pattern = re.compile(rf"(?<!\w){re.escape(text.casefold())}(?!\w)")
+        return any(pattern.search(s) for s in self.sentences(entity))
 
 
 def _coverage(

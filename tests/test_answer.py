@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import dataclasses
 import re
 from pathlib import Path
 
@@ -363,6 +364,85 @@ def test_a_role_needs_its_organisation_next_to_the_sentence():
     assert wrong.confidence < 0.5 * right.confidence  # neither "William Li" nor "Ningde"
     absent = ask(_corpus({"doc": ROLES.replace("CATL", "A rival")}), "Who is the CEO of CATL?")
     assert absent.abstained
+
+
+@pytest.mark.parametrize(
+    ("question", "entities"),
+    [
+        ("When will the JAC Yiwei EV go on sale in Europe?", [{"jac", "yiwei"}, {"europ"}]),
+        ("How much does the BYD Yangwang U7 cost?", [{"byd", "yangwang", "u7"}]),
+        ("CATL's market share in Europe", [{"catl"}, {"europ"}]),
+        ("What areas does the Nio-FAW partnership cover?", [{"nio", "faw"}]),
+        ("Who is the CEO of BYD in May?", [{"byd"}]),
+        ("How much energy is stored in 2 GWh?", []),
+        ("Chinese carmakers", []),
+    ],
+)
+def test_question_entities_are_runs_of_names(question, entities):
+    assert [set(e) for e in ans.parse_question(question).entities] == entities
+
+
+LINE = (
+    "Battery makers expand\n"
+    "Gotion plans a new production line in Hefei. "
+    "Insiders expect costs of 1.5 billion yuan per GWh for the line.\n"
+    "Carmakers are busy too. Buyers in Europe like many models, such as the Zeta X1."
+)
+
+
+def _best(text: str, question: str):
+    articles, spans, sentences = _corpus({"doc": text})
+    return score_candidates(question, _hits(articles), articles, spans, sentences)[0]
+
+
+def test_a_name_far_from_the_sentence_cuts_confidence():
+    far = _best(LINE, "How much does the Zeta X1 cost?")
+    assert far.span.text == "1.5 billion yuan" and far.features["local"] == ans.NAME_FAR
+    near = _best(LINE.replace("for the line", "for the Zeta X1"), "How much does the Zeta X1 cost?")
+    assert near.span.text == "1.5 billion yuan" and near.features["local"] == 1.0
+    assert far.confidence <= 0.5 * near.confidence
+    assert ask(_corpus({"doc": LINE}), "How much does the Zeta X1 cost?").abstained
+    # each missing name counts: "Europe" is in the other paragraph too
+    both = _best(LINE, "How much does the Zeta X1 cost in Europe?")
+    assert both.features["local"] == pytest.approx(ans.NAME_FAR**2)
+
+
+def test_a_name_in_the_paragraph_or_lede_is_near_enough():
+    pronoun = (
+        "Solid-state progress\n"
+        "BAIC BJEV has tested solid-state batteries in cars. It plans more tests. "
+        "Its engineers are busy. The company began the project in 2016.\n"
+        "Rivals such as Nio have other plans."
+    )
+    result = _best(pronoun, "When did BAIC BJEV begin the project?")
+    assert result.span.text == "2016" and result.features["local"] == 1.0
+    lede = (
+        "Gotion starts pilot production of Jinshi cells\n"
+        "Other news.\n"
+        "Costs are expected to reach 1.5 billion yuan per GWh."
+    )
+    articles, spans, sentences = _corpus({"doc": lede})
+    articles = {"doc": dataclasses.replace(articles["doc"], title=None)}
+    question = "How much will Gotion's production cost?"
+    result = score_candidates(question, _hits(articles), articles, spans, sentences)[0]
+    assert result.span.text == "1.5 billion yuan"
+    assert result.features["local"] == 1.0  # the lede says what the article is about
+
+
+def test_a_sentence_elsewhere_can_link_a_name_to_the_answer():
+    texts = {
+        "vw": (
+            "Volkswagen news\nIts JV partners SAIC and FAW objected.\n"
+            "Markets grew. Sales were strong. JAC once built cars for Nio."
+        ),
+        "nio": "Swap deal\nNio signed a battery swap deal with FAW Group.",
+    }
+    articles, spans, sentences = _corpus(texts)
+    question = "Which carmaker is a Volkswagen JV partner and a Nio partner?"
+    cands = score_candidates(question, _hits(articles), articles, spans, sentences)
+    local = {c.span.text: c.features["local"] for c in cands if c.doc_id == "vw"}
+    assert local["FAW"] == 1.0  # "Nio ... FAW Group" in the other article links them
+    assert local["SAIC"] == ans.NAME_FAR
 
 
 def test_a_price_question_never_takes_a_percentage_or_an_investment():
