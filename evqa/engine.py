@@ -66,6 +66,7 @@ class Engine:
         root = Path(config.resolve("index", index))
         cache = Path(config.resolve("cache_dir", cache_dir))
         is_default = root.resolve() == Path(config.DEFAULTS["index"]).resolve()
+        model = config.resolve("model", model)  # flag > EVQA_MODEL > the manifest's model
         model_flag = Path(model) if model is not None else None
         if is_default:
             root = ensure_default_index(root, cache, model_flag, notice, progress)

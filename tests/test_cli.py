@@ -518,3 +518,12 @@ def test_eval_on_a_corpus_indexes_it_once(tmp_path, corpus, fake_model, runner, 
         r = run(runner, "eval", "--gold", gold, "--corpus", corpus, "--json")
         assert r.exit_code == 0, r.output
     assert embedded[0] > 0 and sum(embedded[1:]) == 0  # the second run re-embeds nothing
+
+
+def test_evqa_model_env_is_checked_against_the_index(built, runner, monkeypatch, fake_model):
+    from evqa import encoder
+
+    other = encoder.ModelInfo("other", fake_model.path, "0" * 64, fake_model.dim)
+    monkeypatch.setattr(encoder, "resolve_model", lambda path=None, cache_dir=None: other)
+    monkeypatch.setenv("EVQA_MODEL", str(built.parent))
+    assert_clean_error(run(runner, "ask", "wind", "--index", built), 3, "model differs")
