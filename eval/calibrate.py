@@ -83,16 +83,20 @@ def main() -> None:
         print(json.dumps(out, indent=2))
         return
     d = out["dev"]
-    print(f"dev ({d['n']} questions): threshold {d['threshold']} -> decision accuracy "
-          f"{d['decision_accuracy']} (default {default_t}: {d['decision_accuracy_at_default']})")
+    print(
+        f"dev ({d['n']} questions): threshold {d['threshold']} -> decision accuracy "
+        f"{d['decision_accuracy']} (default {default_t}: {d['decision_accuracy_at_default']})"
+    )
     print("dev hit@1 / MRR by BM25 weight (min-max fusion):")
     for w, m in weights.items():
         mark = "  <- default" if w == default_w else ""
         print(f"  w={w:<4} hit@1 {m['hit@1']:.3f}  mrr {m['mrr']:.3f}{mark}")
     print("test:")
     for name, m in test.items():
-        print(f"  {name:10} " + "  ".join(f"{k} {v if v is None else round(v, 3)}"
-                                         for k, v in m.items()))
+        print(
+            f"  {name:10} "
+            + "  ".join(f"{k} {v if v is None else round(v, 3)}" for k, v in m.items())
+        )
 
 
 if __name__ == "__main__":
