@@ -10,7 +10,6 @@
 
 from __future__ import annotations
 
-import time
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -120,11 +119,6 @@ class Engine:
             self.data.sentences,
             threshold=self.threshold,
         )
-
-    def timed_ask(self, question: str, k: int | None = None, mode: str | None = None):
-        t = time.perf_counter()
-        answer = self.ask(question, k=k, mode=mode)
-        return answer, (time.perf_counter() - t) * 1000.0
 
     def embed_query(self, text: str) -> np.ndarray:
         if self._encoder is None:
