@@ -26,15 +26,18 @@ def runner():
 @pytest.fixture
 def built(tmp_path, corpus, fake_model, runner):
     index = tmp_path / "idx"
-    result = runner.invoke(
-        cli, ["index", "build", "--corpus", str(corpus), "--index", str(index), "--no-ner"]
-    )
+    result = build_index(runner, corpus, index, "--no-ner")
     assert result.exit_code == 0, result.output
     return index
 
 
 def run(runner, *args, input=None):
     return runner.invoke(cli, [str(a) for a in args], input=input)
+
+
+def build_index(runner, corpus, index, *extra):
+    """`evqa index build --corpus CORPUS --index INDEX EXTRA...`"""
+    return run(runner, "index", "build", "--corpus", corpus, "--index", index, *extra)
 
 
 def assert_clean_error(result, code, *fragments):
@@ -50,17 +53,7 @@ def assert_clean_error(result, code, *fragments):
 
 
 def test_build_reports_counts(tmp_path, corpus, fake_model, runner):
-    r = run(
-        runner,
-        "index",
-        "build",
-        "--corpus",
-        corpus,
-        "--index",
-        tmp_path / "i",
-        "--no-ner",
-        "--json",
-    )
+    r = build_index(runner, corpus, tmp_path / "i", "--no-ner", "--json")
     assert r.exit_code == 0, r.output
     report = json.loads(r.stdout)
     assert report["articles"] == 3 and report["chunks"] >= 3
@@ -79,17 +72,12 @@ def test_build_jsonl_corpus(tmp_path, fake_model, runner):
         {"id": "a2", "text": "The wind farm has 62 turbines off the coast of Brittany."},
     ]
     corpus.write_text("\n".join(json.dumps(r) for r in rows) + "\n")
-    assert (
-        run(
-            runner, "index", "build", "--corpus", corpus, "--index", tmp_path / "i", "--no-ner"
-        ).exit_code
-        == 0
-    )
+    assert build_index(runner, corpus, tmp_path / "i", "--no-ner").exit_code == 0
     r = run(runner, "search", "turbines Brittany", "--index", tmp_path / "i", "--json")
     hits = json.loads(r.stdout)
     assert hits[0]["doc_id"] == "a2"
     r = run(runner, "search", "hydrogen tank", "--index", tmp_path / "i", "--json")
-    assert json.loads(r.stdout)[0] | {} and json.loads(r.stdout)[0]["title"] == "Trains"
+    assert json.loads(r.stdout)[0]["title"] == "Trains"
 
 
 @pytest.mark.parametrize("setup", ["missing", "empty"])
@@ -97,7 +85,7 @@ def test_bad_corpus_paths(tmp_path, fake_model, runner, setup):
     path = tmp_path / "corpus"
     if setup == "empty":
         path.mkdir()
-    r = run(runner, "index", "build", "--corpus", path, "--index", tmp_path / "i")
+    r = build_index(runner, path, tmp_path / "i")
     assert_clean_error(r, 2)
     assert not (tmp_path / "i" / store.CURRENT).exists()
 
@@ -105,27 +93,15 @@ def test_bad_corpus_paths(tmp_path, fake_model, runner, setup):
 def test_malformed_jsonl_fails_or_skips_by_flag(tmp_path, fake_model, runner):
     corpus = tmp_path / "c.jsonl"
     corpus.write_text('{"id": "a", "text": "Good line about trains."}\n{broken\n')
-    assert_clean_error(
-        run(runner, "index", "build", "--corpus", corpus, "--index", tmp_path / "i"), 2, "line 2"
-    )
-    r = run(
-        runner,
-        "index",
-        "build",
-        "--corpus",
-        corpus,
-        "--index",
-        tmp_path / "i",
-        "--skip-bad",
-        "--no-ner",
-    )
+    assert_clean_error(build_index(runner, corpus, tmp_path / "i"), 2, "line 2")
+    r = build_index(runner, corpus, tmp_path / "i", "--skip-bad", "--no-ner")
     assert r.exit_code == 0, r.output
     assert "line 2" in r.stderr
 
 
 def test_build_into_read_only_folder_is_refused_and_queries_still_work(built, runner, monkeypatch):
     monkeypatch.setattr(store.os, "access", lambda path, mode: not mode & os.W_OK)
-    r = run(runner, "index", "build", "--corpus", built.parent / "corpus", "--index", built)
+    r = build_index(runner, built.parent / "corpus", built)
     assert_clean_error(r, 6, "not writable")
     r = run(runner, "search", "hydrogen", "--index", built, "--json")
     assert r.exit_code == 0 and json.loads(r.stdout)
@@ -137,7 +113,7 @@ def test_a_locked_index_gives_a_clear_message(built, runner):
     fd = os.open(built / store.LOCK, os.O_RDWR)
     fcntl.flock(fd, fcntl.LOCK_EX)  # flock locks are per open file: this blocks the CLI's
     try:
-        r = run(runner, "index", "build", "--corpus", built.parent / "corpus", "--index", built)
+        r = build_index(runner, built.parent / "corpus", built)
         assert_clean_error(r, 5, "another build")
     finally:
         os.close(fd)
@@ -484,7 +460,7 @@ def test_no_socket_is_opened_by_build_ask_and_chat(
     monkeypatch.setattr(socket.socket, "connect", refuse)
     monkeypatch.setattr(socket, "create_connection", refuse)
     index = tmp_path / "idx"
-    assert run(runner, "index", "build", "--corpus", corpus, "--index", index).exit_code == 0
+    assert build_index(runner, corpus, index).exit_code == 0
     assert run(runner, "ask", "wind turbines", "--index", index).exit_code == 0
     assert run(runner, "chat", "--index", index, input="wind?\n").exit_code == 0
 
