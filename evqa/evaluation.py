@@ -32,6 +32,7 @@ from __future__ import annotations
 import json
 import re
 import statistics
+import string
 import time
 import unicodedata
 from collections import Counter
@@ -217,6 +218,31 @@ def _f1(pred: list[str], gold: list[str]) -> float:
         return 0.0
     precision, recall = common / len(pred), common / len(gold)
     return 2 * precision * recall / (precision + recall)
+
+
+_SQUAD_PUNCT = frozenset(string.punctuation)
+_SQUAD_ARTICLES = re.compile(r"\b(a|an|the)\b")
+
+
+def squad_normalize(text: str | None) -> str:
+    """The official SQuAD v1.1 answer normalisation: lower case, drop punctuation and
+    the articles a/an/the, collapse white space."""
+    t = "".join(ch for ch in (text or "").lower() if ch not in _SQUAD_PUNCT)
+    return " ".join(_SQUAD_ARTICLES.sub(" ", t).split())
+
+
+def squad_em(pred: str | None, answers: Sequence[str]) -> float:
+    """Official SQuAD exact match: the best over the gold answers (0.0 without any)."""
+    p = squad_normalize(pred)
+    return float(any(p == squad_normalize(a) for a in answers))
+
+
+def squad_f1(pred: str | None, answers: Sequence[str]) -> float:
+    """Official SQuAD token F1: the best over the gold answers (0.0 without any)."""
+    p = squad_normalize(pred).split()
+    if not p:
+        return 0.0
+    return max((_f1(p, squad_normalize(a).split()) for a in answers), default=0.0)
 
 
 def answer_in(text: str | None, answers: Sequence[str]) -> bool:

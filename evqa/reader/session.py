@@ -1,0 +1,125 @@
+"""The shipped reader: an ONNX span model run with onnxruntime (no torch).
+
+``Reader.read(question, passages)`` returns, for each passage, its best spans and the
+passage's no-answer score. The model folder holds ``model.onnx``, ``tokenizer.json`` and
+``manifest.json`` (sha256 of the model, window settings, training data hash, metrics,
+and the answer calibration fitted on held-out data)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from evqa.errors import ModelError
+from evqa.reader.decode import SpanGuess, best_spans
+from evqa.reader.windows import Window, load_tokenizer, make_windows
+
+MODEL_DIR = Path(__file__).resolve().parent.parent / "models" / "reader"
+THREADS = 2
+
+
+@dataclass(frozen=True)
+class _Pair:
+    question: str
+    context: str
+    answer_start: int | None = None
+    answer_text: str | None = None
+
+
+@dataclass(frozen=True)
+class PassageRead:
+    """What the reader made of one passage."""
+
+    spans: tuple[SpanGuess, ...]  # best first; offsets into the passage text
+    null: float  # the best window's no-answer score (start[CLS] + end[CLS])
+
+
+class Reader:
+    def __init__(self, folder: Path | str = MODEL_DIR) -> None:
+        import onnxruntime as ort
+
+        folder = Path(folder)
+        self.folder = folder
+        self.manifest = read_manifest(folder)
+        self.max_len = int(self.manifest["max_len"])
+        self.stride = int(self.manifest["stride"])
+        self._tok = load_tokenizer(folder / "tokenizer.json")
+        opts = ort.SessionOptions()
+        opts.intra_op_num_threads = min(THREADS, os.cpu_count() or 1)
+        opts.inter_op_num_threads = 1
+        opts.log_severity_level = 3
+        try:
+            self._session = ort.InferenceSession(
+                str(folder / "model.onnx"), sess_options=opts, providers=["CPUExecutionProvider"]
+            )
+        except Exception as e:  # onnxruntime raises its own types
+            raise ModelError(
+                f"the reader model in {folder} cannot be loaded ({type(e).__name__}); "
+                "reinstall evqa to restore it"
+            ) from None
+
+    def read(self, question: str, passages: Sequence[str], top: int = 5) -> list[PassageRead]:
+        """Each passage's best ``top`` spans and its no-answer score."""
+        if not passages:
+            return []
+        pairs = [_Pair(question, p) for p in passages]
+        windows = make_windows(self._tok, pairs, max_len=self.max_len, stride=self.stride)
+        start, end = self.logits(windows)
+        per: list[list[tuple[Window, np.ndarray, np.ndarray]]] = [[] for _ in passages]
+        for w, s, e in zip(windows, start, end, strict=True):
+            n = len(w.input_ids)
+            per[w.example].append((w, s[:n], e[:n]))
+        return [
+            PassageRead(
+                tuple(best_spans(scored, passages[i], top=top)),
+                max(float(s[0] + e[0]) for _, s, e in scored),
+            )
+            for i, scored in enumerate(per)
+        ]
+
+    def logits(self, windows: Sequence[Window]) -> tuple[np.ndarray, np.ndarray]:
+        """Start and end logits (windows x longest window), padding masked very low."""
+        n = max(len(w.input_ids) for w in windows)
+        ids = np.zeros((len(windows), n), dtype=np.int64)
+        mask = np.zeros_like(ids)
+        types = np.zeros_like(ids)
+        for r, w in enumerate(windows):
+            ids[r, : len(w.input_ids)] = w.input_ids
+            mask[r, : len(w.input_ids)] = 1
+            types[r, : len(w.input_ids)] = w.token_type_ids
+        feeds = {"input_ids": ids, "attention_mask": mask, "token_type_ids": types}
+        start, end = self._session.run(None, feeds)
+        return start, end
+
+
+def read_manifest(folder: Path) -> dict[str, Any]:
+    path = folder / "manifest.json"
+    try:
+        manifest = json.loads(path.read_text())
+    except (OSError, ValueError):
+        raise ModelError(
+            f"the reader model's manifest {path} is missing or damaged; reinstall evqa"
+        ) from None
+    return manifest
+
+
+def file_sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+@lru_cache(maxsize=4)
+def load_reader(folder: Path = MODEL_DIR) -> Reader:
+    """The reader for ``folder``, loaded once per process."""
+    return Reader(folder)
