@@ -131,12 +131,13 @@ class Engine:
         return self._encoder.encode([text])[0]
 
     def _model_info(self):
-        from evqa.encoder import ModelInfo, resolve_model
+        from evqa.encoder import ModelInfo, recorded_folder, resolve_model
 
         m = self.manifest["model"]
-        if self.model_path is None and Path(m["path"]).exists():
+        folder = recorded_folder(m["path"])
+        if self.model_path is None and folder is not None and folder.exists():
             # trust the manifest's identity: the ONNX cache is keyed by this hash
-            return ModelInfo(name=m["name"], path=Path(m["path"]), sha256=m["sha256"], dim=m["dim"])
+            return ModelInfo(name=m["name"], path=folder, sha256=m["sha256"], dim=m["dim"])
         return resolve_model(self.model_path, cache_dir=self.cache_dir)
 
 

@@ -19,7 +19,8 @@ class Article:
     title: str | None = None
     date: str | None = None  # ISO 8601: YYYY-MM-DD, YYYY-MM or YYYY
     url: str | None = None
-    source: str | None = None  # where it was read from (a path, or "file.jsonl:LINE")
+    # where it was read from: a path relative to the corpus root, or "file.jsonl:LINE"
+    source: str | None = None
 
     def to_dict(self) -> dict:
         return asdict(self)
