@@ -70,6 +70,7 @@ class Hit:
     title: str | None = None
     date: str | None = None
     explain: dict[str, RetrieverScore] = field(default_factory=dict, compare=False)
+    title_derived: bool = False  # the title is a label derived from the article (evqa.labels)
 
     @property
     def doc_id(self) -> str:
@@ -81,6 +82,7 @@ class Hit:
             "doc_id": self.chunk.doc_id,
             "chunk_id": self.chunk.id,
             "title": self.title,
+            "title_derived": self.title_derived,
             "date": self.date,
             "text": self.chunk.text,
             "score": self.score,
@@ -103,6 +105,7 @@ class Citation:
     quote: str
     start: int
     end: int
+    title_derived: bool = False  # the title is a label derived from the article (evqa.labels)
 
     def to_dict(self) -> dict:
         return asdict(self)
