@@ -108,8 +108,12 @@ class Engine:
 
     def ask(self, question: str, k: int | None = None, mode: str | None = None) -> Answer:
         from evqa.answer import extract_answer
+        from evqa.question_content import content_problem
 
         question = clean_question(question)
+        problem = content_problem(question)
+        if problem is not None:  # nothing to look for: say so rather than guess
+            return Answer(question, None, None, 0.0, True, reason=problem)
         hits = self.search(question, k=k, mode=mode)
         return extract_answer(
             question,

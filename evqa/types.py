@@ -135,6 +135,7 @@ class Answer:
     # offsets of the answer span inside answer_sentence, for highlighting
     answer_start: int | None = None
     answer_end: int | None = None
+    reason: str | None = None  # why the question was not answered, when the question says
 
     def to_dict(self) -> dict:
         return {
@@ -146,6 +147,7 @@ class Answer:
             ),
             "confidence": round(self.confidence, 4),
             "abstained": self.abstained,
+            "reason": self.reason,
             "figures": [asdict(f) for f in self.figures],
             "citations": [c.to_dict() for c in self.citations],
             "passages": [h.to_dict() for h in self.passages],
