@@ -1319,6 +1319,7 @@ def _cite(n: int, article: Article, start: int, end: int, hits: Sequence[Hit]) -
         n=n,
         doc_id=article.id,
         title=article.title or (hit.title if hit else None),
+        title_derived=not article.title and hit is not None and hit.title_derived,
         date=article.date or (hit.date if hit else None),
         quote=quote,
         start=start,

@@ -224,7 +224,7 @@ def _write(
             "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
             "model": {
                 "name": model.name,
-                "path": str(model.path),
+                "path": encoder.recorded_path(model),
                 "sha256": model.sha256,
                 "dim": model.dim,
             },

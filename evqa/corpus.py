@@ -268,9 +268,7 @@ def _read_file(item: SourceFile, report: _Report, *, doc_id: str | None = None) 
     if meta is None:
         return None
     notes: list[str] = []
-    article = clean_article(
-        raw, doc_id, kind=item.kind, meta=meta, source=str(item.path), warnings=notes
-    )
+    article = clean_article(raw, doc_id, kind=item.kind, meta=meta, source=item.rel, warnings=notes)
     for note in notes:
         report.warn(f"{item.rel}: {note}")
     if not article.text:
@@ -342,7 +340,7 @@ def _read_jsonl(path: Path, report: _Report) -> list[Article]:
         if not line.strip():
             continue
         where = f"{path.name} line {lineno}"
-        article = _jsonl_article(line, where, f"{path}:{lineno}", report)
+        article = _jsonl_article(line, where, f"{path.name}:{lineno}", report)
         if article is None:
             continue
         if article.id in articles:

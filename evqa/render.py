@@ -66,6 +66,13 @@ def span_in(sentence: str, answer: str | None, start: int | None, end: int | Non
     return None
 
 
+def not_found_detail(answer: Answer) -> str:
+    """Why an abstained answer has none: its own reason (capitalised), else the default."""
+    if answer.reason:
+        return answer.reason[0].upper() + answer.reason[1:] + "."
+    return NOT_FOUND_DETAIL
+
+
 def source_line(c: Citation) -> str:
     """``[1] Title — 2024-05-01 — doc_id  chars 10–52`` (missing title/date are left out)."""
     head = DASH.join(x for x in (c.title, c.date, c.doc_id) if x)
@@ -161,7 +168,7 @@ def print_answer(console: Console, answer: Answer, *, show_passages: bool = True
     if answer.abstained:
         body = Group(
             Text(NOT_FOUND, style="bold yellow"),
-            Text(NOT_FOUND_DETAIL),
+            Text(not_found_detail(answer)),
             Text(f"confidence {answer.confidence:.2f}", style="dim"),
         )
         console.print(Panel(body, title=title, title_align="left", border_style="yellow"))
@@ -245,7 +252,7 @@ def answer_plain(answer: Answer, *, show_passages: bool = True) -> str:
     The answer span in the sentence is marked «like this»."""
     lines = [f"Q: {answer.question}", ""]
     if answer.abstained:
-        lines += [NOT_FOUND, NOT_FOUND_DETAIL, f"confidence {answer.confidence:.2f}", ""]
+        lines += [NOT_FOUND, not_found_detail(answer), f"confidence {answer.confidence:.2f}", ""]
         if show_passages:
             lines += _passages_plain(answer.passages, "Related passages")
         return "\n".join(lines).rstrip() + "\n"

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from evqa.indexdata import IndexData
+from evqa.labels import article_label
 from evqa.types import Hit, RetrieverScore
 
 POOL = 100  # candidates taken from each retriever before fusion
@@ -84,11 +85,13 @@ def _hit(
 ) -> Hit:
     chunk = data.chunks[idx]
     article = data.articles[chunk.doc_id]
+    label = article_label(article)
     return Hit(
         rank=rank,
         score=float(score),
         chunk=chunk,
-        title=article.title,
+        title=label.text,
         date=article.date,
         explain=dict(parts),
+        title_derived=label.derived,
     )

@@ -19,7 +19,8 @@ class Article:
     title: str | None = None
     date: str | None = None  # ISO 8601: YYYY-MM-DD, YYYY-MM or YYYY
     url: str | None = None
-    source: str | None = None  # where it was read from (a path, or "file.jsonl:LINE")
+    # where it was read from: a path relative to the corpus root, or "file.jsonl:LINE"
+    source: str | None = None
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -69,6 +70,7 @@ class Hit:
     title: str | None = None
     date: str | None = None
     explain: dict[str, RetrieverScore] = field(default_factory=dict, compare=False)
+    title_derived: bool = False  # the title is a label derived from the article (evqa.labels)
 
     @property
     def doc_id(self) -> str:
@@ -80,6 +82,7 @@ class Hit:
             "doc_id": self.chunk.doc_id,
             "chunk_id": self.chunk.id,
             "title": self.title,
+            "title_derived": self.title_derived,
             "date": self.date,
             "text": self.chunk.text,
             "score": self.score,
@@ -102,6 +105,7 @@ class Citation:
     quote: str
     start: int
     end: int
+    title_derived: bool = False  # the title is a label derived from the article (evqa.labels)
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -131,6 +135,7 @@ class Answer:
     # offsets of the answer span inside answer_sentence, for highlighting
     answer_start: int | None = None
     answer_end: int | None = None
+    reason: str | None = None  # why the question was not answered, when the question says
 
     def to_dict(self) -> dict:
         return {
@@ -142,6 +147,7 @@ class Answer:
             ),
             "confidence": round(self.confidence, 4),
             "abstained": self.abstained,
+            "reason": self.reason,
             "figures": [asdict(f) for f in self.figures],
             "citations": [c.to_dict() for c in self.citations],
             "passages": [h.to_dict() for h in self.passages],

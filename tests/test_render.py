@@ -245,6 +245,14 @@ def test_plain_abstention():
     assert "Answer:" not in text
 
 
+def test_an_abstention_with_a_reason_gives_the_reason():
+    a = Answer("battery battery", None, None, 0.0, True, reason="the question repeats words")
+    for out in (render.answer_plain(a), strip_ansi(render_to(render.print_answer, a))):
+        assert "Not found in the articles" in out
+        assert "The question repeats words." in out
+        assert "do not contain an answer" not in out
+
+
 def test_plain_keeps_brackets():
     a = answer(answer_sentence=TRICKY, answer="[1]", answer_start=6, answer_end=9)
     assert "Quote «[1]» [bold]x[/bold] [red] stays literal." in render.answer_plain(a)
