@@ -85,3 +85,24 @@ def test_serve_refuses_a_bad_port():
     r = CliRunner().invoke(cli, ["serve", "--port", "70000"])
     assert r.exit_code == 2 and "--port must be between 0 and 65535" in r.stderr
     assert "Traceback" not in r.output
+
+
+def test_the_core_and_the_cli_never_import_the_server():
+    import subprocess
+    import sys
+
+    from evqa import config
+
+    code = (
+        "import sys, evqa.cli, evqa.engine, evqa.answer; "
+        "print([m for m in sys.modules if m.split('.')[0] in ('fastapi', 'uvicorn', 'starlette')"
+        " or m.startswith('evqa.serve')])"
+    )
+    r = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        env={"PYTHONPATH": str(config.PROJECT_ROOT), "PATH": ""},
+    )
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.strip() == "[]"
