@@ -334,7 +334,8 @@ def serve(
       evqa serve                                  # then open http://127.0.0.1:8000/
       evqa serve --index news.idx --port 8080
       EVQA_TOKEN=s3cret evqa serve --host 0.0.0.0
-      curl -s localhost:8000/ask -d '{"question": "energy density of Jinshi battery"}'
+      curl -s localhost:8000/ask -H 'content-type: application/json' \\
+           -d '{"question": "energy density of Jinshi battery"}'
     """
     try:
         from evqa.serve import server

@@ -106,3 +106,10 @@ def test_the_core_and_the_cli_never_import_the_server():
     )
     assert r.returncode == 0, r.stderr
     assert r.stdout.strip() == "[]"
+
+
+def test_the_listening_socket_sends_without_delay():
+    """Accepted connections inherit TCP_NODELAY; without it each keep-alive response
+    waited ~40 ms for the client's delayed ACK (measured with eval/serve_load.py)."""
+    with server.bind("127.0.0.1", 0) as sock:
+        assert sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY) == 1
