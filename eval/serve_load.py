@@ -6,11 +6,11 @@
 Starts `evqa serve --port 0` in a subprocess and warms it with one request. One client
 alone asks every question first (the baseline of the same run); then each of --clients
 clients (a thread with its own keep-alive connection) asks every question once, in its
-own rotation. Prints requests/s and p50/p95/p99 latency, the errors (there must be
-none), and whether every answer equals what `evqa ask --json` prints for the same
-question (checked in fresh processes for the first --check questions, and for all of
-them between the clients). Bounded: --max-seconds stops the run. Exit 1 on any error
-or mismatch.
+own rotation; last, warm Engine.ask runs in-process. Prints requests/s and p50/p95/p99
+latency, the errors (there must be none), and whether every answer equals what
+`evqa ask --json` prints for the same question (checked in fresh processes for the
+first --check questions, and for all of them between the clients). Bounded:
+--max-seconds stops the run. Exit 1 on any error or mismatch.
 """
 
 from __future__ import annotations
@@ -113,6 +113,21 @@ def report(rows: list, wall: float, qs: list[str], clients: int, cli: dict) -> d
     }
 
 
+def engine_p50(qs: list[str], index: str | None) -> float:
+    """Warm Engine.ask in this process: what HTTP adds is the difference."""
+    sys.path.insert(0, str(ROOT))
+    from evqa.engine import Engine
+
+    engine = Engine.open(index)
+    engine.ask(qs[0])
+    times = []
+    for q in qs:
+        t = time.perf_counter()
+        engine.ask(q)
+        times.append((time.perf_counter() - t) * 1000)
+    return round(float(np.percentile(times, 50)), 1)
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     ap.add_argument("--index", default=None, help="index folder (default: the seeds index)")
@@ -135,6 +150,7 @@ def main() -> int:
     result = report(rows, wall, qs, args.clients, cli_answers(qs[: args.check], args.index))
     base = report(alone, alone_wall, qs, 1, {})
     result["one_client"] = {k: base[k] for k in ("errors", "requests_per_s", "p50_ms", "p95_ms")}
+    result["engine_ask_p50_ms"] = engine_p50(qs, args.index)
     if args.json:
         print(json.dumps(result, indent=2))
     else:
