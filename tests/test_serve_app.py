@@ -112,6 +112,8 @@ def test_health_names_the_generation_chunks_and_model(client, index):
 def test_openapi_schema_and_offline_docs(client):
     paths = client.get("/openapi.json").json()["paths"]
     assert {"/ask", "/search", "/articles/{doc_id}", "/health"} <= set(paths)
+    assert {"400", "413", "503"} <= set(paths["/ask"]["post"]["responses"])
+    assert "404" in paths["/articles/{doc_id}"]["get"]["responses"]
     docs = client.get("/docs")
     assert docs.status_code == 200 and "cdn" not in docs.text.lower()
     js = docs.text.split('src="')[1].split('"')[0]

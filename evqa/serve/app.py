@@ -29,7 +29,7 @@ from evqa.serve import http_errors
 from evqa.serve.holder import EngineHolder
 from evqa.serve.http_errors import ArticleNotFoundError, UnauthorizedError
 from evqa.serve.limits import BodyLimit
-from evqa.serve.schemas import AskRequest, SearchRequest
+from evqa.serve.schemas import AskRequest, ErrorBody, SearchRequest
 
 STATIC = Path(__file__).parent / "static"
 PAGE_HEADERS = {
@@ -63,7 +63,17 @@ def create_app(
 
 
 def _api(holder: EngineHolder, token: str | None) -> APIRouter:
-    router = APIRouter(dependencies=[Depends(_auth(token))])
+    errors = {
+        400: "bad input",
+        401: "the server's --token is required",
+        413: "request body too large",
+        500: "internal error",
+        503: "the index is being swapped; retry",
+    }
+    router = APIRouter(
+        dependencies=[Depends(_auth(token))],
+        responses={code: {"model": ErrorBody, "description": d} for code, d in errors.items()},
+    )
 
     @router.post("/ask", summary="Answer a question: exactly Answer.to_dict()")
     def ask(req: AskRequest) -> JSONResponse:
@@ -77,7 +87,11 @@ def _api(holder: EngineHolder, token: str | None) -> APIRouter:
         hits = holder.get().search(req.query, k=req.k, mode=req.mode)
         return JSONResponse({"passages": [h.to_dict(explain=req.explain) for h in hits]})
 
-    @router.get("/articles/{doc_id:path}", summary="One article's cleaned text and sentences")
+    @router.get(
+        "/articles/{doc_id:path}",
+        summary="One article's cleaned text and sentences",
+        responses={404: {"model": ErrorBody, "description": "no such article"}},
+    )
     def article(doc_id: str) -> JSONResponse:
         return JSONResponse(_article(holder.get(), doc_id))
 

@@ -7,8 +7,6 @@ on the server and answered with a generic 500.
 
 from __future__ import annotations
 
-import logging
-
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
@@ -24,8 +22,6 @@ from evqa.errors import (
     InputError,
 )
 from evqa.serve.holder import IndexSwappingError
-
-log = logging.getLogger("evqa.serve")
 
 
 class ArticleNotFoundError(EvqaError):
@@ -97,6 +93,6 @@ async def _http_error(request: Request, exc: HTTPException) -> JSONResponse:
 
 
 async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
-    log.exception("unexpected error on %s %s", request.method, request.url.path)
+    # Starlette re-raises it after this response, and the server logs the traceback
     message = "internal error; the server's log has the details"
     return error_response(500, message, "InternalError")

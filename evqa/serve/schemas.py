@@ -23,3 +23,11 @@ class SearchRequest(BaseModel):
     k: int | None = None
     mode: str | None = None
     explain: bool = False
+
+
+class ErrorBody(BaseModel):
+    """Every error: the library's message, the error's name and the HTTP status."""
+
+    error: str
+    type: str
+    status: int

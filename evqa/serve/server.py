@@ -66,6 +66,7 @@ def bind(host: str, port: int) -> socket.socket:
         # for the client's delayed ACK (uvicorn writes headers and body separately)
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         sock.bind((host.strip("[]"), port))
+        sock.listen(2048)  # connections queue from now on, before uvicorn's loop starts
     except OSError as e:
         raise InputError(
             f"cannot listen on {host}:{port} ({e.strerror or e}); "
