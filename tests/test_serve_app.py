@@ -172,6 +172,7 @@ def test_bad_input_is_400_with_the_clis_message(client, body, cli_args):
         ({}, "question: Field required"),
         ({"question": 42}, "question: Input should be a valid string"),
         ({"question": QUESTION, "k": "many"}, "k: Input should be a valid integer"),
+        ({"question": QUESTION, "k": "3"}, "k: Input should be a valid integer"),
         ({"question": QUESTION, "colour": "red"}, "colour: Extra inputs"),
         ({"question": QUESTION, "since": "2024-13-01"}, "since must be a date"),
         ({"question": QUESTION, "until": "yesterday"}, "until must be a date"),
@@ -198,6 +199,17 @@ def test_date_filters_are_refused_when_the_engine_cannot_filter(client):
 def test_unknown_article_and_route_are_404(client):
     assert_error(client.get("/articles/nope"), 404, "no article 'nope'")
     assert_error(client.get("/nowhere"), 404)
+
+
+def test_a_wrong_method_is_405_with_allow(client):
+    r = client.get("/ask")
+    assert_error(r, 405)
+    assert r.headers["allow"] == "POST"
+
+
+def test_search_options_are_typed_strictly(client):
+    r = client.post("/search", json={"query": "wind", "explain": 0})
+    assert_error(r, 400, "explain: Input should be a valid boolean")
 
 
 def test_a_10_mb_body_is_413_before_it_is_read(client):

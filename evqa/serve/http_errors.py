@@ -53,8 +53,10 @@ def status_of(error: EvqaError) -> int:
     return next((code for kind, code in STATUS if isinstance(error, kind)), 500)
 
 
-def error_response(status: int, message: str, kind: str) -> JSONResponse:
-    headers = {}
+def error_response(
+    status: int, message: str, kind: str, headers: dict[str, str] | None = None
+) -> JSONResponse:
+    headers = dict(headers or {})
     if status == 503:
         headers["Retry-After"] = "1"
     if status == 401:
@@ -89,7 +91,7 @@ def _problem(error: dict) -> str:
 
 
 async def _http_error(request: Request, exc: HTTPException) -> JSONResponse:
-    return error_response(exc.status_code, str(exc.detail), "HTTPError")
+    return error_response(exc.status_code, str(exc.detail), "HTTPError", exc.headers)
 
 
 async def _unexpected(request: Request, exc: Exception) -> JSONResponse:

@@ -1,27 +1,46 @@
 """Request bodies of the JSON API. Types are checked here; ranges and values (k, mode,
-the question itself) are checked by the library, so the messages are the CLI's."""
+the question itself) are checked by the library, so the messages are the CLI's. The
+schema still documents those limits (``documented``), without enforcing them twice."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from pydantic import BaseModel, ConfigDict, Field
+
+from evqa import config
+
+
+def documented(description: str, **schema: Any) -> Any:
+    return Field(default=None, description=description, json_schema_extra=schema)
+
+
+K = documented("number of passages", minimum=1, maximum=config.MAX_K)
+MODE = documented("retriever", enum=[*config.MODES, None])
 
 
 class AskRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True)
 
-    question: str = Field(examples=["energy density of Jinshi battery"])
-    k: int | None = Field(default=None, description="number of passages")
-    mode: str | None = Field(default=None, description="hybrid, bm25 or dense")
-    since: str | None = Field(default=None, description="earliest article date, YYYY[-MM[-DD]]")
-    until: str | None = Field(default=None, description="latest article date, YYYY[-MM[-DD]]")
+    question: str = Field(
+        examples=["energy density of Jinshi battery"],
+        json_schema_extra={"minLength": 1, "maxLength": config.MAX_QUESTION_CHARS},
+    )
+    k: int | None = K
+    mode: str | None = MODE
+    since: str | None = documented("earliest article date", pattern=r"^\d{4}(-\d{2}(-\d{2})?)?$")
+    until: str | None = documented("latest article date", pattern=r"^\d{4}(-\d{2}(-\d{2})?)?$")
 
 
 class SearchRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True)
 
-    query: str = Field(examples=["sodium-ion battery"])
-    k: int | None = None
-    mode: str | None = None
+    query: str = Field(
+        examples=["sodium-ion battery"],
+        json_schema_extra={"minLength": 1, "maxLength": config.MAX_QUESTION_CHARS},
+    )
+    k: int | None = K
+    mode: str | None = MODE
     explain: bool = False
 
 
