@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+import json
+import os
+import signal
 import socket
+import subprocess
+import sys
+import urllib.request
 
 import pytest
 
@@ -10,6 +16,7 @@ pytest.importorskip("fastapi")
 
 from click.testing import CliRunner  # noqa: E402
 
+from evqa import config  # noqa: E402
 from evqa.cli import cli  # noqa: E402
 from evqa.errors import InputError  # noqa: E402
 from evqa.serve import server  # noqa: E402
@@ -88,11 +95,6 @@ def test_serve_refuses_a_bad_port():
 
 
 def test_the_core_and_the_cli_never_import_the_server():
-    import subprocess
-    import sys
-
-    from evqa import config
-
     code = (
         "import sys, evqa.cli, evqa.engine, evqa.answer; "
         "print([m for m in sys.modules if m.split('.')[0] in ('fastapi', 'uvicorn', 'starlette')"
@@ -113,3 +115,29 @@ def test_the_listening_socket_sends_without_delay():
     waited ~40 ms for the client's delayed ACK (measured with eval/serve_load.py)."""
     with server.bind("127.0.0.1", 0) as sock:
         assert sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY) == 1
+
+
+@pytest.mark.integration
+def test_evqa_serve_answers_over_a_real_socket_and_stops_cleanly_on_ctrl_c():
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "evqa", "serve", "--port", "0", "--json"],
+        env={**os.environ, "PYTHONPATH": str(config.PROJECT_ROOT)},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        url = json.loads(proc.stdout.readline())["url"]
+        assert url.startswith("http://127.0.0.1:")
+        req = urllib.request.Request(
+            url + "ask",
+            data=json.dumps({"question": "energy density of Jinshi battery"}).encode(),
+            headers={"content-type": "application/json"},
+        )
+        with urllib.request.urlopen(req, timeout=60) as r:
+            assert json.load(r)["answer"] == "350 Wh/kg"
+    finally:
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=30)
+    assert proc.returncode == 0, err
+    assert "Traceback" not in err and "serving http://127.0.0.1:" in err

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import ipaddress
 import socket
 from collections.abc import Callable
@@ -53,7 +54,9 @@ def serve(
     sock = bind(host, port)
     config = uvicorn.Config(app, log_level="warning", access_log=False)
     ready(page_url(host, sock.getsockname()[1], token))
-    uvicorn.Server(config).run(sockets=[sock])
+    # uvicorn shuts down gracefully on Ctrl-C, then re-raises it: a normal way to stop
+    with contextlib.suppress(KeyboardInterrupt):
+        uvicorn.Server(config).run(sockets=[sock])
 
 
 def bind(host: str, port: int) -> socket.socket:
