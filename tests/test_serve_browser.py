@@ -205,3 +205,12 @@ def assert_nothing_ran(browser) -> None:
         "return document.querySelectorAll('main script, main img, main [onerror]').length"
     )
     assert injected == 0
+
+
+def test_the_page_logs_no_errors(browser, url):
+    """Nothing blocked by the Content Security Policy, no failed request, no JS error."""
+    browser.get(url)
+    ask(browser, url, "energy density of Jinshi battery")
+    open_citation(browser, 1)
+    severe = [e["message"] for e in browser.get_log("browser") if e["level"] == "SEVERE"]
+    assert severe == []

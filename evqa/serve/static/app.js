@@ -92,6 +92,7 @@ function showAnswer(a) {
   closeArticle();
   $("not-found").hidden = !a.abstained;
   const sentence = clear($("answer-sentence"));
+  sentence.hidden = a.abstained;
   if (!a.abstained) {
     const [s, e] = a.answer_offsets || [null, null];
     sentence.append(...marked(a.answer_sentence, s, e, { class: "answer-span" }));
