@@ -99,13 +99,14 @@ def _api(holder: EngineHolder, token: str | None) -> APIRouter:
     def health() -> JSONResponse:
         engine = holder.get()
         model = engine.manifest.get("model", {})
+        corpus = engine.manifest.get("corpus", {})  # what the build recorded
         return JSONResponse(
             {
                 "status": "ok",
                 "index": str(engine.root),
                 "generation": holder.generation,
                 "articles": len(engine.articles),
-                "chunks": len(engine.data.chunks),
+                "chunks": corpus.get("chunks"),
                 "model": model.get("name"),
                 "model_sha256": model.get("sha256"),
                 "version": evqa.__version__,
@@ -136,7 +137,9 @@ def _article(engine: Any, doc_id: str) -> dict[str, Any]:
             f"no article {doc_id!r} in the index; find ids with POST /search "
             "or evqa search QUERY --json"
         )
-    sentences = engine.data.sentences.get(doc_id, [])
+    # sentence offsets come with a local index; another backend may not keep them
+    sentences = getattr(getattr(engine, "data", None), "sentences", None) or {}
+    sentences = sentences.get(doc_id, [])
     return {
         "id": article.id,
         "title": article.title,
