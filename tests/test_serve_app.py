@@ -279,6 +279,36 @@ def test_a_rebuild_is_picked_up_at_the_next_request(client, tmp_path, index, fak
     assert client.get("/articles/delta").status_code == 200
 
 
+def test_requests_racing_a_rebuild_see_one_whole_generation_or_a_503(
+    client, tmp_path, index, fake_model
+):
+    old = client.get("/health").json()["generation"]
+    seen: list[tuple[int, dict]] = []
+    stop = threading.Event()
+
+    def poll():
+        while not stop.is_set():
+            r = client.get("/health")
+            seen.append((r.status_code, r.json()))
+
+    threads = [threading.Thread(target=poll) for _ in range(4)]
+    for t in threads:
+        t.start()
+    rebuild(tmp_path, fake_model, index, {"delta": "Delta Ships\n\nThe Delta ferry is electric."})
+    new = (index / "CURRENT").read_text().strip()
+    for _ in range(100):  # requests after the swap, until one is served by the new engine
+        r = client.get("/health")
+        seen.append((r.status_code, r.json()))
+        if r.status_code == 200 and r.json()["generation"] == new:
+            break
+    stop.set()
+    for t in threads:
+        t.join(10)
+    assert {status for status, _ in seen} <= {200, 503}
+    pairs = {(b["generation"], b["articles"]) for status, b in seen if status == 200}
+    assert pairs <= {(old, 3), (new, 4)} and (new, 4) in pairs
+
+
 # --- the token ---------------------------------------------------------------------------
 
 

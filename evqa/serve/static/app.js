@@ -73,7 +73,9 @@ async function ask(question) {
   $("error").hidden = true;
   $("ask").disabled = true;
   try {
-    const answer = await api("POST", "/ask", { question, mode: $("mode").value });
+    const body = { question };
+    if ($("mode").value) body.mode = $("mode").value;  // else the server's default
+    const answer = await api("POST", "/ask", body);
     lastAnswer = answer;
     showAnswer(answer);
     remember(answer.question);
