@@ -163,7 +163,7 @@ async function openArticle(docId, start, end) {
   try {
     const art = await api("GET", "/articles/" + encodeURIComponent(docId));
     $("article-title").textContent = art.title || art.id;
-    $("article-meta").textContent = [art.date, art.id].filter(Boolean).join(" · ");
+    $("article-meta").textContent = [art.date, art.title && art.id].filter(Boolean).join(" · ");
     const text = clear($("article-text"));
     text.append(...marked(art.text, start, end, { id: "quote", class: "quote" }));
     box.hidden = false;
