@@ -17,7 +17,7 @@ from typing import Any
 import click
 
 from evqa import config
-from evqa.errors import EvqaError
+from evqa.errors import EvqaError, InputError
 
 MODE_CHOICE = click.Choice(config.MODES)
 
@@ -291,6 +291,77 @@ def chat(
     if mode is not None:
         engine.mode = mode
     sys.exit(run_chat(engine, json_mode=as_json))
+
+
+@cli.command()
+@index_option
+@model_option
+@click.option(
+    "--host",
+    default=None,
+    help="Address to listen on [env EVQA_HOST; default 127.0.0.1, this machine only]. "
+    "Any other address is reachable from the network: add --token.",
+)
+@click.option(
+    "--port",
+    type=int,
+    default=None,
+    help=f"Port [env EVQA_PORT; default {config.DEFAULTS['port']}; 0 picks a free one].",
+)
+@click.option(
+    "--token",
+    default=None,
+    help="Require 'Authorization: Bearer TOKEN' on the API [env EVQA_TOKEN, which keeps "
+    "it out of the process list].",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the address as JSON once ready.")
+@handle_errors
+def serve(
+    index: Path | None,
+    model: Path | None,
+    host: str | None,
+    port: int | None,
+    token: str | None,
+    as_json: bool,
+) -> None:
+    """Serve the JSON API and the web page until Ctrl-C; the index loads once.
+
+    Needs the serve extra: pip install -e '.[serve]'. A rebuild of the index while
+    it runs is picked up at the next request.
+
+    \b
+    Examples:
+      evqa serve                                  # then open http://127.0.0.1:8000/
+      evqa serve --index news.idx --port 8080
+      EVQA_TOKEN=s3cret evqa serve --host 0.0.0.0
+      curl -s localhost:8000/ask -H 'content-type: application/json' \\
+           -d '{"question": "energy density of Jinshi battery"}'
+    """
+    try:
+        from evqa.serve import server
+    except ModuleNotFoundError as e:  # pragma: no cover - depends on the install
+        raise EvqaError(
+            f"evqa serve needs the serve extra ({e.name} is missing): pip install -e '.[serve]'"
+        ) from None
+    host = str(config.resolve("host", host))
+    port = int(config.resolve("port", port))
+    token = config.resolve("token", token)
+    if not 0 <= port <= 65535:
+        raise InputError(f"--port must be between 0 and 65535 (got {port})")
+    if warning := server.exposure_warning(host, token):
+        _err(f"warning: {warning}")
+    from evqa.engine import Engine
+
+    def opener(check_stale: bool) -> Engine:
+        return Engine.open(index, model=model, check_stale=check_stale, notice=_notice)
+
+    def ready(url: str) -> None:
+        if as_json:
+            click.echo(json.dumps({"url": url}), nl=True)
+            sys.stdout.flush()
+        _err(f"serving {url} (Ctrl-C to stop)")
+
+    server.serve(opener, host, port, token, ready)
 
 
 # --- evqa index ------------------------------------------------------------------------

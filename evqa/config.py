@@ -34,11 +34,16 @@ DEFAULTS: dict[str, Any] = {
     "abstain_threshold": 0.08,  # calibrated on the gold dev split: eval/calibrate.py
     "exact_search_max": 20_000,  # above this many chunks, faiss uses HNSW
     "batch_size": 64,
+    # evqa serve: loopback unless --host says otherwise; a token, if set, is required
+    "host": "127.0.0.1",
+    "port": 8000,
+    "token": None,
 }
 
 MODES = ("hybrid", "bm25", "dense")
 MAX_K = 1000
 MAX_QUESTION_CHARS = 2000
+MAX_BODY_BYTES = 64 * 1024  # evqa serve: larger request bodies get 413
 
 _CASTS: dict[str, Callable[[str], Any]] = {
     "corpus": Path,
@@ -55,6 +60,7 @@ _CASTS: dict[str, Callable[[str], Any]] = {
     "abstain_threshold": float,
     "exact_search_max": int,
     "batch_size": int,
+    "port": int,
 }
 
 

@@ -1,0 +1,174 @@
+"""The FastAPI application: the JSON API and the page at ``/``.
+
+POST /ask                 {question, k?, mode?, since?, until?} -> Answer.to_dict()
+POST /search              {query, k?, mode?, explain?}          -> {"passages": [...]}
+GET  /articles/{doc_id}   cleaned text, title, date, url and sentence offsets
+GET  /health              index, generation, chunk count, model
+GET  /                    the page (static/), GET /docs and /openapi.json the schema
+"""
+
+from __future__ import annotations
+
+import inspect
+import re
+import secrets
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from fastapi import Depends, FastAPI, Request
+from fastapi.responses import FileResponse, JSONResponse
+from fastapi.routing import APIRouter
+from fastapi.staticfiles import StaticFiles
+from fastapi_offline import FastAPIOffline
+
+import evqa
+from evqa import config
+from evqa.errors import InputError
+from evqa.serve import http_errors
+from evqa.serve.holder import EngineHolder
+from evqa.serve.http_errors import ArticleNotFoundError, UnauthorizedError
+from evqa.serve.limits import BodyLimit
+from evqa.serve.schemas import AskRequest, ErrorBody, SearchRequest
+
+STATIC = Path(__file__).parent / "static"
+PAGE_HEADERS = {
+    # the page builds every node from text; this only adds a second line of defence
+    "Content-Security-Policy": "default-src 'self'; script-src 'self'; style-src 'self'; "
+    "img-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+}
+_DATE = re.compile(r"\d{4}(-\d{2}(-\d{2})?)?")
+
+
+def create_app(
+    holder: EngineHolder, *, token: str | None = None, max_body: int = config.MAX_BODY_BYTES
+) -> FastAPI:
+    app = FastAPIOffline(
+        title="evqa",
+        version=evqa.__version__,
+        description="Offline question answering over news articles, with cited answers.",
+    )
+    http_errors.install(app)
+    app.include_router(_api(holder, token))
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+
+    @app.get("/", include_in_schema=False)
+    def page() -> FileResponse:
+        return FileResponse(STATIC / "index.html", headers=PAGE_HEADERS)
+
+    app.add_middleware(BodyLimit, max_bytes=max_body)
+    return app
+
+
+def _api(holder: EngineHolder, token: str | None) -> APIRouter:
+    errors = {
+        400: "bad input",
+        401: "the server's --token is required",
+        413: "request body too large",
+        500: "internal error",
+        503: "the index is being swapped; retry",
+    }
+    router = APIRouter(
+        dependencies=[Depends(_auth(token))],
+        responses={code: {"model": ErrorBody, "description": d} for code, d in errors.items()},
+    )
+
+    @router.post("/ask", summary="Answer a question: exactly Answer.to_dict()")
+    def ask(req: AskRequest) -> JSONResponse:
+        engine = holder.get()
+        kwargs = _date_filters(engine, req.since, req.until)
+        answer = engine.ask(req.question, k=req.k, mode=req.mode, **kwargs)
+        return JSONResponse(answer.to_dict())
+
+    @router.post("/search", summary="Ranked passages")
+    def search(req: SearchRequest) -> JSONResponse:
+        hits = holder.get().search(req.query, k=req.k, mode=req.mode)
+        return JSONResponse({"passages": [h.to_dict(explain=req.explain) for h in hits]})
+
+    @router.get(
+        "/articles/{doc_id:path}",
+        summary="One article's cleaned text and sentences",
+        responses={404: {"model": ErrorBody, "description": "no such article"}},
+    )
+    def article(doc_id: str) -> JSONResponse:
+        return JSONResponse(_article(holder.get(), doc_id))
+
+    @router.get("/health", summary="The live index generation, its size and model")
+    def health() -> JSONResponse:
+        engine = holder.get()
+        model = engine.manifest.get("model", {})
+        corpus = engine.manifest.get("corpus", {})  # what the build recorded
+        return JSONResponse(
+            {
+                "status": "ok",
+                "index": str(engine.root),
+                "generation": holder.generation,
+                "articles": len(engine.articles),
+                "chunks": corpus.get("chunks"),
+                "model": model.get("name"),
+                "model_sha256": model.get("sha256"),
+                "version": evqa.__version__,
+            }
+        )
+
+    return router
+
+
+def _auth(token: str | None):
+    def check(request: Request) -> None:
+        if token is None:
+            return
+        sent = request.headers.get("authorization", "")
+        if not secrets.compare_digest(sent.encode(), f"Bearer {token}".encode()):
+            raise UnauthorizedError(
+                "this server requires its token: send the header 'Authorization: Bearer TOKEN' "
+                "(the page takes it from the address printed by evqa serve)"
+            )
+
+    return check
+
+
+def _article(engine: Any, doc_id: str) -> dict[str, Any]:
+    article = engine.articles.get(doc_id)
+    if article is None:
+        raise ArticleNotFoundError(
+            f"no article {doc_id!r} in the index; find ids with POST /search "
+            "or evqa search QUERY --json"
+        )
+    # sentence offsets come with a local index; another backend may not keep them
+    sentences = getattr(getattr(engine, "data", None), "sentences", None) or {}
+    sentences = sentences.get(doc_id, [])
+    return {
+        "id": article.id,
+        "title": article.title,
+        "date": article.date,
+        "url": article.url,
+        "text": article.text,
+        "sentences": [list(s) for s in sentences],
+    }
+
+
+def _date_filters(engine: Any, since: str | None, until: str | None) -> dict[str, str]:
+    """Check since/until and pass them on, if this Engine filters by date."""
+    given = {name: value for name, value in (("since", since), ("until", until)) if value}
+    for name, value in given.items():
+        _check_date(name, value)
+    if given and not set(given) <= set(inspect.signature(engine.ask).parameters):
+        raise InputError(
+            "this version of evqa cannot filter answers by date; drop 'since' and 'until'"
+        )
+    return given
+
+
+def _check_date(name: str, value: str) -> None:
+    ok = _DATE.fullmatch(value) is not None
+    if ok:
+        parts = [int(p) for p in value.split("-")] + [1, 1]
+        try:
+            date(*parts[:3])
+        except ValueError:
+            ok = False
+    if not ok:
+        raise InputError(f"{name} must be a date YYYY, YYYY-MM or YYYY-MM-DD (got {value!r})")

@@ -1,0 +1,77 @@
+"""One live Engine for a long-running server, following the index's generations.
+
+A build swaps a new generation in by replacing ``CURRENT`` atomically. Before each
+request the holder reads ``CURRENT`` (a few bytes); when it names another generation
+than the loaded one, the request that noticed opens a new Engine while concurrent
+requests get IndexSwappingError (HTTP 503) instead of a half-read index.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from evqa import store
+from evqa.errors import (
+    EvqaError,
+    IndexCorruptError,
+    IndexNotFoundError,
+    IndexStaleError,
+)
+
+if TYPE_CHECKING:
+    from evqa.engine import Engine
+
+Opener = Callable[..., "Engine"]  # Engine.open with its arguments bound; takes check_stale
+
+
+class IndexSwappingError(EvqaError):
+    """The index is being replaced by a new generation; retry in a moment."""
+
+    exit_code = 3
+
+
+class EngineHolder:
+    def __init__(self, opener: Opener) -> None:
+        self._open = opener
+        self._lock = threading.Lock()
+        self._engine, self._generation = self._load(check_stale=True)
+
+    def get(self) -> Engine:
+        """The engine for the live generation, reloading it first if a build moved it."""
+        engine, loaded = self._engine, self._generation
+        if self._live_generation(engine) == loaded:
+            return engine
+        if not self._lock.acquire(blocking=False):
+            raise IndexSwappingError(_swapping(engine.root))
+        try:
+            if self._engine is engine:  # nobody else reloaded it meanwhile
+                # the new generation is what the user just built: serve it even if the
+                # corpus has moved on since (staleness was checked when the server started)
+                self._engine, self._generation = self._load(check_stale=False)
+            return self._engine
+        except (IndexNotFoundError, IndexCorruptError, IndexStaleError) as e:
+            raise IndexSwappingError(f"{_swapping(engine.root)} ({e})") from None
+        finally:
+            self._lock.release()
+
+    @property
+    def generation(self) -> str:
+        return self._generation
+
+    def _load(self, check_stale: bool) -> tuple[Engine, str]:
+        engine = self._open(check_stale=check_stale)
+        name = engine.manifest.get("generation") or self._live_generation(engine)
+        return engine, name
+
+    @staticmethod
+    def _live_generation(engine: Engine) -> str | None:
+        try:
+            return store.current_generation(engine.root).name
+        except (IndexNotFoundError, IndexCorruptError) as e:
+            raise IndexSwappingError(f"{_swapping(engine.root)} ({e})") from None
+
+
+def _swapping(root: Any) -> str:
+    return f"the index at {root} is being swapped for a new generation; retry in a moment"

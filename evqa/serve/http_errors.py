@@ -1,0 +1,100 @@
+"""Every failure becomes a JSON body ``{"error": message, "type": name, "status": code}``.
+
+The messages are the library's own (the ones the CLI prints), the status says whose
+fault it is, and no traceback ever reaches a client: unexpected exceptions are logged
+on the server and answered with a generic 500.
+"""
+
+from __future__ import annotations
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException
+
+from evqa.errors import (
+    CorpusError,
+    EvqaError,
+    IndexCorruptError,
+    IndexLockedError,
+    IndexNotFoundError,
+    IndexStaleError,
+    InputError,
+)
+from evqa.serve.holder import IndexSwappingError
+
+
+class ArticleNotFoundError(EvqaError):
+    """No article with that id in the index."""
+
+    exit_code = 2
+
+
+class UnauthorizedError(EvqaError):
+    """The server was started with --token and the request did not carry it."""
+
+    exit_code = 2
+
+
+STATUS: list[tuple[type[EvqaError], int]] = [
+    (InputError, 400),
+    (CorpusError, 400),
+    (UnauthorizedError, 401),
+    (ArticleNotFoundError, 404),
+    (IndexSwappingError, 503),
+    (IndexLockedError, 503),
+    (IndexNotFoundError, 503),
+    (IndexStaleError, 503),
+    (IndexCorruptError, 503),
+]
+
+
+def status_of(error: EvqaError) -> int:
+    return next((code for kind, code in STATUS if isinstance(error, kind)), 500)
+
+
+def error_response(
+    status: int, message: str, kind: str, headers: dict[str, str] | None = None
+) -> JSONResponse:
+    headers = dict(headers or {})
+    if status == 503:
+        headers["Retry-After"] = "1"
+    if status == 401:
+        headers["WWW-Authenticate"] = "Bearer"
+    body = {"error": message, "type": kind, "status": status}
+    return JSONResponse(body, status_code=status, headers=headers)
+
+
+def install(app: FastAPI) -> None:
+    app.add_exception_handler(EvqaError, _evqa_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(HTTPException, _http_error)
+    app.add_exception_handler(Exception, _unexpected)
+
+
+async def _evqa_error(request: Request, exc: EvqaError) -> JSONResponse:
+    return error_response(status_of(exc), str(exc), type(exc).__name__)
+
+
+async def _validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
+    problems = "; ".join(_problem(e) for e in exc.errors())
+    message = (
+        f'bad request body: {problems}. Send JSON such as {{"question": "..."}} '
+        "with Content-Type: application/json"
+    )
+    return error_response(400, message, "InputError")
+
+
+def _problem(error: dict) -> str:
+    where = ".".join(str(p) for p in error.get("loc", ()) if p != "body")
+    return f"{where}: {error.get('msg')}" if where else str(error.get("msg"))
+
+
+async def _http_error(request: Request, exc: HTTPException) -> JSONResponse:
+    return error_response(exc.status_code, str(exc.detail), "HTTPError", exc.headers)
+
+
+async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+    # Starlette re-raises it after this response, and the server logs the traceback
+    message = "internal error; the server's log has the details"
+    return error_response(500, message, "InternalError")

@@ -1,0 +1,79 @@
+"""Run the app with uvicorn until Ctrl-C. Used by the `evqa serve` command."""
+
+from __future__ import annotations
+
+import contextlib
+import ipaddress
+import socket
+from collections.abc import Callable
+
+from evqa.errors import InputError
+from evqa.serve.holder import EngineHolder, Opener
+
+
+def is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def exposure_warning(host: str, token: str | None) -> str | None:
+    """What to tell the user when the server listens beyond this machine."""
+    if is_loopback(host):
+        return None
+    if token:
+        return f"listening on {host}: other machines can reach it; requests need the token"
+    return (
+        f"listening on {host} with no authentication: anyone who can reach this address "
+        "can query the index. Add --token (or EVQA_TOKEN) to require one."
+    )
+
+
+def page_url(host: str, port: int, token: str | None) -> str:
+    shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
+    if ":" in shown:
+        shown = f"[{shown}]"
+    return f"http://{shown}:{port}/" + (f"#token={token}" if token else "")
+
+
+def serve(
+    opener: Opener,
+    host: str,
+    port: int,
+    token: str | None,
+    ready: Callable[[str], None],
+) -> None:
+    import uvicorn
+
+    from evqa.serve.app import create_app
+
+    app = create_app(EngineHolder(opener), token=token)
+    sock = bind(host, port)
+    config = uvicorn.Config(app, log_level="warning", access_log=False)
+    ready(page_url(host, sock.getsockname()[1], token))
+    # uvicorn shuts down gracefully on Ctrl-C, then re-raises it: a normal way to stop
+    with contextlib.suppress(KeyboardInterrupt):
+        uvicorn.Server(config).run(sockets=[sock])
+
+
+def bind(host: str, port: int) -> socket.socket:
+    """Bind before starting uvicorn, so that a busy port is a clean error."""
+    try:
+        family = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0][0]
+        sock = socket.socket(family, socket.SOCK_STREAM)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        # accepted connections inherit it: without it, keep-alive responses wait ~40 ms
+        # for the client's delayed ACK (uvicorn writes headers and body separately)
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        sock.bind((host.strip("[]"), port))
+        sock.listen(2048)  # connections queue from now on, before uvicorn's loop starts
+    except OSError as e:
+        raise InputError(
+            f"cannot listen on {host}:{port} ({e.strerror or e}); "
+            "choose another address or port with --host/--port"
+        ) from None
+    sock.set_inheritable(True)
+    return sock

@@ -1,0 +1,242 @@
+// evqa's page. Every piece of corpus text is inserted with textContent or text nodes,
+// never as HTML: article text is untrusted input.
+"use strict";
+
+const RECENT_KEY = "evqa.recent";
+const RECENT_MAX = 12;
+const $ = (id) => document.getElementById(id);
+
+// --- token (evqa serve --token prints the page's address with #token=...) -------------
+
+function token() {
+  const m = location.hash.match(/token=([^&]+)/);
+  if (m) {
+    sessionStorage.setItem("evqa.token", decodeURIComponent(m[1]));
+    history.replaceState(null, "", location.pathname);
+  }
+  return sessionStorage.getItem("evqa.token");
+}
+
+async function api(method, path, body) {
+  const headers = { "Content-Type": "application/json" };
+  const t = token();
+  if (t) headers.Authorization = "Bearer " + t;
+  const res = await fetch(path, {
+    method, headers, body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  let data = null;
+  try { data = await res.json(); } catch (_) { /* not JSON */ }
+  if (!res.ok) throw new Error((data && data.error) || `HTTP ${res.status}`);
+  return data;
+}
+
+// --- building nodes from text -------------------------------------------------------
+
+function el(tag, props, ...children) {
+  const node = document.createElement(tag);
+  for (const [k, v] of Object.entries(props || {})) {
+    if (k === "class") node.className = v;
+    else if (k === "dataset") Object.assign(node.dataset, v);
+    else if (k.startsWith("on")) node.addEventListener(k.slice(2), v);
+    else node.setAttribute(k, v);
+  }
+  for (const c of children) {
+    if (c === null || c === undefined || c === false) continue;
+    node.append(typeof c === "string" ? document.createTextNode(c) : c);
+  }
+  return node;
+}
+
+// text with text[start:end] wrapped in <mark>; offsets are in UTF-16 code units in JS
+// but in code points in Python, so slice by code points.
+function marked(text, start, end, markProps) {
+  const chars = Array.from(text);
+  if (start === null || start === undefined) return [chars.join("")];
+  return [
+    chars.slice(0, start).join(""),
+    el("mark", markProps, chars.slice(start, end).join("")),
+    chars.slice(end).join(""),
+  ];
+}
+
+function clear(node) { node.replaceChildren(); return node; }
+
+// --- asking ---------------------------------------------------------------------------
+
+let lastAnswer = null;
+
+async function ask(question) {
+  question = question.trim();
+  if (!question) return;
+  $("question").value = question;
+  document.body.dataset.state = "loading";
+  $("error").hidden = true;
+  $("ask").disabled = true;
+  try {
+    const body = { question };
+    if ($("mode").value) body.mode = $("mode").value;  // else the server's default
+    const answer = await api("POST", "/ask", body);
+    lastAnswer = answer;
+    showAnswer(answer);
+    remember(answer.question);
+    document.body.dataset.state = answer.abstained ? "not-found" : "answered";
+  } catch (e) {
+    $("error").textContent = e.message;
+    $("error").hidden = false;
+    document.body.dataset.state = "error";
+  } finally {
+    $("ask").disabled = false;
+  }
+}
+
+function showAnswer(a) {
+  $("result").hidden = false;
+  closeArticle();
+  $("not-found").hidden = !a.abstained;
+  const sentence = clear($("answer-sentence"));
+  sentence.hidden = a.abstained;
+  if (!a.abstained) {
+    const [s, e] = a.answer_offsets || [null, null];
+    sentence.append(...marked(a.answer_sentence, s, e, { class: "answer-span" }));
+    if (a.citations.length) sentence.append(" ", citeButton(a.citations[0]));
+  }
+  $("answer-label").textContent = a.abstained ? "" : "Answer: ";
+  if (!a.abstained) $("answer-label").append(el("strong", {}, a.answer));
+  $("confidence").textContent = `confidence ${a.confidence.toFixed(2)}`;
+  $("confidence").className = "confidence " + level(a.confidence);
+  showFigures(a);
+  showCitations(a);
+  showPassages(a);
+  $("json").textContent = JSON.stringify(a, null, 2);
+}
+
+function level(c) { return c >= 0.5 ? "high" : c >= 0.2 ? "mid" : "low"; }
+
+function showFigures(a) {
+  const list = clear($("figures"));
+  if (a.figures.length < 2) return;
+  for (const f of a.figures) {
+    const cite = a.citations.find((c) => c.n === f.citation);
+    list.append(el("li", {}, el("strong", {}, f.answer), " — ", f.sentence, " ",
+      cite ? citeButton(cite) : null));
+  }
+}
+
+function citeButton(c) {
+  return el("button", {
+    type: "button", class: "cite", dataset: { n: String(c.n) },
+    title: c.title || c.doc_id, onclick: () => openArticle(c.doc_id, c.start, c.end),
+  }, `[${c.n}]`);
+}
+
+function showCitations(a) {
+  const list = clear($("citations"));
+  $("citations-heading").hidden = a.citations.length === 0;
+  for (const c of a.citations) {
+    list.append(el("li", { class: "citation" },
+      citeButton(c), " ",
+      el("span", { class: "title" }, c.title || c.doc_id), " ",
+      el("span", { class: "muted" }, c.date || ""),
+      el("blockquote", {}, c.quote)));
+  }
+}
+
+function showPassages(a) {
+  const list = clear($("passages"));
+  $("passages-heading").textContent = a.abstained ? "Related passages" : "Passages";
+  for (const p of a.passages) {
+    list.append(el("li", { class: "passage" },
+      el("button", {
+        type: "button", class: "link title",
+        onclick: () => openArticle(p.doc_id, p.start, p.end),
+      }, p.title || p.doc_id),
+      " ", el("span", { class: "muted" }, `${p.date || ""} · score ${p.score.toFixed(3)}`),
+      el("p", {}, p.text)));
+  }
+}
+
+// --- reading an article ---------------------------------------------------------------
+
+async function openArticle(docId, start, end) {
+  const box = $("article");
+  box.dataset.state = "loading";
+  try {
+    const art = await api("GET", "/articles/" + encodeURIComponent(docId));
+    $("article-title").textContent = art.title || art.id;
+    $("article-meta").textContent = [art.date, art.title && art.id].filter(Boolean).join(" · ");
+    const text = clear($("article-text"));
+    text.append(...marked(art.text, start, end, { id: "quote", class: "quote" }));
+    box.hidden = false;
+    box.dataset.state = "open";
+    box.dataset.doc = art.id;
+    const q = $("quote");
+    if (q) q.scrollIntoView({ block: "center" });
+  } catch (e) {
+    box.dataset.state = "error";
+    $("error").textContent = e.message;
+    $("error").hidden = false;
+  }
+}
+
+function closeArticle() {
+  $("article").hidden = true;
+  $("article").dataset.state = "closed";
+}
+
+// --- recent questions -----------------------------------------------------------------
+
+function recent() {
+  try { return JSON.parse(localStorage.getItem(RECENT_KEY)) || []; } catch (_) { return []; }
+}
+
+function remember(question) {
+  const list = [question, ...recent().filter((q) => q !== question)].slice(0, RECENT_MAX);
+  localStorage.setItem(RECENT_KEY, JSON.stringify(list));
+  showRecent();
+}
+
+function showRecent() {
+  const list = clear($("recent"));
+  for (const q of recent()) {
+    list.append(el("li", {}, el("button", { type: "button", class: "link", onclick: () => ask(q) }, q)));
+  }
+  $("recent-clear").hidden = recent().length === 0;
+}
+
+// --- copy -----------------------------------------------------------------------------
+
+async function copyJson() {
+  if (!lastAnswer) return;
+  const text = JSON.stringify(lastAnswer, null, 2);
+  try {
+    await navigator.clipboard.writeText(text);
+  } catch (_) {
+    const area = el("textarea", {}, text);  // fallback where the clipboard API is refused
+    document.body.append(area);
+    area.select();
+    document.execCommand("copy");
+    area.remove();
+  }
+  $("copied").hidden = false;
+  setTimeout(() => { $("copied").hidden = true; }, 1500);
+}
+
+// --- start ----------------------------------------------------------------------------
+
+async function health() {
+  try {
+    const h = await api("GET", "/health");
+    $("health").textContent = `${h.articles} articles · ${h.chunks} chunks · ${h.model} · ${h.generation}`;
+  } catch (e) {
+    $("health").textContent = e.message;
+  }
+}
+
+document.addEventListener("DOMContentLoaded", () => {
+  $("ask-form").addEventListener("submit", (ev) => { ev.preventDefault(); ask($("question").value); });
+  $("copy-json").addEventListener("click", copyJson);
+  $("article-close").addEventListener("click", closeArticle);
+  $("recent-clear").addEventListener("click", () => { localStorage.removeItem(RECENT_KEY); showRecent(); });
+  showRecent();
+  health();
+});

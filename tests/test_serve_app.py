@@ -1,0 +1,322 @@
+"""The HTTP API through FastAPI's test client, on a small synthetic index with the fake
+model: every endpoint, every error status, and a 10 MB body."""
+
+from __future__ import annotations
+
+import json
+import threading
+
+import pytest
+
+pytest.importorskip("fastapi")
+
+from click.testing import CliRunner  # noqa: E402
+from conftest import ARTICLES, small_settings, write_corpus  # noqa: E402
+from fastapi.testclient import TestClient  # noqa: E402
+
+from evqa import build, config  # noqa: E402
+from evqa.engine import Engine  # noqa: E402
+from evqa.serve.app import STATIC, create_app  # noqa: E402
+from evqa.serve.holder import EngineHolder  # noqa: E402
+
+QUESTION = "How fast did the Helios solar boat go?"
+
+
+@pytest.fixture
+def index(tmp_path, corpus, fake_model):
+    root = tmp_path / "idx"
+    build.build(corpus, root, model=fake_model, settings=small_settings(), cache_dir=tmp_path)
+    return root
+
+
+def opener(root):
+    return lambda check_stale: Engine.open(root, check_stale=check_stale)
+
+
+@pytest.fixture
+def client(index):
+    return TestClient(create_app(EngineHolder(opener(index))), raise_server_exceptions=False)
+
+
+def rebuild(tmp_path, fake_model, root, extra: dict[str, str]) -> None:
+    corpus = write_corpus(tmp_path / "corpus", {**ARTICLES, **extra})
+    build.build(corpus, root, model=fake_model, settings=small_settings(), cache_dir=tmp_path)
+
+
+def same_json(data) -> dict:
+    return json.loads(json.dumps(data))
+
+
+def assert_error(r, status: int, *fragments: str) -> dict:
+    assert r.status_code == status, r.text
+    assert r.headers["content-type"].startswith("application/json")
+    body = r.json()
+    assert body["status"] == status and body["error"]
+    assert "Traceback" not in r.text
+    for f in fragments:
+        assert f in body["error"]
+    return body
+
+
+# --- the endpoints ---------------------------------------------------------------------
+
+
+def test_ask_returns_exactly_answer_to_dict(client, index):
+    r = client.post("/ask", json={"question": QUESTION})
+    assert r.status_code == 200
+    assert r.json() == same_json(Engine.open(index).ask(QUESTION).to_dict())
+
+
+def test_ask_passes_k_and_mode(client, index):
+    r = client.post("/ask", json={"question": QUESTION, "k": 1, "mode": "bm25"})
+    assert r.status_code == 200
+    expected = Engine.open(index).ask(QUESTION, k=1, mode="bm25").to_dict()
+    assert r.json() == same_json(expected) and len(r.json()["passages"]) == 1
+
+
+def test_search_returns_the_libraries_passages(client, index):
+    r = client.post("/search", json={"query": "wind farm turbines", "k": 2})
+    assert r.status_code == 200
+    hits = Engine.open(index).search("wind farm turbines", k=2)
+    assert r.json() == {"passages": same_json([h.to_dict() for h in hits])}
+    r = client.post("/search", json={"query": "wind farm turbines", "explain": True})
+    assert set(r.json()["passages"][0]["explain"]) == {"bm25", "dense"}
+
+
+def test_article_gives_cleaned_text_title_date_and_sentences(client, index):
+    article = Engine.open(index).articles["alpha"]
+    r = client.get("/articles/alpha")
+    assert r.status_code == 200
+    body = r.json()
+    assert body["text"] == article.text and body["title"] == article.title
+    assert body["date"] == "2024-03-05"
+    assert [body["text"][s:e] for s, e in body["sentences"]][0].startswith("The Helios")
+
+
+def test_citations_quote_the_article_the_api_returns(client):
+    answer = client.post("/ask", json={"question": QUESTION}).json()
+    assert answer["citations"]
+    for c in answer["citations"]:
+        text = client.get(f"/articles/{c['doc_id']}").json()["text"]
+        assert text[c["start"] : c["end"]] == c["quote"]
+
+
+def test_health_names_the_generation_chunks_and_model(client, index):
+    body = client.get("/health").json()
+    engine = Engine.open(index)
+    assert body["generation"] == (index / "CURRENT").read_text().strip()
+    assert body["chunks"] == len(engine.data.chunks) and body["articles"] == 3
+    assert body["model"] == "fake-bow"
+
+
+def test_openapi_schema_and_offline_docs(client):
+    paths = client.get("/openapi.json").json()["paths"]
+    assert {"/ask", "/search", "/articles/{doc_id}", "/health"} <= set(paths)
+    assert {"400", "413", "503"} <= set(paths["/ask"]["post"]["responses"])
+    assert "404" in paths["/articles/{doc_id}"]["get"]["responses"]
+    docs = client.get("/docs")
+    assert docs.status_code == 200 and "cdn" not in docs.text.lower()
+    js = docs.text.split('src="')[1].split('"')[0]
+    assert client.get(js).status_code == 200  # Swagger UI is served from the package
+
+
+# --- the page ----------------------------------------------------------------------------
+
+
+def test_page_is_served_with_a_content_security_policy(client):
+    r = client.get("/")
+    assert r.status_code == 200 and 'id="question"' in r.text
+    assert "script-src 'self'" in r.headers["content-security-policy"]
+    for name in ("app.js", "style.css"):
+        assert client.get(f"/static/{name}").status_code == 200
+
+
+def test_page_loads_nothing_from_the_internet_and_never_parses_html():
+    files = {p.name: p.read_text() for p in STATIC.iterdir()}
+    assert set(files) == {"index.html", "app.js", "style.css", "favicon.svg"}
+    for name, text in files.items():
+        if name == "favicon.svg":
+            text = text.replace('xmlns="http://www.w3.org/2000/svg"', "")  # a name, not a fetch
+        assert "http://" not in text and "https://" not in text and "//cdn" not in text, name
+    for sink in ("innerHTML", "outerHTML", "insertAdjacentHTML", "document.write", "eval("):
+        assert sink not in files["app.js"], sink
+
+
+# --- errors ----------------------------------------------------------------------------
+
+
+def cli_error(*args: str) -> str:
+    from evqa.cli import cli
+
+    r = CliRunner().invoke(cli, list(args))
+    assert r.exit_code == 2
+    return r.stderr.strip().removeprefix("error: ")
+
+
+@pytest.mark.parametrize(
+    "body, cli_args",
+    [
+        ({"question": "   "}, ["ask", "   "]),
+        ({"question": "x" * (config.MAX_QUESTION_CHARS + 1)}, ["ask", "x" * 2001]),
+        ({"question": QUESTION, "k": 0}, ["ask", QUESTION, "-k", "0"]),
+        ({"question": QUESTION, "k": 5000}, ["ask", QUESTION, "-k", "5000"]),
+    ],
+)
+def test_bad_input_is_400_with_the_clis_message(client, body, cli_args):
+    body = assert_error(client.post("/ask", json=body), 400)
+    assert body["error"] == cli_error(*cli_args) and body["type"] == "InputError"
+
+
+@pytest.mark.parametrize(
+    "body, fragment",
+    [
+        ({"question": QUESTION, "mode": "fuzzy"}, "unknown mode 'fuzzy'"),
+        ({}, "question: Field required"),
+        ({"question": 42}, "question: Input should be a valid string"),
+        ({"question": QUESTION, "k": "many"}, "k: Input should be a valid integer"),
+        ({"question": QUESTION, "k": "3"}, "k: Input should be a valid integer"),
+        ({"question": QUESTION, "colour": "red"}, "colour: Extra inputs"),
+        ({"question": QUESTION, "since": "2024-13-01"}, "since must be a date"),
+        ({"question": QUESTION, "until": "yesterday"}, "until must be a date"),
+        ([QUESTION], "valid dictionary"),
+    ],
+)
+def test_malformed_requests_are_400(client, body, fragment):
+    assert_error(client.post("/ask", json=body), 400, fragment)
+
+
+def test_non_json_body_is_400(client):
+    r = client.post("/ask", content=b"{not json", headers={"content-type": "application/json"})
+    assert_error(r, 400, "JSON")
+
+
+def test_date_filters_are_refused_when_the_engine_cannot_filter(client):
+    r = client.post("/ask", json={"question": QUESTION, "since": "2023-01-01"})
+    if r.status_code == 200:  # an Engine.ask that takes since/until
+        assert all(p["date"] is None or p["date"] >= "2023" for p in r.json()["passages"])
+    else:
+        assert_error(r, 400, "cannot filter answers by date")
+
+
+def test_unknown_article_and_route_are_404(client):
+    assert_error(client.get("/articles/nope"), 404, "no article 'nope'")
+    assert_error(client.get("/nowhere"), 404)
+
+
+def test_a_wrong_method_is_405_with_allow(client):
+    r = client.get("/ask")
+    assert_error(r, 405)
+    assert r.headers["allow"] == "POST"
+
+
+def test_search_options_are_typed_strictly(client):
+    r = client.post("/search", json={"query": "wind", "explain": 0})
+    assert_error(r, 400, "explain: Input should be a valid boolean")
+
+
+def test_a_10_mb_body_is_413_before_it_is_read(client):
+    body = json.dumps({"question": "x" * 10_000_000}).encode()
+    r = client.post("/ask", content=body, headers={"content-type": "application/json"})
+    assert_error(r, 413, "the limit is 65,536 bytes")
+
+
+def test_a_chunked_body_over_the_limit_is_413(client):
+    def chunks():
+        for _ in range(200):
+            yield b"x" * 1024
+
+    r = client.post("/ask", content=chunks(), headers={"content-type": "application/json"})
+    assert "content-length" not in {k.lower() for k in r.request.headers}
+    assert_error(r, 413)
+
+
+def test_unexpected_errors_are_500_without_a_traceback(client, monkeypatch):
+    def boom(self, *args, **kwargs):
+        raise RuntimeError("internal detail that must not leak")
+
+    monkeypatch.setattr(Engine, "ask", boom)
+    body = assert_error(client.post("/ask", json={"question": QUESTION}), 500)
+    assert "internal detail" not in json.dumps(body)
+
+
+def test_a_broken_current_pointer_is_503(client, index):
+    (index / "CURRENT").write_text("gen-gone\n")
+    r = client.post("/ask", json={"question": QUESTION})
+    assert_error(r, 503, "being swapped")
+    assert r.headers["retry-after"] == "1"
+
+
+def test_requests_during_a_swap_get_503_then_the_new_generation(tmp_path, index, fake_model):
+    entered, release = threading.Event(), threading.Event()
+    calls = []
+
+    def slow_opener(check_stale):
+        calls.append(check_stale)
+        if len(calls) > 1:  # the reload, not the first open
+            entered.set()
+            release.wait(10)
+        return Engine.open(index, check_stale=check_stale)
+
+    client = TestClient(create_app(EngineHolder(slow_opener)), raise_server_exceptions=False)
+    assert_error(client.get("/articles/delta"), 404)
+    rebuild(tmp_path, fake_model, index, {"delta": "Delta Ships\n\nThe Delta ferry is electric."})
+    first: list = []
+    t = threading.Thread(target=lambda: first.append(client.get("/articles/delta")))
+    t.start()
+    assert entered.wait(10)
+    assert_error(client.get("/health"), 503, "being swapped")
+    release.set()
+    t.join(10)
+    assert first[0].status_code == 200 and "Delta ferry" in first[0].json()["text"]
+    assert client.get("/health").json()["articles"] == 4
+
+
+def test_a_rebuild_is_picked_up_at_the_next_request(client, tmp_path, index, fake_model):
+    before = client.get("/health").json()["generation"]
+    rebuild(tmp_path, fake_model, index, {"delta": "Delta Ships\n\nThe Delta ferry is electric."})
+    after = client.get("/health").json()
+    assert after["generation"] != before and after["articles"] == 4
+    assert client.get("/articles/delta").status_code == 200
+
+
+def test_requests_racing_a_rebuild_see_one_whole_generation_or_a_503(
+    client, tmp_path, index, fake_model
+):
+    old = client.get("/health").json()["generation"]
+    seen: list[tuple[int, dict]] = []
+    stop = threading.Event()
+
+    def poll():
+        while not stop.is_set():
+            r = client.get("/health")
+            seen.append((r.status_code, r.json()))
+
+    threads = [threading.Thread(target=poll) for _ in range(4)]
+    for t in threads:
+        t.start()
+    rebuild(tmp_path, fake_model, index, {"delta": "Delta Ships\n\nThe Delta ferry is electric."})
+    new = (index / "CURRENT").read_text().strip()
+    for _ in range(100):  # requests after the swap, until one is served by the new engine
+        r = client.get("/health")
+        seen.append((r.status_code, r.json()))
+        if r.status_code == 200 and r.json()["generation"] == new:
+            break
+    stop.set()
+    for t in threads:
+        t.join(10)
+    assert {status for status, _ in seen} <= {200, 503}
+    pairs = {(b["generation"], b["articles"]) for status, b in seen if status == 200}
+    assert pairs <= {(old, 3), (new, 4)} and (new, 4) in pairs
+
+
+# --- the token ---------------------------------------------------------------------------
+
+
+def test_a_token_is_required_on_the_api_but_not_for_the_page(index):
+    client = TestClient(create_app(EngineHolder(opener(index)), token="s3cret"))
+    assert_error(client.get("/health"), 401, "Authorization: Bearer")
+    bad = client.post("/ask", json={"question": QUESTION}, headers={"Authorization": "Bearer x"})
+    assert_error(bad, 401)
+    ok = client.get("/health", headers={"Authorization": "Bearer s3cret"})
+    assert ok.status_code == 200
+    assert client.get("/").status_code == 200

@@ -1,0 +1,216 @@
+"""The page in a real browser: Debian's headless Chromium driven by selenium, against
+`evqa serve` in a subprocess on the seeds plus one hostile article.
+
+Skipped, with the reason, when chromium, chromedriver or selenium is missing
+(`.ci/run` installs them where apt-get works). Set EVQA_SCREENSHOT=PATH to keep the
+screenshot of the answer view (the README's is eval/serve-answer.png).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+from evqa import config
+
+pytestmark = [pytest.mark.integration, pytest.mark.slow]
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+CHROMEDRIVER = shutil.which("chromedriver") or "/usr/bin/chromedriver"
+if not (os.path.exists(CHROMIUM) and os.path.exists(CHROMEDRIVER)):
+    pytest.skip(
+        "no browser: install Debian's chromium and chromium-driver "
+        "(apt-get install -y chromium chromium-driver)",
+        allow_module_level=True,
+    )
+pytest.importorskip("selenium", reason="selenium is missing: pip install -e '.[serve]'")
+pytest.importorskip("fastapi", reason="the serve extra is missing: pip install -e '.[serve]'")
+
+from selenium import webdriver  # noqa: E402
+from selenium.common.exceptions import NoAlertPresentException  # noqa: E402
+from selenium.webdriver.common.by import By  # noqa: E402
+from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
+
+HOSTILE_ID = "zz_hostile"
+HOSTILE = (
+    "Zorblax Widget Recall\n\n"
+    "date 2024-05-01\n\n"
+    "The Zorblax quantum widget recall covers 4,200 units sold in Norway. "
+    "<script>alert(1)</script> Inspectors found a faulty capacitor "
+    "<img src=x onerror=\"window.__pwned = 'img'; alert(2)\"> in every recalled widget. "
+    "<script>window.__pwned = 'script'</script> Zorblax will replace them for free."
+)
+
+
+def evqa(*args: str, **kw) -> subprocess.Popen | subprocess.CompletedProcess:
+    env = {**os.environ, "PYTHONPATH": str(config.PROJECT_ROOT)}
+    return subprocess.run(
+        [sys.executable, "-m", "evqa", *args], env=env, capture_output=True, text=True, **kw
+    )
+
+
+@pytest.fixture(scope="module")
+def index(tmp_path_factory):
+    """The seeds index, copied, plus the hostile article (only it gets embedded)."""
+    from evqa.engine import Engine
+
+    tmp = tmp_path_factory.mktemp("browser")
+    corpus = shutil.copytree(config.DEFAULTS["corpus"], tmp / "corpus")
+    (corpus / f"{HOSTILE_ID}.txt").write_text(HOSTILE, encoding="utf-8")
+    root = shutil.copytree(Engine.open().root, tmp / "idx", ignore=shutil.ignore_patterns(".lock"))
+    r = evqa("index", "build", "--corpus", str(corpus), "--index", str(root), timeout=600)
+    assert r.returncode == 0, r.stderr
+    return root
+
+
+@pytest.fixture(scope="module")
+def url(index):
+    env = {**os.environ, "PYTHONPATH": str(config.PROJECT_ROOT)}
+    cmd = [sys.executable, "-m", "evqa", "serve", "--index", str(index), "--port", "0", "--json"]
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, text=True)
+    try:
+        line = proc.stdout.readline()
+        assert line, "evqa serve exited before it was ready"
+        yield json.loads(line)["url"]
+    finally:
+        proc.terminate()
+        proc.wait(10)
+
+
+@pytest.fixture(scope="module")
+def browser(tmp_path_factory):
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for arg in (
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--no-first-run",
+        "--window-size=1400,1000",
+        f"--user-data-dir={tmp_path_factory.mktemp('chromium-profile')}",
+    ):
+        options.add_argument(arg)
+    service = webdriver.ChromeService(executable_path=CHROMEDRIVER)
+    driver = webdriver.Chrome(options=options, service=service)
+    driver.set_page_load_timeout(30)
+    yield driver
+    driver.quit()
+
+
+def ask(driver, url: str, question: str) -> str:
+    if not driver.current_url.startswith(url):
+        driver.get(url)
+    box = driver.find_element(By.ID, "question")
+    box.clear()
+    box.send_keys(question)
+    driver.find_element(By.ID, "ask").click()
+    WebDriverWait(driver, 30).until(lambda d: d.find_element(By.TAG_NAME, "body").get_attribute(
+        "data-state") in ("answered", "not-found", "error"))  # fmt: skip
+    return driver.find_element(By.TAG_NAME, "body").get_attribute("data-state")
+
+
+def open_citation(driver, n: int) -> None:
+    driver.find_element(By.CSS_SELECTOR, f"#citations .cite[data-n='{n}']").click()
+    WebDriverWait(driver, 30).until(
+        lambda d: d.find_element(By.ID, "article").get_attribute("data-state") == "open"
+    )
+
+
+def answer_json(driver) -> dict:
+    return json.loads(driver.execute_script("return document.getElementById('json').textContent"))
+
+
+def test_the_answer_span_is_highlighted(browser, url):
+    assert ask(browser, url, "energy density of Jinshi battery") == "answered"
+    marks = browser.find_elements(By.CSS_SELECTOR, "#answer-sentence mark.answer-span")
+    assert [m.text for m in marks] == ["350 Wh/kg"]
+    assert browser.find_element(By.ID, "confidence").text.startswith("confidence 0.")
+    assert browser.find_element(By.CSS_SELECTOR, "#citations .cite[data-n='1']").text == "[1]"
+
+
+def test_citation_1_opens_the_article_with_the_quote_highlighted_in_view(browser, url, tmp_path):
+    ask(browser, url, "energy density of Jinshi battery")
+    cited = answer_json(browser)["citations"][0]
+    open_citation(browser, 1)
+    quote = browser.find_element(By.ID, "quote")
+    assert quote.text == cited["quote"] and "350 Wh/kg" in quote.text
+    assert browser.find_element(By.ID, "article").get_attribute("data-doc") == cited["doc_id"]
+    in_view = browser.execute_script(
+        "const q = document.getElementById('quote').getBoundingClientRect();"
+        "const box = document.getElementById('article-text').getBoundingClientRect();"
+        "return q.top >= box.top && q.top < box.bottom && q.top >= 0 && q.top < innerHeight;"
+    )
+    assert in_view
+    shot = os.environ.get("EVQA_SCREENSHOT") or str(tmp_path / "answer.png")
+    assert browser.save_screenshot(shot)
+    with open(shot, "rb") as f:
+        assert f.read(8) == b"\x89PNG\r\n\x1a\n"
+
+
+def test_an_unanswerable_question_says_not_found_and_shows_related_passages(browser, url):
+    assert ask(browser, url, "What is the capital of France?") == "not-found"
+    assert "Not found" in browser.find_element(By.ID, "not-found").text
+    assert browser.find_element(By.ID, "passages-heading").text == "Related passages"
+    assert browser.find_elements(By.CSS_SELECTOR, "#passages li")
+    assert not browser.find_elements(By.CSS_SELECTOR, "mark.answer-span")
+
+
+def test_recent_questions_and_copy_json(browser, url):
+    ask(browser, url, "energy density of Jinshi battery")
+    recent = [e.text for e in browser.find_elements(By.CSS_SELECTOR, "#recent li")]
+    assert recent[:2] == ["energy density of Jinshi battery", "What is the capital of France?"]
+    browser.find_element(By.ID, "copy-json").click()
+    WebDriverWait(browser, 5).until(lambda d: d.find_element(By.ID, "copied").is_displayed())
+    browser.find_element(By.CSS_SELECTOR, "#recent li button").click()  # asks it again
+    WebDriverWait(browser, 30).until(
+        lambda d: d.find_element(By.TAG_NAME, "body").get_attribute("data-state") == "answered"
+    )
+
+
+def test_hostile_article_text_is_shown_as_text_and_never_runs(browser, url):
+    ask(browser, url, "How many Zorblax quantum widgets were recalled?")
+    answer = answer_json(browser)
+    assert any(c["doc_id"] == HOSTILE_ID for c in answer["citations"]) or any(
+        p["doc_id"] == HOSTILE_ID for p in answer["passages"]
+    )
+    shown = browser.find_element(By.ID, "result").text
+    assert "<script>alert(1)</script>" in shown or "<img src=x" in shown
+    browser.find_element(
+        By.XPATH, "//ol[@id='passages']//button[starts-with(., 'Zorblax')]"
+    ).click()
+    WebDriverWait(browser, 30).until(
+        lambda d: d.find_element(By.ID, "article").get_attribute("data-doc") == HOSTILE_ID
+    )
+    text = browser.find_element(By.ID, "article-text").text
+    assert "<script>alert(1)</script>" in text and "<img src=x onerror=" in text
+    assert_nothing_ran(browser)
+
+
+def assert_nothing_ran(browser) -> None:
+    try:
+        alert = browser.switch_to.alert
+        pytest.fail(f"an alert was raised: {alert.text!r}")
+    except NoAlertPresentException:
+        pass
+    assert browser.execute_script("return window.__pwned === undefined")
+    injected = browser.execute_script(
+        "return document.querySelectorAll('main script, main img, main [onerror]').length"
+    )
+    assert injected == 0
+
+
+def test_the_page_logs_no_errors(browser, url):
+    """Nothing blocked by the Content Security Policy, no failed request, no JS error."""
+    browser.get(url)
+    ask(browser, url, "energy density of Jinshi battery")
+    open_citation(browser, 1)
+    severe = [e["message"] for e in browser.get_log("browser") if e["level"] == "SEVERE"]
+    assert severe == []
