@@ -40,7 +40,7 @@ def export(ckpt: Path, out: Path) -> Path:
     _, encoder = load_encoder(model_dir)
     model = SpanReader(encoder)
     state = torch.load(ckpt, weights_only=False)
-    model.load_state_dict(state["model"] if "model" in state else state)
+    model.load_state_dict(state.get("model", state))
     model.eval()
     ids = torch.tensor([[101, 2054, 102, 2023, 2003, 102]])
     args = (ids, torch.ones_like(ids), torch.tensor([[0, 0, 0, 1, 1, 1]]))
