@@ -15,9 +15,25 @@ the recall curve look 10 deep), else the answer's passages:
 - ``mrr``: 1 / rank of the first ranked passage from a gold doc (0 if none is ranked).
 - ``hit@1``: 1 if the answer sentence (the answer itself if there is no sentence) contains a
   gold answer, else 0.
-- ``em`` / ``f1``: SQuAD-style exact match / token F1 of the answer against the best gold answer.
-- An *abstained* answerable question scores 0 on hit@1, em and f1 (retrieval metrics are still
-  scored on its passages). Answer and retrieval metrics are averaged over answerable questions.
+- ``em`` / ``f1``: SQuAD-style exact match / token F1 of the answer against the best gold answer,
+  on evqa's normalisation (``normalize_tokens``: units, thousands separators, dashes).
+- ``squad_em`` / ``squad_f1``: the same with the official SQuAD normalisation (``squad_em``,
+  ``squad_f1``), comparable with published SQuAD figures. The headline ``squad_em`` /
+  ``squad_f1`` are averaged over answerable questions only (SQuAD v2's "HasAns").
+  ``squad_em_v2`` / ``squad_f1_v2`` average over *all* questions with the SQuAD v2.0
+  convention for unanswerable ones: abstaining scores 1, any answer 0 (v2's overall figure).
+  Per record, ``squad_em`` / ``squad_f1`` of an unanswerable question hold that v2 score.
+- An *abstained* answerable question scores 0 on hit@1, em, f1, squad_em and squad_f1
+  (retrieval metrics are still scored on its passages). Answer and retrieval metrics are
+  averaged over answerable questions.
+- ``span_correct`` (per record): the answer is *right*: not abstained, answerable, and the
+  answer span holds a gold answer (``answer_in``). An answer to an unanswerable question is
+  wrong; an abstention has no answer, so it is not right either.
+- ``ece``: expected calibration error of ``confidence`` as the probability that the answer is
+  right (``span_correct``), 10 equal-width bins (``evqa.calibration_metrics``), over the
+  *answered* (non-abstained) questions: the confidences a user sees next to an answer.
+  ``ece_all`` counts every question at its confidence, abstentions as not right (run with
+  abstention off, both are the same). ``None`` with no question to bin.
 - ``abstain_precision``: unanswerable among abstained; ``abstain_recall``: abstained among
   unanswerable; ``false_abstention``: abstained among answerable. ``None`` when undefined.
 - ``citation_valid``: share of all citations whose quote equals ``article.text[start:end]``;
@@ -43,7 +59,8 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from evqa.errors import InputError
+from evqa.calibration_metrics import expected_calibration_error, reliability_bins
+from evqa.errors import EvqaError, InputError
 from evqa.types import Answer, Article, Citation, Hit
 
 TYPES = ("number", "date", "person", "org", "phrase", "unanswerable")
@@ -389,7 +406,26 @@ def score_question(
         "citations_gold": sum(c.doc_id in item.doc_ids for c in answer.citations),
     }
     record.update(_answerable_scores(item, answer, passages, ranked, k))
+    record.update(_span_scores(item, answer))
     return record
+
+
+def _answered(answer: Answer) -> bool:
+    return not answer.abstained and answer.answer is not None
+
+
+def _span_scores(item: GoldItem, answer: Answer) -> dict[str, float | bool]:
+    """Official SQuAD EM/F1 of the span (v2.0 convention for unanswerable questions) and
+    whether the answer is right (see the module doc)."""
+    answered = _answered(answer)
+    if not item.answerable:
+        v2 = 0.0 if answered else 1.0
+        return {"squad_em": v2, "squad_f1": v2, "span_correct": False}
+    return {
+        "squad_em": squad_em(answer.answer, item.answers) if answered else 0.0,
+        "squad_f1": squad_f1(answer.answer, item.answers) if answered else 0.0,
+        "span_correct": answered and answer_in(answer.answer, item.answers),
+    }
 
 
 def _passage_dict(hit: Hit) -> dict[str, Any]:
@@ -407,7 +443,7 @@ def _answerable_scores(
     keys = ("doc_recall@k", "passage_hit@k", "rr", "hit@1", "em", "f1")
     if not item.answerable:
         return dict.fromkeys(keys)
-    answered = not answer.abstained and answer.answer is not None
+    answered = _answered(answer)
     sentence = answer.answer_sentence if answer.answer_sentence else answer.answer
     docs = bool(item.doc_ids)  # without gold docs, the doc metrics are undefined
     return {
@@ -432,8 +468,14 @@ METRIC_KEYS = (
     "passage_hit@k",
     "mrr",
     "hit@1",
+    "squad_em",
+    "squad_f1",
+    "squad_em_v2",
+    "squad_f1_v2",
     "em",
     "f1",
+    "ece",
+    "ece_all",
     "abstain_precision",
     "abstain_recall",
     "false_abstention",
@@ -462,6 +504,12 @@ def aggregate(records: Sequence[Mapping[str, Any]], k: int) -> dict[str, Any]:
         "hit@1": _mean(r["hit@1"] for r in answerable),
         "em": _mean(r["em"] for r in answerable),
         "f1": _mean(r["f1"] for r in answerable),
+        "squad_em": _mean(r["squad_em"] for r in answerable),
+        "squad_f1": _mean(r["squad_f1"] for r in answerable),
+        "squad_em_v2": _mean(r["squad_em"] for r in records),
+        "squad_f1_v2": _mean(r["squad_f1"] for r in records),
+        "ece": expected_calibration_error(*calibration_data(records)),
+        "ece_all": expected_calibration_error(*calibration_data(records, with_abstained=True)),
         "citation_valid": _ratio(sum(r["citations_valid"] for r in records), n_cit),
         "citation_gold": _ratio(sum(r["citations_gold"] for r in with_docs), n_cit_ans),
         "latency_p50_ms": p50,
@@ -471,6 +519,19 @@ def aggregate(records: Sequence[Mapping[str, Any]], k: int) -> dict[str, Any]:
         abstention_metrics([r["abstained"] for r in records], [r["answerable"] for r in records])
     )
     return metrics
+
+
+def calibration_data(
+    records: Iterable[Mapping[str, Any]], *, with_abstained: bool = False
+) -> tuple[list[float], list[bool]]:
+    """(confidences, right) of the answered records (of all records with
+    ``with_abstained``), for ``expected_calibration_error`` and ``reliability_bins``."""
+    chosen = [r for r in records if with_abstained or _record_answered(r)]
+    return [float(r["confidence"]) for r in chosen], [bool(r["span_correct"]) for r in chosen]
+
+
+def _record_answered(record: Mapping[str, Any]) -> bool:
+    return not record["abstained"] and record["answer"] is not None
 
 
 def _mean(values: Iterable[float | None]) -> float | None:
@@ -682,8 +743,11 @@ _TYPE_KEYS = (
     "mrr",
     "passage_hit@k",
     "hit@1",
+    "squad_em",
+    "squad_f1",
     "em",
     "f1",
+    "ece",
     "false_abstention",
     "abstain_recall",
 )
@@ -737,6 +801,26 @@ def _breakdown_table(
     return Table(title=f"{result.mode} by {what}", columns=columns, rows=rows)
 
 
+def format_reliability_table(result: EvalResult, bins: int = 10) -> Table:
+    """The reliability bins of one run's answered questions (those ``ece`` is over):
+    count, mean confidence and accuracy (share right) per confidence bin."""
+    table = reliability_bins(*calibration_data(result.records), bins=bins)
+    rows = tuple(
+        (
+            f"{b.lower:.1f}-{b.upper:.1f}",
+            str(b.count),
+            format_value("mean_confidence", b.mean_confidence),
+            format_value("accuracy", b.accuracy),
+        )
+        for b in table
+    )
+    return Table(
+        title=f"{result.mode} reliability (answered questions)",
+        columns=("confidence", "n", "mean confidence", "accuracy"),
+        rows=rows,
+    )
+
+
 def table_markdown(table: Table) -> str:
     lines = [
         "| " + " | ".join(table.columns) + " |",
@@ -750,12 +834,19 @@ def markdown_report(results_by_mode: Mapping[str, EvalResult]) -> str:
     overall = format_table(results_by_mode)
     parts = ["# evqa evaluation", "", f"## {overall.title}", "", table_markdown(overall)]
     for result in results_by_mode.values():
-        for table in (format_type_table(result), format_split_table(result)):
+        tables = (format_type_table(result), format_split_table(result))
+        tables += (format_reliability_table(result),)
+        for table in tables:
             parts += ["", f"## {table.title}", "", table_markdown(table)]
     parts += [
         "",
         "Answer and retrieval metrics are over answerable questions; an abstained answerable"
-        " question scores 0 on hit@1/em/f1. Latency is the wall-clock time of one ask.",
+        " question scores 0 on hit@1/em/f1/squad_em/squad_f1. squad_em/squad_f1 use the"
+        " official SQuAD normalisation; squad_em_v2/squad_f1_v2 are over all questions, an"
+        " unanswerable one scoring 1 if abstained, else 0 (SQuAD v2.0). ece: expected"
+        " calibration error (10 equal-width bins) of confidence as the probability that the"
+        " answer span holds a gold answer, over answered questions; ece_all counts abstentions"
+        " too, at their confidence, as not right. Latency is the wall-clock time of one ask.",
         "",
     ]
     return "\n".join(parts)
@@ -770,26 +861,63 @@ def write_markdown_report(results_by_mode: Mapping[str, EvalResult], path: Path 
     return path
 
 
+def require_matplotlib() -> None:
+    """Raise ``EvqaError`` (exit code 1) with what to install if matplotlib is missing.
+    Call it before a long eval run that ends in ``write_plot``."""
+    try:
+        import matplotlib  # noqa: F401
+    except ImportError:
+        raise EvqaError(
+            "writing a plot needs matplotlib, which is not installed; install it with"
+            " pip install matplotlib (or the dev extra: pip install -e '.[dev]')"
+        ) from None
+
+
 def write_plot(results_by_mode: Mapping[str, EvalResult], path: Path | str) -> Path:
-    """Write a PNG of doc recall@k (k = 1..depth) per mode. matplotlib is imported lazily
-    and used through the Agg canvas (no pyplot, no display)."""
+    """Write a PNG with two panels: doc recall@k (k = 1..depth) per mode, and the reliability
+    diagram of each mode's answered questions (accuracy against mean confidence per bin, the
+    diagonal being perfect calibration; the legend gives the ECE). matplotlib is imported
+    lazily and used through the Agg canvas (no pyplot, no display)."""
+    require_matplotlib()
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fig = Figure(figsize=(6, 4), dpi=100)
+    fig = Figure(figsize=(11, 4.5), dpi=100, layout="constrained")
     FigureCanvasAgg(fig)
-    ax = fig.add_subplot()
+    recall_ax, reliability_ax = fig.subplots(1, 2)
     for mode, result in results_by_mode.items():
         ks = range(1, len(result.curve) + 1)
-        ax.plot(ks, result.curve, marker="o", label=mode)
-    ax.set_xlabel("k (passages)")
-    ax.set_ylabel("doc recall@k")
-    ax.set_ylim(0, 1.05)
-    ax.set_title("Gold-document recall by depth")
-    ax.grid(True, alpha=0.3)
+        recall_ax.plot(ks, result.curve, marker="o", label=mode)
+    recall_ax.set_xlabel("k (passages)")
+    recall_ax.set_ylabel("doc recall@k")
+    recall_ax.set_ylim(0, 1.05)
+    recall_ax.set_title("Gold-document recall by depth")
+    recall_ax.grid(True, alpha=0.3)
     if results_by_mode:
-        ax.legend()
+        recall_ax.legend()
+    _reliability_panel(reliability_ax, results_by_mode)
     fig.savefig(path, format="png")
     return path
+
+
+def _reliability_panel(ax: Any, results_by_mode: Mapping[str, EvalResult]) -> None:
+    ax.plot([0, 1], [0, 1], linestyle="--", color="grey", linewidth=1, label="perfect")
+    for mode, result in results_by_mode.items():
+        table = [b for b in reliability_bins(*calibration_data(result.records)) if b.count]
+        ece = format_value("ece", result.metrics.get("ece"))
+        n = sum(b.count for b in table)
+        ax.plot(
+            [b.mean_confidence for b in table],
+            [b.accuracy for b in table],
+            marker="o",
+            label=f"{mode} (ECE {ece}, n={n})",
+        )
+    ax.set_xlim(0, 1)
+    ax.set_ylim(0, 1.05)
+    ax.set_xlabel("confidence (mean per bin, 10 bins)")
+    ax.set_ylabel("share right (span holds a gold answer)")
+    ax.set_title("Reliability of confidence (answered questions)")
+    ax.grid(True, alpha=0.3)
+    ax.legend()

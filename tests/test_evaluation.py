@@ -279,6 +279,31 @@ def test_score_question_record():
     json.dumps([r1, r2, r3, r4])  # JSON-ready
 
 
+def test_score_question_squad_scores_and_rightness():
+    r1, r2, r3, r4 = scored_records(k=2)
+    assert (r1["squad_em"], r1["squad_f1"], r1["span_correct"]) == (1.0, 1.0, True)
+    # "Li" against "William Li": F1 2/3, and the span does not hold the gold answer
+    assert r2["squad_em"] == 0.0 and r2["squad_f1"] == pytest.approx(2 / 3)
+    assert r2["span_correct"] is False and r2["hit@1"] == 1.0  # the sentence holds it
+    # unanswerable and abstained: SQuAD v2.0 scores the abstention 1; it is no right answer
+    assert (r3["squad_em"], r3["squad_f1"], r3["span_correct"]) == (1.0, 1.0, False)
+    # answerable and abstained: 0
+    assert (r4["squad_em"], r4["squad_f1"], r4["span_correct"]) == (0.0, 0.0, False)
+
+
+def test_unanswerable_question_answered_scores_0_and_is_wrong():
+    answered = replace(CANNED["g3"], answer="Paris", answer_sentence="Paris.", abstained=False)
+    r = ev.score_question(GOLD_ITEMS[2], answered, 1.0, ARTICLES, k=2)
+    assert (r["squad_em"], r["squad_f1"], r["span_correct"]) == (0.0, 0.0, False)
+
+
+def test_squad_scores_use_the_official_normalisation():
+    item = ev.GoldItem("q", "density", ("350Wh/kg",), ("d1",), "number", "test")
+    r = ev.score_question(item, CANNED["g1"], 1.0, ARTICLES, k=2)  # answer "350 Wh/kg"
+    assert r["em"] == 1.0  # evqa's normalisation joins a number and its unit
+    assert r["squad_em"] == 0.0 and r["squad_f1"] == 0.0  # SQuAD's does not: "350 whkg"
+
+
 def test_score_question_k_cuts_passages():
     r1 = ev.score_question(GOLD_ITEMS[0], CANNED["g1"], 1.0, ARTICLES, k=1)
     assert r1["doc_recall@k"] == 0.0 and r1["passage_hit@k"] == 0.0 and r1["rr"] == 0.5
@@ -300,6 +325,27 @@ def test_aggregate_hand_computed():
     assert m["citation_gold"] == pytest.approx(2 / 3)
     assert m["latency_p50_ms"] == 25.0 and m["latency_p95_ms"] == pytest.approx(38.5)
     assert set(ev.METRIC_KEYS) <= set(m)
+
+
+def test_aggregate_squad_and_ece_hand_computed():
+    m = ev.aggregate(scored_records(k=2), k=2)
+    # answerable g1, g2, g4 (abstained): EM 1, 0, 0; F1 1, 2/3, 0
+    assert m["squad_em"] == pytest.approx(1 / 3)
+    assert m["squad_f1"] == pytest.approx(5 / 9)
+    # all four, the abstained unanswerable g3 scoring 1
+    assert m["squad_em_v2"] == pytest.approx(2 / 4)
+    assert m["squad_f1_v2"] == pytest.approx((1 + 2 / 3 + 1 + 0) / 4)
+    # answered: g1 (0.9, right) in bin 9, g2 (0.6, wrong) in bin 6: (0.1 + 0.6) / 2
+    assert m["ece"] == pytest.approx(0.35)
+    # with the abstentions g3 (0.1) and g4 (0.2), not right: (0.1 + 0.6 + 0.1 + 0.2) / 4
+    assert m["ece_all"] == pytest.approx(0.25)
+    assert ev.calibration_data(scored_records(k=2)) == ([0.9, 0.6], [True, False])
+
+
+def test_aggregate_ece_is_none_without_answers():
+    records = [r for r in scored_records(k=2) if r["abstained"]]
+    m = ev.aggregate(records, k=2)
+    assert m["ece"] is None and m["ece_all"] == pytest.approx((0.1 + 0.2) / 2)
 
 
 def test_run_eval_with_fake_engine():
@@ -541,9 +587,51 @@ def test_write_markdown_report(tmp_path):
     assert "## hybrid by split" in text and "| dev |" in text
 
 
+def test_markdown_report_has_squad_metrics_ece_and_reliability_bins(tmp_path):
+    text = ev.markdown_report(two_modes())
+    assert "| squad_em | 0.333 | 0.500 |" in text
+    assert "| squad_em_v2 | 0.500 | 0.500 |" in text
+    assert "| ece | 0.350 | 0.350 |" in text
+    assert "## hybrid reliability (answered questions)" in text
+    assert "| 0.6-0.7 | 1 | 0.600 | 0.000 |" in text
+    assert "| 0.9-1.0 | 1 | 0.900 | 1.000 |" in text
+    assert "| 0.0-0.1 | 0 | n/a | n/a |" in text
+    assert "SQuAD v2.0" in text  # the convention is written down
+    header = next(line for line in text.splitlines() if line.startswith("| type |"))
+    assert "| hit@1 | squad_em | squad_f1 |" in header and "| ece |" in header
+
+
 def test_write_plot_png(tmp_path):
     path = ev.write_plot(two_modes(), tmp_path / "p" / "recall.png")
-    assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    data = path.read_bytes()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    width, height = int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
+    assert (width, height) == (1100, 450)  # two panels: recall@k and the reliability diagram
+
+
+def test_write_plot_draws_the_reliability_diagram(tmp_path, monkeypatch):
+    drawn = []
+    real = ev._reliability_panel
+    monkeypatch.setattr(ev, "_reliability_panel", lambda ax, res: drawn.append(ax) or real(ax, res))
+    ev.write_plot(two_modes(), tmp_path / "r.png")
+    (ax,) = drawn
+    labels = [line.get_label() for line in ax.get_lines()]
+    assert labels == ["perfect", "hybrid (ECE 0.350, n=2)", "bm25 (ECE 0.350, n=2)"]
+    hybrid = ax.get_lines()[1]
+    assert list(hybrid.get_xdata()) == pytest.approx([0.6, 0.9])  # bins 6 and 9
+    assert list(hybrid.get_ydata()) == [0.0, 1.0]
+
+
+def test_write_plot_without_matplotlib_says_what_to_install(tmp_path, monkeypatch):
+    import sys
+
+    from evqa.errors import EvqaError
+
+    monkeypatch.setitem(sys.modules, "matplotlib", None)  # makes `import matplotlib` fail
+    with pytest.raises(EvqaError, match="needs matplotlib.*pip install") as info:
+        ev.write_plot(two_modes(), tmp_path / "r.png")
+    assert info.value.exit_code != 0
+    assert not (tmp_path / "r.png").exists()
 
 
 def test_recall_curve():
