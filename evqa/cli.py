@@ -707,7 +707,8 @@ def index_verify(index, as_json) -> None:
     "--plot",
     type=click.Path(path_type=Path),
     default=None,
-    help="Write a PNG of recall@k per mode here.",
+    help="Write a PNG here: recall@k per mode and a reliability diagram of confidence"
+    " (needs matplotlib).",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the metrics as JSON.")
 @model_option
@@ -717,10 +718,17 @@ def eval_cmd(
 ) -> None:
     """Score answers, citations, abstention and latency against a gold question set.
 
+    Answer metrics include hit@1, SQuAD EM/F1 of the span with the official normalisation
+    (squad_em/squad_f1 over answerable questions; squad_em_v2/squad_f1_v2 over all, an
+    unanswerable question scoring 1 when abstained) and the expected calibration error of
+    the confidence (ece: 10 equal-width bins over answered questions; ece_all: abstentions
+    too, as not right). --plot adds the reliability diagram beside the recall@k curves.
+
     \b
     Examples:
       evqa eval --gold eval/gold/seeds.jsonl
       evqa eval --gold eval/gold/seeds.jsonl --mode all --report eval/out/report.md
+      evqa eval --gold eval/gold/seeds.jsonl --plot eval/out/eval.png --json
       evqa eval --gold my_gold.jsonl --corpus my_articles/ --predictions preds.jsonl
     """
     from evqa import evaluation
@@ -730,6 +738,8 @@ def eval_cmd(
         raise InputError("give --index or --corpus, not both")
     if k is not None:
         config.check_k(k)
+    if plot is not None:
+        evaluation.require_matplotlib()  # before the run, not after it
     items = evaluation.load_gold(gold)
     if split != "all":
         items = [g for g in items if g.split == split]

@@ -440,6 +440,90 @@ def test_eval_accepts_a_minimal_gold_file(built, tmp_path, runner):
     assert r.exit_code == 0, r.output
 
 
+def write_two_question_gold(tmp_path):
+    gold = tmp_path / "gold.jsonl"
+    rows = [
+        {"id": "t1", "question": "How many turbines does the wind farm have?", "answers": ["62"]},
+        {"id": "t2", "question": "What is the capital of France?", "answers": []},
+    ]
+    gold.write_text("".join(json.dumps(row) + "\n" for row in rows))
+    return gold
+
+
+SQUAD_AND_CALIBRATION_KEYS = (
+    "squad_em",
+    "squad_f1",
+    "squad_em_v2",
+    "squad_f1_v2",
+    "ece",
+    "ece_all",
+)
+
+
+def test_eval_json_has_squad_metrics_and_ece(built, tmp_path, runner):
+    from evqa.calibration_metrics import expected_calibration_error
+
+    preds = tmp_path / "preds.jsonl"
+    gold = write_two_question_gold(tmp_path)
+    r = run(runner, "eval", "--gold", gold, "--index", built, "--json", "--predictions", preds)
+    assert r.exit_code == 0, r.output
+    metrics = json.loads(r.stdout)["hybrid"]
+    for key in SQUAD_AND_CALIBRATION_KEYS:
+        assert key in metrics, key
+    rows = [json.loads(line) for line in preds.read_text().splitlines()]
+    for row in rows:
+        assert {"squad_em", "squad_f1", "span_correct"} <= set(row)
+    # the aggregates are those of the records
+    answerable = [row for row in rows if row["answerable"]]
+    assert metrics["squad_em"] == pytest.approx(np.mean([row["squad_em"] for row in answerable]))
+    assert metrics["squad_f1_v2"] == pytest.approx(np.mean([row["squad_f1"] for row in rows]))
+    assert metrics["ece_all"] == pytest.approx(
+        expected_calibration_error(
+            [row["confidence"] for row in rows], [row["span_correct"] for row in rows]
+        )
+    )
+    unanswerable = next(row for row in rows if not row["answerable"])
+    assert unanswerable["squad_em"] == (1.0 if unanswerable["abstained"] else 0.0)
+    assert unanswerable["span_correct"] is False
+
+
+def test_eval_table_shows_squad_metrics_and_ece(built, tmp_path, runner):
+    r = run(runner, "eval", "--gold", write_two_question_gold(tmp_path), "--index", built)
+    assert r.exit_code == 0, r.output
+    for key in SQUAD_AND_CALIBRATION_KEYS:
+        assert key in r.stdout, key
+
+
+def test_eval_plot_without_matplotlib_is_a_clean_error(built, tmp_path, runner, monkeypatch):
+    import sys
+
+    from evqa import evaluation
+
+    gold = write_two_question_gold(tmp_path)
+    runs = []
+    real_run_eval = evaluation.run_eval
+    monkeypatch.setattr(
+        evaluation, "run_eval", lambda *a, **kw: runs.append(a) or real_run_eval(*a, **kw)
+    )
+    monkeypatch.setitem(sys.modules, "matplotlib", None)  # `import matplotlib` fails
+    r = run(runner, "eval", "--gold", gold, "--index", built, "--plot", tmp_path / "p.png")
+    assert_clean_error(r, 1, "matplotlib", "pip install")
+    assert not (tmp_path / "p.png").exists()
+    assert runs == []  # told before the questions are asked, not after
+    # without --plot matplotlib is never imported
+    r = run(runner, "eval", "--gold", gold, "--index", built, "--json")
+    assert r.exit_code == 0, r.output
+
+
+def test_eval_help_tells_of_squad_ece_and_the_plot(runner):
+    r = run(runner, "eval", "--help")
+    assert r.exit_code == 0
+    text = " ".join(r.output.split())
+    assert "--plot" in text and "reliability diagram" in text
+    assert "squad_em" in text and "ece" in text
+    assert "evqa eval --gold eval/gold/seeds.jsonl --plot" in text
+
+
 def test_eval_bad_gold_file(built, tmp_path, runner):
     gold = tmp_path / "gold.jsonl"
     gold.write_text("{not json}\n")
