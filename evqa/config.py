@@ -31,7 +31,10 @@ DEFAULTS: dict[str, Any] = {
     "rrf_k": 60,
     "bm25_k1": 1.2,
     "bm25_b": 0.75,
-    "abstain_threshold": 0.08,  # calibrated on the gold dev split: eval/calibrate.py
+    # abstain when the answer's probability of being right is below this; None = the
+    # threshold fitted with the reader's calibration (eval/fit_calibration.py)
+    "abstain_threshold": None,
+    "reader_passages": 5,  # the reader reads this many of the top passages
     "exact_search_max": 20_000,  # above this many chunks, faiss uses HNSW
     "batch_size": 64,
     # evqa serve: loopback unless --host says otherwise; a token, if set, is required
@@ -58,6 +61,7 @@ _CASTS: dict[str, Callable[[str], Any]] = {
     "bm25_k1": float,
     "bm25_b": float,
     "abstain_threshold": float,
+    "reader_passages": int,
     "exact_search_max": int,
     "batch_size": int,
     "port": int,

@@ -39,12 +39,14 @@ class Engine:
     data: IndexData
     cache_dir: Path
     fusion: FusionSettings
-    threshold: float
+    threshold: float | None  # None: the reader's calibrated threshold
     k: int
     mode: str
     model_path: Path | None = None
     notice: Notice | None = field(default=None, repr=False)
     _encoder: Any = field(default=None, repr=False)
+    _reader: Any = field(default=None, repr=False)
+    _calibration: Any = field(default=None, repr=False)
 
     # --- opening --------------------------------------------------------------------
 
@@ -85,7 +87,7 @@ class Engine:
                 bm25_weight=float(config.resolve("bm25_weight", None, m)),
                 rrf_k=int(config.resolve("rrf_k", None, m)),
             ),
-            threshold=float(config.resolve("abstain_threshold", None, m)),
+            threshold=_threshold(config.resolve("abstain_threshold")),
             k=config.check_k(int(config.resolve("k"))),
             mode=config.check_mode(config.resolve("mode")),
             model_path=model_flag,
@@ -115,14 +117,30 @@ class Engine:
         if problem is not None:  # nothing to look for: say so rather than guess
             return Answer(question, None, None, 0.0, True, reason=problem)
         hits = self.search(question, k=k, mode=mode)
+        reader, calibration = self.reader()
         return extract_answer(
             question,
             hits,
             self.data.articles,
             self.data.spans,
             self.data.sentences,
+            reader=reader,
+            calibration=calibration,
             threshold=self.threshold,
+            passages=int(config.resolve("reader_passages")),
         )
+
+    def reader(self):
+        """The answer reader (ONNX, loaded once per process) and its calibration."""
+        if self._reader is None:
+            from evqa.answer.calibration import calibration_of
+            from evqa.answer.features import FEATURES
+            from evqa.reader.session import load_reader
+
+            reader = load_reader()
+            self._calibration = calibration_of(reader.manifest, FEATURES)
+            self._reader = reader
+        return self._reader, self._calibration
 
     def embed_query(self, text: str) -> np.ndarray:
         if self._encoder is None:
@@ -143,6 +161,15 @@ class Engine:
             # trust the manifest's identity: the ONNX cache is keyed by this hash
             return ModelInfo(name=m["name"], path=folder, sha256=m["sha256"], dim=m["dim"])
         return resolve_model(self.model_path, cache_dir=self.cache_dir)
+
+
+def _threshold(value: Any) -> float | None:
+    if value is None:
+        return None
+    t = float(value)
+    if not 0.0 <= t <= 1.0:
+        raise InputError(f"the abstention threshold must be between 0 and 1 (got {t})")
+    return t
 
 
 def clean_question(text: str) -> str:

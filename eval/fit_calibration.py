@@ -1,0 +1,292 @@
+"""Fit the answer combination and its calibration on DEV data; report held-out TEST data.
+
+    python eval/squad_corpus.py ../shared/data/squad --out /tmp/squad
+    evqa index build --corpus /tmp/squad/corpus.jsonl --index /tmp/squad/index
+    python eval/fit_calibration.py --squad /tmp/squad [--write] [--ablate]
+
+Dev = the SQuAD dev articles (Normans, Apollo_program: never trained on) + the dev split of
+eval/gold/seeds.jsonl. Test = the other held-out SQuAD articles (Prime_number, Pharmacy,
+Genghis_Khan) + the seeds' test split. For each question the engine retrieves k passages
+and the reader proposes spans; each span gets the features of evqa.answer.features and
+the label "the span holds a gold answer". Then:
+
+1. the ranker (logistic regression on the features) is fitted on every dev candidate;
+2. Platt scaling maps the ranker score of each dev question's best candidate to the
+   probability that it is right;
+3. the abstention threshold maximises decision accuracy on dev.
+
+``--write`` stores the result in the reader's manifest (evqa/models/reader/manifest.json);
+``--ablate`` refits without each feature and prints what it is worth on test.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import pickle
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from evqa import evaluation  # noqa: E402
+from evqa.answer import READ_PASSAGES, candidates_and_features  # noqa: E402
+from evqa.answer.calibration import (  # noqa: E402
+    Calibration,
+    fit_listwise,
+    fit_logistic,
+    softmax,
+)
+from evqa.answer.extract import sentence_of  # noqa: E402
+from evqa.answer.features import FEATURES, feature_matrix  # noqa: E402
+from evqa.calibration_metrics import expected_calibration_error  # noqa: E402
+from evqa.engine import Engine  # noqa: E402
+from evqa.question_content import content_problem  # noqa: E402
+from evqa.reader.session import MODEL_DIR, load_reader  # noqa: E402
+
+L2 = 1.0  # the ranker's (14 features, ~13k candidate rows)
+JUDGE_L2 = 10.0  # the judge's (16 inputs, ~530 questions): stronger, it has far fewer rows
+
+
+@dataclass
+class Question:
+    source: str  # "squad" | "seeds"
+    split: str
+    qid: str
+    answerable: bool
+    answers: tuple[str, ...]
+    texts: list[str]  # candidate spans
+    x: np.ndarray  # features (recomputed from the candidates whenever the script runs)
+    y: np.ndarray  # the span holds an answer
+    s: np.ndarray  # the span's sentence holds an answer
+    empty: bool  # the question has no content: the engine abstains before reading
+    recall: bool = False  # a passage read holds a gold answer
+    question: str = ""
+    cands: list = field(default_factory=list)  # evqa.answer.candidates.Candidate
+
+
+def collect(engine: Engine, gold, source: str, passages: int) -> list[Question]:
+    reader = load_reader()
+    out = []
+    for i, g in enumerate(gold):
+        if content_problem(g.question) is not None:
+            out.append(_empty(g, source))
+            continue
+        hits = engine.search(g.question, k=max(engine.k, passages))
+        d = engine.data
+        cands, x = candidates_and_features(
+            reader, g.question, hits, d.articles, d.spans, d.sentences, passages=passages
+        )
+        assert len(cands) == len(x)
+        recall = any(evaluation.answer_in(h.chunk.text, g.answers) for h in hits[:passages])
+        y = np.array([evaluation.answer_in(c.text, g.answers) for c in cands], dtype=float)
+        s = np.array(
+            [
+                evaluation.answer_in(_sentence(engine, c), g.answers) or bool(y[j])
+                for j, c in enumerate(cands)
+            ],
+            dtype=float,
+        )
+        texts = [c.text for c in cands]
+        out.append(
+            Question(
+                source, g.split, g.id, g.answerable, g.answers, texts, x, y, s, False, recall,
+                g.question, cands,
+            )
+        )  # fmt: skip
+        if (i + 1) % 100 == 0:
+            print(f"  {source}: {i + 1}/{len(gold)}", file=sys.stderr)
+    return out
+
+
+def _empty(g, source: str) -> Question:
+    z = np.zeros(0)
+    return Question(
+        source,
+        g.split,
+        g.id,
+        g.answerable,
+        g.answers,
+        [],
+        np.zeros((0, len(FEATURES))),
+        z,
+        z,
+        True,
+    )
+
+
+def _sentence(engine: Engine, c) -> str:
+    start, end = sentence_of(engine.data.sentences.get(c.doc_id, ()), c.start, c.end)
+    return engine.data.articles[c.doc_id].text[start:end]
+
+
+def rank_labels(q: Question) -> np.ndarray:
+    """What the ranker learns: the span's SQuAD F1 against the gold answers (0 for an
+    unanswerable question), so a tight right span beats a long one that merely holds it."""
+    return np.array([evaluation.squad_f1(t, q.answers) if q.answers else 0.0 for t in q.texts])
+
+
+def fit(dev: list[Question], cols: list[int], label: str = "f1") -> Calibration:
+    rows = [q for q in dev if len(q.texts)]
+    names = tuple(FEATURES[c] for c in cols)
+    targets = [rank_labels(q) if label == "f1" else q.y for q in rows]
+    ranker = fit_listwise([q.x[:, cols] for q in rows], targets, L2)
+    judged, correct = [], []
+    for q in rows:
+        scores = ranker(q.x[:, cols])
+        j = int(np.argmax(scores))
+        judged.append([scores[j], softmax(scores)[j], *q.x[j, cols]])
+        correct.append(q.y[j])
+    judge = fit_logistic(np.array(judged), np.array(correct), JUDGE_L2)
+    cal = Calibration(names, ranker, judge, 0.0)
+    points = [_point(cal, q, cols) for q in dev]
+    threshold = evaluation.calibrate_threshold(points).threshold
+    return Calibration(names, ranker, judge, threshold)
+
+
+def _best(cal: Calibration, q: Question, cols: list[int]) -> tuple[int, float]:
+    j, _, probs = cal.choose(q.x[:, cols])
+    return j, float(probs[j])
+
+
+def _point(cal: Calibration, q: Question, cols: list[int]) -> evaluation.CalibPoint:
+    if not len(q.texts):
+        return evaluation.CalibPoint(0.0, q.answerable, False)
+    j, p = _best(cal, q, cols)
+    return evaluation.CalibPoint(p, q.answerable, bool(q.y[j]))
+
+
+def report(cal: Calibration, qs: list[Question], cols: list[int]) -> dict[str, float]:
+    ans = [q for q in qs if q.answerable]
+    una = [q for q in qs if not q.answerable]
+    n = max(len(ans), 1)
+    span = sent = span_all = sent_all = em = f1 = false_abst = 0.0
+    confs, rights = [], []
+    for q in ans:
+        if not len(q.texts):
+            false_abst += 1
+            continue
+        j, p = _best(cal, q, cols)
+        span_all += q.y[j]
+        sent_all += q.s[j]
+        confs.append(p)
+        rights.append(bool(q.y[j]))
+        if p < cal.threshold:
+            false_abst += 1
+            continue
+        span += q.y[j]
+        sent += q.s[j]
+        em += evaluation.squad_em(q.texts[j], q.answers)
+        f1 += evaluation.squad_f1(q.texts[j], q.answers)
+    not_found = 0
+    for q in una:
+        if not len(q.texts):
+            not_found += 1
+            continue
+        j, p = _best(cal, q, cols)
+        confs.append(p)
+        rights.append(False)
+        not_found += p < cal.threshold
+    points = [_point(cal, q, cols) for q in qs]
+    return {
+        "answerable": len(ans),
+        "passage_recall": sum(q.recall for q in ans) / n,
+        "unanswerable": len(una),
+        "span_holds": span / n,
+        "sentence_holds": sent / n,
+        "span_holds_no_abstention": span_all / n,
+        "sentence_holds_no_abstention": sent_all / n,
+        "squad_em": em / n,
+        "squad_f1": f1 / n,
+        "not_found": not_found / len(una) if una else float("nan"),
+        "false_abstention": false_abst / n,
+        "decision_accuracy": evaluation.decision_accuracy(points, cal.threshold),
+        "ece": expected_calibration_error(confs, rights),
+    }
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--squad", type=Path, required=True, help="folder of eval/squad_corpus.py")
+    ap.add_argument("--squad-index", type=Path, default=None, help="default: SQUAD/index")
+    ap.add_argument("--seeds-gold", type=Path, default=ROOT / "eval" / "gold" / "seeds.jsonl")
+    ap.add_argument("--cache", type=Path, default=None, help="reuse read candidates (pickle)")
+    ap.add_argument("--passages", type=int, default=READ_PASSAGES, help="passages read")
+    ap.add_argument("--write", action="store_true", help="store the fit in the reader manifest")
+    ap.add_argument("--label", choices=("f1", "holds"), default="f1", help="the ranker's target")
+    ap.add_argument("--ablate", action="store_true", help="refit without each feature")
+    a = ap.parse_args()
+
+    t0 = time.perf_counter()
+    if a.cache and a.cache.exists():
+        qs = pickle.loads(a.cache.read_bytes())
+    else:
+        squad = Engine.open(a.squad_index or a.squad / "index")
+        qs = collect(squad, evaluation.load_gold(a.squad / "gold.jsonl"), "squad", a.passages)
+        qs += collect(Engine.open(), evaluation.load_gold(a.seeds_gold), "seeds", a.passages)
+        if a.cache:
+            a.cache.write_bytes(pickle.dumps(qs))
+    print(f"read {len(qs)} questions in {time.perf_counter() - t0:.0f} s", file=sys.stderr)
+    spans = {
+        "squad": Engine.open(a.squad_index or a.squad / "index").data.spans,
+        "seeds": Engine.open().data.spans,
+    }
+    for q in qs:  # features from the cached candidates: feature changes need no re-reading
+        if q.cands:
+            q.x = feature_matrix(q.question, q.cands, spans[q.source])
+
+    dev = [q for q in qs if q.split == "dev"]
+    cols = list(range(len(FEATURES)))
+    cal = fit(dev, cols, a.label)
+    out = {"calibration": cal.to_dict(), "dev": {}, "test": {}}
+    for src in ("squad", "seeds"):
+        for split in ("dev", "test"):
+            part = [q for q in qs if q.source == src and q.split == split]
+            out[split][src] = report(cal, part, cols)
+    if a.ablate:
+        out["ablation_test_squad"] = {}
+        for drop in range(len(FEATURES)):
+            keep = [c for c in cols if c != drop]
+            c2 = fit(dev, keep, a.label)
+            test = [q for q in qs if q.source == "squad" and q.split == "test"]
+            seeds = [q for q in qs if q.source == "seeds" and q.split == "test"]
+            out["ablation_test_squad"][f"-{FEATURES[drop]}"] = {
+                "squad": _brief(report(c2, test, keep)),
+                "seeds": _brief(report(c2, seeds, keep)),
+            }
+    print(json.dumps(out, indent=1, default=float))
+    if a.write:
+        path = MODEL_DIR / "manifest.json"
+        manifest = json.loads(path.read_text())
+        manifest["calibration"] = cal.to_dict()
+        manifest["calibration_fit"] = {
+            "script": "eval/fit_calibration.py",
+            "dev": "SQuAD Normans + Apollo_program (held out from training), seeds dev split",
+            "questions": len(dev),
+            "passages": a.passages,
+            "l2": {"ranker": L2, "judge": JUDGE_L2},
+            "held_out_test": out["test"],
+        }
+        path.write_text(json.dumps(manifest, indent=2) + "\n")
+        print(f"wrote the calibration into {path}", file=sys.stderr)
+
+
+def _brief(r: dict[str, float]) -> dict[str, float]:
+    keys = (
+        "span_holds_no_abstention",
+        "sentence_holds_no_abstention",
+        "squad_f1",
+        "not_found",
+        "false_abstention",
+        "decision_accuracy",
+    )
+    return {k: round(r[k], 3) for k in keys}
+
+
+if __name__ == "__main__":
+    main()

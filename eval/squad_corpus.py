@@ -1,0 +1,113 @@
+"""Turn SQuAD (official JSON) into an evqa corpus plus a gold set.
+
+Each SQuAD article becomes one corpus article (its paragraphs joined by blank lines, its
+title as the headline); each question becomes a gold line with its answers, or, for a
+v2.0 unanswerable question, with no answers (type "unanswerable"). Articles listed in
+``--dev`` get split "dev", the rest "test", so calibration can be fitted on some
+articles and reported on others.
+
+    python eval/squad_corpus.py ../shared/data/squad --out /tmp/squad \\
+        --articles Normans,Apollo_program,Prime_number,Pharmacy,Genghis_Khan \\
+        --dev Normans,Apollo_program
+    evqa index build --corpus /tmp/squad/corpus.jsonl --index /tmp/squad/index
+    evqa eval --gold /tmp/squad/gold.jsonl --index /tmp/squad/index
+
+By default the articles are the reader's validation articles (never trained on).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from evqa.reader.data import FILES, VALIDATION_ARTICLES  # noqa: E402
+
+DEV_ARTICLES = ("Normans", "Apollo_program")
+
+
+def doc_id(title: str) -> str:
+    return re.sub(r"[^A-Za-z0-9]+", "_", title).strip("_").lower()
+
+
+def convert(files: list[Path], articles: set[str] | None, dev: set[str]) -> tuple[list, list]:
+    """(corpus rows, gold rows) of the chosen articles over all ``files`` (v1.1 then v2.0:
+    a question id seen once is not repeated; a paragraph seen once is not repeated)."""
+    paragraphs: dict[str, list[str]] = {}
+    gold: dict[str, dict] = {}
+    for path in files:
+        for art in json.loads(path.read_text())["data"]:
+            title = art["title"]
+            if articles is not None and title not in articles:
+                continue
+            paras = paragraphs.setdefault(title, [])
+            for para in art["paragraphs"]:
+                context = para["context"].strip()
+                if context not in paras:
+                    paras.append(context)
+                for qa in para["qas"]:
+                    if qa["id"] in gold:
+                        continue
+                    answers = [] if qa.get("is_impossible") else qa.get("answers", [])
+                    row = {
+                        "id": qa["id"],
+                        "question": " ".join(qa["question"].split()),
+                        "answers": list(dict.fromkeys(a["text"] for a in answers)),
+                        "doc_ids": [doc_id(title)] if answers else [],
+                        "split": "dev" if title in dev else "test",
+                    }
+                    if not answers:
+                        row["type"] = "unanswerable"
+                    gold[qa["id"]] = row
+    corpus = [
+        {"id": doc_id(t), "title": t.replace("_", " "), "text": "\n\n".join(ps)}
+        for t, ps in paragraphs.items()
+    ]
+    return corpus, list(gold.values())
+
+
+def write_jsonl(rows: list[dict], path: Path) -> None:
+    with open(path, "w", encoding="utf-8") as f:
+        for row in rows:
+            f.write(json.dumps(row, ensure_ascii=False) + "\n")
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("squad", type=Path, help="folder with the official SQuAD JSON files")
+    ap.add_argument("--out", type=Path, required=True, help="writes corpus.jsonl and gold.jsonl")
+    ap.add_argument(
+        "--articles",
+        default=",".join(sorted(VALIDATION_ARTICLES)),
+        help="comma-separated article titles, or 'all' (default: the reader's held-out ones)",
+    )
+    ap.add_argument("--dev", default=",".join(DEV_ARTICLES), help="articles that get split dev")
+    ap.add_argument("--no-v2", action="store_true", help="leave out v2.0's unanswerables")
+    a = ap.parse_args(argv)
+    files = [a.squad / FILES[0]] + ([] if a.no_v2 else [a.squad / FILES[1]])
+    missing = [str(f) for f in files if not f.is_file()]
+    if missing:
+        print(f"error: missing SQuAD file(s): {', '.join(missing)}", file=sys.stderr)
+        return 2
+    chosen = None if a.articles == "all" else set(filter(None, a.articles.split(",")))
+    corpus, gold = convert(files, chosen, set(filter(None, a.dev.split(","))))
+    if not corpus:
+        print("error: none of the chosen articles is in the SQuAD files", file=sys.stderr)
+        return 2
+    a.out.mkdir(parents=True, exist_ok=True)
+    write_jsonl(corpus, a.out / "corpus.jsonl")
+    write_jsonl(gold, a.out / "gold.jsonl")
+    unans = sum(1 for g in gold if not g["answers"])
+    print(
+        f"{len(corpus)} articles, {len(gold)} questions ({unans} unanswerable) -> {a.out}",
+        file=sys.stderr,
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,170 @@
+"""From candidate features to the answer and the probability that it is right.
+
+Two small linear models, fitted by ``eval/fit_calibration.py`` and stored in the reader's
+manifest:
+
+1. the **ranker** scores each candidate of a question; a softmax over the question's
+   candidates is fitted (listwise) to put the mass on the right spans, so the answer is
+   the best-scored candidate;
+2. the **judge**, a logistic regression on the answer's evidence (its ranker score and
+   softmax share, and its features), gives the probability that the answer is right:
+   Platt scaling with the reader's no-answer and retrieval evidence beside the score.
+
+The abstention threshold maximises decision accuracy on the same dev data.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from evqa.errors import ModelError
+
+JUDGE_EXTRA = ("rank_score", "rank_share")  # judge inputs before the candidate's features
+
+
+@dataclass(frozen=True)
+class Linear:
+    """``((x - mean) / scale) @ weights + bias``."""
+
+    mean: tuple[float, ...]
+    scale: tuple[float, ...]
+    weights: tuple[float, ...]
+    bias: float = 0.0
+
+    def __call__(self, x: np.ndarray) -> np.ndarray:
+        return ((x - np.asarray(self.mean)) / np.asarray(self.scale)) @ np.asarray(
+            self.weights
+        ) + self.bias
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"mean": self.mean, "scale": self.scale, "weights": self.weights, "bias": self.bias}
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any], n: int) -> Linear:
+        lin = cls(
+            tuple(float(v) for v in d["mean"]),
+            tuple(float(v) for v in d["scale"]),
+            tuple(float(v) for v in d["weights"]),
+            float(d["bias"]),
+        )
+        if not len(lin.mean) == len(lin.scale) == len(lin.weights) == n:
+            raise ValueError("mismatched lengths")
+        return lin
+
+
+@dataclass(frozen=True)
+class Calibration:
+    features: tuple[str, ...]
+    ranker: Linear  # over the features
+    judge: Linear  # over JUDGE_EXTRA + the features, of the chosen candidate
+    threshold: float  # abstain below this probability
+
+    def choose(self, x: np.ndarray) -> tuple[int, np.ndarray, np.ndarray]:
+        """(index of the answer, each candidate's share, each candidate's probability of
+        being right as if it were chosen) for the feature rows ``x`` of one question."""
+        scores = self.ranker(x)
+        share = softmax(scores)
+        judged = np.column_stack([scores, share, x])
+        return int(np.argmax(scores)), share, sigmoid(self.judge(judged))
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "features": list(self.features),
+            "ranker": self.ranker.to_dict(),
+            "judge": self.judge.to_dict(),
+            "threshold": self.threshold,
+        }
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> Calibration:
+        try:
+            features = tuple(d["features"])
+            n = len(features)
+            return cls(
+                features,
+                Linear.from_dict(d["ranker"], n),
+                Linear.from_dict(d["judge"], n + len(JUDGE_EXTRA)),
+                float(d["threshold"]),
+            )
+        except (KeyError, TypeError, ValueError, IndexError):
+            raise ModelError(
+                "the reader's calibration is damaged; reinstall evqa or rerun "
+                "eval/fit_calibration.py"
+            ) from None
+
+
+def calibration_of(manifest: Mapping[str, Any], features: Sequence[str]) -> Calibration:
+    """The calibration stored in a reader manifest, checked against ``features``."""
+    if "calibration" not in manifest:
+        raise ModelError("the reader model has no answer calibration; run eval/fit_calibration.py")
+    cal = Calibration.from_dict(manifest["calibration"])
+    if cal.features != tuple(features):
+        raise ModelError(
+            "the reader's calibration was fitted on other features; rerun eval/fit_calibration.py"
+        )
+    return cal
+
+
+def sigmoid(x: np.ndarray | float) -> np.ndarray:
+    return 1.0 / (1.0 + np.exp(-np.clip(x, -40, 40)))
+
+
+def softmax(x: np.ndarray) -> np.ndarray:
+    e = np.exp(x - np.max(x))
+    return e / e.sum()
+
+
+def standardise(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    mean = x.mean(axis=0)
+    scale = x.std(axis=0)
+    scale[scale < 1e-9] = 1.0
+    return mean, scale
+
+
+def fit_logistic(x: np.ndarray, y: np.ndarray, l2: float = 1.0, iters: int = 100) -> Linear:
+    """L2-regularised logistic regression on standardised ``x`` by Newton's method (labels
+    may be soft, in [0, 1]). The bias is not penalised."""
+    x = np.asarray(x, dtype=np.float64)
+    y = np.asarray(y, dtype=np.float64)
+    mean, scale = standardise(x)
+    z = np.hstack([(x - mean) / scale, np.ones((len(x), 1))])
+    penalty = np.full(z.shape[1], l2)
+    penalty[-1] = 0.0
+    w = np.zeros(z.shape[1])
+    for _ in range(iters):
+        p = sigmoid(z @ w)
+        grad = z.T @ (p - y) + penalty * w
+        hess = (z * (p * (1 - p))[:, None]).T @ z + np.diag(penalty + 1e-9)
+        step = np.linalg.solve(hess, grad)
+        w -= step
+        if np.max(np.abs(step)) < 1e-8:
+            break
+    return Linear(tuple(mean.tolist()), tuple(scale.tolist()), tuple(w[:-1].tolist()), w[-1])
+
+
+def fit_listwise(
+    groups: Sequence[np.ndarray], targets: Sequence[np.ndarray], l2: float = 1.0, iters: int = 50
+) -> Linear:
+    """A linear scorer whose softmax over each group's rows matches that group's target
+    weights (normalised; groups without any target are skipped), by Newton's method."""
+    keep = [(x, t / t.sum()) for x, t in zip(groups, targets, strict=True) if t.sum() > 0]
+    mean, scale = standardise(np.vstack([x for x, _ in keep]))
+    zs = [((x - mean) / scale, t) for x, t in keep]
+    w = np.zeros(len(mean))
+    for _ in range(iters):
+        grad = l2 * w
+        hess = np.diag(np.full(len(w), l2 + 1e-9))
+        for z, t in zs:
+            p = softmax(z @ w)
+            grad += z.T @ (p - t)
+            zp = z * p[:, None]
+            hess += z.T @ zp - np.outer(zp.sum(0), zp.sum(0))
+        step = np.linalg.solve(hess, grad)
+        w -= step
+        if np.max(np.abs(step)) < 1e-8:
+            break
+    return Linear(tuple(mean.tolist()), tuple(scale.tolist()), tuple(w.tolist()), 0.0)

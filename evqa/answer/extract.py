@@ -1,0 +1,103 @@
+"""The answer: the reader's best span over the retrieved passages, or an abstention."""
+
+from __future__ import annotations
+
+from bisect import bisect_right
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+
+from evqa.answer.calibration import Calibration
+from evqa.answer.candidates import Candidate, SpanReader, read_candidates
+from evqa.answer.citations import cite
+from evqa.answer.features import feature_matrix
+from evqa.answer.figures import side_by_side
+from evqa.types import Answer, Article, Figure, Hit, Span
+
+READ_PASSAGES = 5  # the reader reads this many of the top hits
+
+
+def candidates_and_features(
+    reader: SpanReader,
+    question: str,
+    hits: Sequence[Hit],
+    articles: Mapping[str, Article],
+    spans: Mapping[str, Sequence[Span]],
+    sentences: Mapping[str, Sequence[tuple[int, int]]],
+    passages: int = READ_PASSAGES,
+) -> tuple[list[Candidate], np.ndarray]:
+    """The candidates of the top ``passages`` hits (each chunk read as it is: widening it
+    to its paragraph measured worse, see README) and their feature rows."""
+    hits = [h for h in hits[:passages] if h.doc_id in articles]
+    candidates = read_candidates(reader, question, hits)
+    return candidates, feature_matrix(question, candidates, spans)
+
+
+def extract_answer(
+    question: str,
+    hits: Sequence[Hit],
+    articles: Mapping[str, Article],
+    spans: Mapping[str, Sequence[Span]],
+    sentences: Mapping[str, Sequence[tuple[int, int]]],
+    *,
+    reader: SpanReader,
+    calibration: Calibration,
+    threshold: float | None = None,
+    passages: int = READ_PASSAGES,
+) -> Answer:
+    """The most probable span, with its sentence and verified citations; or an abstention
+    (``answer=None``, the passages kept as related reading) when its probability of being
+    right is below ``threshold`` (default: the calibrated one)."""
+    hits = tuple(hits)
+    threshold = calibration.threshold if threshold is None else threshold
+    candidates, x = candidates_and_features(
+        reader, question, hits, articles, spans, sentences, passages
+    )
+    if not candidates:
+        return Answer(question, None, None, 0.0, True, passages=hits)
+    best, _, probs = calibration.choose(x)
+    if probs[best] < threshold:
+        return Answer(question, None, None, float(probs[best]), True, passages=hits)
+    bounds = [sentence_of(sentences.get(c.doc_id, ()), c.start, c.end) for c in candidates]
+    picked = side_by_side(
+        best,
+        [c.text for c in candidates],
+        [(c.doc_id, b[0]) for c, b in zip(candidates, bounds, strict=True)],
+        probs,
+        threshold,
+    )
+    citations = tuple(
+        cite(n, articles[candidates[i].doc_id], *bounds[i], hits)
+        for n, i in enumerate(picked, start=1)
+    )
+    figures = ()
+    if len(picked) > 1:
+        figures = tuple(
+            Figure(candidates[i].text, cit.quote, cit.n)
+            for i, cit in zip(picked, citations, strict=True)
+        )
+    c, (sent_start, _) = candidates[best], bounds[best]
+    return Answer(
+        question,
+        c.text,
+        citations[0].quote,
+        float(probs[best]),
+        False,
+        citations=citations,
+        passages=hits,
+        figures=figures,
+        answer_start=c.start - sent_start,
+        answer_end=c.end - sent_start,
+    )
+
+
+def sentence_of(sentences: Sequence[tuple[int, int]], start: int, end: int) -> tuple[int, int]:
+    """The bounds of the sentence(s) holding ``[start, end)``: from the sentence where it
+    starts to the one where it ends. ``sentences`` are sorted (start, end) pairs."""
+    i = bisect_right([s for s, _ in sentences], start) - 1
+    if i < 0 or sentences[i][1] <= start:
+        return start, end  # between sentences: quote the span itself
+    j = i
+    while j + 1 < len(sentences) and sentences[j + 1][0] < end:
+        j += 1
+    return sentences[i][0], max(end, sentences[j][1])

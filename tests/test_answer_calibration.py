@@ -1,0 +1,85 @@
+import numpy as np
+import pytest
+from answer_fakes import margin_calibration
+
+from evqa.answer.calibration import (
+    Calibration,
+    Linear,
+    calibration_of,
+    fit_listwise,
+    fit_logistic,
+    sigmoid,
+    softmax,
+)
+from evqa.errors import ModelError
+
+
+def test_fit_logistic_recovers_the_direction_of_the_signal():
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(4000, 2))
+    y = (rng.random(4000) < sigmoid(2.0 * x[:, 0] - 1.0)).astype(float)
+    lin = fit_logistic(x, y, l2=1e-3)
+    # standardised inputs: the weight is 2.0 times the std of x[:, 0] (about 1)
+    assert lin.weights[0] == pytest.approx(2.0, abs=0.3)
+    assert abs(lin.weights[1]) < 0.3
+    p = sigmoid(lin(np.array([[0.0, 0.0], [1.0, 0.0]])))
+    assert p == pytest.approx(sigmoid(np.array([-1.0, 1.0])), abs=0.06)
+
+
+def test_l2_shrinks_the_weights_and_constant_features_are_safe():
+    rng = np.random.default_rng(1)
+    x = np.column_stack([rng.normal(size=200), np.full(200, 5.0)])
+    y = (x[:, 0] > 0).astype(float)
+    loose, tight = fit_logistic(x, y, l2=1e-3), fit_logistic(x, y, l2=100.0)
+    assert abs(tight.weights[0]) < abs(loose.weights[0])
+    assert loose.scale[1] == 1.0 and loose.weights[1] == pytest.approx(0.0, abs=1e-6)
+
+
+def test_soft_labels_are_accepted():
+    x = np.array([[0.0], [1.0], [2.0], [3.0]])
+    lin = fit_logistic(x, np.array([0.1, 0.3, 0.7, 0.9]), l2=1e-6)
+    assert sigmoid(lin(x)) == pytest.approx([0.1, 0.3, 0.7, 0.9], abs=0.06)
+
+
+def test_fit_listwise_puts_the_mass_on_the_right_candidate_of_each_group():
+    rng = np.random.default_rng(3)
+    groups, targets = [], []
+    for _ in range(200):
+        x = rng.normal(size=(6, 2))
+        t = np.zeros(6)
+        t[np.argmax(x[:, 0] - 0.2 * x[:, 1])] = 1.0  # feature 0 helps, feature 1 hurts
+        groups.append(x + 10.0)  # a shift within groups changes nothing for a softmax
+        targets.append(t)
+    groups.append(rng.normal(size=(3, 2)))
+    targets.append(np.zeros(3))  # a group with no right candidate is skipped
+    lin = fit_listwise(groups, targets, l2=0.1)
+    assert lin.weights[0] > 0 > lin.weights[1]
+    pairs = zip(groups[:-1], targets[:-1], strict=True)
+    hits = [np.argmax(lin(x)) == np.argmax(t) for x, t in pairs]
+    assert np.mean(hits) > 0.9
+
+
+def test_choose_and_round_trip():
+    cal = margin_calibration(0.3)
+    x = np.zeros((3, len(cal.features)))
+    x[:, cal.features.index("margin")] = [1.0, 3.0, -2.0]
+    best, share, probs = cal.choose(x)
+    assert best == 1
+    assert share == pytest.approx(softmax(np.array([1.0, 3.0, -2.0])))
+    assert probs == pytest.approx(sigmoid(np.array([1.0, 3.0, -2.0])))
+    assert Calibration.from_dict(cal.to_dict()) == cal
+    assert calibration_of({"calibration": cal.to_dict()}, cal.features) == cal
+
+
+def test_manifest_checks():
+    cal = margin_calibration()
+    with pytest.raises(ModelError, match="fit_calibration"):
+        calibration_of({}, cal.features)
+    with pytest.raises(ModelError, match="other features"):
+        calibration_of({"calibration": cal.to_dict()}, ("span",))
+    broken = cal.to_dict()
+    broken["ranker"] = Linear((0.0,), (1.0,), (1.0,)).to_dict()
+    with pytest.raises(ModelError, match="damaged"):
+        Calibration.from_dict(broken)
+    with pytest.raises(ModelError, match="damaged"):
+        Calibration.from_dict({"features": []})

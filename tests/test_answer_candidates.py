@@ -1,0 +1,72 @@
+import numpy as np
+from answer_fakes import FakeReader, hits_of
+
+from evqa.answer.candidates import read_candidates
+from evqa.answer.features import FEATURES, feature_matrix
+from evqa.types import Article, Chunk, Hit, Span
+
+TEXT = "Intro line. The boat reached 42 km/h in 2024. Captain Mara Vent steered it."
+
+
+def test_candidates_are_in_article_offsets():
+    art = Article("a", TEXT)
+    chunk = Chunk("a#1", "a", 12, len(TEXT), TEXT[12:])
+    hit = Hit(1, 1.0, chunk)
+    [c] = read_candidates(FakeReader({"42 km/h": 3.0}, null=1.0), "how fast?", [hit])
+    assert art.text[c.start : c.end] == "42 km/h" == c.text
+    assert (c.score, c.null, c.rank, c.retrieval) == (3.0, 1.0, 1, 1.0)
+
+
+def test_a_span_in_two_overlapping_chunks_counts_once_with_its_best_score():
+    first = Hit(1, 1.0, Chunk("a#0", "a", 0, 46, TEXT[:46]))
+    second = Hit(2, 0.5, Chunk("a#1", "a", 12, len(TEXT), TEXT[12:]))
+
+    class TwoScores(FakeReader):
+        def read(self, question, passages, top=5):
+            reads = super().read(question, passages, top)
+            return [
+                reads[0],
+                type(reads[1])(
+                    tuple(type(g)(g.start, g.end, g.text, 5.0, g.null) for g in reads[1].spans), 0.0
+                ),
+            ]
+
+    cands = read_candidates(TwoScores({"42 km/h": 1.0}), "q", [first, second])
+    assert len(cands) == 1 and cands[0].score == 5.0 and cands[0].rank == 2
+    assert cands[0].retrieval == 0.5
+
+
+def test_no_hits_no_reading():
+    reader = FakeReader({"x": 1.0})
+    assert read_candidates(reader, "q", []) == []
+    assert reader.calls == []
+
+
+def test_feature_matrix_columns():
+    a, b = Article("a", TEXT), Article("b", "Nothing here about 7 boats.")
+    reader = FakeReader({"42 km/h": 4.0, "Mara Vent": 2.0, "7 boats": 1.0}, null=1.0)
+    cands = read_candidates(reader, "How fast was the boat?", hits_of([a, b]))
+    x = feature_matrix("How fast was the boat?", cands, {"a": [Span(29, 36, "QUANTITY", "")]})
+    col = {f: i for i, f in enumerate(FEATURES)}
+    by = {c.text: row for c, row in zip(cands, x, strict=True)}
+    assert by["42 km/h"][col["margin"]] == 3.0
+    assert by["42 km/h"][col["gap"]] == 0.0 and by["Mara Vent"][col["gap"]] == -2.0
+    assert np.all(x[:, col["best_margin"]] == 3.0)
+    assert by["7 boats"][col["inv_rank"]] == 0.5
+    assert by["42 km/h"][col["kind_fit"]] == 1.0 and by["Mara Vent"][col["kind_fit"]] == -1.0
+    assert feature_matrix("q", [], {}).shape == (0, len(FEATURES))
+
+
+def test_question_words_and_names_the_passage_lacks():
+    a = Article("a", "Captain Mara Vent steered the Helios boat.")
+    b = Article("b", "The chairman of Nio is William Li.")
+    reader = FakeReader({"Mara Vent": 1.0, "William Li": 1.0})
+    q = "Who steered the Helios boat?"
+    cands = read_candidates(reader, q, hits_of([a, b]))
+    x = feature_matrix(q, cands, {})
+    col = {f: i for i, f in enumerate(FEATURES)}
+    by = {c.text: row for c, row in zip(cands, x, strict=True)}
+    assert by["Mara Vent"][col["coverage"]] == 1.0
+    assert by["William Li"][col["coverage"]] == 0.0
+    assert by["Mara Vent"][col["names_missing"]] == 0.0
+    assert by["William Li"][col["names_missing"]] == 1.0  # "Helios"

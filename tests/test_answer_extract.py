@@ -1,0 +1,99 @@
+import pytest
+from answer_fakes import FakeReader, hits_of, margin_calibration
+
+from evqa.answer import CitationMismatchError, cite, extract_answer
+from evqa.answer.extract import sentence_of
+from evqa.chunking import split_sentences
+from evqa.types import Answer, Article, Hit
+
+BOAT = Article(
+    "boat",
+    "Solar boats\n\nThe Helios boat reached 42 km/h on Lake Geneva. "
+    "Captain Mara Vent redesigned the hull twice.",
+    title="Solar boats",
+    date="2024-03-05",
+)
+CELL = Article(
+    "cell",
+    "Jinshi cells reach 350 Wh/kg, the makers say. The pack reaches 280 Wh/kg in tests.",
+)
+ARTICLES = {a.id: a for a in (BOAT, CELL)}
+
+
+def _sentences(article: Article):
+    return [(s, e) for s, e in split_sentences(article.text)]
+
+
+SENTENCES = {a.id: _sentences(a) for a in ARTICLES.values()}
+
+
+def _ask(reader, question="How fast was the boat?", threshold=None, arts=(BOAT, CELL)):
+    return extract_answer(
+        question, hits_of(list(arts)), ARTICLES, {}, SENTENCES,
+        reader=reader, calibration=margin_calibration(0.5), threshold=threshold,
+    )  # fmt: skip
+
+
+def test_answers_with_the_sentence_the_highlight_and_a_verified_citation():
+    a = _ask(FakeReader({"42 km/h": 3.0, "Mara Vent": 1.0}))
+    assert not a.abstained and a.answer == "42 km/h"
+    assert a.answer_sentence == "The Helios boat reached 42 km/h on Lake Geneva."
+    assert a.answer_sentence[a.answer_start : a.answer_end] == "42 km/h"
+    [c] = a.citations
+    assert BOAT.text[c.start : c.end] == c.quote == a.answer_sentence
+    assert (c.title, c.date, c.n) == ("Solar boats", "2024-03-05", 1)
+    assert a.confidence == pytest.approx(1 / (1 + 2.718281828**-3.0), abs=1e-6)
+
+
+def test_abstains_below_the_threshold_and_keeps_the_passages():
+    a = _ask(FakeReader({"42 km/h": -1.0}))  # P = sigmoid(-1) = 0.27 < 0.5
+    assert a.abstained and a.answer is None and a.citations == ()
+    assert len(a.passages) == 2 and a.confidence == pytest.approx(0.2689, abs=1e-4)
+    assert not _ask(FakeReader({"42 km/h": -1.0}), threshold=0.2).abstained  # a flag wins
+
+
+def test_abstains_when_the_reader_finds_nothing_or_there_are_no_hits():
+    assert _ask(FakeReader({})).abstained
+    a = extract_answer(
+        "q", [], ARTICLES, {}, SENTENCES, reader=FakeReader({}),
+        calibration=margin_calibration(),
+    )  # fmt: skip
+    assert a == Answer("q", None, None, 0.0, True)
+
+
+def test_the_best_span_across_passages_wins():
+    a = _ask(FakeReader({"42 km/h": 1.0, "350 Wh/kg": 4.0}))
+    assert a.answer == "350 Wh/kg" and a.citations[0].doc_id == "cell"
+
+
+def test_figures_side_by_side_from_two_sentences():
+    a = _ask(FakeReader({"350 Wh/kg": 4.0, "280 Wh/kg": 3.9}), "energy density of Jinshi?")
+    assert [f.answer for f in a.figures] == ["350 Wh/kg", "280 Wh/kg"]
+    assert [c.quote for c in a.citations] == [
+        "Jinshi cells reach 350 Wh/kg, the makers say.",
+        "The pack reaches 280 Wh/kg in tests.",
+    ]
+
+
+def test_only_the_top_passages_are_read():
+    reader = FakeReader({"42 km/h": 3.0})
+    extract_answer(
+        "q", hits_of([BOAT, CELL]), ARTICLES, {}, SENTENCES, reader=reader,
+        calibration=margin_calibration(), passages=1,
+    )  # fmt: skip
+    assert len(reader.calls[0][1]) == 1
+
+
+@pytest.mark.parametrize(
+    ("start", "end", "bounds"),
+    [(3, 5, (0, 10)), (12, 14, (11, 20)), (8, 13, (0, 20)), (10, 11, (10, 11))],
+)
+def test_sentence_of(start, end, bounds):
+    assert sentence_of([(0, 10), (11, 20)], start, end) == bounds
+
+
+def test_citation_offsets_are_checked():
+    hit: list[Hit] = []
+    assert cite(1, BOAT, 13, 20, hit).quote == BOAT.text[13:20]
+    with pytest.raises(CitationMismatchError):
+        cite(1, BOAT, 5, 5, hit)

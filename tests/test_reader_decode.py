@@ -1,0 +1,38 @@
+from dataclasses import dataclass
+
+import numpy as np
+
+from evqa.reader.decode import best_spans, window_spans
+
+OFFS = ((-1, -1), (-1, -1), (0, 3), (4, 9), (10, 15), (-1, -1))  # [CLS] q [SEP] a b c [SEP]
+TEXT = "The quick brown"
+
+
+@dataclass
+class W:
+    offsets: tuple
+
+
+def test_window_spans_stay_in_the_passage_and_in_order():
+    start = np.array([9.0, 8.0, 1.0, 3.0, 0.0, 7.0])
+    end = np.array([9.0, 8.0, 0.0, 1.0, 2.0, 7.0])
+    spans = window_spans(OFFS, start, end)
+    assert spans and all(2 <= i <= j <= 4 for i, j, _ in spans)
+    best = max(spans, key=lambda s: s[2])
+    assert best[:2] == (3, 4) and best[2] == 5.0
+
+
+def test_max_answer_length():
+    start = np.array([0, 0, 5.0, 0, 0, 0])
+    end = np.array([0, 0, 0, 0, 5.0, 0])
+    assert all(j - i < 2 for i, j, _ in window_spans(OFFS, start, end, max_tokens=2))
+
+
+def test_best_spans_merge_windows_keep_the_better_score_and_record_null():
+    s1, e1 = np.array([2.0, 0, 0, 4.0, 0, 0]), np.array([1.0, 0, 0, 0, 3.0, 0])
+    s2, e2 = np.array([0.0, 0, 0, 6.0, 0, 0]), np.array([0.5, 0, 0, 0, 3.0, 0])
+    spans = best_spans([(W(OFFS), s1, e1), (W(OFFS), s2, e2)], TEXT, top=3)
+    assert spans[0].text == "quick brown" and spans[0].score == 9.0
+    assert spans[0].null == 0.5  # the null score of the window the span scored best in
+    assert len(spans) == 3 and len({(g.start, g.end) for g in spans}) == 3
+    assert [g.score for g in spans] == sorted((g.score for g in spans), reverse=True)
