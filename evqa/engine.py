@@ -116,8 +116,9 @@ class Engine:
         problem = content_problem(question)
         if problem is not None:  # nothing to look for: say so rather than guess
             return Answer(question, None, None, 0.0, True, reason=problem)
+        pending = self._load_reader_meanwhile()  # the reader loads while the query is searched
         hits = self.search(question, k=k, mode=mode)
-        reader, calibration = self.reader()
+        reader, calibration = self.reader(pending)
         return extract_answer(
             question,
             hits,
@@ -130,17 +131,38 @@ class Engine:
             passages=int(config.resolve("reader_passages")),
         )
 
-    def reader(self):
+    def reader(self, pending: Any = None):
         """The answer reader (ONNX, loaded once per process) and its calibration."""
         if self._reader is None:
             from evqa.answer.calibration import calibration_of
             from evqa.answer.features import FEATURES
             from evqa.reader.session import load_reader
 
-            reader = load_reader()
+            reader = pending.result() if pending is not None else load_reader()
             self._calibration = calibration_of(reader.manifest, FEATURES)
             self._reader = reader
         return self._reader, self._calibration
+
+    def _load_reader_meanwhile(self) -> Any:
+        """A future of the reader, loading in a thread (onnxruntime releases the GIL), or
+        None when it is loaded already."""
+        if self._reader is not None:
+            return None
+        import threading
+        from concurrent.futures import Future
+
+        from evqa.reader.session import load_reader
+
+        future: Future = Future()
+
+        def load() -> None:
+            try:
+                future.set_result(load_reader())
+            except BaseException as e:  # re-raised by future.result() in the caller
+                future.set_exception(e)
+
+        threading.Thread(target=load, daemon=True).start()
+        return future
 
     def embed_query(self, text: str) -> np.ndarray:
         if self._encoder is None:

@@ -198,3 +198,32 @@ def test_no_network_during_a_real_build(tmp_path, monkeypatch):
     )
     assert r.exit_code == 0, r.output
     assert json.loads(r.stdout)["answer"] == "350 Wh/kg"
+
+
+def test_a_broken_reader_is_a_model_error_from_ask_and_a_clean_exit(small_engine, monkeypatch):
+    from evqa.errors import ModelError
+    from evqa.reader import session
+
+    def broken(folder=session.MODEL_DIR):
+        raise ModelError("the reader model cannot be loaded; reinstall evqa")
+
+    monkeypatch.setattr(session, "load_reader", broken)
+    with pytest.raises(ModelError, match="reinstall"):
+        small_engine.ask("How fast is the Helios boat?")
+    from evqa.cli import cli
+
+    r = CliRunner().invoke(cli, ["ask", "How fast?", "--index", str(small_engine.root)])
+    assert r.exit_code == 4 and "reinstall" in r.output and "Traceback" not in r.output
+
+
+def test_the_threshold_comes_from_the_environment_or_the_calibration(
+    small_engine, monkeypatch, tmp_path
+):
+    monkeypatch.setenv("EVQA_ABSTAIN_THRESHOLD", "1.0")
+    strict = Engine.open(small_engine.root)
+    assert strict.threshold == 1.0 and strict.ask("How fast is the Helios boat?").abstained
+    monkeypatch.setenv("EVQA_ABSTAIN_THRESHOLD", "2")
+    with pytest.raises(InputError, match="between 0 and 1"):
+        Engine.open(small_engine.root)
+    monkeypatch.delenv("EVQA_ABSTAIN_THRESHOLD")
+    assert Engine.open(small_engine.root).threshold is None  # the calibrated one
