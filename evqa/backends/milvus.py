@@ -119,6 +119,9 @@ def connect(uri: str, *, create: bool = False):
 
     # pymilvus warns on stderr about milvus-lite's missing MVCC timestamps; not news to users
     logging.getLogger("pymilvus").setLevel(logging.CRITICAL)  # our errors say it better
+    # milvus-lite's in-process gRPC server logs a traceback for every call it does not
+    # implement (the query iterator asks for a timestamp first, then carries on)
+    logging.getLogger("grpc._server").setLevel(logging.CRITICAL)
     token = os.environ.get("EVQA_MILVUS_TOKEN") or ""
     timeout = float(os.environ.get("EVQA_MILVUS_TIMEOUT") or 10)
     try:
@@ -772,11 +775,11 @@ class Writer:
         counts: _Counts,
         progress: Progress | None = None,
         seen: set[str] | None = None,
-        batch: int = BATCH_ARTICLES,
+        batch: int | None = None,
     ) -> None:
         """Write a stream of articles ``batch`` at a time, adding to ``counts`` (and the
         ids to ``seen``)."""
-        for group in _batched(articles, batch):
+        for group in _batched(articles, batch or BATCH_ARTICLES):
             c = self.write(group, progress)
             counts.embedded += c.embedded
             counts.reused += c.reused
@@ -923,7 +926,7 @@ def build(
     skip_bad: bool = False,
     wait: float = 0.0,
     progress: Progress | None = None,
-    batch_articles: int = BATCH_ARTICLES,
+    batch_articles: int | None = None,
 ):
     """Stream ``corpus`` into Milvus: read, chunk, analyse, embed and insert
     ``batch_articles`` at a time (memory holds one batch and the ids seen so far). A
