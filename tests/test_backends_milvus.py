@@ -8,6 +8,7 @@ import json
 import os
 import uuid
 
+import numpy as np
 import pytest
 from click.testing import CliRunner
 from conftest import ARTICLES, write_corpus
@@ -150,6 +151,26 @@ def test_hybrid_fills_each_retrievers_missing_scores(mbuilt):
     assert any(h.explain["bm25"].rank is None for h in hits)
     assert all(h.explain["bm25"].score is not None for h in hits)
     assert all(h.explain["dense"].score is not None for h in hits)
+
+
+def test_exact_fill_scores_a_candidate_the_other_retriever_did_not_return(mbuilt, lbuilt):
+    from evqa import bm25
+    from evqa.tokenize import tokenize
+
+    backend = Engine.open(mbuilt).backend
+    cid = "alpha#0"
+    ids = {cid: 0}
+    qvec = np.ones(64, dtype=np.float32) / 8.0
+    exact = backend._exact(
+        {"bm25": [], "dense": [(0, 0.3)]}, ids, milvus.bm25_text("Helios solar boat"), None
+    )
+    assert exact["bm25"][0] > 0  # alpha#0 holds "Helios": scored although BM25 missed it
+    exact = backend._exact({"bm25": [(0, 1.0)], "dense": []}, ids, "", qvec)
+    vec = backend.client.get(backend.collection, ids=[cid], output_fields=["dense"])[0]["dense"]
+    assert abs(exact["dense"][0] - float(np.asarray(vec) @ qvec)) < 1e-5
+    local = Engine.open(lbuilt).data
+    row = next(i for i, c in enumerate(local.chunks) if c.id == cid)
+    assert bm25.score(local.bm25, tokenize("Helios solar boat"))[row] > 0  # same on local
 
 
 def test_ask_and_eval_work_unchanged(mbuilt, lbuilt, tmp_path, runner):

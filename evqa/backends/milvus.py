@@ -26,6 +26,7 @@ locally.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -138,13 +139,31 @@ def classify(e: Exception, uri: str, doing: str = "") -> EvqaError:
     token = os.environ.get("EVQA_MILVUS_TOKEN")
     if token:
         message = message.replace(token, "***")
-    low = message.lower()
-    if any(w in low for w in ("auth", "credential", "password", "token", "permission", "denied")):
+    causes = _causes(e)  # pymilvus wraps a refused login as "Fail connecting to server"
+    low = " ".join([message, *causes]).lower()
+    if any(w in low for w in ("unauthenticated", "auth check", "credential", "password")) or any(
+        w in low for w in ("permission_denied", "permission denied", "invalid token")
+    ):
         return BackendAuthError(
             f"Milvus at {uri} refused the credentials ({message}); set EVQA_MILVUS_TOKEN "
             "to a valid TOKEN or user:password"
         )
     return BackendUnavailableError(_unavailable(uri, message, doing))
+
+
+def _causes(e: BaseException, most: int = 8) -> list[str]:
+    """The texts of the exceptions behind ``e`` (gRPC status codes included)."""
+    out, seen = [], {id(e)}
+    x = e.__cause__ or e.__context__
+    while x is not None and id(x) not in seen and len(out) < most:
+        seen.add(id(x))
+        code = getattr(x, "code", None)
+        if callable(code):
+            with contextlib.suppress(Exception):  # only a hint
+                out.append(str(code()))
+        out.append(str(x))
+        x = x.__cause__ or x.__context__
+    return out
 
 
 def _unavailable(uri: str, message: str, doing: str = "") -> str:
@@ -310,10 +329,22 @@ def ensure_collections(client, name: str, dim: int) -> bool:
             params={"M": 16, "efConstruction": 200},
         )
         ip.add_index("sparse", index_type="SPARSE_INVERTED_INDEX", metric_type="BM25")
-        client.create_collection(chunks, schema=_chunk_schema(pymilvus, dim), index_params=ip)
-        ip = client.prepare_index_params()
-        ip.add_index("vec", index_type="FLAT", metric_type="L2")
-        client.create_collection(articles, schema=_article_schema(pymilvus), index_params=ip)
+        try:
+            client.create_collection(chunks, schema=_chunk_schema(pymilvus, dim), index_params=ip)
+            ip = client.prepare_index_params()
+            ip.add_index("vec", index_type="FLAT", metric_type="L2")
+            client.create_collection(articles, schema=_article_schema(pymilvus), index_params=ip)
+        except pymilvus.MilvusException as e:
+            for c in (chunks, articles):  # leave nothing half-made that looks like ours
+                with contextlib.suppress(pymilvus.MilvusException):
+                    client.drop_collection(c)
+            if "not supported" in str(e).lower() or "function" in str(e).lower():
+                raise BackendUnavailableError(
+                    f"this Milvus server ({_version(client)}) cannot hold an evqa index: it "
+                    f"refused the schema ({getattr(e, 'message', e)}); evqa needs the BM25 "
+                    "function and sparse vectors of Milvus 2.5 or later"
+                ) from None
+            raise
         return True
     problems = schema_problems(client, name, dim)
     if problems:
@@ -321,6 +352,13 @@ def ensure_collections(client, name: str, dim: int) -> bool:
     for c in (chunks, articles):
         client.load_collection(c)
     return False
+
+
+def _version(client) -> str:
+    try:
+        return f"version {client.get_server_version()}"
+    except Exception:  # noqa: BLE001 - only for the message
+        return "version unknown"
 
 
 # --- small helpers ----------------------------------------------------------------------
@@ -333,6 +371,11 @@ def _in(field: str, values: Sequence[str]) -> str:
 def _groups(items: Sequence[Any], size: int = IN_LIST) -> Iterator[Sequence[Any]]:
     for i in range(0, len(items), size):
         yield items[i : i + size]
+
+
+def _pk(row: Mapping[str, Any]) -> str:
+    """The chunk id of a search result (pymilvus names it after the primary key field)."""
+    return row["chunk_id"] if "chunk_id" in row else row["id"]
 
 
 def _fit(text: str, limit: int) -> str:
@@ -486,7 +529,7 @@ class MilvusBackend:
     def _ranked(rows, ids, meta) -> list[tuple[int, float]]:
         out = []
         for r in rows:
-            cid = r["id"] if "id" in r else r["chunk_id"]
+            cid = _pk(r)
             ent = r.get("entity", r)
             meta[cid] = (ent["doc_id"], int(ent["start"]), int(ent["end"]))
             out.append((ids.setdefault(cid, len(ids)), float(r["distance"])))
@@ -504,7 +547,7 @@ class MilvusBackend:
             lex.update({d: 0.0 for d in (ids[c] for c in group)})
             if bm25_query:
                 for r in self._bm25(bm25_query, len(group), _in("chunk_id", group)):
-                    lex[ids[r["id"]]] = float(r["distance"])
+                    lex[ids[_pk(r)]] = float(r["distance"])
         for group in _groups(need_sem):
             for r in self.client.get(self.collection, ids=list(group), output_fields=["dense"]):
                 vec = np.asarray(r["dense"], dtype=np.float32)
