@@ -168,6 +168,8 @@ def test_exact_fill_scores_a_candidate_the_other_retriever_did_not_return(mbuilt
     exact = backend._exact({"bm25": [(0, 1.0)], "dense": []}, ids, "", qvec)
     vec = backend.client.get(backend.collection, ids=[cid], output_fields=["dense"])[0]["dense"]
     assert abs(exact["dense"][0] - float(np.asarray(vec) @ qvec)) < 1e-5
+    given = backend._exact({"bm25": [(0, 1.0)], "dense": []}, ids, "", qvec, {cid: vec})
+    assert given["dense"] == exact["dense"]  # vectors returned with the BM25 search
     local = Engine.open(lbuilt).data
     row = next(i for i, c in enumerate(local.chunks) if c.id == cid)
     assert bm25.score(local.bm25, tokenize("Helios solar boat"))[row] > 0  # same on local

@@ -481,9 +481,13 @@ class MilvusBackend:
         rankings: dict[str, list[tuple[int, float]]] = {}
         bm25_query = bm25_text(query) if mode in ("bm25", "hybrid") else ""
         qvec = None
+        fill = mode == "hybrid" and fusion.method != "rrf"
+        vectors: dict[str, list[float]] = {}  # BM25 candidates' vectors, for the dense fill
         if mode in ("bm25", "hybrid"):
-            rows = self._bm25(bm25_query, pool, expr) if bm25_query else []
+            extra = ("dense",) if fill else ()
+            rows = self._bm25(bm25_query, pool, expr, extra) if bm25_query else []
             rankings["bm25"] = self._ranked(rows, ids, meta)
+            vectors = {_pk(r): r.get("entity", r)["dense"] for r in rows} if fill else {}
         if mode in ("dense", "hybrid"):
             qvec = np.asarray(query_vector(query), dtype=np.float32).reshape(-1)
             rows = self._dense(qvec, pool, expr)
@@ -493,21 +497,21 @@ class MilvusBackend:
         else:
             w = fusion.bm25_weight
             weights = {"bm25": w, "dense": 1.0 - w} if mode == "hybrid" else {mode: 1.0}
-            exact = self._exact(rankings, ids, bm25_query, qvec) if mode == "hybrid" else None
+            exact = self._exact(rankings, ids, bm25_query, qvec, vectors) if fill else None
             fused = fuse.minmax(rankings, weights, exact=exact)
         top = fused[:k]
         names = {i: c for c, i in ids.items()}
         self.fetch({meta[names[f.id]][0] for f in top})
         return [self._hit(rank, names[f.id], meta, f) for rank, f in enumerate(top, 1)]
 
-    def _bm25(self, text: str, limit: int, expr: str) -> list[dict]:
+    def _bm25(self, text: str, limit: int, expr: str, extra: Sequence[str] = ()) -> list[dict]:
         res = self.client.search(
             self.collection,
             data=[text],
             anns_field="sparse",
             limit=limit,
             filter=expr,
-            output_fields=["doc_id", "start", "end"],
+            output_fields=["doc_id", "start", "end", *extra],
             search_params={"metric_type": "BM25"},
         )
         # milvus-lite returns BM25 scores negated; a server returns them positive
@@ -535,8 +539,12 @@ class MilvusBackend:
             out.append((ids.setdefault(cid, len(ids)), float(r["distance"])))
         return out
 
-    def _exact(self, rankings, ids, bm25_query, qvec) -> dict[str, dict[int, float]]:
-        """Each retriever's true score of the candidates only the other one returned."""
+    def _exact(
+        self, rankings, ids, bm25_query, qvec, vectors: Mapping[str, Any] | None = None
+    ) -> dict[str, dict[int, float]]:
+        """Each retriever's true score of the candidates only the other one returned. The
+        dense score of a BM25-only candidate comes from ``vectors`` (returned with the BM25
+        search: one round trip less) or else from the collection."""
         names = {i: c for c, i in ids.items()}
         lex = {d: s for d, s in rankings.get("bm25", [])}
         sem = {d: s for d, s in rankings.get("dense", [])}
@@ -548,10 +556,13 @@ class MilvusBackend:
             if bm25_query:
                 for r in self._bm25(bm25_query, len(group), _in("chunk_id", group)):
                     lex[ids[_pk(r)]] = float(r["distance"])
-        for group in _groups(need_sem):
+        vectors = dict(vectors or {})
+        missing = [c for c in need_sem if c not in vectors]
+        for group in _groups(missing):
             for r in self.client.get(self.collection, ids=list(group), output_fields=["dense"]):
-                vec = np.asarray(r["dense"], dtype=np.float32)
-                sem[ids[r["chunk_id"]]] = float(vec @ qvec)
+                vectors[r["chunk_id"]] = r["dense"]
+        for c in need_sem:
+            sem[ids[c]] = float(np.asarray(vectors[c], dtype=np.float32) @ qvec)
         return {"bm25": lex, "dense": sem}
 
     def _hit(self, rank: int, cid: str, meta, fused) -> Hit:
