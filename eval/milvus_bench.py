@@ -254,6 +254,7 @@ def seeds() -> dict:
             + ["--backend", "milvus"],
             check=True,
             cwd=root,
+            stdout=sys.stderr,  # the build report is not part of the JSON printed here
         )
         log(f"seeds into milvus-lite: {time.perf_counter() - t0:.1f} s")
         for name, idx in (("local", root / "index"), ("milvus", index)):

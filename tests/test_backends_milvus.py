@@ -310,6 +310,29 @@ def test_an_interrupted_build_is_refused_then_resumed(
     assert run(runner, "ask", "solar boat speed", "--index", index).exit_code == 0
 
 
+def test_the_build_streams_the_corpus_batch_by_batch(
+    lite_ok, tmp_path, corpus, fake_model, runner, monkeypatch
+):
+    from evqa import corpus as corpus_module
+
+    read, seen_at_write = [], []
+    real_read, real_write = corpus_module._read_file, milvus.Writer.write
+
+    def counting_read(item, report, **kw):
+        read.append(item.rel)
+        return real_read(item, report, **kw)
+
+    def recording_write(self, articles, progress=None):
+        seen_at_write.append(len(read))
+        return real_write(self, articles, progress)
+
+    monkeypatch.setattr(corpus_module, "_read_file", counting_read)
+    monkeypatch.setattr(milvus, "BATCH_ARTICLES", 1)
+    monkeypatch.setattr(milvus.Writer, "write", recording_write)
+    assert build(runner, corpus, tmp_path / "i", "--backend", "milvus").exit_code == 0
+    assert seen_at_write == [1, 2, 3]  # each batch written before the next file is read
+
+
 def test_a_server_failing_mid_build_leaves_it_marked_incomplete(
     lite_ok, tmp_path, corpus, fake_model, runner, monkeypatch
 ):
