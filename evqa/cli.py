@@ -787,10 +787,12 @@ def index_verify(index, as_json) -> None:
     problems = store.verify(gen)
     from evqa.backends import backend_type
 
+    remote = None
     if backend_type(gen.manifest) == "milvus":
         from evqa.backends.milvus import status_of
 
-        problems += status_of(gen)["problems"]
+        remote = status_of(gen)
+        problems += remote["problems"]
     if as_json:
         _print_json(
             {
@@ -804,6 +806,12 @@ def index_verify(index, as_json) -> None:
     elif problems:
         for p in problems:
             click.echo(f"BAD  {p}")
+    elif remote is not None:
+        entry = gen.manifest["backend"]
+        click.echo(
+            f"ok: Milvus collection {entry['collection']} at {entry['uri']} holds the "
+            f"{remote['articles']} articles and {remote['chunks']} chunks the build recorded"
+        )
     else:
         click.echo(f"ok: {len(gen.manifest['files'])} files match their checksums ({root})")
     if problems:

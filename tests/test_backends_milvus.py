@@ -272,6 +272,12 @@ def test_status_and_verify(mbuilt, runner):
     assert st["article_ids"] == sorted(ARTICLES)
     r = run(runner, "index", "verify", "--index", mbuilt, "--json")
     assert r.exit_code == 0 and json.loads(r.stdout)["ok"], r.output
+    assert "holds the 3 articles" in run(runner, "index", "verify", "--index", mbuilt).output
+    backend = Engine.open(mbuilt).backend
+    backend.client.delete(backend.collection, ids=["alpha#0"])  # a chunk lost on the server
+    backend.client.flush(backend.collection)
+    r = run(runner, "index", "verify", "--index", mbuilt)
+    assert_clean_error(r, 3, "chunks; the build recorded")
 
 
 # --- interrupted builds and faults --------------------------------------------------------
