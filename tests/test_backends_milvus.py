@@ -264,6 +264,39 @@ def test_add_and_remove(mbuilt, tmp_path, runner):
     )
 
 
+def test_an_interrupted_add_says_to_rerun_the_add(mbuilt, tmp_path, runner, monkeypatch):
+    extra = write_corpus(tmp_path / "extra", {"delta": "Tidal Power\n\nLa Rance, 240 MW."})
+
+    def dying_write(self, articles, progress=None):
+        raise KeyboardInterrupt
+
+    real_write = milvus.Writer.write
+    monkeypatch.setattr(milvus.Writer, "write", dying_write)
+    assert run(runner, "index", "add", extra, "--index", mbuilt).exit_code == 130
+    r = run(runner, "ask", "tidal power", "--index", mbuilt)
+    assert_clean_error(r, 3, "did not finish", "evqa index add")
+    monkeypatch.setattr(milvus.Writer, "write", real_write)
+    r = run(runner, "index", "add", extra, "--index", mbuilt, "--json")
+    assert r.exit_code == 0 and json.loads(r.stdout)["articles"] == 4, r.output
+    assert run(runner, "ask", "tidal power", "--index", mbuilt).exit_code == 0
+
+
+def test_a_lite_file_open_in_another_process_is_a_clear_error(mbuilt, tmp_path):
+    import subprocess
+    import sys
+
+    Engine.open(mbuilt).search("solar", mode="bm25")  # this process holds the lite file now
+    r = subprocess.run(
+        [sys.executable, "-m", "evqa", "search", "solar", "--mode", "bm25", "--index", mbuilt],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "EVQA_CACHE_DIR": str(tmp_path / "cache")},
+    )
+    assert r.returncode == 3, r.stderr
+    assert "one process at a time" in r.stderr and "Traceback" not in r.stderr
+
+
 def test_status_and_verify(mbuilt, runner):
     r = run(runner, "index", "status", "--index", mbuilt, "--json")
     assert r.exit_code == 0, r.output

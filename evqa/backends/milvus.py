@@ -123,6 +123,7 @@ def connect(uri: str, *, create: bool = False):
     # milvus-lite's in-process gRPC server logs a traceback for every call it does not
     # implement (the query iterator asks for a timestamp first, then carries on)
     logging.getLogger("grpc._server").setLevel(logging.CRITICAL)
+    logging.getLogger("milvus_lite").setLevel(logging.CRITICAL)  # a traceback for a busy file
     token = os.environ.get("EVQA_MILVUS_TOKEN") or ""
     timeout = float(os.environ.get("EVQA_MILVUS_TIMEOUT") or 10)
     try:
@@ -169,7 +170,9 @@ def _causes(e: BaseException, most: int = 8) -> list[str]:
 def _unavailable(uri: str, message: str, doing: str = "") -> str:
     what = f" while {doing}" if doing else ""
     hint = (
-        "milvus-lite needs the loopback interface (127.0.0.1) and a writable folder"
+        "milvus-lite needs the loopback interface (127.0.0.1) and a writable folder, and "
+        "opens a file in one process at a time (is evqa serve or a build using it?); "
+        "for concurrent use run a Milvus server"
         if is_lite(uri)
         else "check that the server is running and the address is right (--uri / EVQA_MILVUS_URI)"
     )
@@ -780,6 +783,13 @@ def finish_command(index_root: Path | None, manifest: Mapping[str, Any]) -> str:
     entry = manifest.get("backend") or {}
     from evqa.staleness import corpus_path
 
+    if (manifest.get("corpus") or {}).get("edited") and index_root is not None:
+        # an interrupted index add/remove: a build without the corpus would drop articles
+        return (
+            f"the evqa index add (or remove) that was interrupted, with --index {index_root} "
+            "(it skips what is stored)"
+        )
+
     cmd = "evqa index build"
     if index_root is not None:
         corpus = corpus_path(dict(manifest), index_root)
@@ -947,7 +957,8 @@ class Writer:
 
     def _stored_chunk_hashes(self, doc_ids: Sequence[str]) -> dict[str, str]:
         out = {}
-        for group in _groups(doc_ids):
+        # few docs a query: a query returns at most 16,384 rows (maxQueryResultWindow)
+        for group in _groups(doc_ids, 50):
             rows = self.client.query(
                 self.collection, filter=_in("doc_id", group), output_fields=["chunk_id", "hash"]
             )
