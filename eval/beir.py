@@ -3,6 +3,8 @@
     python eval/beir.py /work/shared/data/scifact            # train and test tables
     python eval/beir.py /work/shared/data/scifact --json     # test figures as JSON
     python eval/beir.py /work/shared/data/scifact --tune     # grid search on the TRAIN qrels
+    python eval/beir.py /work/shared/data/scifact --backend milvus [--docs N] [--queries N]
+                                                # evqa's own indexes, local vs milvus-lite
 
 Settings are chosen on the train qrels only (``--tune``); test figures are reported with them.
 Embeddings are cached under ``--cache`` (default eval/.cache/, gitignored), keyed by the sha256
@@ -446,7 +448,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("--no-stem", action="store_true")
     p.add_argument("--no-stopwords", action="store_true")
     p.add_argument("--tune", action="store_true", help="choose settings on the TRAIN qrels first")
+    p.add_argument(
+        "--backend",
+        choices=("bench", "milvus"),
+        default="bench",
+        help="bench: the score matrices above; milvus: the corpus indexed by evqa into a local "
+        "index and into milvus-lite, searched through Engine.search (eval/milvus_bench.py)",
+    )
+    p.add_argument("--docs", type=int, default=0, help="--backend milvus: first N docs only")
+    p.add_argument("--queries", type=int, default=0, help="--backend milvus: at most N queries")
     args = p.parse_args(argv)
+    if args.backend == "milvus":
+        return _milvus(args)
 
     settings = Settings(
         stem=not args.no_stem,
@@ -485,6 +498,28 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"  {name:44}{value:.3f}")
     print(f"\n{', '.join(f'{k} {v:.2f}' for k, v in bench.timings.items())}")
     print(f"total {time.perf_counter() - t0:.1f} s")
+    return 0
+
+
+def _milvus(args) -> int:
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from milvus_bench import beir_compare
+
+    out = beir_compare(args.path, args.docs, args.queries, args.cache)
+    if args.json:
+        print(json.dumps(out, indent=2))
+        return 0
+    search = out["search"]
+    print(f"{out['docs']} documents, {search['local']['hybrid']['queries']} test queries")
+    heads = ("local nDCG@10", "milvus nDCG@10", "local p50 ms", "milvus p50 ms")
+    print(f"{'':8}" + "".join(f"{h:>16}" for h in heads))
+    for mode in ("bm25", "dense", "hybrid"):
+        lo, mi = search["local"][mode], search["milvus"][mode]
+        print(
+            f"{mode:8}{lo['ndcg@10']:>16.4f}{mi['ndcg@10']:>16.4f}"
+            f"{lo['p50_ms']:>16.1f}{mi['p50_ms']:>16.1f}"
+        )
+    print("build:", json.dumps(out["build"]))
     return 0
 
 

@@ -149,16 +149,8 @@ def remove(
     started = time.perf_counter()
     with store.build_lock(index_root, wait):
         old, manifest = _live_articles(index_root)
-        known = {a.id for a in old}
-        unknown = [i for i in ids if i not in known]
-        if unknown:
-            raise InputError(
-                f"no article with id {', '.join(map(repr, unknown))} in {index_root}; "
-                "list ids with: evqa index status --json"
-            )
+        check_removal(ids, {a.id for a in old}, len(old), index_root)
         kept = [a for a in old if a.id not in set(ids)]
-        if not kept:
-            raise InputError("removing every article would leave an empty index; nothing changed")
         return _write(
             kept,
             index_root,
@@ -170,6 +162,18 @@ def remove(
             progress=progress,
             started=started,
         )
+
+
+def check_removal(ids: Sequence[str], known: set[str], total: int, index_root: Path) -> None:
+    """Refuse (InputError, nothing changed) unknown ids, or removing every article."""
+    unknown = [i for i in ids if i not in known]
+    if unknown:
+        raise InputError(
+            f"no article with id {', '.join(map(repr, unknown))} in {index_root}; "
+            "list ids with: evqa index status --json"
+        )
+    if total <= len(set(ids)):
+        raise InputError("removing every article would leave an empty index; nothing changed")
 
 
 # --- the pipeline ------------------------------------------------------------------------
@@ -228,6 +232,7 @@ def _write(
                 "sha256": model.sha256,
                 "dim": model.dim,
             },
+            "backend": {"type": "local"},
             "settings": settings.manifest(),
             "corpus": {**corpus_meta, "articles": len(articles), "chunks": len(chunks)},
             **facts,

@@ -88,6 +88,22 @@ def query_options(fn):
     return fn
 
 
+def date_options(fn):
+    fn = click.option(
+        "--until",
+        default=None,
+        metavar="DATE",
+        help="Only articles dated on or before DATE (YYYY, YYYY-MM or YYYY-MM-DD).",
+    )(fn)
+    fn = click.option(
+        "--since",
+        default=None,
+        metavar="DATE",
+        help="Only articles dated on or after DATE (YYYY, YYYY-MM or YYYY-MM-DD).",
+    )(fn)
+    return fn
+
+
 def _console(stderr: bool = False):
     from evqa.render import make_console
 
@@ -115,7 +131,11 @@ def _notice(message: str) -> None:
 class _progress:
     """Rich progress bars on stderr for the build stages; silent when not a terminal."""
 
-    LABELS = {"analyse": "Analysing articles", "embed": "Embedding chunks"}
+    LABELS = {
+        "analyse": "Analysing articles",
+        "embed": "Embedding chunks",
+        "articles": "Indexing articles",
+    }
 
     def __init__(self, quiet: bool = False) -> None:
         self.quiet = quiet
@@ -187,6 +207,7 @@ def cli() -> None:
 @cli.command()
 @click.argument("question")
 @query_options
+@date_options
 @index_option
 @model_option
 @handle_errors
@@ -195,6 +216,8 @@ def ask(
     k: int | None,
     mode: str | None,
     as_json: bool,
+    since: str | None,
+    until: str | None,
     index: Path | None,
     model: Path | None,
 ) -> None:
@@ -205,13 +228,16 @@ def ask(
       evqa ask "energy density of Jinshi battery"
       evqa ask "When did JAC Yiwei deliveries begin?" --json
       evqa ask "Who is the chairman of Yiwei?" -k 3 --mode bm25
+      evqa ask "Who partnered with Nio?" --since 2023-01-01 --until 2023-12-31
     """
+    from evqa.dates import date_range
     from evqa.engine import clean_question
 
     clean_question(question)  # fail fast, before loading anything
     _check_query_flags(k, mode)
+    date_range(since, until)
     engine = _open_engine(index, model)
-    answer = engine.ask(question, k=k, mode=mode)
+    answer = engine.ask(question, k=k, mode=mode, since=since, until=until)
     if as_json:
         _print_json(answer.to_dict())
         return
@@ -227,6 +253,7 @@ def ask(
 @click.argument("query")
 @query_options
 @click.option("--explain", is_flag=True, help="Show each retriever's rank, score and share.")
+@date_options
 @index_option
 @model_option
 @handle_errors
@@ -236,6 +263,8 @@ def search(
     mode: str | None,
     as_json: bool,
     explain: bool,
+    since: str | None,
+    until: str | None,
     index: Path | None,
     model: Path | None,
 ) -> None:
@@ -246,13 +275,16 @@ def search(
       evqa search "sodium-ion battery"
       evqa search "energy density" -k 10 --mode bm25 --explain
       evqa search "Nio FAW battery swap" --json
+      evqa search "battery swap" --since 2024-03 --explain
     """
+    from evqa.dates import date_range
     from evqa.engine import clean_question
 
     clean_question(query)
     _check_query_flags(k, mode)
+    date_range(since, until)
     engine = _open_engine(index, model)
-    hits = engine.search(query, k=k, mode=mode)
+    hits = engine.search(query, k=k, mode=mode, since=since, until=until)
     if as_json:
         _print_json([h.to_dict(explain=explain) for h in hits])
         return
@@ -449,6 +481,62 @@ def _live_settings(root: Path) -> dict[str, Any] | None:
         return None
 
 
+def backend_options(fn):
+    fn = click.option(
+        "--collection",
+        default=None,
+        help="Milvus collection [env EVQA_MILVUS_COLLECTION; default evqa_<index folder name>].",
+    )(fn)
+    fn = click.option(
+        "--uri",
+        default=None,
+        help="Milvus: a milvus-lite file (news.db) or a server (http://host:19530) "
+        "[env EVQA_MILVUS_URI; default INDEX/milvus.db]. A token comes from EVQA_MILVUS_TOKEN.",
+    )(fn)
+    fn = click.option(
+        "--backend",
+        type=click.Choice(["local", "milvus"]),
+        default=None,
+        help="Where the chunks live [env EVQA_BACKEND; default: the index's, else local].",
+    )(fn)
+    return fn
+
+
+def _backend_choice(root: Path, backend, uri, collection) -> tuple[str, str | None, str | None]:
+    """(backend, uri, collection) by flag > EVQA_* env > the live manifest > default."""
+    from evqa import store
+    from evqa.backends import backend_type, check_backend
+    from evqa.errors import IndexCorruptError, IndexNotFoundError
+
+    try:
+        manifest = store.open_generation(root).manifest
+        recorded = backend_type(manifest)
+    except (IndexNotFoundError, IndexCorruptError):
+        manifest, recorded = {}, None
+    kind = check_backend(str(config.resolve("backend", backend, {"backend": recorded})))
+    if kind != "milvus":
+        if uri or collection:
+            raise InputError("--uri and --collection are for --backend milvus")
+        return kind, None, None
+    entry = manifest.get("backend") or {} if recorded == "milvus" else {}
+    if entry:
+        from evqa.backends.milvus import resolve_uri
+
+        entry = {**entry, "uri": resolve_uri(entry, root)}
+    uri = config.resolve("milvus_uri", uri, {"milvus_uri": entry.get("uri")})
+    collection = config.resolve(
+        "milvus_collection", collection, {"milvus_collection": entry.get("collection")}
+    )
+    return kind, uri, collection
+
+
+def _backend_of(root: Path) -> str:
+    from evqa import store
+    from evqa.backends import backend_type
+
+    return backend_type(store.open_generation(root).manifest)
+
+
 @index.command("build")
 @click.option(
     "--corpus",
@@ -458,12 +546,27 @@ def _live_settings(root: Path) -> dict[str, Any] | None:
 )
 @index_option
 @model_option
+@backend_options
 @build_options
 @handle_errors
 def index_build(
-    corpus, index, model, chunk_size, chunk_overlap, analysis, skip_bad, wait, as_json
+    corpus,
+    index,
+    model,
+    backend,
+    uri,
+    collection,
+    chunk_size,
+    chunk_overlap,
+    analysis,
+    skip_bad,
+    wait,
+    as_json,
 ) -> None:
     """Build or refresh an index from a corpus (only changed chunks are embedded).
+
+    With --backend milvus the chunks go to a Milvus collection (needs the milvus extra);
+    the build streams in batches and a rerun resumes an interrupted one.
 
     \b
     Examples:
@@ -471,19 +574,32 @@ def index_build(
       evqa index build --corpus ~/articles --index ~/articles.idx
       evqa index build --corpus news.jsonl --index news.idx --skip-bad
       evqa index build --model ~/models/all-MiniLM-L6-v2 --chunk-size 800
+      evqa index build --corpus news.jsonl --index news.idx --backend milvus --uri news.db
+      EVQA_MILVUS_TOKEN=user:pass evqa index build --corpus news.jsonl --index news.idx \\
+          --backend milvus --uri http://milvus:19530 --collection news
     """
     from evqa.build import build
 
+    root = Path(config.resolve("index", index))
+    kind, uri, collection = _backend_choice(root, backend, uri, collection)
     root, kwargs = _build_args(index, model, chunk_size, chunk_overlap, analysis)
+    corpus = Path(config.resolve("corpus", corpus))
     with _progress() as progress:
-        report = build(
-            Path(config.resolve("corpus", corpus)),
-            root,
-            **kwargs,
-            skip_bad=skip_bad,
-            wait=wait,
-            progress=progress,
-        )
+        if kind == "milvus":
+            from evqa.backends import milvus
+
+            report = milvus.build(
+                corpus,
+                root,
+                uri=uri,
+                collection=collection,
+                **kwargs,
+                skip_bad=skip_bad,
+                wait=wait,
+                progress=progress,
+            )
+        else:
+            report = build(corpus, root, **kwargs, skip_bad=skip_bad, wait=wait, progress=progress)
     _finish_build(report, as_json)
 
 
@@ -520,6 +636,8 @@ def index_add(
     from evqa.build import add
 
     root, kwargs = _build_args(index, model, chunk_size, chunk_overlap, analysis)
+    if _backend_of(root) == "milvus":
+        from evqa.backends.milvus import add
     with _progress() as progress:
         report = add(list(paths), root, **kwargs, skip_bad=skip_bad, wait=wait, progress=progress)
     _finish_build(report, as_json)
@@ -548,6 +666,8 @@ def index_remove(ids, index, model, wait, as_json) -> None:
     from evqa.build import remove
 
     root = Path(config.resolve("index", index))
+    if _backend_of(root) == "milvus":
+        from evqa.backends.milvus import remove
     with _progress() as progress:
         report = remove(
             list(ids),
@@ -581,9 +701,23 @@ def index_status(index, model, as_json) -> None:
     m = gen.manifest
     info = _resolve_model(config.resolve("model", model, {"model": _existing(m["model"]["path"])}))
     reasons = stale_reasons(m, root, info.sha256)
-    from evqa import indexdata
+    from evqa.backends import backend_type
 
-    data = indexdata.load(gen)
+    kind = backend_type(m)
+    if kind == "milvus":
+        from evqa.backends.milvus import status_of
+
+        remote = status_of(gen)
+        if not remote["complete"]:
+            reasons = ["the Milvus build did not finish", *reasons]
+        counts = {"articles": remote["articles"], "chunks": remote["chunks"]}
+        ids = remote["article_ids"]
+    else:
+        from evqa import indexdata
+
+        data = indexdata.load(gen)
+        counts = {"articles": len(data.articles), "chunks": len(data.chunks)}
+        ids = sorted(data.articles)
     corpus = corpus_path(m, root)
     status = {
         "index": str(root),
@@ -591,9 +725,10 @@ def index_status(index, model, as_json) -> None:
         "created": m.get("created"),
         "format_version": m.get("format_version"),
         "corpus": str(corpus) if corpus else None,
-        "articles": len(data.articles),
-        "chunks": len(data.chunks),
-        "article_ids": sorted(data.articles),
+        "backend": m.get("backend") or {"type": "local"},
+        "articles": counts["articles"],
+        "chunks": counts["chunks"],
+        "article_ids": ids,
         "model": m["model"],
         "settings": m.get("settings"),
         "dense": m.get("dense"),
@@ -609,6 +744,7 @@ def index_status(index, model, as_json) -> None:
         f"corpus     {status['corpus'] or '(edited with index add/remove)'}",
         f"articles   {status['articles']}",
         f"chunks     {status['chunks']}",
+        f"backend    {_backend_line(status['backend'])}",
         f"model      {m['model']['name']} (sha256 {m['model']['sha256'][:12]}…, "
         f"dim {m['model']['dim']})",
         f"dense      {status['dense']}",
@@ -620,6 +756,13 @@ def index_status(index, model, as_json) -> None:
     if reasons:
         corpus_flag = f" --corpus {corpus}" if corpus else ""
         _err(f"hint: rebuild with: evqa index build --index {root}{corpus_flag}")
+
+
+def _backend_line(entry: dict[str, Any]) -> str:
+    if entry.get("type") != "milvus":
+        return "local"
+    state = "complete" if entry.get("complete") else "INCOMPLETE"
+    return f"milvus {entry.get('uri')} collection {entry.get('collection')} ({state})"
 
 
 def _existing(path: str | None) -> Path | None:
@@ -642,6 +785,14 @@ def index_verify(index, as_json) -> None:
     root = Path(config.resolve("index", index))
     gen = store.open_generation(root)
     problems = store.verify(gen)
+    from evqa.backends import backend_type
+
+    remote = None
+    if backend_type(gen.manifest) == "milvus":
+        from evqa.backends.milvus import status_of
+
+        remote = status_of(gen)
+        problems += remote["problems"]
     if as_json:
         _print_json(
             {
@@ -655,6 +806,12 @@ def index_verify(index, as_json) -> None:
     elif problems:
         for p in problems:
             click.echo(f"BAD  {p}")
+    elif remote is not None:
+        entry = gen.manifest["backend"]
+        click.echo(
+            f"ok: Milvus collection {entry['collection']} at {entry['uri']} holds the "
+            f"{remote['articles']} articles and {remote['chunks']} chunks the build recorded"
+        )
     else:
         click.echo(f"ok: {len(gen.manifest['files'])} files match their checksums ({root})")
     if problems:

@@ -37,6 +37,11 @@ DEFAULTS: dict[str, Any] = {
     "reader_passages": 5,  # the reader reads this many of the top passages
     "exact_search_max": 20_000,  # above this many chunks, faiss uses HNSW
     "batch_size": 64,
+    # where an index's chunks live (evqa.backends): local | milvus; the token of a secured
+    # Milvus is read from EVQA_MILVUS_TOKEN only, never from a flag or the manifest
+    "backend": "local",
+    "milvus_uri": None,  # a milvus-lite file or http://host:19530; default INDEX/milvus.db
+    "milvus_collection": None,  # default evqa_<index folder name>
     # evqa serve: loopback unless --host says otherwise; a token, if set, is required
     "host": "127.0.0.1",
     "port": 8000,

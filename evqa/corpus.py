@@ -19,7 +19,8 @@ import hashlib
 import json
 import os
 import unicodedata
-from dataclasses import dataclass
+from collections.abc import Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from evqa.cleaning import clean_text, extract_html, strip_markdown
@@ -43,6 +44,7 @@ __all__ = [
     "corpus_fingerprint",
     "decode_text",
     "is_binary",
+    "iter_corpus",
     "list_files",
     "read_article_file",
     "read_corpus",
@@ -99,13 +101,8 @@ class _Report:
 
 def read_corpus(path: Path, *, skip_bad: bool = False) -> CorpusRead:
     """Read every article under ``path`` (folder, .jsonl file or one supported file)."""
-    path = Path(path)
+    path = _existing_corpus(path)
     report = _Report(skip_bad)
-    if not path.exists():
-        raise CorpusError(
-            f"corpus path {path} does not exist; pass a folder of .txt/.md/.html files "
-            "or a .jsonl file"
-        )
     if path.is_file() and path.suffix.lower() in JSONL_SUFFIXES:
         articles = _read_jsonl(path, report)
     else:
@@ -117,6 +114,78 @@ def read_corpus(path: Path, *, skip_bad: bool = False) -> CorpusRead:
         raise CorpusError(f"no readable articles in {path}{detail}; add non-empty text articles")
     articles.sort(key=lambda a: a.id)
     return CorpusRead(tuple(articles), tuple(report.warnings))
+
+
+@dataclass
+class CorpusStream:
+    """A corpus read one article at a time (bounded memory, for big builds).
+
+    ``total`` counts the items that may hold an article (files, or non-empty JSONL
+    lines), for progress; ``warnings`` fills up as ``articles`` is consumed. Articles come
+    in file order (folders: sorted by relative path), a repeated id is bad input."""
+
+    total: int
+    articles: Iterator[Article]
+    warnings: list[str] = field(default_factory=list)
+
+
+def iter_corpus(path: Path, *, skip_bad: bool = False) -> CorpusStream:
+    """Like :func:`read_corpus`, but streaming: only the ids seen so far stay in memory."""
+    path = _existing_corpus(path)
+    report = _Report(skip_bad)
+    if path.is_file() and path.suffix.lower() in JSONL_SUFFIXES:
+        with open(path, "rb") as f:
+            total = sum(1 for line in f if line.strip())
+        items = _stream_jsonl(path, report)
+    else:
+        files = _corpus_files(path)
+        total = len(files)
+        items = ((_read_file(item, report), item.rel) for item in files)
+
+    def articles() -> Iterator[Article]:
+        seen: set[str] = set()
+        n = 0
+        for article, where in items:
+            if article is None:
+                continue
+            if article.id in seen:
+                report.bad(f"{where}: duplicate article id {article.id!r}; the first one is kept")
+                continue
+            seen.add(article.id)
+            n += 1
+            yield article
+        if not n:
+            raise CorpusError(f"no readable articles in {path}; add non-empty text articles")
+
+    return CorpusStream(total, articles(), report.warnings)
+
+
+def _existing_corpus(path: Path) -> Path:
+    path = Path(path)
+    if not path.exists():
+        raise CorpusError(
+            f"corpus path {path} does not exist; pass a folder of .txt/.md/.html files "
+            "or a .jsonl file"
+        )
+    return path
+
+
+def _corpus_files(root: Path) -> list[SourceFile]:
+    files = list_files(root)
+    if not files:
+        raise CorpusError(
+            f"no .txt, .md or .html files found in {root} (hidden files are ignored); "
+            "point the corpus at a folder of articles or a .jsonl file"
+        )
+    return files
+
+
+def _stream_jsonl(path: Path, report: _Report) -> Iterator[tuple[Article | None, str]]:
+    with open(path, encoding="utf-8-sig", errors="surrogateescape") as f:
+        for lineno, line in enumerate(f, start=1):
+            if line.strip():
+                where = f"{path.name} line {lineno}"
+                yield _jsonl_article(line, where, f"{path.name}:{lineno}", report), where
 
 
 def read_article_file(
@@ -226,12 +295,7 @@ def list_files(root: Path) -> list[SourceFile]:
 
 
 def _read_files(root: Path, report: _Report) -> list[Article]:
-    files = list_files(root)
-    if not files:
-        raise CorpusError(
-            f"no .txt, .md or .html files found in {root} (hidden files are ignored); "
-            "point the corpus at a folder of articles or a .jsonl file"
-        )
+    files = _corpus_files(root)
     articles: dict[str, Article] = {}
     origin: dict[str, str] = {}
     for item in files:

@@ -25,7 +25,6 @@ from evqa.errors import (
     IndexStaleError,
     InputError,
 )
-from evqa.indexdata import IndexData
 from evqa.retrieve import FusionSettings
 from evqa.types import Answer, Article, Hit
 
@@ -36,7 +35,7 @@ Notice = Callable[[str], None]
 class Engine:
     root: Path
     manifest: dict[str, Any]
-    data: IndexData
+    data: Any  # IndexData (local) or the backend's articles/spans/sentences view
     cache_dir: Path
     fusion: FusionSettings
     threshold: float | None  # None: the reader's calibrated threshold
@@ -47,6 +46,14 @@ class Engine:
     _encoder: Any = field(default=None, repr=False)
     _reader: Any = field(default=None, repr=False)
     _calibration: Any = field(default=None, repr=False)
+    # where the chunks live (evqa.backends); ``data`` is its articles/spans/sentences view
+    backend: Any = field(default=None, repr=False)
+
+    def __post_init__(self) -> None:
+        if self.backend is None:
+            from evqa.backends.local import LocalBackend
+
+            self.backend = LocalBackend(self.data)
 
     # --- opening --------------------------------------------------------------------
 
@@ -71,16 +78,17 @@ class Engine:
         model_flag = Path(model) if model is not None else None
         if is_default:
             root = ensure_default_index(root, cache, model_flag, notice, progress)
-        from evqa import indexdata
+        from evqa.backends import open_backend
 
-        gen, data = indexdata.load_live(root)
+        gen, backend = open_backend(root)
         if check_stale and not is_default:
             _refuse_stale(gen, model_flag, cache)
         m = gen.manifest.get("settings", {})
         return cls(
             root=root,
             manifest=gen.manifest,
-            data=data,
+            data=getattr(backend, "data", backend),
+            backend=backend,
             cache_dir=cache,
             fusion=FusionSettings(
                 method=config.resolve("fusion", None, m),
@@ -100,15 +108,36 @@ class Engine:
 
     # --- querying -------------------------------------------------------------------
 
-    def search(self, query: str, k: int | None = None, mode: str | None = None) -> list[Hit]:
-        from evqa.retrieve import search
+    def search(
+        self,
+        query: str,
+        k: int | None = None,
+        mode: str | None = None,
+        *,
+        since: str | None = None,
+        until: str | None = None,
+    ) -> list[Hit]:
+        """The top ``k`` chunks; ``since``/``until`` (YYYY[-MM[-DD]]) keep only articles
+        dated in that range (evqa.dates)."""
+        from evqa.dates import date_range
 
         query = clean_question(query)
         k = config.check_k(self.k if k is None else k)
         mode = config.check_mode(self.mode if mode is None else mode)
-        return search(self.data, query, self.embed_query, k=k, mode=mode, fusion=self.fusion)
+        dates = date_range(since, until)
+        return self.backend.search(
+            query, self.embed_query, k=k, mode=mode, fusion=self.fusion, dates=dates
+        )
 
-    def ask(self, question: str, k: int | None = None, mode: str | None = None) -> Answer:
+    def ask(
+        self,
+        question: str,
+        k: int | None = None,
+        mode: str | None = None,
+        *,
+        since: str | None = None,
+        until: str | None = None,
+    ) -> Answer:
         from evqa.answer import extract_answer
         from evqa.question_content import content_problem
 
@@ -117,7 +146,7 @@ class Engine:
         if problem is not None:  # nothing to look for: say so rather than guess
             return Answer(question, None, None, 0.0, True, reason=problem)
         pending = self._load_reader_meanwhile()  # the reader loads while the query is searched
-        hits = self.search(question, k=k, mode=mode)
+        hits = self.search(question, k=k, mode=mode, since=since, until=until)
         reader, calibration = self.reader(pending)
         return extract_answer(
             question,

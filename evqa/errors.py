@@ -58,3 +58,21 @@ class IndexWriteError(EvqaError):
     """The index folder cannot be written (read-only, disk full...)."""
 
     exit_code = 6
+
+
+class BackendUnavailableError(IndexNotFoundError):
+    """The index's backend (a Milvus server or milvus-lite file) cannot be reached."""
+
+    exit_code = 3
+
+
+class BackendAuthError(InputError):
+    """The backend refused the credentials (EVQA_MILVUS_TOKEN)."""
+
+    exit_code = 2
+
+
+class SchemaMismatchError(IndexCorruptError):
+    """A backend collection exists with another schema or vector dimension."""
+
+    exit_code = 3

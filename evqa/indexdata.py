@@ -165,6 +165,9 @@ def _article(row: dict[str, Any]) -> Article:
     )
 
 
+article_from_row = _article  # a stored article row (``Article.to_dict()`` and more) -> Article
+
+
 def _corrupt(gen: Generation, what: str) -> IndexCorruptError:
     return IndexCorruptError(
         f"index {gen.path} is corrupt: {what}; rebuild with: evqa index build --index {gen.root}"

@@ -32,8 +32,10 @@ def search(
     k: int,
     mode: str,
     fusion: FusionSettings,
+    allowed: np.ndarray | None = None,
 ) -> list[Hit]:
-    """The top ``k`` chunks for ``query``; ``mode`` is hybrid, bm25 or dense."""
+    """The top ``k`` chunks for ``query``; ``mode`` is hybrid, bm25 or dense. ``allowed``
+    (a boolean per chunk, e.g. a date filter) restricts every retriever to those chunks."""
     from evqa import bm25
     from evqa import fusion as fuse
     from evqa.tokenize import tokenize
@@ -43,10 +45,12 @@ def search(
     bm25_scores = qvec = None
     if mode in ("bm25", "hybrid"):
         bm25_scores = bm25.score(data.bm25, tokenize(query))
+        if allowed is not None:
+            bm25_scores = np.where(allowed, bm25_scores, 0.0)
         rankings["bm25"] = bm25.top_k_of(bm25_scores, pool)
     if mode in ("dense", "hybrid"):
         qvec = np.asarray(query_vector(query), dtype=np.float32).reshape(-1)
-        rankings["dense"] = dense_ranking(data, qvec, pool)
+        rankings["dense"] = dense_ranking(data, qvec, pool, allowed)
     if fusion.method == "rrf":
         fused = fuse.rrf(rankings, k=fusion.rrf_k)
     else:
@@ -57,8 +61,16 @@ def search(
     return [_hit(data, rank, f.id, f.score, f.parts) for rank, f in enumerate(fused[:k], 1)]
 
 
-def dense_ranking(data: IndexData, qvec: np.ndarray, pool: int) -> list[tuple[int, float]]:
+def dense_ranking(
+    data: IndexData, qvec: np.ndarray, pool: int, allowed: np.ndarray | None = None
+) -> list[tuple[int, float]]:
     from evqa import dense
+
+    if allowed is not None:  # exact search over the allowed chunks only
+        rows = np.flatnonzero(allowed)
+        sims = np.asarray(data.embeddings[rows], dtype=np.float32) @ qvec
+        top = np.lexsort((rows, -sims))[:pool]
+        return [(int(rows[i]), float(sims[i])) for i in top]
 
     scores, ids = dense.search(data.dense, qvec, pool)
     return [(int(i), float(s)) for i, s in zip(ids, scores, strict=True)]

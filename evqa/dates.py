@@ -1,0 +1,87 @@
+"""Date-range filters for `evqa ask/search --since/--until`, shared by every backend.
+
+Article dates are ISO 8601 with year, month or day precision (``YYYY``, ``YYYY-MM``,
+``YYYY-MM-DD``). Each is compared as an integer ``YYYYMMDD`` taken at the start of its
+period (``2023-06`` -> 20230601); ``since`` is the start of its period and ``until`` the end
+(``--until 2023`` -> 20231231), so ``--since 2023 --until 2023`` keeps every 2023 article,
+including one dated only ``2023``. An article without a date is left out whenever a
+filter is given.
+"""
+
+from __future__ import annotations
+
+import calendar
+import re
+from dataclasses import dataclass
+from datetime import date
+
+from evqa.errors import InputError
+
+_DATE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
+NO_DATE = 0  # what date_num gives an article without a (valid) date
+
+
+def _parts(value: str) -> tuple[int, int | None, int | None] | None:
+    m = _DATE.match(value.strip())
+    if not m:
+        return None
+    y, mo, d = (int(g) if g else None for g in m.groups())
+    try:
+        date(y, mo or 1, d or 1)
+    except ValueError:
+        return None
+    return y, mo, d
+
+
+def date_num(value: str | None) -> int:
+    """``YYYYMMDD`` at the start of the date's period; NO_DATE (0) when missing or invalid."""
+    parts = _parts(value) if value else None
+    if parts is None:
+        return NO_DATE
+    y, mo, d = parts
+    return y * 10000 + (mo or 1) * 100 + (d or 1)
+
+
+@dataclass(frozen=True)
+class DateRange:
+    lo: int | None  # inclusive YYYYMMDD, None = open
+    hi: int | None
+
+    def contains(self, value: str | None) -> bool:
+        n = date_num(value)
+        if n == NO_DATE:
+            return False
+        return (self.lo is None or n >= self.lo) and (self.hi is None or n <= self.hi)
+
+    def milvus_expr(self, field: str = "date_num") -> str:
+        terms = [f"{field} > {NO_DATE}"]
+        if self.lo is not None:
+            terms.append(f"{field} >= {self.lo}")
+        if self.hi is not None:
+            terms.append(f"{field} <= {self.hi}")
+        return " and ".join(terms)
+
+
+def date_range(since: str | None = None, until: str | None = None) -> DateRange | None:
+    """The filter for ``since``/``until`` (either may be None), or None for no filter.
+    Raises InputError for a malformed date or an empty range."""
+    if not since and not until:
+        return None
+    lo = hi = None
+    if since:
+        y, mo, d = _checked("since", since)
+        lo = y * 10000 + (mo or 1) * 100 + (d or 1)
+    if until:
+        y, mo, d = _checked("until", until)
+        last = calendar.monthrange(y, mo or 12)[1]
+        hi = y * 10000 + (mo or 12) * 100 + (d or last)
+    if lo is not None and hi is not None and lo > hi:
+        raise InputError(f"--since {since} is after --until {until}; nothing can match")
+    return DateRange(lo, hi)
+
+
+def _checked(name: str, value: str) -> tuple[int, int | None, int | None]:
+    parts = _parts(value) if isinstance(value, str) else None
+    if parts is None:
+        raise InputError(f"--{name} must be a date YYYY, YYYY-MM or YYYY-MM-DD (got {value!r})")
+    return parts

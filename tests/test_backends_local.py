@@ -1,0 +1,107 @@
+"""The local backend behind the seam: date filters, and no pymilvus unless asked for."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+from click.testing import CliRunner
+
+from evqa.cli import cli
+from evqa.engine import Engine
+from evqa.errors import InputError
+
+DATED = [
+    {"id": "a2022", "date": "2022-05-01", "text": "Solar boats raced on the lake in 2022."},
+    {"id": "a2023", "date": "2023-06-10", "text": "Solar boats raced again on the lake."},
+    {"id": "a2024", "date": "2024", "text": "The solar boat race moved to the sea."},
+    {"id": "undated", "text": "Solar boat enthusiasts met on the lake shore."},
+]
+
+
+def write_jsonl(path, rows):
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def dated_index(tmp_path, fake_model):
+    corpus = write_jsonl(tmp_path / "news.jsonl", DATED)
+    index = tmp_path / "idx"
+    r = CliRunner().invoke(
+        cli, ["index", "build", "--corpus", str(corpus), "--index", str(index), "--no-ner"]
+    )
+    assert r.exit_code == 0, r.output
+    return index
+
+
+@pytest.mark.parametrize("mode", ["bm25", "dense", "hybrid"])
+@pytest.mark.parametrize(
+    "since, until, expected",
+    [
+        (None, None, {"a2022", "a2023", "a2024", "undated"}),
+        ("2023", None, {"a2023", "a2024"}),
+        (None, "2023-06-09", {"a2022"}),
+        ("2023-01-01", "2023-12-31", {"a2023"}),
+        ("2024-06", "2024-12", set()),  # "2024" counts as 2024-01-01
+    ],
+)
+def test_date_filters_keep_only_articles_in_range(dated_index, mode, since, until, expected):
+    engine = Engine.open(dated_index)
+    hits = engine.search("solar boat lake", k=10, mode=mode, since=since, until=until)
+    assert {h.doc_id for h in hits} == expected
+
+
+def test_a_filter_still_returns_k_hits_when_the_best_are_filtered_out(dated_index):
+    engine = Engine.open(dated_index)
+    unfiltered = engine.search("solar boat lake", k=1, mode="dense")
+    best = unfiltered[0].doc_id
+    other = {"a2022": ("2023", None), "a2023": (None, "2022")}.get(best, ("2022", "2023"))
+    hits = engine.search("solar boat lake", k=1, mode="dense", since=other[0], until=other[1])
+    assert len(hits) == 1 and hits[0].doc_id != best
+
+
+def test_ask_passes_the_dates_on(dated_index):
+    engine = Engine.open(dated_index)
+    answer = engine.ask("Where did solar boats race?", since="2024", until="2024")
+    assert {p.doc_id for p in answer.passages} <= {"a2024"}
+    with pytest.raises(InputError):
+        engine.ask("Where did solar boats race?", since="2024-13")
+
+
+def test_cli_since_until(dated_index):
+    runner = CliRunner()
+    r = runner.invoke(
+        cli,
+        ["search", "solar boat", "--index", str(dated_index), "--since", "2023", "--json"],
+    )
+    assert r.exit_code == 0, r.output
+    assert {h["doc_id"] for h in json.loads(r.stdout)} == {"a2023", "a2024"}
+    r = runner.invoke(cli, ["ask", "solar boat", "--index", str(dated_index), "--until", "x"])
+    assert r.exit_code == 2 and "YYYY" in r.output
+
+
+def test_local_manifest_records_the_backend(dated_index):
+    from evqa import store
+    from evqa.backends import backend_type
+
+    gen = store.open_generation(dated_index)
+    assert gen.manifest["backend"] == {"type": "local"}
+    assert backend_type({}) == "local"  # indexes built before the seam
+
+
+def test_a_local_index_never_imports_pymilvus(dated_index):
+    code = (
+        "import sys, evqa\n"
+        "from evqa.engine import Engine\n"
+        f"e = Engine.open({str(dated_index)!r})\n"
+        "hits = e.search('solar boat', k=2, mode='bm25', since='2023')\n"
+        "assert hits, 'no hits'\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('pymilvus', 'milvus_lite')))\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True
+    )
+    assert out.stdout.strip() == "[]", out.stdout + out.stderr
