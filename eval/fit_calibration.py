@@ -70,8 +70,8 @@ class Question:
     cands: list = field(default_factory=list)  # evqa.answer.candidates.Candidate
 
 
-def collect(engine: Engine, gold, source: str, passages: int) -> list[Question]:
-    reader = load_reader()
+def collect(engine: Engine, gold, source: str, passages: int, folder: Path) -> list[Question]:
+    reader = load_reader(folder)
     out = []
     for i, g in enumerate(gold):
         if content_problem(g.question) is not None:
@@ -216,6 +216,7 @@ def main() -> None:
     ap.add_argument("--squad-index", type=Path, default=None, help="default: SQUAD/index")
     ap.add_argument("--seeds-gold", type=Path, default=ROOT / "eval" / "gold" / "seeds.jsonl")
     ap.add_argument("--cache", type=Path, default=None, help="reuse read candidates (pickle)")
+    ap.add_argument("--reader", type=Path, default=MODEL_DIR, help="the reader model folder")
     ap.add_argument("--passages", type=int, default=READ_PASSAGES, help="passages read")
     ap.add_argument("--write", action="store_true", help="store the fit in the reader manifest")
     ap.add_argument("--label", choices=("f1", "holds"), default="f1", help="the ranker's target")
@@ -227,8 +228,10 @@ def main() -> None:
         qs = pickle.loads(a.cache.read_bytes())
     else:
         squad = Engine.open(a.squad_index or a.squad / "index")
-        qs = collect(squad, evaluation.load_gold(a.squad / "gold.jsonl"), "squad", a.passages)
-        qs += collect(Engine.open(), evaluation.load_gold(a.seeds_gold), "seeds", a.passages)
+        gold = evaluation.load_gold(a.squad / "gold.jsonl")
+        qs = collect(squad, gold, "squad", a.passages, a.reader)
+        seeds = evaluation.load_gold(a.seeds_gold)
+        qs += collect(Engine.open(), seeds, "seeds", a.passages, a.reader)
         if a.cache:
             a.cache.write_bytes(pickle.dumps(qs))
     print(f"read {len(qs)} questions in {time.perf_counter() - t0:.0f} s", file=sys.stderr)
@@ -261,7 +264,7 @@ def main() -> None:
             }
     print(json.dumps(out, indent=1, default=float))
     if a.write:
-        path = MODEL_DIR / "manifest.json"
+        path = a.reader / "manifest.json"
         manifest = json.loads(path.read_text())
         manifest["calibration"] = cal.to_dict()
         manifest["calibration_fit"] = {

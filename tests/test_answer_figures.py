@@ -10,13 +10,26 @@ def test_unit_of():
 
 
 def test_figures_share_a_unit_come_from_other_sentences_and_are_nearly_as_probable():
-    texts = ["350 Wh/kg", "280 Wh/kg", "350 Wh/kg", "1,000 km", "160 Wh/kg"]
-    sents = [("a", 0), ("a", 50), ("b", 0), ("a", 90), ("c", 0)]
-    probs = [0.9, 0.8, 0.85, 0.88, 0.4]
+    texts = ["350 Wh/kg", "280 Wh/kg", "350 Wh/kg", "1,000 km", "160 Wh/kg", "290 Wh/kg"]
+    places = [("a", 0, 5, 14), ("a", 50, 60, 69), ("b", 0, 3, 12), ("a", 90, 95, 103),
+              ("c", 0, 1, 10), ("a", 0, 20, 29)]  # fmt: skip
+    probs = [0.9, 0.8, 0.85, 0.88, 0.3, 0.89]
     # 280 Wh/kg: same unit, other sentence; the second 350 is the same value; km is
-    # another unit; 160 Wh/kg is not probable enough
-    assert side_by_side(0, texts, sents, probs, threshold=0.5) == [0, 1]
+    # another unit; 160 Wh/kg is not probable enough; 290 is in the answer's sentence
+    assert side_by_side(0, texts, places, probs, threshold=0.5) == [0, 1]
+
+
+def test_a_long_span_holding_a_figure_is_not_a_figure_nor_is_an_overlapping_one():
+    texts = ["350 Wh/kg", "the full pack system hits an energy density of 280 Wh/kg", "280 Wh/kg"]
+    places = [("a", 0, 5, 14), ("a", 40, 45, 100), ("a", 60, 91, 100)]
+    assert side_by_side(0, texts, places, [0.9, 0.8, 0.7], 0.1) == [0, 2]
+    places[2] = ("a", 40, 91, 100)  # same sentence as the long one: still fine, it was skipped
+    assert side_by_side(0, texts, places, [0.9, 0.8, 0.7], 0.1) == [0, 2]
+    overlapping = [("a", 0, 5, 14), ("a", 60, 91, 100), ("b", 0, 93, 100)]
+    assert side_by_side(0, ["350 Wh/kg", "280 Wh/kg", "280 Wh/kg"], overlapping,
+                        [0.9, 0.8, 0.7], 0.1) == [0, 1]  # fmt: skip
 
 
 def test_no_figures_for_a_non_numeric_answer():
-    assert side_by_side(0, ["Li Zhen", "Li Bin"], [("a", 0), ("b", 0)], [0.9, 0.9], 0.1) == [0]
+    places = [("a", 0, 0, 7), ("b", 0, 0, 6)]
+    assert side_by_side(0, ["Li Zhen", "Li Bin"], places, [0.9, 0.9], 0.1) == [0]

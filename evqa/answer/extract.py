@@ -62,7 +62,7 @@ def extract_answer(
     picked = side_by_side(
         best,
         [c.text for c in candidates],
-        [(c.doc_id, b[0]) for c, b in zip(candidates, bounds, strict=True)],
+        [(c.doc_id, b[0], c.start, c.end) for c, b in zip(candidates, bounds, strict=True)],
         probs,
         threshold,
     )

@@ -7,6 +7,7 @@ import re
 from collections.abc import Sequence
 
 MAX_FIGURES = 3
+MAX_FIGURE_WORDS = 5  # a figure is a number with its unit, not a clause that holds one
 FIGURE_RATIO = 0.5  # another figure must be at least half as probable as the answer
 
 _NUMBER = re.compile(r"\d")
@@ -24,29 +25,33 @@ def unit_of(text: str) -> str | None:
 def side_by_side(
     picked: int,
     texts: Sequence[str],
-    sentences: Sequence[tuple[str, int]],
+    places: Sequence[tuple[str, int, int, int]],
     probs: Sequence[float],
     threshold: float,
 ) -> list[int]:
     """Indexes of the figures to show: the answer ``picked`` first, then up to
-    MAX_FIGURES - 1 other candidates with the same unit, from other sentences, with
-    another value, nearly as probable. ``sentences`` gives each candidate's (doc, start)."""
+    MAX_FIGURES - 1 other short candidates with the same unit, from other sentences, with
+    another value, nearly as probable. ``places`` gives each candidate's (doc, sentence
+    start, span start, span end)."""
     unit = unit_of(texts[picked])
     if unit is None:
         return [picked]
     out = [picked]
     floor = max(threshold, FIGURE_RATIO * probs[picked])
-    seen_sent = {sentences[picked]}
-    seen_text = {_norm(texts[picked])}
     for i in sorted(range(len(texts)), key=lambda i: -probs[i]):
         if len(out) >= MAX_FIGURES or probs[i] < floor:
             break
-        if sentences[i] in seen_sent or _norm(texts[i]) in seen_text or unit_of(texts[i]) != unit:
+        if len(texts[i].split()) > MAX_FIGURE_WORDS or unit_of(texts[i]) != unit:
+            continue
+        if any(_clash(places[i], places[j]) or _norm(texts[i]) == _norm(texts[j]) for j in out):
             continue
         out.append(i)
-        seen_sent.add(sentences[i])
-        seen_text.add(_norm(texts[i]))
     return out
+
+
+def _clash(a: tuple[str, int, int, int], b: tuple[str, int, int, int]) -> bool:
+    """Same sentence, or overlapping spans, of one article."""
+    return a[0] == b[0] and (a[1] == b[1] or (a[2] < b[3] and b[2] < a[3]))
 
 
 def _norm(text: str) -> str:
