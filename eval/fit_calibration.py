@@ -80,7 +80,7 @@ def collect(engine: Engine, gold, source: str, passages: int, folder: Path) -> l
         hits = engine.search(g.question, k=max(engine.k, passages))
         d = engine.data
         cands, x = candidates_and_features(
-            reader, g.question, hits, d.articles, d.spans, d.sentences, passages=passages
+            reader, g.question, hits, d.articles, d.spans, passages=passages
         )
         assert len(cands) == len(x)
         recall = any(evaluation.answer_in(h.chunk.text, g.answers) for h in hits[:passages])

@@ -29,32 +29,25 @@ class Candidate:
 
 
 def read_candidates(
-    reader: SpanReader,
-    question: str,
-    hits: Sequence[Hit],
-    top: int = SPANS_PER_PASSAGE,
-    passages: Sequence[tuple[int, str]] | None = None,
+    reader: SpanReader, question: str, hits: Sequence[Hit], top: int = SPANS_PER_PASSAGE
 ) -> list[Candidate]:
-    """Every passage's ``top`` spans; a span found in two overlapping passages counts once,
-    with the better of its scores. ``passages`` gives, for each hit, the (article offset,
-    text) that the reader reads; by default the hit's chunk."""
+    """Every passage's ``top`` spans; a span found in two overlapping chunks counts once,
+    with the better of its scores."""
     if not hits:
         return []
-    if passages is None:
-        passages = [(h.chunk.start, h.chunk.text) for h in hits]
-    reads = reader.read(question, [text for _, text in passages], top=top)
+    reads = reader.read(question, [h.chunk.text for h in hits], top=top)
     best_score = max(h.score for h in hits)
     found: dict[tuple[str, int, int], Candidate] = {}
-    for hit, (offset, passage), read in zip(hits, passages, reads, strict=True):
+    for hit, read in zip(hits, reads, strict=True):
         rel = hit.score / best_score if best_score > 0 else 1.0
         for g in read.spans:
             text = g.text.strip()
             if not text:
                 continue
-            start = offset + g.start + (len(g.text) - len(g.text.lstrip()))
+            start = hit.chunk.start + g.start + (len(g.text) - len(g.text.lstrip()))
             c = Candidate(
                 hit.doc_id, start, start + len(text), text, g.score, read.null, hit.rank, rel,
-                passage,
+                hit.chunk.text,
             )  # fmt: skip
             key = (c.doc_id, c.start, c.end)
             if key not in found or found[key].score < c.score:

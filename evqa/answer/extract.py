@@ -23,11 +23,10 @@ def candidates_and_features(
     hits: Sequence[Hit],
     articles: Mapping[str, Article],
     spans: Mapping[str, Sequence[Span]],
-    sentences: Mapping[str, Sequence[tuple[int, int]]],
     passages: int = READ_PASSAGES,
 ) -> tuple[list[Candidate], np.ndarray]:
-    """The candidates of the top ``passages`` hits (each chunk read as it is: widening it
-    to its paragraph measured worse, see README) and their feature rows."""
+    """The candidates of the top ``passages`` hits of known articles (each chunk read as it
+    is: widening it to its paragraph measured worse, see README) and their feature rows."""
     hits = [h for h in hits[:passages] if h.doc_id in articles]
     candidates = read_candidates(reader, question, hits)
     return candidates, feature_matrix(question, candidates, spans)
@@ -50,9 +49,7 @@ def extract_answer(
     right is below ``threshold`` (default: the calibrated one)."""
     hits = tuple(hits)
     threshold = calibration.threshold if threshold is None else threshold
-    candidates, x = candidates_and_features(
-        reader, question, hits, articles, spans, sentences, passages
-    )
+    candidates, x = candidates_and_features(reader, question, hits, articles, spans, passages)
     if not candidates:
         return Answer(question, None, None, 0.0, True, passages=hits)
     best, _, probs = calibration.choose(x)
