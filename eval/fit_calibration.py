@@ -40,7 +40,7 @@ from evqa.answer.calibration import (  # noqa: E402
     Calibration,
     fit_listwise,
     fit_logistic,
-    softmax,
+    judge_inputs,
 )
 from evqa.answer.extract import sentence_of  # noqa: E402
 from evqa.answer.features import FEATURES, feature_matrix  # noqa: E402
@@ -138,9 +138,9 @@ def fit(dev: list[Question], cols: list[int], label: str = "f1") -> Calibration:
     ranker = fit_listwise([q.x[:, cols] for q in rows], targets, L2)
     judged, correct = [], []
     for q in rows:
-        scores = ranker(q.x[:, cols])
+        scores, _, inputs = judge_inputs(ranker, q.x[:, cols])
         j = int(np.argmax(scores))
-        judged.append([scores[j], softmax(scores)[j], *q.x[j, cols]])
+        judged.append(inputs[j])
         correct.append(q.y[j])
     judge = fit_logistic(np.array(judged), np.array(correct), JUDGE_L2)
     cal = Calibration(names, ranker, judge, 0.0)

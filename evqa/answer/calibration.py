@@ -66,9 +66,7 @@ class Calibration:
     def choose(self, x: np.ndarray) -> tuple[int, np.ndarray, np.ndarray]:
         """(index of the answer, each candidate's share, each candidate's probability of
         being right as if it were chosen) for the feature rows ``x`` of one question."""
-        scores = self.ranker(x)
-        share = softmax(scores)
-        judged = np.column_stack([scores, share, x])
+        scores, share, judged = judge_inputs(self.ranker, x)
         return int(np.argmax(scores)), share, sigmoid(self.judge(judged))
 
     def to_dict(self) -> dict[str, Any]:
@@ -95,6 +93,14 @@ class Calibration:
                 "the reader's calibration is damaged; reinstall evqa or rerun "
                 "eval/fit_calibration.py"
             ) from None
+
+
+def judge_inputs(ranker: Linear, x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(ranker scores, their softmax share, the judge's input rows: JUDGE_EXTRA + x) of one
+    question's candidates."""
+    scores = ranker(x)
+    share = softmax(scores)
+    return scores, share, np.column_stack([scores, share, x])
 
 
 def calibration_of(manifest: Mapping[str, Any], features: Sequence[str]) -> Calibration:
