@@ -25,7 +25,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from evqa.reader.data import FILES, VALIDATION_ARTICLES  # noqa: E402
+from evqa.reader.data import (  # noqa: E402
+    FILES,
+    VALIDATION_ARTICLES,
+    SquadExample,
+    read_squad,
+)
 
 DEV_ARTICLES = ("Normans", "Apollo_program")
 
@@ -40,34 +45,32 @@ def convert(files: list[Path], articles: set[str] | None, dev: set[str]) -> tupl
     paragraphs: dict[str, list[str]] = {}
     gold: dict[str, dict] = {}
     for path in files:
-        for art in json.loads(path.read_text())["data"]:
-            title = art["title"]
-            if articles is not None and title not in articles:
+        for e in read_squad(path):
+            if articles is not None and e.article not in articles:
                 continue
-            paras = paragraphs.setdefault(title, [])
-            for para in art["paragraphs"]:
-                context = para["context"].strip()
-                if context not in paras:
-                    paras.append(context)
-                for qa in para["qas"]:
-                    if qa["id"] in gold:
-                        continue
-                    answers = [] if qa.get("is_impossible") else qa.get("answers", [])
-                    row = {
-                        "id": qa["id"],
-                        "question": " ".join(qa["question"].split()),
-                        "answers": list(dict.fromkeys(a["text"] for a in answers)),
-                        "doc_ids": [doc_id(title)] if answers else [],
-                        "split": "dev" if title in dev else "test",
-                    }
-                    if not answers:
-                        row["type"] = "unanswerable"
-                    gold[qa["id"]] = row
+            paras = paragraphs.setdefault(e.article, [])
+            if e.context.strip() not in paras:
+                paras.append(e.context.strip())
+            if e.qid not in gold:
+                gold[e.qid] = _gold_row(e, e.article in dev)
     corpus = [
         {"id": doc_id(t), "title": t.replace("_", " "), "text": "\n\n".join(ps)}
         for t, ps in paragraphs.items()
     ]
     return corpus, list(gold.values())
+
+
+def _gold_row(e: SquadExample, dev: bool) -> dict:
+    row = {
+        "id": e.qid,
+        "question": " ".join(e.question.split()),
+        "answers": list(e.answers),
+        "doc_ids": [doc_id(e.article)] if e.answers else [],
+        "split": "dev" if dev else "test",
+    }
+    if not e.answers:
+        row["type"] = "unanswerable"
+    return row
 
 
 def write_jsonl(rows: list[dict], path: Path) -> None:
