@@ -42,6 +42,7 @@ class Engine:
     k: int
     mode: str
     model_path: Path | None = None
+    passages: int = config.DEFAULTS["reader_passages"]  # the reader reads this many hits
     notice: Notice | None = field(default=None, repr=False)
     _encoder: Any = field(default=None, repr=False)
     _reader: Any = field(default=None, repr=False)
@@ -99,6 +100,7 @@ class Engine:
             k=config.check_k(int(config.resolve("k"))),
             mode=config.check_mode(config.resolve("mode")),
             model_path=model_flag,
+            passages=_passages(config.resolve("reader_passages")),
             notice=notice,
         )
 
@@ -157,7 +159,7 @@ class Engine:
             reader=reader,
             calibration=calibration,
             threshold=self.threshold,
-            passages=int(config.resolve("reader_passages")),
+            passages=self.passages,
         )
 
     def reader(self, pending: Any = None):
@@ -212,6 +214,16 @@ class Engine:
             # trust the manifest's identity: the ONNX cache is keyed by this hash
             return ModelInfo(name=m["name"], path=folder, sha256=m["sha256"], dim=m["dim"])
         return resolve_model(self.model_path, cache_dir=self.cache_dir)
+
+
+def _passages(value: Any) -> int:
+    n = int(value)
+    if not 1 <= n <= config.MAX_K:
+        raise InputError(
+            f"the reader must read between 1 and {config.MAX_K} passages (got {n}); "
+            "fix or unset EVQA_READER_PASSAGES"
+        )
+    return n
 
 
 def _threshold(value: Any) -> float | None:

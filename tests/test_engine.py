@@ -227,3 +227,18 @@ def test_the_threshold_comes_from_the_environment_or_the_calibration(
         Engine.open(small_engine.root)
     monkeypatch.delenv("EVQA_ABSTAIN_THRESHOLD")
     assert Engine.open(small_engine.root).threshold is None  # the calibrated one
+
+
+def test_the_passages_read_come_from_the_environment_and_are_checked(small_engine, monkeypatch):
+    assert small_engine.passages == 5
+    monkeypatch.setenv("EVQA_READER_PASSAGES", "2")
+    assert Engine.open(small_engine.root).passages == 2
+    for bad in ("0", "-1"):
+        monkeypatch.setenv("EVQA_READER_PASSAGES", bad)
+        with pytest.raises(InputError, match="EVQA_READER_PASSAGES"):
+            Engine.open(small_engine.root)
+    from evqa.cli import cli
+
+    r = CliRunner().invoke(cli, ["ask", "How fast?", "--index", str(small_engine.root)])
+    assert r.exit_code == 2 and "EVQA_READER_PASSAGES" in r.output
+    assert "Traceback" not in r.output
