@@ -35,14 +35,14 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from evqa import evaluation  # noqa: E402
-from evqa.answer import READ_PASSAGES, candidates_and_features  # noqa: E402
+from evqa.answer import READ_PASSAGES  # noqa: E402
 from evqa.answer.calibration import (  # noqa: E402
     Calibration,
     fit_listwise,
     fit_logistic,
     judge_inputs,
 )
-from evqa.answer.extract import sentence_of  # noqa: E402
+from evqa.answer.extract import sentence_of, top_candidates  # noqa: E402
 from evqa.answer.features import FEATURES, feature_matrix  # noqa: E402
 from evqa.calibration_metrics import expected_calibration_error  # noqa: E402
 from evqa.engine import Engine  # noqa: E402
@@ -60,64 +60,44 @@ class Question:
     qid: str
     answerable: bool
     answers: tuple[str, ...]
-    texts: list[str]  # candidate spans
-    x: np.ndarray  # features (recomputed from the candidates whenever the script runs)
-    y: np.ndarray  # the span holds an answer
-    s: np.ndarray  # the span's sentence holds an answer
-    empty: bool  # the question has no content: the engine abstains before reading
+    question: str
+    # the reader's candidates (evqa.answer.candidates.Candidate); none when the question has
+    # no content and the engine abstains before reading
+    cands: list = field(default_factory=list)
+    y: np.ndarray = field(default_factory=lambda: np.zeros(0))  # the span holds an answer
+    s: np.ndarray = field(default_factory=lambda: np.zeros(0))  # ... or its sentence does
     recall: bool = False  # a passage read holds a gold answer
-    question: str = ""
-    cands: list = field(default_factory=list)  # evqa.answer.candidates.Candidate
+    # the candidates' features: computed from ``cands`` each time the script runs, so a
+    # feature change needs no re-reading of the cache
+    x: np.ndarray = field(default_factory=lambda: np.zeros((0, len(FEATURES))))
+
+    @property
+    def texts(self) -> list[str]:
+        return [c.text for c in self.cands]
 
 
 def collect(engine: Engine, gold, source: str, passages: int, folder: Path) -> list[Question]:
     reader = load_reader(folder)
     out = []
     for i, g in enumerate(gold):
+        q = Question(source, g.split, g.id, g.answerable, g.answers, g.question)
+        out.append(q)
         if content_problem(g.question) is not None:
-            out.append(_empty(g, source))
             continue
         hits = engine.search(g.question, k=max(engine.k, passages))
-        d = engine.data
-        cands, x = candidates_and_features(
-            reader, g.question, hits, d.articles, d.spans, passages=passages
-        )
-        assert len(cands) == len(x)
-        recall = any(evaluation.answer_in(h.chunk.text, g.answers) for h in hits[:passages])
-        y = np.array([evaluation.answer_in(c.text, g.answers) for c in cands], dtype=float)
-        s = np.array(
+        q.cands = top_candidates(reader, g.question, hits, engine.data.articles, passages)
+        q.recall = any(evaluation.answer_in(h.chunk.text, g.answers) for h in hits[:passages])
+        q.y = np.array([evaluation.answer_in(c.text, g.answers) for c in q.cands], dtype=float)
+        q.s = np.array(
             [
-                evaluation.answer_in(_sentence(engine, c), g.answers) or bool(y[j])
-                for j, c in enumerate(cands)
+                evaluation.answer_in(_sentence(engine, c), g.answers) or bool(q.y[j])
+                for j, c in enumerate(q.cands)
             ],
             dtype=float,
         )
-        texts = [c.text for c in cands]
-        out.append(
-            Question(
-                source, g.split, g.id, g.answerable, g.answers, texts, x, y, s, False, recall,
-                g.question, cands,
-            )
-        )  # fmt: skip
         if (i + 1) % 100 == 0:
             print(f"  {source}: {i + 1}/{len(gold)}", file=sys.stderr)
     return out
-
-
-def _empty(g, source: str) -> Question:
-    z = np.zeros(0)
-    return Question(
-        source,
-        g.split,
-        g.id,
-        g.answerable,
-        g.answers,
-        [],
-        np.zeros((0, len(FEATURES))),
-        z,
-        z,
-        True,
-    )
 
 
 def _sentence(engine: Engine, c) -> str:

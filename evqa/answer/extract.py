@@ -17,6 +17,18 @@ from evqa.types import Answer, Article, Figure, Hit, Span
 READ_PASSAGES = 5  # the reader reads this many of the top hits
 
 
+def top_candidates(
+    reader: SpanReader,
+    question: str,
+    hits: Sequence[Hit],
+    articles: Mapping[str, Article],
+    passages: int = READ_PASSAGES,
+) -> list[Candidate]:
+    """The reader's candidates in the top ``passages`` hits of known articles (each chunk
+    read as it is: widening it to its paragraph measured worse, see README)."""
+    return read_candidates(reader, question, [h for h in hits[:passages] if h.doc_id in articles])
+
+
 def candidates_and_features(
     reader: SpanReader,
     question: str,
@@ -25,10 +37,8 @@ def candidates_and_features(
     spans: Mapping[str, Sequence[Span]],
     passages: int = READ_PASSAGES,
 ) -> tuple[list[Candidate], np.ndarray]:
-    """The candidates of the top ``passages`` hits of known articles (each chunk read as it
-    is: widening it to its paragraph measured worse, see README) and their feature rows."""
-    hits = [h for h in hits[:passages] if h.doc_id in articles]
-    candidates = read_candidates(reader, question, hits)
+    """``top_candidates`` and their feature rows."""
+    candidates = top_candidates(reader, question, hits, articles, passages)
     return candidates, feature_matrix(question, candidates, spans)
 
 
