@@ -101,7 +101,7 @@ def extract_answer(
 def sentence_of(sentences: Sequence[tuple[int, int]], start: int, end: int) -> tuple[int, int]:
     """The bounds of the sentence(s) holding ``[start, end)``: from the sentence where it
     starts to the one where it ends. ``sentences`` are sorted (start, end) pairs."""
-    i = bisect_right([s for s, _ in sentences], start) - 1
+    i = bisect_right(sentences, start, key=lambda s: s[0]) - 1
     if i < 0 or sentences[i][1] <= start:
         return start, end  # between sentences: quote the span itself
     j = i
