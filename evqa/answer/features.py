@@ -11,6 +11,7 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 
+from evqa.answer.calibration import softmax
 from evqa.answer.candidates import Candidate
 from evqa.answer.qtype import answer_kind, expected_unit, kind_fit, unit_fit
 from evqa.question_content import FUNCTION_WORDS
@@ -76,11 +77,10 @@ def feature_matrix(
 
 def _shares(candidates: Sequence[Candidate]) -> np.ndarray:
     """Each span's probability under one softmax over all spans and each passage's
-    no-answer score (a passage is known by its (doc, null) pair)."""
+    no-answer score (a passage is known by its (doc, rank) pair)."""
     nulls = {(c.doc_id, c.rank): c.null for c in candidates}
     logits = np.array([c.score for c in candidates] + list(nulls.values()))
-    e = np.exp(logits - logits.max())
-    return e[: len(candidates)] / e.sum()
+    return softmax(logits)[: len(candidates)]
 
 
 _NAME = re.compile(r"(?<!^)(?<![.?!] )\b[A-Z][\w'’-]*")
