@@ -28,7 +28,8 @@ from reader_eval import gold_paragraph_eval  # noqa: E402
 from train_reader import SQUAD, SpanReader, load_encoder  # noqa: E402
 
 from evqa.reader import data as rdata  # noqa: E402
-from evqa.reader.session import MODEL_DIR, Reader, file_sha256  # noqa: E402
+from evqa.reader.session import MODEL_DIR, Reader  # noqa: E402
+from evqa.store import sha256_file  # noqa: E402
 
 OPSET = 17
 
@@ -137,8 +138,8 @@ def main() -> None:
         manifest = dict(base)
         manifest.update(
             quantisation=pick,
-            sha256=file_sha256(MODEL_DIR / "model.onnx"),
-            tokenizer_sha256=file_sha256(MODEL_DIR / "tokenizer.json"),
+            sha256=sha256_file(MODEL_DIR / "model.onnx"),
+            tokenizer_sha256=sha256_file(MODEL_DIR / "tokenizer.json"),
             reader_alone=results,
         )
         if "calibration" in old:  # refitted by eval/fit_calibration.py

@@ -8,7 +8,8 @@ import sys
 import pytest
 
 from evqa.errors import ModelError
-from evqa.reader.session import MODEL_DIR, Reader, file_sha256, load_reader, read_manifest
+from evqa.reader.session import MODEL_DIR, Reader, load_reader, read_manifest
+from evqa.store import sha256_file
 
 PASSAGE = (
     "Gotion said its Jinshi battery entered pilot production. The result? An impressive "
@@ -18,8 +19,8 @@ PASSAGE = (
 
 def test_the_model_is_the_one_its_manifest_describes():
     m = read_manifest(MODEL_DIR)
-    assert file_sha256(MODEL_DIR / "model.onnx") == m["sha256"]
-    assert file_sha256(MODEL_DIR / "tokenizer.json") == m["tokenizer_sha256"]
+    assert sha256_file(MODEL_DIR / "model.onnx") == m["sha256"]
+    assert sha256_file(MODEL_DIR / "tokenizer.json") == m["tokenizer_sha256"]
     assert (MODEL_DIR / "model.onnx").stat().st_size <= 30 * 1024 * 1024
     assert "CC BY-SA 4.0" in m["training"]["data"]
     assert set(m["training"]["validation_articles"]).isdisjoint(m["training"]["train_articles"])

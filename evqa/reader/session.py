@@ -7,7 +7,6 @@ and the answer calibration fitted on held-out data)."""
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 from collections.abc import Sequence
@@ -109,14 +108,6 @@ def read_manifest(folder: Path) -> dict[str, Any]:
             f"the reader model's manifest {path} is missing or damaged; reinstall evqa"
         ) from None
     return manifest
-
-
-def file_sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
 
 
 @lru_cache(maxsize=4)
