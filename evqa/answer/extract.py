@@ -7,6 +7,7 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 
+from evqa import config
 from evqa.answer.calibration import Calibration
 from evqa.answer.candidates import Candidate, SpanReader, read_candidates
 from evqa.answer.citations import cite
@@ -14,7 +15,7 @@ from evqa.answer.features import feature_matrix
 from evqa.answer.figures import side_by_side
 from evqa.types import Answer, Article, Figure, Hit, Span
 
-READ_PASSAGES = 5  # the reader reads this many of the top hits
+READ_PASSAGES = config.DEFAULTS["reader_passages"]  # the reader reads this many top hits
 
 
 def top_candidates(
