@@ -1,7 +1,9 @@
 """Speed and scale benchmark: one command, figures printed (and --json).
 
     python eval/bench.py           # seeds: cold ask, warm latency, build throughput, memory
-    python eval/bench.py --large   # also a synthetic 100k-chunk corpus (tens of minutes)
+    python eval/bench.py --large   # also a synthetic 150k-chunk corpus (tens of minutes)
+    python eval/tiny_model.py eval/.cache/tiny-model && \
+        python eval/bench.py --large --model eval/.cache/tiny-model   # the store alone, minutes
 
 Everything that is compared is measured in the same run, as ratios, because these
 machines are noisy:
@@ -10,8 +12,9 @@ machines are noisy:
 - warm p50/p95 of Engine.ask in one process;
 - build throughput: evqa's encode_documents vs the raw SentenceTransformer.encode;
 - peak RSS of a cold ask process;
-- with --large: build time and chunks/s, cold/warm latency, RSS, BM25 load time and HNSW
-  recall@10 against exact search, on ~100k chunks.
+- with --large: build time and chunks/s, cold/warm latency, RSS, BM25 load time, HNSW
+  recall@10 against exact search and the index's size on disk, on ~150k chunks, and both
+  extrapolated to 1M chunks.
 """
 
 from __future__ import annotations
@@ -220,7 +223,7 @@ def synthetic_corpus(path: Path, n_articles: int, seed: int = 0) -> Path:
     return path
 
 
-def build_large(corpus: Path, index: Path, chunk_size: int) -> dict:
+def build_large(corpus: Path, index: Path, chunk_size: int, model: Path | None) -> dict:
     cmd = evqa_cmd(
         "index",
         "build",
@@ -232,6 +235,7 @@ def build_large(corpus: Path, index: Path, chunk_size: int) -> dict:
         "--chunk-size",
         str(chunk_size),
         "--json",
+        *(["--model", str(model)] if model else []),
     )
     t = time.perf_counter()
     proc = subprocess.run(cmd, capture_output=True, text=True)
@@ -244,7 +248,31 @@ def build_large(corpus: Path, index: Path, chunk_size: int) -> dict:
         "chunks": report["chunks"],
         "embedded": report["embedded"],
         "build_chunks_per_s": round(report["embedded"] / wall, 1) if report["embedded"] else None,
+        "index_mb": disk_mb(index),
     }
+
+
+def disk_mb(index: Path) -> dict:
+    """Size on disk of the live generation, per file (MB)."""
+    from evqa import store
+
+    gen = store.open_generation(index)
+    sizes = {name: meta["size"] for name, meta in gen.manifest["files"].items()}
+    out = {"total": sum(sizes.values())}
+    for name, size in sizes.items():
+        key = name.split("/")[0]
+        out[key] = out.get(key, 0) + size
+    return {k: round(v / 2**20, 1) for k, v in sorted(out.items())}
+
+
+def extrapolate(large: dict, target: int = 1_000_000) -> dict:
+    """Linear extrapolation of index size and build time to ``target`` chunks (HNSW
+    insertion grows as n log n, so the build figure is a lower bound)."""
+    scale = target / large["chunks"]
+    out = {"chunks": target, "index_gb": round(large["index_mb"]["total"] * scale / 1024, 2)}
+    if large["build_chunks_per_s"]:
+        out["build_h_at_measured_rate"] = round(target / large["build_chunks_per_s"] / 3600, 2)
+    return out
 
 
 def hnsw_recall(index: Path, n_queries: int = 300) -> dict:
@@ -287,6 +315,11 @@ def main() -> None:
     ap.add_argument("--large", action="store_true", help="also run the ~100k-chunk corpus")
     ap.add_argument("--articles", type=int, default=25_000, help="synthetic articles for --large")
     ap.add_argument("--chunk-size", type=int, default=300, help="chunk size for --large")
+    ap.add_argument(
+        "--model",
+        type=Path,
+        help="embedding model for --large (e.g. eval/tiny_model.py's, to time the store alone)",
+    )
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args()
 
@@ -302,14 +335,16 @@ def main() -> None:
     seeds["throughput"] = throughput(seed_chunk_texts(1024))
     if args.large:
         corpus = synthetic_corpus(CACHE / f"synthetic-{args.articles}.jsonl", args.articles)
-        index = CACHE / f"synthetic-{args.articles}.idx"
-        large = out["large"] = build_large(corpus, index, args.chunk_size)
+        tag = f"-{args.model.name}" if args.model else ""
+        index = CACHE / f"synthetic-{args.articles}{tag}.idx"
+        large = out["large"] = build_large(corpus, index, args.chunk_size, args.model)
         large.update(
             cold(index, max(3, args.runs // 2), "energy density of the Novahelix 12 battery")
         )
         large["warm"] = warm(index, gold_questions()[:60], rounds=1)
         large["bm25_load_ms"] = bm25_load_ms(index)
         large.update(hnsw_recall(index))
+        large["extrapolated"] = extrapolate(large)
     if args.json:
         print(json.dumps(out, indent=2))
         return

@@ -1,13 +1,14 @@
 """HNSW recall and speed at scale, against exact search.
 
-    python eval/faiss_recall.py [--n 100000] [--queries 1000] [--random]
+    python eval/faiss_recall.py [--n 100000] [--queries 1000] [--random] [--codes fp16,sq8,flat]
 
 Builds ``--n`` realistic-looking embeddings: real all-MiniLM-L6-v2 embeddings of the seed
 sentences and of random windows of the seed text, mixed in pairs and perturbed with noise (so
 they keep the anisotropy and cluster structure of real sentence embeddings), L2-normalised.
-Queries are drawn the same way and are not in the index. Prints the HNSW build time
-(evqa.dense.build_index), recall@10 against exact IndexFlatIP for several efSearch values, and
-per-query latency p50/p95.
+Queries are drawn the same way and are not in the index. Prints, for each way HNSW can store
+the vectors (float16, 8-bit or float32 codes), the build time (evqa.dense.build_index),
+recall@10 against exact float32 IndexFlatIP for several efSearch values, and per-query
+latency p50/p95.
 ``--random`` uses Gaussian clusters instead of the model (no model load, a harder case).
 """
 
@@ -65,6 +66,31 @@ def recall(found: np.ndarray, truth: np.ndarray) -> float:
     return hits / truth.size
 
 
+def report_hnsw(data: np.ndarray, queries: np.ndarray, truth: np.ndarray, codes: str) -> None:
+    t = time.perf_counter()
+    hnsw = dense.build_index(data, exact_max=0, codes=codes)
+    build_s = time.perf_counter() - t
+    mark = "  <- evqa's" if codes == dense.HNSW_CODES else ""
+    print(
+        f"HNSW M={dense.HNSW_M} efConstruction={dense.HNSW_EF_CONSTRUCTION} codes={codes}: "
+        f"build {build_s:.1f} s (1 thread, deterministic){mark}"
+    )
+    for ef in EF_VALUES:
+        hnsw.hnsw.efSearch = ef
+        _, found = dense.search(hnsw, queries, K)
+        lat = []
+        for q in queries[:200]:
+            t = time.perf_counter()
+            dense.search(hnsw, q, K)
+            lat.append(time.perf_counter() - t)
+        p50, p95 = np.percentile(lat, [50, 95]) * 1000
+        mark = "  <- default" if ef == dense.HNSW_EF_SEARCH else ""
+        print(
+            f"  efSearch={ef:4d}: recall@{K} {recall(found, truth):.4f}   "
+            f"latency p50 {p50:.2f} ms  p95 {p95:.2f} ms{mark}"
+        )
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--n", type=int, default=100_000)
@@ -72,6 +98,9 @@ def main() -> None:
     ap.add_argument("--noise", type=float, default=0.8, help="noise norm relative to an anchor")
     ap.add_argument("--windows", type=int, default=1000, help="seed windows to embed as anchors")
     ap.add_argument("--random", action="store_true", help="Gaussian clusters, no model")
+    ap.add_argument(
+        "--codes", default=",".join(dense.CODES), help="HNSW vector codes to compare (comma list)"
+    )
     args = ap.parse_args()
     rng = np.random.default_rng(0)
 
@@ -90,27 +119,8 @@ def main() -> None:
     first, tenth = exact_scores[:, 0].mean(), exact_scores[:, -1].mean()
     print(f"  mean cosine of the true 1st / 10th neighbour: {first:.3f} / {tenth:.3f}")
 
-    t = time.perf_counter()
-    hnsw = dense.build_index(data, exact_max=0)
-    build_s = time.perf_counter() - t
-    print(
-        f"HNSW M={dense.HNSW_M} efConstruction={dense.HNSW_EF_CONSTRUCTION}: "
-        f"build {build_s:.1f} s (1 thread, deterministic)"
-    )
-    for ef in EF_VALUES:
-        hnsw.hnsw.efSearch = ef
-        _, found = dense.search(hnsw, queries, K)
-        lat = []
-        for q in queries[:200]:
-            t = time.perf_counter()
-            dense.search(hnsw, q, K)
-            lat.append(time.perf_counter() - t)
-        p50, p95 = np.percentile(lat, [50, 95]) * 1000
-        mark = "  <- default" if ef == dense.HNSW_EF_SEARCH else ""
-        print(
-            f"  efSearch={ef:4d}: recall@{K} {recall(found, truth):.4f}   "
-            f"latency p50 {p50:.2f} ms  p95 {p95:.2f} ms{mark}"
-        )
+    for codes in args.codes.split(","):
+        report_hnsw(data, queries, truth, codes)
     lat = []
     for q in queries[:200]:
         t = time.perf_counter()

@@ -30,6 +30,7 @@ from pathlib import Path
 
 import numpy as np
 
+from evqa import npy
 from evqa.errors import IndexCorruptError
 from evqa.tokenize import tokenize
 
@@ -236,7 +237,7 @@ def _read_json(path: Path):
 
 def _read_array(path: Path, dtype: type, mmap: bool) -> np.ndarray:
     try:
-        array = np.load(path, mmap_mode="r" if mmap else None, allow_pickle=False)
+        array = npy.load(path, mmap=mmap)
     except FileNotFoundError:
         raise ValueError(f"{path.name} is missing") from None
     except (OSError, ValueError, EOFError) as e:

@@ -1,42 +1,47 @@
 """The contents of one index generation, and their save/load round trip.
 
-``save`` then ``load`` gives back the same articles, chunks, spans, vectors and BM25
-arrays, so a loaded index returns the same hits as the one that was built.
+``save`` then ``load`` gives back the same articles, chunks, spans, vectors (at the stored
+float16 precision) and BM25 arrays, so a loaded index returns the same hits as the one
+that was built. Articles, chunks, sentences and spans live in ``docs.sqlite``
+(:mod:`evqa.docstore`) and are read on demand.
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from evqa import docstore, npy
 from evqa.errors import IndexCorruptError
-from evqa.store import Generation, read_jsonl, write_jsonl
+from evqa.store import Generation
 from evqa.types import Article, Chunk, Span
 
 if TYPE_CHECKING:
     from evqa.bm25 import BM25Index
 
-ARTICLES = "articles.jsonl"
-CHUNKS = "chunks.jsonl"
 EMBEDDINGS = "embeddings.npy"
 DENSE = "dense.faiss"
 BM25_DIR = "bm25"
+EMBEDDING_DTYPE = np.float16  # stored (and searched) precision: half the disk and memory
 
 
 @dataclass(frozen=True)
 class IndexData:
-    articles: dict[str, Article]
-    article_hashes: dict[str, str]
-    sentences: Mapping[str, list[tuple[int, int]]]
-    spans: Mapping[str, list[Span]]
-    chunks: list[Chunk]
-    embeddings: np.ndarray  # (len(chunks), dim) float32, L2-normalised
-    embedded: list[str]  # per chunk: chunk_hash of the exact text that was embedded
+    """One generation's contents. A build holds them in dicts and lists; a loaded index
+    holds read-on-demand views of its docs.sqlite (see :mod:`evqa.docstore`)."""
+
+    articles: Mapping[str, Article]
+    article_hashes: Mapping[str, str]
+    sentences: Mapping[str, Sequence[tuple[int, int]]]
+    spans: Mapping[str, Sequence[Span]]
+    chunks: Sequence[Chunk]
+    embeddings: np.ndarray  # (len(chunks), dim), L2-normalised; float16 once saved
+    embedded: Sequence[str]  # per chunk: chunk_hash of the exact text that was embedded
     bm25: BM25Index
     dense: Any = None  # faiss.Index; None until saved or loaded
 
@@ -52,20 +57,27 @@ def chunk_hash(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
 
 
+def stored(embeddings: np.ndarray) -> np.ndarray:
+    """Embeddings at the precision an index keeps them, as float32 for faiss. A full
+    build and an incremental one (reusing stored vectors) give the same index."""
+    return np.asarray(embeddings, dtype=EMBEDDING_DTYPE).astype(np.float32)
+
+
 def save(data: IndexData, folder: Path, *, exact_max: int) -> dict[str, Any]:
     """Write every file of a generation into ``folder``. Returns manifest facts."""
     from evqa import bm25, dense
 
-    write_jsonl(folder / ARTICLES, (_article_row(data, a) for a in data.articles.values()))
-    write_jsonl(
-        folder / CHUNKS,
-        (
-            {"id": c.id, "doc_id": c.doc_id, "start": c.start, "end": c.end, "embedded": h}
-            for c, h in zip(data.chunks, data.embedded, strict=True)
-        ),
+    docstore.write(
+        folder / docstore.DOCS,
+        data.articles.values(),
+        data.article_hashes,
+        data.sentences,
+        data.spans,
+        data.chunks,
+        data.embedded,
     )
-    np.save(folder / EMBEDDINGS, np.ascontiguousarray(data.embeddings, dtype=np.float32))
-    index = dense.build_index(data.embeddings, exact_max)
+    np.save(folder / EMBEDDINGS, np.ascontiguousarray(data.embeddings, dtype=EMBEDDING_DTYPE))
+    index = dense.build_index(stored(data.embeddings), exact_max)
     dense.save_index(index, folder / DENSE)
     (folder / BM25_DIR).mkdir()
     bm25.save(data.bm25, folder / BM25_DIR)
@@ -73,31 +85,15 @@ def save(data: IndexData, folder: Path, *, exact_max: int) -> dict[str, Any]:
 
 
 def load(gen: Generation) -> IndexData:
-    """Read a generation. Raises IndexCorruptError on missing or inconsistent files."""
+    """Open a generation: nothing is read but the store's meta, the BM25 arrays
+    (memory-mapped) and the faiss index. Raises IndexCorruptError on missing or
+    inconsistent files."""
     from evqa import bm25, dense
 
-    rows = read_jsonl(gen.file(ARTICLES), gen.root)
+    articles, columns = docstore.open_store(gen.file(docstore.DOCS), gen.root)
+    chunks = docstore.Chunks(articles)
     try:
-        articles = {r["id"]: _article(r) for r in rows}
-        hashes = {r["id"]: r["hash"] for r in rows}
-        sentences = LazyMap({r["id"]: r["sentences"] for r in rows}, _sentences)
-        spans = LazyMap({r["id"]: (r["text"], r["spans"]) for r in rows}, _spans)
-        chunk_rows = read_jsonl(gen.file(CHUNKS), gen.root)
-        chunks = [
-            Chunk(
-                r["id"],
-                r["doc_id"],
-                r["start"],
-                r["end"],
-                articles[r["doc_id"]].text[r["start"] : r["end"]],
-            )
-            for r in chunk_rows
-        ]
-        embedded = [r["embedded"] for r in chunk_rows]
-    except (KeyError, TypeError, ValueError) as e:
-        raise _corrupt(gen, f"inconsistent articles/chunks ({e!r})") from None
-    try:
-        embeddings = np.load(gen.file(EMBEDDINGS), mmap_mode="r", allow_pickle=False)
+        embeddings = npy.load(gen.file(EMBEDDINGS), mmap=True)
     except (OSError, ValueError) as e:
         raise _corrupt(gen, f"{EMBEDDINGS} is unreadable ({e})") from None
     if embeddings.ndim != 2 or embeddings.shape[0] != len(chunks):
@@ -106,66 +102,24 @@ def load(gen: Generation) -> IndexData:
     if index.ntotal != len(chunks):
         raise _corrupt(gen, f"{DENSE} holds {index.ntotal} vectors for {len(chunks)} chunks")
     bm = bm25.load(gen.file(BM25_DIR))
-    return IndexData(articles, hashes, sentences, spans, chunks, embeddings, embedded, bm, index)
-
-
-class LazyMap(Mapping):
-    """A read-only mapping that converts each stored value on first access. Loading
-    builds only what a query touches: the spans and sentences of the hit articles, not
-    of all 25,000 (about 2 s of a cold query at 150k chunks)."""
-
-    def __init__(self, raw: dict[str, Any], convert: Callable[[Any], Any]) -> None:
-        self._raw, self._convert, self._done = raw, convert, {}
-
-    def __getitem__(self, key: str) -> Any:
-        if key not in self._done:
-            raw = self._raw[key]
-            try:
-                self._done[key] = self._convert(raw)
-            except (TypeError, ValueError, IndexError) as e:
-                raise IndexCorruptError(
-                    f"{ARTICLES} holds malformed data for {key!r} ({e}); check it with "
-                    "evqa index verify, and rebuild with evqa index build"
-                ) from None
-        return self._done[key]
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._raw)
-
-    def __len__(self) -> int:
-        return len(self._raw)
-
-
-def _sentences(raw: list[list[int]]) -> list[tuple[int, int]]:
-    return [(s, e) for s, e in raw]
-
-
-def _spans(raw: tuple[str, list[list[Any]]]) -> list[Span]:
-    text, spans = raw
-    return [Span(s, e, label, text[s:e]) for s, e, label in spans]
-
-
-def _article_row(data: IndexData, a: Article) -> dict[str, Any]:
-    return {
-        **a.to_dict(),
-        "hash": data.article_hashes[a.id],
-        "sentences": [list(s) for s in data.sentences[a.id]],
-        "spans": [[s.start, s.end, s.label] for s in data.spans[a.id]],
-    }
-
-
-def _article(row: dict[str, Any]) -> Article:
-    return Article(
-        id=row["id"],
-        text=row["text"],
-        title=row.get("title"),
-        date=row.get("date"),
-        url=row.get("url"),
-        source=row.get("source"),
+    if bm.n_docs != len(chunks):
+        raise _corrupt(gen, f"{BM25_DIR} holds {bm.n_docs} documents for {len(chunks)} chunks")
+    return IndexData(
+        articles=articles,
+        chunks=chunks,
+        embeddings=embeddings,
+        embedded=docstore.ChunkHashes(articles.store),
+        bm25=bm,
+        dense=index,
+        **columns,
     )
 
 
-article_from_row = _article  # a stored article row (``Article.to_dict()`` and more) -> Article
+def chunk_dates(data: IndexData) -> list[str | None]:
+    """Each chunk's article date, in chunk order."""
+    if isinstance(data.chunks, docstore.Chunks):
+        return data.chunks.article_dates()
+    return [data.articles[c.doc_id].date for c in data.chunks]
 
 
 def _corrupt(gen: Generation, what: str) -> IndexCorruptError:

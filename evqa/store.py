@@ -7,9 +7,9 @@ Layout of an index folder::
       .lock                   flock() held by a build (never committed)
       gen-<stamp>-<rand>/     one complete, immutable generation
         manifest.json         format version, model, settings, corpus, file checksums
-        articles.jsonl        cleaned articles + sentences + spans
-        chunks.jsonl          chunk ids and article offsets
-        embeddings.npy        float32 (n_chunks, dim), L2-normalised
+        docs.sqlite           articles, sentences, spans and chunks, read by id
+                              on demand (see evqa.docstore)
+        embeddings.npy        float16 (n_chunks, dim), L2-normalised, memory-mapped
         dense.faiss           faiss index over the embeddings
         bm25/...              pickle-free BM25 arrays (see evqa.bm25)
 
@@ -17,7 +17,7 @@ A build writes a new generation into a temporary folder, fsyncs it, renames it
 into place and only then replaces ``CURRENT``. A reader resolves ``CURRENT``
 once and reads one generation, so it sees the old index or the new one, never a
 mix; a build killed at any moment leaves ``CURRENT`` pointing at the old one.
-Nothing here unpickles: JSON, ``.npy`` (allow_pickle=False) and faiss files only.
+Nothing here unpickles: JSON, SQLite, ``.npy`` (allow_pickle=False) and faiss files only.
 """
 
 from __future__ import annotations
@@ -44,7 +44,8 @@ from evqa.errors import (
 )
 
 FORMAT = "evqa-index"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: docs.sqlite replaced articles.jsonl and chunks.jsonl
+MILVUS_VERSIONS = (1, 2)  # a Milvus index folder holds no data files: version 1 still reads
 CURRENT = "CURRENT"
 LOCK = ".lock"
 MANIFEST = "manifest.json"
@@ -118,7 +119,9 @@ def read_manifest(gen: Path, root: Path) -> dict[str, Any]:
     if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
         raise IndexCorruptError(f"{gen / MANIFEST} is not an evqa manifest; {fix}")
     version = manifest.get("format_version")
-    if version != FORMAT_VERSION:
+    backend = manifest.get("backend")
+    milvus = isinstance(backend, dict) and backend.get("type") == "milvus"
+    if version != FORMAT_VERSION and not (milvus and version in MILVUS_VERSIONS):
         raise IndexCorruptError(
             f"index format version {version!r} is not supported (expected {FORMAT_VERSION}); {fix}"
         )
@@ -221,16 +224,6 @@ def write_jsonl(path: Path, rows: Any) -> None:
         for row in rows:
             f.write(json.dumps(row, ensure_ascii=False, sort_keys=True))
             f.write("\n")
-
-
-def read_jsonl(path: Path, root: Path) -> list[dict[str, Any]]:
-    try:
-        with open(path, encoding="utf-8") as f:
-            return [json.loads(line) for line in f]
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
-        raise IndexCorruptError(
-            f"index file {path} is unreadable ({e}); rebuild with: evqa index build --index {root}"
-        ) from None
 
 
 def commit(root: Path, tmp: Path, manifest: dict[str, Any]) -> Path:

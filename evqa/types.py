@@ -25,6 +25,18 @@ class Article:
     def to_dict(self) -> dict:
         return asdict(self)
 
+    @classmethod
+    def from_dict(cls, row: dict) -> Article:
+        """The inverse of ``to_dict`` (extra keys are ignored)."""
+        return cls(
+            id=row["id"],
+            text=row["text"],
+            title=row.get("title"),
+            date=row.get("date"),
+            url=row.get("url"),
+            source=row.get("source"),
+        )
+
 
 @dataclass(frozen=True)
 class Chunk:

@@ -6,6 +6,7 @@ import json
 import multiprocessing as mp
 import os
 import signal
+import sqlite3
 import sys
 import threading
 import time
@@ -76,6 +77,9 @@ def absolute_paths_in(root: Path) -> list[tuple[str, str]]:
             values = [json.loads(line) for line in data.decode().splitlines() if line.strip()]
         elif path.suffix == ".json":
             values = [json.loads(data)]
+        elif path.suffix == ".sqlite":
+            with sqlite3.connect(path) as db:
+                values = [list(r) for r in db.execute("SELECT source, url FROM articles")]
         else:
             continue
         found += [(rel, s) for v in values for s in json_strings(v) if is_absolute(s)]
@@ -97,7 +101,7 @@ def test_an_index_of_the_bundled_model_names_no_local_folder(
     do_build(corpus, tmp_path / "idx", replace(fake_model, path=bundled))
     gen = store.open_generation(tmp_path / "idx")
     assert gen.manifest["model"]["path"] is None
-    assert [json.loads(line)["source"] for line in (gen.path / "articles.jsonl").open()] == [
+    assert [a.source for a in indexdata.load(gen).articles.values()] == [
         "alpha.txt",
         "bravo.txt",
         "charlie.txt",

@@ -284,8 +284,9 @@ def _live(built):
         ("dense.faiss", lambda p: p.write_bytes(p.read_bytes()[:40])),
         ("dense.faiss", lambda p: p.write_bytes(os.urandom(p.stat().st_size))),
         ("embeddings.npy", lambda p: p.write_bytes(p.read_bytes()[:100])),
-        ("chunks.jsonl", lambda p: p.write_text(p.read_text()[:-30])),
-        ("articles.jsonl", lambda p: p.unlink()),
+        ("docs.sqlite", lambda p: p.write_bytes(p.read_bytes()[:-4096])),
+        ("docs.sqlite", lambda p: p.write_bytes(os.urandom(p.stat().st_size))),
+        ("docs.sqlite", lambda p: p.unlink()),
     ],
 )
 def test_corrupt_index_files(built, runner, victim, damage):

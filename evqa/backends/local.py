@@ -1,5 +1,5 @@
-"""The local backend: today's index folder (BM25 arrays, faiss, articles.jsonl), loaded in
-memory by :mod:`evqa.indexdata` and searched by :mod:`evqa.retrieve`."""
+"""The local backend: an index folder (BM25 arrays, faiss, docs.sqlite), opened by
+:mod:`evqa.indexdata` and searched by :mod:`evqa.retrieve`."""
 
 from __future__ import annotations
 
@@ -61,8 +61,11 @@ class LocalBackend:
     def allowed(self, dates: DateRange) -> np.ndarray:
         """A boolean per chunk: its article's date is inside ``dates``."""
         if self._dates is None:
-            by_doc = {i: date_num(a.date) for i, a in self.data.articles.items()}
-            self._dates = np.array([by_doc[c.doc_id] for c in self.data.chunks], dtype=np.int64)
+            from evqa.indexdata import chunk_dates
+
+            per_chunk = chunk_dates(self.data)
+            nums = {d: date_num(d) for d in set(per_chunk)}  # 25k articles, 150k chunks
+            self._dates = np.array([nums[d] for d in per_chunk], dtype=np.int64)
         n = self._dates
         keep = n > 0
         if dates.lo is not None:

@@ -707,8 +707,6 @@ class _DocField(Mapping):
 
 
 def read_articles(client, collection: str, doc_ids: Sequence[str]) -> dict[str, _Doc]:
-    from evqa.indexdata import article_from_row
-
     rows = client.query(
         collection + ARTICLES_SUFFIX,
         filter=_in("doc_id", doc_ids),
@@ -724,7 +722,7 @@ def read_articles(client, collection: str, doc_ids: Sequence[str]) -> dict[str, 
         if len(got) != total[d]:
             continue  # a half-written article: treated as missing
         payload = json.loads("".join(got[i] for i in range(total[d])))
-        article = article_from_row(payload["article"])
+        article = Article.from_dict(payload["article"])
         out[d] = _Doc(
             article,
             [(s, e) for s, e in payload["sentences"]],
