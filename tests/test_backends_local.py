@@ -105,3 +105,23 @@ def test_a_local_index_never_imports_pymilvus(dated_index):
         [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True
     )
     assert out.stdout.strip() == "[]", out.stdout + out.stderr
+
+
+def test_an_ask_reads_only_its_top_k_chunks_and_their_articles(tmp_path, fake_model, monkeypatch):
+    from test_docstore import record_queries
+
+    rows = [
+        {"id": f"d{i}", "text": f"Boat {i} sails the lake. It weighs {i} tons."} for i in range(40)
+    ]
+    corpus = write_jsonl(tmp_path / "many.jsonl", rows)
+    index = tmp_path / "many.idx"
+    args = ["index", "build", "--corpus", str(corpus), "--index", str(index), "--no-ner"]
+    assert CliRunner().invoke(cli, args).exit_code == 0
+    seen = record_queries(monkeypatch)
+    engine = Engine.open(index)
+    engine.ask("How much does boat 7 weigh?", k=3)
+    chunk_reads = [q for q in seen if "FROM chunks" in q]
+    article_reads = [q for q in seen if q.startswith("SELECT id, text") and "WHERE id" in q]
+    assert len(chunk_reads) == 3  # one primary-key read per hit, no scan
+    assert 1 <= len(article_reads) <= 3
+    assert all("WHERE" in q for q in seen if "meta" not in q)
