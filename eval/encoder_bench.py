@@ -72,11 +72,13 @@ def throughput(texts: list[str], rounds: int, cache: Path) -> dict[str, dict]:
             encoder.encode_documents(model, texts, batch_size=64, encoder=name, cache_dir=cache)
             seconds[name].append(time.perf_counter() - t0)
             log(f"round {r + 1}: {name} {len(texts) / seconds[name][-1]:.1f} chunks/s")
+    words = sum(len(t.split()) for t in texts)  # to compare with eval/analysis_speed.py
     out = {}
     for name in ENCODERS:
         ratios = [t / s for t, s in zip(seconds["torch"], seconds[name], strict=True)]
         out[name] = {
             "chunks_per_s": round(len(texts) / statistics.median(seconds[name]), 1),
+            "words_per_s": round(words / statistics.median(seconds[name])),
             "vs_torch": round(statistics.median(ratios), 2),
             "rounds_chunks_per_s": [round(len(texts) / s, 1) for s in seconds[name]],
         }
@@ -85,14 +87,17 @@ def throughput(texts: list[str], rounds: int, cache: Path) -> dict[str, dict]:
 
 def scifact(path: Path, cache: Path) -> dict[str, dict]:
     ds = beir.load_dataset(path)
-    test = beir.load_qrels(path, "test")
+    test, train = beir.load_qrels(path, "test"), beir.load_qrels(path, "train")
     out = {}
     for docs, queries in PAIRS:
         bench = beir.Bench(ds, beir.EmbeddingCache(cache, docs, queries))
         result = beir.evaluate(bench, beir.Settings(), test)
+        on_train = beir.evaluate(bench, beir.Settings(), train)
         out[f"{docs}/{queries}"] = {
             "hybrid_ndcg@10": result["hybrid"]["ndcg@10"],
             "dense_ndcg@10": result["dense"]["ndcg@10"],
+            "train_hybrid_ndcg@10": on_train["hybrid"]["ndcg@10"],
+            "train_dense_ndcg@10": on_train["dense"]["ndcg@10"],
         }
         log(f"scifact docs={docs} queries={queries}: {out[f'{docs}/{queries}']}")
     return out
@@ -149,7 +154,10 @@ def main() -> int:
         return 0
     print(f"throughput on {len(texts)} SciFact passages (median of {args.rounds} rounds):")
     for name, t in out["throughput"].items():
-        print(f"  {name:10} {t['chunks_per_s']:7.1f} chunks/s  {t['vs_torch']:.2f}x torch")
+        print(
+            f"  {name:10} {t['chunks_per_s']:7.1f} chunks/s  {t['words_per_s']:6d} words/s  "
+            f"{t['vs_torch']:.2f}x torch"
+        )
     if "scifact" in out:
         print("SciFact test nDCG@10 (documents/queries):   hybrid   dense")
         for pair, m in out["scifact"].items():
