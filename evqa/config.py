@@ -38,7 +38,7 @@ DEFAULTS: dict[str, Any] = {
     "exact_search_max": 20_000,  # above this many chunks, faiss uses HNSW
     "batch_size": 64,
     # how documents are embedded at build time (evqa.doc_encoder): onnx-int8 | onnx | torch
-    "encoder": "torch",
+    "encoder": "onnx-int8",
     # where an index's chunks live (evqa.backends): local | milvus; the token of a secured
     # Milvus is read from EVQA_MILVUS_TOKEN only, never from a flag or the manifest
     "backend": "local",
