@@ -6,9 +6,13 @@
     python eval/beir.py /work/shared/data/scifact --backend milvus [--docs N] [--queries N]
                                                 # evqa's own indexes, local vs milvus-lite
 
+    python eval/beir.py /work/shared/data/scifact --encoder onnx-int8 [--query-encoder onnx]
+                                                # documents (and queries) embedded by another
+                                                # evqa document encoder (default: torch both)
+
 Settings are chosen on the train qrels only (``--tune``); test figures are reported with them.
 Embeddings are cached under ``--cache`` (default eval/.cache/, gitignored), keyed by the sha256
-of the model's weights and every encoded text, so a rerun takes seconds.
+of the model's weights, the encoder and every encoded text, so a rerun takes seconds.
 """
 
 from __future__ import annotations
@@ -31,7 +35,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from evqa import bm25, fusion  # noqa: E402
-from evqa.config import DEFAULTS  # noqa: E402
+from evqa.config import DEFAULTS, ENCODERS  # noqa: E402
 from evqa.tokenize import STOPWORDS, tokenize  # noqa: E402
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -118,27 +122,41 @@ def passages(title: str, text: str, max_words: int = 120) -> list[str]:
 # ---------------------------------------------------------------- embeddings
 
 
-def _content_key(model_sha: str, texts: Sequence[str]) -> str:
+def _content_key(model_sha: str, texts: Sequence[str], encoder: str = "torch") -> str:
+    """The cache key of an embedding matrix. torch keys are those of caches written before
+    the encoder was part of the key (they were all torch)."""
     h = hashlib.sha256(model_sha.encode())
+    if encoder != "torch":
+        h.update(b"\0encoder\0" + encoder.encode())
     for t in texts:
         h.update(b"\0")
         h.update(t.encode("utf-8"))
     return h.hexdigest()
 
 
-def _encoder() -> Callable[[Sequence[str]], np.ndarray]:
-    """The document encoder of evqa.encoder (sentence-transformers, L2-normalised)."""
+def _encoder(name: str) -> Callable[[Sequence[str]], np.ndarray]:
+    """evqa's document encoder ``name`` (evqa.config.ENCODERS), L2-normalised; the ONNX ones
+    use the export in EVQA_CACHE_DIR (made there if needed)."""
+    from evqa import config
     from evqa.encoder import encode_documents, resolve_model
 
-    model = resolve_model(None)
-    return lambda texts: encode_documents(model, texts, batch_size=64)
+    cache = Path(config.resolve("cache_dir"))
+    model = resolve_model(None, cache_dir=cache)
+    return lambda texts: encode_documents(
+        model, texts, batch_size=64, encoder=name, cache_dir=cache
+    )
 
 
 class EmbeddingCache:
-    def __init__(self, folder: Path) -> None:
+    """Embeddings by label: ``queries`` are made by ``query_encoder``, everything else by
+    ``encoder``; each cached file's key includes the encoder that made it."""
+
+    def __init__(self, folder: Path, encoder: str = "torch", query_encoder: str = "torch") -> None:
         self.folder = folder
-        self._encoder: Callable[[Sequence[str]], np.ndarray] | None = None
+        self.encoders = {"documents": encoder, "queries": query_encoder}
+        self._encoder: dict[str, Callable[[Sequence[str]], np.ndarray]] = {}
         self._sha: str | None = None
+        self.seconds: dict[str, float] = {}  # encoding time of each label this run encoded
 
     def model_sha(self) -> str:
         if self._sha is None:
@@ -149,16 +167,18 @@ class EmbeddingCache:
         return self._sha
 
     def encode(self, texts: Sequence[str], label: str) -> np.ndarray:
-        path = self.folder / f"{label}-{_content_key(self.model_sha(), texts)[:24]}.npy"
+        name = self.encoders["queries" if label == "queries" else "documents"]
+        path = self.folder / f"{label}-{_content_key(self.model_sha(), texts, name)[:24]}.npy"
         if path.exists():
             emb = np.load(path, allow_pickle=False)
             if emb.shape[0] == len(texts):
                 return emb
-        if self._encoder is None:
-            self._encoder = _encoder()
+        if name not in self._encoder:
+            self._encoder[name] = _encoder(name)
         t0 = time.perf_counter()
-        emb = np.ascontiguousarray(self._encoder(texts), dtype=np.float32)
-        log(f"encoded {len(texts)} {label} in {time.perf_counter() - t0:.0f} s")
+        emb = np.ascontiguousarray(self._encoder[name](texts), dtype=np.float32)
+        self.seconds[label] = time.perf_counter() - t0
+        log(f"encoded {len(texts)} {label} with {name} in {self.seconds[label]:.0f} s")
         self.folder.mkdir(parents=True, exist_ok=True)
         tmp = path.with_suffix(".tmp.npy")
         np.save(tmp, emb, allow_pickle=False)
@@ -449,6 +469,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("--no-stopwords", action="store_true")
     p.add_argument("--tune", action="store_true", help="choose settings on the TRAIN qrels first")
     p.add_argument(
+        "--encoder",
+        choices=ENCODERS,
+        default="torch",
+        help="evqa document encoder for documents and passages (default torch)",
+    )
+    p.add_argument(
+        "--query-encoder",
+        choices=ENCODERS,
+        default=None,
+        help="the encoder of the queries (default: --encoder; evqa itself embeds queries "
+        "with the fp32 ONNX export, which matches torch to cosine 0.9999)",
+    )
+    p.add_argument(
         "--backend",
         choices=("bench", "milvus"),
         default="bench",
@@ -474,7 +507,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         fill=not args.no_fill,
     )
     t0 = time.perf_counter()
-    bench = Bench(load_dataset(args.path), EmbeddingCache(args.cache))
+    cache = EmbeddingCache(args.cache, args.encoder, args.query_encoder or args.encoder)
+    bench = Bench(load_dataset(args.path), cache)
     splits = {s: load_qrels(args.path, s) for s in ("train", "test") if _has(args.path, s)}
     if args.tune:
         if "train" not in splits:
@@ -488,9 +522,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             for mode in ("bm25", "dense", "hybrid")
         }
         out["hybrid"]["settings"] = settings.__dict__
+        out["encoders"] = cache.encoders
         print(json.dumps(out, indent=2))
         return 0
     print(f"settings: {settings}")
+    print(f"encoders: {cache.encoders}")
     print(table(results))
     print("\nqueries: " + ", ".join(f"{k} {v['bm25']['queries']}" for k, v in results.items()))
     print("\npublished / earlier SciFact test nDCG@10 for reference:")

@@ -50,7 +50,7 @@ def throughput(
         raw = st.encode(texts, batch_size=batch_size, normalize_embeddings=True)
         t_raw = min(t_raw, time.perf_counter() - t)
         t = time.perf_counter()
-        ours = encoder.encode_documents(model, texts, batch_size=batch_size)
+        ours = encoder.encode_documents(model, texts, batch_size=batch_size, encoder="torch")
         t_ours = min(t_ours, time.perf_counter() - t)
     cos = float(np.min(np.sum(raw * ours, axis=1)))
     print(f"texts: {len(texts)}, batch size {batch_size}")

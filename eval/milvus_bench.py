@@ -52,13 +52,16 @@ def log(msg: str) -> None:
 
 class CachedEncoder:
     """Stands in for evqa.encoder.encode_documents: vectors by sha256 of the text, encoded
-    (and timed) with the real encoder on a miss, kept on disk between runs."""
+    (and timed) with the real encoder on a miss, kept on disk between runs, one folder per
+    model and document encoder (torch's keeps its old name)."""
 
-    def __init__(self, folder: Path, model_sha: str) -> None:
+    def __init__(self, folder: Path, model_sha: str, encoder_name: str = "torch") -> None:
         from evqa import encoder
 
         self.real = encoder.encode_documents
-        self.path = folder / f"milvus-bench-{model_sha[:16]}"
+        suffix = "" if encoder_name == "torch" else f"-{encoder_name}"
+        self.encoder_name = encoder_name
+        self.path = folder / f"milvus-bench-{model_sha[:16]}{suffix}"
         self.vectors: dict[str, np.ndarray] = {}
         self.encoded = 0
         self.encode_seconds = 0.0
@@ -68,12 +71,16 @@ class CachedEncoder:
             self.vectors = dict(zip(keys, vecs, strict=True))
         self._dirty = False
 
-    def __call__(self, model, texts, *, batch_size=64, progress=None):
+    def __call__(self, model, texts, *, batch_size=64, progress=None, encoder=None, **kw):
+        if (encoder or self.encoder_name) != self.encoder_name:
+            raise ValueError(f"this cache holds {self.encoder_name} vectors, not {encoder}")
         keys = [hashlib.sha256(t.encode("utf-8", "surrogatepass")).hexdigest() for t in texts]
         todo = [i for i, k in enumerate(keys) if k not in self.vectors]
         if todo:
             t0 = time.perf_counter()
-            vecs = self.real(model, [texts[i] for i in todo], batch_size=batch_size)
+            vecs = self.real(
+                model, [texts[i] for i in todo], batch_size=batch_size, encoder=encoder, **kw
+            )
             self.encode_seconds += time.perf_counter() - t0
             self.encoded += len(todo)
             for i, v in zip(todo, vecs, strict=True):
@@ -228,7 +235,10 @@ def beir_compare(path: Path, docs: int, nq: int, cache_dir: Path) -> dict:
 
     ds = load_dataset(path)
     qrels = load_qrels(path, "test")
-    cache = CachedEncoder(cache_dir, resolve_model(None).sha256)
+    from evqa.build import resolve_settings
+
+    encoder_name = resolve_settings({"analysis": False}).encoder  # what builds() will use
+    cache = CachedEncoder(cache_dir, resolve_model(None).sha256, encoder_name)
     with tempfile.TemporaryDirectory(prefix="evqa-milvus-bench-") as tmp:
         work = Path(tmp)
         ids = write_corpus(ds, docs or len(ds.doc_ids), work / "corpus.jsonl")

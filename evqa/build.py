@@ -1,8 +1,8 @@
 """The indexing pipeline: articles -> chunks -> spans -> embeddings -> BM25 + faiss -> disk.
 
 Every build is incremental: embeddings are reused from the live generation for chunks
-whose text is unchanged (same model), and index-time analysis is reused for unchanged
-articles. The result is the same index a full rebuild would give.
+whose text is unchanged (same model, same document encoder), and index-time analysis is
+reused for unchanged articles. The result is the same index a full rebuild would give.
 """
 
 from __future__ import annotations
@@ -33,6 +33,7 @@ class BuildSettings:
     exact_search_max: int
     batch_size: int
     analysis: bool = True  # run spaCy NER at index time (regex spans always)
+    encoder: str = config.DEFAULTS["encoder"]  # how documents are embedded (evqa.doc_encoder)
 
     def manifest(self) -> dict[str, Any]:
         from evqa.analysis import ANALYSIS_VERSION
@@ -45,6 +46,7 @@ class BuildSettings:
             "bm25_b": self.bm25_b,
             "exact_search_max": self.exact_search_max,
             "analysis": self.analysis,
+            "encoder": self.encoder,
         }
 
 
@@ -191,14 +193,16 @@ def _write(
     progress: Progress | None,
     started: float,
 ) -> BuildReport:
-    from evqa import bm25, encoder
+    from evqa import bm25, doc_encoder, encoder
     from evqa.chunking import chunk_article, split_sentences
     from evqa.corpus import article_hash
     from evqa.tokenize import tokenize
 
     warnings = list(warnings)
     articles = sorted(articles, key=lambda a: a.id)
-    previous = _previous(index_root, model.sha256, settings)
+    used, fallback = doc_encoder.prepare(model, cache_dir, settings.encoder)
+    warnings += [fallback] if fallback else []
+    previous = _previous(index_root, model.sha256, used, settings)
     hashes = {a.id: article_hash(a) for a in articles}
     sentences = {a.id: list(split_sentences(a.text)) for a in articles}
     spans = _analyse(articles, hashes, previous, settings.analysis, progress)
@@ -208,7 +212,9 @@ def _write(
     by_id = {a.id: a for a in articles}
     texts = [index_text(c, by_id[c.doc_id]) for c in chunks]
     embedded = [chunk_hash(t) for t in texts]
-    embeddings, reused = _embed(texts, embedded, previous, model, settings.batch_size, progress)
+    embeddings, reused = _embed(
+        texts, embedded, previous, model, _embedder(model, settings, used, cache_dir), progress
+    )
     data = IndexData(
         articles=by_id,
         article_hashes=hashes,
@@ -231,6 +237,7 @@ def _write(
                 "path": encoder.recorded_path(model),
                 "sha256": model.sha256,
                 "dim": model.dim,
+                "encoder": used,  # what made the embeddings (settings.encoder was asked for)
             },
             "backend": {"type": "local"},
             "settings": settings.manifest(),
@@ -258,8 +265,13 @@ def _write(
     )
 
 
-def _previous(index_root: Path, model_sha: str, settings: BuildSettings) -> IndexData | None:
-    """The live generation, if any, as a source of reusable embeddings and spans."""
+def _previous(
+    index_root: Path, model_sha: str, encoder: str, settings: BuildSettings
+) -> IndexData | None:
+    """The live generation, if any, as a source of reusable embeddings and spans.
+
+    Its embeddings are reused only if the same model made them with the same document
+    encoder; its spans only if the analysis settings are the same."""
     from evqa import indexdata
 
     try:
@@ -269,6 +281,8 @@ def _previous(index_root: Path, model_sha: str, settings: BuildSettings) -> Inde
         data = indexdata.load(gen)
     except (IndexNotFoundError, IndexCorruptError, KeyError):
         return None
+    if embedded_with(gen.manifest) != encoder:
+        data = IndexData(**{**data.__dict__, "embedded": [], "embeddings": data.embeddings[:0]})
     old = gen.manifest.get("settings", {})
     if any(
         old.get(key) != value
@@ -307,16 +321,39 @@ def _analyse(
     return {a.id: spans[a.id] for a in articles}
 
 
+def embedded_with(manifest: dict[str, Any]) -> str:
+    """The document encoder that made an index's embeddings (torch before it was recorded)."""
+    return str(manifest.get("model", {}).get("encoder") or "torch")
+
+
+Embedder = Callable[[list[str], Callable[[int], None] | None], np.ndarray]
+
+
+def _embedder(model, settings: BuildSettings, used: str, cache_dir: Path) -> Embedder:
+    """encode_documents with this build's model, batch size, encoder and cache."""
+    from evqa import encoder
+
+    def embed(texts: list[str], progress: Callable[[int], None] | None) -> np.ndarray:
+        return encoder.encode_documents(
+            model,
+            texts,
+            batch_size=settings.batch_size,
+            progress=progress,
+            encoder=used,
+            cache_dir=cache_dir,
+        )
+
+    return embed
+
+
 def _embed(
     texts: list[str],
     hashes: list[str],
     previous: IndexData | None,
     model,
-    batch_size: int,
+    embed: Embedder,
     progress: Progress | None,
 ) -> tuple[np.ndarray, int]:
-    from evqa.encoder import encode_documents
-
     known: dict[str, int] = {}
     if previous is not None:
         for i, h in enumerate(previous.embedded):
@@ -329,11 +366,9 @@ def _embed(
     if progress:
         progress("embed", 0, len(todo))
     if todo:
-        vecs = encode_documents(
-            model,
+        vecs = embed(
             [texts[i] for i in todo],
-            batch_size=batch_size,
-            progress=(lambda n: progress("embed", n, None)) if progress else None,
+            (lambda n: progress("embed", n, None)) if progress else None,
         )
         out[todo] = vecs
     return out, len(texts) - len(todo)
@@ -349,10 +384,24 @@ def _live_articles(index_root: Path) -> tuple[list[Article], dict[str, Any]]:
 def resolve_settings(
     flags: dict[str, Any] | None = None, manifest: dict[str, Any] | None = None
 ) -> BuildSettings:
-    """BuildSettings by precedence: flag > EVQA_* env > the index's manifest > default."""
+    """BuildSettings by precedence: flag > EVQA_* env > the index's manifest > default.
+
+    An index whose manifest names no encoder was embedded with torch, so that is its
+    manifest's value: rebuilding it keeps its embeddings unless asked otherwise."""
     flags = flags or {}
-    keys = ("chunk_size", "chunk_overlap", "bm25_k1", "bm25_b", "exact_search_max", "batch_size")
+    if manifest is not None and "encoder" not in manifest:
+        manifest = {**manifest, "encoder": "torch"}
+    keys = (
+        "chunk_size",
+        "chunk_overlap",
+        "bm25_k1",
+        "bm25_b",
+        "exact_search_max",
+        "batch_size",
+        "encoder",
+    )
     values = {key: config.resolve(key, flags.get(key), manifest) for key in keys}
+    config.check_encoder(values["encoder"])
     analysis = flags.get("analysis")
     if analysis is None:
         analysis = (manifest or {}).get("analysis", True)

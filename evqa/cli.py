@@ -429,6 +429,14 @@ def build_options(fn):
         f"[default {config.DEFAULTS['chunk_overlap']}].",
     )(fn)
     fn = click.option(
+        "--encoder",
+        type=click.Choice(list(config.ENCODERS)),
+        default=None,
+        help="How documents are embedded: int8 or fp32 ONNX (onnxruntime) or torch "
+        "(sentence-transformers) [env EVQA_ENCODER; default: the index's, else "
+        f"{config.DEFAULTS['encoder']}].",
+    )(fn)
+    fn = click.option(
         "--ner/--no-ner",
         "analysis",
         default=None,
@@ -558,6 +566,7 @@ def index_build(
     collection,
     chunk_size,
     chunk_overlap,
+    encoder,
     analysis,
     skip_bad,
     wait,
@@ -574,6 +583,7 @@ def index_build(
       evqa index build --corpus ~/articles --index ~/articles.idx
       evqa index build --corpus news.jsonl --index news.idx --skip-bad
       evqa index build --model ~/models/all-MiniLM-L6-v2 --chunk-size 800
+      evqa index build --encoder torch   # re-embeds with sentence-transformers
       evqa index build --corpus news.jsonl --index news.idx --backend milvus --uri news.db
       EVQA_MILVUS_TOKEN=user:pass evqa index build --corpus news.jsonl --index news.idx \\
           --backend milvus --uri http://milvus:19530 --collection news
@@ -582,7 +592,7 @@ def index_build(
 
     root = Path(config.resolve("index", index))
     kind, uri, collection = _backend_choice(root, backend, uri, collection)
-    root, kwargs = _build_args(index, model, chunk_size, chunk_overlap, analysis)
+    root, kwargs = _build_args(index, model, chunk_size, chunk_overlap, encoder, analysis)
     corpus = Path(config.resolve("corpus", corpus))
     with _progress() as progress:
         if kind == "milvus":
@@ -603,13 +613,18 @@ def index_build(
     _finish_build(report, as_json)
 
 
-def _build_args(index, model, chunk_size, chunk_overlap, analysis) -> tuple[Path, dict]:
+def _build_args(index, model, chunk_size, chunk_overlap, encoder, analysis) -> tuple[Path, dict]:
     """The index folder, and the model/settings/cache arguments shared by build and add.
     Settings resolve as flag > EVQA_* env > the live index's manifest > default."""
     from evqa.build import resolve_settings
 
     root = Path(config.resolve("index", index))
-    flags = {"chunk_size": chunk_size, "chunk_overlap": chunk_overlap, "analysis": analysis}
+    flags = {
+        "chunk_size": chunk_size,
+        "chunk_overlap": chunk_overlap,
+        "encoder": encoder,
+        "analysis": analysis,
+    }
     return root, {
         "model": _resolve_model(model),
         "settings": resolve_settings(flags, _live_settings(root)),
@@ -624,7 +639,7 @@ def _build_args(index, model, chunk_size, chunk_overlap, analysis) -> tuple[Path
 @build_options
 @handle_errors
 def index_add(
-    paths, index, model, chunk_size, chunk_overlap, analysis, skip_bad, wait, as_json
+    paths, index, model, chunk_size, chunk_overlap, encoder, analysis, skip_bad, wait, as_json
 ) -> None:
     """Add articles (files, folders or .jsonl) to an index; an existing id is replaced.
 
@@ -635,7 +650,7 @@ def index_add(
     """
     from evqa.build import add
 
-    root, kwargs = _build_args(index, model, chunk_size, chunk_overlap, analysis)
+    root, kwargs = _build_args(index, model, chunk_size, chunk_overlap, encoder, analysis)
     if _backend_of(root) == "milvus":
         from evqa.backends.milvus import add
     with _progress() as progress:

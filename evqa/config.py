@@ -37,6 +37,8 @@ DEFAULTS: dict[str, Any] = {
     "reader_passages": 5,  # the reader reads this many of the top passages
     "exact_search_max": 20_000,  # above this many chunks, faiss uses HNSW
     "batch_size": 64,
+    # how documents are embedded at build time (evqa.doc_encoder): onnx-int8 | onnx | torch
+    "encoder": "onnx-int8",
     # where an index's chunks live (evqa.backends): local | milvus; the token of a secured
     # Milvus is read from EVQA_MILVUS_TOKEN only, never from a flag or the manifest
     "backend": "local",
@@ -49,6 +51,7 @@ DEFAULTS: dict[str, Any] = {
 }
 
 MODES = ("hybrid", "bm25", "dense")
+ENCODERS = ("torch", "onnx", "onnx-int8")  # document encoders, see evqa.doc_encoder
 MAX_K = 1000
 MAX_QUESTION_CHARS = 2000
 MAX_BODY_BYTES = 64 * 1024  # evqa serve: larger request bodies get 413
@@ -109,6 +112,15 @@ def check_k(k: int) -> int:
     if k > MAX_K:
         raise InputError(f"-k must be at most {MAX_K} (got {k})")
     return k
+
+
+def check_encoder(name: str) -> str:
+    if name not in ENCODERS:
+        raise InputError(
+            f"unknown document encoder {name!r}; choose one of: {', '.join(ENCODERS)} "
+            f"(--encoder or {env_name('encoder')})"
+        )
+    return name
 
 
 def check_mode(mode: str) -> str:

@@ -3,7 +3,9 @@
 * ``resolve_model`` finds the model folder (the bundled all-MiniLM-L6-v2 by default, or any local
   sentence-transformers folder), checks it and identifies it by the sha256 of its weights file
   (cached per (path, size, mtime_ns) so the cold query path does not re-hash 90 MB).
-* ``encode_documents`` embeds chunks with sentence-transformers on the CPU, length-sorted.
+* ``encode_documents`` embeds chunks on the CPU, length-sorted: with sentence-transformers
+  (``torch``) or with onnxruntime over the export below (``onnx``, ``onnx-int8``: see
+  evqa.doc_encoder and evqa.onnx_int8).
 * ``ensure_onnx`` exports the whole sentence-transformers pipeline (transformer, pooling, any dense
   layers, normalisation) to ONNX once, at index build time; ``load_query_encoder`` then embeds
   queries with onnxruntime + ``tokenizers`` and never imports torch (it falls back to
@@ -30,6 +32,7 @@ from typing import Any
 
 import numpy as np
 
+from evqa import config
 from evqa.errors import ModelError
 
 BUNDLED_NAME = "sentence-transformers/all-MiniLM-L6-v2"
@@ -235,19 +238,19 @@ def _load_hash_cache(cache_dir: Path | None) -> dict[str, Any]:
 def _save_hash_cache(cache_dir: Path, cache: dict[str, Any]) -> None:
     """Best effort: a cache that cannot be written only costs a re-hash next time."""
     with contextlib.suppress(OSError):
-        _atomic_write_bytes(Path(cache_dir) / HASH_CACHE, json.dumps(cache, indent=1).encode())
+        atomic_write_bytes(Path(cache_dir) / HASH_CACHE, json.dumps(cache, indent=1).encode())
 
 
-def _atomic_write_bytes(path: Path, data: bytes) -> None:
+def atomic_write_bytes(path: Path, data: bytes) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    with _atomic_path(path) as tmp, tmp.open("wb") as f:
+    with atomic_path(path) as tmp, tmp.open("wb") as f:
         f.write(data)
         f.flush()
         os.fsync(f.fileno())
 
 
 @contextlib.contextmanager
-def _atomic_path(path: Path) -> Iterator[Path]:
+def atomic_path(path: Path) -> Iterator[Path]:
     """Yield a temporary sibling of ``path``; on success it replaces ``path`` atomically."""
     tmp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
     try:
@@ -304,17 +307,38 @@ def encode_documents(
     *,
     batch_size: int = 64,
     progress: Callable[[int], None] | None = None,
+    encoder: str | None = None,
+    cache_dir: Path | None = None,
 ) -> np.ndarray:
-    """Embed ``texts`` with sentence-transformers: float32, L2-normalised, shape (n, dim).
+    """Embed ``texts``: float32, L2-normalised, shape (n, dim), in input order.
 
-    Texts are sorted by token count so each batch pads little, encoded batch by batch
-    (``progress(n)`` is called after each), and returned in the original order.
+    ``encoder`` is one of evqa.config.ENCODERS (None: the configured default): ``torch`` runs
+    sentence-transformers, ``onnx`` / ``onnx-int8`` the ONNX export in ``cache_dir`` (None: the
+    configured cache), made first if needed (evqa.doc_encoder). Texts are sorted by token count
+    so each batch pads little, and ``progress(n)`` is called after each batch.
     """
+    name = config.check_encoder(encoder or config.DEFAULTS["encoder"])
     if batch_size < 1:
         raise ValueError("batch_size must be at least 1")
-    out = np.zeros((len(texts), model.dim), dtype=np.float32)
     if not texts:
-        return out
+        return np.zeros((0, model.dim), dtype=np.float32)
+    if name == "torch":
+        return _encode_torch(model, texts, batch_size, progress)
+    from evqa import doc_encoder
+
+    cache = Path(cache_dir if cache_dir is not None else config.resolve("cache_dir"))
+    onnx = doc_encoder.load(model, cache, name)
+    return onnx.encode(texts, batch_size=batch_size, progress=progress)
+
+
+def _encode_torch(
+    model: ModelInfo,
+    texts: Sequence[str],
+    batch_size: int,
+    progress: Callable[[int], None] | None,
+) -> np.ndarray:
+    """sentence-transformers, batch by batch over the length-sorted texts."""
+    out = np.zeros((len(texts), model.dim), dtype=np.float32)
     st = _load_st(str(model.path))
     order = _length_order(st, texts)
     for start in range(0, len(order), batch_size):
@@ -329,7 +353,7 @@ def encode_documents(
         out[idx] = emb
         if progress is not None:
             progress(len(idx))
-    return _normalise(out)
+    return normalise(out)
 
 
 def _length_order(st: Any, texts: Sequence[str]) -> np.ndarray:
@@ -343,7 +367,7 @@ def _length_order(st: Any, texts: Sequence[str]) -> np.ndarray:
     return np.argsort(-lengths, kind="stable")
 
 
-def _normalise(emb: np.ndarray) -> np.ndarray:
+def normalise(emb: np.ndarray) -> np.ndarray:
     emb = np.asarray(emb, dtype=np.float32)
     norms = np.linalg.norm(emb, axis=1, keepdims=True)
     return np.ascontiguousarray(emb / np.maximum(norms, 1e-12), dtype=np.float32)
@@ -359,7 +383,12 @@ def onnx_dir(model: ModelInfo, cache_dir: Path) -> Path:
 
 def has_onnx(model: ModelInfo, cache_dir: Path) -> bool:
     """Whether a complete ONNX export of ``model`` is already in ``cache_dir``."""
-    return _read_meta(onnx_dir(model, cache_dir), model) is not None
+    return export_meta(model, cache_dir) is not None
+
+
+def export_meta(model: ModelInfo, cache_dir: Path) -> dict[str, Any] | None:
+    """The meta.json of the complete ONNX export of ``model`` in ``cache_dir``, else None."""
+    return _read_meta(onnx_dir(model, cache_dir), model)
 
 
 def ensure_onnx(model: ModelInfo, cache_dir: Path) -> Path:
@@ -383,11 +412,11 @@ def ensure_onnx(model: ModelInfo, cache_dir: Path) -> Path:
     st = _load_st(str(model.path))
     meta = _export_meta(st, model)
     try:
-        with _atomic_path(folder / "model.onnx") as tmp:
+        with atomic_path(folder / "model.onnx") as tmp:
             _export_graph(st, meta["inputs"], tmp)
-        with _atomic_path(folder / OPTIMISED) as tmp:
+        with atomic_path(folder / OPTIMISED) as tmp:
             _optimise_graph(folder / "model.onnx", tmp)
-        with _atomic_path(folder / "tokenizer.json") as tmp:
+        with atomic_path(folder / "tokenizer.json") as tmp:
             st.tokenizer.backend_tokenizer.save(str(tmp))
     except ModelError:
         raise
@@ -396,7 +425,7 @@ def ensure_onnx(model: ModelInfo, cache_dir: Path) -> Path:
             f"cannot export {model.name} to ONNX ({type(e).__name__}: {e}); queries will be "
             "embedded with sentence-transformers instead (slower start)"
         ) from None
-    _atomic_write_bytes(folder / "meta.json", json.dumps(meta, indent=1).encode())
+    atomic_write_bytes(folder / "meta.json", json.dumps(meta, indent=1).encode())
     return folder / "model.onnx"
 
 
@@ -523,7 +552,7 @@ class OnnxQueryEncoder(QueryEncoder):
             "token_type_ids": np.array([e.type_ids for e in encs], dtype=np.int64),
         }
         (emb,) = self._session.run(None, {name: feeds[name] for name in self._inputs})
-        return _normalise(emb)
+        return normalise(emb)
 
 
 class TorchQueryEncoder(QueryEncoder):
@@ -546,7 +575,7 @@ class TorchQueryEncoder(QueryEncoder):
             normalize_embeddings=True,
             show_progress_bar=False,
         )
-        return _normalise(emb)
+        return normalise(emb)
 
 
 def load_query_encoder(model: ModelInfo, cache_dir: Path) -> QueryEncoder:

@@ -56,19 +56,31 @@ class FakeQueryEncoder:
         return np.stack([fake_vector(t) for t in texts])
 
 
+@pytest.fixture(scope="session")
+def real(tmp_path_factory) -> tuple[ModelInfo, Path]:
+    """The bundled model and one ONNX export shared by the integration tests."""
+    from evqa import encoder
+
+    cache = tmp_path_factory.mktemp("evqa-cache")
+    model = encoder.resolve_model(None, cache_dir=cache)
+    encoder.ensure_onnx(model, cache)
+    return model, cache
+
+
 @pytest.fixture
 def fake_model(monkeypatch, tmp_path):
     """Replace the embedding model with the fake one everywhere evqa looks it up."""
-    from evqa import encoder
+    from evqa import doc_encoder, encoder
 
     info = ModelInfo(name="fake-bow", path=tmp_path / "fake-model", sha256="f" * 64, dim=DIM)
 
-    def encode_documents(model, texts, *, batch_size=64, progress=None):
+    def encode_documents(model, texts, *, batch_size=64, progress=None, encoder=None, **kw):
         if progress:
             progress(len(texts))
         return np.stack([fake_vector(t) for t in texts]) if texts else np.zeros((0, DIM))
 
     monkeypatch.setattr(encoder, "encode_documents", encode_documents)
+    monkeypatch.setattr(doc_encoder, "prepare", lambda model, cache_dir, name: (name, None))
     monkeypatch.setattr(encoder, "ensure_onnx", lambda model, cache_dir: tmp_path / "none")
     monkeypatch.setattr(encoder, "load_query_encoder", lambda model, cache_dir: FakeQueryEncoder())
     monkeypatch.setattr(encoder, "resolve_model", lambda path=None, cache_dir=None: info)

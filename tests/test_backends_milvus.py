@@ -4,6 +4,7 @@ and against a real cluster only when EVQA_MILVUS_TEST_URI is set."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import uuid
@@ -103,6 +104,27 @@ def test_a_rebuild_embeds_nothing_and_a_changed_article_only_its_chunks(mbuilt, 
     assert 1 <= report["embedded"] < report["chunks"]
     hits = json.loads(run(runner, "search", "tidal kites", "--index", mbuilt, "--json").stdout)
     assert hits[0]["doc_id"] == "bravo" and "tidal kites" in hits[0]["text"]
+
+
+def test_another_encoder_re_embeds_and_is_recorded(mbuilt, corpus, runner):
+    from evqa import store
+
+    first = store.open_generation(mbuilt).manifest
+    other = "torch" if first["model"]["encoder"] != "torch" else "onnx"
+    report = json.loads(build(runner, corpus, mbuilt, "--encoder", other, "--json").stdout)
+    assert report["embedded"] == report["chunks"] and report["reused"] == 0
+    manifest = store.open_generation(mbuilt).manifest
+    assert manifest["model"]["encoder"] == other and manifest["settings"]["encoder"] == other
+    again = json.loads(build(runner, corpus, mbuilt, "--json").stdout)
+    assert again["embedded"] == 0
+
+
+def test_torch_vector_keys_are_those_written_before_the_encoder_was_recorded():
+    from evqa.backends.milvus import embed_key
+
+    old = hashlib.sha256(f"{'a' * 64}\0some text".encode()).hexdigest()[:32]
+    assert embed_key("a" * 64, "some text") == embed_key("a" * 64, "some text", "torch") == old
+    assert embed_key("a" * 64, "some text", "onnx-int8") != old
 
 
 def test_an_article_gone_from_the_corpus_is_removed(mbuilt, corpus, runner):

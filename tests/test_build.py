@@ -17,6 +17,7 @@ import pytest
 from conftest import ARTICLES, small_settings, write_corpus
 
 from evqa import build, indexdata, store
+from evqa.doc_encoder import prepare as REAL_PREPARE
 from evqa.engine import Engine
 from evqa.errors import InputError
 
@@ -234,3 +235,93 @@ def test_spans_of_another_analysis_version_are_not_reused(
     monkeypatch.setattr(analysis, "ANALYSIS_VERSION", analysis.ANALYSIS_VERSION + 1)
     do_build(corpus, tmp_path / "idx", fake_model)
     assert calls[-1] == 3  # every article analysed again
+
+
+# --- document encoders -----------------------------------------------------------------
+
+
+def _encoders_used(monkeypatch) -> list[str]:
+    """Record the encoder of every encode_documents call (the fake model's vectors)."""
+    from evqa import encoder
+
+    used: list[str] = []
+    fake = encoder.encode_documents
+
+    def recording(model, texts, **kw):
+        used.append(kw.get("encoder"))
+        return fake(model, texts, **kw)
+
+    monkeypatch.setattr(encoder, "encode_documents", recording)
+    return used
+
+
+def test_the_encoder_is_recorded_and_used(tmp_path, corpus, fake_model, monkeypatch):
+    used = _encoders_used(monkeypatch)
+    do_build(corpus, tmp_path / "idx", fake_model, encoder="onnx")
+    manifest = store.open_generation(tmp_path / "idx").manifest
+    assert manifest["settings"]["encoder"] == "onnx"
+    assert manifest["model"]["encoder"] == "onnx"
+    assert used == ["onnx"]
+
+
+def test_another_encoder_re_embeds_instead_of_reusing(tmp_path, corpus, fake_model, monkeypatch):
+    from evqa import analysis
+
+    first = do_build(corpus, tmp_path / "idx", fake_model, encoder="onnx-int8")
+    calls = []
+    real = analysis.analyze
+    monkeypatch.setattr(
+        analysis, "analyze", lambda texts, **kw: calls.append(len(texts)) or real(texts, **kw)
+    )
+    other = do_build(corpus, tmp_path / "idx", fake_model, encoder="torch")
+    assert other.embedded == first.chunks and other.reused == 0
+    assert calls == [] or calls == [0]  # the spans do not depend on the encoder: reused
+    same = do_build(corpus, tmp_path / "idx", fake_model, encoder="torch")
+    assert same.embedded == 0 and same.reused == first.chunks
+
+
+def test_an_index_without_a_recorded_encoder_was_embedded_with_torch(tmp_path, corpus, fake_model):
+    assert build.embedded_with({"model": {"sha256": "f" * 64}}) == "torch"
+    old = build.resolve_settings(None, {"chunk_size": 300})
+    assert old.encoder == "torch"  # rebuilding an old index keeps its embeddings
+    assert build.resolve_settings(None, None).encoder == build.config.DEFAULTS["encoder"]
+
+
+def test_a_fallback_encoder_is_a_warning_and_is_recorded(tmp_path, corpus, fake_model, monkeypatch):
+    from evqa import doc_encoder
+
+    def no_int8(model, cache_dir, name):
+        return "onnx", "onnx-int8 document encoder unavailable (test); documents are embedded ..."
+
+    monkeypatch.setattr(doc_encoder, "prepare", no_int8)
+    used = _encoders_used(monkeypatch)
+    report = do_build(corpus, tmp_path / "idx", fake_model, encoder="onnx-int8")
+    assert any("onnx-int8 document encoder unavailable" in w for w in report.warnings)
+    manifest = store.open_generation(tmp_path / "idx").manifest
+    assert manifest["model"]["encoder"] == "onnx" and used == ["onnx"]
+    assert manifest["settings"]["encoder"] == "onnx-int8"  # asked for again next time
+
+
+def test_a_failing_int8_export_falls_back_without_a_traceback(
+    tmp_path, corpus, fake_model, monkeypatch
+):
+    """The real prepare: the fake model has no export, so int8 cannot be made."""
+    from evqa import doc_encoder
+
+    monkeypatch.setattr(doc_encoder, "prepare", REAL_PREPARE)
+    report = do_build(corpus, tmp_path / "idx", fake_model, encoder="onnx-int8")
+    assert any("onnx-int8 document encoder unavailable" in w for w in report.warnings)
+    assert store.open_generation(tmp_path / "idx").manifest["model"]["encoder"] == "onnx"
+
+
+def test_encoder_precedence_is_flag_env_manifest_default(monkeypatch):
+    manifest = {"encoder": "onnx"}
+    monkeypatch.delenv("EVQA_ENCODER", raising=False)
+    assert build.resolve_settings(None, None).encoder == build.config.DEFAULTS["encoder"]
+    assert build.resolve_settings(None, manifest).encoder == "onnx"
+    monkeypatch.setenv("EVQA_ENCODER", "torch")
+    assert build.resolve_settings(None, manifest).encoder == "torch"
+    assert build.resolve_settings({"encoder": "onnx-int8"}, manifest).encoder == "onnx-int8"
+    monkeypatch.setenv("EVQA_ENCODER", "cuda")
+    with pytest.raises(InputError, match="EVQA_ENCODER"):
+        build.resolve_settings(None, manifest)

@@ -608,3 +608,37 @@ def test_evqa_model_env_is_checked_against_the_index(built, runner, monkeypatch,
     monkeypatch.setattr(encoder, "resolve_model", lambda path=None, cache_dir=None: other)
     monkeypatch.setenv("EVQA_MODEL", str(built.parent))
     assert_clean_error(run(runner, "ask", "wind", "--index", built), 3, "model differs")
+
+
+def test_index_build_encoder_flag_is_recorded(tmp_path, corpus, fake_model, runner):
+    from evqa import store
+
+    index = tmp_path / "idx"
+    result = build_index(runner, corpus, index, "--no-ner", "--encoder", "onnx")
+    assert result.exit_code == 0, result.output
+    assert store.open_generation(index).manifest["settings"]["encoder"] == "onnx"
+    again = build_index(runner, corpus, index, "--no-ner", "--json")  # the manifest's encoder
+    assert json.loads(again.output)["embedded"] == 0
+    other = build_index(runner, corpus, index, "--no-ner", "--encoder", "torch", "--json")
+    report = json.loads(other.output)
+    assert report["embedded"] == report["chunks"] and report["reused"] == 0
+
+
+def test_index_build_bad_encoder_is_a_clean_usage_error(tmp_path, corpus, fake_model, runner):
+    result = build_index(runner, corpus, tmp_path / "idx", "--encoder", "gpu")
+    assert result.exit_code == 2
+    assert "Invalid value for '--encoder'" in result.output
+    assert "onnx-int8" in result.output and "Traceback" not in result.output
+    assert not (tmp_path / "idx").exists()
+
+
+def test_bad_evqa_encoder_env_is_a_clean_error(tmp_path, corpus, fake_model, runner, monkeypatch):
+    monkeypatch.setenv("EVQA_ENCODER", "gpu")
+    result = build_index(runner, corpus, tmp_path / "idx")
+    assert_clean_error(result, 2, "EVQA_ENCODER", "onnx-int8")
+
+
+def test_index_build_help_shows_the_encoder_flag(runner):
+    result = run(runner, "index", "build", "--help")
+    assert "--encoder [torch|onnx|onnx-int8]" in result.output
+    assert "evqa index build --encoder torch" in result.output

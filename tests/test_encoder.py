@@ -241,7 +241,9 @@ def test_encode_documents_batches_by_length_and_keeps_input_order(monkeypatch):
     texts = ["a", "b c d e", "f g", "h i j", "", "k l m n o p"]
     done = []
     model = ModelInfo("fake", Path("/fake"), "0" * 64, 3)
-    emb = encoder.encode_documents(model, texts, batch_size=2, progress=done.append)
+    emb = encoder.encode_documents(
+        model, texts, batch_size=2, progress=done.append, encoder="torch"
+    )
     assert done == [2, 2, 2]
     assert fake.batches == [["k l m n o p", "b c d e"], ["h i j", "f g"], ["a", ""]]
     assert emb.dtype == np.float32 and emb.shape == (6, 3)
@@ -303,15 +305,6 @@ QUERIES = [
 ]
 
 
-@pytest.fixture(scope="session")
-def real(tmp_path_factory) -> tuple[ModelInfo, Path]:
-    """The bundled model and one ONNX export shared by the integration tests."""
-    cache = tmp_path_factory.mktemp("evqa-cache")
-    model = encoder.resolve_model(None, cache_dir=cache)
-    encoder.ensure_onnx(model, cache)
-    return model, cache
-
-
 @pytest.mark.integration
 def test_bundled_model_resolves_to_minilm(real):
     model, cache = real
@@ -355,7 +348,9 @@ def test_encode_documents_matches_sentence_transformers_in_input_order(real):
     model, _ = real
     texts = [*QUERIES[3:6], "Sodium-ion cells cost less.", "BYD Blade battery"]
     done = []
-    emb = encoder.encode_documents(model, texts, batch_size=2, progress=done.append)
+    emb = encoder.encode_documents(
+        model, texts, batch_size=2, progress=done.append, encoder="torch"
+    )
     st = encoder._load_st(str(model.path))
     want = st.encode(texts, normalize_embeddings=True)
     assert sum(done) == len(texts)

@@ -192,7 +192,12 @@ def test_no_network_during_a_real_build(tmp_path, monkeypatch):
         cli, ["index", "build", "--corpus", str(seeds), "--index", str(tmp_path / "i"), "--json"]
     )
     assert r.exit_code == 0, r.output
-    assert json.loads(r.stdout)["articles"] == 5
+    report = json.loads(r.stdout)
+    assert report["articles"] == 5 and report["warnings"] == []
+    from evqa import store
+
+    manifest = store.open_generation(tmp_path / "i").manifest
+    assert manifest["model"]["encoder"] == config.DEFAULTS["encoder"]  # the int8 graph was made
     r = CliRunner().invoke(
         cli, ["ask", "energy density of Jinshi battery", "--index", str(tmp_path / "i"), "--json"]
     )

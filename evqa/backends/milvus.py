@@ -397,8 +397,11 @@ def bm25_text(text: str) -> str:
     return _fit(" ".join(tokenize(text)), VARCHAR_MAX)
 
 
-def embed_key(model_sha: str, text: str) -> str:
-    return hashlib.sha256(f"{model_sha}\0{text}".encode("utf-8", "surrogatepass")).hexdigest()[:32]
+def embed_key(model_sha: str, text: str, encoder: str = "torch") -> str:
+    """What a stored vector was made from: model, document encoder and text. torch keys
+    are those of collections written before the encoder was recorded."""
+    made_by = model_sha if encoder == "torch" else f"{model_sha}\0{encoder}"
+    return hashlib.sha256(f"{made_by}\0{text}".encode("utf-8", "surrogatepass")).hexdigest()[:32]
 
 
 def _batched(items: Iterable[Any], n: int) -> Iterator[list[Any]]:
@@ -812,13 +815,15 @@ class Writer:
     whose id and hash (model + text) are already there, and the analysis of articles
     whose hash is unchanged."""
 
-    def __init__(self, client, collection: str, model, settings) -> None:
+    def __init__(self, client, collection: str, model, settings, cache_dir=None, encoder=None):
         self.client, self.collection, self.model, self.settings = (
             client,
             collection,
             model,
             settings,
         )
+        self.cache_dir = cache_dir
+        self.encoder = encoder or settings.encoder  # the document encoder actually used
         self.articles = collection + ARTICLES_SUFFIX
         from evqa.analysis import ANALYSIS_VERSION
 
@@ -866,7 +871,7 @@ class Writer:
             for c in chunk_article(a, self.settings.chunk_size, self.settings.chunk_overlap)
         ]
         texts = [index_text(c, a) for c, a in chunks]
-        hashes = [embed_key(self.model.sha256, t) for t in texts]
+        hashes = [embed_key(self.model.sha256, t, self.encoder) for t in texts]
         have = self._stored_chunk_hashes(ids)
         current = {c.id for c, _ in chunks}
         stale = [cid for cid in have if cid not in current]
@@ -891,6 +896,8 @@ class Writer:
             texts,
             batch_size=self.settings.batch_size,
             progress=(lambda n: progress("embed", n, None)) if progress else None,
+            encoder=self.encoder,
+            cache_dir=self.cache_dir,
         )
 
     def _chunk_row(self, chunk: Chunk, article: Article, text: str, key: str, vec) -> dict:
@@ -1010,10 +1017,11 @@ def build(
         "stat": stat_fingerprint(Path(corpus)),
     }
     with store.build_lock(index_root, wait):
-        base = _manifest(index_root, uri, collection, model, settings, corpus_meta)
+        used, fallback = _encoder(model, cache_dir, settings)
+        base = _manifest(index_root, uri, collection, model, settings, corpus_meta, used)
         session = _Session(index_root, uri, base)
         client = session.start(collection, model.dim)
-        writer = Writer(client, collection, model, settings)
+        writer = Writer(client, collection, model, settings, cache_dir, used)
         counts = _Counts()
         seen: set[str] = set()
         with session.guard():
@@ -1024,7 +1032,8 @@ def build(
             gone = [d for d in iter_doc_ids(client, collection) if d not in seen]
             writer.drop(gone)
             writer.flush()
-        return session.finish(writer, counts, stream.warnings, started, model, cache_dir)
+        warnings = [*stream.warnings, *fallback]
+        return session.finish(writer, counts, warnings, started, model, cache_dir)
 
 
 def add(
@@ -1046,13 +1055,14 @@ def add(
         gen = store.open_generation(index_root)
         entry = gen.manifest["backend"]
         settings = settings or _settings(gen.manifest)
+        used, fallback = _encoder(model, cache_dir, settings)
         base = {**gen.manifest, "corpus": {"path": None, "edited": True}}
-        base = _strip(base)
+        base = _strip({**base, "model": {**base.get("model", {}), "encoder": used}})
         session = _Session(index_root, resolve_uri(entry, index_root), base)
         client = session.start(entry["collection"], model.dim)
-        writer = Writer(client, entry["collection"], model, settings)
+        writer = Writer(client, entry["collection"], model, settings, cache_dir, used)
         counts = _Counts()
-        warnings: list[str] = []
+        warnings: list[str] = list(fallback)
         with session.guard():
             for path in paths:
                 stream = iter_corpus(Path(path), skip_bad=skip_bad)
@@ -1109,7 +1119,17 @@ def _settings(manifest: Mapping[str, Any]):
     return resolve_settings(None, manifest.get("settings"))
 
 
-def _manifest(index_root, uri, collection, model, settings, corpus_meta) -> dict[str, Any]:
+def _encoder(model, cache_dir: Path, settings) -> tuple[str, list[str]]:
+    """The document encoder this write uses, and the warning if it fell back."""
+    from evqa import doc_encoder
+
+    used, fallback = doc_encoder.prepare(model, cache_dir, settings.encoder)
+    return used, [fallback] if fallback else []
+
+
+def _manifest(
+    index_root, uri, collection, model, settings, corpus_meta, used: str
+) -> dict[str, Any]:
     from evqa import encoder
 
     return {
@@ -1125,6 +1145,7 @@ def _manifest(index_root, uri, collection, model, settings, corpus_meta) -> dict
             "path": encoder.recorded_path(model),
             "sha256": model.sha256,
             "dim": model.dim,
+            "encoder": used,
         },
         "settings": settings.manifest(),
         "corpus": corpus_meta,
