@@ -291,12 +291,13 @@ def ensure_default_index(
 
     info = resolve_model(model, cache_dir=cache)
     for candidate in (root, cache / "default-index"):
+        settings = None
         try:
             gen = store.open_generation(candidate)
             if not stale_reasons(gen.manifest, candidate, info.sha256, cache):
                 store.check_sizes(gen)
                 return candidate
-            why = "is out of date"
+            why, settings = "is out of date", gen.manifest.get("settings")
         except (IndexNotFoundError, IndexCorruptError):
             why = "is missing"
         if candidate == root and not _writable(root):
@@ -306,19 +307,20 @@ def ensure_default_index(
                 f"the default index {why}; building it from {config.DEFAULTS['corpus']} "
                 "(one time, about a minute)"
             )
-        build_default(candidate, info, cache, progress)
+        build_default(candidate, info, cache, progress, settings)
         return candidate
     raise IndexNotFoundError("cannot build the default index; run: evqa index build")
 
 
-def build_default(root: Path, model, cache: Path, progress) -> None:
+def build_default(root: Path, model, cache: Path, progress, saved=None) -> None:
+    """Build the seeds index; ``saved`` settings (the stale index's) keep e.g. its encoder."""
     from evqa.build import build, resolve_settings
 
     build(
         Path(config.DEFAULTS["corpus"]),
         root,
         model=model,
-        settings=resolve_settings(),
+        settings=resolve_settings(None, saved),
         cache_dir=cache,
         wait=600.0,
         progress=progress,

@@ -247,3 +247,25 @@ def test_the_passages_read_come_from_the_environment_and_are_checked(small_engin
     r = CliRunner().invoke(cli, ["ask", "How fast?", "--index", str(small_engine.root)])
     assert r.exit_code == 2 and "EVQA_READER_PASSAGES" in r.output
     assert "Traceback" not in r.output
+
+
+def test_a_stale_default_index_is_rebuilt_with_its_saved_settings(
+    tmp_path, fake_model, monkeypatch
+):
+    from conftest import write_corpus
+
+    from evqa import build as build_mod
+    from evqa import store as store_mod
+
+    corpus = write_corpus(tmp_path / "seeds")
+    root = tmp_path / "index"
+    monkeypatch.setitem(config.DEFAULTS, "corpus", str(corpus))
+    monkeypatch.setitem(config.DEFAULTS, "index", str(root))
+    settings = build_mod.resolve_settings({"encoder": "torch", "analysis": False})
+    build_mod.build(corpus, root, model=fake_model, settings=settings, cache_dir=tmp_path / "c")
+    (corpus / "alpha.txt").write_text("Alpha changed. A new sentence about tides.")
+    notices = []
+    Engine.open(notice=notices.append)
+    manifest = store_mod.open_generation(root).manifest
+    assert notices and "out of date" in notices[0]
+    assert manifest["settings"]["encoder"] == "torch" and manifest["settings"]["analysis"] is False
