@@ -18,7 +18,7 @@ from __future__ import annotations
 import contextlib
 import os
 import secrets
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -126,6 +126,16 @@ def load_index(path: Path) -> Any:
     if not is_exact(index):
         index.hnsw.efSearch = HNSW_EF_SEARCH
     return index
+
+
+def vectors(index: Any, ids: Sequence[int] | np.ndarray) -> np.ndarray:
+    """The vectors of ``ids`` as the index stores and scores them: float32 (len(ids), dim).
+    Queries read them from the index (its pages are already touched by the search) instead
+    of from embeddings.npy, which only builds read."""
+    ids = np.asarray(ids, dtype=np.int64).reshape(-1)
+    if ids.size == 0:
+        return np.zeros((0, index.d), dtype=np.float32)
+    return index.reconstruct_batch(ids)
 
 
 def search(index: Any, qvec: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:

@@ -40,7 +40,8 @@ class IndexData:
     sentences: Mapping[str, Sequence[tuple[int, int]]]
     spans: Mapping[str, Sequence[Span]]
     chunks: Sequence[Chunk]
-    embeddings: np.ndarray  # (len(chunks), dim), L2-normalised; float16 once saved
+    embeddings: np.ndarray  # (len(chunks), dim), L2-normalised; float16 once saved (builds
+    # read it to reuse vectors; queries read vectors from the faiss index, dense.vectors)
     embedded: Sequence[str]  # per chunk: chunk_hash of the exact text that was embedded
     bm25: BM25Index
     dense: Any = None  # faiss.Index; None until saved or loaded

@@ -68,7 +68,7 @@ def dense_ranking(
 
     if allowed is not None:  # exact search over the allowed chunks only
         rows = np.flatnonzero(allowed)
-        sims = np.asarray(data.embeddings[rows], dtype=np.float32) @ qvec
+        sims = dense.vectors(data.dense, rows) @ qvec
         top = np.lexsort((rows, -sims))[:pool]
         return [(int(rows[i]), float(sims[i])) for i in top]
 
@@ -84,8 +84,10 @@ def _exact_scores(
 ) -> dict[str, dict[int, float]]:
     """Each retriever's true score for the candidates only the other one returned, so
     min-max fusion compares like with like (+0.02 nDCG@10 on SciFact, eval/beir.py)."""
+    from evqa import dense
+
     union = sorted({d for ranked in rankings.values() for d, _ in ranked})
-    sims = np.asarray(data.embeddings[union], dtype=np.float32) @ qvec
+    sims = dense.vectors(data.dense, union) @ qvec
     return {
         "bm25": {d: float(bm25_scores[d]) for d in union},
         "dense": {d: float(s) for d, s in zip(union, sims, strict=True)},

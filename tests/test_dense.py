@@ -172,3 +172,12 @@ def test_another_faiss_index_type_is_rejected(tmp_path):
     faiss.write_index(faiss.IndexFlatL2(DIM), str(path))
     with pytest.raises(IndexCorruptError, match="not an evqa dense index"):
         dense.load_index(path)
+
+
+@pytest.mark.parametrize("exact_max", [1000, 10])
+def test_vectors_are_what_the_index_scores(emb, exact_max):
+    index = dense.build_index(emb, exact_max=exact_max)
+    q = _vectors(1, seed=4)[0]
+    scores, ids = dense.search(index, q, 5)
+    np.testing.assert_allclose(dense.vectors(index, ids) @ q, scores, atol=1e-5)
+    assert dense.vectors(index, []).shape == (0, DIM)
