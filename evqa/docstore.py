@@ -43,7 +43,8 @@ CREATE TABLE chunks (
   row INTEGER PRIMARY KEY, id TEXT NOT NULL, article INTEGER NOT NULL,
   start INTEGER NOT NULL, stop INTEGER NOT NULL, embedded TEXT NOT NULL);
 """
-_ARTICLE = "SELECT id, text, title, date, url, source FROM articles"
+_ARTICLE = "SELECT id, text, title, date, url, source, hash, sentences, spans FROM articles"
+COLUMNS = {"hash": 6, "sentences": 7, "spans": 8}  # per-article columns, by position in a row
 _CHUNK = "SELECT c.id, a.id, c.start, c.stop FROM chunks c JOIN articles a ON a.row = c.article"
 
 
@@ -123,6 +124,7 @@ class DocStore:
         except sqlite3.Error as e:  # e.g. collected by a build since the is_file check
             raise self.corrupt(str(e)) from None
         self._lock = threading.Lock()
+        self.article_row = functools.lru_cache(maxsize=CACHE)(self._article_row)
         meta = dict(self.rows("SELECT key, value FROM meta"))
         try:
             if int(meta["schema"]) != SCHEMA_VERSION:
@@ -137,6 +139,12 @@ class DocStore:
                 return self._db.execute(sql, args).fetchall()
         except sqlite3.DatabaseError as e:
             raise self.corrupt(str(e)) from None
+
+    def _article_row(self, key: str) -> tuple | None:
+        """One article's whole row, read once: the article, its hash, sentences and spans
+        all come from it (selecting a column after ``text`` would read the text again)."""
+        rows = self.rows(f"{_ARTICLE} WHERE id = ?", (key,))
+        return rows[0] if rows else None
 
     def corrupt(self, why: str) -> IndexCorruptError:
         return IndexCorruptError(f"index file {self.path} is unreadable ({why}); {self._fix}")
@@ -153,8 +161,8 @@ class Articles(Mapping[str, Article]):
         self._get = functools.lru_cache(maxsize=CACHE)(self._fetch)
 
     def _fetch(self, key: str) -> Article | None:
-        rows = self.store.rows(f"{_ARTICLE} WHERE id = ?", (key,))
-        return _article(rows[0]) if rows else None
+        row = self.store.article_row(key)
+        return _article(row) if row else None
 
     def __getitem__(self, key: str) -> Article:
         article = self._get(key) if isinstance(key, str) else None
@@ -181,12 +189,11 @@ class ArticleColumn(Mapping[str, Any]):
         self._get = functools.lru_cache(maxsize=CACHE)(self._fetch)
 
     def _fetch(self, key: str) -> tuple[bool, Any]:
-        sql = f"SELECT {self.column} FROM articles WHERE id = ?"
-        rows = self.articles.store.rows(sql, (key,))
-        if not rows:
+        row = self.articles.store.article_row(key)
+        if not row:
             return False, None
         try:
-            return True, self.convert(rows[0][0], key)
+            return True, self.convert(row[COLUMNS[self.column]], key)
         except (TypeError, ValueError, IndexError, KeyError) as e:
             why = f"malformed {self.column} of {key!r}: {e!r}"
             raise self.articles.store.corrupt(why) from None
@@ -263,7 +270,7 @@ class ChunkHashes(Sequence[str]):
 
 
 def _article(row: tuple) -> Article:
-    aid, text, title, date, url, source = row
+    aid, text, title, date, url, source = row[:6]
     return Article(id=aid, text=text, title=title, date=date, url=url, source=source)
 
 
