@@ -2,8 +2,9 @@
 
     python eval/train_reader.py --out runs/reader        # trains, checkpoints, evaluates
     python eval/train_reader.py --out runs/reader --resume
-    python eval/train_reader.py --out runs/reader-sn --init runs/reader/model-epoch4.pt \
-        --distractors 2 --epochs 1 --lr 3e-5                # then passages compete
+    python eval/train_reader.py --out runs/reader-e4 --epochs 4      # the shipped model:
+    python eval/train_reader.py --out runs/reader-sn --init runs/reader-e4/model-epoch4.pt \
+        --distractors 1 --epochs 1 --lr 3e-5                          # then passages compete
 
 The no-answer score is the classic SQuAD 2.0 one: the [CLS] position is the target of
 both heads for an unanswerable question (and for a window that does not hold the
@@ -171,8 +172,7 @@ def group_loss(model, windows, groups, batch, pad_id: int, loss_fn):
     idx = [w for g in batch for w in groups[g].windows]
     ids, mask, types = collate(windows, idx, pad_id)
     s, e = model(ids, mask, types)
-    ys = torch.tensor([windows[i].start for i in idx])
-    ye = torch.tensor([windows[i].end for i in idx])
+    ys, ye = targets(windows, idx)
     passage = torch.zeros_like(mask, dtype=torch.bool)
     for r, i in enumerate(idx):
         offsets = windows[i].offsets
@@ -185,10 +185,30 @@ def group_loss(model, windows, groups, batch, pad_id: int, loss_fn):
         if g.answerable and bool((ys[rows] > 0).any()) and bool((ye[rows] > 0).any()):
             p = passage[rows]
             shared.append((shared_ce(s[rows], ys[rows], p) + shared_ce(e[rows], ye[rows], p)) / 2)
-    loss = (loss_fn(s[own], ys[own]) + loss_fn(e[own], ye[own])) / 2
+    loss = span_loss(s[own], e[own], ys[own], ye[own], loss_fn)
     if shared:
         loss = loss + torch.stack(shared).mean()
     return loss
+
+
+def targets(windows, idx) -> tuple[torch.Tensor, torch.Tensor]:
+    """The start and end target tokens of windows ``idx`` (0 = [CLS] = no answer)."""
+    return torch.tensor([windows[i].start for i in idx]), torch.tensor(
+        [windows[i].end for i in idx]
+    )
+
+
+def span_loss(s, e, ys, ye, loss_fn) -> torch.Tensor:
+    """The per-window loss: start and end cross-entropy, averaged."""
+    return (loss_fn(s, ys) + loss_fn(e, ye)) / 2
+
+
+def held_out(model, tok, val, args) -> dict:
+    """The validation figures: gold paragraph, and with distractors when training with them."""
+    metrics = evaluate(model, tok, val, args)
+    if args.distractors:
+        metrics.update(evaluate_groups(model, tok, val, args))
+    return metrics
 
 
 def load_encoder(model_dir: Path):
@@ -373,9 +393,7 @@ def main() -> None:
 
         def loss_for(idx) -> torch.Tensor:
             s, e = model(*collate(windows, idx, pad_id))
-            ys = torch.tensor([windows[i].start for i in idx])
-            ye = torch.tensor([windows[i].end for i in idx])
-            return (loss_fn(s, ys) + loss_fn(e, ye)) / 2
+            return span_loss(s, e, *targets(windows, idx), loss_fn)
 
     total = int(steps_per_epoch * args.epochs)
     opt = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=0.01)
@@ -410,10 +428,7 @@ def main() -> None:
     print(f"{len(train)} examples -> {len(windows)} windows; {total} steps", flush=True)
 
     if args.init and step == 0 and args.distractors:  # what the starting weights score
-        log["init_metrics"] = {
-            **evaluate(model, tok, val, args),
-            **evaluate_groups(model, tok, val, args),
-        }
+        log["init_metrics"] = held_out(model, tok, val, args)
         print("init", json.dumps(log["init_metrics"]), flush=True)
     t0 = time.time() - log["seconds"]
     model.train()
@@ -438,9 +453,7 @@ def main() -> None:
                 save(model, opt, sched, step, epoch, args.out)
                 log_path.write_text(json.dumps(log, indent=2))
         epoch += 1
-        metrics = evaluate(model, tok, val, args)
-        if args.distractors:
-            metrics.update(evaluate_groups(model, tok, val, args))
+        metrics = held_out(model, tok, val, args)
         metrics.update(epoch=epoch, step=step, seconds=round(time.time() - t0, 1))
         print("held-out", json.dumps(metrics), flush=True)
         log["epochs"].append(metrics)
