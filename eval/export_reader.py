@@ -108,7 +108,7 @@ def main() -> None:
             "seconds": round(log["seconds"], 1),
             "epochs": log["epochs"],
             "script": "eval/train_reader.py",
-            **({"init_from": log["init_from"]} if "init_from" in log else {}),
+            **{k: log[k] for k in ("init_from", "averaged_from") if k in log},
         },
         "license": "model weights derived from all-MiniLM-L6-v2 (Apache-2.0), trained on "
         "SQuAD (CC BY-SA 4.0)",

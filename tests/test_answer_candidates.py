@@ -1,7 +1,8 @@
 import numpy as np
+import pytest
 from answer_fakes import FakeReader, hits_of
 
-from evqa.answer.candidates import read_candidates
+from evqa.answer.candidates import read_candidates, trim
 from evqa.answer.features import FEATURES, feature_matrix
 from evqa.types import Article, Chunk, Hit, Span
 
@@ -70,3 +71,36 @@ def test_question_words_and_names_the_passage_lacks():
     assert by["William Li"][col["coverage"]] == 0.0
     assert by["Mara Vent"][col["names_missing"]] == 0.0
     assert by["William Li"][col["names_missing"]] == 1.0  # "Helios"
+
+
+@pytest.mark.parametrize(
+    ("span", "kept"),
+    [
+        ("Jinshi Battery”", "Jinshi Battery"),
+        ("“Jinshi Battery”", "“Jinshi Battery”"),
+        ("“Jinshi", "Jinshi"),
+        ('"Blade" battery', '"Blade" battery'),
+        ('Blade"', "Blade"),
+        (" 2017, ", "2017"),
+        ("Sun Huibin,", "Sun Huibin"),
+        ("(CATL)", "(CATL)"),
+        ("CATL)", "CATL"),
+        ("Nio (", "Nio"),
+        ("”, 42 km/h;", "42 km/h"),
+        ("U.S.", "U.S."),
+        (",;”", ""),
+    ],
+)
+def test_trim_drops_edge_separators_and_unpaired_quotes(span, kept):
+    i, j = trim(span)
+    assert span[i:j] == kept
+
+
+def test_candidates_are_trimmed_in_article_offsets_and_merged():
+    text = "It is called the “Jinshi Battery” by Gotion."
+    art = Article("a", text)
+    hit = Hit(1, 1.0, Chunk("a#0", "a", 0, len(text), text))
+    reader = FakeReader({"Jinshi Battery”": 2.0, "Jinshi Battery": 3.0, "”": 1.0})
+    [c] = read_candidates(reader, "what is it called?", [hit])
+    assert c.text == "Jinshi Battery" == art.text[c.start : c.end]
+    assert c.score == 3.0

@@ -9,6 +9,9 @@ from typing import Protocol
 from evqa.types import Hit
 
 SPANS_PER_PASSAGE = 5
+_PAIRS = {"“": "”", "«": "»", "(": ")", "[": "]", '"': '"'}
+_CLOSERS = {v: k for k, v in _PAIRS.items()}
+_SEPARATORS = frozenset(",;:")
 
 
 class SpanReader(Protocol):
@@ -41,10 +44,11 @@ def read_candidates(
     for hit, read in zip(hits, reads, strict=True):
         rel = hit.score / best_score if best_score > 0 else 1.0
         for g in read.spans:
-            text = g.text.strip()
+            lead, trail = trim(g.text)
+            text = g.text[lead:trail]
             if not text:
                 continue
-            start = hit.chunk.start + g.start + (len(g.text) - len(g.text.lstrip()))
+            start = hit.chunk.start + g.start + lead
             c = Candidate(
                 hit.doc_id, start, start + len(text), text, g.score, read.null, hit.rank, rel,
                 hit.chunk.text,
@@ -53,3 +57,33 @@ def read_candidates(
             if key not in found or found[key].score < c.score:
                 found[key] = c
     return list(found.values())
+
+
+def trim(text: str) -> tuple[int, int]:
+    """Bounds of ``text`` without edge whitespace, separators (``,;:``) and quotes or
+    brackets whose partner is not inside the span: a reader's token-level span can end on
+    a closing quote or a comma, which no answer does."""
+    i, j = 0, len(text)
+    while True:
+        k, m = i, j
+        while i < j and (text[i].isspace() or text[i] in _SEPARATORS):
+            i += 1
+        while j > i and (text[j - 1].isspace() or text[j - 1] in _SEPARATORS):
+            j -= 1
+        if i < j and _unpaired(text[i], text[i + 1 : j], opening=True):
+            i += 1
+        if i < j and _unpaired(text[j - 1], text[i : j - 1], opening=False):
+            j -= 1
+        if (i, j) == (k, m):
+            return i, j
+
+
+def _unpaired(mark: str, rest: str, *, opening: bool) -> bool:
+    """True if ``mark``, at the span's start (``opening``) or end, has no partner in the
+    rest of the span."""
+    if mark == '"':
+        return rest.count('"') % 2 == 0
+    partner = _PAIRS.get(mark) if opening else _CLOSERS.get(mark)
+    if partner is None:
+        return (mark in _CLOSERS) if opening else (mark in _PAIRS)
+    return partner not in rest
