@@ -9,7 +9,7 @@ from typing import Protocol
 from evqa.types import Hit
 
 SPANS_PER_PASSAGE = 5
-_PAIRS = {"“": "”", "«": "»", "(": ")", "[": "]", '"': '"'}
+_PAIRS = {"“": "”", "«": "»", "(": ")", "[": "]"}  # '"' is its own partner: see _unpaired
 _CLOSERS = {v: k for k, v in _PAIRS.items()}
 _SEPARATORS = frozenset(",;:")
 
@@ -81,7 +81,7 @@ def trim(text: str) -> tuple[int, int]:
 def _unpaired(mark: str, rest: str, *, opening: bool) -> bool:
     """True if ``mark``, at the span's start (``opening``) or end, has no partner in the
     rest of the span."""
-    if mark == '"':
+    if mark == '"':  # a straight quote pairs with any other: an even count leaves it alone
         return rest.count('"') % 2 == 0
     partner = _PAIRS.get(mark) if opening else _CLOSERS.get(mark)
     if partner is None:
