@@ -17,6 +17,11 @@ the label "the span holds a gold answer". Then:
 
 ``--write`` stores the result in the reader's manifest (evqa/models/reader/manifest.json);
 ``--ablate`` refits without each feature and prints what it is worth on test.
+``--also DIR`` reports the same fit on another eval/squad_corpus.py folder over the same
+articles, e.g. one written with ``--keywords content`` (the questions as keyword queries):
+
+    python eval/squad_corpus.py ../shared/data/squad --out /tmp/squad-kw --keywords content
+    python eval/fit_calibration.py --squad /tmp/squad --also /tmp/squad-kw
 """
 
 from __future__ import annotations
@@ -201,27 +206,18 @@ def main() -> None:
     ap.add_argument("--write", action="store_true", help="store the fit in the reader manifest")
     ap.add_argument("--label", choices=("f1", "holds"), default="f1", help="the ranker's target")
     ap.add_argument("--ablate", action="store_true", help="refit without each feature")
+    ap.add_argument(
+        "--also", type=Path, default=None, help="report the fit on this folder's SQuAD gold too"
+    )
+    ap.add_argument("--also-cache", type=Path, default=None, help="its read candidates (pickle)")
     a = ap.parse_args()
 
     t0 = time.perf_counter()
-    if a.cache and a.cache.exists():
-        qs = pickle.loads(a.cache.read_bytes())
-    else:
-        squad = Engine.open(a.squad_index or a.squad / "index")
-        gold = evaluation.load_gold(a.squad / "gold.jsonl")
-        qs = collect(squad, gold, "squad", a.passages, a.reader)
-        seeds = evaluation.load_gold(a.seeds_gold)
-        qs += collect(Engine.open(), seeds, "seeds", a.passages, a.reader)
-        if a.cache:
-            a.cache.write_bytes(pickle.dumps(qs))
+    index = a.squad_index or a.squad / "index"
+    qs = read_questions(a, index, a.squad, a.cache, with_seeds=True)
     print(f"read {len(qs)} questions in {time.perf_counter() - t0:.0f} s", file=sys.stderr)
-    spans = {
-        "squad": Engine.open(a.squad_index or a.squad / "index").data.spans,
-        "seeds": Engine.open().data.spans,
-    }
-    for q in qs:  # features from the cached candidates: feature changes need no re-reading
-        if q.cands:
-            q.x = feature_matrix(q.question, q.cands, spans[q.source])
+    spans = {"squad": Engine.open(index).data.spans, "seeds": Engine.open().data.spans}
+    add_features(qs, spans)
 
     dev = [q for q in qs if q.split == "dev"]
     cols = list(range(len(FEATURES)))
@@ -242,6 +238,13 @@ def main() -> None:
                 "squad": _brief(report(c2, test, keep)),
                 "seeds": _brief(report(c2, seeds, keep)),
             }
+    if a.also:
+        more = read_questions(a, index, a.also, a.also_cache, with_seeds=False)
+        add_features(more, spans)
+        asked = {split: [q for q in more if q.source == "squad" and q.split == split]
+                 for split in ("dev", "test")}  # fmt: skip
+        out["also"] = {"gold": str(a.also / "gold.jsonl")}
+        out["also"].update({split: report(cal, part, cols) for split, part in asked.items()})
     print(json.dumps(out, indent=1, default=float))
     if a.write:
         path = a.reader / "manifest.json"
@@ -255,8 +258,33 @@ def main() -> None:
             "l2": {"ranker": L2, "judge": JUDGE_L2},
             "held_out_test": out["test"],
         }
+        if a.also:
+            manifest["calibration_fit"]["also_test"] = {"gold": out["also"]["gold"]}
+            manifest["calibration_fit"]["also_test"].update(out["also"]["test"])
         path.write_text(json.dumps(manifest, indent=2) + "\n")
         print(f"wrote the calibration into {path}", file=sys.stderr)
+
+
+def read_questions(a, index: Path, folder: Path, cache: Path | None, with_seeds: bool) -> list:
+    """The questions of ``folder/gold.jsonl`` (and the seeds') with the reader's candidates,
+    from ``cache`` when it exists (and written to it when it does not)."""
+    if cache and cache.exists():
+        return pickle.loads(cache.read_bytes())
+    gold = evaluation.load_gold(folder / "gold.jsonl")
+    qs = collect(Engine.open(index), gold, "squad", a.passages, a.reader)
+    if with_seeds:
+        seeds = evaluation.load_gold(a.seeds_gold)
+        qs += collect(Engine.open(), seeds, "seeds", a.passages, a.reader)
+    if cache:
+        cache.write_bytes(pickle.dumps(qs))
+    return qs
+
+
+def add_features(qs: list[Question], spans: dict) -> None:
+    """Features from the cached candidates: a feature change needs no re-reading."""
+    for q in qs:
+        if q.cands:
+            q.x = feature_matrix(q.question, q.cands, spans[q.source])
 
 
 def _brief(r: dict[str, float]) -> dict[str, float]:

@@ -13,6 +13,9 @@ articles and reported on others.
     evqa eval --gold /tmp/squad/gold.jsonl --index /tmp/squad/index
 
 By default the articles are the reader's validation articles (never trained on).
+``--keywords content`` (or ``opening``) writes each question as the keyword query a
+search box gets ("duke battle Hastings"; evqa.reader.data.keyword_query), to measure how
+the answers hold when people do not type whole questions.
 """
 
 from __future__ import annotations
@@ -27,8 +30,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from evqa.reader.data import (  # noqa: E402
     FILES,
+    KEYWORD_STYLES,
     VALIDATION_ARTICLES,
     SquadExample,
+    keyword_query,
     read_squad,
 )
 
@@ -39,9 +44,12 @@ def doc_id(title: str) -> str:
     return re.sub(r"[^A-Za-z0-9]+", "_", title).strip("_").lower()
 
 
-def convert(files: list[Path], articles: set[str] | None, dev: set[str]) -> tuple[list, list]:
+def convert(
+    files: list[Path], articles: set[str] | None, dev: set[str], keywords: str | None = None
+) -> tuple[list, list]:
     """(corpus rows, gold rows) of the chosen articles over all ``files`` (v1.1 then v2.0:
-    a question id seen once is not repeated; a paragraph seen once is not repeated)."""
+    a question id seen once is not repeated; a paragraph seen once is not repeated), the
+    questions rewritten by ``keyword_query(question, keywords)`` when it is given."""
     paragraphs: dict[str, list[str]] = {}
     gold: dict[str, dict] = {}
     for path in files:
@@ -52,7 +60,7 @@ def convert(files: list[Path], articles: set[str] | None, dev: set[str]) -> tupl
             if e.context.strip() not in paras:
                 paras.append(e.context.strip())
             if e.qid not in gold:
-                gold[e.qid] = _gold_row(e, e.article in dev)
+                gold[e.qid] = _gold_row(e, e.article in dev, keywords)
     corpus = [
         {"id": doc_id(t), "title": t.replace("_", " "), "text": "\n\n".join(ps)}
         for t, ps in paragraphs.items()
@@ -60,10 +68,11 @@ def convert(files: list[Path], articles: set[str] | None, dev: set[str]) -> tupl
     return corpus, list(gold.values())
 
 
-def _gold_row(e: SquadExample, dev: bool) -> dict:
+def _gold_row(e: SquadExample, dev: bool, keywords: str | None) -> dict:
+    question = " ".join(e.question.split())
     row = {
         "id": e.qid,
-        "question": " ".join(e.question.split()),
+        "question": keyword_query(question, keywords) if keywords else question,
         "answers": list(e.answers),
         "doc_ids": [doc_id(e.article)] if e.answers else [],
         "split": "dev" if dev else "test",
@@ -90,6 +99,9 @@ def main(argv: list[str] | None = None) -> int:
     )
     ap.add_argument("--dev", default=",".join(DEV_ARTICLES), help="articles that get split dev")
     ap.add_argument("--no-v2", action="store_true", help="leave out v2.0's unanswerables")
+    ap.add_argument(
+        "--keywords", choices=KEYWORD_STYLES, default=None, help="questions as keyword queries"
+    )
     a = ap.parse_args(argv)
     files = [a.squad / FILES[0]] + ([] if a.no_v2 else [a.squad / FILES[1]])
     missing = [str(f) for f in files if not f.is_file()]
@@ -97,7 +109,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: missing SQuAD file(s): {', '.join(missing)}", file=sys.stderr)
         return 2
     chosen = None if a.articles == "all" else set(filter(None, a.articles.split(",")))
-    corpus, gold = convert(files, chosen, set(filter(None, a.dev.split(","))))
+    corpus, gold = convert(files, chosen, set(filter(None, a.dev.split(","))), a.keywords)
     if not corpus:
         print("error: none of the chosen articles is in the SQuAD files", file=sys.stderr)
         return 2

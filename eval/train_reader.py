@@ -33,7 +33,7 @@ import math
 import random
 import sys
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -204,10 +204,15 @@ def span_loss(s, e, ys, ye, loss_fn) -> torch.Tensor:
 
 
 def held_out(model, tok, val, args) -> dict:
-    """The validation figures: gold paragraph, and with distractors when training with them."""
+    """The validation figures: gold paragraph, with distractors when training with them,
+    and with the questions as keyword queries when training on some."""
     metrics = evaluate(model, tok, val, args)
     if args.distractors:
         metrics.update(evaluate_groups(model, tok, val, args))
+    if args.keywords:
+        queries = [replace(e, question=rdata.keyword_query(e.question, "content")) for e in val]
+        kw = evaluate(model, tok, queries, args)
+        metrics.update(keyword_em=kw["em"], keyword_f1=kw["f1"])
     return metrics
 
 
@@ -347,6 +352,12 @@ def main() -> None:
         default=0,
         help="paragraphs read beside each answerable question's own under one shared softmax",
     )
+    ap.add_argument(
+        "--keywords",
+        type=float,
+        default=0.0,
+        help="share of training questions rewritten as keyword queries (evqa.reader.data)",
+    )
     ap.add_argument("--init", type=Path, default=None, help="start from these weights (.pt)")
     ap.add_argument("--seed", type=int, default=13)
     ap.add_argument("--save-every", type=int, default=100)
@@ -368,6 +379,8 @@ def main() -> None:
         state = torch.load(args.init, weights_only=False)
         model.load_state_dict(state.get("model", state))
     train, val = rdata.load_split(args.squad, with_v2=not args.no_v2)
+    if args.keywords:
+        train = rdata.with_keyword_queries(train, args.keywords, random.Random(args.seed))
     if args.negatives:
         train = train + hard_negatives(train, args.negatives, random.Random(args.seed))
     pad_id = tok.token_to_id("[PAD]")

@@ -80,3 +80,17 @@ def test_missing_files_or_unknown_articles_exit_2(tmp_path, capsys):
     _write(tmp_path)
     assert squad_corpus.main([str(tmp_path), "--out", str(tmp_path / "o"), "--articles", "X"]) == 2
     assert "none of the chosen articles" in capsys.readouterr().err
+
+
+def test_keywords_write_the_questions_as_keyword_queries(tmp_path):
+    _write(tmp_path)
+    out = tmp_path / "out"
+    args = [str(tmp_path), "--out", str(out), "--articles", "all", "--keywords"]
+    assert squad_corpus.main([*args, "content"]) == 0
+    gold = {r["id"]: r for r in _rows(out / "gold.jsonl")}
+    assert gold["b1"]["question"] == "built"  # "Who built it?": its content word
+    assert gold["a1"]["question"] == "fast"
+    assert gold["a2"]["question"] == "Who?"  # nothing would be left: kept as asked
+    assert gold["b1"]["answers"] == ["Iberdrola"]
+    assert squad_corpus.main([*args, "opening"]) == 0
+    assert {r["id"]: r for r in _rows(out / "gold.jsonl")}["b1"]["question"] == "built it"

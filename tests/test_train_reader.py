@@ -117,3 +117,20 @@ def test_group_loss_adds_the_shared_softmax_only_for_answerable_questions(tok):
     )
     grad = model.score.weight.grad
     assert any(grad[i].abs().sum() > 0 for i in distractor_ids)  # distractors are pushed down
+
+
+def test_held_out_adds_keyword_query_figures_only_when_training_on_keywords(monkeypatch):
+    seen = []
+
+    def fake_evaluate(model, tok, examples, args):
+        seen.append([e.question for e in examples])
+        return {"em": 0.1 * len(seen), "f1": 0.2 * len(seen)}
+
+    monkeypatch.setattr(train_reader, "evaluate", fake_evaluate)
+    args = types.SimpleNamespace(distractors=0, keywords=0.0)
+    assert train_reader.held_out(None, None, EXAMPLES, args) == {"em": 0.1, "f1": 0.2}
+    seen.clear()
+    args.keywords = 0.3
+    got = train_reader.held_out(None, None, EXAMPLES, args)
+    assert seen[1] == ["fast solar boat Helios go", "steered boat", "paid harbour"]
+    assert got == {"em": 0.1, "f1": 0.2, "keyword_em": 0.2, "keyword_f1": 0.4}

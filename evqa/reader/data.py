@@ -6,8 +6,13 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass
+import random
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
+
+from evqa.question_content import FUNCTION_WORDS
 
 # Held out from training: the reader's own validation articles (three with SQuAD 2.0
 # unanswerables, two without). Never trained on; every held-out figure is on these.
@@ -75,3 +80,46 @@ def data_hash(squad_dir: Path) -> str:
     for name in FILES:
         h.update((squad_dir / name).read_bytes())
     return h.hexdigest()
+
+
+# A question's opening that a keyword query leaves out: the question word (with the word
+# that makes it a phrase), an auxiliary verb and an article.
+_END = r"(?:\s+|$)"
+_OPENING = re.compile(
+    r"^(?:(?:what|which|who|whom|whose|when|where|why|how)"
+    r"(?:\s+(?:much|many|long|far|old|big|large|often))?" + _END + ")?"
+    r"(?:(?:is|are|was|were|do|does|did|has|have|had|can|could|will|would)" + _END + ")?"
+    r"(?:(?:the|a|an)" + _END + ")?",
+    re.IGNORECASE,
+)
+KEYWORD_STYLES = ("opening", "content")
+
+
+def keyword_query(question: str, style: str) -> str:
+    """The question as a search-box query: ``opening`` drops its question word, auxiliary
+    and article ("Who was the duke in the battle of Hastings?" -> "duke in the battle of
+    Hastings"); ``content`` keeps only its content words ("duke battle Hastings"). The
+    question itself when nothing would be left."""
+    text = question.strip().rstrip("?").strip()
+    if style == "opening":
+        out = _OPENING.sub("", text)
+    elif style == "content":
+        words = text.split()
+        out = " ".join(w for w in words if w.strip(",.;:'\"").casefold() not in FUNCTION_WORDS)
+    else:
+        raise ValueError(f"unknown keyword style {style!r}; use one of {KEYWORD_STYLES}")
+    return out.strip() or question
+
+
+def with_keyword_queries(
+    examples: Sequence[SquadExample], share: float, rng: random.Random
+) -> list[SquadExample]:
+    """``examples`` with about ``share`` of their questions rewritten by ``keyword_query``
+    (each style equally often), so that a reader trained on them also reads the queries
+    people type."""
+    out = []
+    for e in examples:
+        if rng.random() < share:
+            e = replace(e, question=keyword_query(e.question, rng.choice(KEYWORD_STYLES)))
+        out.append(e)
+    return out
