@@ -241,10 +241,10 @@ def main() -> None:
     if a.also:
         more = read_questions(a, index, a.also, a.also_cache, with_seeds=False)
         add_features(more, spans)
-        asked = {split: [q for q in more if q.source == "squad" and q.split == split]
-                 for split in ("dev", "test")}  # fmt: skip
         out["also"] = {"gold": str(a.also / "gold.jsonl")}
-        out["also"].update({split: report(cal, part, cols) for split, part in asked.items()})
+        for split in ("dev", "test"):
+            part = [q for q in more if q.source == "squad" and q.split == split]
+            out["also"][split] = report(cal, part, cols)
     print(json.dumps(out, indent=1, default=float))
     if a.write:
         path = a.reader / "manifest.json"

@@ -3,8 +3,12 @@
     python eval/train_reader.py --out runs/reader        # trains, checkpoints, evaluates
     python eval/train_reader.py --out runs/reader --resume
     python eval/train_reader.py --out runs/reader-e4 --epochs 4      # the shipped model:
-    python eval/train_reader.py --out runs/reader-sn --init runs/reader-e4/model-epoch4.pt \
-        --distractors 1 --epochs 1 --lr 3e-5                          # then passages compete
+    python eval/train_reader.py --out runs/reader-kw --init runs/reader-e4/model-epoch4.pt \
+        --distractors 1 --epochs 1 --lr 3e-5 --keywords 0.3   # then passages compete
+
+With ``--keywords SHARE`` that share of the training questions is rewritten as keyword
+queries (``evqa.reader.data.with_keyword_queries``: "duke battle Hastings"), and each
+held-out evaluation also reports F1 on the held-out questions rewritten that way.
 
 The no-answer score is the classic SQuAD 2.0 one: the [CLS] position is the target of
 both heads for an unanswerable question (and for a window that does not hold the

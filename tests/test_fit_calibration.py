@@ -1,0 +1,48 @@
+"""eval/fit_calibration.py: the question cache and the features computed from it."""
+
+import importlib.util
+import pickle
+import sys
+import types
+from pathlib import Path
+
+from evqa.answer.candidates import Candidate
+from evqa.answer.features import FEATURES
+
+SCRIPT = Path(__file__).resolve().parents[1] / "eval" / "fit_calibration.py"
+spec = importlib.util.spec_from_file_location("fit_calibration", SCRIPT)
+fit_calibration = importlib.util.module_from_spec(spec)
+sys.modules["fit_calibration"] = fit_calibration
+spec.loader.exec_module(fit_calibration)
+
+PASSAGE = "Helios reached 42 km/h on the lake."
+
+
+def _question(qid: str) -> "fit_calibration.Question":
+    cand = Candidate("boats", 15, 22, "42 km/h", 9.0, 1.0, 1, 1.0, PASSAGE)
+    return fit_calibration.Question(
+        "squad", "test", qid, True, ("42 km/h",), "How fast was Helios?", [cand]
+    )
+
+
+def test_read_questions_returns_the_cache_without_reading(tmp_path, monkeypatch):
+    cache = tmp_path / "qs.pkl"
+    cache.write_bytes(pickle.dumps([_question("a1")]))
+
+    def no_engine(*args, **kwargs):
+        raise AssertionError("a cached read must not open an index")
+
+    monkeypatch.setattr(fit_calibration.Engine, "open", no_engine)
+    args = types.SimpleNamespace(passages=5, reader=None, seeds_gold=None)
+    (q,) = fit_calibration.read_questions(args, tmp_path, tmp_path, cache, with_seeds=False)
+    assert q.qid == "a1" and q.texts == ["42 km/h"]
+
+
+def test_add_features_fills_one_row_per_candidate_and_skips_unread_questions():
+    read, unread = _question("a1"), _question("a2")
+    unread.cands = []
+    fit_calibration.add_features([read, unread], {"squad": {}})
+    assert read.x.shape == (1, len(FEATURES))
+    assert read.x[0, FEATURES.index("span")] == 9.0
+    assert read.x[0, FEATURES.index("margin")] == 8.0
+    assert unread.x.shape == (0, len(FEATURES))
