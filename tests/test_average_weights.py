@@ -1,18 +1,15 @@
 """eval/average_weights.py: the mean of checkpoints, and the run log it leaves (tiny tensors)."""
 
-import importlib.util
 import json
 import subprocess
 import sys
-from pathlib import Path
 
+import eval_scripts
 import pytest
 import torch
 
-SCRIPT = Path(__file__).resolve().parents[1] / "eval" / "average_weights.py"
-spec = importlib.util.spec_from_file_location("average_weights", SCRIPT)
-average_weights = importlib.util.module_from_spec(spec)
-spec.loader.exec_module(average_weights)
+SCRIPT = eval_scripts.EVAL / "average_weights.py"
+average_weights = eval_scripts.load("average_weights")
 
 
 def _state(w: float, ids: list[int]) -> dict[str, torch.Tensor]:

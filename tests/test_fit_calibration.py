@@ -1,19 +1,14 @@
 """eval/fit_calibration.py: the question cache and the features computed from it."""
 
-import importlib.util
 import pickle
-import sys
 import types
-from pathlib import Path
+
+import eval_scripts
 
 from evqa.answer.candidates import Candidate
 from evqa.answer.features import FEATURES
 
-SCRIPT = Path(__file__).resolve().parents[1] / "eval" / "fit_calibration.py"
-spec = importlib.util.spec_from_file_location("fit_calibration", SCRIPT)
-fit_calibration = importlib.util.module_from_spec(spec)
-sys.modules["fit_calibration"] = fit_calibration
-spec.loader.exec_module(fit_calibration)
+fit_calibration = eval_scripts.load("fit_calibration")
 
 PASSAGE = "Helios reached 42 km/h on the lake."
 

@@ -1,13 +1,11 @@
 """eval/squad_corpus.py: SQuAD JSON -> an evqa corpus and a gold set (synthetic data)."""
 
-import importlib.util
 import json
 from pathlib import Path
 
-SCRIPT = Path(__file__).resolve().parents[1] / "eval" / "squad_corpus.py"
-spec = importlib.util.spec_from_file_location("squad_corpus", SCRIPT)
-squad_corpus = importlib.util.module_from_spec(spec)
-spec.loader.exec_module(squad_corpus)
+import eval_scripts
+
+squad_corpus = eval_scripts.load("squad_corpus")
 
 
 def _qa(qid, question, answers=(), impossible=False):

