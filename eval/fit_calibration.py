@@ -51,6 +51,7 @@ from evqa.answer.extract import sentence_of, top_candidates  # noqa: E402
 from evqa.answer.features import FEATURES, feature_matrix  # noqa: E402
 from evqa.calibration_metrics import expected_calibration_error  # noqa: E402
 from evqa.engine import Engine  # noqa: E402
+from evqa.errors import EvqaError  # noqa: E402
 from evqa.question_content import content_problem  # noqa: E402
 from evqa.reader.session import MODEL_DIR, load_reader  # noqa: E402
 
@@ -300,4 +301,7 @@ def _brief(r: dict[str, float]) -> dict[str, float]:
 
 
 if __name__ == "__main__":
-    main()
+    try:
+        main()
+    except EvqaError as e:  # a missing gold file or index: say what to do, no traceback
+        sys.exit(f"error: {e}")

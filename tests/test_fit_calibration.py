@@ -1,6 +1,8 @@
 """eval/fit_calibration.py: the question cache and the features computed from it."""
 
 import pickle
+import subprocess
+import sys
 import types
 
 import eval_scripts
@@ -41,3 +43,14 @@ def test_add_features_fills_one_row_per_candidate_and_skips_unread_questions():
     assert read.x[0, FEATURES.index("span")] == 9.0
     assert read.x[0, FEATURES.index("margin")] == 8.0
     assert unread.x.shape == (0, len(FEATURES))
+
+
+def test_a_missing_gold_folder_is_a_message_and_exit_1_not_a_traceback(tmp_path):
+    done = subprocess.run(
+        [sys.executable, str(eval_scripts.EVAL / "fit_calibration.py"), "--squad", str(tmp_path)],
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 1
+    assert f"error: gold file {tmp_path / 'gold.jsonl'} not found" in done.stderr
+    assert "Traceback" not in done.stderr
