@@ -14,6 +14,10 @@ The no-answer score is the classic SQuAD 2.0 one: the [CLS] position is the targ
 both heads for an unanswerable question (and for a window that does not hold the
 answer), and ``null = start[CLS] + end[CLS]`` is compared with the best span's score.
 
+With ``--swaps SHARE`` about that share of the answerable questions are also trained on
+as unanswerable with a name swapped for one their paragraph never mentions
+(``evqa.reader.data.swapped_name_questions``: "When did the Huguenots conquer England?").
+
 With ``--distractors D`` each answerable question is also read with the D paragraphs of
 its article that share the most words with it, and a second loss puts the answer's start
 (and end) under one softmax over every passage token of all those windows (the "shared
@@ -209,7 +213,9 @@ def span_loss(s, e, ys, ye, loss_fn) -> torch.Tensor:
 
 def held_out(model, tok, val, args) -> dict:
     """The validation figures: gold paragraph, with distractors when training with them,
-    and with the questions as keyword queries when training on some."""
+    with the questions as keyword queries when training on some, and how well the no-answer
+    score tells the answerable questions from their name-swapped copies when training on
+    those."""
     metrics = evaluate(model, tok, val, args)
     if args.distractors:
         metrics.update(evaluate_groups(model, tok, val, args))
@@ -217,6 +223,10 @@ def held_out(model, tok, val, args) -> dict:
         queries = [replace(e, question=rdata.keyword_query(e.question, "content")) for e in val]
         kw = evaluate(model, tok, queries, args)
         metrics.update(keyword_em=kw["em"], keyword_f1=kw["f1"])
+    if args.swaps:
+        swapped = rdata.swapped_name_questions(val, 1.0, random.Random(0))
+        mix = evaluate(model, tok, [e for e in val if e.answers] + swapped, args)
+        metrics.update(swap_accuracy=mix["noans_best_accuracy"], swapped=len(swapped))
     return metrics
 
 
@@ -362,6 +372,12 @@ def main() -> None:
         default=0.0,
         help="share of training questions rewritten as keyword queries (evqa.reader.data)",
     )
+    ap.add_argument(
+        "--swaps",
+        type=float,
+        default=0.0,
+        help="share of answerable questions also trained on with a name swapped, as unanswerable",
+    )
     ap.add_argument("--init", type=Path, default=None, help="start from these weights (.pt)")
     ap.add_argument("--seed", type=int, default=13)
     ap.add_argument("--save-every", type=int, default=100)
@@ -383,6 +399,8 @@ def main() -> None:
         state = torch.load(args.init, weights_only=False)
         model.load_state_dict(state.get("model", state))
     train, val = rdata.load_split(args.squad, with_v2=not args.no_v2)
+    if args.swaps:
+        train = train + rdata.swapped_name_questions(train, args.swaps, random.Random(args.seed))
     if args.keywords:
         train = rdata.with_keyword_queries(train, args.keywords, random.Random(args.seed))
     if args.negatives:

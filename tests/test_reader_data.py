@@ -1,10 +1,17 @@
-"""evqa.reader.data: SQuAD examples and their keyword-query rewrites (synthetic data)."""
+"""evqa.reader.data: SQuAD examples, their keyword-query rewrites and name swaps (synthetic
+data)."""
 
 import random
 
 import pytest
 
-from evqa.reader.data import SquadExample, keyword_query, with_keyword_queries
+from evqa.reader.data import (
+    SquadExample,
+    keyword_query,
+    question_names,
+    swapped_name_questions,
+    with_keyword_queries,
+)
 
 
 @pytest.mark.parametrize(
@@ -66,3 +73,68 @@ def test_with_keyword_queries_is_reproducible_and_zero_share_changes_nothing():
         ex, 0.5, random.Random(3)
     )
     assert with_keyword_queries(ex, 0.0, random.Random(3)) == ex
+
+
+@pytest.mark.parametrize(
+    ("question", "names"),
+    [
+        ("When did the Normans conquer England?", ["Normans", "England"]),
+        ("Who founded the Bank of England in London?", ["Bank of England", "London"]),
+        ("What did Nikola Tesla's company sell?", ["Nikola Tesla's"]),
+        ("Who designed it?", []),  # the first word is never a name
+        ("In what year was it, What?", []),  # nor is a capitalised function word
+    ],
+)
+def test_question_names(question, names):
+    assert [question[s:t] for s, t in question_names(question)] == names
+
+
+NORMANS = SquadExample(
+    "Normans",
+    "n1",
+    "When did the Normans conquer England?",
+    "The Normans conquered England in 1066.",
+    ("1066",),
+    34,
+)
+HUGUENOTS = SquadExample(
+    "Huguenot",
+    "h1",
+    "Where did the Huguenots settle?",
+    "Many Huguenots settled in Kent.",
+    ("Kent",),
+    25,
+)
+
+
+def test_swapped_name_questions_swaps_a_grounded_name_for_one_the_paragraph_lacks():
+    out = swapped_name_questions([NORMANS, HUGUENOTS], 1.0, random.Random(0))
+    by_id = {e.qid: e for e in out}
+    assert set(by_id) == {"n1-swap", "h1-swap"}
+    n = by_id["n1-swap"]
+    assert n.question in {
+        "When did the Huguenots conquer England?",
+        "When did the Normans conquer Huguenots?",
+    }
+    assert n.context == NORMANS.context
+    assert n.answers == () and n.answer_start is None
+    # the Huguenot paragraph may only get a name it does not mention: Normans or England
+    assert by_id["h1-swap"].question in {
+        "Where did the Normans settle?",
+        "Where did the England settle?",
+    }
+
+
+def test_swapped_name_questions_skips_what_cannot_be_swapped():
+    unanswerable = SquadExample("Huguenot", "u", "Who led the Huguenots?", HUGUENOTS.context, ())
+    ungrounded = SquadExample("Huguenot", "g", "Who led the Walloons?", HUGUENOTS.context, ("X",))
+    same_article_only = [
+        NORMANS,
+        SquadExample("Normans", "n2", "Who was Rollo?", "Rollo led.", ("a",)),
+    ]
+    # neither is swapped, though their names (Huguenots, Walloons) can go into other questions
+    out = swapped_name_questions([unanswerable, ungrounded, NORMANS], 1.0, random.Random(0))
+    assert [e.qid for e in out] == ["n1-swap"]
+    # Rollo is the only other name, but it comes from the same article
+    assert swapped_name_questions(same_article_only, 1.0, random.Random(0)) == []
+    assert swapped_name_questions([NORMANS, HUGUENOTS], 0.0, random.Random(0)) == []

@@ -122,10 +122,34 @@ def test_held_out_adds_keyword_query_figures_only_when_training_on_keywords(monk
         return {"em": 0.1 * len(seen), "f1": 0.2 * len(seen)}
 
     monkeypatch.setattr(train_reader, "evaluate", fake_evaluate)
-    args = types.SimpleNamespace(distractors=0, keywords=0.0)
+    args = types.SimpleNamespace(distractors=0, keywords=0.0, swaps=0.0)
     assert train_reader.held_out(None, None, EXAMPLES, args) == {"em": 0.1, "f1": 0.2}
     seen.clear()
     args.keywords = 0.3
     got = train_reader.held_out(None, None, EXAMPLES, args)
     assert seen[1] == ["fast solar boat Helios go", "steered boat", "paid harbour"]
     assert got == {"em": 0.1, "f1": 0.2, "keyword_em": 0.2, "keyword_f1": 0.4}
+
+
+def test_held_out_adds_how_well_name_swapped_copies_are_told_apart_when_training_on_them(
+    monkeypatch,
+):
+    seen = []
+
+    def fake_evaluate(model, tok, examples, args):
+        seen.append(examples)
+        return {"em": 0.5, "f1": 0.6, "noans_best_accuracy": 0.7 + 0.1 * len(seen)}
+
+    monkeypatch.setattr(train_reader, "evaluate", fake_evaluate)
+    other = SquadExample(
+        "Cities", "z", "Who runs Oslo?", "Oslo is run by a council.", ("a council",), 15
+    )
+    val = [*EXAMPLES, other]
+    got = train_reader.held_out(
+        None, None, val, types.SimpleNamespace(distractors=0, keywords=0.0, swaps=0.5)
+    )
+    mix = seen[1]
+    assert [e.qid for e in mix if e.answers] == ["a", "b", "z"]  # the answerable ones as asked
+    swapped = [e for e in mix if not e.answers]
+    assert swapped and all(e.qid.endswith("-swap") for e in swapped)
+    assert got["swap_accuracy"] == pytest.approx(0.9) and got["swapped"] == len(swapped)

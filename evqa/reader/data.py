@@ -123,3 +123,51 @@ def with_keyword_queries(
             e = replace(e, question=keyword_query(e.question, rng.choice(KEYWORD_STYLES)))
         out.append(e)
     return out
+
+
+# A name in a question: a run of capitalised words ("Nikola Tesla", "Bank of England").
+_NAME = re.compile(r"(?<![\w'’])[A-Z][\w'’.-]*(?:\s+(?:of\s+(?:the\s+)?)?[A-Z][\w'’.-]*)*")
+_WORD = re.compile(r"\w+")
+
+
+def question_names(question: str) -> list[tuple[int, int]]:
+    """The (start, end) of each name in ``question``; its first word is not taken for one
+    (a capital there says nothing)."""
+    return [
+        m.span()
+        for m in _NAME.finditer(question)
+        if m.start() > 0 and m.group().casefold() not in FUNCTION_WORDS
+    ]
+
+
+def swapped_name_questions(
+    examples: Sequence[SquadExample], share: float, rng: random.Random
+) -> list[SquadExample]:
+    """Unanswerable examples made from about ``share`` of the answerable ones: a name that
+    the question shares with its paragraph is replaced by a name from another article's
+    questions that the paragraph never mentions ("When did the Normans conquer England?"
+    -> "When did the Huguenots conquer England?"), the "entity swap" by which SQuAD 2.0's
+    writers made a fifth of its unanswerable questions. A reader trained on them learns
+    that the thing asked about must be in the passage."""
+    pool = [(e.article, e.question[s:t]) for e in examples for s, t in question_names(e.question)]
+    out = []
+    for e in examples:
+        if not e.answers or not pool or rng.random() >= share:
+            continue
+        grounded = [(s, t) for s, t in question_names(e.question) if e.question[s:t] in e.context]
+        if not grounded:
+            continue
+        s, t = rng.choice(grounded)
+        seen = {w.casefold() for w in _WORD.findall(e.context)}
+        for _ in range(20):
+            article, name = rng.choice(pool)
+            words = {w.casefold() for w in _WORD.findall(name)}
+            if article != e.article and not words & seen:
+                question = e.question[:s] + name + e.question[t:]
+                out.append(
+                    replace(
+                        e, qid=e.qid + "-swap", question=question, answers=(), answer_start=None
+                    )
+                )
+                break
+    return out
