@@ -16,7 +16,8 @@ answer), and ``null = start[CLS] + end[CLS]`` is compared with the best span's s
 
 With ``--swaps SHARE`` about that share of the answerable questions are also trained on
 as unanswerable with a name swapped for one their paragraph never mentions
-(``evqa.reader.data.swapped_name_questions``: "When did the Huguenots conquer England?").
+(``evqa.reader.data.swapped_name_questions``: "When did the Huguenots conquer England?");
+measured and left out of the shipped recipe (README, "What the choices were worth").
 
 With ``--distractors D`` each answerable question is also read with the D paragraphs of
 its article that share the most words with it, and a second loss puts the answer's start

@@ -147,8 +147,9 @@ def swapped_name_questions(
     the question shares with its paragraph is replaced by a name from another article's
     questions that the paragraph never mentions ("When did the Normans conquer England?"
     -> "When did the Huguenots conquer England?"), the "entity swap" by which SQuAD 2.0's
-    writers made a fifth of its unanswerable questions. A reader trained on them learns
-    that the thing asked about must be in the passage."""
+    writers made a fifth of its unanswerable questions: meant to teach a reader that the
+    thing asked about must be in the passage (measured in the README; not in the shipped
+    recipe)."""
     pool = [(e.article, e.question[s:t]) for e in examples for s, t in question_names(e.question)]
     out = []
     for e in examples:
