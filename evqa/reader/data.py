@@ -150,12 +150,17 @@ def swapped_name_questions(
     writers made a fifth of its unanswerable questions: meant to teach a reader that the
     thing asked about must be in the passage (measured in the README; not in the shipped
     recipe)."""
-    pool = [(e.article, e.question[s:t]) for e in examples for s, t in question_names(e.question)]
+    names = [question_names(e.question) for e in examples]
+    pool = [
+        (e.article, e.question[s:t])
+        for e, spans in zip(examples, names, strict=True)
+        for s, t in spans
+    ]
     out = []
-    for e in examples:
+    for e, spans in zip(examples, names, strict=True):
         if not e.answers or not pool or rng.random() >= share:
             continue
-        grounded = [(s, t) for s, t in question_names(e.question) if e.question[s:t] in e.context]
+        grounded = [(s, t) for s, t in spans if e.question[s:t] in e.context]
         if not grounded:
             continue
         s, t = rng.choice(grounded)
