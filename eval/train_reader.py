@@ -19,6 +19,15 @@ as unanswerable with a name swapped for one their paragraph never mentions
 (``evqa.reader.data.swapped_name_questions``: "When did the Huguenots conquer England?");
 measured and left out of the shipped recipe (README, "What the choices were worth").
 
+With ``--cloze N`` the run trains on N blanked-span questions made from unlabelled text
+instead of SQuAD (``evqa.reader.cloze``: "Mara Vent sailed what across the lake?" read with
+another paragraph that names Helios), half from the training articles' paragraphs and
+half from SciFact's abstracts: span-selection pre-training, whose weights a SQuAD run then
+starts from with ``--init`` (measured in the README, "What the choices were worth"):
+
+    python eval/train_reader.py --out runs/cloze --cloze 9000 --epochs 1
+    python eval/train_reader.py --out runs/cloze-e3 --init runs/cloze/model-epoch1.pt --epochs 3
+
 With ``--distractors D`` each answerable question is also read with the D paragraphs of
 its article that share the most words with it, and a second loss puts the answer's start
 (and end) under one softmax over every passage token of all those windows (the "shared
@@ -51,11 +60,14 @@ from torch import nn
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from evqa.reader import cloze  # noqa: E402
 from evqa.reader import data as rdata  # noqa: E402
 from evqa.reader.decode import best_spans  # noqa: E402
 from evqa.reader.windows import load_tokenizer, make_windows  # noqa: E402
 
-SQUAD = Path(__file__).resolve().parent.parent.parent / "shared" / "data" / "squad"
+SHARED_DATA = Path(__file__).resolve().parent.parent.parent / "shared" / "data"
+SQUAD = SHARED_DATA / "squad"
+SCIFACT = SHARED_DATA / "scifact" / "corpus.jsonl"
 
 
 class SpanReader(nn.Module):
@@ -231,6 +243,35 @@ def held_out(model, tok, val, args) -> dict:
     return metrics
 
 
+def cloze_training(train, scifact: Path | None, count: int, rng: random.Random) -> list:
+    """``count`` blanked-span questions (``evqa.reader.cloze``), half from the paragraphs of
+    the training articles (never the held-out ones), the rest from SciFact's abstracts if
+    given (all from the articles if not)."""
+    wiki, abstracts = cloze_documents(train, scifact)
+    half = count // 2 if abstracts else count
+    out = cloze.cloze_examples(wiki, half, rng)
+    if abstracts:
+        out += cloze.cloze_examples(abstracts, count - len(out), rng)
+    rng.shuffle(out)
+    return out
+
+
+def cloze_documents(train, scifact: Path | None):
+    """(the training articles' paragraphs, SciFact's abstracts if given) as documents."""
+    paragraphs: dict[str, list[str]] = {}
+    for e in train:
+        paras = paragraphs.setdefault(e.article, [])
+        if e.context not in paras:
+            paras.append(e.context)
+    wiki = [cloze.Document(name, tuple(ps)) for name, ps in paragraphs.items()]
+    abstracts = []
+    if scifact:
+        for line in scifact.read_text().splitlines():
+            row = json.loads(line)
+            abstracts.append(cloze.Document(f"scifact-{row['_id']}", (row["text"],)))
+    return wiki, abstracts
+
+
 def load_encoder(model_dir: Path):
     from transformers import AutoModel
 
@@ -379,6 +420,18 @@ def main() -> None:
         default=0.0,
         help="share of answerable questions also trained on with a name swapped, as unanswerable",
     )
+    ap.add_argument(
+        "--cloze",
+        type=int,
+        default=0,
+        help="pre-train on this many blanked-span questions (evqa.reader.cloze) instead of SQuAD",
+    )
+    ap.add_argument(
+        "--cloze-scifact",
+        type=Path,
+        default=SCIFACT,
+        help="SciFact corpus.jsonl whose abstracts --cloze also makes questions from ('' = none)",
+    )
     ap.add_argument("--init", type=Path, default=None, help="start from these weights (.pt)")
     ap.add_argument("--seed", type=int, default=13)
     ap.add_argument("--save-every", type=int, default=100)
@@ -400,6 +453,10 @@ def main() -> None:
         state = torch.load(args.init, weights_only=False)
         model.load_state_dict(state.get("model", state))
     train, val = rdata.load_split(args.squad, with_v2=not args.no_v2)
+    articles = sorted({e.article for e in train})  # a cloze run's text comes from these too
+    if args.cloze:
+        scifact = args.cloze_scifact if str(args.cloze_scifact) not in ("", ".") else None
+        train = cloze_training(train, scifact, args.cloze, random.Random(args.seed))
     if args.swaps:
         train = train + rdata.swapped_name_questions(train, args.swaps, random.Random(args.seed))
     if args.keywords:
@@ -443,7 +500,7 @@ def main() -> None:
         "seed": args.seed,
         "hyperparameters": {k: str(v) if isinstance(v, Path) else v for k, v in vars(args).items()},
         "data_sha256": rdata.data_hash(args.squad),
-        "train_articles": sorted({e.article for e in train}),
+        "train_articles": articles,
         "validation_articles": sorted(rdata.VALIDATION_ARTICLES),
         "train_examples": len(train),
         "train_windows": len(windows),

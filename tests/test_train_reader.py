@@ -1,5 +1,6 @@
 """eval/train_reader.py: distractor groups and the shared softmax (synthetic data, no training)."""
 
+import json
 import math
 import random
 import types
@@ -153,3 +154,33 @@ def test_held_out_adds_how_well_name_swapped_copies_are_told_apart_when_training
     swapped = [e for e in mix if not e.answers]
     assert swapped and all(e.qid.endswith("-swap") for e in swapped)
     assert got["swap_accuracy"] == pytest.approx(0.9) and got["swapped"] == len(swapped)
+
+
+TRIPS = [
+    _ex("t1", "Where did it sail?", "The boat Helios sailed on Lake Kiel in 1998.", "Lake Kiel"),
+    _ex("t2", "What froze?", "The lake froze. The boat Helios stayed in the shed.", None),
+]
+
+
+def test_cloze_training_takes_half_from_the_articles_and_half_from_the_abstracts(tmp_path):
+    trips = TRIPS
+    corpus = tmp_path / "corpus.jsonl"
+    rows = [
+        {"_id": str(i), "title": "t", "text": f"IL-{i} rose. Aspirin lowered IL-{i} in mice."}
+        for i in range(8)
+    ]
+    corpus.write_text("\n".join(json.dumps(r) for r in rows))
+    out = train_reader.cloze_training(trips, corpus, 4, random.Random(0))
+    sources = sorted(e.article.startswith("scifact-") for e in out)
+    assert sources == [False, False, True, True]
+    for e in out:
+        if e.article == "Boats":  # the articles' one recurring term, or no answer
+            assert e.answers in (("Helios",), ())
+        else:
+            assert e.answers == (f"IL-{e.article.removeprefix('scifact-')}",)
+
+
+def test_cloze_training_without_abstracts_takes_all_from_the_articles():
+    trips = TRIPS
+    out = train_reader.cloze_training(trips, None, 4, random.Random(0))
+    assert out and all(e.article == "Boats" for e in out)
