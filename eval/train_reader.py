@@ -23,7 +23,8 @@ With ``--cloze N`` the run trains on N blanked-span questions made from unlabell
 instead of SQuAD (``evqa.reader.cloze``: "Mara Vent sailed what across the lake?" read with
 another paragraph that names Helios), half from the training articles' paragraphs and
 half from SciFact's abstracts: span-selection pre-training, whose weights a SQuAD run then
-starts from with ``--init`` (measured in the README, "What the choices were worth"):
+starts from with ``--init`` (measured and left out of the shipped recipe: README, "What the
+choices were worth"):
 
     python eval/train_reader.py --out runs/cloze --cloze 9000 --epochs 1
     python eval/train_reader.py --out runs/cloze-e3 --init runs/cloze/model-epoch1.pt --epochs 3
