@@ -89,17 +89,23 @@ class SpanReader(nn.Module):
         return start.masked_fill(pad, -1e4), end.masked_fill(pad, -1e4)
 
 
+def article_paragraphs(examples) -> dict[str, list[str]]:
+    """Each article's distinct paragraphs, in the order its examples first read them."""
+    paragraphs: dict[str, list[str]] = {}
+    for e in examples:
+        paras = paragraphs.setdefault(e.article, [])
+        if e.context not in paras:
+            paras.append(e.context)
+    return paragraphs
+
+
 def similar_paragraphs(examples, per_question: int, rng: random.Random) -> list[list[str]]:
     """For each example, the ``per_question`` other paragraphs of its article that share
     the most words with its question: the passages retrieval brings up beside the right
     one (ties broken at random)."""
     from evqa.tokenize import tokenize
 
-    paragraphs: dict[str, list[str]] = {}
-    for e in examples:
-        paras = paragraphs.setdefault(e.article, [])
-        if e.context not in paras:
-            paras.append(e.context)
+    paragraphs = article_paragraphs(examples)
     words = {p: set(tokenize(p)) for ps in paragraphs.values() for p in ps}
     out = []
     for e in examples:
@@ -259,12 +265,7 @@ def cloze_training(train, scifact: Path | None, count: int, rng: random.Random) 
 
 def cloze_documents(train, scifact: Path | None):
     """(the training articles' paragraphs, SciFact's abstracts if given) as documents."""
-    paragraphs: dict[str, list[str]] = {}
-    for e in train:
-        paras = paragraphs.setdefault(e.article, [])
-        if e.context not in paras:
-            paras.append(e.context)
-    wiki = [cloze.Document(name, tuple(ps)) for name, ps in paragraphs.items()]
+    wiki = [cloze.Document(name, tuple(ps)) for name, ps in article_paragraphs(train).items()]
     abstracts = []
     if scifact:
         for line in scifact.read_text().splitlines():

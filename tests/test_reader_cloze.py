@@ -113,3 +113,12 @@ def test_cloze_examples_are_reproducible_and_capped():
 def test_terms_reads_a_name_split_over_a_line_break():
     text = "In\nKiel the boat was built."
     assert [text[a:b] for a, b in terms(text)] == ["Kiel"]
+
+
+def test_cloze_examples_keep_a_repeated_sentence_once_when_reading_its_own_paragraph():
+    repeated = Document("echo", ("The boat came from Kiel. The boat came from Kiel.",))
+    out = cloze_examples([repeated], 10, random.Random(0))
+    assert len(out) == 2
+    for e in out:
+        assert e.context == "The boat came from Kiel."
+        assert e.context[e.answer_start :].startswith("Kiel")

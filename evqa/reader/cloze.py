@@ -93,29 +93,23 @@ def terms(text: str) -> list[tuple[int, int]]:
     return out
 
 
-def _mentions(paragraph: str, term: str) -> bool:
-    return re.search(r"(?<![\w'’-])" + re.escape(term) + r"(?![\w'’-])", paragraph) is not None
+def _mention(paragraph: str, term: str) -> re.Match | None:
+    """The first place ``paragraph`` names ``term`` as a whole word."""
+    return re.search(r"(?<![\w'’-])" + re.escape(term) + r"(?![\w'’-])", paragraph)
 
 
-def _first_mention(paragraph: str, term: str) -> int:
-    m = re.search(r"(?<![\w'’-])" + re.escape(term) + r"(?![\w'’-])", paragraph)
-    return m.start() if m else -1
-
-
-def _candidates(doc: Document, common: Counter) -> list[tuple[int, str, int, int]]:
+def _candidates(doc: Document, common: set[str]) -> list[tuple[int, str, int, int]]:
     """(paragraph, sentence, term start, term end) for each term of each sentence of ``doc``
-    that is named somewhere else in it too, leaving out the terms most documents name."""
+    that is named somewhere else in it too, leaving out the ``common`` terms."""
     out = []
     for p, text in enumerate(doc.paragraphs):
         for s, e in split_sentences(text):
             sentence = text[s:e]
+            rest = text[:s] + " " + text[e:]
+            others = [q for i, q in enumerate(doc.paragraphs) if i != p] + [rest]
             for a, b in terms(sentence):
                 term = sentence[a:b]
-                if common[term] > 0:
-                    continue
-                rest = text[:s] + " " + text[e:]
-                others = [q for i, q in enumerate(doc.paragraphs) if i != p] + [rest]
-                if any(_mentions(q, term) for q in others):
+                if term not in common and any(_mention(q, term) for q in others):
                     out.append((p, sentence, a, b))
     return out
 
@@ -134,7 +128,7 @@ def cloze_examples(
     documents ("United States", "2010") are left out: they say little."""
     by_doc = Counter(t for d in documents for t in {w for p in d.paragraphs for w in _words(p)})
     limit = max(2, int(too_common * len(documents)))
-    common = Counter({t: 1 for t, n in by_doc.items() if n > limit})
+    common = {t for t, n in by_doc.items() if n > limit}
     pool = [(d, c) for d in documents for c in _candidates(d, common)]
     rng.shuffle(pool)
     out: list[SquadExample] = []
@@ -142,16 +136,16 @@ def cloze_examples(
         term = sentence[a:b]
         question = blank(sentence, a, b)
         qid = f"cloze-{len(out)}"
-        lacking = [q for q in doc.paragraphs if not _mentions(q, term)]
+        lacking = [q for q in doc.paragraphs if not _mention(q, term)]
         if lacking and rng.random() < unanswerable:
             out.append(SquadExample(doc.name, qid, question, rng.choice(lacking), ()))
             continue
         text = doc.paragraphs[p]
-        passages = [q for i, q in enumerate(doc.paragraphs) if i != p and _mentions(q, term)]
+        passages = [q for i, q in enumerate(doc.paragraphs) if i != p and _mention(q, term)]
         if not passages:  # named again only in its own paragraph: read that without it
-            passages = [text.replace(sentence, " ").strip()]
+            passages = [text.replace(sentence, " ", 1).strip()]
         passage = rng.choice(passages)
-        start = _first_mention(passage, term)
+        start = _mention(passage, term).start()
         out.append(SquadExample(doc.name, qid, question, passage, (term,), start))
     return out
 
