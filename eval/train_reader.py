@@ -60,6 +60,9 @@ import torch
 from torch import nn
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from beir import load_dataset  # noqa: E402
 
 from evqa.reader import cloze  # noqa: E402
 from evqa.reader import data as rdata  # noqa: E402
@@ -68,7 +71,7 @@ from evqa.reader.windows import load_tokenizer, make_windows  # noqa: E402
 
 SHARED_DATA = Path(__file__).resolve().parent.parent.parent / "shared" / "data"
 SQUAD = SHARED_DATA / "squad"
-SCIFACT = SHARED_DATA / "scifact" / "corpus.jsonl"
+SCIFACT = SHARED_DATA / "scifact"
 
 
 class SpanReader(nn.Module):
@@ -264,13 +267,16 @@ def cloze_training(train, scifact: Path | None, count: int, rng: random.Random) 
 
 
 def cloze_documents(train, scifact: Path | None):
-    """(the training articles' paragraphs, SciFact's abstracts if given) as documents."""
+    """(the training articles' paragraphs, the abstracts of the SciFact folder if given)
+    as documents."""
     wiki = [cloze.Document(name, tuple(ps)) for name, ps in article_paragraphs(train).items()]
     abstracts = []
     if scifact:
-        for line in scifact.read_text().splitlines():
-            row = json.loads(line)
-            abstracts.append(cloze.Document(f"scifact-{row['_id']}", (row["text"],)))
+        data = load_dataset(scifact)
+        abstracts = [
+            cloze.Document(f"scifact-{i}", (text,))
+            for i, text in zip(data.doc_ids, data.texts, strict=True)
+        ]
     return wiki, abstracts
 
 
@@ -430,9 +436,10 @@ def main() -> None:
     )
     ap.add_argument(
         "--cloze-scifact",
-        type=Path,
+        type=lambda v: Path(v) if v else None,
         default=SCIFACT,
-        help="SciFact corpus.jsonl whose abstracts --cloze also makes questions from ('' = none)",
+        help="the BEIR SciFact folder whose abstracts --cloze also makes questions from "
+        "('' = none)",
     )
     ap.add_argument("--init", type=Path, default=None, help="start from these weights (.pt)")
     ap.add_argument("--seed", type=int, default=13)
@@ -440,6 +447,8 @@ def main() -> None:
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--resume", action="store_true")
     args = ap.parse_args()
+    if args.cloze and args.cloze_scifact and not (args.cloze_scifact / "corpus.jsonl").is_file():
+        ap.error(f"--cloze-scifact: no corpus.jsonl in {args.cloze_scifact} (or '' for none)")
 
     torch.set_num_threads(args.threads)
     random.seed(args.seed)
@@ -457,8 +466,7 @@ def main() -> None:
     train, val = rdata.load_split(args.squad, with_v2=not args.no_v2)
     articles = sorted({e.article for e in train})  # a cloze run's text comes from these too
     if args.cloze:
-        scifact = args.cloze_scifact if str(args.cloze_scifact) not in ("", ".") else None
-        train = cloze_training(train, scifact, args.cloze, random.Random(args.seed))
+        train = cloze_training(train, args.cloze_scifact, args.cloze, random.Random(args.seed))
     if args.swaps:
         train = train + rdata.swapped_name_questions(train, args.swaps, random.Random(args.seed))
     if args.keywords:

@@ -164,13 +164,13 @@ TRIPS = [
 
 def test_cloze_training_takes_half_from_the_articles_and_half_from_the_abstracts(tmp_path):
     trips = TRIPS
-    corpus = tmp_path / "corpus.jsonl"
     rows = [
         {"_id": str(i), "title": "t", "text": f"IL-{i} rose. Aspirin lowered IL-{i} in mice."}
         for i in range(8)
     ]
-    corpus.write_text("\n".join(json.dumps(r) for r in rows))
-    out = train_reader.cloze_training(trips, corpus, 4, random.Random(0))
+    (tmp_path / "corpus.jsonl").write_text("\n".join(json.dumps(r) for r in rows))
+    (tmp_path / "queries.jsonl").write_text("")  # a BEIR folder: load_dataset reads it too
+    out = train_reader.cloze_training(trips, tmp_path, 4, random.Random(0))
     sources = sorted(e.article.startswith("scifact-") for e in out)
     assert sources == [False, False, True, True]
     for e in out:
@@ -184,3 +184,15 @@ def test_cloze_training_without_abstracts_takes_all_from_the_articles():
     trips = TRIPS
     out = train_reader.cloze_training(trips, None, 4, random.Random(0))
     assert out and all(e.article == "Boats" for e in out)
+
+
+def test_a_missing_scifact_folder_is_a_usage_error_before_any_training(
+    tmp_path, monkeypatch, capsys
+):
+    argv = ["train_reader.py", "--out", str(tmp_path / "run"), "--cloze", "10"]
+    monkeypatch.setattr("sys.argv", [*argv, "--cloze-scifact", str(tmp_path / "nope")])
+    with pytest.raises(SystemExit) as exit_info:
+        train_reader.main()
+    assert exit_info.value.code == 2
+    assert "no corpus.jsonl in" in capsys.readouterr().err
+    assert not (tmp_path / "run").exists()
