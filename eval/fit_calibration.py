@@ -22,6 +22,17 @@ articles, e.g. one written with ``--keywords content`` (the questions as keyword
 
     python eval/squad_corpus.py ../shared/data/squad --out /tmp/squad-kw --keywords content
     python eval/fit_calibration.py --squad /tmp/squad --also /tmp/squad-kw
+
+``--cross-fit DIR READER`` (repeatable) adds the training articles' questions to the fit,
+each read by a reader that never trained on its article: fold K of the training articles
+(``eval/squad_corpus.py --fold K/N``, indexed) read by a reader trained with
+``eval/train_reader.py --leave-out K/N``. That is cross-fitting (stacking): about 7,000
+questions for the ranker and the judge instead of about 530:
+
+    python eval/squad_corpus.py ../shared/data/squad --out /tmp/xf0 --fold 0/2
+    evqa index build --corpus /tmp/xf0/corpus.jsonl --index /tmp/xf0/index
+    python eval/fit_calibration.py --squad /tmp/squad --cross-fit /tmp/xf0 runs/xfit0 \
+        --cross-fit /tmp/xf1 runs/xfit1
 """
 
 from __future__ import annotations
@@ -211,6 +222,16 @@ def main() -> None:
         "--also", type=Path, default=None, help="report the fit on this folder's SQuAD gold too"
     )
     ap.add_argument("--also-cache", type=Path, default=None, help="its read candidates (pickle)")
+    ap.add_argument(
+        "--cross-fit",
+        nargs=2,
+        action="append",
+        default=[],
+        type=Path,
+        metavar=("DIR", "READER"),
+        help="also fit on DIR's questions (eval/squad_corpus.py --fold K/N, indexed in "
+        "DIR/index), read by READER, a reader trained with --leave-out K/N; repeatable",
+    )
     a = ap.parse_args()
 
     t0 = time.perf_counter()
@@ -221,8 +242,9 @@ def main() -> None:
     add_features(qs, spans)
 
     dev = [q for q in qs if q.split == "dev"]
+    crossed = cross_fitted(a, spans)
     cols = list(range(len(FEATURES)))
-    cal = fit(dev, cols, a.label)
+    cal = fit(dev + crossed, cols, a.label)
     out = {"calibration": cal.to_dict(), "dev": {}, "test": {}}
     for src in ("squad", "seeds"):
         for split in ("dev", "test"):
@@ -232,7 +254,7 @@ def main() -> None:
         out["ablation_test_squad"] = {}
         for drop in range(len(FEATURES)):
             keep = [c for c in cols if c != drop]
-            c2 = fit(dev, keep, a.label)
+            c2 = fit(dev + crossed, keep, a.label)
             test = [q for q in qs if q.source == "squad" and q.split == "test"]
             seeds = [q for q in qs if q.source == "seeds" and q.split == "test"]
             out["ablation_test_squad"][f"-{FEATURES[drop]}"] = {
@@ -266,19 +288,40 @@ def main() -> None:
         print(f"wrote the calibration into {path}", file=sys.stderr)
 
 
-def read_questions(a, index: Path, folder: Path, cache: Path | None, with_seeds: bool) -> list:
-    """The questions of ``folder/gold.jsonl`` (and the seeds') with the reader's candidates,
-    from ``cache`` when it exists (and written to it when it does not)."""
+def read_questions(
+    a, index: Path, folder: Path, cache: Path | None, with_seeds: bool, reader: Path | None = None
+) -> list:
+    """The questions of ``folder/gold.jsonl`` (and the seeds') with the candidates of
+    ``reader`` (default ``a.reader``), from ``cache`` when it exists (and written to it when
+    it does not)."""
     if cache and cache.exists():
         return pickle.loads(cache.read_bytes())
+    reader = reader or a.reader
     gold = evaluation.load_gold(folder / "gold.jsonl")
-    qs = collect(Engine.open(index), gold, "squad", a.passages, a.reader)
+    qs = collect(Engine.open(index), gold, "squad", a.passages, reader)
     if with_seeds:
         seeds = evaluation.load_gold(a.seeds_gold)
-        qs += collect(Engine.open(), seeds, "seeds", a.passages, a.reader)
+        qs += collect(Engine.open(), seeds, "seeds", a.passages, reader)
     if cache:
         cache.write_bytes(pickle.dumps(qs))
     return qs
+
+
+def cross_fitted(a, spans: dict) -> list[Question]:
+    """The ``--cross-fit`` questions, each read by the reader that never trained on its
+    article (cached in DIR/candidates-READER.pkl), with their features, split "fit"."""
+    out = []
+    for i, (folder, reader) in enumerate(a.cross_fit):
+        cache = folder / f"candidates-{reader.resolve().name}.pkl"
+        qs = read_questions(a, folder / "index", folder, cache, with_seeds=False, reader=reader)
+        source = f"cross-fit {i}"
+        spans[source] = Engine.open(folder / "index").data.spans
+        for q in qs:
+            q.source, q.split = source, "fit"
+        add_features(qs, spans)
+        out += qs
+        print(f"cross-fit: {len(qs)} questions of {folder} read by {reader}", file=sys.stderr)
+    return out
 
 
 def add_features(qs: list[Question], spans: dict) -> None:

@@ -33,6 +33,8 @@ from evqa.reader.data import (  # noqa: E402
     KEYWORD_STYLES,
     VALIDATION_ARTICLES,
     SquadExample,
+    fold,
+    fold_articles,
     keyword_query,
     read_squad,
 )
@@ -97,6 +99,14 @@ def main(argv: list[str] | None = None) -> int:
         default=",".join(sorted(VALIDATION_ARTICLES)),
         help="comma-separated article titles, or 'all' (default: the reader's held-out ones)",
     )
+    ap.add_argument(
+        "--fold",
+        type=fold,
+        default=None,
+        metavar="K/N",
+        help="instead of --articles: fold K of N of the reader's training articles "
+        "(evqa.reader.data.fold_articles), read by a reader trained with --leave-out K/N",
+    )
     ap.add_argument("--dev", default=",".join(DEV_ARTICLES), help="articles that get split dev")
     ap.add_argument("--no-v2", action="store_true", help="leave out v2.0's unanswerables")
     ap.add_argument(
@@ -109,6 +119,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: missing SQuAD file(s): {', '.join(missing)}", file=sys.stderr)
         return 2
     chosen = None if a.articles == "all" else set(filter(None, a.articles.split(",")))
+    if a.fold:
+        trained = {e.article for f in files for e in read_squad(f)} - VALIDATION_ARTICLES
+        chosen = set(fold_articles(trained, *a.fold))
     corpus, gold = convert(files, chosen, set(filter(None, a.dev.split(","))), a.keywords)
     if not corpus:
         print("error: none of the chosen articles is in the SQuAD files", file=sys.stderr)

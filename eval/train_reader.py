@@ -35,6 +35,10 @@ its article that share the most words with it, and a second loss puts the answer
 normalisation" of Clark & Gardner 2018), so that span scores compare across passages, as
 they must end to end. The distractors are not taught as "no answer".
 
+With ``--leave-out K/N`` fold K of N of the training articles is left out too
+(``evqa.reader.data.fold_articles``), so that reader can read that fold's questions as
+unseen: the cross-fitted candidates ``eval/fit_calibration.py --cross-fit`` fits on.
+
 Data: ``../shared/data/squad`` (CC BY-SA 4.0), split **by article**: the articles in
 ``evqa.reader.data.VALIDATION_ARTICLES`` are never trained on. Everything that shapes the
 model (seed, hyperparameters, the data's sha256, duration, per-epoch held-out metrics)
@@ -441,6 +445,14 @@ def main() -> None:
         help="the BEIR SciFact folder whose abstracts --cloze also makes questions from "
         "('' = none)",
     )
+    ap.add_argument(
+        "--leave-out",
+        type=rdata.fold,  # a bad K/N is a usage error: invalid fold value
+        default=None,
+        metavar="K/N",
+        help="also leave out fold K of N of the training articles (evqa.reader.data."
+        "fold_articles), for cross-fitted candidates",
+    )
     ap.add_argument("--init", type=Path, default=None, help="start from these weights (.pt)")
     ap.add_argument("--seed", type=int, default=13)
     ap.add_argument("--save-every", type=int, default=100)
@@ -464,6 +476,10 @@ def main() -> None:
         state = torch.load(args.init, weights_only=False)
         model.load_state_dict(state.get("model", state))
     train, val = rdata.load_split(args.squad, with_v2=not args.no_v2)
+    if args.leave_out:
+        k, n = args.leave_out
+        left_out = rdata.fold_articles([e.article for e in train], k, n)
+        train = [e for e in train if e.article not in left_out]
     articles = sorted({e.article for e in train})  # a cloze run's text comes from these too
     if args.cloze:
         train = cloze_training(train, args.cloze_scifact, args.cloze, random.Random(args.seed))

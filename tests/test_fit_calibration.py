@@ -54,3 +54,25 @@ def test_a_missing_gold_folder_is_a_message_and_exit_1_not_a_traceback(tmp_path)
     assert done.returncode == 1
     assert f"error: gold file {tmp_path / 'gold.jsonl'} not found" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_cross_fitted_questions_come_from_each_folders_cache_marked_for_fitting(
+    tmp_path, monkeypatch
+):
+    folder, reader = tmp_path / "fold0", tmp_path / "reader-fold0"
+    folder.mkdir()
+    (folder / "candidates-reader-fold0.pkl").write_bytes(pickle.dumps([_question("x1")]))
+    opened = []
+
+    def engine(index):  # the fold's own index gives the spans its features are computed on
+        opened.append(index)
+        return types.SimpleNamespace(data=types.SimpleNamespace(spans={}))
+
+    monkeypatch.setattr(fit_calibration.Engine, "open", engine)
+    args = types.SimpleNamespace(passages=5, reader=None, seeds_gold=None)
+    args.cross_fit = [(folder, reader)]
+    spans = {"squad": {}}
+    (q,) = fit_calibration.cross_fitted(args, spans)
+    assert (q.source, q.split, q.qid) == ("cross-fit 0", "fit", "x1")
+    assert q.x.shape == (1, len(FEATURES))
+    assert opened == [folder / "index"] and "cross-fit 0" in spans

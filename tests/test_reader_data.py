@@ -7,6 +7,8 @@ import pytest
 
 from evqa.reader.data import (
     SquadExample,
+    fold,
+    fold_articles,
     keyword_query,
     question_names,
     swapped_name_questions,
@@ -138,3 +140,24 @@ def test_swapped_name_questions_skips_what_cannot_be_swapped():
     # Rollo is the only other name, but it comes from the same article
     assert swapped_name_questions(same_article_only, 1.0, random.Random(0)) == []
     assert swapped_name_questions([NORMANS, HUGUENOTS], 0.0, random.Random(0)) == []
+
+
+def test_fold_articles_deals_the_sorted_titles_round_robin_into_disjoint_folds():
+    titles = ["Delta", "alpha", "Beta", "Gamma", "Beta", "Epsilon"]  # one title repeated
+    folds = [fold_articles(titles, k, 2) for k in range(2)]
+    assert folds == [frozenset({"Beta", "Epsilon", "alpha"}), frozenset({"Delta", "Gamma"})]
+    assert folds[0] | folds[1] == set(titles) and not folds[0] & folds[1]
+    assert fold_articles(reversed(titles), 0, 2) == folds[0]  # the order given does not matter
+
+
+@pytest.mark.parametrize(("fold", "folds"), [(2, 2), (-1, 2)])
+def test_fold_articles_refuses_a_fold_outside_the_range(fold, folds):
+    with pytest.raises(ValueError, match="not in 0..1"):
+        fold_articles(["a", "b"], fold, folds)
+
+
+def test_fold_reads_k_of_n_and_refuses_anything_else():
+    assert fold("1/3") == (1, 3)
+    for bad in ("3/3", "1", "a/2", "1/0", "-1/2"):
+        with pytest.raises(ValueError, match="is not K/N"):
+            fold(bad)

@@ -4,6 +4,7 @@ import json
 from pathlib import Path
 
 import eval_scripts
+import pytest
 
 squad_corpus = eval_scripts.load("squad_corpus")
 
@@ -92,3 +93,16 @@ def test_keywords_write_the_questions_as_keyword_queries(tmp_path):
     assert gold["b1"]["answers"] == ["Iberdrola"]
     assert squad_corpus.main([*args, "opening"]) == 0
     assert {r["id"]: r for r in _rows(out / "gold.jsonl")}["b1"]["question"] == "built it"
+
+
+def test_a_fold_of_the_training_articles_instead_of_a_list(tmp_path, capsys):
+    _write(tmp_path)
+    out = tmp_path / "out"
+    # sorted, the training articles are Solar_boats (fold 0 of 2) and Wind (fold 1)
+    assert squad_corpus.main([str(tmp_path), "--out", str(out), "--fold", "1/2"]) == 0
+    assert [r["id"] for r in _rows(out / "corpus.jsonl")] == ["wind"]
+    assert [r["id"] for r in _rows(out / "gold.jsonl")] == ["b1"]
+    with pytest.raises(SystemExit) as exit_info:
+        squad_corpus.main([str(tmp_path), "--out", str(out), "--fold", "2/2"])
+    assert exit_info.value.code == 2
+    assert "--fold: invalid fold value: '2/2'" in capsys.readouterr().err

@@ -196,3 +196,16 @@ def test_a_missing_scifact_folder_is_a_usage_error_before_any_training(
     assert exit_info.value.code == 2
     assert "no corpus.jsonl in" in capsys.readouterr().err
     assert not (tmp_path / "run").exists()
+
+
+@pytest.mark.parametrize("fold", ["2/2", "1", "a/2", "1/0"])
+def test_a_bad_leave_out_fold_is_a_usage_error_before_any_training(
+    fold, tmp_path, monkeypatch, capsys
+):
+    argv = ["train_reader.py", "--out", str(tmp_path / "run"), "--leave-out", fold]
+    monkeypatch.setattr("sys.argv", argv)
+    with pytest.raises(SystemExit) as exit_info:
+        train_reader.main()
+    assert exit_info.value.code == 2
+    assert f"--leave-out: invalid fold value: '{fold}'" in capsys.readouterr().err
+    assert not (tmp_path / "run").exists()

@@ -75,6 +75,24 @@ def load_split(squad_dir: Path, with_v2: bool = True):
     return train, val
 
 
+def fold(text: str) -> tuple[int, int]:
+    """``"K/N"`` as ``(K, N)`` with 0 <= K < N (fold K of N); ValueError otherwise. Named
+    so that argparse, given it as a type, reports "invalid fold value"."""
+    k, sep, n = text.partition("/")
+    if not (sep and k.isdigit() and n.isdigit() and int(k) < int(n)):
+        raise ValueError(f"{text!r} is not K/N with 0 <= K < N")
+    return int(k), int(n)
+
+
+def fold_articles(articles, fold: int, folds: int) -> frozenset[str]:
+    """The articles of ``fold`` (0-based) when the sorted titles are dealt round-robin into
+    ``folds`` folds: a reader trained without them can read them as unseen, so every training
+    question gets candidates from a reader that never saw it (cross-fitting)."""
+    if not 0 <= fold < folds:
+        raise ValueError(f"fold {fold} is not in 0..{folds - 1}")
+    return frozenset(a for i, a in enumerate(sorted(set(articles))) if i % folds == fold)
+
+
 def data_hash(squad_dir: Path) -> str:
     h = hashlib.sha256()
     for name in FILES:
