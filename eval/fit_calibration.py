@@ -277,6 +277,10 @@ def main() -> None:
             "script": "eval/fit_calibration.py",
             "dev": "SQuAD Normans + Apollo_program (held out from training), seeds dev split",
             "questions": len(dev),
+            "cross_fit": [
+                {"questions": str(d / "gold.jsonl"), "reader": str(r)} for d, r in a.cross_fit
+            ],
+            "cross_fit_questions": len(crossed),
             "passages": a.passages,
             "l2": {"ranker": L2, "judge": JUDGE_L2},
             "held_out_test": out["test"],
