@@ -31,8 +31,9 @@ questions for the ranker and the judge instead of about 530:
 
     python eval/squad_corpus.py ../shared/data/squad --out /tmp/xf0 --fold 0/2
     evqa index build --corpus /tmp/xf0/corpus.jsonl --index /tmp/xf0/index
-    python eval/fit_calibration.py --squad /tmp/squad --cross-fit /tmp/xf0 runs/xfit0 \
-        --cross-fit /tmp/xf1 runs/xfit1
+    python eval/fit_calibration.py --squad /tmp/squad \
+        --cross-fit /tmp/xf0 runs/xfit0-kw/export/int8 \
+        --cross-fit /tmp/xf1 runs/xfit1-kw/export/int8
 """
 
 from __future__ import annotations
@@ -65,6 +66,7 @@ from evqa.engine import Engine  # noqa: E402
 from evqa.errors import EvqaError  # noqa: E402
 from evqa.question_content import content_problem  # noqa: E402
 from evqa.reader.session import MODEL_DIR, load_reader  # noqa: E402
+from evqa.store import sha256_file  # noqa: E402
 
 L2 = 1.0  # the ranker's (14 features, ~13k candidate rows)
 JUDGE_L2 = 10.0  # the judge's (16 inputs, ~530 questions): stronger, it has far fewer rows
@@ -313,10 +315,11 @@ def read_questions(
 
 def cross_fitted(a, spans: dict) -> list[Question]:
     """The ``--cross-fit`` questions, each read by the reader that never trained on its
-    article (cached in DIR/candidates-READER.pkl), with their features, split "fit"."""
+    article (cached in DIR/candidates-SHA.pkl, SHA that of the reader's model.onnx, so
+    another reader never gets these reads), with their features, split "fit"."""
     out = []
     for i, (folder, reader) in enumerate(a.cross_fit):
-        cache = folder / f"candidates-{reader.resolve().name}.pkl"
+        cache = folder / f"candidates-{sha256_file(reader / 'model.onnx')[:16]}.pkl"
         qs = read_questions(a, folder / "index", folder, cache, with_seeds=False, reader=reader)
         source = f"cross-fit {i}"
         spans[source] = Engine.open(folder / "index").data.spans

@@ -94,12 +94,13 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("squad", type=Path, help="folder with the official SQuAD JSON files")
     ap.add_argument("--out", type=Path, required=True, help="writes corpus.jsonl and gold.jsonl")
-    ap.add_argument(
+    which = ap.add_mutually_exclusive_group()
+    which.add_argument(
         "--articles",
         default=",".join(sorted(VALIDATION_ARTICLES)),
         help="comma-separated article titles, or 'all' (default: the reader's held-out ones)",
     )
-    ap.add_argument(
+    which.add_argument(
         "--fold",
         type=fold,
         default=None,

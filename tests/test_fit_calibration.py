@@ -1,5 +1,6 @@
 """eval/fit_calibration.py: the question cache and the features computed from it."""
 
+import hashlib
 import pickle
 import subprocess
 import sys
@@ -61,7 +62,10 @@ def test_cross_fitted_questions_come_from_each_folders_cache_marked_for_fitting(
 ):
     folder, reader = tmp_path / "fold0", tmp_path / "reader-fold0"
     folder.mkdir()
-    (folder / "candidates-reader-fold0.pkl").write_bytes(pickle.dumps([_question("x1")]))
+    reader.mkdir()
+    (reader / "model.onnx").write_bytes(b"weights")
+    sha = hashlib.sha256(b"weights").hexdigest()[:16]
+    (folder / f"candidates-{sha}.pkl").write_bytes(pickle.dumps([_question("x1")]))
     opened = []
 
     def engine(index):  # the fold's own index gives the spans its features are computed on

@@ -158,6 +158,6 @@ def test_fold_articles_refuses_a_fold_outside_the_range(fold, folds):
 
 def test_fold_reads_k_of_n_and_refuses_anything_else():
     assert fold("1/3") == (1, 3)
-    for bad in ("3/3", "1", "a/2", "1/0", "-1/2"):
+    for bad in ("3/3", "1", "a/2", "1/0", "-1/2", "0/1"):
         with pytest.raises(ValueError, match="is not K/N"):
             fold(bad)

@@ -106,3 +106,7 @@ def test_a_fold_of_the_training_articles_instead_of_a_list(tmp_path, capsys):
         squad_corpus.main([str(tmp_path), "--out", str(out), "--fold", "2/2"])
     assert exit_info.value.code == 2
     assert "--fold: invalid fold value: '2/2'" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as exit_info:  # one way of choosing, not two
+        squad_corpus.main([str(tmp_path), "--out", str(out), "--fold", "1/2", "--articles", "X"])
+    assert exit_info.value.code == 2
+    assert "not allowed with argument" in capsys.readouterr().err

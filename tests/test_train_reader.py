@@ -198,7 +198,7 @@ def test_a_missing_scifact_folder_is_a_usage_error_before_any_training(
     assert not (tmp_path / "run").exists()
 
 
-@pytest.mark.parametrize("fold", ["2/2", "1", "a/2", "1/0"])
+@pytest.mark.parametrize("fold", ["2/2", "1", "a/2", "1/0", "0/1"])
 def test_a_bad_leave_out_fold_is_a_usage_error_before_any_training(
     fold, tmp_path, monkeypatch, capsys
 ):

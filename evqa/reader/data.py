@@ -76,11 +76,12 @@ def load_split(squad_dir: Path, with_v2: bool = True):
 
 
 def fold(text: str) -> tuple[int, int]:
-    """``"K/N"`` as ``(K, N)`` with 0 <= K < N (fold K of N); ValueError otherwise. Named
-    so that argparse, given it as a type, reports "invalid fold value"."""
+    """``"K/N"`` as ``(K, N)`` with 0 <= K < N and N >= 2 (fold K of N: with one fold,
+    leaving it out leaves nothing); ValueError otherwise. Named so that argparse, given it
+    as a type, reports "invalid fold value"."""
     k, sep, n = text.partition("/")
-    if not (sep and k.isdigit() and n.isdigit() and int(k) < int(n)):
-        raise ValueError(f"{text!r} is not K/N with 0 <= K < N")
+    if not (sep and k.isdigit() and n.isdigit() and int(k) < int(n) and int(n) >= 2):
+        raise ValueError(f"{text!r} is not K/N with 0 <= K < N, N >= 2")
     return int(k), int(n)
 
 
