@@ -16,7 +16,13 @@ from typing import Any
 import numpy as np
 
 from evqa import config, store
-from evqa.errors import EvqaError, IndexCorruptError, IndexNotFoundError, InputError
+from evqa.errors import (
+    CorpusError,
+    EvqaError,
+    IndexCorruptError,
+    IndexNotFoundError,
+    InputError,
+)
 from evqa.indexdata import IndexData, chunk_hash, index_text
 from evqa.types import Article, Span
 
@@ -78,12 +84,12 @@ def build(
 ) -> BuildReport:
     """Build (or incrementally refresh) the index at ``index_root`` from ``corpus``."""
     from evqa.corpus import corpus_fingerprint, read_corpus
-    from evqa.staleness import relative_corpus_path, stat_fingerprint
+    from evqa.staleness import corpus_location, stat_fingerprint
 
     started = time.perf_counter()
     read = read_corpus(Path(corpus), skip_bad=skip_bad)
     corpus_meta = {
-        "path": relative_corpus_path(corpus, index_root),
+        **corpus_location(corpus, index_root),
         "fingerprint": corpus_fingerprint(Path(corpus)),
         "stat": stat_fingerprint(Path(corpus)),
     }
@@ -101,6 +107,43 @@ def build(
         )
 
 
+def rebuild(
+    index_root: Path,
+    *,
+    model,
+    settings: BuildSettings,
+    cache_dir: Path,
+    wait: float = 0.0,
+    progress: Progress | None = None,
+) -> BuildReport:
+    """Rebuild an index edited with add/remove (it records no corpus folder) from the
+    articles it holds, with this model and these settings."""
+    started = time.perf_counter()
+    with store.build_lock(index_root, wait):
+        try:
+            gen = store.open_generation(index_root)
+            if store.verify(gen):
+                raise IndexCorruptError("checksums fail")
+            old, _ = _live_articles(index_root)
+        except IndexCorruptError:
+            raise IndexCorruptError(
+                f"the index {index_root} is damaged, and it was edited with evqa index "
+                "add/remove so it records no corpus to rebuild from; rebuild it from your "
+                f"articles with: evqa index build --index {index_root} --corpus CORPUS"
+            ) from None
+        return _write(
+            old,
+            index_root,
+            model=model,
+            settings=settings,
+            cache_dir=cache_dir,
+            corpus_meta={"path": None, "edited": True},
+            warnings=(),
+            progress=progress,
+            started=started,
+        )
+
+
 def add(
     paths: Sequence[Path],
     index_root: Path,
@@ -112,16 +155,30 @@ def add(
     wait: float = 0.0,
     progress: Progress | None = None,
 ) -> BuildReport:
-    """Add (or replace, by id) the articles read from ``paths``."""
-    from evqa.corpus import read_corpus
+    """Add (or replace, by id) the articles read from ``paths``. Two of them with one id
+    are bad input (CorpusError, or with ``skip_bad`` the later one is skipped)."""
+    from evqa.corpus import SKIP_HINT, printable, read_corpus
 
     started = time.perf_counter()
     new: dict[str, Article] = {}
+    origin: dict[str, Path] = {}
     warnings: list[str] = []
     for path in paths:
         read = read_corpus(Path(path), skip_bad=skip_bad)
         warnings += read.warnings
-        new.update((a.id, a) for a in read.articles)
+        for a in read.articles:
+            if a.id in new:
+                clash = printable(
+                    f"{path}: article id {a.id!r} is also the id of an article in "
+                    f"{origin[a.id]} (a single file's id is its name; add the folder that "
+                    "holds both, and the ids include their subfolders)"
+                )
+                first = printable(f"the one from {origin[a.id]}")
+                if not skip_bad:
+                    raise CorpusError(f"{clash}; {SKIP_HINT} ({first} is then added)")
+                warnings.append(f"{clash}; skipped, {first} is added")
+                continue
+            new[a.id], origin[a.id] = a, Path(path)
     with store.build_lock(index_root, wait):
         old, manifest = _live_articles(index_root)
         merged = {**{a.id: a for a in old}, **new}
@@ -202,7 +259,8 @@ def _write(
     articles = sorted(articles, key=lambda a: a.id)
     used, fallback = doc_encoder.prepare(model, cache_dir, settings.encoder)
     warnings += [fallback] if fallback else []
-    previous = _previous(index_root, model.sha256, used, settings)
+    previous, problem = _previous(index_root, model.sha256, used, settings)
+    warnings += [problem] if problem else []
     hashes = {a.id: article_hash(a) for a in articles}
     sentences = {a.id: list(split_sentences(a.text)) for a in articles}
     spans = _analyse(articles, hashes, previous, settings.analysis, progress)
@@ -267,20 +325,29 @@ def _write(
 
 def _previous(
     index_root: Path, model_sha: str, encoder: str, settings: BuildSettings
-) -> IndexData | None:
-    """The live generation, if any, as a source of reusable embeddings and spans.
+) -> tuple[IndexData | None, str | None]:
+    """The live generation, if any, as a source of reusable embeddings and spans, and a
+    warning when it cannot be trusted.
 
-    Its embeddings are reused only if the same model made them with the same document
-    encoder; its spans only if the analysis settings are the same."""
+    Nothing is reused from a generation whose files fail their checksums (everything is
+    embedded again). Its embeddings are reused only if the same model made them with
+    the same document encoder; its spans only if the analysis settings are the same."""
     from evqa import indexdata
 
     try:
         gen = store.open_generation(index_root)
         if gen.manifest["model"]["sha256"] != model_sha:
-            return None
+            return None, None
+        problems = store.verify(gen)
+        if problems:
+            return None, (
+                f"the live index {gen.path.name} fails its checksums "
+                f"({'; '.join(problems[:3])}); nothing is reused from it, every chunk is "
+                "embedded again"
+            )
         data = indexdata.load(gen)
-    except (IndexNotFoundError, IndexCorruptError, KeyError):
-        return None
+    except (IndexNotFoundError, IndexCorruptError, KeyError, TypeError):
+        return None, None
     if embedded_with(gen.manifest) != encoder:
         data = IndexData(**{**data.__dict__, "embedded": [], "embeddings": data.embeddings[:0]})
     old = gen.manifest.get("settings", {})
@@ -290,7 +357,7 @@ def _previous(
         if key.startswith("analysis")
     ):
         data = IndexData(**{**data.__dict__, "spans": {}, "article_hashes": {}})
-    return data
+    return data, None
 
 
 def _analyse(

@@ -5,9 +5,11 @@ file; answers are rendered like ``evqa ask``. Piped: one question per line, answ
 as plain text (or, with ``json_mode``, one JSON object per line), flushed after each.
 
 Commands, in both modes: /help, /sources, /k N, /mode hybrid|bm25|dense, /quit, /exit.
-In JSON mode a command prints one object too: ``{"command": "k", "k": 3}``, and a failed
-line prints ``{"question": ..., "error": ...}`` (``"command"`` instead of ``"question"`` for
-a failed command). prompt_toolkit is imported only when the interactive loop starts.
+Errors go to stderr in plain mode. In JSON mode everything goes to stdout: a command
+prints one object, ``{"command": "k", "k": 3}``, a failed one ``{"command": "k", "error":
+...}`` (the command's name without the slash, either way), and a failed question
+``{"question": ..., "error": ...}``. prompt_toolkit is imported only when the interactive
+loop starts.
 """
 
 from __future__ import annotations
@@ -51,7 +53,8 @@ class Output(Protocol):
     def answer(self, answer: Answer) -> None: ...
     def sources(self, answer: Answer) -> None: ...
     def info(self, command: str, text: str, data: dict[str, Any]) -> None: ...
-    def error(self, line: str, message: str, *, command: bool) -> None: ...
+    def error(self, line: str, message: str, *, command: bool) -> None:
+        """``line`` is the failed question, or the command's name (``k``) when ``command``."""
 
 
 @dataclass
@@ -75,9 +78,11 @@ class RichOutput:
 
 @dataclass
 class PlainOutput:
-    """A pipe: plain text, a rule between answers, flushed after each."""
+    """A pipe: plain text, a rule between answers, flushed after each; errors go to
+    ``errors`` (stderr)."""
 
     stream: TextIO
+    errors: TextIO
     _started: bool = False
 
     def _write(self, text: str) -> None:
@@ -97,7 +102,8 @@ class PlainOutput:
         self._write(text)
 
     def error(self, line: str, message: str, *, command: bool) -> None:
-        self._write(f"error: {message}")
+        self.errors.write(f"error: {message}\n")
+        self.errors.flush()
 
 
 @dataclass
@@ -159,7 +165,7 @@ class Session:
                 raise InputError(f"unknown command {name}; type /help for the list")
             handler(arg)
         except EvqaError as e:
-            self.out.error(line, str(e), command=True)
+            self.out.error(name.removeprefix("/"), str(e), command=True)
         return True
 
     def _handlers(self) -> dict[str, Callable[[str], None]]:
@@ -187,7 +193,7 @@ class Session:
                 k = int(arg)
             except ValueError:
                 raise InputError(f"/k needs a whole number, e.g. /k 5 (got {arg!r})") from None
-            self.engine.k = config.check_k(k)
+            self.engine.k = config.check_k(k, "/k")
         self.out.info("k", f"k = {self.engine.k}", {"k": self.engine.k})
 
     def set_mode(self, arg: str) -> None:
@@ -210,6 +216,7 @@ def run_chat(
     interactive: bool | None = None,
     prompt_input: Any = None,
     prompt_output: Any = None,
+    error_output: TextIO | None = None,
 ) -> int:
     """Run a chat until /quit or end of input; returns the exit code (0).
 
@@ -218,13 +225,15 @@ def run_chat(
     for interactive answers (a new one on stdout). ``history_path`` defaults to
     ``cache_dir/chat_history``. ``prompt_input``/``prompt_output`` are prompt_toolkit
     Input/Output objects (tests and embedding); giving ``prompt_input`` means interactive.
+    ``error_output`` takes the errors of a plain piped chat (stderr).
     """
     stream = sys.stdin if input_stream is None else input_stream
     if interactive is None:
         interactive = prompt_input is not None or _isatty(stream)
     out_stream = sys.stdout if output is None else output
     if not interactive:
-        out: Output = JsonOutput(out_stream) if json_mode else PlainOutput(out_stream)
+        errors = sys.stderr if error_output is None else error_output
+        out: Output = JsonOutput(out_stream) if json_mode else PlainOutput(out_stream, errors)
         return piped_loop(Session(engine, out), stream)
     console = console or render.make_console()
     out = JsonOutput(out_stream) if json_mode else RichOutput(console)

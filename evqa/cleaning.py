@@ -11,7 +11,9 @@ one space, lines are stripped, a single newline stays a newline and any run of
 blank lines becomes one paragraph break ("\\n\\n").
 
 HTML goes through trafilatura (main-content extraction plus title/date/url); if it
-finds nothing, a small stdlib ``html.parser`` fallback keeps the visible text.
+finds nothing, a small stdlib ``html.parser`` fallback keeps the visible text. Both
+read the page without its navigation, footers, buttons and cookie/consent banners,
+so a page that is only boilerplate gives no text.
 """
 
 from __future__ import annotations
@@ -135,6 +137,13 @@ LINE_RULES: tuple[Rule, ...] = (
         r"breaking|daily) news\b.*",
         needles=("offers", "provides", "brings you"),
     ),
+    # cookie banners: "We use cookies to improve your experience.", "Accept all cookies"
+    _rule(
+        "cookie notice",
+        r"(?:(?:we|this (?:web)?site|our (?:web)?site) uses? cookies\b.{0,200}|"
+        r"(?:accept|allow|reject|decline|manage) (?:all |optional |necessary )?cookies\.?)",
+        needles=("cookies",),
+    ),
     # share buttons and ad slots
     _rule(
         "share/ad slot",
@@ -248,11 +257,56 @@ class HtmlDoc:
 
 
 def extract_html(html: str) -> HtmlDoc:
-    """Extract the article text (trafilatura), falling back to all visible text."""
+    """Extract the article text (trafilatura), falling back to all visible text; both
+    without the page's boilerplate elements (see :func:`_without_boilerplate`)."""
+    html = _without_boilerplate(html)
     doc = _trafilatura_extract(html)
     if doc is not None and doc.text.strip():
         return doc
     return HtmlDoc(text=_visible_text(html))
+
+
+# never article text: site navigation and footers, buttons, dialogs
+_BOILERPLATE_TAGS = frozenset({"nav", "footer", "button", "dialog"})
+_BOILERPLATE_ROLES = frozenset({"navigation", "contentinfo", "dialog", "alertdialog"})
+_CONSENT_NAME = re.compile(r"cookie|consent|gdpr", re.IGNORECASE)
+_CONTENT_TAGS = frozenset({"html", "body", "main", "article"})
+MAX_BANNER_CHARS = 1000  # a cookie/consent element longer than this is kept (a wrapper?)
+
+
+def _without_boilerplate(html: str) -> str:
+    """``html`` without <nav>, <footer>, <button> and <dialog> elements, their ARIA
+    equivalents, and short cookie/consent banners (by id or class). Unchanged if the page
+    cannot be parsed."""
+    from lxml import etree
+    from lxml import html as lxml_html
+    from trafilatura import load_html
+
+    try:
+        tree = load_html(html)
+        if tree is None:
+            return html
+        doomed = [el for el in tree.iter() if isinstance(el.tag, str) and _is_boilerplate(el)]
+        if not doomed:
+            return html
+        for el in doomed:
+            if el.getparent() is not None:
+                el.drop_tree()  # keeps the text that follows the element (its tail)
+        return lxml_html.tostring(tree, encoding="unicode")
+    except (etree.LxmlError, ValueError, TypeError):
+        return html
+
+
+def _is_boilerplate(el) -> bool:
+    if el.tag in _BOILERPLATE_TAGS or el.get("role") in _BOILERPLATE_ROLES:
+        return True
+    names = f"{el.get('id') or ''} {el.get('class') or ''}"
+    return (
+        el.tag not in _CONTENT_TAGS
+        and _CONSENT_NAME.search(names) is not None
+        and len(el.text_content()) <= MAX_BANNER_CHARS
+        and next(el.iter(*_CONTENT_TAGS, "h1"), None) is None
+    )
 
 
 def _trafilatura_extract(html: str) -> HtmlDoc | None:

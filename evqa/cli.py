@@ -30,11 +30,17 @@ def _err(message: str) -> None:
 
 
 def handle_errors(fn: Callable) -> Callable:
-    """Turn library errors into `error: ...` on stderr and the error's exit code."""
+    """Turn library errors into `error: ...` on stderr and the error's exit code. A closed
+    stdout is an error; a reader that leaves the pipe early (`| head`) ends us quietly
+    with 141, as SIGPIPE ends other commands."""
 
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
         try:
+            if sys.stdout is None:  # started with stdout closed (`1>&-`)
+                raise EvqaError(
+                    "standard output is closed; send it somewhere, e.g. > out.txt or > /dev/null"
+                )
             return fn(*args, **kwargs)
         except EvqaError as e:
             _err(f"error: {e}")
@@ -42,11 +48,28 @@ def handle_errors(fn: Callable) -> Callable:
         except KeyboardInterrupt:
             _err("interrupted")
             sys.exit(130)
+        except BrokenPipeError:
+            _drop_stdout()
+            sys.exit(EXIT_BROKEN_PIPE)
         except OSError as e:  # disk full, permission denied... never a traceback
             _err(f"error: {e.strerror or e}: {getattr(e, 'filename', '') or ''}".rstrip(": "))
             sys.exit(1)
 
     return wrapper
+
+
+EXIT_BROKEN_PIPE = 128 + 13  # what a shell reports for a command ended by SIGPIPE
+
+
+def _drop_stdout() -> None:
+    """Point stdout at /dev/null, so that Python's flush at exit does not fail again on
+    the closed pipe (and print 'Exception ignored...')."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError, AttributeError):  # not a real file (tests), or no stdout
+        pass
 
 
 def index_option(fn):
@@ -117,11 +140,25 @@ def _check_query_flags(k: int | None, mode: str | None) -> None:
         config.check_mode(mode)
 
 
-def _open_engine(index: Path | None, model: Path | None = None, quiet: bool = False):
+def _open_engine(
+    index: Path | None,
+    model: Path | None = None,
+    quiet: bool = False,
+    k: int | None = None,
+    mode: str | None = None,
+):
+    """Engine.open with the -k/--mode flags, which win over EVQA_K/EVQA_MODE."""
     from evqa.engine import Engine
 
     with _progress(quiet) as progress:
-        return Engine.open(index, model=model, notice=None if quiet else _notice, progress=progress)
+        return Engine.open(
+            index,
+            model=model,
+            notice=None if quiet else _notice,
+            progress=progress,
+            k=k,
+            mode=mode,
+        )
 
 
 def _notice(message: str) -> None:
@@ -145,6 +182,9 @@ class _progress:
     def __enter__(self):
         if self.quiet:
             return None
+        console = _console(stderr=True)
+        if not console.is_terminal:  # a log file or pipe gets no bars (nor blank lines)
+            return None
         from rich.progress import (
             BarColumn,
             MofNCompleteColumn,
@@ -158,7 +198,7 @@ class _progress:
             BarColumn(),
             MofNCompleteColumn(),
             TimeRemainingColumn(),
-            console=_console(stderr=True),
+            console=console,
             transient=True,
         )
         self.bar.start()
@@ -236,7 +276,7 @@ def ask(
     clean_question(question)  # fail fast, before loading anything
     _check_query_flags(k, mode)
     date_range(since, until)
-    engine = _open_engine(index, model)
+    engine = _open_engine(index, model, k=k, mode=mode)
     answer = engine.ask(question, k=k, mode=mode, since=since, until=until)
     if as_json:
         _print_json(answer.to_dict())
@@ -280,10 +320,10 @@ def search(
     from evqa.dates import date_range
     from evqa.engine import clean_question
 
-    clean_question(query)
+    clean_question(query, "query")
     _check_query_flags(k, mode)
     date_range(since, until)
-    engine = _open_engine(index, model)
+    engine = _open_engine(index, model, k=k, mode=mode)
     hits = engine.search(query, k=k, mode=mode, since=since, until=until)
     if as_json:
         _print_json([h.to_dict(explain=explain) for h in hits])
@@ -317,11 +357,7 @@ def chat(
     from evqa.chat import run_chat
 
     _check_query_flags(k, mode)
-    engine = _open_engine(index, model)
-    if k is not None:
-        engine.k = k
-    if mode is not None:
-        engine.mode = mode
+    engine = _open_engine(index, model, k=k, mode=mode)
     sys.exit(run_chat(engine, json_mode=as_json))
 
 
@@ -550,7 +586,8 @@ def _backend_of(root: Path) -> str:
     "--corpus",
     type=click.Path(path_type=Path),
     default=None,
-    help="Folder of .txt/.md/.html files, or a .jsonl file [env EVQA_CORPUS; default: seeds/].",
+    help="Folder of .txt/.md/.html files, or a .jsonl file [env EVQA_CORPUS; default: the "
+    "index's own corpus (an index edited with add/remove: its articles), else seeds/].",
 )
 @index_option
 @model_option
@@ -588,14 +625,21 @@ def index_build(
       EVQA_MILVUS_TOKEN=user:pass evqa index build --corpus news.jsonl --index news.idx \\
           --backend milvus --uri http://milvus:19530 --collection news
     """
-    from evqa.build import build
+    from evqa.build import build, rebuild
 
     root = Path(config.resolve("index", index))
     kind, uri, collection = _backend_choice(root, backend, uri, collection)
     root, kwargs = _build_args(index, model, chunk_size, chunk_overlap, encoder, analysis)
-    corpus = Path(config.resolve("corpus", corpus))
+    corpus = _build_corpus(root, corpus)
+    if corpus is None and kind == "milvus":
+        raise InputError(
+            f"{root} was edited with evqa index add/remove and records no corpus; "
+            "pass the corpus to build from with --corpus"
+        )
     with _progress() as progress:
-        if kind == "milvus":
+        if corpus is None:
+            report = rebuild(root, **kwargs, wait=wait, progress=progress)
+        elif kind == "milvus":
             from evqa.backends import milvus
 
             report = milvus.build(
@@ -611,6 +655,26 @@ def index_build(
         else:
             report = build(corpus, root, **kwargs, skip_bad=skip_bad, wait=wait, progress=progress)
     _finish_build(report, as_json)
+
+
+_OWN_ARTICLES = object()  # an edited index's "corpus": the articles it holds
+
+
+def _build_corpus(root: Path, flag: Path | None) -> Path | None:
+    """The corpus to build ``root`` from: flag > EVQA_CORPUS > the corpus the index
+    records > seeds/. None for an index edited with add/remove (it records no corpus):
+    it is rebuilt from the articles it holds."""
+    from evqa import store
+    from evqa.staleness import corpus_path
+
+    manifest = store.recorded_manifest(root)
+    recorded = None
+    if manifest is not None:
+        recorded = corpus_path(manifest, root)
+        if recorded is None and (manifest.get("corpus") or {}).get("edited"):
+            recorded = _OWN_ARTICLES
+    chosen = config.resolve("corpus", flag, {"corpus": recorded})
+    return None if chosen is _OWN_ARTICLES else Path(chosen)
 
 
 def _build_args(index, model, chunk_size, chunk_overlap, encoder, analysis) -> tuple[Path, dict]:
@@ -709,13 +773,15 @@ def index_status(index, model, as_json) -> None:
       evqa index status --index my_index/ --json
     """
     from evqa import store
-    from evqa.staleness import corpus_path, stale_reasons
+    from evqa.corpus import printable
+    from evqa.staleness import corpus_path, corpus_warning, stale_reasons
 
     root = Path(config.resolve("index", index))
     gen = store.open_generation(root)
     m = gen.manifest
     info = _resolve_model(config.resolve("model", model, {"model": _existing(m["model"]["path"])}))
     reasons = stale_reasons(m, root, info.sha256)
+    unchecked = corpus_warning(m, root)
     from evqa.backends import backend_type
 
     kind = backend_type(m)
@@ -739,7 +805,7 @@ def index_status(index, model, as_json) -> None:
         "generation": gen.path.name,
         "created": m.get("created"),
         "format_version": m.get("format_version"),
-        "corpus": str(corpus) if corpus else None,
+        "corpus": printable(str(corpus)) if corpus else None,
         "backend": m.get("backend") or {"type": "local"},
         "articles": counts["articles"],
         "chunks": counts["chunks"],
@@ -750,7 +816,10 @@ def index_status(index, model, as_json) -> None:
         "size_bytes": sum(f["size"] for f in m["files"].values()),
         "stale": bool(reasons),
         "stale_reasons": reasons,
+        "warnings": [unchecked] if unchecked else [],
     }
+    if unchecked:
+        _err(f"warning: {unchecked}")
     if as_json:
         _print_json(status)
         return
@@ -765,11 +834,18 @@ def index_status(index, model, as_json) -> None:
         f"dense      {status['dense']}",
         f"settings   {status['settings']}",
         f"size       {status['size_bytes'] / 1e6:.2f} MB",
-        "status     " + ("STALE: " + "; ".join(reasons) if reasons else "up to date"),
+        "status     "
+        + (
+            "STALE: " + "; ".join(reasons)
+            if reasons
+            else "not checked (the corpus is gone)"
+            if unchecked
+            else "up to date"
+        ),
     ]
     click.echo("\n".join(lines))
     if reasons:
-        corpus_flag = f" --corpus {corpus}" if corpus else ""
+        corpus_flag = f" --corpus {status['corpus']}" if corpus else ""
         _err(f"hint: rebuild with: evqa index build --index {root}{corpus_flag}")
 
 
@@ -919,8 +995,8 @@ def eval_cmd(
         raise InputError(f"no gold questions in split {split!r} of {gold}")
     if corpus is not None:
         index = _cached_corpus_index(corpus, model)
-    engine = _open_engine(index, model)
     modes = list(config.MODES) if mode == "all" else [mode]
+    engine = _open_engine(index, model, k=k, mode=modes[0])
     results = {}
     for m in modes:
         results[m] = evaluation.run_eval(engine, items, k=k or engine.k, mode=m)

@@ -106,11 +106,18 @@ def resolve(
     return DEFAULTS[key]
 
 
-def check_k(k: int) -> int:
+def from_env(key: str, flag: Any = None, env: Mapping[str, str] | None = None) -> bool:
+    """Whether ``resolve(key, flag)`` takes its value from the EVQA_* variable."""
+    env = os.environ if env is None else env
+    return flag is None and env.get(env_name(key)) not in (None, "")
+
+
+def check_k(k: int, name: str = "-k") -> int:
+    """``k`` if it is in range; ``name`` is where it came from (-k, /k, EVQA_K)."""
     if k < 1:
-        raise InputError(f"-k must be at least 1 (got {k})")
+        raise InputError(f"{name} must be at least 1 (got {k})")
     if k > MAX_K:
-        raise InputError(f"-k must be at most {MAX_K} (got {k})")
+        raise InputError(f"{name} must be at most {MAX_K} (got {k})")
     return k
 
 
@@ -123,7 +130,17 @@ def check_encoder(name: str) -> str:
     return name
 
 
-def check_mode(mode: str) -> str:
+def check_mode(mode: str, name: str | None = None) -> str:
+    """``mode`` if it is known; ``name`` (e.g. EVQA_MODE) says where it came from."""
     if mode not in MODES:
-        raise InputError(f"unknown mode {mode!r}; choose one of: {', '.join(MODES)}")
+        where = f" in {name}" if name else ""
+        raise InputError(f"unknown mode {mode!r}{where}; choose one of: {', '.join(MODES)}")
     return mode
+
+
+def check_bm25_weight(weight: float, name: str | None = None) -> float:
+    """A BM25 weight in min-max fusion is a share: between 0 and 1. ``name`` (e.g.
+    EVQA_BM25_WEIGHT) says where it came from."""
+    if not 0.0 <= weight <= 1.0:
+        raise InputError(f"{name or 'the BM25 weight'} must be between 0 and 1 (got {weight})")
+    return weight

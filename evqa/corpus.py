@@ -1,7 +1,9 @@
 """Read a corpus: a folder of .txt/.md/.html files, or one .jsonl file.
 
 * A folder is read recursively; hidden files and folders (".name") and other
-  extensions are ignored. The article id is the file name without its extension.
+  extensions are ignored, and so are broken links (with a warning). The article id is
+  the file's path relative to the folder without its extension: "story" for
+  story.txt, "2024/jan/story" for 2024/jan/story.txt.
   A ``<stem>.meta.json`` sidecar next to a file gives explicit title/date/url/source.
 * A .jsonl file holds one article per line: ``id`` and ``text`` are required,
   ``title``, ``date``, ``url`` and ``source`` optional (strings or null).
@@ -18,6 +20,7 @@ import codecs
 import hashlib
 import json
 import os
+import re
 import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -46,6 +49,7 @@ __all__ = [
     "is_binary",
     "iter_corpus",
     "list_files",
+    "printable",
     "read_article_file",
     "read_corpus",
     "safe_id",
@@ -60,7 +64,7 @@ SUPPORTED_SUFFIXES = {
 }
 JSONL_SUFFIXES = (".jsonl", ".ndjson")
 SIDECAR_SUFFIX = ".meta.json"
-SKIP_HINT = "fix it, or skip bad input with skip_bad=True (--skip-bad)"
+SKIP_HINT = "fix it, or pass --skip-bad to skip it with a warning"
 MAX_ID_CHARS = 200
 
 
@@ -88,12 +92,16 @@ class _Report:
         self.warnings: list[str] = []
 
     def warn(self, message: str) -> None:
-        self.warnings.append(message)
+        self.warnings.append(printable(message))
 
-    def bad(self, message: str) -> None:
+    def bad(self, message: str, kept: str | None = None) -> None:
+        """Raise, or with skip_bad warn that the item is skipped (``kept``: what stays
+        instead, e.g. the first of two articles with one id)."""
+        message = printable(message)
         if not self.skip_bad:
-            raise CorpusError(f"{message}; {SKIP_HINT}")
-        self.warnings.append(f"{message}; skipped")
+            then = f" ({kept} is then kept)" if kept else ""
+            raise CorpusError(f"{message}; {SKIP_HINT}{then}")
+        self.warnings.append(f"{message}; skipped" + (f", {kept} is kept" if kept else ""))
 
 
 # --- public entry points --------------------------------------------------------------------
@@ -149,7 +157,7 @@ def iter_corpus(path: Path, *, skip_bad: bool = False) -> CorpusStream:
             if article is None:
                 continue
             if article.id in seen:
-                report.bad(f"{where}: duplicate article id {article.id!r}; the first one is kept")
+                report.bad(f"{where}: duplicate article id {article.id!r}", kept="the first one")
                 continue
             seen.add(article.id)
             n += 1
@@ -253,7 +261,7 @@ def corpus_fingerprint(path: Path) -> str:
         return digest.hexdigest()
     for item in list_files(path):
         for file, rel in ((item.path, item.rel), (item.sidecar, _sidecar_rel(item))):
-            if file is not None:
+            if file is not None and file.exists():  # a broken link holds no article
                 name = rel.encode("utf-8", "surrogateescape")
                 digest.update(name + b"\0" + _file_digest(file))
     return digest.hexdigest()
@@ -304,8 +312,8 @@ def _read_files(root: Path, report: _Report) -> list[Article]:
             continue
         if article.id in articles:
             report.bad(
-                f"{item.rel}: duplicate article id {article.id!r} "
-                f"(also {origin[article.id]}); the first one is kept"
+                f"{item.rel}: duplicate article id {article.id!r} (also {origin[article.id]})",
+                kept=origin[article.id],
             )
             continue
         articles[article.id] = article
@@ -314,6 +322,9 @@ def _read_files(root: Path, report: _Report) -> list[Article]:
 
 
 def _read_file(item: SourceFile, report: _Report, *, doc_id: str | None = None) -> Article | None:
+    if not item.path.exists():  # a link to nothing
+        report.warn(f"{item.rel}: a broken link (nothing at {_link_target(item.path)}); skipped")
+        return None
     doc_id = doc_id if doc_id is not None else _file_id(item, report)
     if doc_id is None:
         return None
@@ -332,7 +343,9 @@ def _read_file(item: SourceFile, report: _Report, *, doc_id: str | None = None) 
     if meta is None:
         return None
     notes: list[str] = []
-    article = clean_article(raw, doc_id, kind=item.kind, meta=meta, source=item.rel, warnings=notes)
+    article = clean_article(
+        raw, doc_id, kind=item.kind, meta=meta, source=printable(item.rel), warnings=notes
+    )
     for note in notes:
         report.warn(f"{item.rel}: {note}")
     if not article.text:
@@ -342,14 +355,34 @@ def _read_file(item: SourceFile, report: _Report, *, doc_id: str | None = None) 
 
 
 def _file_id(item: SourceFile, report: _Report) -> str | None:
-    stem = _stem(item.path.name)
+    """The path relative to the corpus root without extension: unique in the folder, and
+    just the file name's stem for a file at the top (as ids always were there)."""
+    stem = _stem(item.rel)
     doc_id = safe_id(stem)
     if not doc_id:
         report.bad(f"{item.rel}: the file name gives no usable article id; rename the file")
         return None
     if doc_id != stem:
-        report.warn(f"{item.rel}: unsafe characters in the file name; article id is {doc_id!r}")
+        report.warn(
+            f"{item.rel}: unsafe characters in the file name; article id is {printable(doc_id)!r}"
+        )
     return doc_id
+
+
+def _link_target(path: Path) -> str:
+    try:
+        return printable(os.readlink(path))
+    except OSError:
+        return "its target"
+
+
+_SURROGATES = re.compile("[\ud800-\udfff]")
+
+
+def printable(text: str) -> str:
+    """``text`` with the undecodable bytes of a file name (Python's surrogate escapes)
+    shown as U+FFFD, so it can be printed, stored as UTF-8 and sent as JSON."""
+    return _SURROGATES.sub("\ufffd", text)
 
 
 def _read_sidecar(item: SourceFile, report: _Report) -> dict[str, str | None] | None:
@@ -410,7 +443,8 @@ def _read_jsonl(path: Path, report: _Report) -> list[Article]:
         if article.id in articles:
             report.bad(
                 f"{where}: duplicate article id {article.id!r} "
-                f"(first on line {first_line[article.id]}); the first one is kept"
+                f"(first on line {first_line[article.id]})",
+                kept=f"line {first_line[article.id]}",
             )
             continue
         articles[article.id] = article
@@ -437,7 +471,7 @@ def _jsonl_article(line: str, where: str, source: str, report: _Report) -> Artic
     notes: list[str] = []
     doc_id = record["id"].strip()
     article = clean_article(
-        record["text"], doc_id, kind="txt", meta=fields, source=source, warnings=notes
+        record["text"], doc_id, kind="txt", meta=fields, source=printable(source), warnings=notes
     )
     for note in notes:
         report.warn(f"{where}: {note}")

@@ -68,10 +68,14 @@ class Engine:
         check_stale: bool = True,
         notice: Notice | None = None,
         progress=None,
+        k: int | None = None,
+        mode: str | None = None,
     ) -> Engine:
         """Load an index. The default seeds index is built or refreshed on demand
         (``notice`` is told); any other missing or stale index raises an error that
-        says what to run."""
+        says what to run. ``k`` and ``mode`` (flags) win over EVQA_K and EVQA_MODE."""
+        k = _checked("k", k, config.check_k, "-k")
+        mode = _checked("mode", mode, config.check_mode)
         root = Path(config.resolve("index", index))
         cache = Path(config.resolve("cache_dir", cache_dir))
         is_default = root.resolve() == Path(config.DEFAULTS["index"]).resolve()
@@ -83,7 +87,7 @@ class Engine:
 
         gen, backend = open_backend(root)
         if check_stale and not is_default:
-            _refuse_stale(gen, model_flag, cache)
+            _refuse_stale(gen, model_flag, cache, notice)
         m = gen.manifest.get("settings", {})
         return cls(
             root=root,
@@ -93,12 +97,12 @@ class Engine:
             cache_dir=cache,
             fusion=FusionSettings(
                 method=config.resolve("fusion", None, m),
-                bm25_weight=float(config.resolve("bm25_weight", None, m)),
+                bm25_weight=_checked("bm25_weight", None, config.check_bm25_weight, manifest=m),
                 rrf_k=int(config.resolve("rrf_k", None, m)),
             ),
             threshold=_threshold(config.resolve("abstain_threshold")),
-            k=config.check_k(int(config.resolve("k"))),
-            mode=config.check_mode(config.resolve("mode")),
+            k=k,
+            mode=mode,
             model_path=model_flag,
             passages=_passages(config.resolve("reader_passages")),
             notice=notice,
@@ -123,7 +127,7 @@ class Engine:
         dated in that range (evqa.dates)."""
         from evqa.dates import date_range
 
-        query = clean_question(query)
+        query = clean_question(query, "query")
         k = config.check_k(self.k if k is None else k)
         mode = config.check_mode(self.mode if mode is None else mode)
         dates = date_range(since, until)
@@ -216,6 +220,26 @@ class Engine:
         return resolve_model(self.model_path, cache_dir=self.cache_dir)
 
 
+def _checked(
+    key: str,
+    flag: Any,
+    check: Callable[..., Any],
+    flag_name: str | None = None,
+    manifest: dict[str, Any] | None = None,
+) -> Any:
+    """``config.resolve(key, flag, manifest)`` passed through ``check(value, name)``. The
+    name is the EVQA_* variable when that gave the value (and the error says to fix it),
+    else ``flag_name`` (None: the check's own wording)."""
+    value = config.resolve(key, flag, manifest)
+    if not config.from_env(key, flag):
+        return check(value, flag_name) if flag_name else check(value)
+    name = config.env_name(key)
+    try:
+        return check(value, name)
+    except InputError as e:
+        raise InputError(f"{e}; fix or unset {name}") from None
+
+
 def _passages(value: Any) -> int:
     n = int(value)
     if not 1 <= n <= config.MAX_K:
@@ -235,16 +259,26 @@ def _threshold(value: Any) -> float | None:
     return t
 
 
-def clean_question(text: str) -> str:
-    """Normalise a question: NFKC, drop control and zero-width characters, trim.
-    Raises InputError for an empty or oversized question."""
+_EXAMPLES = {
+    "question": 'ask something, e.g. evqa ask "energy density of Jinshi battery"',
+    "query": 'search for something, e.g. evqa search "sodium-ion battery"',
+}
+
+
+def clean_question(text: str, what: str = "question") -> str:
+    """Normalise a question (or a search ``what="query"``): NFKC, drop control and
+    zero-width characters, trim. Raises InputError for an empty or oversized one."""
     if not isinstance(text, str):
-        raise InputError("the question must be text")
-    if len(text) > config.MAX_QUESTION_CHARS * 4:
-        raise InputError(
-            f"the question is {len(text):,} characters long; the limit is "
-            f"{config.MAX_QUESTION_CHARS:,}. Ask a shorter question."
+        raise InputError(f"the {what} must be text")
+
+    def too_long(n: int) -> InputError:
+        limit = config.MAX_QUESTION_CHARS
+        return InputError(
+            f"the {what} is {n:,} characters long; the limit is {limit:,}. Shorten the {what}."
         )
+
+    if len(text) > config.MAX_QUESTION_CHARS * 4:
+        raise too_long(len(text))
     text = unicodedata.normalize("NFKC", text)
     text = "".join(
         " " if ch.isspace() else ch
@@ -253,21 +287,22 @@ def clean_question(text: str) -> str:
     )
     text = " ".join(text.split())
     if not text:
-        raise InputError(
-            'the question is empty; ask something, e.g. evqa ask "energy density of Jinshi battery"'
-        )
+        raise InputError(f"the {what} is empty; {_EXAMPLES[what]}")
     if len(text) > config.MAX_QUESTION_CHARS:
-        raise InputError(
-            f"the question is {len(text):,} characters long; the limit is "
-            f"{config.MAX_QUESTION_CHARS:,}. Ask a shorter question."
-        )
+        raise too_long(len(text))
     return text
 
 
-def _refuse_stale(gen: store.Generation, model_flag: Path | None, cache: Path) -> None:
+def _refuse_stale(
+    gen: store.Generation, model_flag: Path | None, cache: Path, notice: Notice | None = None
+) -> None:
+    """IndexStaleError if the index no longer matches its corpus or model. A corpus that
+    is gone cannot be compared with: the index answers, and ``notice`` is told."""
     from evqa.encoder import resolve_model
-    from evqa.staleness import corpus_path, stale_reasons
+    from evqa.staleness import corpus_path, corpus_warning, stale_reasons
 
+    if notice and (warning := corpus_warning(gen.manifest, gen.root)):
+        notice(warning)
     sha = resolve_model(model_flag, cache_dir=cache).sha256 if model_flag else None
     reasons = stale_reasons(gen.manifest, gen.root, sha, cache)
     if reasons:

@@ -35,7 +35,8 @@ def minmax(
 ) -> list[Fused]:
     """Weighted sum of min-max normalised scores. Each retriever's scores are scaled to
     0..1 over the documents it returned (all equal -> 1.0); a document it did not return
-    gets 0 from it.
+    gets 0 from it. A retriever that returned nothing, or scored everything 0, adds
+    nothing (and takes no share).
 
     ``exact`` (retriever -> {doc id: score}) gives a retriever's true scores for documents
     it did not return, e.g. the dense similarity of a BM25-only candidate. With it, each
@@ -48,7 +49,7 @@ def minmax(
     scores = {name: _scores(name, ranked, rankings, exact) for name, ranked in rankings.items()}
 
     def contributions(name: str, ranked: Sequence[tuple[int, float]]) -> dict[int, float]:
-        if not scores[name]:
+        if not ranked or not any(scores[name].values()):  # it found nothing: no say
             return {}
         low, high = min(scores[name].values()), max(scores[name].values())
         span = high - low

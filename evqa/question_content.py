@@ -5,7 +5,8 @@ Retrieval and answer scoring always find *something*, so a question without cont
 question nobody asked. Two rules, on the question's content words (its words without
 English function words, casefolded and stemmed with the BM25 tokenizer):
 
-- **no content**: nothing is left once function words are removed;
+- **no content**: nothing is left once function words are removed (or there were no
+  words at all: "???", emoji);
 - **mostly repetition**: the repeats outnumber or equal the distinct words
   (``battery battery`` has one distinct word and one repeat). Natural questions
   rarely repeat a content word at all, so half the words being repeats is far from
@@ -52,9 +53,14 @@ def content_problem(question: str) -> str | None:
     """Why the question has no content to answer, or None when it has some."""
     words = content_words(question)
     if not words:
+        said = tokenize(question, stem=False, stopwords=None)
+        what = (
+            "only function words (what, is, the...)"
+            if any(w in FUNCTION_WORDS for w in said)
+            else "no words to search for"
+        )
         return (
-            "the question has only function words (what, is, the...); "
-            "ask about something, e.g. a company, a product or a figure"
+            f"the question has {what}; ask about something, e.g. a company, a product or a figure"
         )
     stems = Counter(tokenize(" ".join(words), stopwords=None))
     repeats = sum(stems.values()) - len(stems)

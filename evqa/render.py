@@ -21,6 +21,7 @@ from dataclasses import asdict, is_dataclass
 from pathlib import Path
 from typing import Any
 
+from rich.cells import cell_len
 from rich.console import Console, Group, RenderableType
 from rich.padding import Padding
 from rich.panel import Panel
@@ -34,9 +35,8 @@ MARK_OPEN, MARK_CLOSE = "«", "»"  # the answer span, in plain text
 PASSAGE_CHARS = 240  # passages are shortened to about this many characters
 QUOTE_CHARS = 400  # citation quotes too (``/sources`` in chat shows them in full)
 NOT_FOUND = "Not found in the articles"
-NOT_FOUND_DETAIL = (
-    "The articles do not contain an answer to this question; the closest passages are listed below."
-)
+NOT_FOUND_DETAIL = "The articles do not contain an answer to this question"
+LISTED_BELOW = "; the closest passages are listed below"  # said only when they are
 DASH = " — "
 
 # --- small text helpers ---------------------------------------------------------------
@@ -66,11 +66,12 @@ def span_in(sentence: str, answer: str | None, start: int | None, end: int | Non
     return None
 
 
-def not_found_detail(answer: Answer) -> str:
-    """Why an abstained answer has none: its own reason (capitalised), else the default."""
+def not_found_detail(answer: Answer, *, listed: bool = False) -> str:
+    """Why an abstained answer has none: its own reason (capitalised), else the default,
+    which points to the passages below when ``listed`` (they are shown)."""
     if answer.reason:
         return answer.reason[0].upper() + answer.reason[1:] + "."
-    return NOT_FOUND_DETAIL
+    return NOT_FOUND_DETAIL + (LISTED_BELOW if listed else "") + "."
 
 
 def source_line(c: Citation) -> str:
@@ -162,20 +163,33 @@ def figures_table(figures: Sequence[Figure]) -> Table:
     return table
 
 
+def question_title(console: Console, question: str) -> tuple[Text, list[RenderableType]]:
+    """The panel title for ``question`` and what goes first in the panel's body: nothing
+    when the question fits in the title, else the whole question (and a shortened title),
+    since rich cuts a title at the panel's width."""
+    room = console.width - 6  # the panel's corners and border, the title's padding
+    if cell_len(question) <= room:
+        return Text(question, style="bold"), []
+    title = Text(shorten(question, max(room, 1)), style="bold")
+    title.truncate(max(room, 1), overflow="ellipsis")  # wide (CJK) characters
+    return title, [Text(question, style="bold"), Text("")]
+
+
 def print_answer(console: Console, answer: Answer, *, show_passages: bool = True) -> None:
     """An answer panel (or a plain 'not found' panel), its sources and passages."""
-    title = Text(answer.question, style="bold")
+    title, head = question_title(console, answer.question)
     if answer.abstained:
         body = Group(
+            *head,
             Text(NOT_FOUND, style="bold yellow"),
-            Text(not_found_detail(answer)),
+            Text(not_found_detail(answer, listed=show_passages and bool(answer.passages))),
             Text(f"confidence {answer.confidence:.2f}", style="dim"),
         )
         console.print(Panel(body, title=title, title_align="left", border_style="yellow"))
         if show_passages:
             print_passages(console, answer.passages, heading="Related passages")
         return
-    console.print(Panel(Group(*_answer_body(answer)), title=title, title_align="left"))
+    console.print(Panel(Group(*head, *_answer_body(answer)), title=title, title_align="left"))
     print_sources(console, answer)
     if show_passages:
         print_passages(console, answer.passages, heading="Supporting passages")
@@ -252,7 +266,8 @@ def answer_plain(answer: Answer, *, show_passages: bool = True) -> str:
     The answer span in the sentence is marked «like this»."""
     lines = [f"Q: {answer.question}", ""]
     if answer.abstained:
-        lines += [NOT_FOUND, not_found_detail(answer), f"confidence {answer.confidence:.2f}", ""]
+        detail = not_found_detail(answer, listed=show_passages and bool(answer.passages))
+        lines += [NOT_FOUND, detail, f"confidence {answer.confidence:.2f}", ""]
         if show_passages:
             lines += _passages_plain(answer.passages, "Related passages")
         return "\n".join(lines).rstrip() + "\n"

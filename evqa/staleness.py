@@ -30,8 +30,12 @@ def stat_fingerprint(path: Path) -> str | None:
         return None
     h = hashlib.sha256()
     for f in files:
-        st = f.stat()
-        h.update(f"{f.relative_to(base).as_posix()}\0{st.st_size}\0{st.st_mtime_ns}\n".encode())
+        try:
+            st = f.stat()
+        except OSError:  # a broken link (or a file gone meanwhile): its name still counts
+            st = None
+        name = f.relative_to(base).as_posix().encode("utf-8", "surrogateescape")
+        h.update(name + (f"\0{st.st_size}\0{st.st_mtime_ns}\n" if st else "\0-\n").encode())
     return h.hexdigest()
 
 
@@ -44,22 +48,62 @@ def _walk(root: Path):
 
 
 def corpus_path(manifest: dict[str, Any], index_root: Path) -> Path | None:
-    """The corpus the index is tied to, or None after `index add/remove`."""
-    raw = manifest.get("corpus", {}).get("path")
+    """The corpus the index is tied to, or None after `index add/remove`.
+
+    The path relative to the index wins if it exists (a project cloned or moved with its
+    index), else the absolute path recorded at build time (an index copied or moved
+    alone); if neither exists, the absolute one (where the corpus was), else the
+    relative one."""
+    recorded = manifest.get("corpus", {})
+    raw = recorded.get("path")
     if raw is None:
         return None
     p = Path(raw)
-    return p if p.is_absolute() else (index_root / p).resolve()
+    relative = p if p.is_absolute() else (Path(index_root) / p).resolve()
+    absolute = recorded.get("absolute_path")
+    if relative.exists() or not absolute:
+        return relative
+    return Path(absolute)
 
 
 def relative_corpus_path(corpus: Path, index_root: Path) -> str:
-    """Store the corpus path relative to the index when they share a parent, so a
-    cloned project (seeds/ beside index/) stays fresh wherever it is checked out."""
+    """The corpus path relative to the index (absolute if there is no relative path,
+    e.g. on another Windows drive), so a cloned project (seeds/ beside index/) stays
+    fresh wherever it is checked out."""
     corpus, index_root = Path(corpus).resolve(), Path(index_root).resolve()
     try:
         return os.path.relpath(corpus, index_root)
     except ValueError:
         return str(corpus)
+
+
+def corpus_location(corpus: Path, index_root: Path) -> dict[str, str]:
+    """What a manifest records of where its corpus is: the relative path, tried first,
+    and the absolute one, tried when the index was copied or moved without its corpus.
+
+    The project's default index records no absolute path: it is shipped, and must name
+    no folder of the machine that built it."""
+    from evqa import config
+
+    location = {"path": relative_corpus_path(corpus, index_root)}
+    if Path(index_root).resolve() != Path(config.DEFAULTS["index"]).resolve():
+        location["absolute_path"] = str(Path(corpus).resolve())
+    return location
+
+
+def corpus_warning(manifest: dict[str, Any], index_root: Path) -> str | None:
+    """A warning when the index's corpus is gone: the index still answers from what it
+    holds, but whether it is stale cannot be told."""
+    from evqa.corpus import printable
+
+    corpus = corpus_path(manifest, index_root)
+    if corpus is None or corpus.exists():
+        return None
+    return printable(
+        f"the corpus {corpus} no longer exists, so whether the index is stale cannot be "
+        f"checked; answering from the index as built (rebuild with: evqa index build "
+        f"--index {index_root} --corpus CORPUS)"
+    )
 
 
 def stale_reasons(
@@ -69,6 +113,9 @@ def stale_reasons(
     cache_dir: Path | None = None,
 ) -> list[str]:
     """Why the index no longer matches its corpus or model; empty when it is fresh.
+
+    A corpus that no longer exists is no reason (the index still holds its articles):
+    :func:`corpus_warning` says so instead.
 
     With ``cache_dir``, a stat fingerprint whose content was once found unchanged is
     remembered there, so the next check is only a directory walk."""
@@ -84,8 +131,8 @@ def stale_reasons(
         return reasons
     recorded = manifest["corpus"]
     if not corpus.exists():
-        reasons.append(f"the corpus {corpus} no longer exists")
-    elif not _content_unchanged(corpus, recorded, cache_dir):
+        return reasons  # nothing to compare with: see corpus_warning
+    if not _content_unchanged(corpus, recorded, cache_dir):
         reasons.append(f"the corpus {corpus} changed since the build")
     return reasons
 

@@ -28,6 +28,7 @@ import fcntl
 import hashlib
 import json
 import os
+import re
 import secrets
 import shutil
 import time
@@ -41,6 +42,7 @@ from evqa.errors import (
     IndexLockedError,
     IndexNotFoundError,
     IndexWriteError,
+    InputError,
 )
 
 FORMAT = "evqa-index"
@@ -51,6 +53,12 @@ LOCK = ".lock"
 MANIFEST = "manifest.json"
 TMP_PREFIX = ".tmp-"
 GEN_PREFIX = "gen-"
+SECTIONS = ("model", "settings", "corpus", "backend", "dense")  # each a JSON object
+MODEL_KEYS = {"name", "path", "sha256", "dim"}  # what opening an index reads of its model
+# what evqa names its own entries (see new_tmp_generation and commit): nothing else in an
+# index folder is ever removed, so files a user keeps there are safe
+_GEN_NAME = re.compile(r"gen-\d{8}T\d{6}-[0-9a-f]{6}")
+_TMP_NAME = re.compile(rf"{re.escape(TMP_PREFIX)}(?:{_GEN_NAME.pattern}|{CURRENT}-[0-9a-f]{{6}})")
 
 
 @dataclass(frozen=True)
@@ -104,8 +112,30 @@ def open_generation(root: Path) -> Generation:
         raise IndexNotFoundError(
             f"no index at {root}; build one with: evqa index build --index {root}"
         )
+    if not root.is_dir():
+        raise IndexNotFoundError(
+            f"{root} is a file, not an index folder; pass the folder of an index with "
+            "--index DIR, or build one into a new folder with: "
+            "evqa index build --corpus CORPUS --index DIR"
+        )
     gen = current_generation(root)
     return Generation(root=root, path=gen, manifest=read_manifest(gen, root))
+
+
+def recorded_manifest(root: Path) -> dict[str, Any] | None:
+    """The live generation's manifest; if that cannot be read, the newest readable one
+    among the folder's generations; None if the folder holds no index."""
+    try:
+        return open_generation(root).manifest
+    except (IndexNotFoundError, IndexCorruptError):
+        pass
+    if not Path(root).is_dir():
+        return None
+    gens = (p for p in Path(root).iterdir() if _GEN_NAME.fullmatch(p.name) and p.is_dir())
+    for gen in sorted(gens, key=lambda p: p.name, reverse=True):
+        with contextlib.suppress(IndexCorruptError):
+            return read_manifest(gen, Path(root))
+    return None
 
 
 def read_manifest(gen: Path, root: Path) -> dict[str, Any]:
@@ -127,6 +157,11 @@ def read_manifest(gen: Path, root: Path) -> dict[str, Any]:
         )
     if not isinstance(manifest.get("files"), dict):
         raise IndexCorruptError(f"{gen / MANIFEST} lists no files; {fix}")
+    bad = [k for k in SECTIONS if not isinstance(manifest.get(k, {}), dict)]
+    model = manifest.get("model")
+    if bad or not isinstance(model, dict) or not model.keys() >= MODEL_KEYS:
+        what = ", ".join(bad) or "model"
+        raise IndexCorruptError(f"{gen / MANIFEST} has a damaged {what} section; {fix}")
     return manifest
 
 
@@ -172,6 +207,7 @@ def build_lock(root: Path, wait: float = 0.0) -> Iterator[None]:
     process, so a SIGKILLed build never leaves a stale lock behind.
     """
     ensure_writable(root)
+    check_index_folder(root)
     fd = os.open(root / LOCK, os.O_RDWR | os.O_CREAT, 0o644)
     try:
         deadline = time.monotonic() + wait
@@ -191,7 +227,26 @@ def build_lock(root: Path, wait: float = 0.0) -> Iterator[None]:
         os.close(fd)
 
 
+def check_index_folder(root: Path) -> None:
+    """Refuse (InputError) a folder that holds files but no evqa index: a build writes
+    and collects garbage there, so it must not mix with someone's own files."""
+    entries = [p.name for p in root.iterdir()]
+    own = (CURRENT, LOCK)
+    if not entries or any(
+        n in own or _GEN_NAME.fullmatch(n) or _TMP_NAME.fullmatch(n) for n in entries
+    ):
+        return
+    raise InputError(
+        f"{root} is not empty and is not an evqa index; choose a new or empty folder "
+        "for the index with --index DIR"
+    )
+
+
 def ensure_writable(root: Path) -> None:
+    if root.exists() and not root.is_dir():
+        raise IndexWriteError(
+            f"{root} is a file, not a folder; choose a folder for the index with --index DIR"
+        )
     try:
         root.mkdir(parents=True, exist_ok=True)
     except OSError as e:
@@ -214,9 +269,14 @@ def new_tmp_generation(root: Path) -> Path:
 
 
 def write_json(path: Path, data: Any) -> None:
-    path.write_text(
-        json.dumps(data, ensure_ascii=False, indent=1, sort_keys=True), encoding="utf-8"
-    )
+    """Readable UTF-8 JSON; escaped (\\u...) if it holds a path with undecodable bytes,
+    which then reads back as the same path."""
+    text = json.dumps(data, ensure_ascii=False, indent=1, sort_keys=True)
+    try:
+        raw = text.encode("utf-8")
+    except UnicodeEncodeError:
+        raw = json.dumps(data, ensure_ascii=True, indent=1, sort_keys=True).encode("ascii")
+    path.write_bytes(raw)
 
 
 def write_jsonl(path: Path, rows: Any) -> None:
@@ -262,6 +322,9 @@ def commit(root: Path, tmp: Path, manifest: dict[str, Any]) -> Path:
 def collect_garbage(root: Path, keep_previous: int = 1) -> list[str]:
     """Remove leftovers of killed builds and generations older than the previous one.
 
+    Only what evqa made is removed (names as new_tmp_generation and commit write them);
+    anything else a user keeps in the index folder stays.
+
     The previous generation is kept so that a reader that resolved CURRENT just before
     a swap can finish reading it. Must be called with the build lock held.
     """
@@ -271,12 +334,12 @@ def collect_garbage(root: Path, keep_previous: int = 1) -> list[str]:
         live = None
     removed = []
     gens = sorted(
-        (p for p in root.iterdir() if p.is_dir() and p.name.startswith(GEN_PREFIX)),
+        (p for p in root.iterdir() if _GEN_NAME.fullmatch(p.name) and (p / MANIFEST).is_file()),
         key=lambda p: p.stat().st_mtime_ns,
         reverse=True,
     )
     old = [p for p in gens if p.name != live][keep_previous:]
-    tmps = [p for p in root.iterdir() if p.name.startswith(TMP_PREFIX)]
+    tmps = [p for p in root.iterdir() if _TMP_NAME.fullmatch(p.name)]
     for path in old + tmps:
         with contextlib.suppress(OSError):
             if path.is_dir():

@@ -89,6 +89,11 @@ def test_question_words_and_names_the_passage_lacks():
         ("”, 42 km/h;", "42 km/h"),
         ("U.S.", "U.S."),
         (",;”", ""),
+        ("Tobias Wren.", "Tobias Wren"),
+        ("Tobias Wren.”", "Tobias Wren"),
+        ("at 10 p.m.", "at 10 p.m."),
+        ("George W.", "George W."),
+        (".", "."),
     ],
 )
 def test_trim_drops_edge_separators_and_unpaired_quotes(span, kept):

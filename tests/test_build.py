@@ -107,8 +107,23 @@ def test_an_index_of_the_bundled_model_names_no_local_folder(
         "bravo.txt",
         "charlie.txt",
     ]
-    assert absolute_paths_in(tmp_path / "idx") == []
+    # the one absolute path: where the corpus was, for an index copied without it
+    assert absolute_paths_in(tmp_path / "idx") == [
+        (f"{gen.path.name}/manifest.json", str(corpus.resolve()))
+    ]
     assert Engine.open(tmp_path / "idx").ask("How many turbines?").passages
+
+
+def test_the_default_index_records_no_absolute_corpus_path(
+    tmp_path, corpus, fake_model, monkeypatch
+):
+    from evqa import config
+
+    monkeypatch.setitem(config.DEFAULTS, "index", tmp_path / "default")
+    do_build(corpus, tmp_path / "default", fake_model)
+    manifest = store.open_generation(tmp_path / "default").manifest
+    assert manifest["corpus"]["path"] == "../corpus"
+    assert "absolute_path" not in manifest["corpus"]
 
 
 def test_rebuilding_an_unchanged_corpus_embeds_nothing(tmp_path, corpus, fake_model):
@@ -325,3 +340,59 @@ def test_encoder_precedence_is_flag_env_manifest_default(monkeypatch):
     monkeypatch.setenv("EVQA_ENCODER", "cuda")
     with pytest.raises(InputError, match="EVQA_ENCODER"):
         build.resolve_settings(None, manifest)
+
+
+def test_a_rebuild_re_embeds_what_fails_its_checksums(tmp_path, corpus, fake_model):
+    root = tmp_path / "idx"
+    first = do_build(corpus, root, fake_model)
+    gen = store.open_generation(root)
+    embeddings = gen.file("embeddings.npy")
+    data = bytearray(embeddings.read_bytes())
+    data[-8:] = bytes(8)  # same size, other bytes: only the checksum can tell
+    embeddings.write_bytes(bytes(data))
+    assert store.verify(gen) == ["embeddings.npy: checksum mismatch"]
+    again = do_build(corpus, root, fake_model)
+    assert again.embedded == first.chunks and again.reused == 0
+    assert any("fails its checksums" in w and "embedded again" in w for w in again.warnings)
+    assert store.verify(store.open_generation(root)) == []
+    assert hits_of(root) == hits_of(root) and do_build(corpus, root, fake_model).reused
+
+
+def test_adding_two_files_with_one_id_is_an_error(tmp_path, corpus, fake_model):
+    from evqa.errors import CorpusError
+
+    do_build(corpus, tmp_path / "idx", fake_model)
+    before = store.open_generation(tmp_path / "idx").path
+    a = write_corpus(tmp_path / "nest" / "2023" / "jan", {"story": "Old news. " * 5})
+    b = write_corpus(tmp_path / "nest" / "2024" / "jan", {"story": "New news. " * 5})
+    files = [a / "story.txt", b / "story.txt"]
+    with pytest.raises(CorpusError, match="article id 'story' is also the id") as err:
+        build.add(files, tmp_path / "idx", model=fake_model, settings=None, cache_dir=tmp_path)
+    assert "--skip-bad" in str(err.value)
+    assert store.open_generation(tmp_path / "idx").path == before
+    report = build.add(
+        files,
+        tmp_path / "idx",
+        model=fake_model,
+        settings=None,
+        cache_dir=tmp_path,
+        skip_bad=True,
+    )
+    assert report.articles == 4 and "skipped" in report.warnings[0]
+    # the folder that holds both gives each its own id
+    report = build.add(
+        [tmp_path / "nest"], tmp_path / "idx", model=fake_model, settings=None, cache_dir=tmp_path
+    )
+    ids = indexdata.load(store.open_generation(tmp_path / "idx")).articles
+    assert {"2023/jan/story", "2024/jan/story"} <= set(ids)
+
+
+def test_an_edited_index_is_rebuilt_from_its_own_articles(tmp_path, corpus, fake_model):
+    root = tmp_path / "idx"
+    do_build(corpus, root, fake_model)
+    extra = write_corpus(tmp_path / "extra", {"delta": "Delta article about ferries. " * 4})
+    build.add([extra], root, model=fake_model, settings=None, cache_dir=tmp_path)
+    report = build.rebuild(root, model=fake_model, settings=small_settings(), cache_dir=tmp_path)
+    assert report.articles == 4 and report.embedded == 0
+    manifest = store.open_generation(root).manifest
+    assert manifest["corpus"]["path"] is None and manifest["corpus"]["edited"]

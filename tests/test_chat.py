@@ -48,10 +48,23 @@ class FakeEngine:
 
 
 def piped(lines: str, *, json_mode: bool = False, engine: FakeEngine | None = None):
+    """(exit code, stdout and stderr together, engine)"""
+    code, out, err, engine = piped_apart(lines, json_mode=json_mode, engine=engine)
+    return code, out + err, engine
+
+
+def piped_apart(lines: str, *, json_mode: bool = False, engine: FakeEngine | None = None):
+    """(exit code, stdout, stderr, engine)"""
     engine = engine or FakeEngine()
-    out = io.StringIO()
-    code = chat.run_chat(engine, json_mode=json_mode, input_stream=io.StringIO(lines), output=out)
-    return code, out.getvalue(), engine
+    out, err = io.StringIO(), io.StringIO()
+    code = chat.run_chat(
+        engine,
+        json_mode=json_mode,
+        input_stream=io.StringIO(lines),
+        output=out,
+        error_output=err,
+    )
+    return code, out.getvalue(), err.getvalue(), engine
 
 
 def json_lines(text: str) -> list[dict]:
@@ -86,7 +99,7 @@ def test_k_command_changes_engine_k():
 def test_bad_k_is_an_error_and_the_loop_continues():
     code, out, engine = piped("/k 0\n/k many\nquestion\n")
     assert code == 0
-    assert "error: -k must be at least 1" in out
+    assert "error: /k must be at least 1" in out and "-k" not in out
     assert "error: /k needs a whole number" in out
     assert engine.k == 5
     assert engine.asked == [("question", 5, "hybrid")]
@@ -148,6 +161,18 @@ def test_empty_input_exits_zero():
     assert code == 0 and out == "" and engine.asked == []
 
 
+def test_plain_errors_go_to_stderr_and_answers_to_stdout():
+    code, out, err, engine = piped_apart("/k 0\n/foo\nboom\nfine\n/sources\n")
+    assert code == 0
+    assert err.splitlines() == [
+        "error: /k must be at least 1 (got 0)",
+        "error: unknown command /foo; type /help for the list",
+        "error: the question is not allowed; ask something else",
+    ]
+    assert "error" not in out
+    assert out.startswith("Q: fine") and out.count("-" * 40) == 1  # the answer, its sources
+
+
 # --- piped, JSON -----------------------------------------------------------------------
 
 
@@ -159,6 +184,18 @@ def test_json_one_object_per_line():
     assert objs[0]["citations"][0]["title"] == "Doc [x]"
 
 
+def test_json_commands_have_one_shape_whether_they_work_or_fail():
+    _, out, err, _ = piped_apart("/k 3\n/k 0\n/mode dense\n/mode x\n/Frob 1\n", json_mode=True)
+    assert err == ""
+    assert [(o["command"], "error" in o) for o in json_lines(out)] == [
+        ("k", False),
+        ("k", True),
+        ("mode", False),
+        ("mode", True),
+        ("frob", True),
+    ]
+
+
 def test_json_errors_and_commands():
     _, out, engine = piped("boom\n/k 2\n/k 0\n/mode bogus\n/help\nq\n/sources\n", json_mode=True)
     objs = json_lines(out)
@@ -167,8 +204,8 @@ def test_json_errors_and_commands():
         "error": "the question is not allowed; ask something else",
     }
     assert objs[1] == {"command": "k", "k": 2}
-    assert objs[2]["command"] == "/k 0" and "at least 1" in objs[2]["error"]
-    assert objs[3]["command"] == "/mode bogus" and "unknown mode" in objs[3]["error"]
+    assert objs[2]["command"] == "k" and "at least 1" in objs[2]["error"]
+    assert objs[3]["command"] == "mode" and "unknown mode 'bogus'" in objs[3]["error"]
     assert "/sources" in objs[4]["commands"]
     assert objs[5]["question"] == "q"
     assert objs[6]["command"] == "sources" and LONG_TAIL in objs[6]["passages"][0]["text"]

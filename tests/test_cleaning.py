@@ -229,3 +229,47 @@ def test_clean_text_never_raises_and_is_tidy(raw: str) -> None:
 @given(st.text(alphabet=st.sampled_from("<>/ap=\"'!-&;#x1 \n")))
 def test_extract_html_never_raises(raw: str) -> None:
     assert isinstance(extract_html(raw).text, str)
+
+
+BOILERPLATE_ONLY_HTML = """<html><head><title>Example News</title></head><body>
+<div class="cookie-banner" id="consent">We use cookies to improve your experience.
+<button>Accept all cookies</button></div>
+<nav><ul><li><a href="/">Home</a></li><li><a href="/world">World</a></li>
+<li><a href="/sport">Sport</a></li></ul></nav>
+<footer><p>Example News Ltd, 1 Main Street. <a href="/privacy">Privacy policy</a>
+<a href="/terms">Terms of use</a></p></footer></body></html>"""
+
+NEWS_PAGE_HTML = """<!DOCTYPE html><html><head><title>Port strike ends</title>
+<meta property="article:published_time" content="2024-06-02T08:00:00Z"></head>
+<body class="page has-cookie-consent"><header><a href="/">Daily Planet</a></header>
+<div role="dialog" aria-label="Privacy">We use cookies to improve your experience.
+<button>Accept all cookies</button></div>
+<nav><a href="/">Home</a> <a href="/business">Business</a></nav>
+<div class="cookie-wrapper"><main><article><h1>Port strike ends after nine days</h1>
+<p>Dock workers in Antwerp ended a nine-day strike on Sunday after the port authority
+agreed to a 6% pay rise.</p>
+<p>About 120 ships had been waiting at anchor, the authority said.</p>
+<footer>Reporting by Ann Lee</footer></article></main></div>
+<footer>Copyright 2024 Daily Planet. <a href="/privacy">Privacy</a></footer></body></html>"""
+
+
+def test_a_page_of_only_boilerplate_gives_no_text() -> None:
+    assert clean_text(extract_html(BOILERPLATE_ONLY_HTML).text) == ""
+
+
+def test_a_news_page_keeps_its_article_and_drops_banner_nav_and_footer() -> None:
+    doc = extract_html(NEWS_PAGE_HTML)
+    text = " ".join(clean_text(doc.text).split())
+    assert "Dock workers in Antwerp ended a nine-day strike on Sunday" in text
+    assert "agreed to a 6% pay rise." in text
+    assert "About 120 ships had been waiting at anchor, the authority said." in text
+    for junk in ("cookies", "Business", "Privacy", "Copyright"):
+        assert junk not in text
+    assert doc.date == "2024-06-02"
+
+
+@pytest.mark.parametrize(
+    "line", ["We use cookies to improve your experience.", "Accept all cookies"]
+)
+def test_cookie_notices_are_boilerplate_lines(line: str) -> None:
+    assert boilerplate_rule(line) == "cookie notice"

@@ -186,8 +186,8 @@ def test_ask_plain_text_when_not_a_terminal(built, runner):
     ["", "   ", "\t\n", "\u200b\u200b", "\x00\x01"],
 )
 def test_empty_questions_are_refused(built, runner, question):
-    assert_clean_error(run(runner, "ask", question, "--index", built), 2, "empty")
-    assert_clean_error(run(runner, "search", question, "--index", built), 2, "empty")
+    assert_clean_error(run(runner, "ask", question, "--index", built), 2, "question is empty")
+    assert_clean_error(run(runner, "search", question, "--index", built), 2, "query is empty")
 
 
 def test_a_100kb_question_is_refused(built, runner):
@@ -277,10 +277,19 @@ def _live(built):
     return store.open_generation(built).path
 
 
+def _edit_json(path, edit) -> None:
+    data = json.loads(path.read_text())
+    edit(data)
+    path.write_text(json.dumps(data))
+
+
 @pytest.mark.parametrize(
     "victim, damage",
     [
         ("manifest.json", lambda p: p.write_text("{")),
+        ("manifest.json", lambda p: _edit_json(p, lambda m: m.pop("model"))),
+        ("manifest.json", lambda p: _edit_json(p, lambda m: m.update(settings="x"))),
+        ("manifest.json", lambda p: _edit_json(p, lambda m: m.update(corpus="x"))),
         ("dense.faiss", lambda p: p.write_bytes(p.read_bytes()[:40])),
         ("dense.faiss", lambda p: p.write_bytes(os.urandom(p.stat().st_size))),
         ("embeddings.npy", lambda p: p.write_bytes(p.read_bytes()[:100])),
@@ -642,3 +651,147 @@ def test_index_build_help_shows_the_encoder_flag(runner):
     result = run(runner, "index", "build", "--help")
     assert "--encoder [torch|onnx|onnx-int8]" in result.output
     assert "evqa index build --encoder torch" in result.output
+
+
+# --- flags over the environment, and the output streams ------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("env", "value", "flags"),
+    [
+        ("EVQA_K", "abc", ["-k", "2"]),
+        ("EVQA_K", "0", ["-k", "2"]),
+        ("EVQA_MODE", "bogus", ["--mode", "bm25", "-k", "2"]),
+    ],
+)
+def test_a_flag_wins_over_a_bad_environment_variable(built, runner, monkeypatch, env, value, flags):
+    monkeypatch.setenv(env, value)
+    r = run(runner, "search", "the wind farm trains", "--index", built, "--json", *flags)
+    assert r.exit_code == 0, r.output
+    assert len(json.loads(r.stdout)) == 2
+    r = run(runner, "chat", "--index", built, "--json", *flags, input="/k\n")
+    assert r.exit_code == 0, r.output
+    assert json.loads(r.stdout) == {"command": "k", "k": 2}
+
+
+def test_a_flag_wins_over_a_bad_evqa_k_in_ask(built, runner, monkeypatch):
+    monkeypatch.setenv("EVQA_K", "abc")
+    r = run(runner, "ask", "How many turbines?", "--index", built, "-k", "3", "--json")
+    assert r.exit_code == 0, r.output
+    assert len(json.loads(r.stdout)["passages"]) <= 3
+
+
+def test_a_bad_environment_value_in_use_names_its_variable(built, runner, monkeypatch):
+    monkeypatch.setenv("EVQA_MODE", "bogus")
+    r = run(runner, "search", "wind", "--index", built)
+    assert_clean_error(r, 2, "EVQA_MODE", "bogus")
+    monkeypatch.delenv("EVQA_MODE")
+    monkeypatch.setenv("EVQA_K", "0")
+    for args in (["search", "wind"], ["chat"]):
+        r = run(runner, *args, "--index", built, input="")
+        assert_clean_error(r, 2, "EVQA_K must be at least 1")
+        assert "-k" not in r.stderr
+
+
+@pytest.mark.parametrize("weight", ["5", "-1", "nan"])
+def test_a_bm25_weight_outside_0_1_is_refused(built, runner, monkeypatch, weight):
+    monkeypatch.setenv("EVQA_BM25_WEIGHT", weight)
+    r = run(runner, "search", "wind", "--index", built, "--explain")
+    assert_clean_error(r, 2, "EVQA_BM25_WEIGHT", "between 0 and 1")
+
+
+@pytest.mark.parametrize("weight", ["0", "1", "0.5"])
+def test_a_bm25_weight_in_0_1_is_accepted(built, runner, monkeypatch, weight):
+    monkeypatch.setenv("EVQA_BM25_WEIGHT", weight)
+    r = run(runner, "search", "wind", "--index", built, "--json", "--explain")
+    assert r.exit_code == 0, r.output
+    for hit in json.loads(r.stdout):
+        assert all(0.0 <= p["share"] <= 1.0 for p in hit["explain"].values())
+
+
+def test_a_query_bm25_cannot_match_gives_bm25_no_share(built, runner):
+    # the fake model sees "turbi..." in it; BM25 matches no word of it
+    r = run(runner, "search", "turbinezzz", "--index", built, "--json", "--explain")
+    hits = json.loads(r.stdout)
+    assert hits
+    for hit in hits:
+        assert hit["explain"]["bm25"]["rank"] is None
+        assert hit["explain"]["bm25"]["share"] == 0.0
+        assert hit["explain"]["dense"]["share"] == (1.0 if hit["score"] > 0 else 0.0)
+    assert hits[0]["score"] == pytest.approx(0.7)  # dense's weight alone
+
+
+def test_search_of_an_empty_query_speaks_of_a_query(built, runner):
+    r = run(runner, "search", "  ", "--index", built)
+    assert_clean_error(r, 2, "the query is empty", 'evqa search "')
+    assert "question" not in r.stderr
+
+
+def test_nothing_on_stderr_when_all_goes_well_off_a_terminal(built, runner):
+    # the progress bars of a (re)build are for terminals: a pipe or log gets nothing
+    for args in (["search", "wind"], ["ask", "How many turbines?"]):
+        r = run(runner, *args, "--index", built, "--mode", "bm25")
+        assert r.exit_code == 0, r.output
+        assert r.stderr == ""
+
+
+def _evqa(*args: str) -> list[str]:
+    import sys
+
+    return [sys.executable, "-m", "evqa", *args]
+
+
+@pytest.mark.parametrize(
+    ("args", "stdin"),
+    [
+        (["search", "crimson"], None),
+        (["ask", "crimson"], None),
+        (["ask", "crimson", "--json"], None),
+        (["chat"], b"crimson\n"),
+    ],
+)
+def test_a_closed_stdout_is_a_clean_error(built, args, stdin):
+    import subprocess
+
+    r = subprocess.run(
+        ["sh", "-c", 'exec "$@" 1>&-', "sh", *_evqa(*args, "--index", str(built))],
+        input=stdin,
+        capture_output=True,
+    )
+    assert r.returncode == 1
+    assert r.stderr.decode().startswith("error: standard output is closed")
+    assert "Traceback" not in r.stderr.decode()
+
+
+@pytest.mark.parametrize(
+    ("args", "stdin"),
+    [(["search", "hydrogen", "--mode", "bm25"], None), (["chat", "--mode", "bm25"], b"/k\n")],
+)
+def test_a_reader_that_leaves_early_ends_us_quietly(built, args, stdin):
+    import subprocess
+
+    read, write = os.pipe()
+    os.close(read)  # like `| head -0`: nobody reads
+    try:
+        r = subprocess.run(
+            _evqa(*args, "--index", str(built)), input=stdin, stdout=write, stderr=subprocess.PIPE
+        )
+    finally:
+        os.close(write)
+    assert r.returncode == 141
+    assert r.stderr == b""
+
+
+def test_piped_chat_writes_errors_to_stderr(built, runner):
+    r = run(runner, "chat", "--index", built, input="/k 0\n/foo\n")
+    assert r.exit_code == 0, r.output
+    assert r.stdout == ""
+    assert "error: /k must be at least 1 (got 0)" in r.stderr
+    assert "error: unknown command /foo" in r.stderr
+
+
+def test_an_abstention_without_passages_does_not_point_to_them(built, runner):
+    r = run(runner, "ask", "solar boat battery", "--index", built, "--since", "2030")
+    assert r.exit_code == 0, r.output
+    assert "Not found in the articles" in r.stdout
+    assert "listed below" not in r.stdout and "passages" not in r.stdout

@@ -50,9 +50,10 @@ def test_folder_is_read_recursively_and_sorted(tmp_path: Path) -> None:
     write(tmp_path / ".hidden.txt", BODY)
     write(tmp_path / ".git" / "x.txt", BODY)
     read = read_corpus(tmp_path)
-    assert [a.id for a in read.articles] == ["a", "b", "c"]
+    # ids are unique paths: a subfolder's files carry it, a top-level file is its name
+    assert [a.id for a in read.articles] == ["b", "sub/a", "sub/deeper/c"]
     assert read.warnings == ()
-    a = read.articles[0]
+    a = read.articles[1]
     assert a.title == "A heading here"
     assert a.text == BODY
     assert a.source == "sub/a.md"  # relative to the corpus root, never absolute
@@ -126,13 +127,31 @@ def test_nothing_left_after_skipping(tmp_path: Path) -> None:
 
 
 def test_duplicate_file_ids(tmp_path: Path) -> None:
-    write(tmp_path / "x" / "same.txt", "First one. " + BODY)
-    write(tmp_path / "y" / "same.md", "Second one. " + BODY)
-    with pytest.raises(CorpusError, match="duplicate article id 'same'"):
+    write(tmp_path / "x" / "same.md", "First one. " + BODY)
+    write(tmp_path / "x" / "same.txt", "Second one. " + BODY)
+    with pytest.raises(CorpusError, match="duplicate article id 'x/same'") as err:
         read_corpus(tmp_path)
+    # the message speaks of the CLI flag and of what it would do, not of a kept article
+    assert "--skip-bad" in str(err.value) and "skip_bad=True" not in str(err.value)
+    assert "(x/same.md is then kept)" in str(err.value)
     read = read_corpus(tmp_path, skip_bad=True)
     assert [a.text[:10] for a in read.articles] == ["First one."]
-    assert "y/same.md: duplicate article id 'same' (also x/same.txt)" in read.warnings[0]
+    assert read.warnings[0] == (
+        "x/same.txt: duplicate article id 'x/same' (also x/same.md); skipped, x/same.md is kept"
+    )
+
+
+def test_same_file_name_in_nested_folders_gives_distinct_ids(tmp_path: Path) -> None:
+    write(tmp_path / "2023" / "jan" / "story.txt", "Old story. " + BODY)
+    write(tmp_path / "2024" / "jan" / "story.txt", "New story. " + BODY)
+    write(tmp_path / "000_435de727ab52d225.txt", "Top level. " + BODY)
+    read = read_corpus(tmp_path)
+    assert [a.id for a in read.articles] == [
+        "000_435de727ab52d225",  # files at the top keep their name as id
+        "2023/jan/story",
+        "2024/jan/story",
+    ]
+    assert read.warnings == ()
 
 
 def test_unsafe_file_name_is_sanitised(tmp_path: Path) -> None:
@@ -140,6 +159,67 @@ def test_unsafe_file_name_is_sanitised(tmp_path: Path) -> None:
     read = read_corpus(tmp_path)
     assert read.articles[0].id == "bad_name_"
     assert "unsafe characters" in read.warnings[0]
+
+
+def test_an_undecodable_file_name_is_read_and_shown_printably(tmp_path: Path) -> None:
+    import os
+
+    with open(os.fsencode(tmp_path) + b"/caf\xe9 news.txt", "wb") as f:
+        f.write(b"Renault cut prices of its electric cars on Monday, dealers said.\n")
+    read = read_corpus(tmp_path)
+    article = read.articles[0]
+    assert article.id == "caf_ news"
+    assert article.source == "caf\ufffd news.txt"  # storable as UTF-8, printable
+    assert read.warnings == (
+        "caf\ufffd news.txt: unsafe characters in the file name; article id is 'caf_ news'",
+    )
+    assert corpus_fingerprint(tmp_path)
+    (file,) = tmp_path.iterdir()
+    article, warnings = read_article_file(file)
+    assert article.source == "caf\ufffd news.txt"
+
+
+def test_broken_links_are_skipped_with_a_warning(tmp_path: Path) -> None:
+    write(tmp_path / "real.txt", BODY)
+    (tmp_path / "dangling.txt").symlink_to(tmp_path / "nonexistent" / "x.txt")
+    (tmp_path / "dangling.pdf").symlink_to(tmp_path / "nonexistent" / "x.pdf")
+    read = read_corpus(tmp_path)
+    assert [a.id for a in read.articles] == ["real"]
+    assert len(read.warnings) == 1  # the .pdf is not a corpus file: ignored, no warning
+    assert read.warnings[0].startswith("dangling.txt: a broken link")
+    assert read.warnings[0].endswith("; skipped")
+    first = corpus_fingerprint(tmp_path)
+    (tmp_path / "nonexistent").mkdir()
+    write(tmp_path / "nonexistent" / "x.txt", BODY + " More.")
+    assert corpus_fingerprint(tmp_path) != first
+
+
+def test_boilerplate_only_html_is_skipped(tmp_path: Path) -> None:
+    write(tmp_path / "cookies.html", BOILERPLATE_HTML)
+    write(tmp_path / "story.html", SHORT_ARTICLE_HTML)
+    read = read_corpus(tmp_path)
+    assert [a.id for a in read.articles] == ["story"]
+    assert read.articles[0].text == (
+        "Renault cut the price of its electric Megane by 4,000 euros on Monday, "
+        "dealers in Lyon said."
+    )
+    assert read.warnings == ("cookies.html: no article text (empty, or only boilerplate); skipped",)
+
+
+BOILERPLATE_HTML = """<html><head><title>Example News</title></head><body>
+<div class="cookie-banner">We use cookies to improve your experience.
+<button>Accept all cookies</button></div>
+<nav><ul><li><a href="/">Home</a></li><li><a href="/world">World</a></li></ul></nav>
+<footer><p>Example News Ltd. <a href="/privacy">Privacy policy</a></p></footer>
+</body></html>"""
+
+SHORT_ARTICLE_HTML = """<html><head><title>Renault cuts prices</title></head><body>
+<div id="consent-popup">We use cookies to improve your experience.
+<button>Accept all cookies</button></div>
+<nav><a href="/">Home</a> <a href="/cars">Cars</a></nav>
+<article><h1>Renault cuts prices</h1><p>Renault cut the price of its electric Megane by
+4,000 euros on Monday, dealers in Lyon said.</p></article>
+<footer>Example News Ltd, 1 Main Street</footer></body></html>"""
 
 
 def test_single_file_path_is_a_corpus(tmp_path: Path) -> None:

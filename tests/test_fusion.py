@@ -124,3 +124,22 @@ def test_minmax_with_exact_scores_by_hand():
     # bm25 {1: 1.0, 2: 0.0}, dense {3: 1.0, 1: 0.0} -> doc 1: 0.5, doc 3: 0.5, doc 2: 0.0
     plain = minmax(rankings, {"bm25": 0.5, "dense": 0.5})
     assert [(f.id, f.score) for f in plain] == [(1, 0.5), (3, 0.5), (2, 0.0)]
+
+
+def test_a_retriever_that_ranked_nothing_adds_nothing():
+    # BM25 matched no word: its exact scores of dense's candidates are all 0
+    rankings = {"bm25": [], "dense": [(1, 0.9), (2, 0.5), (3, 0.1)]}
+    exact = {"bm25": {1: 0.0, 2: 0.0, 3: 0.0}, "dense": {}}
+    fused = minmax(rankings, {"bm25": 0.3, "dense": 0.7}, exact=exact)
+    assert [f.id for f in fused] == [1, 2, 3]
+    assert [f.score for f in fused] == pytest.approx([0.7, 0.35, 0.0])
+    for f in fused:
+        assert f.parts["bm25"].share == 0.0
+        assert f.parts["bm25"].rank is None and f.parts["bm25"].score == 0.0
+    assert fused[0].parts["dense"].share == 1.0
+
+
+def test_a_retriever_that_scored_everything_zero_adds_nothing():
+    fused = minmax({"bm25": [(1, 0.0), (2, 0.0)], "dense": [(2, 0.8)]}, {"bm25": 0.3, "dense": 0.7})
+    assert [(f.id, f.score) for f in fused] == [(2, 0.7)]
+    assert fused[0].parts["bm25"].share == 0.0 and fused[0].parts["dense"].share == 1.0

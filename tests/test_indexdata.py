@@ -42,7 +42,7 @@ def gen(tmp_path):
     data = make_data()
     tmp = store.new_tmp_generation(tmp_path)
     indexdata.save(data, tmp, exact_max=small_settings().exact_search_max)
-    store.commit(tmp_path, tmp, {"model": {}})
+    store.commit(tmp_path, tmp, {"model": {"name": "m", "path": None, "sha256": "m", "dim": 3}})
     return store.open_generation(tmp_path), data
 
 
@@ -85,6 +85,6 @@ def test_a_store_that_disagrees_with_the_bm25_arrays_is_corrupt(tmp_path, gen):
     short = indexdata.IndexData(**{**data.__dict__, "bm25": bm25.build([["x"]], 1.2, 0.75)})
     tmp = store.new_tmp_generation(tmp_path)
     indexdata.save(short, tmp, exact_max=100)
-    store.commit(tmp_path, tmp, {"model": {}})
+    store.commit(tmp_path, tmp, {"model": {"name": "m", "path": None, "sha256": "m", "dim": 3}})
     with pytest.raises(IndexCorruptError, match="BM25|bm25"):
         indexdata.load(store.open_generation(tmp_path))

@@ -30,10 +30,17 @@ def test_content_words_drop_function_words_and_stray_letters():
 
 
 @pytest.mark.parametrize(
-    "question", ["what is the", "Who did it?", "When?", "the the the the", "How much?", "?!"]
+    "question", ["what is the", "Who did it?", "When?", "the the the the", "How much?"]
 )
 def test_only_function_words_is_no_content(question):
     assert "only function words" in content_problem(question)
+
+
+@pytest.mark.parametrize("question", ["?!", "???", "🔋⚡", "— … —"])
+def test_no_words_at_all_is_said_so(question):
+    problem = content_problem(question)
+    assert "no words to search for" in problem
+    assert "function words" not in problem
 
 
 @pytest.mark.parametrize(

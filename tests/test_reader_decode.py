@@ -1,8 +1,9 @@
 from dataclasses import dataclass
 
 import numpy as np
+import pytest
 
-from evqa.reader.decode import best_spans, window_spans
+from evqa.reader.decode import best_spans, whole_words, window_spans
 
 OFFS = ((-1, -1), (-1, -1), (0, 3), (4, 9), (10, 15), (-1, -1))  # [CLS] q [SEP] a b c [SEP]
 TEXT = "The quick brown"
@@ -36,3 +37,24 @@ def test_best_spans_merge_windows_keep_the_better_score_and_record_null():
     assert spans[0].null == 0.5  # the null score of the window the span scored best in
     assert len(spans) == 3 and len({(g.start, g.end) for g in spans}) == 3
     assert [g.score for g in spans] == sorted((g.score for g in spans), reverse=True)
+
+
+def test_a_span_ending_or_starting_on_a_word_piece_takes_the_whole_word():
+    text = "It costs $40 per kWh today."
+    offs = ((-1, -1), (10, 12), (13, 16), (17, 19), (19, 20), (-1, -1))  # 40 per kw ##h
+    start = np.array([0, 5.0, 0, 0, 0, 0])
+    end = np.array([0, 0, 0, 5.0, 0, 0])  # ends on "kw"
+    assert best_spans([(W(offs), start, end)], text, top=1)[0].text == "40 per kWh"
+    start = np.array([0, 0, 0, 0, 5.0, 0])
+    end = np.array([0, 0, 0, 0, 5.0, 0])  # starts and ends on "##h"
+    assert best_spans([(W(offs), start, end)], text, top=1)[0].text == "kWh"
+
+
+@pytest.mark.parametrize(
+    ("span", "whole"),
+    [((10, 11), "40"), ((17, 19), "kWh"), ((0, 1), "It"), ((22, 26), "today"), ((26, 27), ".")],
+)
+def test_whole_words_keeps_word_edges_and_text_edges(span, whole):
+    text = "It costs $40 per kWh today."
+    a, b = whole_words(text, *span)
+    assert text[a:b] == whole

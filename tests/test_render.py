@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import re
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -350,3 +351,35 @@ def test_to_json_converts_paths_and_numpy():
     assert json.loads(s) == {"p": "/x/y", "f": 0.5, "v": [0, 1]}
     with pytest.raises(TypeError):
         render.to_json({"o": object()})
+
+
+def test_not_found_points_to_passages_only_when_they_are_shown():
+    with_passages, without = abstained(), replace(abstained(), passages=())
+    listed = "the closest passages are listed below"
+    for fn in (
+        render.answer_plain,
+        lambda a, **kw: strip_ansi(render_to(render.print_answer, a, **kw)),
+    ):
+        assert listed in fn(with_passages)
+        assert listed not in fn(without)
+        assert listed not in fn(with_passages, show_passages=False)
+        assert "do not contain an answer to this question." in fn(without)
+
+
+LONG_QUESTION = "What is the [bold]energy density[/bold] of the Helios solar boat battery?"
+
+
+def test_a_question_too_long_for_the_title_is_shown_whole_in_the_panel():
+    for a in (answer(question=LONG_QUESTION), replace(abstained(), question=LONG_QUESTION)):
+        buf = io.StringIO()
+        render.print_answer(Console(file=buf, width=40), a, show_passages=False)
+        lines = buf.getvalue().splitlines()
+        assert lines[0].startswith("╭─ What is the") and "…" in lines[0]
+        body = " ".join(line.strip("│ ") for line in lines[1:])
+        assert LONG_QUESTION in " ".join(body.split())  # whole, brackets kept
+
+
+def test_a_question_that_fits_is_only_the_title():
+    out = render_to(render.print_answer, answer(), terminal=False)
+    assert out.count("energy density of the Helios cell?") == 1
+    assert out.splitlines()[0].startswith("╭─ energy density of the Helios cell? ─")

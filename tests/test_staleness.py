@@ -80,3 +80,45 @@ def test_an_index_from_another_analysis_version_is_stale(tmp_path):
     assert stale_reasons(manifest, tmp_path, "m") == [
         "the index-time analysis changed (evqa was upgraded)"
     ]
+
+
+def test_a_moved_index_finds_its_corpus_by_the_absolute_path(tmp_path):
+    from evqa.staleness import corpus_location
+
+    corpus = write_corpus(tmp_path / "data" / "news")
+    location = corpus_location(corpus, tmp_path / "news.idx")
+    assert location == {"path": "../data/news", "absolute_path": str(corpus.resolve())}
+    manifest = {"corpus": location}
+    # beside its corpus: the relative path; copied elsewhere: the absolute one
+    assert corpus_path(manifest, tmp_path / "news.idx") == corpus.resolve()
+    assert corpus_path(manifest, tmp_path / "archive" / "news.idx") == corpus.resolve()
+    # a project moved with its index: the relative path wins over the old absolute one
+    moved = write_corpus(tmp_path / "elsewhere" / "data" / "news")
+    assert corpus_path(manifest, tmp_path / "elsewhere" / "news.idx") == moved.resolve()
+
+
+def test_a_missing_corpus_is_a_warning_not_a_stale_reason(tmp_path):
+    from evqa.analysis import ANALYSIS_VERSION
+    from evqa.staleness import corpus_warning, stale_reasons
+
+    gone = tmp_path / "gone"
+    manifest = {
+        "model": {"sha256": "m"},
+        "settings": {"analysis_version": ANALYSIS_VERSION},
+        "corpus": {"path": "../gone", "absolute_path": str(gone), "stat": "s", "fingerprint": "f"},
+    }
+    assert stale_reasons(manifest, tmp_path / "idx", "m") == []
+    warning = corpus_warning(manifest, tmp_path / "idx")
+    assert f"the corpus {gone} no longer exists" in warning
+    assert "cannot be checked" in warning
+    assert corpus_warning({"corpus": {"path": None}}, tmp_path) is None
+
+
+def test_stat_fingerprint_takes_undecodable_names_and_broken_links(tmp_path):
+    corpus = write_corpus(tmp_path / "c")
+    before = stat_fingerprint(corpus)
+    with open(os.fsencode(corpus) + b"/caf\xe9 news.pdf", "wb") as f:
+        f.write(b"ignored")
+    (corpus / "dangling.pdf").symlink_to(tmp_path / "nonexistent" / "x.pdf")
+    after = stat_fingerprint(corpus)
+    assert after != before and after == stat_fingerprint(corpus)

@@ -16,6 +16,7 @@ from evqa.errors import (
     IndexLockedError,
     IndexNotFoundError,
     IndexWriteError,
+    InputError,
 )
 
 
@@ -25,7 +26,9 @@ def _write_gen(root: Path, payload: str) -> Path:
     (tmp / "sub").mkdir()
     (tmp / "sub" / "x.json").write_text(json.dumps({"p": payload}))
     with store.build_lock(root):
-        return store.commit(root, tmp, {"model": {"sha256": "m"}})
+        return store.commit(
+            root, tmp, {"model": {"name": "m", "path": None, "sha256": "m", "dim": 3}}
+        )
 
 
 def test_commit_then_open_reads_the_new_generation(tmp_path):
@@ -70,6 +73,28 @@ def test_missing_index_says_what_to_run(tmp_path):
 def test_damaged_manifest_is_reported_as_corrupt(tmp_path, damage):
     damage(_write_gen(tmp_path, "one"))
     with pytest.raises(IndexCorruptError, match="rebuild"):
+        store.open_generation(tmp_path)
+
+
+def _edit_manifest(gen: Path, edit) -> None:
+    manifest = json.loads((gen / store.MANIFEST).read_text())
+    edit(manifest)
+    (gen / store.MANIFEST).write_text(json.dumps(manifest))
+
+
+@pytest.mark.parametrize(
+    ("edit", "section"),
+    [
+        (lambda m: m.pop("model"), "model"),
+        (lambda m: m.update(model="minilm"), "model"),
+        (lambda m: m.update(model={"name": "x"}), "model"),
+        (lambda m: m.update(settings="fast"), "settings"),
+        (lambda m: m.update(corpus=["seeds"]), "corpus"),
+    ],
+)
+def test_a_manifest_with_a_damaged_section_is_corrupt_not_a_crash(tmp_path, edit, section):
+    _edit_manifest(_write_gen(tmp_path, "one"), edit)
+    with pytest.raises(IndexCorruptError, match=f"damaged {section} section.*rebuild"):
         store.open_generation(tmp_path)
 
 
@@ -157,3 +182,50 @@ def test_killed_build_leftovers_do_not_affect_readers_and_are_collected(tmp_path
     with store.build_lock(tmp_path):
         assert leftover.name in store.collect_garbage(tmp_path)
     assert not leftover.exists()
+
+
+def test_garbage_collection_removes_only_what_evqa_made(tmp_path):
+    _write_gen(tmp_path, "one")
+    (tmp_path / "gen-ai-notes").mkdir()
+    (tmp_path / "gen-ai-notes" / "n.txt").write_text("x")
+    (tmp_path / ".tmp-stuff").mkdir()
+    (tmp_path / ".tmp-draft.txt").write_text("y")
+    (tmp_path / "gen-20240101T000000-abcdef").mkdir()  # evqa's name, but no manifest
+    leftover = store.new_tmp_generation(tmp_path)  # a killed build's: evqa's own
+    for payload in ("two", "three", "four"):
+        time.sleep(0.01)
+        _write_gen(tmp_path, payload)
+    with store.build_lock(tmp_path):
+        store.collect_garbage(tmp_path)
+    assert (tmp_path / "gen-ai-notes" / "n.txt").read_text() == "x"
+    assert (tmp_path / ".tmp-stuff").is_dir()
+    assert (tmp_path / ".tmp-draft.txt").read_text() == "y"
+    assert (tmp_path / "gen-20240101T000000-abcdef").is_dir()
+    assert not leftover.exists()
+    assert len([p for p in tmp_path.glob("gen-2*") if (p / store.MANIFEST).exists()]) == 2
+
+
+def test_a_build_refuses_a_folder_of_other_files(tmp_path):
+    own = tmp_path / "u"
+    (own / "gen-ai-notes").mkdir(parents=True)
+    (own / "gen-ai-notes" / "n.txt").write_text("x")
+    match = "not empty and is not an evqa index.*--index"
+    with pytest.raises(InputError, match=match), store.build_lock(own):
+        pass
+    assert sorted(p.name for p in own.iterdir()) == ["gen-ai-notes"]  # not even a .lock
+    # an empty folder, and one holding only a killed first build's leftovers, are fine
+    with store.build_lock(tmp_path / "empty"):
+        leftover = store.new_tmp_generation(tmp_path / "empty")
+    with store.build_lock(tmp_path / "empty"):
+        assert leftover.name in store.collect_garbage(tmp_path / "empty")
+
+
+def test_an_index_path_that_is_a_file_says_so(tmp_path):
+    f = tmp_path / "somefile"
+    f.write_text("mine")
+    with pytest.raises(IndexNotFoundError, match="is a file, not an index folder") as err:
+        store.open_generation(f)
+    assert f"--index {f}" not in str(err.value)  # no hint that would fail the same way
+    with pytest.raises(IndexWriteError, match="is a file, not a folder"), store.build_lock(f):
+        pass
+    assert f.read_text() == "mine"

@@ -60,9 +60,10 @@ def read_candidates(
 
 
 def trim(text: str) -> tuple[int, int]:
-    """Bounds of ``text`` without edge whitespace, separators (``,;:``) and quotes or
-    brackets whose partner is not inside the span: a reader's token-level span can end on
-    a closing quote or a comma, which no answer does."""
+    """Bounds of ``text`` without edge whitespace, separators (``,;:``), quotes or
+    brackets whose partner is not inside the span, and a sentence's full stop: a reader's
+    token-level span can end on a closing quote, a comma or a full stop, which no answer
+    does. A stop that ends an abbreviation ("U.S.") or an initial ("J.") stays."""
     i, j = 0, len(text)
     while True:
         k, m = i, j
@@ -74,8 +75,16 @@ def trim(text: str) -> tuple[int, int]:
             i += 1
         if i < j and _unpaired(text[j - 1], text[i : j - 1], opening=False):
             j -= 1
+        if i < j and _full_stop(text[i:j]):
+            j -= 1
         if (i, j) == (k, m):
             return i, j
+
+
+def _full_stop(span: str) -> bool:
+    """True if ``span`` ends on a full stop that is not part of its last word."""
+    words = span[:-1].split()
+    return span.endswith(".") and bool(words) and len(words[-1]) > 1 and "." not in words[-1]
 
 
 def _unpaired(mark: str, rest: str, *, opening: bool) -> bool:

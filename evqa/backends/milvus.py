@@ -1004,7 +1004,7 @@ def build(
     manifest says ``complete: false`` until the last batch is flushed and articles no
     longer in the corpus are removed."""
     from evqa.corpus import corpus_fingerprint, iter_corpus
-    from evqa.staleness import relative_corpus_path, stat_fingerprint
+    from evqa.staleness import corpus_location, stat_fingerprint
 
     started = time.perf_counter()
     index_root = Path(index_root)
@@ -1012,7 +1012,7 @@ def build(
     collection = check_collection(collection or default_collection(index_root))
     stream = iter_corpus(Path(corpus), skip_bad=skip_bad)
     corpus_meta = {
-        "path": relative_corpus_path(corpus, index_root),
+        **corpus_location(corpus, index_root),
         "fingerprint": corpus_fingerprint(Path(corpus)),
         "stat": stat_fingerprint(Path(corpus)),
     }

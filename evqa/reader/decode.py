@@ -44,6 +44,16 @@ def window_spans(
     return out
 
 
+def whole_words(text: str, start: int, end: int) -> tuple[int, int]:
+    """``start``/``end`` widened to whole words: a span that starts or ends on a word piece
+    ("kw" of "kWh") takes the rest of its word."""
+    while 0 < start < len(text) and text[start - 1].isalnum() and text[start].isalnum():
+        start -= 1
+    while 0 < end < len(text) and text[end].isalnum() and text[end - 1].isalnum():
+        end += 1
+    return start, end
+
+
 def best_spans(
     scored: Iterable[tuple[object, np.ndarray, np.ndarray]], context: str, top: int = 5
 ) -> list[SpanGuess]:
@@ -53,7 +63,7 @@ def best_spans(
         offs = w.offsets
         null = float(s[0] + e[0])
         for i, j, score in window_spans(offs, s, e):
-            a, b = offs[i][0], offs[j][1]
+            a, b = whole_words(context, offs[i][0], offs[j][1])
             if (a, b) not in best or best[(a, b)].score < score:
                 best[(a, b)] = SpanGuess(a, b, context[a:b], score, null)
     return sorted(best.values(), key=lambda g: -g.score)[:top]
