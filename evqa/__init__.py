@@ -34,6 +34,10 @@ _WHERE = {
 }
 
 
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})
+
+
 def __getattr__(name: str) -> Any:
     if name in _WHERE:
         import importlib

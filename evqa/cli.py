@@ -135,7 +135,7 @@ def _console(stderr: bool = False):
 
 def _check_query_flags(k: int | None, mode: str | None) -> None:
     if k is not None:
-        config.check_k(k)
+        config.check_k(k, "-k")
     if mode is not None:
         config.check_mode(mode)
 
@@ -275,7 +275,7 @@ def ask(
 
     clean_question(question)  # fail fast, before loading anything
     _check_query_flags(k, mode)
-    date_range(since, until)
+    date_range(since, until, ("--since", "--until"))
     engine = _open_engine(index, model, k=k, mode=mode)
     answer = engine.ask(question, k=k, mode=mode, since=since, until=until)
     if as_json:
@@ -322,7 +322,7 @@ def search(
 
     clean_question(query, "query")
     _check_query_flags(k, mode)
-    date_range(since, until)
+    date_range(since, until, ("--since", "--until"))
     engine = _open_engine(index, model, k=k, mode=mode)
     hits = engine.search(query, k=k, mode=mode, since=since, until=until)
     if as_json:
@@ -785,6 +785,7 @@ def index_status(index, model, as_json) -> None:
     from evqa.backends import backend_type
 
     kind = backend_type(m)
+    problems: list[str] = []  # what `index verify` would report: exit 3
     if kind == "milvus":
         from evqa.backends.milvus import status_of
 
@@ -793,6 +794,7 @@ def index_status(index, model, as_json) -> None:
             reasons = ["the Milvus build did not finish", *reasons]
         counts = {"articles": remote["articles"], "chunks": remote["chunks"]}
         ids = remote["article_ids"]
+        problems = list(remote["problems"])
     else:
         from evqa import indexdata
 
@@ -816,12 +818,15 @@ def index_status(index, model, as_json) -> None:
         "size_bytes": sum(f["size"] for f in m["files"].values()),
         "stale": bool(reasons),
         "stale_reasons": reasons,
+        "problems": problems,
         "warnings": [unchecked] if unchecked else [],
     }
     if unchecked:
         _err(f"warning: {unchecked}")
     if as_json:
         _print_json(status)
+        if problems:
+            sys.exit(3)
         return
     lines = [
         f"index      {root} ({gen.path.name}, built {status['created']})",
@@ -842,8 +847,20 @@ def index_status(index, model, as_json) -> None:
             if unchecked
             else "up to date"
         ),
+        *(f"problem    {p}" for p in problems),
     ]
     click.echo("\n".join(lines))
+    if problems:
+        from evqa.backends.milvus import rebuild_command
+
+        entry = m.get("backend") or {}
+        _err(
+            "error: the Milvus build did not finish; finish it with the command above"
+            if not entry.get("complete")
+            else "error: the index does not hold what its build recorded; rebuild it with: "
+            f"{rebuild_command(root, m)} --collection {entry.get('collection')}"
+        )
+        sys.exit(3)
     if reasons:
         corpus_flag = f" --corpus {status['corpus']}" if corpus else ""
         _err(f"hint: rebuild with: evqa index build --index {root}{corpus_flag}")
@@ -930,9 +947,8 @@ def index_verify(index, as_json) -> None:
 @click.option(
     "--mode",
     type=click.Choice([*config.MODES, "all"]),
-    default="hybrid",
-    show_default=True,
-    help="Retriever to evaluate; all = side by side.",
+    default=None,
+    help="Retriever to evaluate; all = side by side [env EVQA_MODE, except all; default hybrid].",
 )
 @click.option("-k", "k", type=int, default=None, help="Passages per question.")
 @click.option(
@@ -985,9 +1001,12 @@ def eval_cmd(
     if index is not None and corpus is not None:
         raise InputError("give --index or --corpus, not both")
     if k is not None:
-        config.check_k(k)
+        config.check_k(k, "-k")
+    mode = _eval_mode(mode)
+    # before the run, not after it
+    _check_eval_outputs(gold, {"--predictions": predictions, "--report": report, "--plot": plot})
     if plot is not None:
-        evaluation.require_matplotlib()  # before the run, not after it
+        evaluation.require_matplotlib()
     items = evaluation.load_gold(gold)
     if split != "all":
         items = [g for g in items if g.split == split]
@@ -997,21 +1016,85 @@ def eval_cmd(
         index = _cached_corpus_index(corpus, model)
     modes = list(config.MODES) if mode == "all" else [mode]
     engine = _open_engine(index, model, k=k, mode=modes[0])
+    if warning := evaluation.unknown_doc_ids_warning(items, engine.articles):
+        _err(f"warning: {warning}")
     results = {}
-    for m in modes:
-        results[m] = evaluation.run_eval(engine, items, k=k or engine.k, mode=m)
-    if predictions is not None:
-        _write_predictions(predictions, results)
-    if report is not None:
-        evaluation.write_markdown_report(results, report)
-    if plot is not None:
-        evaluation.write_plot(results, plot)
+    with _progress() as progress:
+        for m in modes:
+
+            def tick(done: int, m: str = m) -> None:
+                progress(f"Asking questions ({m})", 1, len(items))
+
+            results[m] = evaluation.run_eval(
+                engine, items, k=k or engine.k, mode=m, progress=tick if progress else None
+            )
+    # the metrics first: a file that cannot be written then loses nothing of the run
     if as_json:
         _print_json({m: r.metrics for m, r in results.items()})
-        return
-    from evqa import render
+    else:
+        from evqa import render
 
-    render.print_table(_console(), evaluation.format_table(results))
+        render.print_table(_console(), evaluation.format_table(results))
+    writers = {
+        "--predictions": (predictions, _write_predictions),
+        "--report": (report, evaluation.write_markdown_report),
+        "--plot": (plot, evaluation.write_plot),
+    }
+    failed = []
+    for name, (path, write) in writers.items():
+        if path is not None:
+            try:
+                write(results, path)
+            except OSError as e:  # disk full, file too large...: the old file is whole
+                failed.append(f"{name} {path} ({e.strerror or e})")
+    if failed:
+        raise EvqaError(
+            f"cannot write {'; '.join(failed)}; what was there before is unchanged."
+            " The metrics above are complete; free space or choose another path"
+        )
+
+
+def _eval_mode(flag: str | None) -> str:
+    """--mode > EVQA_MODE > the default. ``all`` (side by side) is a flag of eval only:
+    EVQA_MODE is shared with ask, search and chat, which take one retriever."""
+    if flag is not None:
+        return flag
+    mode = config.resolve("mode")
+    if mode not in config.MODES:  # only EVQA_MODE can give a bad one
+        raise InputError(
+            f"unknown mode {mode!r} in EVQA_MODE; choose one of: {', '.join(config.MODES)}"
+            " (all, side by side, is for evqa eval --mode only); fix or unset EVQA_MODE"
+        )
+    return mode
+
+
+def _check_eval_outputs(gold: Path, outputs: dict[str, Path | None]) -> None:
+    """Refuse an output that is the gold file or another output, or that cannot be
+    written (a folder, under a file, in a read-only folder)."""
+    from evqa.store import check_output_file
+
+    seen = [("--gold", gold)]
+    for name, path in outputs.items():
+        if path is None:
+            continue
+        for other, taken in seen:
+            if _same_file(path, taken):
+                what = (
+                    "the gold file, which it would overwrite"
+                    if other == "--gold"
+                    else f"also given to {other}"
+                )
+                raise InputError(f"{name} {path} is {what}; choose another path for {name}")
+        check_output_file(path, name)
+        seen.append((name, path))
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    """Whether writing ``a`` would overwrite ``b`` (a device such as /dev/null is never
+    overwritten)."""
+    if a.exists() and b.exists():
+        return a.is_file() and os.path.samefile(a, b)
+    return a.resolve() == b.resolve()
 
 
 def _cached_corpus_index(corpus: Path, model: Path | None) -> Path:
@@ -1036,14 +1119,13 @@ def _cached_corpus_index(corpus: Path, model: Path | None) -> Path:
     return root
 
 
-def _write_predictions(path: Path, results: dict) -> None:
-    from evqa.store import write_jsonl
+def _write_predictions(results: dict, path: Path) -> None:
+    from evqa.evaluation import write_predictions
 
     rows = []
     for mode, result in results.items():
         rows += [{**r, "mode": mode} for r in result.records]
-    path.parent.mkdir(parents=True, exist_ok=True)
-    write_jsonl(path, rows)
+    write_predictions(rows, path)
 
 
 def main() -> None:

@@ -8,6 +8,7 @@ manifest layer; the rest skip it.
 
 from __future__ import annotations
 
+import numbers
 import os
 from collections.abc import Callable, Mapping
 from pathlib import Path
@@ -112,8 +113,12 @@ def from_env(key: str, flag: Any = None, env: Mapping[str, str] | None = None) -
     return flag is None and env.get(env_name(key)) not in (None, "")
 
 
-def check_k(k: int, name: str = "-k") -> int:
-    """``k`` if it is in range; ``name`` is where it came from (-k, /k, EVQA_K)."""
+def check_k(k: int, name: str = "k") -> int:
+    """``k`` if it is a whole number in range; ``name`` is where it came from (the library's
+    ``k``, or -k, /k, EVQA_K)."""
+    if isinstance(k, bool) or not isinstance(k, numbers.Integral):
+        raise InputError(f"{name} must be a whole number (got {k!r})")
+    k = int(k)
     if k < 1:
         raise InputError(f"{name} must be at least 1 (got {k})")
     if k > MAX_K:

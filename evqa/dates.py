@@ -62,26 +62,31 @@ class DateRange:
         return " and ".join(terms)
 
 
-def date_range(since: str | None = None, until: str | None = None) -> DateRange | None:
+def date_range(
+    since: str | None = None,
+    until: str | None = None,
+    names: tuple[str, str] = ("since", "until"),
+) -> DateRange | None:
     """The filter for ``since``/``until`` (either may be None), or None for no filter.
-    Raises InputError for a malformed date or an empty range."""
+    Raises InputError for a malformed date or an empty range; ``names`` are what the
+    messages call the two (the CLI passes its flags, --since and --until)."""
     if not since and not until:
         return None
     lo = hi = None
     if since:
-        y, mo, d = _checked("since", since)
+        y, mo, d = _checked(names[0], since)
         lo = y * 10000 + (mo or 1) * 100 + (d or 1)
     if until:
-        y, mo, d = _checked("until", until)
+        y, mo, d = _checked(names[1], until)
         last = calendar.monthrange(y, mo or 12)[1]
         hi = y * 10000 + (mo or 12) * 100 + (d or last)
     if lo is not None and hi is not None and lo > hi:
-        raise InputError(f"--since {since} is after --until {until}; nothing can match")
+        raise InputError(f"{names[0]} {since} is after {names[1]} {until}; nothing can match")
     return DateRange(lo, hi)
 
 
 def _checked(name: str, value: str) -> tuple[int, int | None, int | None]:
     parts = _parts(value) if isinstance(value, str) else None
     if parts is None:
-        raise InputError(f"--{name} must be a date YYYY, YYYY-MM or YYYY-MM-DD (got {value!r})")
+        raise InputError(f"{name} must be a date YYYY, YYYY-MM or YYYY-MM-DD (got {value!r})")
     return parts

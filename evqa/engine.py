@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+import os
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -74,7 +75,11 @@ class Engine:
         """Load an index. The default seeds index is built or refreshed on demand
         (``notice`` is told); any other missing or stale index raises an error that
         says what to run. ``k`` and ``mode`` (flags) win over EVQA_K and EVQA_MODE."""
-        k = _checked("k", k, config.check_k, "-k")
+        if index is not None and not isinstance(index, str | os.PathLike):
+            raise InputError(
+                f"index must be the path of an index folder (str or Path), not {index!r}"
+            )
+        k = _checked("k", k, config.check_k)
         mode = _checked("mode", mode, config.check_mode)
         root = Path(config.resolve("index", index))
         cache = Path(config.resolve("cache_dir", cache_dir))
@@ -145,9 +150,14 @@ class Engine:
         until: str | None = None,
     ) -> Answer:
         from evqa.answer import extract_answer
+        from evqa.dates import date_range
         from evqa.question_content import content_problem
 
         question = clean_question(question)
+        # the arguments are checked even when the question is not looked up
+        config.check_k(self.k if k is None else k)
+        config.check_mode(self.mode if mode is None else mode)
+        date_range(since, until)
         problem = content_problem(question)
         if problem is not None:  # nothing to look for: say so rather than guess
             return Answer(question, None, None, 0.0, True, reason=problem)
@@ -279,18 +289,24 @@ def clean_question(text: str, what: str = "question") -> str:
 
     if len(text) > config.MAX_QUESTION_CHARS * 4:
         raise too_long(len(text))
+    text = normalize_question(text)
+    if not text:
+        raise InputError(f"the {what} is empty; {_EXAMPLES[what]}")
+    if len(text) > config.MAX_QUESTION_CHARS:
+        raise too_long(len(text))
+    return text
+
+
+def normalize_question(text: str) -> str:
+    """NFKC, control and zero-width characters dropped, white space collapsed and trimmed
+    (``clean_question`` without its checks: the result may be empty or long)."""
     text = unicodedata.normalize("NFKC", text)
     text = "".join(
         " " if ch.isspace() else ch
         for ch in text
         if ch.isspace() or unicodedata.category(ch) not in ("Cc", "Cf", "Cs", "Co", "Cn")
     )
-    text = " ".join(text.split())
-    if not text:
-        raise InputError(f"the {what} is empty; {_EXAMPLES[what]}")
-    if len(text) > config.MAX_QUESTION_CHARS:
-        raise too_long(len(text))
-    return text
+    return " ".join(text.split())
 
 
 def _refuse_stale(

@@ -59,8 +59,11 @@ from typing import Any, Protocol
 
 import numpy as np
 
+from evqa import config
 from evqa.calibration_metrics import expected_calibration_error, reliability_bins
+from evqa.engine import clean_question, normalize_question
 from evqa.errors import EvqaError, InputError
+from evqa.store import atomic_path
 from evqa.types import Answer, Article, Citation, Hit
 
 TYPES = ("number", "date", "person", "org", "phrase", "unanswerable")
@@ -90,10 +93,12 @@ class GoldItem:
 
 
 def load_gold(path: Path | str) -> list[GoldItem]:
-    """Read a gold JSONL file (one object per line; blank lines are skipped)."""
+    """Read a gold JSONL file (one object per line; blank lines are skipped; a UTF-8 byte
+    order mark is allowed). Questions are checked as ``evqa ask`` checks them, and every
+    answer must hold a letter or digit (one of only punctuation normalises to nothing)."""
     path = Path(path)
     try:
-        lines = path.read_text(encoding="utf-8").splitlines()
+        lines = path.read_text(encoding="utf-8-sig").splitlines()
     except FileNotFoundError:
         raise InputError(f"gold file {path} not found; pass the path of a gold JSONL") from None
     except (OSError, UnicodeDecodeError) as e:
@@ -134,6 +139,13 @@ def _parse_gold_line(line: str, where: str) -> GoldItem:
         value = obj[key]
         if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
             raise InputError(f"{where}: {key!r} must be a list of non-empty strings; fix it")
+    _check_question(obj["question"], where)
+    for a in obj["answers"]:
+        if not any(ch.isalnum() for ch in a):  # normalises to nothing: nothing can match it
+            raise InputError(
+                f"{where}: answer {a!r} has no letter or digit (only punctuation or white"
+                " space), so no answer can ever match it; fix or remove it"
+            )
     item = GoldItem(
         id=obj["id"],
         question=obj["question"],
@@ -144,6 +156,19 @@ def _parse_gold_line(line: str, where: str) -> GoldItem:
     )
     _check_gold_item(item, where)
     return item
+
+
+def _check_question(question: str, where: str) -> None:
+    """The checks of ``engine.clean_question`` (what ``ask`` runs), with the line."""
+    if len(question) <= 4 * config.MAX_QUESTION_CHARS and not normalize_question(question):
+        raise InputError(
+            f"{where}: 'question' holds only invisible characters (control or zero-width);"
+            " write the question"
+        )
+    try:
+        clean_question(question)
+    except InputError as e:
+        raise InputError(f"{where}: {e}") from None
 
 
 def _gold_defaults(obj: dict[str, Any]) -> dict[str, Any]:
@@ -378,7 +403,10 @@ def score_question(
     k: int,
     ranked_doc_ids: Sequence[str] | None = None,
 ) -> dict[str, Any]:
-    """The JSON-ready prediction record of one question with its metric values.
+    """The JSON-ready prediction record of one question: its gold ``id``, then exactly what
+    ``evqa ask --json`` prints (``Answer.to_dict()``: the normalised question, the answer,
+    confidence rounded to 4 places, citations, passages...), then the gold data, the
+    latency and the metric values.
 
     ``ranked_doc_ids`` is the doc id of each ranked passage, best first, possibly deeper than
     k (for recall curves and MRR); it defaults to the answer's passages.
@@ -387,17 +415,11 @@ def score_question(
     ranked = list(ranked_doc_ids) if ranked_doc_ids is not None else [h.doc_id for h in passages]
     record: dict[str, Any] = {
         "id": item.id,
-        "question": item.question,
+        **answer.to_dict(),
         "type": item.type,
         "split": item.split,
         "gold_answers": list(item.answers),
         "gold_doc_ids": list(item.doc_ids),
-        "answer": answer.answer,
-        "answer_sentence": answer.answer_sentence,
-        "confidence": answer.confidence,
-        "abstained": answer.abstained,
-        "passages": [_passage_dict(h) for h in passages],
-        "citations": [c.to_dict() for c in answer.citations],
         "ranked_doc_ids": ranked,
         "latency_ms": latency_ms,
         "answerable": item.answerable,
@@ -425,15 +447,6 @@ def _span_scores(item: GoldItem, answer: Answer) -> dict[str, float | bool]:
         "squad_em": squad_em(answer.answer, item.answers) if answered else 0.0,
         "squad_f1": squad_f1(answer.answer, item.answers) if answered else 0.0,
         "span_correct": answered and answer_in(answer.answer, item.answers),
-    }
-
-
-def _passage_dict(hit: Hit) -> dict[str, Any]:
-    return {
-        "doc_id": hit.doc_id,
-        "chunk_id": hit.chunk.id,
-        "text": hit.chunk.text,
-        "score": hit.score,
     }
 
 
@@ -646,13 +659,31 @@ def _aggregate_by(
 
 
 def write_predictions(records: Iterable[Mapping[str, Any]], path: Path | str) -> Path:
-    """Write records as JSONL (one per line, UTF-8)."""
+    """Write records as JSONL (one per line, UTF-8), atomically: a failed write leaves
+    ``path`` as it was."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("w", encoding="utf-8") as f:
+    with atomic_path(path) as tmp, tmp.open("w", encoding="utf-8") as f:
         for r in records:
             f.write(json.dumps(r, ensure_ascii=False) + "\n")
     return path
+
+
+def unknown_doc_ids_warning(
+    gold: Iterable[GoldItem], articles: Mapping[str, Article], show: int = 5
+) -> str | None:
+    """A warning naming the gold ``doc_ids`` that are not among ``articles`` (the first
+    ``show`` of them, and their count), or None when every one is known. The questions
+    citing them can only score 0 on doc_recall@k, mrr and citation_gold."""
+    unknown = list(dict.fromkeys(d for g in gold for d in g.doc_ids if d not in articles))
+    if not unknown:
+        return None
+    shown = ", ".join(repr(d) for d in unknown[:show])
+    more = f" and {len(unknown) - show} more" if len(unknown) > show else ""
+    return (
+        f"{len(unknown)} gold doc id(s) are not in the index: {shown}{more}; questions citing"
+        " them score 0 on doc_recall@k, mrr and citation_gold. Check the gold file's doc_ids"
+        " against the index's article ids"
+    )
 
 
 # --------------------------------------------------------------------------------------
@@ -854,10 +885,11 @@ def markdown_report(results_by_mode: Mapping[str, EvalResult]) -> str:
 
 def write_markdown_report(results_by_mode: Mapping[str, EvalResult], path: Path | str) -> Path:
     """Write the markdown report (all metrics per mode, then per-type and per-split tables
-    per mode)."""
+    per mode), atomically: a failed write leaves ``path`` as it was."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(markdown_report(results_by_mode), encoding="utf-8")
+    text = markdown_report(results_by_mode)
+    with atomic_path(path) as tmp:
+        tmp.write_text(text, encoding="utf-8")
     return path
 
 
@@ -876,14 +908,14 @@ def require_matplotlib() -> None:
 def write_plot(results_by_mode: Mapping[str, EvalResult], path: Path | str) -> Path:
     """Write a PNG with two panels: doc recall@k (k = 1..depth) per mode, and the reliability
     diagram of each mode's answered questions (accuracy against mean confidence per bin, the
-    diagonal being perfect calibration; the legend gives the ECE). matplotlib is imported
-    lazily and used through the Agg canvas (no pyplot, no display)."""
+    diagonal being perfect calibration; the legend gives the ECE), atomically: a failed
+    write leaves ``path`` as it was. matplotlib is imported lazily and used through the Agg
+    canvas (no pyplot, no display)."""
     require_matplotlib()
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
     fig = Figure(figsize=(11, 4.5), dpi=100, layout="constrained")
     FigureCanvasAgg(fig)
     recall_ax, reliability_ax = fig.subplots(1, 2)
@@ -898,7 +930,8 @@ def write_plot(results_by_mode: Mapping[str, EvalResult], path: Path | str) -> P
     if results_by_mode:
         recall_ax.legend()
     _reliability_panel(reliability_ax, results_by_mode)
-    fig.savefig(path, format="png")
+    with atomic_path(path) as tmp:
+        fig.savefig(tmp, format="png")
     return path
 
 

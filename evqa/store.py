@@ -31,6 +31,7 @@ import os
 import re
 import secrets
 import shutil
+import tempfile
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -277,6 +278,58 @@ def write_json(path: Path, data: Any) -> None:
     except UnicodeEncodeError:
         raw = json.dumps(data, ensure_ascii=True, indent=1, sort_keys=True).encode("ascii")
     path.write_bytes(raw)
+
+
+@contextlib.contextmanager
+def atomic_path(path: Path | str) -> Iterator[Path]:
+    """Yield a temporary sibling of ``path`` to write. When the block ends without an error
+    the temporary file is fsynced and replaces ``path`` atomically; otherwise it is removed
+    and ``path`` is left as it was (nothing half-written). Missing folders are created. A
+    ``path`` that exists and is neither a file nor a folder (``/dev/null``, a FIFO) is
+    yielded itself, to be written in place."""
+    path = Path(path)
+    if path.exists() and not path.is_file() and not path.is_dir():
+        yield path
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
+    try:
+        yield tmp
+        _fsync_file(tmp)
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def check_output_file(path: Path | str, name: str) -> None:
+    """Raise InputError unless a file can be written at ``path`` (as ``atomic_path`` does):
+    it is not a folder, and the nearest existing folder on its way is a folder in which a
+    file can be created. Nothing is left behind. ``name`` (e.g. ``--report``) is what the
+    message calls the path."""
+    path = Path(path)
+    if path.is_dir():
+        raise InputError(f"{name} {path} is a folder; give the path of a file")
+    if path.exists() and not path.is_file():  # /dev/null, a FIFO: written in place
+        if not os.access(path, os.W_OK):
+            raise InputError(f"{name} {path} is not writable; choose another path for {name}")
+        return
+    folder = path.parent
+    while not folder.exists() and folder != folder.parent:
+        folder = folder.parent
+    if not folder.is_dir():
+        raise InputError(
+            f"{name} {path}: {folder} is a file, not a folder; choose another path for {name}"
+        )
+    try:
+        fd, probe = tempfile.mkstemp(prefix=".evqa-probe-", dir=folder)
+    except OSError as e:
+        raise InputError(
+            f"{name} {path}: cannot write in {folder} ({e.strerror}); "
+            f"choose another path for {name}"
+        ) from None
+    os.close(fd)
+    with contextlib.suppress(OSError):
+        os.unlink(probe)
 
 
 def write_jsonl(path: Path, rows: Any) -> None:

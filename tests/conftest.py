@@ -7,8 +7,10 @@ of the build/search pipeline run in milliseconds without torch. Tests marked
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import re
+import resource
 from pathlib import Path
 
 import numpy as np
@@ -114,3 +116,15 @@ def small_settings(**over):
         analysis=False,
     )
     return BuildSettings(**{**base, **over})
+
+
+@contextlib.contextmanager
+def file_size_limit(n: int):
+    """Writes past ``n`` bytes fail with EFBIG, as under `ulimit -f` (Python ignores
+    SIGXFSZ)."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_FSIZE)
+    resource.setrlimit(resource.RLIMIT_FSIZE, (n, hard))
+    try:
+        yield
+    finally:
+        resource.setrlimit(resource.RLIMIT_FSIZE, (soft, hard))

@@ -83,6 +83,7 @@ def assert_clean_error(result, code, *fragments):
 def test_build_records_the_backend_and_counts(mbuilt):
     gen = store.open_generation(mbuilt)
     entry = gen.manifest["backend"]
+    assert len(entry.pop("index_id")) == 32  # which index owns the collection
     assert entry == {
         "type": "milvus",
         "uri": "milvus.db",  # inside the index folder: recorded relative to it
@@ -477,6 +478,198 @@ def test_a_missing_lite_file_says_what_to_run(mbuilt, runner):
 
     shutil.rmtree(mbuilt / "milvus.db")
     assert_clean_error(run(runner, "ask", "solar", "--index", mbuilt), 3, "evqa index build")
+
+
+# --- fixes: dates, ownership, hints, faults ------------------------------------------------
+
+
+def _command(output: str, after: str) -> list[str]:
+    """The evqa command a message suggests (after ``after``), as CLI arguments."""
+    import shlex
+
+    line = next(x for x in output.splitlines() if after in x)
+    args = shlex.split(line.split(after, 1)[1])
+    assert args[0] == "evqa", line
+    return args[1:]
+
+
+def test_a_new_date_alone_reaches_the_chunk_rows(lite_ok, tmp_path, fake_model, runner):
+    corpus = tmp_path / "news.jsonl"
+    corpus.write_text("".join(json.dumps(r) + "\n" for r in DATED), encoding="utf-8")
+    index = tmp_path / "m"
+    assert build(runner, corpus, index, "--backend", "milvus").exit_code == 0
+
+    def since(year):
+        hits = Engine.open(index).search("solar boat", 10, "bm25", since=year)
+        return {h.doc_id for h in hits}
+
+    assert "a2022" not in since("2025")
+    redated = [{**r, "date": "2025-03-01"} if r["id"] == "a2022" else r for r in DATED]
+    corpus.write_text("".join(json.dumps(r) + "\n" for r in redated), encoding="utf-8")
+    report = json.loads(build(runner, corpus, index, "--json").stdout)  # a full build
+    assert report["embedded"] == 0  # the vectors are reused
+    assert "a2022" in since("2025")
+    update = tmp_path / "update.jsonl"  # index add: the same article, one more new date
+    update.write_text(json.dumps({**DATED[1], "date": "2026-01-01"}) + "\n", encoding="utf-8")
+    r = run(runner, "index", "add", update, "--index", index, "--json")
+    assert r.exit_code == 0 and json.loads(r.stdout)["embedded"] == 0, r.output
+    assert "a2023" in since("2026") and "a2023" not in Engine.open(index).search(
+        "solar boat", 10, "bm25", until="2025"
+    )
+
+
+def test_a_collection_owned_by_another_index_is_refused(
+    lite_ok, tmp_path, fake_model, runner, monkeypatch
+):
+    import shutil
+
+    monkeypatch.chdir(tmp_path)
+    a, b = tmp_path / "a.jsonl", tmp_path / "b.jsonl"
+    a.write_text(json.dumps(DATED[0]) + "\n", encoding="utf-8")
+    b.write_text(json.dumps({"id": "wind", "text": "Wind farms grew."}) + "\n", encoding="utf-8")
+    shared = ("--backend", "milvus", "--uri", "share.db", "--collection", "shared")
+    assert build(runner, a, "sa.idx", *shared).exit_code == 0
+    r = build(runner, b, "sb.idx", *shared)
+    assert_clean_error(r, 2, "belongs to the evqa index", str(tmp_path / "sa.idx"), "--collection")
+    assert not (tmp_path / "sb.idx" / "CURRENT").exists()
+    assert set(Engine.open("sa.idx").articles) == {"a2022"}  # untouched
+    suggested = r.output.split("--collection ")[1].split(",")[0]
+    assert build(runner, b, "sb.idx", *shared[:-1], suggested).exit_code == 0  # it works
+    # the same index rebuilds; a moved folder is the same index; so is a rebuilt folder
+    assert build(runner, a, "sa.idx").exit_code == 0
+    shutil.move(tmp_path / "sa.idx", tmp_path / "moved.idx")
+    assert build(runner, a, "moved.idx").exit_code == 0
+    shutil.rmtree(tmp_path / "moved.idx")
+    assert build(runner, a, "moved.idx", *shared).exit_code == 0
+    # index add into a collection another index took over: refused, and verify says so
+    client = Engine.open("sb.idx").backend.client
+    other = {"id": "0" * 32, "index": str(tmp_path / "elsewhere.idx"), "host": "h"}
+    client.alter_collection_properties(suggested, {milvus.OWNER_PROPERTY: json.dumps(other)})
+    del client
+    r = run(runner, "index", "add", a, "--index", "sb.idx")
+    assert_clean_error(r, 2, "belongs to the evqa index", "elsewhere.idx")
+    assert_clean_error(run(runner, "index", "verify", "--index", "sb.idx"), 3, "elsewhere.idx")
+
+
+def test_the_finish_hint_works_from_any_folder(
+    lite_ok, tmp_path, corpus, fake_model, runner, monkeypatch
+):
+    real_write = milvus.Writer.write
+
+    def dying_write(self, articles, progress=None):
+        if dying_write.calls:
+            raise KeyboardInterrupt
+        dying_write.calls += 1
+        return real_write(self, articles, progress)
+
+    dying_write.calls = 0
+    (tmp_path / "here").mkdir()
+    (tmp_path / "there").mkdir()
+    monkeypatch.chdir(tmp_path / "here")
+    monkeypatch.setattr(milvus, "BATCH_ARTICLES", 1)
+    monkeypatch.setattr(milvus.Writer, "write", dying_write)
+    assert build(runner, corpus, "i", "--backend", "milvus").exit_code == 130
+    monkeypatch.setattr(milvus.Writer, "write", real_write)
+    monkeypatch.chdir(tmp_path / "there")
+    r = run(runner, "ask", "solar boat", "--index", tmp_path / "here" / "i")
+    assert_clean_error(r, 3, "did not finish", str(tmp_path / "here" / "i" / "milvus.db"))
+    r = run(runner, *_command(r.output, "finish it with: "), "--json")
+    assert r.exit_code == 0 and json.loads(r.stdout)["reused"] >= 1, r.output
+    assert not (tmp_path / "there" / "milvus.db").exists()  # nothing orphaned
+
+
+def test_a_missing_lite_file_or_collection_hint_rebuilds_that_index(
+    mbuilt, runner, monkeypatch, tmp_path
+):
+    import shutil
+
+    from milvus_lite.server_manager import server_manager_instance
+
+    monkeypatch.chdir(tmp_path)
+    # as in a new process: this one's milvus-lite server would outlive the deleted file
+    server_manager_instance.release_server(str(mbuilt / "milvus.db"))
+    shutil.rmtree(mbuilt / "milvus.db")
+    r = run(runner, "ask", "solar", "--index", mbuilt)
+    assert_clean_error(r, 3, "does not exist", f"--index {mbuilt}", "--corpus")
+    assert run(runner, *_command(r.output, "rebuild the index with: ")).exit_code == 0
+    r = run(runner, "ask", "solar", "--index", mbuilt)
+    assert r.exit_code == 0, r.output
+    client = Engine.open(mbuilt).backend.client
+    for c in ("evqa_midx", "evqa_midx_articles"):
+        client.drop_collection(c)
+    del client
+    r = run(runner, "ask", "solar", "--index", mbuilt)
+    assert_clean_error(r, 3, "is missing", f"--index {mbuilt}")
+    assert "Choose another" not in r.output and "drop" not in r.output
+    assert run(runner, *_command(r.output, "rebuild the index with: ")).exit_code == 0
+    assert run(runner, "ask", "solar", "--index", mbuilt).exit_code == 0
+
+
+def test_add_and_remove_never_create_a_missing_lite_file(mbuilt, tmp_path, runner):
+    import shutil
+
+    from milvus_lite.server_manager import server_manager_instance
+
+    extra = write_corpus(tmp_path / "extra", {"delta": "Tidal Power\n\nLa Rance, 240 MW."})
+    server_manager_instance.release_server(str(mbuilt / "milvus.db"))  # as a new process
+    shutil.rmtree(mbuilt / "milvus.db")
+    assert_clean_error(run(runner, "index", "add", extra, "--index", mbuilt), 3, "does not exist")
+    r = run(runner, "index", "remove", "alpha", "--index", mbuilt)
+    assert_clean_error(r, 3, "does not exist")
+    assert not (mbuilt / "milvus.db").exists()
+
+
+def test_status_reports_what_verify_finds(mbuilt, runner):
+    backend = Engine.open(mbuilt).backend
+    backend.client.delete(backend.collection, ids=["alpha#0"])
+    backend.client.flush(backend.collection)
+    del backend
+    r = run(runner, "index", "status", "--index", mbuilt, "--json")
+    assert r.exit_code == 3, r.output
+    assert any("the build recorded" in p for p in json.loads(r.stdout)["problems"])
+    r = run(runner, "index", "status", "--index", mbuilt)
+    assert_clean_error(r, 3, "problem ", "the build recorded", "rebuild it with: evqa index build")
+    assert run(runner, *_command(r.output, "rebuild it with: ")).exit_code == 0
+    assert run(runner, "index", "status", "--index", mbuilt).exit_code == 0
+
+
+@pytest.mark.parametrize(
+    "flags",
+    [
+        ("--uri", "http://127.0.0.1:notaport"),
+        ("--uri", "http://[::1"),
+        ("--uri", "grpc://127.0.0.1:19530"),
+        ("--uri", "news.sqlite"),
+        ("--uri", ""),
+        ("--collection", ""),
+    ],
+)
+def test_bad_uris_and_names_are_input_errors(tmp_path, corpus, fake_model, runner, flags):
+    r = build(runner, corpus, tmp_path / "i", "--backend", "milvus", *flags)
+    assert_clean_error(r, 2, "Milvus URI" if flags[0] == "--uri" else "--collection")
+    assert not (tmp_path / "i").exists()
+
+
+def test_a_bad_timeout_is_an_input_error(mbuilt, runner, monkeypatch):
+    monkeypatch.setenv("EVQA_MILVUS_TIMEOUT", "abc")
+    assert_clean_error(run(runner, "ask", "solar", "--index", mbuilt), 2, "EVQA_MILVUS_TIMEOUT")
+
+
+def test_a_lite_file_that_cannot_be_created_is_not_writable(
+    lite_ok, tmp_path, corpus, fake_model, runner, monkeypatch
+):
+    (tmp_path / "afile").write_text("x")
+    r = build(
+        runner, corpus, tmp_path / "i", "--backend", "milvus", "--uri", tmp_path / "afile/x.db"
+    )
+    assert_clean_error(r, 6, "is a file, not a folder")
+
+    def read_only(*a, **kw):
+        raise OSError(30, "Read-only file system", str(tmp_path / "ro"))
+
+    monkeypatch.setattr("tempfile.TemporaryFile", read_only)
+    r = build(runner, corpus, tmp_path / "j", "--backend", "milvus", "--uri", tmp_path / "ro/x.db")
+    assert_clean_error(r, 6, "Read-only file system", "writable folder")
 
 
 # --- a real cluster, only when asked for ------------------------------------------------------

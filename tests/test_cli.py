@@ -221,6 +221,16 @@ def test_bad_k(built, runner, k):
         assert "Traceback" not in r.output
 
 
+def test_query_errors_name_the_flags(built, runner):
+    for cmd in ("ask", "search"):
+        r = run(runner, cmd, "wind", "--index", built, "-k", "0")
+        assert_clean_error(r, 2, "error: -k must be at least 1 (got 0)")
+        r = run(runner, cmd, "wind", "--index", built, "--since", "yesterday")
+        assert_clean_error(r, 2, "error: --since must be a date")
+        r = run(runner, cmd, "wind", "--index", built, "--since", "2024", "--until", "2023")
+        assert_clean_error(r, 2, "error: --since 2024 is after --until 2023")
+
+
 def test_k_larger_than_the_index_returns_every_chunk(built, runner):
     r = run(runner, "search", "wind", "--index", built, "-k", "500", "--json")
     assert r.exit_code == 0
@@ -389,9 +399,10 @@ def test_eval_writes_predictions_that_match_ask(built, tmp_path, runner):
     assert metrics["n"] == 2 and metrics["citation_valid"] in (1.0, None)
     rows = [json.loads(line) for line in preds.read_text().splitlines()]
     assert [row["id"] for row in rows] == ["g1", "g2"]
-    asked = json.loads(run(runner, "ask", rows[0]["question"], "--index", built, "--json").stdout)
-    assert rows[0]["answer"] == asked["answer"]
-    assert [p["text"] for p in rows[0]["passages"]] == [p["text"] for p in asked["passages"]]
+    for row in rows:  # each record is what `evqa ask --json` prints, plus the eval's fields
+        asked = json.loads(run(runner, "ask", row["question"], "--index", built, "--json").stdout)
+        assert {key: row[key] for key in asked} == asked
+        assert row["mode"] == "hybrid" and "latency_ms" in row and "gold_answers" in row
 
 
 def test_eval_all_modes_and_reports(built, tmp_path, runner):
@@ -538,6 +549,143 @@ def test_eval_bad_gold_file(built, tmp_path, runner):
     gold = tmp_path / "gold.jsonl"
     gold.write_text("{not json}\n")
     assert_clean_error(run(runner, "eval", "--gold", gold, "--index", built), 2, "gold.jsonl:1")
+
+
+def record_runs(monkeypatch) -> list:
+    """The run_eval calls made (none when an error is caught before the run)."""
+    from evqa import evaluation
+
+    runs: list = []
+    real_run_eval = evaluation.run_eval
+    monkeypatch.setattr(
+        evaluation, "run_eval", lambda *a, **kw: runs.append(a) or real_run_eval(*a, **kw)
+    )
+    return runs
+
+
+def test_a_failed_eval_output_write_keeps_the_old_file_and_the_metrics(built, tmp_path, runner):
+    from conftest import file_size_limit
+
+    gold = write_two_question_gold(tmp_path)
+    keep = tmp_path / "keep.jsonl"
+    keep.write_text("OLD\n")
+    with file_size_limit(1024):  # `ulimit -f 1`: the predictions do not fit
+        r = run(runner, "eval", "--gold", gold, "--index", built, "--predictions", keep, "--json")
+    assert_clean_error(r, 1, f"cannot write --predictions {keep} (File too large);", "unchanged")
+    assert keep.read_text() == "OLD\n"
+    assert [p.name for p in tmp_path.iterdir() if "keep" in p.name] == ["keep.jsonl"]
+    assert json.loads(r.stdout)["hybrid"]["n"] == 2  # the run is not lost
+
+
+@pytest.mark.parametrize("flag", ["--predictions", "--report", "--plot"])
+def test_eval_refuses_an_output_it_cannot_write_before_the_run(
+    built, tmp_path, runner, monkeypatch, flag
+):
+    gold = write_two_question_gold(tmp_path)
+    runs = record_runs(monkeypatch)
+    (tmp_path / "afile").write_text("x")
+    for path, message in [
+        (tmp_path / "afile" / "out", "afile is a file, not a folder"),
+        (tmp_path, "is a folder"),
+        ("/proc/evqa-out", "cannot write in /proc"),
+    ]:
+        r = run(runner, "eval", "--gold", gold, "--index", built, flag, path)
+        assert_clean_error(r, 2, f"{flag} {path}", message)
+        assert "File exists" not in r.output
+    assert runs == []
+    assert (tmp_path / "afile").read_text() == "x"
+
+
+def test_eval_refuses_to_overwrite_the_gold_file(built, tmp_path, runner, monkeypatch):
+    gold = write_two_question_gold(tmp_path)
+    before = gold.read_bytes()
+    runs = record_runs(monkeypatch)
+    (tmp_path / "link.jsonl").symlink_to(gold)
+    monkeypatch.chdir(tmp_path)
+    for flag in ("--predictions", "--report", "--plot"):
+        for path in (gold, "gold.jsonl", "link.jsonl", "sub/../gold.jsonl"):
+            r = run(runner, "eval", "--gold", gold, "--index", built, flag, path)
+            assert_clean_error(r, 2, f"{flag} {path} is the gold file")
+    r = run(runner, "eval", "--gold", gold, "--index", built, "--report", "o", "--plot", "./o")
+    assert_clean_error(r, 2, "--plot o is also given to --report")
+    assert runs == [] and gold.read_bytes() == before
+
+
+def test_eval_reads_a_gold_file_with_a_byte_order_mark(built, tmp_path, runner):
+    gold = write_two_question_gold(tmp_path)
+    gold.write_text(gold.read_text(), encoding="utf-8-sig")
+    r = run(runner, "eval", "--gold", gold, "--index", built, "--json")
+    assert r.exit_code == 0, r.output
+    assert json.loads(r.stdout)["hybrid"]["n"] == 2
+
+
+def test_eval_refuses_a_bad_question_before_the_run(built, tmp_path, runner, monkeypatch):
+    runs = record_runs(monkeypatch)
+    gold = write_two_question_gold(tmp_path)
+    for question in ("x" * 3200, "\u200b\u200b"):
+        row = {"id": "t3", "question": question, "answers": ["62"]}
+        gold.write_text(gold.read_text() + json.dumps(row) + "\n")
+        r = run(runner, "eval", "--gold", gold, "--index", built)
+        assert_clean_error(r, 2, "gold.jsonl:3:")
+        gold = write_two_question_gold(tmp_path)
+    assert runs == []
+
+
+def test_eval_warns_of_gold_doc_ids_not_in_the_index(built, tmp_path, runner):
+    gold = tmp_path / "gold.jsonl"
+    rows = [
+        {"id": "t1", "question": "How many turbines?", "answers": ["62"], "doc_ids": ["bravo"]},
+        {"id": "t2", "question": "Range of the trains?", "answers": ["1,000 km"], "doc_ids": ["c"]},
+    ]
+    gold.write_text("".join(json.dumps(row) + "\n" for row in rows))
+    r = run(runner, "eval", "--gold", gold, "--index", built, "--json")
+    assert r.exit_code == 0, r.output
+    assert "warning: 1 gold doc id(s) are not in the index: 'c';" in r.stderr
+    assert json.loads(r.stdout)["hybrid"]["n"] == 2
+    gold.write_text(json.dumps(rows[0]) + "\n")
+    assert "warning" not in run(runner, "eval", "--gold", gold, "--index", built).stderr
+
+
+def test_eval_mode_comes_from_the_flag_then_evqa_mode(built, tmp_path, runner, monkeypatch):
+    gold = write_two_question_gold(tmp_path)
+    monkeypatch.setenv("EVQA_MODE", "bm25")
+    r = run(runner, "eval", "--gold", gold, "--index", built, "--json")
+    assert r.exit_code == 0, r.output
+    assert list(json.loads(r.stdout)) == ["bm25"]
+    r = run(runner, "eval", "--gold", gold, "--index", built, "--json", "--mode", "dense")
+    assert list(json.loads(r.stdout)) == ["dense"]
+    # "all" is a flag of eval only: EVQA_MODE is shared with ask, search and chat
+    monkeypatch.setenv("EVQA_MODE", "all")
+    r = run(runner, "eval", "--gold", gold, "--index", built, "--json")
+    assert_clean_error(r, 2, "EVQA_MODE", "--mode")
+    r = run(runner, "eval", "--gold", gold, "--index", built, "--json", "--mode", "hybrid")
+    assert list(json.loads(r.stdout)) == ["hybrid"]
+    monkeypatch.delenv("EVQA_MODE")
+    r = run(runner, "eval", "--gold", gold, "--index", built, "--json")
+    assert list(json.loads(r.stdout)) == ["hybrid"]
+
+
+def test_eval_shows_progress(built, tmp_path, runner, monkeypatch):
+    from evqa import cli as cli_mod
+
+    updates = []
+
+    class Bars:  # what _progress gives on a terminal
+        def __init__(self, quiet=False):
+            pass
+
+        def __enter__(self):
+            return lambda stage, advance, total: updates.append((stage, advance, total))
+
+        def __exit__(self, *exc):
+            pass
+
+    monkeypatch.setattr(cli_mod, "_progress", Bars)
+    gold = write_two_question_gold(tmp_path)
+    r = run(runner, "eval", "--gold", gold, "--index", built, "--mode", "all", "--json")
+    assert r.exit_code == 0, r.output
+    for mode in ("hybrid", "bm25", "dense"):
+        assert updates.count((f"Asking questions ({mode})", 1, 2)) == 2
 
 
 # --- help and no network -------------------------------------------------------------------

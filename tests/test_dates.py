@@ -48,3 +48,12 @@ def test_bad_dates_are_input_errors(since, until):
 def test_an_empty_range_is_refused():
     with pytest.raises(InputError, match="after"):
         date_range("2024", "2023")
+
+
+def test_messages_name_the_arguments_as_the_caller_says():
+    with pytest.raises(InputError, match=r"^since must be a date"):
+        date_range("yesterday", None)
+    with pytest.raises(InputError, match=r"^--until must be a date"):
+        date_range(None, "x", ("--since", "--until"))
+    with pytest.raises(InputError, match=r"^--since 2024 is after --until 2023;"):
+        date_range("2024", "2023", ("--since", "--until"))

@@ -284,3 +284,71 @@ def test_a_stale_default_index_is_rebuilt_with_its_saved_settings(
     manifest = store_mod.open_generation(root).manifest
     assert notices and "out of date" in notices[0]
     assert manifest["settings"]["encoder"] == "torch" and manifest["settings"]["analysis"] is False
+
+
+# --- library arguments: checked, in the library's own words -------------------------------
+
+
+@pytest.mark.parametrize("k", ["3", 2.5, True, [3]])
+def test_a_k_that_is_not_a_whole_number_is_an_input_error(small_engine, k):
+    with pytest.raises(InputError, match="k must be a whole number"):
+        Engine.open(small_engine.root, k=k)
+    with pytest.raises(InputError, match="k must be a whole number"):
+        small_engine.ask("How fast is the Helios boat?", k=k)
+    with pytest.raises(InputError, match="k must be a whole number"):
+        small_engine.search("Helios boat", k=k)
+
+
+def test_an_index_that_is_not_a_path_is_an_input_error(small_engine):
+    with pytest.raises(InputError, match="index must be the path of an index folder"):
+        Engine.open(123)
+    assert Engine.open(str(small_engine.root)).root == small_engine.root
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"k": 0}, "k must be at least 1"),
+        ({"mode": "x"}, "unknown mode 'x'"),
+        ({"since": "yesterday"}, "since must be a date"),
+        ({"since": "2024", "until": "2023"}, "since 2024 is after until 2023"),
+    ],
+)
+def test_ask_checks_its_arguments_even_for_a_question_it_does_not_look_up(
+    small_engine, kwargs, message
+):
+    assert small_engine.ask("what is it?").reason is not None  # not looked up
+    with pytest.raises(InputError, match=message) as info:
+        small_engine.ask("what is it?", **kwargs)
+    assert "--" not in str(info.value) and "-k" not in str(info.value)  # no CLI flags
+
+
+def test_check_k_speaks_of_k_unless_told_where_it_came_from():
+    assert config.check_k(3) == 3
+    with pytest.raises(InputError, match=r"^k must be at least 1 \(got 0\)$"):
+        config.check_k(0)
+    with pytest.raises(InputError, match=r"^-k must be at most"):
+        config.check_k(10**6, "-k")
+
+
+def test_hit_explain_is_read_only_and_hits_still_pickle():
+    import copy
+    import pickle
+
+    from evqa.types import Chunk, Hit, RetrieverScore
+
+    parts = {"bm25": RetrieverScore(1, 2.0, 1.0)}
+    hit = Hit(1, 0.5, Chunk("a#0", "a", 0, 1, "x"), explain=parts)
+    parts["dense"] = RetrieverScore(None, None, 0.0)  # the hit keeps its own copy
+    with pytest.raises(TypeError):
+        hit.explain["dense"] = RetrieverScore(None, None, 0.0)
+    assert list(hit.explain) == ["bm25"]
+    assert hit.to_dict(explain=True)["explain"] == {"bm25": {"rank": 1, "score": 2.0, "share": 1.0}}
+    for twin in (pickle.loads(pickle.dumps(hit)), copy.deepcopy(hit)):
+        assert twin == hit and dict(twin.explain) == dict(hit.explain)
+
+
+def test_dir_of_evqa_lists_its_lazy_names():
+    import evqa
+
+    assert set(evqa.__all__) <= set(dir(evqa))

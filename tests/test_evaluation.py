@@ -7,6 +7,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from conftest import file_size_limit
 
 from evqa import evaluation as ev
 from evqa.errors import InputError
@@ -266,10 +267,16 @@ def test_score_question_record():
     assert r1["doc_recall@k"] == 1.0 and r1["rr"] == 0.5 and r1["passage_hit@k"] == 1.0
     assert (r1["hit@1"], r1["em"], r1["f1"]) == (1.0, 1.0, 1.0)
     assert r1["passages"][1] == {
+        "rank": 2,
         "doc_id": "d1",
         "chunk_id": "d1#0",
+        "title": None,
+        "title_derived": False,
+        "date": None,
         "text": ARTICLES["d1"].text,
         "score": 0.5,
+        "start": 0,
+        "end": len(ARTICLES["d1"].text),
     }
     assert (r2["hit@1"], r2["em"]) == (1.0, 0.0) and r2["f1"] == pytest.approx(2 / 3)
     assert (r2["n_citations"], r2["citations_valid"], r2["citations_gold"]) == (2, 1, 1)
@@ -277,6 +284,16 @@ def test_score_question_record():
     # an abstained answerable question scores 0
     assert (r4["hit@1"], r4["em"], r4["f1"], r4["doc_recall@k"], r4["rr"]) == (0, 0, 0, 0, 0)
     json.dumps([r1, r2, r3, r4])  # JSON-ready
+
+
+def test_score_question_record_is_the_ask_json_plus_eval_fields():
+    for g in GOLD_ITEMS:
+        answer = CANNED[g.id]
+        record = ev.score_question(g, answer, 1.0, ARTICLES, k=2)
+        asked = answer.to_dict()
+        assert list(record)[: len(asked) + 1] == ["id", *asked]
+        assert {key: record[key] for key in asked} == asked
+        assert {"gold_answers", "latency_ms", "hit@1", "squad_em"} <= set(record)
 
 
 def test_score_question_squad_scores_and_rightness():
@@ -399,6 +416,25 @@ def test_write_predictions(tmp_path):
     assert [json.loads(line)["id"] for line in lines] == ["g1", "g2", "g3", "g4"]
 
 
+@pytest.mark.parametrize(
+    "write",
+    [
+        lambda path: ev.write_predictions(scored_records() * 50, path),
+        lambda path: ev.write_markdown_report(two_modes(), path),
+        lambda path: ev.write_plot(two_modes(), path),
+    ],
+)
+def test_a_failed_write_leaves_the_old_file_whole(tmp_path, write):
+    path = tmp_path / "keep.out"
+    path.write_text("OLD\n")
+    with pytest.raises(OSError), file_size_limit(1024):  # as under `ulimit -f 1`
+        write(path)
+    assert path.read_text() == "OLD\n"
+    assert [p.name for p in tmp_path.iterdir()] == ["keep.out"]  # no temporary left
+    write(path)
+    assert path.read_bytes() != b"OLD\n"
+
+
 # --------------------------------------------------------------------------------------
 # load_gold
 
@@ -450,12 +486,42 @@ def test_load_gold_ok(tmp_path):
         (gold_line(id="q9", answers=[]), r":3: type 'unanswerable' goes with"),
         (gold_line(id="q9", type="unanswerable"), r":3: type 'unanswerable' goes with"),
         (gold_line(), r":3: duplicate id 'q1' \(first on line 1\)"),
+        # questions are checked as `evqa ask` checks them, at load time, with the line
+        (gold_line(id="q9", question="x" * 3200), r":3: the question is 3,200 characters"),
+        (gold_line(id="q9", question="\u200b\u200c\u2060"), r":3: 'question' holds only"),
+        # an answer that normalises to nothing can never be matched
+        (gold_line(id="q9", answers=["A", " .,!? "]), r":3: answer ' .,!\? ' has no letter"),
+        (gold_line(id="q9", answers=["\u2014"]), r":3: answer '\u2014' has no letter"),
     ],
 )
 def test_load_gold_errors_name_the_line(tmp_path, line, message):
     path = write_lines(tmp_path, [gold_line(), "", line])
     with pytest.raises(InputError, match=message):
         ev.load_gold(path)
+
+
+def test_load_gold_reads_a_byte_order_mark(tmp_path):
+    path = tmp_path / "gold.jsonl"
+    path.write_text(gold_line() + "\n", encoding="utf-8-sig")
+    assert path.read_bytes()[:3] == b"\xef\xbb\xbf"
+    assert [g.id for g in ev.load_gold(path)] == ["q1"]
+
+
+def test_load_gold_keeps_a_question_ask_accepts(tmp_path):
+    question = "x" * 1990 + "\u200b" * 50  # 2,040 characters, 1,990 once cleaned
+    path = write_lines(tmp_path, [gold_line(question=question)])
+    assert ev.load_gold(path)[0].question == question
+
+
+def test_unknown_doc_ids_warning_names_a_few_and_counts_them():
+    assert ev.unknown_doc_ids_warning(GOLD_ITEMS, ARTICLES) is None
+    gold = [
+        replace(GOLD_ITEMS[0], doc_ids=("d1", "x1", "x2")),
+        *(replace(GOLD_ITEMS[1], id=f"g{i}", doc_ids=(f"y{i}", "x1")) for i in range(6)),
+    ]
+    warning = ev.unknown_doc_ids_warning(gold, ARTICLES)
+    assert warning.startswith("8 gold doc id(s) are not in the index: 'x1', 'x2', 'y0',")
+    assert "and 3 more" in warning and "doc_recall@k" in warning and "'d1'" not in warning
 
 
 def test_load_gold_minimal_lines_get_the_documented_defaults(tmp_path):

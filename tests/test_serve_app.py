@@ -131,6 +131,29 @@ def test_page_is_served_with_a_content_security_policy(client):
         assert client.get(f"/static/{name}").status_code == 200
 
 
+def test_the_page_stacks_its_columns_on_narrow_screens(client):
+    """The layout itself is checked in a real browser (test_serve_browser.py)."""
+    css = client.get("/static/style.css").text
+    narrow = css.split("@media (max-width: 700px)")[1]
+    assert "flex-direction: column" in narrow
+
+
+@pytest.mark.parametrize(
+    "path", ["/", "/health", "/articles/alpha", "/docs", "/openapi.json", "/static/app.js"]
+)
+def test_head_works_wherever_get_does(client, path):
+    get, head = client.get(path), client.head(path)
+    assert get.status_code == 200 and head.status_code == 200, head.text
+    assert head.headers["content-type"] == get.headers["content-type"]
+
+
+def test_head_stays_out_of_the_schema_and_404s_like_get(client):
+    paths = client.get("/openapi.json").json()["paths"]
+    assert set(paths["/health"]) == {"get"} and set(paths["/articles/{doc_id}"]) == {"get"}
+    assert client.head("/articles/nope").status_code == 404
+    assert client.head("/ask").status_code == 405
+
+
 def test_page_loads_nothing_from_the_internet_and_never_parses_html():
     files = {p.name: p.read_text() for p in STATIC.iterdir()}
     assert set(files) == {"index.html", "app.js", "style.css", "favicon.svg"}
@@ -163,8 +186,10 @@ def cli_error(*args: str) -> str:
     ],
 )
 def test_bad_input_is_400_with_the_clis_message(client, body, cli_args):
+    """The API's message is the CLI's, naming the JSON field where the CLI names its flag."""
     body = assert_error(client.post("/ask", json=body), 400)
-    assert body["error"] == cli_error(*cli_args) and body["type"] == "InputError"
+    assert body["error"] == cli_error(*cli_args).replace("-k ", "k ", 1)
+    assert body["type"] == "InputError"
 
 
 @pytest.mark.parametrize(
@@ -188,6 +213,37 @@ def test_malformed_requests_are_400(client, body, fragment):
 def test_non_json_body_is_400(client):
     r = client.post("/ask", content=b"{not json", headers={"content-type": "application/json"})
     assert_error(r, 400, "JSON")
+
+
+def test_malformed_json_says_where(client):
+    body = b'{"question": x}'
+    r = client.post("/ask", content=body, headers={"content-type": "application/json"})
+    error = assert_error(r, 400, "the body is not valid JSON (at character 13)")
+    assert error["type"] == "InputError" and "decode error" not in error["error"]
+
+
+def test_a_body_that_is_not_utf8_is_an_input_error(client):
+    body = '{"question": "caf\u00e9"}'.encode("latin-1")
+    r = client.post("/ask", content=body, headers={"content-type": "application/json"})
+    error = assert_error(r, 400, "the body must be JSON encoded as UTF-8")
+    assert error["type"] == "InputError" and "error parsing" not in error["error"]
+
+
+@pytest.mark.parametrize(
+    "path, body, example, other",
+    [
+        ("/search", {"question": "x"}, '{"query": "..."}', '{"question"'),
+        ("/search", b"{", '{"query": "..."}', '{"question"'),
+        ("/ask", {"query": "x"}, '{"question": "..."}', '{"query"'),
+    ],
+)
+def test_body_errors_show_the_routes_own_example(client, path, body, example, other):
+    if isinstance(body, bytes):
+        r = client.post(path, content=body, headers={"content-type": "application/json"})
+    else:
+        r = client.post(path, json=body)
+    error = assert_error(r, 400, f"Send JSON such as {example}")["error"]
+    assert other not in error
 
 
 def test_date_filters_are_refused_when_the_engine_cannot_filter(client):
@@ -320,3 +376,22 @@ def test_a_token_is_required_on_the_api_but_not_for_the_page(index):
     ok = client.get("/health", headers={"Authorization": "Bearer s3cret"})
     assert ok.status_code == 200
     assert client.get("/").status_code == 200
+    assert client.head("/health").status_code == 401
+    assert client.head("/health", headers={"Authorization": "Bearer s3cret"}).status_code == 200
+
+
+@pytest.mark.parametrize(
+    "header, status",
+    [
+        ("bearer s3cret", 200),
+        ("BEARER s3cret", 200),
+        ("Bearer S3CRET", 401),
+        ("Basic s3cret", 401),
+        ("Bearer  s3cret", 401),
+        ("Bearer", 401),
+        ("s3cret", 401),
+    ],
+)
+def test_the_auth_scheme_is_case_insensitive_but_the_token_is_exact(index, header, status):
+    client = TestClient(create_app(EngineHolder(opener(index)), token="s3cret"))
+    assert client.get("/health", headers={"Authorization": header}).status_code == status

@@ -8,6 +8,7 @@ screenshot of the answer view (the README's is eval/serve-answer.png).
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -68,18 +69,25 @@ def index(tmp_path_factory):
     return root
 
 
-@pytest.fixture(scope="module")
-def url(index):
+@contextlib.contextmanager
+def served(index, *args: str):
+    """`evqa serve` on a free port: yields (page address, process); stops it after."""
     env = {**os.environ, "PYTHONPATH": str(config.PROJECT_ROOT)}
     cmd = [sys.executable, "-m", "evqa", "serve", "--index", str(index), "--port", "0", "--json"]
-    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, text=True)
+    proc = subprocess.Popen([*cmd, *args], env=env, stdout=subprocess.PIPE, text=True)
     try:
         line = proc.stdout.readline()
         assert line, "evqa serve exited before it was ready"
-        yield json.loads(line)["url"]
+        yield json.loads(line)["url"], proc
     finally:
         proc.terminate()
         proc.wait(10)
+
+
+@pytest.fixture(scope="module")
+def url(index):
+    with served(index) as (address, _):
+        yield address
 
 
 @pytest.fixture(scope="module")
@@ -214,3 +222,81 @@ def test_the_page_logs_no_errors(browser, url):
     open_citation(browser, 1)
     severe = [e["message"] for e in browser.get_log("browser") if e["level"] == "SEVERE"]
     assert severe == []
+
+
+def test_a_narrow_screen_stacks_the_columns_without_sideways_scrolling(browser, url):
+    browser.execute_cdp_cmd(
+        "Emulation.setDeviceMetricsOverride",
+        {"width": 400, "height": 900, "deviceScaleFactor": 1, "mobile": False},
+    )
+    try:
+        browser.get(url)
+        ask(browser, url, "energy density of Jinshi battery")
+        open_citation(browser, 1)
+        layout = browser.execute_script(
+            "const main = document.querySelector('main .column').getBoundingClientRect();"
+            "const side = document.querySelector('aside').getBoundingClientRect();"
+            "const doc = document.documentElement;"
+            "return {width: innerWidth, scroll: doc.scrollWidth, client: doc.clientWidth,"
+            " mainWidth: main.width, mainBottom: main.bottom, sideTop: side.top,"
+            " sideWidth: side.width};"
+        )
+    finally:
+        browser.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
+    assert layout["width"] == 400
+    assert layout["scroll"] <= layout["client"], layout  # no sideways scrolling
+    assert layout["sideTop"] >= layout["mainBottom"], layout  # the article is below
+    assert layout["mainWidth"] > 300 and layout["sideWidth"] > 300, layout
+
+
+def test_a_question_without_content_says_why_and_shows_no_empty_heading(browser, url):
+    assert ask(browser, url, "what is the") == "not-found"
+    reason = browser.find_element(By.ID, "reason")
+    assert reason.is_displayed() and "only function words" in reason.text
+    assert reason.text == answer_json(browser)["reason"]
+    assert not browser.find_element(By.ID, "passages-heading").is_displayed()
+    assert not browser.find_element(By.ID, "citations-heading").is_displayed()
+    assert ask(browser, url, "energy density of Jinshi battery") == "answered"
+    assert not browser.find_element(By.ID, "reason").is_displayed()
+
+
+def test_a_passage_without_a_date_shows_only_its_score(browser, url):
+    browser.get(url)
+    meta = browser.execute_script(
+        "showPassages({abstained: false, passages: [{doc_id: 'd', title: 'T', date: null,"
+        " score: 0.3914, start: 0, end: 1, text: 'x'}]});"
+        "return document.querySelector('#passages .muted').textContent;"
+    )
+    assert meta == "score 0.391"
+
+
+def test_a_question_of_only_spaces_says_so(browser, url):
+    browser.get(url)
+    browser.find_element(By.ID, "question").send_keys("   ")
+    browser.find_element(By.ID, "ask").click()
+    WebDriverWait(browser, 5).until(lambda d: d.find_element(By.ID, "error").is_displayed())
+    assert browser.find_element(By.ID, "error").text == "Type a question first."
+
+
+def test_a_token_with_reserved_characters_works_and_a_stopped_server_is_reported(browser, index):
+    secret = "a&b %c+d=e%zz"
+    with served(index, "--token", secret) as (address, proc):
+        assert "#token=" in address and " " not in address
+        base = address.split("#")[0]
+        browser.get(address)
+        WebDriverWait(browser, 30).until(
+            lambda d: "articles" in d.find_element(By.ID, "health").text
+        )  # /health accepted the token
+        assert browser.execute_script("return sessionStorage.getItem('evqa.token')") == secret
+        assert ask(browser, base, "energy density of Jinshi battery") == "answered"
+        proc.terminate()
+        proc.wait(10)
+        assert ask(browser, base, "What is the capital of France?") == "error"
+    error = browser.find_element(By.ID, "error").text
+    assert error == (
+        f"cannot reach the evqa server at {base.rstrip('/')}; is `evqa serve` still running?"
+    )
+    assert not browser.find_element(By.ID, "result").is_displayed()  # no stale answer
+    health = browser.find_element(By.ID, "health")
+    assert health.text == "server unreachable" and health.get_attribute("data-state") == "down"
+    browser.get_log("browser")  # the refused connections are expected; leave no SEVERE behind

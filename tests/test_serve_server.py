@@ -8,6 +8,7 @@ import signal
 import socket
 import subprocess
 import sys
+import urllib.parse
 import urllib.request
 
 import pytest
@@ -25,7 +26,8 @@ from evqa.serve import server  # noqa: E402
 @pytest.mark.parametrize(
     "host, loopback",
     [("127.0.0.1", True), ("127.0.0.2", True), ("::1", True), ("[::1]", True),
-     ("localhost", True), ("0.0.0.0", False), ("::", False), ("192.168.1.5", False),
+     ("localhost", True), ("127.1", True), ("0x7f000001", True), ("[::]", False),
+     ("0.0.0.0", False), ("::", False), ("192.168.1.5", False),
      ("example.org", False)],
 )  # fmt: skip
 def test_is_loopback(host, loopback):
@@ -36,12 +38,33 @@ def test_exposure_warning_only_beyond_loopback():
     assert server.exposure_warning("127.0.0.1", None) is None
     assert "no authentication" in server.exposure_warning("0.0.0.0", None)
     assert "need the token" in server.exposure_warning("0.0.0.0", "t")
+    assert server.exposure_warning("127.1", None) is None
 
 
 def test_page_url_carries_the_token_in_the_fragment():
     assert server.page_url("127.0.0.1", 8000, None) == "http://127.0.0.1:8000/"
     assert server.page_url("0.0.0.0", 80, "t") == "http://127.0.0.1:80/#token=t"
     assert server.page_url("::1", 80, None) == "http://[::1]:80/"
+    assert server.page_url("[::1]", 80, None) == "http://[::1]:80/"
+    assert server.page_url("[::]", 80, None) == "http://127.0.0.1:80/"
+
+
+@pytest.mark.parametrize("token", ["a&b", "50%", "two words", "a+b=c#d", "%zz", "é"])
+def test_page_url_percent_encodes_the_token(token):
+    url = server.page_url("127.0.0.1", 80, token)
+    fragment = urllib.parse.urlsplit(url).fragment
+    assert " " not in url and url.count("#") == 1 and fragment.count("=") == 1
+    assert urllib.parse.parse_qs(fragment) == {"token": [token]}
+
+
+def test_a_bracketed_ipv6_host_binds():
+    try:
+        socket.socket(socket.AF_INET6).close()
+        socket.getaddrinfo("::1", 0)
+    except OSError:
+        pytest.skip("no IPv6 on this machine")
+    with server.bind("[::1]", 0) as sock:
+        assert sock.family == socket.AF_INET6 and sock.getsockname()[0] == "::1"
 
 
 def test_a_busy_port_is_a_clean_input_error():

@@ -9,6 +9,7 @@ import time
 from pathlib import Path
 
 import pytest
+from conftest import file_size_limit
 
 from evqa import store
 from evqa.errors import (
@@ -229,3 +230,56 @@ def test_an_index_path_that_is_a_file_says_so(tmp_path):
     with pytest.raises(IndexWriteError, match="is a file, not a folder"), store.build_lock(f):
         pass
     assert f.read_text() == "mine"
+
+
+# --- output files: atomic writes and the check before a run -------------------------------
+
+
+def test_a_failed_atomic_write_leaves_the_old_file_and_no_temporary(tmp_path):
+    path = tmp_path / "keep.jsonl"
+    path.write_text("OLD\n")
+    with pytest.raises(OSError), file_size_limit(100), store.atomic_path(path) as tmp:
+        tmp.write_text("x" * 1000)
+    assert path.read_text() == "OLD\n"
+    assert os.listdir(tmp_path) == ["keep.jsonl"]
+    with store.atomic_path(tmp_path / "new" / "out.txt") as tmp:  # creates the folder
+        tmp.write_text("NEW")
+    assert (tmp_path / "new" / "out.txt").read_text() == "NEW"
+    assert os.listdir(tmp_path / "new") == ["out.txt"]
+
+
+def test_atomic_path_writes_a_device_in_place():
+    with store.atomic_path(Path(os.devnull)) as tmp:
+        assert tmp == Path(os.devnull)
+        tmp.write_text("gone")
+
+
+def under_a_file(tmp_path: Path) -> Path:
+    (tmp_path / "f").write_text("x")
+    return tmp_path / "f" / "out.md"
+
+
+def a_folder(tmp_path: Path) -> Path:
+    (tmp_path / "d").mkdir()
+    return tmp_path / "d"
+
+
+@pytest.mark.parametrize(
+    ("make", "message"),
+    [
+        (under_a_file, "is a file, not a folder"),
+        (a_folder, "is a folder"),
+        (lambda t: Path("/proc/evqa-out.md"), "cannot write in /proc"),  # even as root
+    ],
+)
+def test_check_output_file_refuses_what_cannot_be_written(tmp_path, make, message):
+    with pytest.raises(InputError, match=message) as info:
+        store.check_output_file(make(tmp_path), "--report")
+    assert "--report" in str(info.value)
+
+
+def test_check_output_file_accepts_new_folders_and_devices_and_leaves_nothing(tmp_path):
+    store.check_output_file(tmp_path / "a" / "b" / "out.md", "--report")
+    store.check_output_file(tmp_path / "out.md", "--report")
+    store.check_output_file(Path(os.devnull), "--report")
+    assert os.listdir(tmp_path) == []

@@ -17,6 +17,10 @@ Two collections per index:
   at most 16,000 characters (a VARCHAR holds 65,535 bytes), fetched by ``doc_id`` for the
   top hits only.
 
+The chunk collection's property ``evqa.owner`` names the index (its manifest's
+``index_id``, folder and host) that owns the pair: a build, add or remove refuses a pair
+another index owns.
+
 Retrieval runs both retrievers on the server and fuses on the client with the local
 index's min-max weighting (evqa.fusion), filling each candidate's missing score exactly
 (the dense similarity from its stored vector, the BM25 score from a sparse search
@@ -50,6 +54,7 @@ from evqa.errors import (
     IndexCorruptError,
     IndexNotFoundError,
     IndexStaleError,
+    IndexWriteError,
     InputError,
     SchemaMismatchError,
 )
@@ -66,6 +71,7 @@ BATCH_ARTICLES = 256  # articles read, analysed, embedded and inserted together
 IN_LIST = 200  # ids per "x in [...]" expression
 CACHE_ARTICLES = 4_096  # fetched articles kept per engine (LRU)
 LITE_FILE = "milvus.db"  # default milvus-lite file inside the index folder
+SCALARS = ("title", "date", "date_num", "start", "end")  # chunk fields outside its hash
 
 Progress = Callable[[str, int, int | None], None]
 
@@ -87,35 +93,69 @@ def is_lite(uri: str) -> bool:
     return "://" not in uri
 
 
+SERVER_SCHEMES = ("http", "https", "tcp", "unix")  # what pymilvus connects to
+URI_FORMS = "a milvus-lite file ending in .db (news.db) or a server (http://HOST:19530)"
+
+
 def check_uri(uri: str) -> str:
+    """``uri`` if pymilvus can use it, else InputError saying what is accepted."""
     if not uri or not uri.strip():
-        raise InputError("the Milvus URI is empty; pass --uri FILE.db or --uri http://HOST:19530")
-    if not is_lite(uri):
+        raise InputError(f"the Milvus URI is empty; pass --uri with {URI_FORMS}")
+    if is_lite(uri):
+        if not uri.endswith(".db"):
+            raise InputError(f"the Milvus URI {uri!r} is not {URI_FORMS}")
+        return uri
+    try:
         parts = urlsplit(uri)
-        if parts.username or parts.password:
-            raise InputError(
-                "do not put credentials in the Milvus URI; set EVQA_MILVUS_TOKEN "
-                "(TOKEN or user:password) instead"
-            )
-        if parts.scheme not in ("http", "https", "tcp", "grpc", "unix"):
-            raise InputError(f"unsupported Milvus URI scheme {parts.scheme!r} in {uri}")
+        parts.port  # noqa: B018 - raises ValueError for a port that is not a number
+    except ValueError as e:
+        raise InputError(f"the Milvus URI {uri!r} is malformed ({e}); pass {URI_FORMS}") from None
+    if parts.username or parts.password:
+        raise InputError(
+            "do not put credentials in the Milvus URI; set EVQA_MILVUS_TOKEN "
+            "(TOKEN or user:password) instead"
+        )
+    if parts.scheme.lower() not in SERVER_SCHEMES:
+        raise InputError(
+            f"unsupported Milvus URI scheme {parts.scheme!r} in {uri}; pass {URI_FORMS} "
+            f"(schemes: {', '.join(SERVER_SCHEMES)})"
+        )
+    if uri.endswith(".db"):  # pymilvus would open it as a milvus-lite file
+        raise InputError(f"the Milvus server URI {uri!r} must not end in .db; pass {URI_FORMS}")
     return uri
 
 
-def connect(uri: str, *, create: bool = False):
-    """A MilvusClient for ``uri``. Raises BackendUnavailableError (unreachable, or a
-    milvus-lite file that does not exist when ``create`` is false) or BackendAuthError."""
+def _timeout() -> float:
+    raw = os.environ.get("EVQA_MILVUS_TIMEOUT") or "10"
+    try:
+        value = float(raw)
+    except ValueError:
+        value = float("nan")
+    if not (0 < value < float("inf")):
+        raise InputError(
+            f"EVQA_MILVUS_TIMEOUT={raw!r} is not a number of seconds above 0; fix or unset it"
+        )
+    return value
+
+
+def connect(uri: str, *, create: bool = False, rebuild: str | None = None):
+    """A MilvusClient for ``uri``. Raises InputError (a URI or setting pymilvus cannot
+    use), IndexNotFoundError (a milvus-lite file that does not exist when ``create`` is
+    false; ``rebuild`` is the command that rebuilds the index), IndexWriteError (a lite
+    file that cannot be created), BackendUnavailableError (unreachable) or
+    BackendAuthError."""
     check_uri(uri)
+    timeout = _timeout()
     pymilvus = _pymilvus()
     if is_lite(uri):
         path = Path(uri)
         if not create and not path.exists():
             raise IndexNotFoundError(
-                f"the milvus-lite file {uri} does not exist; build it with: "
-                f"evqa index build --backend milvus --uri {uri}"
+                f"the milvus-lite file {uri} does not exist; "
+                + (f"rebuild the index with: {rebuild}" if rebuild else "build the index first")
             )
-        if create:
-            path.parent.mkdir(parents=True, exist_ok=True)
+        if create and not path.exists():
+            _check_creatable(path)
     import logging
 
     # pymilvus warns on stderr about milvus-lite's missing MVCC timestamps; not news to users
@@ -125,13 +165,33 @@ def connect(uri: str, *, create: bool = False):
     logging.getLogger("grpc._server").setLevel(logging.CRITICAL)
     logging.getLogger("milvus_lite").setLevel(logging.CRITICAL)  # a traceback for a busy file
     token = os.environ.get("EVQA_MILVUS_TOKEN") or ""
-    timeout = float(os.environ.get("EVQA_MILVUS_TIMEOUT") or 10)
     try:
         return pymilvus.MilvusClient(uri=uri, token=token, timeout=timeout)
     except pymilvus.MilvusException as e:
         raise classify(e, uri) from None
     except (OSError, RuntimeError) as e:
         raise BackendUnavailableError(_unavailable(uri, str(e))) from None
+
+
+def _check_creatable(path: Path) -> None:
+    """Make the folder of a new milvus-lite file and check it can be written (IndexWriteError
+    otherwise: milvus-lite itself only says "Open local milvus failed")."""
+    import tempfile
+
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=path.parent, prefix=".evqa-probe-"):
+            pass
+    except (FileExistsError, NotADirectoryError) as e:
+        raise IndexWriteError(
+            f"cannot create the milvus-lite file {path}: {e.filename or path.parent} is a "
+            "file, not a folder; pass --uri with a .db file in a writable folder"
+        ) from None
+    except OSError as e:
+        raise IndexWriteError(
+            f"cannot create the milvus-lite file {path}: {e.strerror or e} "
+            f"({e.filename or path.parent}); pass --uri with a .db file in a writable folder"
+        ) from None
 
 
 def classify(e: Exception, uri: str, doing: str = "") -> EvqaError:
@@ -311,18 +371,47 @@ def schema_problems(client, name: str, dim: int) -> list[str]:
     return problems
 
 
-def _mismatch(problems: list[str], name: str) -> SchemaMismatchError:
+def _mismatch(
+    problems: list[str], name: str, rebuild: str | None = None, existing: Sequence[str] = ()
+) -> SchemaMismatchError:
+    """The error for collections that are missing or not an evqa index's. ``rebuild`` is
+    the command that rebuilds the index being read, without --collection (None while
+    building); ``existing`` the collections of the pair that do exist."""
+    what = "; ".join(problems)
+    if all(p.endswith(" is missing") for p in problems) and not existing:
+        todo = (
+            f"rebuild the index with: {rebuild} --collection {name}"
+            if rebuild
+            else "build the index first"
+        )
+        return SchemaMismatchError(f"{what}; {todo}")
+    drop = " and ".join(existing) or f"{name} and {name}{ARTICLES_SUFFIX}"
+    other = (
+        f"rebuild the index into another collection with: {rebuild} --collection NEW_NAME"
+        if rebuild
+        else "choose another --collection"
+    )
     return SchemaMismatchError(
-        f"{'; '.join(problems)}. Choose another --collection, or drop {name} and "
-        f"{name}{ARTICLES_SUFFIX} to rebuild"
+        f"{what}. To fix it, {other}; or drop {drop} (pymilvus: "
+        "MilvusClient(URI).drop_collection(NAME)) and build again"
     )
 
 
-def ensure_collections(client, name: str, dim: int) -> bool:
-    """Create the two collections if neither exists; check them otherwise. True if created."""
+def _existing(client, name: str) -> list[str]:
+    return [c for c in (name, name + ARTICLES_SUFFIX) if client.has_collection(c)]
+
+
+def ensure_collections(
+    client, name: str, dim: int, *, create: bool = True, rebuild: str | None = None
+) -> bool:
+    """Create the two collections if neither exists (only when ``create``: otherwise that
+    is SchemaMismatchError, exit 3, with ``rebuild``); check them otherwise. True if
+    created."""
     pymilvus = _pymilvus()
     chunks, articles = name, name + ARTICLES_SUFFIX
     have = [client.has_collection(c) for c in (chunks, articles)]
+    if not any(have) and not create:
+        raise _mismatch([f"collection {c} is missing" for c in (chunks, articles)], name, rebuild)
     if not any(have):
         ip = client.prepare_index_params()
         ip.add_index(
@@ -351,10 +440,77 @@ def ensure_collections(client, name: str, dim: int) -> bool:
         return True
     problems = schema_problems(client, name, dim)
     if problems:
-        raise _mismatch(problems, name)
+        raise _mismatch(problems, name, None if create else rebuild, _existing(client, name))
     for c in (chunks, articles):
         client.load_collection(c)
     return False
+
+
+# --- which index owns a collection ------------------------------------------------------
+
+OWNER_PROPERTY = "evqa.owner"  # a property of the chunk collection (lite keeps properties)
+
+
+def new_index_id() -> str:
+    import uuid
+
+    return uuid.uuid4().hex
+
+
+def owner_of(client, name: str) -> dict[str, Any] | None:
+    """Who owns collection ``name``: {"id", "index" (its folder), "host"}, or None for a
+    collection written before owners were recorded."""
+    props = client.describe_collection(name).get("properties") or {}
+    raw = props.get(OWNER_PROPERTY)
+    if not raw:
+        return None
+    try:
+        owner = json.loads(raw)
+    except ValueError:
+        owner = None
+    return owner if isinstance(owner, dict) else {"id": str(raw)}
+
+
+def claim(client, uri: str, name: str, index_id: str, index_root: Path) -> None:
+    """Record the index ``index_id`` (in ``index_root``) as the owner of collection
+    ``name``, unless another index owns it: then InputError (exit 2), nothing written.
+
+    The owner is the index's id, kept in its manifest: a moved or copied folder is the
+    same index (a copy names the same collection, so a build of either rewrites it). A
+    new index in the very folder that owned the collection (deleted and built again)
+    takes it over."""
+    import socket
+
+    me = {"id": index_id, "index": str(Path(index_root).resolve()), "host": socket.gethostname()}
+    owner = owner_of(client, name)
+    if owner is not None and owner.get("id") != index_id:
+        same_folder = (owner.get("index"), owner.get("host")) == (me["index"], me["host"])
+        if not same_folder:
+            where = owner.get("index") or "another index"
+            if owner.get("host") and owner.get("host") != me["host"]:
+                where += f" on {owner['host']}"
+            raise InputError(
+                f"collection {name} at {uri} belongs to the evqa index {where}; writing "
+                f"{index_root} into it would replace that index's articles. Choose another "
+                f"collection, e.g. --collection {_free_name(client, index_root, name)}, or "
+                f"drop {name} and {name}{ARTICLES_SUFFIX} if that index is gone"
+            )
+    if owner != me:
+        client.alter_collection_properties(name, properties={OWNER_PROPERTY: json.dumps(me)})
+
+
+def _free_name(client, index_root: Path, taken: str) -> str:
+    base = default_collection(index_root)
+    for n in range(1, 100):
+        name = base if n == 1 else f"{base}_{n}"
+        if name != taken and not client.has_collection(name):
+            return name
+    return "NEW_NAME"
+
+
+def index_id(manifest: Mapping[str, Any] | None) -> str | None:
+    entry = (manifest or {}).get("backend")
+    return entry.get("index_id") if isinstance(entry, Mapping) else None
 
 
 def _version(client) -> str:
@@ -423,11 +579,19 @@ class _Doc:
 class MilvusBackend:
     """Search and fetch over one evqa index in Milvus."""
 
-    def __init__(self, client, uri: str, collection: str, manifest: Mapping[str, Any]) -> None:
+    def __init__(
+        self,
+        client,
+        uri: str,
+        collection: str,
+        manifest: Mapping[str, Any],
+        root: Path | None = None,
+    ) -> None:
         self.client = client
         self.uri = uri
         self.collection = collection
         self.manifest = manifest
+        self.root = root  # the index folder (for the commands messages suggest)
         self._docs: OrderedDict[str, _Doc | None] = OrderedDict()
         self.articles = _DocField(self, lambda d: d.article)
         self.sentences = _DocField(self, lambda d: d.sentences)
@@ -447,17 +611,18 @@ class MilvusBackend:
                 f"the Milvus build of {gen.root} (collection {collection}) did not finish; "
                 f"finish it with: {finish_command(gen.root, gen.manifest)}"
             )
-        client = connect(uri)
+        rebuild = rebuild_command(gen.root, gen.manifest)
+        client = connect(uri, rebuild=f"{rebuild} --collection {collection}")
         dim = int(gen.manifest.get("model", {}).get("dim", 0))
         try:
             problems = schema_problems(client, collection, dim)
             if problems:
-                raise _mismatch(problems, collection)
+                raise _mismatch(problems, collection, rebuild, _existing(client, collection))
             for c in (collection, collection + ARTICLES_SUFFIX):
                 client.load_collection(c)
         except _pymilvus().MilvusException as e:
             raise classify(e, uri, "opening the index") from None
-        return cls(client, uri, collection, gen.manifest)
+        return cls(client, uri, collection, gen.manifest, gen.root)
 
     # --- search -----------------------------------------------------------------------
 
@@ -580,7 +745,7 @@ class MilvusBackend:
             raise IndexCorruptError(
                 f"chunk {cid} of collection {self.collection} points at article {doc_id!r}, "
                 f"which {self.collection}{ARTICLES_SUFFIX} does not hold; rebuild with: "
-                f"{finish_command(None, self.manifest)}"
+                f"{rebuild_command(self.root, self.manifest)} --collection {self.collection}"
             )
         label = article_label(article)
         return Hit(
@@ -641,6 +806,13 @@ class MilvusBackend:
             return problems
         for c in (self.collection, self.collection + ARTICLES_SUFFIX):
             self.client.load_collection(c)
+        owner, mine = owner_of(self.client, self.collection), index_id(self.manifest)
+        if owner is not None and mine is not None and owner.get("id") != mine:
+            problems.append(
+                f"collection {self.collection} now belongs to the evqa index "
+                f"{owner.get('index') or owner.get('id')}, not to this one"
+            )
+            return problems
         want = self.manifest.get("corpus", {})
         st = self.status()
         for what in ("articles", "chunks"):
@@ -656,7 +828,9 @@ def status_of(gen: store.Generation, max_ids: int = 10_000) -> dict[str, Any]:
     ``article_ids`` lists at most ``max_ids`` ids (None above that)."""
     entry = gen.manifest.get("backend") or {}
     uri = resolve_uri(entry, gen.root)
-    backend = MilvusBackend(connect(uri), uri, entry.get("collection"), gen.manifest)
+    rebuild = f"{rebuild_command(gen.root, gen.manifest)} --collection {entry.get('collection')}"
+    client = connect(uri, rebuild=rebuild)
+    backend = MilvusBackend(client, uri, entry.get("collection"), gen.manifest, gen.root)
     try:
         problems = backend.verify()
         if not problems:
@@ -780,25 +954,41 @@ def resolve_uri(entry: Mapping[str, Any], index_root: Path) -> str:
     return uri
 
 
-def finish_command(index_root: Path | None, manifest: Mapping[str, Any]) -> str:
-    entry = manifest.get("backend") or {}
+def absolute_uri(entry: Mapping[str, Any], index_root: Path | None) -> str:
+    """The manifest's URI as a command run from any folder needs it: a lite path relative
+    to the index folder made absolute (the manifest's, not EVQA_MILVUS_URI)."""
+    uri = str(entry.get("uri") or "")
+    if uri and is_lite(uri) and not Path(uri).is_absolute() and index_root is not None:
+        uri = str((Path(index_root) / uri).resolve())
+    return uri
+
+
+def rebuild_command(index_root: Path | None, manifest: Mapping[str, Any]) -> str:
+    """The build command that (re)builds this index from its corpus, into its URI, with
+    absolute paths so it works from any folder; without --collection (callers add it).
+    An index edited with add/remove records no corpus: the command says --corpus CORPUS."""
+    import shlex
+
     from evqa.staleness import corpus_path
 
+    entry = manifest.get("backend") or {}
+    cmd = "evqa index build"
+    if index_root is not None:
+        cmd += f" --index {shlex.quote(str(Path(index_root).resolve()))}"
+        corpus = corpus_path(dict(manifest), index_root)
+        cmd += f" --corpus {shlex.quote(str(corpus)) if corpus is not None else 'CORPUS'}"
+    return cmd + f" --backend milvus --uri {shlex.quote(absolute_uri(entry, index_root))}"
+
+
+def finish_command(index_root: Path | None, manifest: Mapping[str, Any]) -> str:
+    entry = manifest.get("backend") or {}
     if (manifest.get("corpus") or {}).get("edited") and index_root is not None:
         # an interrupted index add/remove: a build without the corpus would drop articles
         return (
-            f"the evqa index add (or remove) that was interrupted, with --index {index_root} "
-            "(it skips what is stored)"
+            f"the evqa index add (or remove) that was interrupted, with --index "
+            f"{Path(index_root).resolve()} (it skips what is stored)"
         )
-
-    cmd = "evqa index build"
-    if index_root is not None:
-        corpus = corpus_path(dict(manifest), index_root)
-        cmd += f" --index {index_root}"
-        if corpus is not None:
-            cmd += f" --corpus {corpus}"
-    cmd += f" --backend milvus --uri {entry.get('uri')} --collection {entry.get('collection')}"
-    return cmd
+    return f"{rebuild_command(index_root, manifest)} --collection {entry.get('collection')}"
 
 
 # --- writing ----------------------------------------------------------------------------
@@ -872,20 +1062,35 @@ class Writer:
         ]
         texts = [index_text(c, a) for c, a in chunks]
         hashes = [embed_key(self.model.sha256, t, self.encoder) for t in texts]
-        have = self._stored_chunk_hashes(ids)
+        have = self._stored_chunks(ids)
         current = {c.id for c, _ in chunks}
         stale = [cid for cid in have if cid not in current]
         for group in _groups(stale):
             self.client.delete(self.collection, ids=list(group))
-        todo = [i for i, (c, _) in enumerate(chunks) if have.get(c.id) != hashes[i]]
+        todo = [i for i, (c, _) in enumerate(chunks) if have.get(c.id, {}).get("hash") != hashes[i]]
+        # same vector, other metadata (a new date, the chunk at other offsets): rewrite the
+        # row with its stored vector, so --since/--until filter on the article's date now
+        moved = [
+            i
+            for i, (c, a) in enumerate(chunks)
+            if have.get(c.id, {}).get("hash") == hashes[i]
+            and {f: have[c.id].get(f) for f in SCALARS} != self._scalars(c, a)
+        ]
+        rows = []
         if todo:
             vectors = self._embed([texts[i] for i in todo], progress)
-            rows = [
+            rows += [
                 self._chunk_row(*chunks[i], texts[i], hashes[i], vectors[j])
                 for j, i in enumerate(todo)
             ]
-            for group in _groups(rows, 512):
-                self.client.upsert(self.collection, list(group))
+        if moved:
+            stored = self._stored_vectors([chunks[i][0].id for i in moved])
+            rows += [
+                self._chunk_row(*chunks[i], texts[i], hashes[i], stored[chunks[i][0].id])
+                for i in moved
+            ]
+        for group in _groups(rows, 512):
+            self.client.upsert(self.collection, list(group))
         return _Counts(embedded=len(todo), reused=len(chunks) - len(todo))
 
     def _embed(self, texts: list[str], progress: Progress | None) -> np.ndarray:
@@ -900,15 +1105,22 @@ class Writer:
             cache_dir=self.cache_dir,
         )
 
-    def _chunk_row(self, chunk: Chunk, article: Article, text: str, key: str, vec) -> dict:
+    @staticmethod
+    def _scalars(chunk: Chunk, article: Article) -> dict[str, Any]:
+        """A chunk row's fields that its hash (model + title + chunk text) does not cover."""
         return {
-            "chunk_id": chunk.id,
-            "doc_id": chunk.doc_id,
             "title": _fit(article.title or "", TITLE_MAX),
             "date": _fit(article.date or "", 32),
             "date_num": date_num(article.date),
             "start": chunk.start,
             "end": chunk.end,
+        }
+
+    def _chunk_row(self, chunk: Chunk, article: Article, text: str, key: str, vec) -> dict:
+        return {
+            "chunk_id": chunk.id,
+            "doc_id": chunk.doc_id,
+            **self._scalars(chunk, article),
             "text": _fit(chunk.text, VARCHAR_MAX),
             "bm25_text": bm25_text(text),
             "hash": key,
@@ -960,14 +1172,24 @@ class Writer:
             out.update({r["doc_id"]: r["hash"] for r in rows})
         return out
 
-    def _stored_chunk_hashes(self, doc_ids: Sequence[str]) -> dict[str, str]:
+    def _stored_chunks(self, doc_ids: Sequence[str]) -> dict[str, dict[str, Any]]:
+        """chunk id -> its stored hash and SCALARS, for the chunks of ``doc_ids``."""
         out = {}
         # few docs a query: a query returns at most 16,384 rows (maxQueryResultWindow)
         for group in _groups(doc_ids, 50):
             rows = self.client.query(
-                self.collection, filter=_in("doc_id", group), output_fields=["chunk_id", "hash"]
+                self.collection,
+                filter=_in("doc_id", group),
+                output_fields=["chunk_id", "hash", *SCALARS],
             )
-            out.update({r["chunk_id"]: r["hash"] for r in rows})
+            out.update({r["chunk_id"]: r for r in rows})
+        return out
+
+    def _stored_vectors(self, chunk_ids: Sequence[str]) -> dict[str, list[float]]:
+        out = {}
+        for group in _groups(chunk_ids):
+            for r in self.client.get(self.collection, ids=list(group), output_fields=["dense"]):
+                out[r["chunk_id"]] = r["dense"]
         return out
 
     def drop(self, doc_ids: Sequence[str]) -> None:
@@ -1008,8 +1230,12 @@ def build(
 
     started = time.perf_counter()
     index_root = Path(index_root)
-    uri = str(uri) if uri else str(index_root / LITE_FILE)
-    collection = check_collection(collection or default_collection(index_root))
+    # an empty --uri or --collection is a mistake, not "the default"
+    uri = check_uri(str(uri)) if uri is not None else str(index_root / LITE_FILE)
+    _timeout()
+    collection = check_collection(
+        collection if collection is not None else default_collection(index_root)
+    )
     stream = iter_corpus(Path(corpus), skip_bad=skip_bad)
     corpus_meta = {
         **corpus_location(corpus, index_root),
@@ -1019,8 +1245,12 @@ def build(
     with store.build_lock(index_root, wait):
         used, fallback = _encoder(model, cache_dir, settings)
         base = _manifest(index_root, uri, collection, model, settings, corpus_meta, used)
+        # a rebuild is the same index: it keeps the id that owns its collection
+        base["backend"]["index_id"] = (
+            index_id(store.recorded_manifest(index_root)) or new_index_id()
+        )
         session = _Session(index_root, uri, base)
-        client = session.start(collection, model.dim)
+        client = session.start(collection, model.dim, create=True)
         writer = Writer(client, collection, model, settings, cache_dir, used)
         counts = _Counts()
         seen: set[str] = set()
@@ -1058,8 +1288,9 @@ def add(
         used, fallback = _encoder(model, cache_dir, settings)
         base = {**gen.manifest, "corpus": {"path": None, "edited": True}}
         base = _strip({**base, "model": {**base.get("model", {}), "encoder": used}})
-        session = _Session(index_root, resolve_uri(entry, index_root), base)
-        client = session.start(entry["collection"], model.dim)
+        base["backend"] = {**entry, "index_id": index_id(gen.manifest) or new_index_id()}
+        session = _Session(index_root, resolve_uri(entry, index_root), base, gen.manifest)
+        client = session.start(entry["collection"], model.dim, create=False)
         writer = Writer(client, entry["collection"], model, settings, cache_dir, used)
         counts = _Counts()
         warnings: list[str] = list(fallback)
@@ -1090,17 +1321,16 @@ def remove(
         entry = gen.manifest["backend"]
         collection = entry["collection"]
         uri = resolve_uri(entry, index_root)
-        client = connect(uri)
+        base = _strip({**gen.manifest, "corpus": {"path": None, "edited": True}})
+        base["backend"] = {**entry, "index_id": index_id(gen.manifest) or new_index_id()}
+        session = _Session(index_root, uri, base, gen.manifest)
+        client = session.open(collection, int(gen.manifest["model"]["dim"]), create=False)
         try:
-            ensure_collections(client, collection, int(gen.manifest["model"]["dim"]))
             writer = Writer(client, collection, model, _settings(gen.manifest))
             known = set(writer._stored_article_keys(list(ids)))
             check_removal(ids, known, writer.counts()[0], index_root)
         except _pymilvus().MilvusException as e:
             raise classify(e, uri) from None
-        base = _strip({**gen.manifest, "corpus": {"path": None, "edited": True}})
-        session = _Session(index_root, uri, base)
-        session.client = client
         session.mark_building()
         with session.guard():
             writer.drop(list(ids))
@@ -1156,17 +1386,37 @@ class _Session:
     """The index folder's side of a Milvus write: mark it incomplete before the first
     write, complete after the last; a failure in between leaves it marked incomplete."""
 
-    def __init__(self, index_root: Path, uri: str, base: dict[str, Any]) -> None:
+    def __init__(
+        self,
+        index_root: Path,
+        uri: str,
+        base: dict[str, Any],
+        live: Mapping[str, Any] | None = None,
+    ) -> None:
         self.root, self.uri, self.base = Path(index_root), uri, base
+        self.live = live  # the manifest of the index being edited (add/remove)
         self.client = None
 
-    def start(self, collection: str, dim: int):
-        """Connect and check (or create) the collections, then mark the folder building."""
-        self.client = connect(self.uri, create=True)
+    def open(self, collection: str, dim: int, *, create: bool):
+        """Connect, check the collections (a build, ``create``, may make the lite file and
+        the collections; add/remove may not: exit 3 with the rebuild command) and claim
+        them for this index (InputError if another index owns them)."""
+        rebuild = rebuild_command(self.root, self.live) if self.live is not None else None
+        self.client = connect(
+            self.uri,
+            create=create,
+            rebuild=f"{rebuild} --collection {collection}" if rebuild else None,
+        )
         try:
-            ensure_collections(self.client, collection, dim)
+            ensure_collections(self.client, collection, dim, create=create, rebuild=rebuild)
+            claim(self.client, self.uri, collection, self.base["backend"]["index_id"], self.root)
         except _pymilvus().MilvusException as e:
             raise classify(e, self.uri, "preparing the collections") from None
+        return self.client
+
+    def start(self, collection: str, dim: int, *, create: bool):
+        """``open``, then mark the folder building."""
+        self.open(collection, dim, create=create)
         self.mark_building()
         return self.client
 

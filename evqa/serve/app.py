@@ -18,7 +18,7 @@ from typing import Any
 
 from fastapi import Depends, FastAPI, Request
 from fastapi.responses import FileResponse, JSONResponse
-from fastapi.routing import APIRouter
+from fastapi.routing import APIRoute, APIRouter
 from fastapi.staticfiles import StaticFiles
 from fastapi_offline import FastAPIOffline
 
@@ -58,8 +58,25 @@ def create_app(
     def page() -> FileResponse:
         return FileResponse(STATIC / "index.html", headers=PAGE_HEADERS)
 
+    _head_where_get(app.router)
     app.add_middleware(BodyLimit, max_bytes=max_body)
     return app
+
+
+def _head_where_get(router: APIRouter) -> None:
+    """Answer HEAD wherever GET is answered: FastAPI's routes take only the methods they
+    name. A hidden twin keeps HEAD out of the schema; the server sends no body for it."""
+    for route in list(router.routes):
+        if isinstance(route, APIRoute) and route.methods == {"GET"}:
+            router.add_api_route(
+                route.path,
+                route.endpoint,
+                methods=["HEAD"],
+                # the router adds its own (the token check) to every route it makes
+                dependencies=[d for d in route.dependencies if d not in router.dependencies],
+                include_in_schema=False,
+                name=route.name,
+            )
 
 
 def _api(holder: EngineHolder, token: str | None) -> APIRouter:
@@ -113,6 +130,7 @@ def _api(holder: EngineHolder, token: str | None) -> APIRouter:
             }
         )
 
+    _head_where_get(router)
     return router
 
 
@@ -120,8 +138,9 @@ def _auth(token: str | None):
     def check(request: Request) -> None:
         if token is None:
             return
-        sent = request.headers.get("authorization", "")
-        if not secrets.compare_digest(sent.encode(), f"Bearer {token}".encode()):
+        scheme, _, sent = request.headers.get("authorization", "").partition(" ")
+        # the scheme's name is case-insensitive (RFC 9110); the token is compared exactly
+        if scheme.lower() != "bearer" or not secrets.compare_digest(sent.encode(), token.encode()):
             raise UnauthorizedError(
                 "this server requires its token: send the header 'Authorization: Bearer TOKEN' "
                 "(the page takes it from the address printed by evqa serve)"

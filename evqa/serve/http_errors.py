@@ -76,12 +76,25 @@ async def _evqa_error(request: Request, exc: EvqaError) -> JSONResponse:
     return error_response(status_of(exc), str(exc), type(exc).__name__)
 
 
+# what each route's body looks like, for the error that says the body was wrong
+BODY_EXAMPLES = {"/ask": '{"question": "..."}', "/search": '{"query": "..."}'}
+
+
+def _send_json(request: Request) -> str:
+    example = BODY_EXAMPLES.get(request.url.path, '{"question": "..."}')
+    return f"Send JSON such as {example} with Content-Type: application/json"
+
+
 async def _validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
-    problems = "; ".join(_problem(e) for e in exc.errors())
-    message = (
-        f'bad request body: {problems}. Send JSON such as {{"question": "..."}} '
-        "with Content-Type: application/json"
-    )
+    errors = exc.errors()
+    unparsed = next((e for e in errors if e.get("type") == "json_invalid"), None)
+    if unparsed is not None:
+        at = unparsed.get("loc", ())[-1:]
+        where = f" (at character {at[0]})" if at and isinstance(at[0], int) else ""
+        message = f"the body is not valid JSON{where}. {_send_json(request)}"
+    else:
+        problems = "; ".join(_problem(e) for e in errors)
+        message = f"bad request body: {problems}. {_send_json(request)}"
     return error_response(400, message, "InputError")
 
 
@@ -91,6 +104,9 @@ def _problem(error: dict) -> str:
 
 
 async def _http_error(request: Request, exc: HTTPException) -> JSONResponse:
+    if isinstance(exc.__cause__, UnicodeDecodeError):  # FastAPI's "error parsing the body"
+        message = f"the body must be JSON encoded as UTF-8 ({exc.__cause__}). {_send_json(request)}"
+        return error_response(400, message, "InputError")
     return error_response(exc.status_code, str(exc.detail), "HTTPError", exc.headers)
 
 

@@ -6,17 +6,19 @@ import contextlib
 import ipaddress
 import socket
 from collections.abc import Callable
+from urllib.parse import quote
 
 from evqa.errors import InputError
 from evqa.serve.holder import EngineHolder, Opener
 
 
 def is_loopback(host: str) -> bool:
+    """Whether the address bind() would listen on is this machine only (127.1 is)."""
     if host == "localhost":
         return True
     try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
+        return ipaddress.ip_address(_address(host, 0)[4][0]).is_loopback
+    except (OSError, ValueError):
         return False
 
 
@@ -33,10 +35,12 @@ def exposure_warning(host: str, token: str | None) -> str | None:
 
 
 def page_url(host: str, port: int, token: str | None) -> str:
+    host = host.strip("[]")
     shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
     if ":" in shown:
         shown = f"[{shown}]"
-    return f"http://{shown}:{port}/" + (f"#token={token}" if token else "")
+    # the page reads it with URLSearchParams: &, %, + and spaces must arrive intact
+    return f"http://{shown}:{port}/" + (f"#token={quote(token, safe='')}" if token else "")
 
 
 def serve(
@@ -62,13 +66,13 @@ def serve(
 def bind(host: str, port: int) -> socket.socket:
     """Bind before starting uvicorn, so that a busy port is a clean error."""
     try:
-        family = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0][0]
+        family, *_, address = _address(host, port)
         sock = socket.socket(family, socket.SOCK_STREAM)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         # accepted connections inherit it: without it, keep-alive responses wait ~40 ms
         # for the client's delayed ACK (uvicorn writes headers and body separately)
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        sock.bind((host.strip("[]"), port))
+        sock.bind(address)
         sock.listen(2048)  # connections queue from now on, before uvicorn's loop starts
     except OSError as e:
         raise InputError(
@@ -77,3 +81,8 @@ def bind(host: str, port: int) -> socket.socket:
         ) from None
     sock.set_inheritable(True)
     return sock
+
+
+def _address(host: str, port: int) -> tuple:
+    """The first getaddrinfo entry for host, which may be written [::1] as in a URL."""
+    return socket.getaddrinfo(host.strip("[]"), port, type=socket.SOCK_STREAM)[0]

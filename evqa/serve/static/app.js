@@ -9,21 +9,33 @@ const $ = (id) => document.getElementById(id);
 // --- token (evqa serve --token prints the page's address with #token=...) -------------
 
 function token() {
-  const m = location.hash.match(/token=([^&]+)/);
-  if (m) {
-    sessionStorage.setItem("evqa.token", decodeURIComponent(m[1]));
+  // evqa serve percent-encodes it; URLSearchParams decodes it and never throws
+  const given = new URLSearchParams(location.hash.slice(1)).get("token");
+  if (given !== null) {
+    sessionStorage.setItem("evqa.token", given);
     history.replaceState(null, "", location.pathname);
   }
   return sessionStorage.getItem("evqa.token");
 }
 
+// no response at all: the server stopped, or the network is down
+class Unreachable extends Error {}
+
 async function api(method, path, body) {
   const headers = { "Content-Type": "application/json" };
   const t = token();
   if (t) headers.Authorization = "Bearer " + t;
-  const res = await fetch(path, {
+  const request = new Request(path, {
     method, headers, body: body === undefined ? undefined : JSON.stringify(body),
   });
+  let res;
+  try {
+    res = await fetch(request);
+  } catch (_) {
+    throw new Unreachable(
+      `cannot reach the evqa server at ${location.origin}; is \`evqa serve\` still running?`);
+  }
+  if ($("health").dataset.state === "down" && path !== "/health") health();  // it is back
   let data = null;
   try { data = await res.json(); } catch (_) { /* not JSON */ }
   if (!res.ok) throw new Error((data && data.error) || `HTTP ${res.status}`);
@@ -67,7 +79,12 @@ let lastAnswer = null;
 
 async function ask(question) {
   question = question.trim();
-  if (!question) return;
+  if (!question) {
+    $("error").textContent = "Type a question first.";
+    $("error").hidden = false;
+    $("question").focus();
+    return;
+  }
   $("question").value = question;
   document.body.dataset.state = "loading";
   $("error").hidden = true;
@@ -83,6 +100,11 @@ async function ask(question) {
   } catch (e) {
     $("error").textContent = e.message;
     $("error").hidden = false;
+    // the result on screen answers another question: never leave it under this one
+    lastAnswer = null;
+    $("result").hidden = true;
+    closeArticle();
+    if (e instanceof Unreachable) serverDown(e);
     document.body.dataset.state = "error";
   } finally {
     $("ask").disabled = false;
@@ -93,6 +115,8 @@ function showAnswer(a) {
   $("result").hidden = false;
   closeArticle();
   $("not-found").hidden = !a.abstained;
+  $("reason").textContent = a.reason || "";  // why, when the question itself says
+  $("reason").hidden = !(a.abstained && a.reason);
   const sentence = clear($("answer-sentence"));
   sentence.hidden = a.abstained;
   if (!a.abstained) {
@@ -144,13 +168,15 @@ function showCitations(a) {
 function showPassages(a) {
   const list = clear($("passages"));
   $("passages-heading").textContent = a.abstained ? "Related passages" : "Passages";
+  $("passages-heading").hidden = a.passages.length === 0;
   for (const p of a.passages) {
     list.append(el("li", { class: "passage" },
       el("button", {
         type: "button", class: "link title",
         onclick: () => openArticle(p.doc_id, p.start, p.end),
       }, p.title || p.doc_id),
-      " ", el("span", { class: "muted" }, `${p.date || ""} · score ${p.score.toFixed(3)}`),
+      " ", el("span", { class: "muted" },
+        [p.date, `score ${p.score.toFixed(3)}`].filter(Boolean).join(" · ")),
       el("p", {}, p.text)));
   }
 }
@@ -175,6 +201,7 @@ async function openArticle(docId, start, end) {
     box.dataset.state = "error";
     $("error").textContent = e.message;
     $("error").hidden = false;
+    if (e instanceof Unreachable) serverDown(e);
   }
 }
 
@@ -227,9 +254,21 @@ async function health() {
   try {
     const h = await api("GET", "/health");
     $("health").textContent = `${h.articles} articles · ${h.chunks} chunks · ${h.model} · ${h.generation}`;
+    $("health").dataset.state = "ok";
+    $("health").title = "";
   } catch (e) {
-    $("health").textContent = e.message;
+    if (e instanceof Unreachable) serverDown(e);
+    else {
+      $("health").textContent = e.message;
+      $("health").dataset.state = "error";
+    }
   }
+}
+
+function serverDown(e) {
+  $("health").textContent = "server unreachable";
+  $("health").title = e.message;
+  $("health").dataset.state = "down";
 }
 
 document.addEventListener("DOMContentLoaded", () => {
