@@ -24,6 +24,7 @@ from evqa.errors import (
     InputError,
 )
 from evqa.indexdata import IndexData, chunk_hash, index_text
+from evqa.staleness import edited_corpus
 from evqa.types import Article, Span
 
 # progress(stage, advance, total): stages are "analyse", "embed"
@@ -124,7 +125,7 @@ def rebuild(
             gen = store.open_generation(index_root)
             if store.verify(gen):
                 raise IndexCorruptError("checksums fail")
-            old, _ = _live_articles(index_root)
+            old, manifest = _live_articles(index_root)
         except IndexCorruptError:
             raise IndexCorruptError(
                 f"the index {index_root} is damaged, and it was edited with evqa index "
@@ -137,7 +138,7 @@ def rebuild(
             model=model,
             settings=settings,
             cache_dir=cache_dir,
-            corpus_meta={"path": None, "edited": True},
+            corpus_meta=edited_corpus(manifest, index_root),
             warnings=(),
             progress=progress,
             started=started,
@@ -158,13 +159,16 @@ def add(
     """Add (or replace, by id) the articles read from ``paths``. Two of them with one id
     are bad input (CorpusError, or with ``skip_bad`` the later one is skipped)."""
     from evqa.corpus import SKIP_HINT, printable, read_corpus
+    from evqa.staleness import id_root, ids_base
 
     started = time.perf_counter()
+    recorded = store.recorded_manifest(index_root) or {}
+    root = id_root(recorded, index_root)
     new: dict[str, Article] = {}
     origin: dict[str, Path] = {}
     warnings: list[str] = []
     for path in paths:
-        read = read_corpus(Path(path), skip_bad=skip_bad)
+        read = read_corpus(Path(path), skip_bad=skip_bad, base=ids_base(path, root))
         warnings += read.warnings
         for a in read.articles:
             if a.id in new:
@@ -188,7 +192,7 @@ def add(
             model=model,
             settings=settings or resolve_settings(None, manifest.get("settings")),
             cache_dir=cache_dir,
-            corpus_meta={"path": None, "edited": True},
+            corpus_meta=edited_corpus(manifest, index_root),
             warnings=tuple(warnings),
             progress=progress,
             started=started,
@@ -216,7 +220,7 @@ def remove(
             model=model,
             settings=resolve_settings(None, manifest.get("settings")),
             cache_dir=cache_dir,
-            corpus_meta={"path": None, "edited": True},
+            corpus_meta=edited_corpus(manifest, index_root),
             warnings=(),
             progress=progress,
             started=started,

@@ -140,7 +140,9 @@ LINE_RULES: tuple[Rule, ...] = (
     # cookie banners: "We use cookies to improve your experience.", "Accept all cookies"
     _rule(
         "cookie notice",
-        r"(?:(?:we|this (?:web)?site|our (?:web)?site) uses? cookies\b.{0,200}|"
+        r"(?:(?:we|this (?:web)?site|our (?:web)?site) uses? cookies (?:to|so that) "
+        r"(?:improve|enhance|personali[sz]e|give|provide|ensure|offer|analy[sz]e)\b[^.]{0,120}"
+        r"(?:experience|service|services|content|ads|advertising|traffic|site|website)\.?|"
         r"(?:accept|allow|reject|decline|manage) (?:all |optional |necessary )?cookies\.?)",
         needles=("cookies",),
     ),
@@ -270,6 +272,7 @@ def extract_html(html: str) -> HtmlDoc:
 _BOILERPLATE_TAGS = frozenset({"nav", "footer", "button", "dialog"})
 _BOILERPLATE_ROLES = frozenset({"navigation", "contentinfo", "dialog", "alertdialog"})
 _CONSENT_NAME = re.compile(r"cookie|consent|gdpr", re.IGNORECASE)
+_CONSENT_TEXT = re.compile(r"cookie|consent|privacy|gdpr", re.IGNORECASE)
 _CONTENT_TAGS = frozenset({"html", "body", "main", "article"})
 MAX_BANNER_CHARS = 1000  # a cookie/consent element longer than this is kept (a wrapper?)
 
@@ -298,15 +301,27 @@ def _without_boilerplate(html: str) -> str:
 
 
 def _is_boilerplate(el) -> bool:
+    """A site's navigation, footer (not an article's own, which may hold its byline and
+    date), button or dialog; or a short element named for cookies or consent whose text
+    speaks of them (a banner, not a page wrapper that merely carries such a class)."""
     if el.tag in _BOILERPLATE_TAGS or el.get("role") in _BOILERPLATE_ROLES:
-        return True
+        return not _inside_content(el)
     names = f"{el.get('id') or ''} {el.get('class') or ''}"
+    if el.tag in _CONTENT_TAGS or _CONSENT_NAME.search(names) is None:
+        return False
+    text = el.text_content()
     return (
-        el.tag not in _CONTENT_TAGS
-        and _CONSENT_NAME.search(names) is not None
-        and len(el.text_content()) <= MAX_BANNER_CHARS
+        len(text) <= MAX_BANNER_CHARS
+        and _CONSENT_TEXT.search(text) is not None
         and next(el.iter(*_CONTENT_TAGS, "h1"), None) is None
     )
+
+
+def _inside_content(el) -> bool:
+    """True for a <footer> (or contentinfo) inside the page's <article> or <main>."""
+    if el.tag != "footer" and el.get("role") != "contentinfo":
+        return False
+    return any(a.tag in ("article", "main") for a in el.iterancestors())
 
 
 def _trafilatura_extract(html: str) -> HtmlDoc | None:

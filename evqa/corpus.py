@@ -107,14 +107,16 @@ class _Report:
 # --- public entry points --------------------------------------------------------------------
 
 
-def read_corpus(path: Path, *, skip_bad: bool = False) -> CorpusRead:
-    """Read every article under ``path`` (folder, .jsonl file or one supported file)."""
+def read_corpus(path: Path, *, skip_bad: bool = False, base: Path | None = None) -> CorpusRead:
+    """Read every article under ``path`` (folder, .jsonl file or one supported file).
+    Files' ids are their paths relative to ``base`` (a corpus folder holding ``path``),
+    else relative to ``path``."""
     path = _existing_corpus(path)
     report = _Report(skip_bad)
     if path.is_file() and path.suffix.lower() in JSONL_SUFFIXES:
         articles = _read_jsonl(path, report)
     else:
-        articles = _read_files(path, report)
+        articles = _read_files(path, report, base)
     if not articles:
         detail = ""
         if report.warnings:
@@ -137,7 +139,7 @@ class CorpusStream:
     warnings: list[str] = field(default_factory=list)
 
 
-def iter_corpus(path: Path, *, skip_bad: bool = False) -> CorpusStream:
+def iter_corpus(path: Path, *, skip_bad: bool = False, base: Path | None = None) -> CorpusStream:
     """Like :func:`read_corpus`, but streaming: only the ids seen so far stay in memory."""
     path = _existing_corpus(path)
     report = _Report(skip_bad)
@@ -146,7 +148,7 @@ def iter_corpus(path: Path, *, skip_bad: bool = False) -> CorpusStream:
             total = sum(1 for line in f if line.strip())
         items = _stream_jsonl(path, report)
     else:
-        files = _corpus_files(path)
+        files = _corpus_files(path, base)
         total = len(files)
         items = ((_read_file(item, report), item.rel) for item in files)
 
@@ -178,8 +180,8 @@ def _existing_corpus(path: Path) -> Path:
     return path
 
 
-def _corpus_files(root: Path) -> list[SourceFile]:
-    files = list_files(root)
+def _corpus_files(root: Path, base: Path | None = None) -> list[SourceFile]:
+    files = list_files(root, base)
     if not files:
         raise CorpusError(
             f"no .txt, .md or .html files found in {root} (hidden files are ignored); "
@@ -277,15 +279,17 @@ def article_hash(article: Article) -> str:
 # --- folders --------------------------------------------------------------------------------
 
 
-def list_files(root: Path) -> list[SourceFile]:
-    """Supported files under ``root`` (a folder or one file), sorted by relative path."""
+def list_files(root: Path, base: Path | None = None) -> list[SourceFile]:
+    """Supported files under ``root`` (a folder or one file), sorted by relative path:
+    relative to ``base`` (a folder holding ``root``) if given, else to ``root``."""
     root = Path(root)
     if root.is_file():
         kind = SUPPORTED_SUFFIXES.get(root.suffix.lower())
         if kind is None:
             return []
         sidecar = root.with_name(_stem(root.name) + SIDECAR_SUFFIX)
-        return [SourceFile(root, root.name, kind, sidecar if sidecar.is_file() else None)]
+        rel = _relative(root, base) if base is not None else root.name
+        return [SourceFile(root, rel, kind, sidecar if sidecar.is_file() else None)]
     found: list[SourceFile] = []
     for folder, dirs, files in os.walk(root):
         dirs[:] = sorted(d for d in dirs if not d.startswith("."))
@@ -297,13 +301,18 @@ def list_files(root: Path) -> list[SourceFile]:
             path = Path(folder, name)
             sidecar_name = _stem(name) + SIDECAR_SUFFIX
             sidecar = Path(folder, sidecar_name) if sidecar_name in names else None
-            found.append(SourceFile(path, path.relative_to(root).as_posix(), kind, sidecar))
+            rel = _relative(path, base) if base is not None else path.relative_to(root).as_posix()
+            found.append(SourceFile(path, rel, kind, sidecar))
     found.sort(key=lambda f: f.rel)
     return found
 
 
-def _read_files(root: Path, report: _Report) -> list[Article]:
-    files = _corpus_files(root)
+def _relative(path: Path, base: Path) -> str:
+    return Path(os.path.abspath(path)).relative_to(os.path.abspath(base)).as_posix()
+
+
+def _read_files(root: Path, report: _Report, base: Path | None = None) -> list[Article]:
+    files = _corpus_files(root, base)
     articles: dict[str, Article] = {}
     origin: dict[str, str] = {}
     for item in files:

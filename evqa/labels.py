@@ -41,9 +41,10 @@ def article_label(article: Article) -> Label:
 
 
 def name_label(doc_id: str) -> str | None:
-    """The id as words without a leading ordinal or a trailing hash (8+ hex digits), if
-    that leaves at least two words with letters; else None."""
-    name = doc_id
+    """The id's last part (an id of a nested file is its path: "2024/jan/story") as words
+    without a leading ordinal or a trailing hash (8+ hex digits), if that leaves at least
+    two words with letters; else None."""
+    name = doc_id.rsplit("/", 1)[-1]
     tail = _HASH_TAIL.search(name)
     if tail and any(c.isdigit() for c in tail.group(1)):
         name = name[: tail.start()]

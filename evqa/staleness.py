@@ -66,6 +66,31 @@ def corpus_path(manifest: dict[str, Any], index_root: Path) -> Path | None:
     return Path(absolute)
 
 
+def id_root(manifest: dict[str, Any], index_root: Path) -> Path | None:
+    """The folder the index's file ids are relative to: its corpus folder, or the one
+    an index edited with add/remove was built from; None for a JSONL corpus or none."""
+    corpus = corpus_path(manifest, index_root)
+    if corpus is not None:
+        return Path(os.path.abspath(corpus)) if corpus.is_dir() else None
+    root = (manifest.get("corpus") or {}).get("id_root")
+    return Path(root) if isinstance(root, str) else None
+
+
+def edited_corpus(manifest: dict[str, Any], index_root: Path) -> dict[str, Any]:
+    """What an index edited with add/remove records of its corpus: none any more, but
+    still the folder its ids are relative to (so a file added from it gets the same id)."""
+    root = id_root(manifest, index_root)
+    return {"path": None, "edited": True, **({"id_root": str(root)} if root else {})}
+
+
+def ids_base(path: Path, root: Path | None) -> Path | None:
+    """``root`` if ``path`` lies inside it (its files' ids are then relative to it)."""
+    if root is None:
+        return None
+    here, root = os.path.abspath(path), os.path.abspath(root)
+    return Path(root) if os.path.commonpath([here, root]) == root and here != root else None
+
+
 def relative_corpus_path(corpus: Path, index_root: Path) -> str:
     """The corpus path relative to the index (absolute if there is no relative path,
     e.g. on another Windows drive), so a cloned project (seeds/ beside index/) stays

@@ -93,6 +93,10 @@ def test_question_words_and_names_the_passage_lacks():
         ("Tobias Wren.”", "Tobias Wren"),
         ("at 10 p.m.", "at 10 p.m."),
         ("George W.", "George W."),
+        ("Rivian Automotive Inc.", "Rivian Automotive Inc."),
+        ("Martin Luther King Jr.", "Martin Luther King Jr."),
+        ("the Model 3.", "the Model 3"),
+        ("in gear 5.", "in gear 5"),
         (".", "."),
     ],
 )

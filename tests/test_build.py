@@ -396,3 +396,27 @@ def test_an_edited_index_is_rebuilt_from_its_own_articles(tmp_path, corpus, fake
     assert report.articles == 4 and report.embedded == 0
     manifest = store.open_generation(root).manifest
     assert manifest["corpus"]["path"] is None and manifest["corpus"]["edited"]
+
+
+def test_a_file_added_from_the_corpus_folder_keeps_its_corpus_id(tmp_path, fake_model):
+    """`index add corpus/2024/jan/story.txt` replaces the article `2024/jan/story`, as a
+    rebuild would name it, also after an earlier add (the index then records no corpus,
+    but still the folder its ids are relative to)."""
+    corpus = write_corpus(tmp_path / "c1")
+    nested = write_corpus(corpus / "2024" / "jan", {"story": "Old news about ferries. " * 5})
+    root = tmp_path / "idx"
+    do_build(corpus, root, fake_model)
+    assert "2024/jan/story" in indexdata.load(store.open_generation(root)).articles
+
+    def add(*paths):
+        build.add(list(paths), root, model=fake_model, settings=None, cache_dir=tmp_path)
+        return indexdata.load(store.open_generation(root)).articles
+
+    (nested / "story.txt").write_text("New news about trams. " * 5)
+    ids = add(nested / "story.txt")
+    assert "story" not in ids and "New news" in ids["2024/jan/story"].text
+    (nested / "story.txt").write_text("Newer news about buses. " * 5)
+    ids = add(corpus / "2024")
+    assert "jan/story" not in ids and "Newer news" in ids["2024/jan/story"].text
+    elsewhere = write_corpus(tmp_path / "other", {"memo": "A memo about bridges. " * 5})
+    assert "memo" in add(elsewhere / "memo.txt")  # outside the corpus: its own name

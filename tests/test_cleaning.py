@@ -273,3 +273,40 @@ def test_a_news_page_keeps_its_article_and_drops_banner_nav_and_footer() -> None
 )
 def test_cookie_notices_are_boilerplate_lines(line: str) -> None:
     assert boilerplate_rule(line) == "cookie notice"
+
+
+def test_an_articles_own_footer_keeps_its_byline_and_date() -> None:
+    page = """<html><head><title>Chargers</title></head><body><main><article>
+<h1>Norway passes 7,000 fast chargers</h1>
+<p>Norway now has more than 7,000 fast chargers, the road authority said on Monday, and
+plans to add another 2,000 along its coastal highways by the end of next year.</p>
+<footer>By Jane Doe. Published <time datetime="2024-03-03">March 3, 2024</time></footer>
+</article></main><footer>Copyright 2024 Example News</footer></body></html>"""
+    doc = extract_html(page)
+    assert doc.date == "2024-03-03"
+    assert "Copyright" not in doc.text
+
+
+@pytest.mark.parametrize(
+    "wrapper",
+    ['<div id="page" class="layout has-cookie-notice">', '<section class="story gdpr-safe">'],
+)
+def test_a_wrapper_named_for_cookies_that_is_not_a_banner_is_kept(wrapper: str) -> None:
+    tag = wrapper[1 : wrapper.index(" ")]
+    page = (
+        f"<html><body>{wrapper}<h2>Rivian recall</h2><p>Rivian recalled 13,000 vans on "
+        f"Friday over a seat-belt fault, the regulator said.</p></{tag}></body></html>"
+    )
+    assert "Rivian recalled 13,000 vans" in extract_html(page).text
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "We use cookies only to keep people logged in, Meta privacy chief Erin Egan told the "
+        "committee in Brussels.",
+        "We use cookies to track shoppers, the regulator found.",
+    ],
+)
+def test_a_news_sentence_about_cookies_is_not_a_cookie_notice(line: str) -> None:
+    assert boilerplate_rule(line) is None

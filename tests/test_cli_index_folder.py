@@ -172,9 +172,16 @@ def test_same_file_names_in_nested_folders(tmp_path, fake_model, runner):
     r = build_index(runner, nest, index, "--no-ner")
     assert r.exit_code == 0, r.output
     assert ids_of(runner, index) == ["2023/jan/story", "2024/jan/story"]
-    before = store.open_generation(index).path
     files = [nest / "2023" / "jan" / "story.txt", nest / "2024" / "jan" / "story.txt"]
-    r = run(runner, "index", "add", *files, "--index", index)
+    r = run(runner, "index", "add", *files, "--index", index)  # from the corpus: its ids
+    assert r.exit_code == 0, r.output
+    assert ids_of(runner, index) == ["2023/jan/story", "2024/jan/story"]
+    before = store.open_generation(index).path
+    elsewhere = [
+        write_corpus(tmp_path / "x" / d, {"story": ARTICLES["charlie"]}) / "story.txt"
+        for d in ("a", "b")
+    ]
+    r = run(runner, "index", "add", *elsewhere, "--index", index)
     assert_clean_error(r, 2, "article id 'story'", "--skip-bad")
     assert store.open_generation(index).path == before
 

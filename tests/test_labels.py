@@ -22,6 +22,8 @@ from evqa.types import Article
         ("alpha", None),  # one word says no more than the id
         ("doc17", None),
         ("2024-05-01", None),  # no letters
+        ("2024/jan/story", None),  # a nested file's id: only its own name counts
+        ("2024/jan/battery-prices", "battery prices"),
     ],
 )
 def test_name_label(doc_id, expected):

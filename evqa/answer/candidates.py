@@ -81,10 +81,23 @@ def trim(text: str) -> tuple[int, int]:
             return i, j
 
 
+# words whose full stop is their own ("Rivian Automotive Inc.", "Martin Luther King Jr.")
+ABBREVIATIONS = frozenset(
+    "inc ltd co corp plc llc jr sr dr mr mrs ms prof st mt ft ave blvd rd no nos vs etc "
+    "approx dept est gen gov sen rep capt col lt sgt bros jan feb mar apr aug sep sept oct "
+    "nov dec".split()
+)
+
+
 def _full_stop(span: str) -> bool:
-    """True if ``span`` ends on a full stop that is not part of its last word."""
+    """True if ``span`` ends on a sentence's full stop: not one that belongs to its last
+    word, as in an abbreviation ("Inc.", "U.S."), an initial ("J.") or a number ("No.")."""
     words = span[:-1].split()
-    return span.endswith(".") and bool(words) and len(words[-1]) > 1 and "." not in words[-1]
+    if not span.endswith(".") or not words:
+        return False
+    last = words[-1]
+    initial = len(last) == 1 and last.isalpha()
+    return not initial and "." not in last and last.lower() not in ABBREVIATIONS
 
 
 def _unpaired(mark: str, rest: str, *, opening: bool) -> bool:

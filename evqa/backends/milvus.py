@@ -1279,6 +1279,7 @@ def add(
 ):
     """Add (or replace, by id) the articles read from ``paths``, streaming."""
     from evqa.corpus import iter_corpus
+    from evqa.staleness import edited_corpus, id_root, ids_base
 
     started = time.perf_counter()
     with store.build_lock(index_root, wait):
@@ -1286,7 +1287,7 @@ def add(
         entry = gen.manifest["backend"]
         settings = settings or _settings(gen.manifest)
         used, fallback = _encoder(model, cache_dir, settings)
-        base = {**gen.manifest, "corpus": {"path": None, "edited": True}}
+        base = {**gen.manifest, "corpus": edited_corpus(gen.manifest, index_root)}
         base = _strip({**base, "model": {**base.get("model", {}), "encoder": used}})
         base["backend"] = {**entry, "index_id": index_id(gen.manifest) or new_index_id()}
         session = _Session(index_root, resolve_uri(entry, index_root), base, gen.manifest)
@@ -1295,8 +1296,9 @@ def add(
         counts = _Counts()
         warnings: list[str] = list(fallback)
         with session.guard():
+            root = id_root(gen.manifest, index_root)
             for path in paths:
-                stream = iter_corpus(Path(path), skip_bad=skip_bad)
+                stream = iter_corpus(Path(path), skip_bad=skip_bad, base=ids_base(path, root))
                 writer.write_all(stream.articles, counts, progress)
                 warnings += stream.warnings
             writer.flush()
@@ -1314,6 +1316,7 @@ def remove(
 ):
     """Remove articles by id. Unknown ids are an error; nothing is changed then."""
     from evqa.build import check_removal
+    from evqa.staleness import edited_corpus
 
     started = time.perf_counter()
     with store.build_lock(index_root, wait):
@@ -1321,7 +1324,7 @@ def remove(
         entry = gen.manifest["backend"]
         collection = entry["collection"]
         uri = resolve_uri(entry, index_root)
-        base = _strip({**gen.manifest, "corpus": {"path": None, "edited": True}})
+        base = _strip({**gen.manifest, "corpus": edited_corpus(gen.manifest, index_root)})
         base["backend"] = {**entry, "index_id": index_id(gen.manifest) or new_index_id()}
         session = _Session(index_root, uri, base, gen.manifest)
         client = session.open(collection, int(gen.manifest["model"]["dim"]), create=False)
