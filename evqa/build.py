@@ -126,11 +126,11 @@ def rebuild(
             if store.verify(gen):
                 raise IndexCorruptError("checksums fail")
             old, manifest = _live_articles(index_root)
-        except IndexCorruptError:
+        except (IndexCorruptError, IndexNotFoundError):
             raise IndexCorruptError(
-                f"the index {index_root} is damaged, and it was edited with evqa index "
-                "add/remove so it records no corpus to rebuild from; rebuild it from your "
-                f"articles with: evqa index build --index {index_root} --corpus CORPUS"
+                f"the index {index_root} is damaged or incomplete, and it was edited with "
+                "evqa index add/remove so it records no corpus to rebuild from; rebuild it "
+                f"from your articles with: evqa index build --index {index_root} --corpus CORPUS"
             ) from None
         return _write(
             old,
@@ -158,31 +158,18 @@ def add(
 ) -> BuildReport:
     """Add (or replace, by id) the articles read from ``paths``. Two of them with one id
     are bad input (CorpusError, or with ``skip_bad`` the later one is skipped)."""
-    from evqa.corpus import SKIP_HINT, printable, read_corpus
+    from evqa.corpus import read_corpus
     from evqa.staleness import id_root, ids_base
 
     started = time.perf_counter()
-    recorded = store.recorded_manifest(index_root) or {}
-    root = id_root(recorded, index_root)
-    new: dict[str, Article] = {}
-    origin: dict[str, Path] = {}
-    warnings: list[str] = []
-    for path in paths:
-        read = read_corpus(Path(path), skip_bad=skip_bad, base=ids_base(path, root))
-        warnings += read.warnings
-        for a in read.articles:
-            if a.id in new:
-                clash = printable(
-                    f"{path}: article id {a.id!r} is also the id of an article in "
-                    f"{origin[a.id]} (a single file's id is its name; add the folder that "
-                    "holds both, and the ids include their subfolders)"
-                )
-                first = printable(f"the one from {origin[a.id]}")
-                if not skip_bad:
-                    raise CorpusError(f"{clash}; {SKIP_HINT} ({first} is then added)")
-                warnings.append(f"{clash}; skipped, {first} is added")
-                continue
-            new[a.id], origin[a.id] = a, Path(path)
+    root = id_root(store.recorded_manifest(index_root) or {}, index_root)
+    reads = [
+        (Path(p), read_corpus(Path(p), skip_bad=skip_bad, base=ids_base(p, root))) for p in paths
+    ]
+    pairs = [(p, a.id) for p, read in reads for a in read.articles]
+    skip, warnings = id_clashes(pairs, skip_bad)
+    warnings = [w for _, read in reads for w in read.warnings] + warnings
+    new = {a.id: a for p, read in reads for a in read.articles if (p, a.id) not in skip}
     with store.build_lock(index_root, wait):
         old, manifest = _live_articles(index_root)
         merged = {**{a.id: a for a in old}, **new}
@@ -197,6 +184,33 @@ def add(
             progress=progress,
             started=started,
         )
+
+
+def id_clashes(
+    pairs: Sequence[tuple[Path, str]], skip_bad: bool
+) -> tuple[set[tuple[Path, str]], list[str]]:
+    """The (path, id) pairs, in reading order, whose id an earlier path already gave: bad
+    input (CorpusError), or with ``skip_bad`` skipped with a warning (the first is kept)."""
+    from evqa.corpus import SKIP_HINT, printable
+
+    first: dict[str, Path] = {}
+    skip: set[tuple[Path, str]] = set()
+    warnings: list[str] = []
+    for path, doc_id in pairs:
+        if doc_id not in first:
+            first[doc_id] = path
+            continue
+        clash = printable(
+            f"{path}: article id {doc_id!r} is also the id of an article in {first[doc_id]} "
+            "(a single file's id is its name; add the folder that holds both, and the ids "
+            "include their subfolders)"
+        )
+        kept = printable(f"the one from {first[doc_id]}")
+        if not skip_bad:
+            raise CorpusError(f"{clash}; {SKIP_HINT} ({kept} is then added)")
+        warnings.append(f"{clash}; skipped, {kept} is added")
+        skip.add((path, doc_id))
+    return skip, warnings
 
 
 def remove(

@@ -272,7 +272,10 @@ def extract_html(html: str) -> HtmlDoc:
 _BOILERPLATE_TAGS = frozenset({"nav", "footer", "button", "dialog"})
 _BOILERPLATE_ROLES = frozenset({"navigation", "contentinfo", "dialog", "alertdialog"})
 _CONSENT_NAME = re.compile(r"cookie|consent|gdpr", re.IGNORECASE)
-_CONSENT_TEXT = re.compile(r"cookie|consent|privacy|gdpr", re.IGNORECASE)
+_CONSENT_TEXT = re.compile(r"cookie|consent", re.IGNORECASE)
+# class names that say a state or a tag, not what an element is: "has-cookie-notice",
+# "tag-cookies", "js-cookies-accepted" on a page or post wrapper
+_STATE_PREFIXES = ("has-", "is-", "js-", "no-", "tag-", "category-")
 _CONTENT_TAGS = frozenset({"html", "body", "main", "article"})
 MAX_BANNER_CHARS = 1000  # a cookie/consent element longer than this is kept (a wrapper?)
 
@@ -306,15 +309,27 @@ def _is_boilerplate(el) -> bool:
     speaks of them (a banner, not a page wrapper that merely carries such a class)."""
     if el.tag in _BOILERPLATE_TAGS or el.get("role") in _BOILERPLATE_ROLES:
         return not _inside_content(el)
-    names = f"{el.get('id') or ''} {el.get('class') or ''}"
-    if el.tag in _CONTENT_TAGS or _CONSENT_NAME.search(names) is None:
+    names = f"{el.get('id') or ''} {el.get('class') or ''}".split()
+    if el.tag in _CONTENT_TAGS or not any(
+        _CONSENT_NAME.search(n) and not n.startswith(_STATE_PREFIXES) for n in names
+    ):
         return False
-    text = el.text_content()
+    text = _own_text(el)
     return (
         len(text) <= MAX_BANNER_CHARS
         and _CONSENT_TEXT.search(text) is not None
-        and next(el.iter(*_CONTENT_TAGS, "h1"), None) is None
+        and next(el.iter(*_CONTENT_TAGS, "h1", "h2"), None) is None
     )
+
+
+def _own_text(el) -> str:
+    """``el``'s text without that of the navigation, footers, buttons and dialogs in it."""
+    parts = [el.text or ""]
+    for child in el:
+        if isinstance(child.tag, str) and child.tag not in _BOILERPLATE_TAGS:
+            parts.append(_own_text(child))
+        parts.append(child.tail or "")
+    return "".join(parts)
 
 
 def _inside_content(el) -> bool:

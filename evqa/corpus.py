@@ -308,7 +308,7 @@ def list_files(root: Path, base: Path | None = None) -> list[SourceFile]:
 
 
 def _relative(path: Path, base: Path) -> str:
-    return Path(os.path.abspath(path)).relative_to(os.path.abspath(base)).as_posix()
+    return Path(os.path.realpath(path)).relative_to(os.path.realpath(base)).as_posix()
 
 
 def _read_files(root: Path, report: _Report, base: Path | None = None) -> list[Article]:

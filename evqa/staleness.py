@@ -71,7 +71,7 @@ def id_root(manifest: dict[str, Any], index_root: Path) -> Path | None:
     an index edited with add/remove was built from; None for a JSONL corpus or none."""
     corpus = corpus_path(manifest, index_root)
     if corpus is not None:
-        return Path(os.path.abspath(corpus)) if corpus.is_dir() else None
+        return Path(os.path.realpath(corpus)) if corpus.is_dir() else None
     root = (manifest.get("corpus") or {}).get("id_root")
     return Path(root) if isinstance(root, str) else None
 
@@ -87,7 +87,7 @@ def ids_base(path: Path, root: Path | None) -> Path | None:
     """``root`` if ``path`` lies inside it (its files' ids are then relative to it)."""
     if root is None:
         return None
-    here, root = os.path.abspath(path), os.path.abspath(root)
+    here, root = os.path.realpath(path), os.path.realpath(root)
     return Path(root) if os.path.commonpath([here, root]) == root and here != root else None
 
 

@@ -159,6 +159,11 @@ def read_manifest(gen: Path, root: Path) -> dict[str, Any]:
     if not isinstance(manifest.get("files"), dict):
         raise IndexCorruptError(f"{gen / MANIFEST} lists no files; {fix}")
     bad = [k for k in SECTIONS if not isinstance(manifest.get(k, {}), dict)]
+    corpus = manifest.get("corpus", {})
+    if isinstance(corpus, dict) and any(
+        not isinstance(corpus.get(k), str | None) for k in ("path", "absolute_path", "id_root")
+    ):
+        bad.append("corpus")
     model = manifest.get("model")
     if bad or not isinstance(model, dict) or not model.keys() >= MODEL_KEYS:
         what = ", ".join(bad) or "model"
@@ -287,10 +292,10 @@ def atomic_path(path: Path | str) -> Iterator[Path]:
     and ``path`` is left as it was (nothing half-written). Missing folders are created. A
     ``path`` that exists and is neither a file nor a folder (``/dev/null``, a FIFO) is
     yielded itself, to be written in place."""
-    path = Path(path)
-    if path.exists() and not path.is_file() and not path.is_dir():
-        yield path
+    if _written_in_place(Path(path)):
+        yield Path(path)
         return
+    path = Path(os.path.realpath(path))  # a link stays a link: its target is replaced
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
     try:
@@ -301,6 +306,15 @@ def atomic_path(path: Path | str) -> Iterator[Path]:
         tmp.unlink(missing_ok=True)
 
 
+def _written_in_place(path: Path) -> bool:
+    """An existing path that is not a regular file or folder (/dev/null, a FIFO), or one
+    of the system's device or process files (/dev/stdout when stdout is a file): written
+    in place, never replaced."""
+    if not path.exists() or path.is_dir():
+        return False
+    return not path.is_file() or str(path.absolute()).startswith(("/dev/", "/proc/"))
+
+
 def check_output_file(path: Path | str, name: str) -> None:
     """Raise InputError unless a file can be written at ``path`` (as ``atomic_path`` does):
     it is not a folder, and the nearest existing folder on its way is a folder in which a
@@ -309,11 +323,11 @@ def check_output_file(path: Path | str, name: str) -> None:
     path = Path(path)
     if path.is_dir():
         raise InputError(f"{name} {path} is a folder; give the path of a file")
-    if path.exists() and not path.is_file():  # /dev/null, a FIFO: written in place
+    if _written_in_place(path):  # /dev/null, /dev/stdout, a FIFO
         if not os.access(path, os.W_OK):
             raise InputError(f"{name} {path} is not writable; choose another path for {name}")
         return
-    folder = path.parent
+    folder = Path(os.path.realpath(path)).parent
     while not folder.exists() and folder != folder.parent:
         folder = folder.parent
     if not folder.is_dir():

@@ -7,9 +7,7 @@ Offsets are always character offsets into the *cleaned* article text
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
-from types import MappingProxyType
 
 
 @dataclass(frozen=True)
@@ -76,24 +74,16 @@ class RetrieverScore:
 
 @dataclass(frozen=True)
 class Hit:
-    """A ranked chunk with the metadata of its article. ``explain`` (retriever name ->
-    RetrieverScore) is a read-only mapping, a copy of the one given."""
+    """A ranked chunk with the metadata of its article; ``explain`` maps a retriever's
+    name to its RetrieverScore."""
 
     rank: int  # 1-based
     score: float
     chunk: Chunk
     title: str | None = None
     date: str | None = None
-    explain: Mapping[str, RetrieverScore] = field(default_factory=dict, compare=False)
+    explain: dict[str, RetrieverScore] = field(default_factory=dict, compare=False)
     title_derived: bool = False  # the title is a label derived from the article (evqa.labels)
-
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "explain", MappingProxyType(dict(self.explain)))
-
-    def __reduce__(self) -> tuple:
-        """Pickle and copy ``explain`` as a dict (a mappingproxy cannot be pickled)."""
-        fields = (self.rank, self.score, self.chunk, self.title, self.date)
-        return (Hit, (*fields, dict(self.explain), self.title_derived))
 
     @property
     def doc_id(self) -> str:

@@ -97,6 +97,10 @@ def test_question_words_and_names_the_passage_lacks():
         ("Martin Luther King Jr.", "Martin Luther King Jr."),
         ("the Model 3.", "the Model 3"),
         ("in gear 5.", "in gear 5"),
+        ("grew 2.5.", "grew 2.5"),
+        ("$3.5.", "$3.5"),
+        ("Amazon.com.", "Amazon.com"),
+        ("at 5 p.m.", "at 5 p.m."),
         (".", "."),
     ],
 )

@@ -638,7 +638,7 @@ def test_status_reports_what_verify_finds(mbuilt, runner):
     [
         ("--uri", "http://127.0.0.1:notaport"),
         ("--uri", "http://[::1"),
-        ("--uri", "grpc://127.0.0.1:19530"),
+        ("--uri", "ftp://127.0.0.1:19530"),
         ("--uri", "news.sqlite"),
         ("--uri", ""),
         ("--collection", ""),
@@ -692,3 +692,29 @@ def test_a_real_cluster(tmp_path, corpus, fake_model, runner):
         for c in (name, name + milvus.ARTICLES_SUFFIX):
             if client.has_collection(c):
                 client.drop_collection(c)
+
+
+@pytest.mark.parametrize(
+    "uri", ["http://m:19530", "https://m:443", "grpc://m:19530", "tcp://m:19530", "x/n.db"]
+)
+def test_uris_pymilvus_takes_are_accepted(uri):
+    assert milvus.check_uri(uri) == uri
+
+
+def test_adding_two_files_with_one_id_is_refused_before_anything_is_written(
+    mbuilt, tmp_path, runner
+):
+    files = [
+        write_corpus(tmp_path / "x" / d, {"story": f"Story {d}\n\nFerries in {d}."}) / "story.txt"
+        for d in ("a", "b")
+    ]
+    before = json.loads(run(runner, "index", "status", "--index", mbuilt, "--json").stdout)
+    r = run(runner, "index", "add", *files, "--index", mbuilt)
+    assert_clean_error(r, 2, "article id 'story'", "--skip-bad")
+    after = json.loads(run(runner, "index", "status", "--index", mbuilt, "--json").stdout)
+    assert after["article_ids"] == before["article_ids"], after
+    assert after["problems"] == [], after["problems"]
+    r = run(runner, "index", "add", *files, "--index", mbuilt, "--skip-bad")
+    assert r.exit_code == 0, r.output
+    engine = Engine.open(mbuilt)
+    assert "Ferries in a" in engine.articles["story"].text  # the first one is kept

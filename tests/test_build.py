@@ -420,3 +420,36 @@ def test_a_file_added_from_the_corpus_folder_keeps_its_corpus_id(tmp_path, fake_
     assert "jan/story" not in ids and "Newer news" in ids["2024/jan/story"].text
     elsewhere = write_corpus(tmp_path / "other", {"memo": "A memo about bridges. " * 5})
     assert "memo" in add(elsewhere / "memo.txt")  # outside the corpus: its own name
+
+
+def test_a_file_added_through_a_linked_corpus_folder_keeps_its_corpus_id(tmp_path, fake_model):
+    real = write_corpus(tmp_path / "real")
+    nested = write_corpus(real / "2024" / "jan", {"story": "Old news about ferries. " * 5})
+    link = tmp_path / "link"
+    link.symlink_to(real)
+    root = tmp_path / "idx"
+    do_build(link, root, fake_model)
+    (nested / "story.txt").write_text("New news about trams. " * 5)
+    build.add(
+        [link / "2024" / "jan" / "story.txt"],
+        root,
+        model=fake_model,
+        settings=None,
+        cache_dir=tmp_path,
+    )
+    ids = indexdata.load(store.open_generation(root)).articles
+    assert "story" not in ids and "New news" in ids["2024/jan/story"].text
+
+
+def test_an_edited_index_without_a_live_generation_asks_for_its_corpus(
+    tmp_path, corpus, fake_model
+):
+    from evqa.errors import IndexCorruptError
+
+    root = tmp_path / "idx"
+    do_build(corpus, root, fake_model)
+    extra = write_corpus(tmp_path / "extra", {"delta": "Delta article about ferries. " * 4})
+    build.add([extra], root, model=fake_model, settings=None, cache_dir=tmp_path)
+    (root / store.CURRENT).unlink()
+    with pytest.raises(IndexCorruptError, match="--corpus CORPUS"):
+        build.rebuild(root, model=fake_model, settings=small_settings(), cache_dir=tmp_path)

@@ -289,13 +289,18 @@ plans to add another 2,000 along its coastal highways by the end of next year.</
 
 @pytest.mark.parametrize(
     "wrapper",
-    ['<div id="page" class="layout has-cookie-notice">', '<section class="story gdpr-safe">'],
+    [
+        '<div id="page" class="layout has-cookie-notice">',
+        '<section class="story gdpr-safe">',
+        '<div id="page" class="site cookies-not-accepted">',
+    ],
 )
 def test_a_wrapper_named_for_cookies_that_is_not_a_banner_is_kept(wrapper: str) -> None:
     tag = wrapper[1 : wrapper.index(" ")]
     page = (
         f"<html><body>{wrapper}<h2>Rivian recall</h2><p>Rivian recalled 13,000 vans on "
-        f"Friday over a seat-belt fault, the regulator said.</p></{tag}></body></html>"
+        "Friday over a seat-belt fault, the regulator said.</p><footer><a href='/p'>Privacy "
+        f"Policy</a> <a href='/c'>Cookie settings</a></footer></{tag}></body></html>"
     )
     assert "Rivian recalled 13,000 vans" in extract_html(page).text
 
@@ -310,3 +315,12 @@ def test_a_wrapper_named_for_cookies_that_is_not_a_banner_is_kept(wrapper: str) 
 )
 def test_a_news_sentence_about_cookies_is_not_a_cookie_notice(line: str) -> None:
     assert boilerplate_rule(line) is None
+
+
+def test_a_post_tagged_cookies_is_not_a_banner() -> None:
+    page = (
+        '<html><body><div class="post tag-cookies"><p>Regulators fined the retailer for '
+        "setting advertising cookies before visitors gave consent, the watchdog said.</p>"
+        "</div></body></html>"
+    )
+    assert "Regulators fined the retailer" in extract_html(page).text

@@ -331,23 +331,6 @@ def test_check_k_speaks_of_k_unless_told_where_it_came_from():
         config.check_k(10**6, "-k")
 
 
-def test_hit_explain_is_read_only_and_hits_still_pickle():
-    import copy
-    import pickle
-
-    from evqa.types import Chunk, Hit, RetrieverScore
-
-    parts = {"bm25": RetrieverScore(1, 2.0, 1.0)}
-    hit = Hit(1, 0.5, Chunk("a#0", "a", 0, 1, "x"), explain=parts)
-    parts["dense"] = RetrieverScore(None, None, 0.0)  # the hit keeps its own copy
-    with pytest.raises(TypeError):
-        hit.explain["dense"] = RetrieverScore(None, None, 0.0)
-    assert list(hit.explain) == ["bm25"]
-    assert hit.to_dict(explain=True)["explain"] == {"bm25": {"rank": 1, "score": 2.0, "share": 1.0}}
-    for twin in (pickle.loads(pickle.dumps(hit)), copy.deepcopy(hit)):
-        assert twin == hit and dict(twin.explain) == dict(hit.explain)
-
-
 def test_dir_of_evqa_lists_its_lazy_names():
     import evqa
 

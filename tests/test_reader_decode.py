@@ -58,3 +58,8 @@ def test_whole_words_keeps_word_edges_and_text_edges(span, whole):
     text = "It costs $40 per kWh today."
     a, b = whole_words(text, *span)
     assert text[a:b] == whole
+
+
+def test_whole_words_does_not_widen_across_unspaced_scripts():
+    text = "电池能量密度为350Wh"
+    assert whole_words(text, 2, 4) == (2, 4)

@@ -91,6 +91,8 @@ def _edit_manifest(gen: Path, edit) -> None:
         (lambda m: m.update(model={"name": "x"}), "model"),
         (lambda m: m.update(settings="fast"), "settings"),
         (lambda m: m.update(corpus=["seeds"]), "corpus"),
+        (lambda m: m.update(corpus={"path": 5}), "corpus"),
+        (lambda m: m.update(corpus={"path": "../c", "absolute_path": ["x"]}), "corpus"),
     ],
 )
 def test_a_manifest_with_a_damaged_section_is_corrupt_not_a_crash(tmp_path, edit, section):
@@ -283,3 +285,21 @@ def test_check_output_file_accepts_new_folders_and_devices_and_leaves_nothing(tm
     store.check_output_file(tmp_path / "out.md", "--report")
     store.check_output_file(Path(os.devnull), "--report")
     assert os.listdir(tmp_path) == []
+
+
+def test_an_output_through_a_link_replaces_the_links_target(tmp_path):
+    target = tmp_path / "target.txt"
+    target.write_text("OLD\n")
+    link = tmp_path / "link.txt"
+    link.symlink_to(target)
+    with store.atomic_path(link) as tmp:
+        tmp.write_text("NEW\n")
+    assert link.is_symlink() and target.read_text() == "NEW\n"
+
+
+def test_device_paths_are_written_in_place(tmp_path):
+    assert store._written_in_place(Path("/dev/null"))
+    assert store._written_in_place(Path("/dev/stdout")) or not Path("/dev/stdout").exists()
+    regular = tmp_path / "out.txt"
+    regular.write_text("x")
+    assert not store._written_in_place(regular) and not store._written_in_place(tmp_path)

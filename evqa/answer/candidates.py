@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
@@ -89,15 +90,19 @@ ABBREVIATIONS = frozenset(
 )
 
 
+_DOTTED = re.compile(r"[A-Za-z](?:\.[A-Za-z])*")
+
+
 def _full_stop(span: str) -> bool:
     """True if ``span`` ends on a sentence's full stop: not one that belongs to its last
-    word, as in an abbreviation ("Inc.", "U.S."), an initial ("J.") or a number ("No.")."""
+    word, as in an abbreviation ("Inc.", "U.S.", "No.") or an initial ("J."); not after a
+    number ("2.5.") or a domain ("Amazon.com.")."""
     words = span[:-1].split()
     if not span.endswith(".") or not words:
         return False
     last = words[-1]
-    initial = len(last) == 1 and last.isalpha()
-    return not initial and "." not in last and last.lower() not in ABBREVIATIONS
+    dotted = _DOTTED.fullmatch(last) is not None  # "J", "U.S", "p.m"
+    return not dotted and last.lower() not in ABBREVIATIONS
 
 
 def _unpaired(mark: str, rest: str, *, opening: bool) -> bool:

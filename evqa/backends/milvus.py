@@ -93,7 +93,7 @@ def is_lite(uri: str) -> bool:
     return "://" not in uri
 
 
-SERVER_SCHEMES = ("http", "https", "tcp", "unix")  # what pymilvus connects to
+SERVER_SCHEMES = ("http", "https", "grpc", "tcp", "unix")  # what pymilvus connects to
 URI_FORMS = "a milvus-lite file ending in .db (news.db) or a server (http://HOST:19530)"
 
 
@@ -1278,6 +1278,7 @@ def add(
     progress: Progress | None = None,
 ):
     """Add (or replace, by id) the articles read from ``paths``, streaming."""
+    from evqa.build import id_clashes
     from evqa.corpus import iter_corpus
     from evqa.staleness import edited_corpus, id_root, ids_base
 
@@ -1290,17 +1291,24 @@ def add(
         base = {**gen.manifest, "corpus": edited_corpus(gen.manifest, index_root)}
         base = _strip({**base, "model": {**base.get("model", {}), "encoder": used}})
         base["backend"] = {**entry, "index_id": index_id(gen.manifest) or new_index_id()}
+        root = id_root(gen.manifest, index_root)
+        bases = [(Path(p), ids_base(p, root)) for p in paths]
+        pairs = [
+            (p, a.id) for p, b in bases for a in iter_corpus(p, skip_bad=True, base=b).articles
+        ]  # a first pass for ids only: a clash is refused before anything is written
+        skip, clashes = id_clashes(pairs, skip_bad)
         session = _Session(index_root, resolve_uri(entry, index_root), base, gen.manifest)
         client = session.start(entry["collection"], model.dim, create=False)
         writer = Writer(client, entry["collection"], model, settings, cache_dir, used)
         counts = _Counts()
         warnings: list[str] = list(fallback)
         with session.guard():
-            root = id_root(gen.manifest, index_root)
-            for path in paths:
-                stream = iter_corpus(Path(path), skip_bad=skip_bad, base=ids_base(path, root))
-                writer.write_all(stream.articles, counts, progress)
+            for path, b in bases:
+                stream = iter_corpus(path, skip_bad=skip_bad, base=b)
+                kept = (a for a in stream.articles if (path, a.id) not in skip)
+                writer.write_all(kept, counts, progress)
                 warnings += stream.warnings
+            warnings += clashes
             writer.flush()
         return session.finish(writer, counts, warnings, started, model, cache_dir)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -47,11 +48,16 @@ def window_spans(
 def whole_words(text: str, start: int, end: int) -> tuple[int, int]:
     """``start``/``end`` widened to whole words: a span that starts or ends on a word piece
     ("kw" of "kWh") takes the rest of its word."""
-    while 0 < start < len(text) and text[start - 1].isalnum() and text[start].isalnum():
+    while 0 < start < len(text) and _in_word(text[start - 1]) and _in_word(text[start]):
         start -= 1
-    while 0 < end < len(text) and text[end].isalnum() and text[end - 1].isalnum():
+    while 0 < end < len(text) and _in_word(text[end]) and _in_word(text[end - 1]):
         end += 1
     return start, end
+
+
+def _in_word(c: str) -> bool:
+    """A letter or digit of a space-separated script (CJK text has no words to widen to)."""
+    return c.isalnum() and unicodedata.east_asian_width(c) not in ("W", "F")
 
 
 def best_spans(
