@@ -14,6 +14,7 @@ loop starts.
 
 from __future__ import annotations
 
+import contextlib
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -280,8 +281,8 @@ def default_history_path(engine: Any) -> Path:
 
 
 def make_history(path: Path):
-    """A FileHistory at ``path`` (parent folders created), or an in-memory history and a
-    warning when the file cannot be written."""
+    """A FileHistory at ``path`` (parent folders created; the file readable by its owner
+    only), or an in-memory history and a warning when the file cannot be written."""
     from prompt_toolkit.history import FileHistory, InMemoryHistory
 
     try:
@@ -291,6 +292,8 @@ def make_history(path: Path):
     except OSError as e:
         reason = e.strerror or type(e).__name__
         return InMemoryHistory(), f"note: history is not saved ({path}: {reason})"
+    with contextlib.suppress(OSError):  # questions may be private, as in a shell's history
+        path.chmod(0o600)
     return FileHistory(str(path)), None
 
 

@@ -156,7 +156,9 @@ LINE_RULES: tuple[Rule, ...] = (
 
 _SPACE_CHARS = re.compile(r"[\t\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000]")
 _LINE_BREAKS = re.compile(r"\r\n?|[\v\f\x1c-\x1e\x85\u2028\u2029]")
-_DROP_CHARS = re.compile(r"[\x00-\x08\x0e-\x1b\x7f\u00ad\u200b-\u200f\u2060\ufeff\ud800-\udfff]")
+_DROP_CHARS = re.compile(
+    r"[\x00-\x08\x0e-\x1b\x1f\x7f-\x84\x86-\x9f\u00ad\u200b-\u200f\u2060\ufeff\ud800-\udfff]"
+)  # controls (C0 and C1 but the line and space ones, DEL), soft hyphens, zero-width marks
 _SPACES = re.compile(r" {2,}")
 
 

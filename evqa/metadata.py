@@ -161,8 +161,11 @@ _HEADLINE_END = re.compile(r"[.,;:]$")
 
 
 def normalize_title(value: str) -> str | None:
-    """Collapse whitespace; None if nothing is left."""
-    return " ".join(value.split()) or None
+    """Control characters out, whitespace collapsed; None if nothing is left."""
+    return " ".join(_CONTROLS.sub(" ", value).split()) or None
+
+
+_CONTROLS = re.compile(r"[\x00-\x1f\x7f-\x9f]")  # never in a title, url or source
 
 
 def looks_like_headline(line: str) -> bool:
@@ -313,6 +316,6 @@ def normalize_fields(fields: Mapping[str, object]) -> tuple[dict[str, str | None
             out[key] = normalize_date(value)
             if out[key] is None:
                 warnings.append(f"date {value!r} is not a recognisable date; it was ignored")
-        elif isinstance(value, str) and value.strip():
+        elif isinstance(value, str) and (value := _CONTROLS.sub(" ", value)).strip():
             out[key] = " ".join(value.split()) if key == "title" else value.strip()
     return out, warnings

@@ -16,6 +16,7 @@ article is printed literally.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Sequence
 from dataclasses import asdict, is_dataclass
 from pathlib import Path
@@ -77,14 +78,23 @@ def not_found_detail(answer: Answer, *, listed: bool = False) -> str:
 def source_line(c: Citation) -> str:
     """``[1] Title — 2024-05-01 — doc_id  chars 10–52`` (missing title/date are left out)."""
     head = DASH.join(x for x in (c.title, c.date, c.doc_id) if x)
-    return f"[{c.n}] {head}  chars {c.start}–{c.end}"
+    return visible(f"[{c.n}] {head}  chars {c.start}–{c.end}")
 
 
 def hit_line(h: Hit) -> str:
     """``1. 0.812  Title — 2024-05-01  doc_id  doc_id#3`` for a passage or search hit."""
     meta = DASH.join(x for x in (h.title, h.date) if x)
     parts = [f"{h.rank}.", f"{h.score:.3f}", meta, h.doc_id, f"({h.chunk.id})"]
-    return "  ".join(p for p in parts if p)
+    return visible("  ".join(p for p in parts if p))
+
+
+_CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def visible(text: str) -> str:
+    """``text`` without control characters (but tabs and newlines): an article's title or
+    id must never send escape sequences to the terminal (colours, a window title)."""
+    return _CONTROLS.sub("", text)
 
 
 def explain_line(h: Hit) -> str:

@@ -156,8 +156,11 @@ def read_manifest(gen: Path, root: Path) -> dict[str, Any]:
         raise IndexCorruptError(
             f"index format version {version!r} is not supported (expected {FORMAT_VERSION}); {fix}"
         )
-    if not isinstance(manifest.get("files"), dict):
+    files = manifest.get("files")
+    if not isinstance(files, dict):
         raise IndexCorruptError(f"{gen / MANIFEST} lists no files; {fix}")
+    if not all(_file_entry(meta) for meta in files.values()):
+        raise IndexCorruptError(f"{gen / MANIFEST} has a damaged files section; {fix}")
     bad = [k for k in SECTIONS if not isinstance(manifest.get(k, {}), dict)]
     corpus = manifest.get("corpus", {})
     if isinstance(corpus, dict) and any(
@@ -169,6 +172,15 @@ def read_manifest(gen: Path, root: Path) -> dict[str, Any]:
         what = ", ".join(bad) or "model"
         raise IndexCorruptError(f"{gen / MANIFEST} has a damaged {what} section; {fix}")
     return manifest
+
+
+def _file_entry(meta: Any) -> bool:
+    """A manifest's entry for one file: its size and sha256."""
+    return (
+        isinstance(meta, dict)
+        and isinstance(meta.get("size"), int)
+        and isinstance(meta.get("sha256"), str)
+    )
 
 
 def check_sizes(gen: Generation) -> None:
@@ -193,12 +205,15 @@ def verify(gen: Generation) -> list[str]:
     problems = []
     for name, meta in sorted(gen.manifest["files"].items()):
         path = gen.file(name)
-        if not path.exists():
-            problems.append(f"{name}: missing")
-        elif path.stat().st_size != meta["size"]:
-            problems.append(f"{name}: size {path.stat().st_size}, expected {meta['size']}")
-        elif sha256_file(path) != meta["sha256"]:
-            problems.append(f"{name}: checksum mismatch")
+        try:
+            if not path.exists():
+                problems.append(f"{name}: missing")
+            elif path.stat().st_size != meta["size"]:
+                problems.append(f"{name}: size {path.stat().st_size}, expected {meta['size']}")
+            elif sha256_file(path) != meta["sha256"]:
+                problems.append(f"{name}: checksum mismatch")
+        except OSError as e:  # permission denied, a folder where a file should be...
+            problems.append(f"{name}: unreadable ({e.strerror or type(e).__name__})")
     return problems
 
 

@@ -273,6 +273,7 @@ def test_make_history(tmp_path):
     hist, warning = chat.make_history(tmp_path / "a" / "b" / "h")
     assert isinstance(hist, FileHistory) and warning is None
     assert (tmp_path / "a" / "b" / "h").exists()
+    assert (tmp_path / "a" / "b" / "h").stat().st_mode & 0o777 == 0o600  # questions are private
     (tmp_path / "file").write_text("not a folder")
     hist, warning = chat.make_history(tmp_path / "file" / "h")
     assert isinstance(hist, InMemoryHistory) and "not saved" in warning

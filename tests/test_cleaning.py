@@ -324,3 +324,7 @@ def test_a_post_tagged_cookies_is_not_a_banner() -> None:
         "</div></body></html>"
     )
     assert "Regulators fined the retailer" in extract_html(page).text
+
+
+def test_c1_controls_are_dropped_and_line_separators_kept() -> None:
+    assert normalize_chars("a\x9bb\x1bc\x85d\x1ce") == "abc\nd\ne"

@@ -10,6 +10,7 @@ from evqa.metadata import (
     looks_like_headline,
     normalize_date,
     normalize_fields,
+    normalize_title,
     parse_date,
     split_front_matter,
 )
@@ -181,3 +182,9 @@ def test_normalize_fields() -> None:
     )
     assert fields == {"title": "A title", "date": None, "url": "http://x"}
     assert "not a recognisable date" in warnings[0]
+
+
+def test_explicit_fields_lose_control_characters():
+    fields, _ = normalize_fields({"title": "Evil \x1b[31mRED\x9b", "url": "http://x\x1b"})
+    assert fields == {"title": "Evil [31mRED", "url": "http://x"}
+    assert normalize_title("A\x1bB") == "A B"

@@ -383,3 +383,12 @@ def test_a_question_that_fits_is_only_the_title():
     out = render_to(render.print_answer, answer(), terminal=False)
     assert out.count("energy density of the Helios cell?") == 1
     assert out.splitlines()[0].startswith("╭─ energy density of the Helios cell? ─")
+
+
+def test_titles_and_ids_never_send_escape_sequences():
+    from evqa.render import hit_line, visible
+
+    evil = "Evil \x1b[31mRED\x1b[0m \x9b31m \x1b]0;PWNED\x07 end"
+    assert visible(evil) == "Evil [31mRED[0m 31m ]0;PWNED end"
+    hit = Hit(1, 0.5, Chunk("a#0", "a", 0, 1, "x"), title=evil)
+    assert not any(ord(c) < 32 or 0x7F <= ord(c) <= 0x9F for c in hit_line(hit))

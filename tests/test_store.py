@@ -92,6 +92,8 @@ def _edit_manifest(gen: Path, edit) -> None:
         (lambda m: m.update(settings="fast"), "settings"),
         (lambda m: m.update(corpus=["seeds"]), "corpus"),
         (lambda m: m.update(corpus={"path": 5}), "corpus"),
+        (lambda m: m["files"].update({"data.txt": "oops"}), "files"),
+        (lambda m: m["files"]["data.txt"].pop("sha256"), "files"),
         (lambda m: m.update(corpus={"path": "../c", "absolute_path": ["x"]}), "corpus"),
     ],
 )
@@ -303,3 +305,18 @@ def test_device_paths_are_written_in_place(tmp_path):
     regular = tmp_path / "out.txt"
     regular.write_text("x")
     assert not store._written_in_place(regular) and not store._written_in_place(tmp_path)
+
+
+def test_verify_lists_an_unreadable_file_as_a_problem(tmp_path, monkeypatch):
+    _write_gen(tmp_path, "payload")
+    gen = store.open_generation(tmp_path)
+
+    real = store.sha256_file
+
+    def denied(path):
+        if Path(path).name == "data.txt":
+            raise PermissionError(13, "Permission denied", str(path))
+        return real(path)
+
+    monkeypatch.setattr(store, "sha256_file", denied)
+    assert store.verify(gen) == ["data.txt: unreadable (Permission denied)"]
