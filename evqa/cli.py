@@ -774,14 +774,14 @@ def index_status(index, model, as_json) -> None:
     """
     from evqa import store
     from evqa.corpus import printable
-    from evqa.staleness import corpus_path, corpus_warning, stale_reasons
+    from evqa.staleness import corpus_path, corpus_warning, edited_warning, stale_reasons
 
     root = Path(config.resolve("index", index))
     gen = store.open_generation(root)
     m = gen.manifest
     info = _resolve_model(config.resolve("model", model, {"model": _existing(m["model"]["path"])}))
     reasons = stale_reasons(m, root, info.sha256)
-    unchecked = corpus_warning(m, root)
+    unchecked = corpus_warning(m, root) or edited_warning(m, root)
     from evqa.backends import backend_type
 
     kind = backend_type(m)
@@ -844,6 +844,8 @@ def index_status(index, model, as_json) -> None:
             "STALE: " + "; ".join(reasons)
             if reasons
             else "not checked (the corpus is gone)"
+            if unchecked and not (m.get("corpus") or {}).get("edited")
+            else "not checked (edited with index add/remove)"
             if unchecked
             else "up to date"
         ),

@@ -148,7 +148,7 @@ def iter_corpus(path: Path, *, skip_bad: bool = False, base: Path | None = None)
             total = sum(1 for line in f if line.strip())
         items = _stream_jsonl(path, report)
     else:
-        files = _corpus_files(path, base)
+        files = _corpus_files(path, base, report)
         total = len(files)
         items = ((_read_file(item, report), item.rel) for item in files)
 
@@ -180,7 +180,15 @@ def _existing_corpus(path: Path) -> Path:
     return path
 
 
-def _corpus_files(root: Path, base: Path | None = None) -> list[SourceFile]:
+def _corpus_files(
+    root: Path, base: Path | None = None, report: _Report | None = None
+) -> list[SourceFile]:
+    if report is not None:
+        for name in _jsonl_inside(root):
+            report.warn(
+                f"{name}: a .jsonl file inside a folder corpus is not read; add its articles "
+                f"with: evqa index add {Path(root) / name}"
+            )
     files = list_files(root, base)
     if not files:
         raise CorpusError(
@@ -188,6 +196,21 @@ def _corpus_files(root: Path, base: Path | None = None) -> list[SourceFile]:
             "point the corpus at a folder of articles or a .jsonl file"
         )
     return files
+
+
+def _jsonl_inside(root: Path) -> list[str]:
+    """The .jsonl files (relative paths) in folder ``root``, which a folder corpus skips."""
+    if not Path(root).is_dir():
+        return []
+    found = []
+    for folder, dirs, files in os.walk(root):
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        found += [
+            Path(folder, n).relative_to(root).as_posix()
+            for n in files
+            if n.lower().endswith(JSONL_SUFFIXES) and not n.startswith(".")
+        ]
+    return sorted(found)
 
 
 def _stream_jsonl(path: Path, report: _Report) -> Iterator[tuple[Article | None, str]]:
@@ -312,7 +335,7 @@ def _relative(path: Path, base: Path) -> str:
 
 
 def _read_files(root: Path, report: _Report, base: Path | None = None) -> list[Article]:
-    files = _corpus_files(root, base)
+    files = _corpus_files(root, base, report)
     articles: dict[str, Article] = {}
     origin: dict[str, str] = {}
     for item in files:

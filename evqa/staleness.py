@@ -131,6 +131,19 @@ def corpus_warning(manifest: dict[str, Any], index_root: Path) -> str | None:
     )
 
 
+def edited_warning(manifest: dict[str, Any], index_root: Path) -> str | None:
+    """For `index status`: an index edited with add/remove is tied to no corpus, so
+    whether its articles changed on disk is not checked."""
+    if not (manifest.get("corpus") or {}).get("edited"):
+        return None
+    return (
+        "the index was edited with evqa index add/remove, so it follows no corpus folder "
+        "and whether its articles changed on disk is not checked (add changed files again "
+        f"with evqa index add, or rebuild with: evqa index build --index {index_root} "
+        "--corpus CORPUS)"
+    )
+
+
 def stale_reasons(
     manifest: dict[str, Any],
     index_root: Path,

@@ -197,3 +197,19 @@ def test_a_corpus_folder_with_an_undecodable_name(tmp_path, fake_model, runner):
     assert r.exit_code == 0, r.output
     assert json.loads(r.stdout)["corpus"].endswith("caf\ufffd")
     assert run(runner, "search", "hydrogen", "--index", index).exit_code == 0
+
+
+def test_status_of_an_edited_index_says_staleness_is_not_checked(
+    tmp_path, corpus, fake_model, runner
+):
+    index = tmp_path / "idx"
+    assert build_index(runner, corpus, index, "--no-ner").exit_code == 0
+    r = run(runner, "index", "status", "--index", index)
+    assert "up to date" in r.stdout and "warning" not in r.stderr
+    extra = write_corpus(tmp_path / "extra", {"delta": ARTICLES["alpha"]})
+    assert run(runner, "index", "add", extra / "delta.txt", "--index", index).exit_code == 0
+    r = run(runner, "index", "status", "--index", index)
+    assert r.exit_code == 0 and "not checked (edited with index add/remove)" in r.stdout
+    assert "whether its articles changed on disk is not checked" in r.stderr
+    status = json.loads(run(runner, "index", "status", "--index", index, "--json").stdout)
+    assert status["stale"] is False and "evqa index add" in status["warnings"][0]

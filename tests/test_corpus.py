@@ -13,6 +13,7 @@ from evqa.corpus import (
     clean_article,
     corpus_fingerprint,
     decode_text,
+    iter_corpus,
     read_article_file,
     read_corpus,
     safe_id,
@@ -492,3 +493,17 @@ def test_seed_corpus() -> None:
     assert by_id["002_9549c912d5ab0164"].title is None
     assert by_id["004_1b31b26ffe040619"].title is None
     assert all(a.title is None or len(a.title) <= 200 for a in read.articles)
+
+
+def test_a_jsonl_file_inside_a_folder_corpus_is_named_in_a_warning(tmp_path):
+    folder = tmp_path / "c"
+    folder.mkdir()
+    (folder / "a.txt").write_text("Ferries ran late on Monday, the operator said.")
+    (folder / "wire").mkdir()
+    (folder / "wire" / "wire.jsonl").write_text('{"id": "w1", "text": "Wire story."}\n')
+    read = read_corpus(folder)
+    assert [a.id for a in read.articles] == ["a"]
+    assert any("wire/wire.jsonl" in w and "evqa index add" in w for w in read.warnings)
+    stream = iter_corpus(folder)
+    list(stream.articles)
+    assert any("wire/wire.jsonl" in w for w in stream.warnings)

@@ -63,3 +63,19 @@ def test_whole_words_keeps_word_edges_and_text_edges(span, whole):
 def test_whole_words_does_not_widen_across_unspaced_scripts():
     text = "电池能量密度为350Wh"
     assert whole_words(text, 2, 4) == (2, 4)
+
+
+@pytest.mark.parametrize(
+    ("span", "whole"),
+    [
+        ((3, 6), "13,213"),
+        ((0, 2), "13,213"),
+        ((16, 17), "2.5"),
+        ((14, 15), "2.5"),
+        ((7, 12), "ships"),
+    ],
+)
+def test_whole_words_takes_the_whole_number(span, whole):
+    text = "13,213 ships, 2.5 m."
+    a, b = whole_words(text, *span)
+    assert text[a:b] == whole

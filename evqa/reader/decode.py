@@ -47,12 +47,28 @@ def window_spans(
 
 def whole_words(text: str, start: int, end: int) -> tuple[int, int]:
     """``start``/``end`` widened to whole words: a span that starts or ends on a word piece
-    ("kw" of "kWh") takes the rest of its word."""
-    while 0 < start < len(text) and _in_word(text[start - 1]) and _in_word(text[start]):
+    ("kw" of "kWh") or on part of a number ("213" of "13,213") takes the rest of it."""
+    while 0 < start < len(text) and _joined(text, start):
         start -= 1
-    while 0 < end < len(text) and _in_word(text[end]) and _in_word(text[end - 1]):
+    while 0 < end < len(text) and _joined(text, end):
         end += 1
     return start, end
+
+
+def _joined(text: str, i: int) -> bool:
+    """True if ``text[i - 1]`` and ``text[i]`` belong to one word or one number."""
+    a, b = text[i - 1], text[i]
+    return _in_word(a) and _in_word(b) or _in_number(text, i - 1) or _in_number(text, i)
+
+
+def _in_number(text: str, i: int) -> bool:
+    """True if ``text[i]`` is a digit-group or decimal mark inside a number ("13,213")."""
+    return (
+        0 < i < len(text) - 1
+        and text[i] in ",."
+        and text[i - 1].isdigit()
+        and text[i + 1].isdigit()
+    )
 
 
 def _in_word(c: str) -> bool:
