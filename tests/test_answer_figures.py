@@ -3,7 +3,9 @@ from evqa.answer.figures import side_by_side, unit_of
 
 def test_unit_of():
     assert unit_of("350 Wh/kg") == "wh/kg"
-    assert unit_of("$700 million") == "million"
+    assert unit_of("$700 million") == "$"
+    assert unit_of("4.0 billion") == ""  # a magnitude is not a unit
+    assert unit_of("435.8 million tonnes") == "tonnes"
     assert unit_of("40%") == "%"
     assert unit_of("1,000") == ""
     assert unit_of("Li Zhen") is None
@@ -33,3 +35,12 @@ def test_a_long_span_holding_a_figure_is_not_a_figure_nor_is_an_overlapping_one(
 def test_no_figures_for_a_non_numeric_answer():
     places = [("a", 0, 0, 7), ("b", 0, 0, 6)]
     assert side_by_side(0, ["Li Zhen", "Li Bin"], places, [0.9, 0.9], 0.1) == [0]
+
+
+def test_figures_come_from_the_answers_article_and_need_a_unit():
+    texts = ["$4.0 billion", "$1.9 billion", "$3.1 billion"]
+    places = [("suez", 0, 0, 12), ("baltimore", 0, 0, 12), ("suez", 80, 90, 102)]
+    assert side_by_side(0, texts, places, [0.9, 0.85, 0.8], 0.1) == [0, 2]
+    unitless = ["44", "435.8", "60,000"]
+    places = [("a", 0, 0, 2), ("a", 50, 50, 55), ("a", 90, 90, 96)]
+    assert side_by_side(0, unitless, places, [0.9, 0.85, 0.8], 0.1) == [0]

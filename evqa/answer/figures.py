@@ -14,11 +14,16 @@ _NUMBER = re.compile(r"\d")
 _UNIT = re.compile(r"[^\W\d_][\w/%°]*|%|°\w?|[$€£¥]")
 
 
+_MAGNITUDES = frozenset({"thousand", "million", "billion", "trillion", "k", "m", "mn", "bn", "tn"})
+
+
 def unit_of(text: str) -> str | None:
-    """The unit written after (or the currency before) the number of a figure, lowercased."""
+    """The unit written after (or the currency before) the number of a figure, lowercased;
+    a magnitude ("million") is not a unit, and "" says the figure has none."""
     if not _NUMBER.search(text):
         return None
     words = [w.casefold() for w in _UNIT.findall(text)]
+    words = [w for w in words if w not in _MAGNITUDES]
     return words[-1] if words else ""
 
 
@@ -30,18 +35,21 @@ def side_by_side(
     threshold: float,
 ) -> list[int]:
     """Indexes of the figures to show: the answer ``picked`` first, then up to
-    MAX_FIGURES - 1 other short candidates with the same unit, from other sentences, with
-    another value, nearly as probable. ``places`` gives each candidate's (doc, sentence
-    start, span start, span end)."""
+    MAX_FIGURES - 1 other short candidates of the same article with the same unit, from
+    other sentences, with another value, nearly as probable. A figure without a unit has
+    nothing to be compared by. ``places`` gives each candidate's (doc, sentence start,
+    span start, span end)."""
     unit = unit_of(texts[picked])
-    if unit is None:
+    if not unit:
         return [picked]
     out = [picked]
     floor = max(threshold, FIGURE_RATIO * probs[picked])
     for i in sorted(range(len(texts)), key=lambda i: -probs[i]):
         if len(out) >= MAX_FIGURES or probs[i] < floor:
             break
-        if len(texts[i].split()) > MAX_FIGURE_WORDS or unit_of(texts[i]) != unit:
+        if places[i][0] != places[picked][0] or len(texts[i].split()) > MAX_FIGURE_WORDS:
+            continue
+        if unit_of(texts[i]) != unit:
             continue
         if any(_clash(places[i], places[j]) or _norm(texts[i]) == _norm(texts[j]) for j in out):
             continue
