@@ -860,7 +860,7 @@ def index_status(index, model, as_json) -> None:
             "error: the Milvus build did not finish; finish it with the command above"
             if not entry.get("complete")
             else "error: the index does not hold what its build recorded; rebuild it with: "
-            f"{rebuild_command(root, m)} --collection {entry.get('collection')}"
+            + rebuild_command(root, m)
         )
         sys.exit(3)
     if reasons:

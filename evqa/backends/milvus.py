@@ -611,8 +611,8 @@ class MilvusBackend:
                 f"the Milvus build of {gen.root} (collection {collection}) did not finish; "
                 f"finish it with: {finish_command(gen.root, gen.manifest)}"
             )
-        rebuild = rebuild_command(gen.root, gen.manifest)
-        client = connect(uri, rebuild=f"{rebuild} --collection {collection}")
+        rebuild = rebuild_command(gen.root, gen.manifest, collection=False)
+        client = connect(uri, rebuild=rebuild_command(gen.root, gen.manifest))
         dim = int(gen.manifest.get("model", {}).get("dim", 0))
         try:
             problems = schema_problems(client, collection, dim)
@@ -745,7 +745,7 @@ class MilvusBackend:
             raise IndexCorruptError(
                 f"chunk {cid} of collection {self.collection} points at article {doc_id!r}, "
                 f"which {self.collection}{ARTICLES_SUFFIX} does not hold; rebuild with: "
-                f"{rebuild_command(self.root, self.manifest)} --collection {self.collection}"
+                f"{rebuild_command(self.root, self.manifest)}"
             )
         label = article_label(article)
         return Hit(
@@ -828,8 +828,7 @@ def status_of(gen: store.Generation, max_ids: int = 10_000) -> dict[str, Any]:
     ``article_ids`` lists at most ``max_ids`` ids (None above that)."""
     entry = gen.manifest.get("backend") or {}
     uri = resolve_uri(entry, gen.root)
-    rebuild = f"{rebuild_command(gen.root, gen.manifest)} --collection {entry.get('collection')}"
-    client = connect(uri, rebuild=rebuild)
+    client = connect(uri, rebuild=rebuild_command(gen.root, gen.manifest))
     backend = MilvusBackend(client, uri, entry.get("collection"), gen.manifest, gen.root)
     try:
         problems = backend.verify()
@@ -963,10 +962,13 @@ def absolute_uri(entry: Mapping[str, Any], index_root: Path | None) -> str:
     return uri
 
 
-def rebuild_command(index_root: Path | None, manifest: Mapping[str, Any]) -> str:
-    """The build command that (re)builds this index from its corpus, into its URI, with
-    absolute paths so it works from any folder; without --collection (callers add it).
-    An index edited with add/remove records no corpus: the command says --corpus CORPUS."""
+def rebuild_command(
+    index_root: Path | None, manifest: Mapping[str, Any], *, collection: bool = True
+) -> str:
+    """The build command that (re)builds this index from its corpus, into its URI and
+    collection (without --collection when not ``collection``: for a message that names
+    another), with absolute paths so it works from any folder. An index edited with
+    add/remove records no corpus: the command says --corpus CORPUS."""
     import shlex
 
     from evqa.staleness import corpus_path
@@ -977,18 +979,18 @@ def rebuild_command(index_root: Path | None, manifest: Mapping[str, Any]) -> str
         cmd += f" --index {shlex.quote(str(Path(index_root).resolve()))}"
         corpus = corpus_path(dict(manifest), index_root)
         cmd += f" --corpus {shlex.quote(str(corpus)) if corpus is not None else 'CORPUS'}"
-    return cmd + f" --backend milvus --uri {shlex.quote(absolute_uri(entry, index_root))}"
+    cmd += f" --backend milvus --uri {shlex.quote(absolute_uri(entry, index_root))}"
+    return cmd + (f" --collection {entry.get('collection')}" if collection else "")
 
 
 def finish_command(index_root: Path | None, manifest: Mapping[str, Any]) -> str:
-    entry = manifest.get("backend") or {}
     if (manifest.get("corpus") or {}).get("edited") and index_root is not None:
         # an interrupted index add/remove: a build without the corpus would drop articles
         return (
             f"the evqa index add (or remove) that was interrupted, with --index "
             f"{Path(index_root).resolve()} (it skips what is stored)"
         )
-    return f"{rebuild_command(index_root, manifest)} --collection {entry.get('collection')}"
+    return rebuild_command(index_root, manifest)
 
 
 # --- writing ----------------------------------------------------------------------------
@@ -1412,11 +1414,12 @@ class _Session:
         """Connect, check the collections (a build, ``create``, may make the lite file and
         the collections; add/remove may not: exit 3 with the rebuild command) and claim
         them for this index (InputError if another index owns them)."""
-        rebuild = rebuild_command(self.root, self.live) if self.live is not None else None
+        live = self.live
+        rebuild = None if live is None else rebuild_command(self.root, live, collection=False)
         self.client = connect(
             self.uri,
             create=create,
-            rebuild=f"{rebuild} --collection {collection}" if rebuild else None,
+            rebuild=None if live is None else rebuild_command(self.root, live),
         )
         try:
             ensure_collections(self.client, collection, dim, create=create, rebuild=rebuild)
