@@ -18,6 +18,7 @@ from typing import Any
 from evqa import encoder
 from evqa.encoder import ModelInfo
 from evqa.errors import ModelError
+from evqa.store import atomic_path
 
 INT8 = "model.int8.onnx"
 INT8_FORMAT = 1  # bump to invalidate old int8 graphs
@@ -48,7 +49,7 @@ def ensure_int8(model: ModelInfo, cache_dir: Path) -> Path:
     if _valid(folder, meta):
         return folder / INT8
     try:
-        with encoder.atomic_path(folder / INT8) as tmp:
+        with atomic_path(folder / INT8) as tmp:
             _quantise(folder / "model.onnx", tmp)
             record = _record(tmp)
     except OSError as e:
