@@ -781,7 +781,8 @@ def index_status(index, model, as_json) -> None:
     m = gen.manifest
     info = _resolve_model(config.resolve("model", model, {"model": _existing(m["model"]["path"])}))
     reasons = stale_reasons(m, root, info.sha256)
-    unchecked = corpus_warning(m, root) or edited_warning(m, root)
+    gone, edited = corpus_warning(m, root), edited_warning(m, root)
+    unchecked = gone or edited
     from evqa.backends import backend_type
 
     kind = backend_type(m)
@@ -844,9 +845,9 @@ def index_status(index, model, as_json) -> None:
             "STALE: " + "; ".join(reasons)
             if reasons
             else "not checked (the corpus is gone)"
-            if unchecked and not (m.get("corpus") or {}).get("edited")
+            if gone
             else "not checked (edited with index add/remove)"
-            if unchecked
+            if edited
             else "up to date"
         ),
         *(f"problem    {p}" for p in problems),

@@ -231,18 +231,13 @@ class Engine:
 
 
 def _checked(
-    key: str,
-    flag: Any,
-    check: Callable[..., Any],
-    flag_name: str | None = None,
-    manifest: dict[str, Any] | None = None,
+    key: str, flag: Any, check: Callable[..., Any], manifest: dict[str, Any] | None = None
 ) -> Any:
-    """``config.resolve(key, flag, manifest)`` passed through ``check(value, name)``. The
-    name is the EVQA_* variable when that gave the value (and the error says to fix it),
-    else ``flag_name`` (None: the check's own wording)."""
+    """``config.resolve(key, flag, manifest)`` passed through ``check``; when the EVQA_*
+    variable gave the value, the check names it (and the error says to fix it)."""
     value = config.resolve(key, flag, manifest)
     if not config.from_env(key, flag):
-        return check(value, flag_name) if flag_name else check(value)
+        return check(value)
     name = config.env_name(key)
     try:
         return check(value, name)
