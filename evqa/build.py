@@ -142,6 +142,7 @@ def rebuild(
             warnings=(),
             progress=progress,
             started=started,
+            verified=True,
         )
 
 
@@ -267,7 +268,10 @@ def _write(
     warnings: Iterable[str],
     progress: Progress | None,
     started: float,
+    verified: bool = False,
 ) -> BuildReport:
+    """Write ``articles`` as the index's next generation (``verified``: the live one has
+    just passed its checksums, under this build's lock)."""
     from evqa import bm25, doc_encoder, encoder
     from evqa.chunking import chunk_article, split_sentences
     from evqa.corpus import article_hash
@@ -277,7 +281,7 @@ def _write(
     articles = sorted(articles, key=lambda a: a.id)
     used, fallback = doc_encoder.prepare(model, cache_dir, settings.encoder)
     warnings += [fallback] if fallback else []
-    previous, problem = _previous(index_root, model.sha256, used, settings)
+    previous, problem = _previous(index_root, model.sha256, used, settings, verified)
     warnings += [problem] if problem else []
     hashes = {a.id: article_hash(a) for a in articles}
     sentences = {a.id: list(split_sentences(a.text)) for a in articles}
@@ -342,21 +346,22 @@ def _write(
 
 
 def _previous(
-    index_root: Path, model_sha: str, encoder: str, settings: BuildSettings
+    index_root: Path, model_sha: str, encoder: str, settings: BuildSettings, verified: bool
 ) -> tuple[IndexData | None, str | None]:
     """The live generation, if any, as a source of reusable embeddings and spans, and a
     warning when it cannot be trusted.
 
     Nothing is reused from a generation whose files fail their checksums (everything is
-    embedded again). Its embeddings are reused only if the same model made them with
-    the same document encoder; its spans only if the analysis settings are the same."""
+    embedded again; not checked again when ``verified``). Its embeddings are reused only
+    if the same model made them with the same document encoder; its spans only if the
+    analysis settings are the same."""
     from evqa import indexdata
 
     try:
         gen = store.open_generation(index_root)
         if gen.manifest["model"]["sha256"] != model_sha:
             return None, None
-        problems = store.verify(gen)
+        problems = [] if verified else store.verify(gen)
         if problems:
             return None, (
                 f"the live index {gen.path.name} fails its checksums "
