@@ -121,17 +121,7 @@ def rebuild(
     articles it holds, with this model and these settings."""
     started = time.perf_counter()
     with store.build_lock(index_root, wait):
-        try:
-            gen = store.open_generation(index_root)
-            if store.verify(gen):
-                raise IndexCorruptError("checksums fail")
-            old, manifest = _live_articles(index_root)
-        except (IndexCorruptError, IndexNotFoundError):
-            raise IndexCorruptError(
-                f"the index {index_root} is damaged or incomplete, and it was edited with "
-                "evqa index add/remove so it records no corpus to rebuild from; rebuild it "
-                f"from your articles with: evqa index build --index {index_root} --corpus CORPUS"
-            ) from None
+        old, manifest = _verified_live_articles(index_root)
         return _write(
             old,
             index_root,
@@ -144,6 +134,22 @@ def rebuild(
             started=started,
             verified=True,
         )
+
+
+def _verified_live_articles(index_root: Path) -> tuple[list[Article], dict[str, Any]]:
+    """The live generation's articles and manifest once its checksums pass; if it is damaged,
+    IndexCorruptError saying how to rebuild from the articles themselves."""
+    try:
+        gen = store.open_generation(index_root)
+        if store.verify(gen):
+            raise IndexCorruptError("checksums fail")
+        return _live_articles(index_root)
+    except (IndexCorruptError, IndexNotFoundError):
+        raise IndexCorruptError(
+            f"the index {index_root} is damaged or incomplete, and it was edited with "
+            "evqa index add/remove so it records no corpus to rebuild from; rebuild it "
+            f"from your articles with: evqa index build --index {index_root} --corpus CORPUS"
+        ) from None
 
 
 def add(
@@ -159,18 +165,8 @@ def add(
 ) -> BuildReport:
     """Add (or replace, by id) the articles read from ``paths``. Two of them with one id
     are bad input (CorpusError, or with ``skip_bad`` the later one is skipped)."""
-    from evqa.corpus import read_corpus
-    from evqa.staleness import id_root, ids_base
-
     started = time.perf_counter()
-    root = id_root(store.recorded_manifest(index_root) or {}, index_root)
-    reads = [
-        (Path(p), read_corpus(Path(p), skip_bad=skip_bad, base=ids_base(p, root))) for p in paths
-    ]
-    pairs = [(p, a.id) for p, read in reads for a in read.articles]
-    skip, warnings = id_clashes(pairs, skip_bad)
-    warnings = [w for _, read in reads for w in read.warnings] + warnings
-    new = {a.id: a for p, read in reads for a in read.articles if (p, a.id) not in skip}
+    new, warnings = _read_added(paths, index_root, skip_bad)
     with store.build_lock(index_root, wait):
         old, manifest = _live_articles(index_root)
         merged = {**{a.id: a for a in old}, **new}
@@ -185,6 +181,25 @@ def add(
             progress=progress,
             started=started,
         )
+
+
+def _read_added(
+    paths: Sequence[Path], index_root: Path, skip_bad: bool
+) -> tuple[dict[str, Article], list[str]]:
+    """The articles read from ``paths`` by id (ids relative to the index's corpus root), less
+    those whose id an earlier path gave, and the warnings."""
+    from evqa.corpus import read_corpus
+    from evqa.staleness import id_root, ids_base
+
+    root = id_root(store.recorded_manifest(index_root) or {}, index_root)
+    reads = [
+        (Path(p), read_corpus(Path(p), skip_bad=skip_bad, base=ids_base(p, root))) for p in paths
+    ]
+    pairs = [(p, a.id) for p, read in reads for a in read.articles]
+    skip, warnings = id_clashes(pairs, skip_bad)
+    warnings = [w for _, read in reads for w in read.warnings] + warnings
+    new = {a.id: a for p, read in reads for a in read.articles if (p, a.id) not in skip}
+    return new, warnings
 
 
 def id_clashes(
@@ -272,17 +287,44 @@ def _write(
 ) -> BuildReport:
     """Write ``articles`` as the index's next generation (``verified``: the live one has
     just passed its checksums, under this build's lock)."""
-    from evqa import bm25, doc_encoder, encoder
+    from evqa import doc_encoder
+
+    articles = sorted(articles, key=lambda a: a.id)
+    used, fallback = doc_encoder.prepare(model, cache_dir, settings.encoder)
+    previous, problem = _previous(index_root, model.sha256, used, settings, verified)
+    embed = _embedder(model, settings, used, cache_dir)
+    data, reused = _index_data(articles, previous, model, settings, embed, progress)
+    corpus = {**corpus_meta, "articles": len(articles), "chunks": len(data.chunks)}
+    final = _commit(index_root, data, settings, _manifest(model, used, settings, corpus))
+    store.collect_garbage(index_root)
+    warnings = [*warnings, *filter(None, (fallback, problem)), *_prepare_queries(model, cache_dir)]
+    return BuildReport(
+        index=index_root,
+        generation=final.name,
+        articles=len(articles),
+        chunks=len(data.chunks),
+        embedded=len(data.chunks) - reused,
+        reused=reused,
+        seconds=round(time.perf_counter() - started, 3),
+        warnings=tuple(warnings),
+    )
+
+
+def _index_data(
+    articles: list[Article],
+    previous: IndexData | None,
+    model,
+    settings: BuildSettings,
+    embed: Embedder,
+    progress: Progress | None,
+) -> tuple[IndexData, int]:
+    """The index of ``articles`` (sorted by id), reusing the spans and embeddings ``previous``
+    holds for unchanged articles and chunks; and how many embeddings were reused."""
+    from evqa import bm25
     from evqa.chunking import chunk_article, split_sentences
     from evqa.corpus import article_hash
     from evqa.tokenize import tokenize
 
-    warnings = list(warnings)
-    articles = sorted(articles, key=lambda a: a.id)
-    used, fallback = doc_encoder.prepare(model, cache_dir, settings.encoder)
-    warnings += [fallback] if fallback else []
-    previous, problem = _previous(index_root, model.sha256, used, settings, verified)
-    warnings += [problem] if problem else []
     hashes = {a.id: article_hash(a) for a in articles}
     sentences = {a.id: list(split_sentences(a.text)) for a in articles}
     spans = _analyse(articles, hashes, previous, settings.analysis, progress)
@@ -292,9 +334,7 @@ def _write(
     by_id = {a.id: a for a in articles}
     texts = [index_text(c, by_id[c.doc_id]) for c in chunks]
     embedded = [chunk_hash(t) for t in texts]
-    embeddings, reused = _embed(
-        texts, embedded, previous, model, _embedder(model, settings, used, cache_dir), progress
-    )
+    embeddings, reused = _embed(texts, embedded, previous, model, embed, progress)
     data = IndexData(
         articles=by_id,
         article_hashes=hashes,
@@ -305,44 +345,53 @@ def _write(
         embedded=embedded,
         bm25=bm25.build([tokenize(t) for t in texts], settings.bm25_k1, settings.bm25_b),
     )
+    return data, reused
+
+
+def _manifest(model, used: str, settings: BuildSettings, corpus: dict[str, Any]) -> dict[str, Any]:
+    """What the manifest says of the model, the settings and the corpus."""
+    from evqa import encoder
+
+    return {
+        "model": {
+            "name": model.name,
+            "path": encoder.recorded_path(model),
+            "sha256": model.sha256,
+            "dim": model.dim,
+            "encoder": used,  # what made the embeddings (settings.encoder was asked for)
+        },
+        "backend": {"type": "local"},
+        "settings": settings.manifest(),
+        "corpus": corpus,
+    }
+
+
+def _commit(
+    index_root: Path, data: IndexData, settings: BuildSettings, manifest: dict[str, Any]
+) -> Path:
+    """Save ``data`` as a new generation and make it the live one, its manifest dated and
+    completed with the saved files; nothing is left behind if that fails."""
     from evqa import indexdata
 
     tmp = store.new_tmp_generation(index_root)
     try:
         facts = indexdata.save(data, tmp, exact_max=settings.exact_search_max)
-        manifest = {
-            "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-            "model": {
-                "name": model.name,
-                "path": encoder.recorded_path(model),
-                "sha256": model.sha256,
-                "dim": model.dim,
-                "encoder": used,  # what made the embeddings (settings.encoder was asked for)
-            },
-            "backend": {"type": "local"},
-            "settings": settings.manifest(),
-            "corpus": {**corpus_meta, "articles": len(articles), "chunks": len(chunks)},
-            **facts,
-        }
-        final = store.commit(index_root, tmp, manifest)
+        created = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+        return store.commit(index_root, tmp, {"created": created, **manifest, **facts})
     except BaseException:
         store.discard(tmp)
         raise
-    store.collect_garbage(index_root)
+
+
+def _prepare_queries(model, cache_dir: Path) -> list[str]:
+    """Export the fast query encoder now, so the first query need not: a warning if it can't."""
+    from evqa import encoder
+
     try:
         encoder.ensure_onnx(model, cache_dir)
     except EvqaError as e:
-        warnings.append(f"fast query encoder unavailable ({e}); queries will load torch")
-    return BuildReport(
-        index=index_root,
-        generation=final.name,
-        articles=len(articles),
-        chunks=len(chunks),
-        embedded=len(chunks) - reused,
-        reused=reused,
-        seconds=round(time.perf_counter() - started, 3),
-        warnings=tuple(warnings),
-    )
+        return [f"fast query encoder unavailable ({e}); queries will load torch"]
+    return []
 
 
 def _previous(
@@ -361,26 +410,42 @@ def _previous(
         gen = store.open_generation(index_root)
         if gen.manifest["model"]["sha256"] != model_sha:
             return None, None
-        problems = [] if verified else store.verify(gen)
-        if problems:
-            return None, (
-                f"the live index {gen.path.name} fails its checksums "
-                f"({'; '.join(problems[:3])}); nothing is reused from it, every chunk is "
-                "embedded again"
-            )
+        problem = None if verified else _checksum_problem(gen)
+        if problem:
+            return None, problem
         data = indexdata.load(gen)
     except (IndexNotFoundError, IndexCorruptError, KeyError, TypeError):
         return None, None
-    if embedded_with(gen.manifest) != encoder:
+    return _reusable(data, gen.manifest, encoder, settings), None
+
+
+def _checksum_problem(gen: store.Generation) -> str | None:
+    """The warning for a live generation whose files fail their checksums, else None."""
+    problems = store.verify(gen)
+    if not problems:
+        return None
+    return (
+        f"the live index {gen.path.name} fails its checksums "
+        f"({'; '.join(problems[:3])}); nothing is reused from it, every chunk is "
+        "embedded again"
+    )
+
+
+def _reusable(
+    data: IndexData, manifest: dict[str, Any], encoder: str, settings: BuildSettings
+) -> IndexData:
+    """``data`` less the embeddings another document encoder made and the spans other
+    analysis settings made."""
+    if embedded_with(manifest) != encoder:
         data = IndexData(**{**data.__dict__, "embedded": [], "embeddings": data.embeddings[:0]})
-    old = gen.manifest.get("settings", {})
+    old = manifest.get("settings", {})
     if any(
         old.get(key) != value
         for key, value in settings.manifest().items()
         if key.startswith("analysis")
     ):
         data = IndexData(**{**data.__dict__, "spans": {}, "article_hashes": {}})
-    return data, None
+    return data
 
 
 def _analyse(

@@ -1,0 +1,93 @@
+"""Raw text to an Article: the document's own metadata (HTML head, front matter, a leading
+Markdown heading) read and validated, the body cleaned, the rest found by heuristics."""
+
+from __future__ import annotations
+
+from evqa.cleaning import clean_text, extract_html, strip_markdown
+from evqa.corpus.decode import printable
+from evqa.corpus.report import Report
+from evqa.errors import InputError
+from evqa.metadata import (
+    extract_metadata,
+    field_type_errors,
+    normalize_fields,
+    split_front_matter,
+)
+from evqa.types import Article
+
+
+def clean_article(
+    raw_text: str,
+    doc_id: str,
+    *,
+    kind: str = "txt",
+    meta: dict[str, str | None] | None = None,
+    source: str | None = None,
+    warnings: list[str] | None = None,
+) -> Article:
+    """Clean raw text and find its metadata. ``kind`` is "txt", "md" or "html".
+
+    Precedence: ``meta`` (sidecar / JSONL fields, already validated) > front matter >
+    HTML metadata > a leading Markdown '# Heading' > heuristics on the text head.
+    The returned text may be empty (the input was only boilerplate); problems with
+    front matter are appended to ``warnings``.
+    """
+    if kind not in ("txt", "md", "html"):
+        raise InputError(f"unknown document kind {kind!r}; use 'txt', 'md' or 'html'")
+    notes = [] if warnings is None else warnings
+    declared, body = _declared_metadata(raw_text, kind, notes)
+    explicit = {**declared, **(meta or {})}
+    text = clean_text(body)
+    found = extract_metadata(text, title_hint=explicit.get("title"))
+    return Article(
+        id=doc_id,
+        text=found.text,
+        title=explicit.get("title") or found.title,
+        date=explicit.get("date", found.date),
+        url=explicit.get("url"),
+        source=explicit.get("source") or source,
+    )
+
+
+def clean_reported(
+    raw_text: str,
+    doc_id: str,
+    *,
+    kind: str,
+    meta: dict[str, str | None],
+    source: str,
+    report: Report,
+    where: str,
+) -> Article:
+    """``clean_article`` of a corpus item, its problems reported as warnings about ``where``."""
+    notes: list[str] = []
+    article = clean_article(
+        raw_text, doc_id, kind=kind, meta=meta, source=printable(source), warnings=notes
+    )
+    for note in notes:
+        report.warn(f"{where}: {note}")
+    return article
+
+
+def _declared_metadata(raw: str, kind: str, notes: list[str]) -> tuple[dict[str, str | None], str]:
+    """Metadata the document itself declares (HTML head, front matter, '# Heading'),
+    validated, and the body text still to clean."""
+    if kind == "html":
+        page = extract_html(raw)
+        fields, problems = normalize_fields(
+            {"title": page.title, "date": page.date, "url": page.url}
+        )
+        notes.extend(problems)
+        return fields, page.text
+    front, body, problems = split_front_matter(raw)
+    notes.extend(problems)
+    type_errors = field_type_errors(front)
+    notes.extend(f"front matter {e}; it was ignored" for e in type_errors.values())
+    front = {k: v for k, v in front.items() if k not in type_errors}
+    fields, problems = normalize_fields(front)
+    notes.extend(f"front matter {p}" for p in problems)
+    if kind == "md":
+        body, heading = strip_markdown(body)
+        if heading and "title" not in fields:
+            fields["title"] = " ".join(heading.split())
+    return fields, body

@@ -1,0 +1,112 @@
+"""The files of a corpus folder: supported suffixes, sidecars beside them, paths relative to
+the corpus root (hidden files and folders ignored)."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from evqa.corpus.report import Report
+from evqa.errors import CorpusError
+
+SUPPORTED_SUFFIXES = {
+    ".txt": "txt",
+    ".md": "md",
+    ".markdown": "md",
+    ".html": "html",
+    ".htm": "html",
+}
+JSONL_SUFFIXES = (".jsonl", ".ndjson")
+SIDECAR_SUFFIX = ".meta.json"
+
+
+@dataclass(frozen=True)
+class SourceFile:
+    """A supported file of a corpus folder."""
+
+    path: Path
+    rel: str  # posix path relative to the corpus root
+    kind: str  # txt | md | html
+    sidecar: Path | None = None
+
+
+def list_files(root: Path, base: Path | None = None) -> list[SourceFile]:
+    """Supported files under ``root`` (a folder or one file), sorted by relative path:
+    relative to ``base`` (a folder holding ``root``) if given, else to ``root``."""
+    root = Path(root)
+    if root.is_file():
+        kind = SUPPORTED_SUFFIXES.get(root.suffix.lower())
+        if kind is None:
+            return []
+        rel = _relative(root, base) if base is not None else root.name
+        return [SourceFile(root, rel, kind, sidecar_beside(root))]
+    found: list[SourceFile] = []
+    for folder, dirs, files in os.walk(root):
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        names = set(files)
+        for name in files:
+            kind = SUPPORTED_SUFFIXES.get(os.path.splitext(name)[1].lower())
+            if kind is None or name.startswith("."):
+                continue
+            path = Path(folder, name)
+            sidecar_name = stem(name) + SIDECAR_SUFFIX
+            sidecar = Path(folder, sidecar_name) if sidecar_name in names else None
+            rel = _relative(path, base) if base is not None else path.relative_to(root).as_posix()
+            found.append(SourceFile(path, rel, kind, sidecar))
+    found.sort(key=lambda f: f.rel)
+    return found
+
+
+def sidecar_beside(path: Path) -> Path | None:
+    """The ``<stem>.meta.json`` next to ``path``, if there is one."""
+    sidecar = path.with_name(stem(path.name) + SIDECAR_SUFFIX)
+    return sidecar if sidecar.is_file() else None
+
+
+def is_jsonl(path: Path) -> bool:
+    """Whether ``path`` is a .jsonl corpus file (not a folder of articles)."""
+    return path.is_file() and path.suffix.lower() in JSONL_SUFFIXES
+
+
+def stem(name: str) -> str:
+    return os.path.splitext(name)[0]
+
+
+def _relative(path: Path, base: Path) -> str:
+    return Path(os.path.realpath(path)).relative_to(os.path.realpath(base)).as_posix()
+
+
+def corpus_files(
+    root: Path, base: Path | None = None, report: Report | None = None
+) -> list[SourceFile]:
+    """The files of a folder corpus (CorpusError if there are none); a .jsonl file in it is
+    not read, which ``report`` is warned about."""
+    if report is not None:
+        for name in _jsonl_inside(root):
+            report.warn(
+                f"{name}: a .jsonl file inside a folder corpus is not read; add its articles "
+                f"with: evqa index add {Path(root) / name}"
+            )
+    files = list_files(root, base)
+    if not files:
+        raise CorpusError(
+            f"no .txt, .md or .html files found in {root} (hidden files are ignored); "
+            "point the corpus at a folder of articles or a .jsonl file"
+        )
+    return files
+
+
+def _jsonl_inside(root: Path) -> list[str]:
+    """The .jsonl files (relative paths) in folder ``root``, which a folder corpus skips."""
+    if not Path(root).is_dir():
+        return []
+    found = []
+    for folder, dirs, files in os.walk(root):
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        found += [
+            Path(folder, n).relative_to(root).as_posix()
+            for n in files
+            if n.lower().endswith(JSONL_SUFFIXES) and not n.startswith(".")
+        ]
+    return sorted(found)

@@ -1,0 +1,135 @@
+"""Reading a corpus: all at once (``read_corpus``), one article at a time (``iter_corpus``), or
+one file (``read_article_file``). Articles with a repeated id are bad input."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from evqa import corpus as package  # _read_file is looked up there, where tests replace it
+from evqa.corpus.files import (
+    SUPPORTED_SUFFIXES,
+    SourceFile,
+    corpus_files,
+    is_jsonl,
+    sidecar_beside,
+)
+from evqa.corpus.jsonl import read_jsonl, stream_jsonl
+from evqa.corpus.report import Report
+from evqa.errors import CorpusError
+from evqa.types import Article
+
+
+@dataclass(frozen=True)
+class CorpusRead:
+    articles: tuple[Article, ...]
+    warnings: tuple[str, ...]
+
+
+@dataclass
+class CorpusStream:
+    """A corpus read one article at a time (bounded memory, for big builds).
+
+    ``total`` counts the items that may hold an article (files, or non-empty JSONL
+    lines), for progress; ``warnings`` fills up as ``articles`` is consumed. Articles come
+    in file order (folders: sorted by relative path), a repeated id is bad input."""
+
+    total: int
+    articles: Iterator[Article]
+    warnings: list[str] = field(default_factory=list)
+
+
+def read_corpus(path: Path, *, skip_bad: bool = False, base: Path | None = None) -> CorpusRead:
+    """Read every article under ``path`` (folder, .jsonl file or one supported file).
+    Files' ids are their paths relative to ``base`` (a corpus folder holding ``path``),
+    else relative to ``path``."""
+    path = _existing_corpus(path)
+    report = Report(skip_bad)
+    articles = read_jsonl(path, report) if is_jsonl(path) else _read_files(path, report, base)
+    if not articles:
+        detail = ""
+        if report.warnings:
+            detail = f" ({len(report.warnings)} item(s) skipped, first: {report.warnings[0]})"
+        raise CorpusError(f"no readable articles in {path}{detail}; add non-empty text articles")
+    articles.sort(key=lambda a: a.id)
+    return CorpusRead(tuple(articles), tuple(report.warnings))
+
+
+def iter_corpus(path: Path, *, skip_bad: bool = False, base: Path | None = None) -> CorpusStream:
+    """Like :func:`read_corpus`, but streaming: only the ids seen so far stay in memory."""
+    path = _existing_corpus(path)
+    report = Report(skip_bad)
+    if is_jsonl(path):
+        with open(path, "rb") as f:
+            total = sum(1 for line in f if line.strip())
+        items = stream_jsonl(path, report)
+    else:
+        files = corpus_files(path, base, report)
+        total = len(files)
+        items = ((package._read_file(item, report), item.rel) for item in files)
+    return CorpusStream(total, _unique(items, report, path), report.warnings)
+
+
+def _unique(
+    items: Iterable[tuple[Article | None, str]], report: Report, path: Path
+) -> Iterator[Article]:
+    """The articles of (article or None, where) ``items``, a repeated id reported as bad."""
+    seen: set[str] = set()
+    for article, where in items:
+        if article is None:
+            continue
+        if article.id in seen:
+            report.bad(f"{where}: duplicate article id {article.id!r}", kept="the first one")
+            continue
+        seen.add(article.id)
+        yield article
+    if not seen:
+        raise CorpusError(f"no readable articles in {path}; add non-empty text articles")
+
+
+def read_article_file(
+    path: Path, *, doc_id: str | None = None, skip_bad: bool = False
+) -> tuple[Article | None, tuple[str, ...]]:
+    """Read one .txt/.md/.html file (and its sidecar). Returns (article or None if the
+    file holds no article, warnings). Used for adding a single file to an index."""
+    path = Path(path)
+    kind = SUPPORTED_SUFFIXES.get(path.suffix.lower())
+    if kind is None:
+        raise CorpusError(
+            f"{path} is not a supported file; use .txt, .md or .html (or a .jsonl corpus)"
+        )
+    if not path.is_file():
+        raise CorpusError(f"{path} does not exist or is not a file; check the path")
+    source = SourceFile(path, path.name, kind, sidecar_beside(path))
+    report = Report(skip_bad)
+    article = package._read_file(source, report, doc_id=doc_id)
+    return article, tuple(report.warnings)
+
+
+def _existing_corpus(path: Path) -> Path:
+    path = Path(path)
+    if not path.exists():
+        raise CorpusError(
+            f"corpus path {path} does not exist; pass a folder of .txt/.md/.html files "
+            "or a .jsonl file"
+        )
+    return path
+
+
+def _read_files(root: Path, report: Report, base: Path | None = None) -> list[Article]:
+    articles: dict[str, Article] = {}
+    origin: dict[str, str] = {}
+    for item in corpus_files(root, base, report):
+        article = package._read_file(item, report)
+        if article is None:
+            continue
+        if article.id in articles:
+            report.bad(
+                f"{item.rel}: duplicate article id {article.id!r} (also {origin[article.id]})",
+                kept=origin[article.id],
+            )
+            continue
+        articles[article.id] = article
+        origin[article.id] = item.rel
+    return list(articles.values())

@@ -1,0 +1,93 @@
+"""JSONL corpora (evqa.corpus.jsonl)."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+from corpus_fakes import BODY, write, write_jsonl
+
+from evqa.corpus import read_corpus
+from evqa.errors import CorpusError
+
+
+def test_jsonl_corpus(tmp_path: Path) -> None:
+    path = write_jsonl(
+        tmp_path / "c.jsonl",
+        [
+            {
+                "id": "z",
+                "text": BODY,
+                "title": "Zed",
+                "date": "May 3, 2024",
+                "url": "u",
+                "extra": 1,
+            },
+            "",
+            {"id": "a", "text": f"Headline of article a here\n{BODY}", "title": None},
+        ],
+    )
+    read = read_corpus(path)
+    assert read.warnings == ()
+    a, z = read.articles
+    assert (a.id, a.title, a.text, a.source) == (
+        "a",
+        "Headline of article a here",
+        BODY,
+        f"{path.name}:3",
+    )
+    assert (z.title, z.date, z.url, z.source) == ("Zed", "2024-05-03", "u", f"{path.name}:1")
+
+
+@pytest.mark.parametrize(
+    ("line", "message"),
+    [
+        ("{broken", "not valid JSON"),
+        ("[1, 2]", "must be a JSON object"),
+        ('"text"', "must be a JSON object"),
+        (json.dumps({"text": BODY}), "missing required field 'id'"),
+        (json.dumps({"id": "b"}), "missing required field 'text'"),
+        (json.dumps({"id": " ", "text": BODY}), "field 'id' is empty"),
+        (json.dumps({"id": "b", "text": "  "}), "field 'text' is empty"),
+        (json.dumps({"id": 7, "text": BODY}), "field 'id' must be a string"),
+        (json.dumps({"id": "b", "text": BODY, "title": 3}), "field 'title' must be a string"),
+        (json.dumps({"id": "b", "text": BODY, "date": 2020}), "field 'date' must be a string"),
+        (json.dumps({"id": "b\nc", "text": BODY}), "id '.+' contains control characters"),
+    ],
+)
+def test_malformed_jsonl_line(tmp_path: Path, line: str, message: str) -> None:
+    path = write_jsonl(tmp_path / "c.jsonl", [{"id": "a", "text": BODY}, line])
+    with pytest.raises(CorpusError, match=f"c.jsonl line 2: {message}"):
+        read_corpus(path)
+    read = read_corpus(path, skip_bad=True)
+    assert [a.id for a in read.articles] == ["a"]
+    assert len(read.warnings) == 1
+    assert re.match(f"c.jsonl line 2: {message}", read.warnings[0])
+
+
+def test_jsonl_duplicate_ids(tmp_path: Path) -> None:
+    path = write_jsonl(
+        tmp_path / "c.jsonl", [{"id": "a", "text": BODY}, {"id": "a", "text": "Other."}]
+    )
+    with pytest.raises(CorpusError, match="line 2: duplicate article id 'a'"):
+        read_corpus(path)
+    read = read_corpus(path, skip_bad=True)
+    assert [a.text for a in read.articles] == [BODY]
+    assert "first on line 1" in read.warnings[0]
+
+
+def test_jsonl_bad_date_and_empty_text_warn(tmp_path: Path) -> None:
+    path = write_jsonl(
+        tmp_path / "c.jsonl",
+        [{"id": "a", "text": BODY, "date": "someday"}, {"id": "b", "text": "Loading..."}],
+    )
+    read = read_corpus(path)
+    assert [(a.id, a.date) for a in read.articles] == [("a", None)]
+    assert [w.split(":")[0] for w in read.warnings] == ["c.jsonl line 1", "c.jsonl line 2"]
+
+
+def test_empty_jsonl(tmp_path: Path) -> None:
+    with pytest.raises(CorpusError, match="no readable articles"):
+        read_corpus(write(tmp_path / "c.jsonl", "\n\n"))
