@@ -1,0 +1,79 @@
+"""The eval runner: ask an engine every gold question, time and score each answer, and
+write the prediction records."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import Any, Protocol
+
+from evqa.errors import InputError
+from evqa.evaluation.aggregate import CURVE_DEPTH
+from evqa.evaluation.gold import GoldItem, filter_split
+from evqa.evaluation.result import EvalResult, make_result
+from evqa.evaluation.scoring import score_question
+from evqa.store import atomic_path
+from evqa.types import Answer, Article
+
+
+class AskEngine(Protocol):
+    """What ``run_eval`` needs from an engine (``evqa.Engine`` fits)."""
+
+    @property
+    def articles(self) -> Mapping[str, Article]: ...
+
+    def ask(self, question: str, k: int | None = None, mode: str | None = None) -> Answer: ...
+
+
+def run_eval(
+    engine: AskEngine,
+    gold: Sequence[GoldItem],
+    *,
+    k: int = 5,
+    mode: str = "hybrid",
+    split: str | None = None,
+    depth: int = CURVE_DEPTH,
+    warmup: bool = True,
+    progress: Callable[[int], None] | None = None,
+    clock: Callable[[], float] = time.perf_counter,
+) -> EvalResult:
+    """Ask every gold question (of ``split``, if given) and score the answers.
+
+    Each ``engine.ask`` call is timed with ``clock`` (``time.perf_counter``). With ``warmup`` one
+    untimed ask runs first so that lazy model loading is not counted as latency. If the
+    engine has ``search``, the ranked doc ids for MRR and the recall curve come from an
+    untimed ``search(question, k=max(k, depth), mode=mode)``; otherwise from the answer's
+    passages. ``progress`` is called with the number of questions done so far.
+    """
+    items = filter_split(gold, split)
+    if not items:
+        raise InputError(f"no gold questions in split {split!r}; check the gold file")
+    if warmup:
+        engine.ask(items[0].question, k=k, mode=mode)
+    search = getattr(engine, "search", None)
+    records = []
+    for done, item in enumerate(items, 1):
+        t0 = clock()
+        answer = engine.ask(item.question, k=k, mode=mode)
+        latency_ms = (clock() - t0) * 1000.0
+        ranked = None
+        if callable(search):
+            ranked = [h.doc_id for h in search(item.question, k=max(k, depth), mode=mode)]
+        records.append(
+            score_question(item, answer, latency_ms, engine.articles, k=k, ranked_doc_ids=ranked)
+        )
+        if progress is not None:
+            progress(done)
+    return make_result(records, k=k, mode=mode, depth=depth)
+
+
+def write_predictions(records: Iterable[Mapping[str, Any]], path: Path | str) -> Path:
+    """Write records as JSONL (one per line, UTF-8), atomically: a failed write leaves
+    ``path`` as it was."""
+    path = Path(path)
+    with atomic_path(path) as tmp, tmp.open("w", encoding="utf-8") as f:
+        for r in records:
+            f.write(json.dumps(r, ensure_ascii=False) + "\n")
+    return path

@@ -1,0 +1,183 @@
+"""evqa.evaluation.gold: reading and checking gold files, and the shipped gold set."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections import Counter
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+from evaluation_fakes import ARTICLES, GOLD_ITEMS
+
+from evqa.errors import InputError
+from evqa.evaluation.gold import TYPES, GoldItem, load_gold, unknown_doc_ids_warning
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+GOLD = ROOT / "eval" / "gold" / "seeds.jsonl"
+
+
+SEEDS = ROOT / "seeds"
+
+
+def write_lines(tmp_path: Path, lines: list[str]) -> Path:
+    path = tmp_path / "gold.jsonl"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def gold_line(**over) -> str:
+    obj = {
+        "id": "q1",
+        "question": "Q?",
+        "answers": ["A"],
+        "doc_ids": ["d1"],
+        "type": "phrase",
+        "split": "dev",
+    }
+    obj.update(over)
+    return json.dumps(obj)
+
+
+def test_load_gold_ok(tmp_path):
+    path = write_lines(
+        tmp_path,
+        [
+            gold_line(),
+            "",
+            gold_line(id="q2", answers=[], doc_ids=[], type="unanswerable", split="test"),
+        ],
+    )
+    items = load_gold(path)
+    assert items[0] == GoldItem("q1", "Q?", ("A",), ("d1",), "phrase", "dev")
+    assert items[0].answerable and not items[1].answerable
+
+
+@pytest.mark.parametrize(
+    ("line", "message"),
+    [
+        ("{not json", r":3: not valid JSON"),
+        ("[1, 2]", r":3: expected a JSON object"),
+        (json.dumps({"id": "q9", "question": "Q"}), r":3: missing field\(s\) answers;"),
+        (json.dumps({"id": "q9", "answers": []}), r":3: missing field\(s\) question;"),
+        (gold_line(id="q9", answers="A"), r":3: 'answers' must be a list"),
+        (gold_line(id="q9", question=""), r":3: 'question' must be a non-empty string"),
+        (gold_line(id="q9", type="colour"), r":3: unknown type 'colour'"),
+        (gold_line(id="q9", split="train"), r":3: unknown split 'train'"),
+        (gold_line(id="q9", answers=[]), r":3: type 'unanswerable' goes with"),
+        (gold_line(id="q9", type="unanswerable"), r":3: type 'unanswerable' goes with"),
+        (gold_line(), r":3: duplicate id 'q1' \(first on line 1\)"),
+        # questions are checked as `evqa ask` checks them, at load time, with the line
+        (gold_line(id="q9", question="x" * 3200), r":3: the question is 3,200 characters"),
+        (gold_line(id="q9", question="\u200b\u200c\u2060"), r":3: 'question' holds only"),
+        # an answer that normalises to nothing can never be matched
+        (gold_line(id="q9", answers=["A", " .,!? "]), r":3: answer ' .,!\? ' has no letter"),
+        (gold_line(id="q9", answers=["\u2014"]), r":3: answer '\u2014' has no letter"),
+    ],
+)
+def test_load_gold_errors_name_the_line(tmp_path, line, message):
+    path = write_lines(tmp_path, [gold_line(), "", line])
+    with pytest.raises(InputError, match=message):
+        load_gold(path)
+
+
+def test_load_gold_reads_a_byte_order_mark(tmp_path):
+    path = tmp_path / "gold.jsonl"
+    path.write_text(gold_line() + "\n", encoding="utf-8-sig")
+    assert path.read_bytes()[:3] == b"\xef\xbb\xbf"
+    assert [g.id for g in load_gold(path)] == ["q1"]
+
+
+def test_load_gold_keeps_a_question_ask_accepts(tmp_path):
+    question = "x" * 1990 + "\u200b" * 50  # 2,040 characters, 1,990 once cleaned
+    path = write_lines(tmp_path, [gold_line(question=question)])
+    assert load_gold(path)[0].question == question
+
+
+def test_unknown_doc_ids_warning_names_a_few_and_counts_them():
+    assert unknown_doc_ids_warning(GOLD_ITEMS, ARTICLES) is None
+    gold = [
+        replace(GOLD_ITEMS[0], doc_ids=("d1", "x1", "x2")),
+        *(replace(GOLD_ITEMS[1], id=f"g{i}", doc_ids=(f"y{i}", "x1")) for i in range(6)),
+    ]
+    warning = unknown_doc_ids_warning(gold, ARTICLES)
+    assert warning.startswith("8 gold doc id(s) are not in the index: 'x1', 'x2', 'y0',")
+    assert "and 3 more" in warning and "doc_recall@k" in warning and "'d1'" not in warning
+
+
+def test_load_gold_minimal_lines_get_the_documented_defaults(tmp_path):
+    path = write_lines(
+        tmp_path,
+        [
+            json.dumps({"id": "m1", "question": "Q1?", "answers": ["A"]}),
+            json.dumps({"id": "m2", "question": "Q2?", "answers": []}),
+            json.dumps({"id": "m3", "question": "Q3?", "answers": ["B"], "type": "number"}),
+        ],
+    )
+    items = load_gold(path)
+    assert items[0] == GoldItem("m1", "Q1?", ("A",), (), "phrase", "test")
+    assert items[1] == GoldItem("m2", "Q2?", (), (), "unanswerable", "test")
+    assert (items[2].type, items[2].split) == ("number", "test")
+
+
+def test_load_gold_missing_and_empty(tmp_path):
+    with pytest.raises(InputError, match="not found"):
+        load_gold(tmp_path / "nope.jsonl")
+    with pytest.raises(InputError, match="no questions"):
+        load_gold(write_lines(tmp_path, ["", "  "]))
+
+
+def test_gold_file_shape():
+    items = load_gold(GOLD)
+    assert len(items) >= 90
+    by_type = Counter(g.type for g in items)
+    assert set(by_type) == set(TYPES)
+    assert by_type["unanswerable"] >= 18
+    for t in TYPES:  # stratified split: dev and test within one of each other per type
+        n = Counter(g.split for g in items if g.type == t)
+        assert abs(n["dev"] - n["test"]) <= 1, t
+    assert sum(len(g.doc_ids) > 1 for g in items) >= 5  # questions spanning two articles
+    assert len({g.question for g in items}) == len(items)
+
+
+# lines of the raw seeds that cleaning removes (teasers, credits, site chrome)
+BOILERPLATE = re.compile(
+    r"^\s*(?:date \d|See Also:|Read Next:|LATEST \||Image |Engineered by|The GPT-4-based"
+    r"|Market News|Comments|Loading|Posted In:|Benzinga|Trade confidently|Join Now"
+    r"|Please click|Open at APP|Monika From|Gasgoo not only|All Rights Reserved"
+    r"|Beijing EU7; photo)"
+)
+
+
+@pytest.mark.integration
+def test_gold_answers_occur_verbatim_in_seed_content():
+    seeds = {p.stem: p.read_text(encoding="utf-8") for p in SEEDS.glob("*.txt")}
+    content = {
+        doc: "\n".join(line for line in text.splitlines() if not BOILERPLATE.match(line))
+        for doc, text in seeds.items()
+    }
+    problems = []
+    for g in load_gold(GOLD):
+        problems += [f"{g.id}: unknown doc {d}" for d in g.doc_ids if d not in seeds]
+        for a in g.answers:
+            if not any(a in content.get(d, "") for d in g.doc_ids):
+                problems.append(f"{g.id}: {a!r} not in the content of {g.doc_ids}")
+        for d in g.doc_ids:  # every gold doc holds at least one of the answers
+            if not any(a in content.get(d, "") for a in g.answers):
+                problems.append(f"{g.id}: no answer in {d}")
+    assert problems == []
+
+
+@pytest.mark.integration
+def test_gold_answers_occur_in_cleaned_articles():
+    corpus = pytest.importorskip("evqa.corpus")
+    articles = {a.id: a for a in corpus.read_corpus(SEEDS).articles}
+    problems = []
+    for g in load_gold(GOLD):
+        for a in g.answers:
+            if not any(a in articles[d].text for d in g.doc_ids if d in articles):
+                problems.append(f"{g.id}: {a!r} not in the cleaned text of {g.doc_ids}")
+    assert problems == []
