@@ -1,0 +1,132 @@
+"""Building, adding to and removing from a Milvus index (evqa.backends.milvus.operations)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from conftest import write_corpus
+from milvus_helpers import assert_clean_error, build, run
+
+from evqa import store
+from evqa.engine import Engine
+
+pytest.importorskip("pymilvus", reason="the milvus extra is not installed")
+milvus = pytest.importorskip("evqa.backends.milvus")
+
+pytest_plugins = ["milvus_fixtures"]
+
+def test_build_records_the_backend_and_counts(mbuilt):
+    gen = store.open_generation(mbuilt)
+    entry = gen.manifest["backend"]
+    assert len(entry.pop("index_id")) == 32  # which index owns the collection
+    assert entry == {
+        "type": "milvus",
+        "uri": "milvus.db",  # inside the index folder: recorded relative to it
+        "collection": "evqa_midx",
+        "complete": True,
+    }
+    assert gen.manifest["corpus"]["articles"] == 3
+    assert gen.manifest["corpus"]["chunks"] >= 3
+    assert (mbuilt / "milvus.db").exists()
+
+
+def test_a_rebuild_embeds_nothing_and_a_changed_article_only_its_chunks(mbuilt, corpus, runner):
+    r = build(runner, corpus, mbuilt, "--json")  # the manifest says milvus: no flag needed
+    assert r.exit_code == 0, r.output
+    report = json.loads(r.stdout)
+    assert report["embedded"] == 0 and report["reused"] == report["chunks"]
+    (corpus / "bravo.txt").write_text("Wind Farm\n\nA new text about tidal kites.", "utf-8")
+    report = json.loads(build(runner, corpus, mbuilt, "--json").stdout)
+    assert 1 <= report["embedded"] < report["chunks"]
+    hits = json.loads(run(runner, "search", "tidal kites", "--index", mbuilt, "--json").stdout)
+    assert hits[0]["doc_id"] == "bravo" and "tidal kites" in hits[0]["text"]
+
+
+def test_another_encoder_re_embeds_and_is_recorded(mbuilt, corpus, runner):
+    from evqa import store
+
+    first = store.open_generation(mbuilt).manifest
+    other = "torch" if first["model"]["encoder"] != "torch" else "onnx"
+    report = json.loads(build(runner, corpus, mbuilt, "--encoder", other, "--json").stdout)
+    assert report["embedded"] == report["chunks"] and report["reused"] == 0
+    manifest = store.open_generation(mbuilt).manifest
+    assert manifest["model"]["encoder"] == other and manifest["settings"]["encoder"] == other
+    again = json.loads(build(runner, corpus, mbuilt, "--json").stdout)
+    assert again["embedded"] == 0
+
+
+def test_an_article_gone_from_the_corpus_is_removed(mbuilt, corpus, runner):
+    (corpus / "charlie.txt").unlink()
+    report = json.loads(build(runner, corpus, mbuilt, "--json").stdout)
+    assert report["articles"] == 2
+    hits = json.loads(
+        run(runner, "search", "hydrogen trains", "--index", mbuilt, "-k", "20", "--json").stdout
+    )
+    assert "charlie" not in {h["doc_id"] for h in hits}
+
+
+def test_env_chooses_the_backend(lite_ok, tmp_path, corpus, fake_model, runner, monkeypatch):
+    monkeypatch.setenv("EVQA_BACKEND", "milvus")
+    monkeypatch.setenv("EVQA_MILVUS_URI", str(tmp_path / "env.db"))
+    assert build(runner, corpus, tmp_path / "i").exit_code == 0
+    entry = store.open_generation(tmp_path / "i").manifest["backend"]
+    assert entry["type"] == "milvus" and entry["uri"] == str(tmp_path / "env.db")
+
+
+def test_add_and_remove(mbuilt, tmp_path, runner):
+    extra = write_corpus(
+        tmp_path / "extra",
+        {"delta": "Tidal Power\n\nThe tidal plant at La Rance produces 240 MW since 1966."},
+    )
+    r = run(runner, "index", "add", extra, "--index", mbuilt, "--json")
+    assert r.exit_code == 0, r.output
+    assert json.loads(r.stdout)["articles"] == 4
+    hits = json.loads(
+        run(runner, "search", "tidal plant Rance", "--index", mbuilt, "--json").stdout
+    )
+    assert hits[0]["doc_id"] == "delta"
+    r = run(runner, "index", "remove", "delta", "--index", mbuilt, "--json")
+    assert r.exit_code == 0, r.output
+    assert json.loads(r.stdout)["articles"] == 3
+    hits = json.loads(run(runner, "search", "tidal Rance", "--index", mbuilt, "--json").stdout)
+    assert "delta" not in {h["doc_id"] for h in hits}
+    assert_clean_error(run(runner, "index", "remove", "nope", "--index", mbuilt), 2, "nope")
+    assert_clean_error(
+        run(runner, "index", "remove", "alpha", "bravo", "charlie", "--index", mbuilt),
+        2,
+        "empty index",
+    )
+
+
+def test_adding_two_files_with_one_id_is_refused_before_anything_is_written(
+    mbuilt, tmp_path, runner
+):
+    files = [
+        write_corpus(tmp_path / "x" / d, {"story": f"Story {d}\n\nFerries in {d}."}) / "story.txt"
+        for d in ("a", "b")
+    ]
+    before = json.loads(run(runner, "index", "status", "--index", mbuilt, "--json").stdout)
+    r = run(runner, "index", "add", *files, "--index", mbuilt)
+    assert_clean_error(r, 2, "article id 'story'", "--skip-bad")
+    after = json.loads(run(runner, "index", "status", "--index", mbuilt, "--json").stdout)
+    assert after["article_ids"] == before["article_ids"], after
+    assert after["problems"] == [], after["problems"]
+    r = run(runner, "index", "add", *files, "--index", mbuilt, "--skip-bad")
+    assert r.exit_code == 0, r.output
+    engine = Engine.open(mbuilt)
+    assert "Ferries in a" in engine.articles["story"].text  # the first one is kept
+
+
+def test_add_and_remove_never_create_a_missing_lite_file(mbuilt, tmp_path, runner):
+    import shutil
+
+    from milvus_lite.server_manager import server_manager_instance
+
+    extra = write_corpus(tmp_path / "extra", {"delta": "Tidal Power\n\nLa Rance, 240 MW."})
+    server_manager_instance.release_server(str(mbuilt / "milvus.db"))  # as a new process
+    shutil.rmtree(mbuilt / "milvus.db")
+    assert_clean_error(run(runner, "index", "add", extra, "--index", mbuilt), 3, "does not exist")
+    r = run(runner, "index", "remove", "alpha", "--index", mbuilt)
+    assert_clean_error(r, 3, "does not exist")
+    assert not (mbuilt / "milvus.db").exists()

@@ -1,0 +1,62 @@
+"""The Writer (evqa.backends.milvus.writer): batches, and rows rewritten for new fields alone."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from milvus_helpers import DATED, build, run
+
+from evqa.engine import Engine
+
+pytest.importorskip("pymilvus", reason="the milvus extra is not installed")
+milvus = pytest.importorskip("evqa.backends.milvus")
+
+pytest_plugins = ["milvus_fixtures"]
+
+def test_the_build_streams_the_corpus_batch_by_batch(
+    lite_ok, tmp_path, corpus, fake_model, runner, monkeypatch
+):
+    from evqa import corpus as corpus_module
+
+    read, seen_at_write = [], []
+    real_read, real_write = corpus_module._read_file, milvus.Writer.write
+
+    def counting_read(item, report, **kw):
+        read.append(item.rel)
+        return real_read(item, report, **kw)
+
+    def recording_write(self, articles, progress=None):
+        seen_at_write.append(len(read))
+        return real_write(self, articles, progress)
+
+    monkeypatch.setattr(corpus_module, "_read_file", counting_read)
+    monkeypatch.setattr(milvus.writer, "BATCH_ARTICLES", 1)
+    monkeypatch.setattr(milvus.Writer, "write", recording_write)
+    assert build(runner, corpus, tmp_path / "i", "--backend", "milvus").exit_code == 0
+    assert seen_at_write == [1, 2, 3]  # each batch written before the next file is read
+
+
+def test_a_new_date_alone_reaches_the_chunk_rows(lite_ok, tmp_path, fake_model, runner):
+    corpus = tmp_path / "news.jsonl"
+    corpus.write_text("".join(json.dumps(r) + "\n" for r in DATED), encoding="utf-8")
+    index = tmp_path / "m"
+    assert build(runner, corpus, index, "--backend", "milvus").exit_code == 0
+
+    def since(year):
+        hits = Engine.open(index).search("solar boat", 10, "bm25", since=year)
+        return {h.doc_id for h in hits}
+
+    assert "a2022" not in since("2025")
+    redated = [{**r, "date": "2025-03-01"} if r["id"] == "a2022" else r for r in DATED]
+    corpus.write_text("".join(json.dumps(r) + "\n" for r in redated), encoding="utf-8")
+    report = json.loads(build(runner, corpus, index, "--json").stdout)  # a full build
+    assert report["embedded"] == 0  # the vectors are reused
+    assert "a2022" in since("2025")
+    update = tmp_path / "update.jsonl"  # index add: the same article, one more new date
+    update.write_text(json.dumps({**DATED[1], "date": "2026-01-01"}) + "\n", encoding="utf-8")
+    r = run(runner, "index", "add", update, "--index", index, "--json")
+    assert r.exit_code == 0 and json.loads(r.stdout)["embedded"] == 0, r.output
+    assert "a2023" in since("2026") and "a2023" not in Engine.open(index).search(
+        "solar boat", 10, "bm25", until="2025"
+    )
