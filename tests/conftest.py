@@ -13,8 +13,10 @@ import re
 import resource
 from pathlib import Path
 
+import cli_helpers
 import numpy as np
 import pytest
+from click.testing import CliRunner
 
 from evqa.encoder import ModelInfo
 
@@ -128,3 +130,19 @@ def file_size_limit(n: int):
         yield
     finally:
         resource.setrlimit(resource.RLIMIT_FSIZE, (soft, hard))
+
+
+# --- the CLI tests' runner and a small built index (tests/test_cli_*.py) ---
+
+
+@pytest.fixture(name="runner")
+def fixture_runner():
+    return CliRunner()
+
+
+@pytest.fixture(name="built")
+def fixture_built(tmp_path, corpus, fake_model, runner):
+    index = tmp_path / "idx"
+    result = cli_helpers.build_index(runner, corpus, index, "--no-ner")
+    assert result.exit_code == 0, result.output
+    return index

@@ -8,9 +8,9 @@ import os
 import shutil
 
 import pytest
+from cli_helpers import assert_clean_error, build_index, run
 from click.testing import CliRunner
 from conftest import ARTICLES, write_corpus
-from test_cli import assert_clean_error, build_index, run
 
 from evqa import store
 

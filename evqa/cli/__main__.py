@@ -1,0 +1,5 @@
+"""`python -m evqa.cli`, as `evqa`."""
+
+from evqa.cli import main
+
+main()

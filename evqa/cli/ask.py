@@ -1,0 +1,109 @@
+"""`evqa ask` and `evqa search`: one question answered, or one query's passages ranked."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from evqa.cli.common import handle_errors, open_engine
+from evqa.cli.options import (
+    check_query_flags,
+    date_options,
+    index_option,
+    model_option,
+    query_options,
+)
+from evqa.cli.output import console, print_json, stdout_is_tty
+
+
+@click.command()
+@click.argument("question")
+@query_options
+@date_options
+@index_option
+@model_option
+@handle_errors
+def ask(
+    question: str,
+    k: int | None,
+    mode: str | None,
+    as_json: bool,
+    since: str | None,
+    until: str | None,
+    index: Path | None,
+    model: Path | None,
+) -> None:
+    """Answer QUESTION from the articles, with the answer highlighted and cited.
+
+    \b
+    Examples:
+      evqa ask "energy density of Jinshi battery"
+      evqa ask "When did JAC Yiwei deliveries begin?" --json
+      evqa ask "Who is the chairman of Yiwei?" -k 3 --mode bm25
+      evqa ask "Who partnered with Nio?" --since 2023-01-01 --until 2023-12-31
+    """
+    from evqa.dates import date_range
+    from evqa.engine import clean_question
+
+    clean_question(question)  # fail fast, before loading anything
+    check_query_flags(k, mode)
+    date_range(since, until, ("--since", "--until"))
+    engine = open_engine(index, model, k=k, mode=mode)
+    answer = engine.ask(question, k=k, mode=mode, since=since, until=until)
+    if as_json:
+        print_json(answer.to_dict())
+        return
+    from evqa import render
+
+    if stdout_is_tty():
+        render.print_answer(console(), answer)
+    else:
+        click.echo(render.answer_plain(answer))
+
+
+@click.command()
+@click.argument("query")
+@query_options
+@click.option("--explain", is_flag=True, help="Show each retriever's rank, score and share.")
+@date_options
+@index_option
+@model_option
+@handle_errors
+def search(
+    query: str,
+    k: int | None,
+    mode: str | None,
+    as_json: bool,
+    explain: bool,
+    since: str | None,
+    until: str | None,
+    index: Path | None,
+    model: Path | None,
+) -> None:
+    """Rank the passages that match QUERY.
+
+    \b
+    Examples:
+      evqa search "sodium-ion battery"
+      evqa search "energy density" -k 10 --mode bm25 --explain
+      evqa search "Nio FAW battery swap" --json
+      evqa search "battery swap" --since 2024-03 --explain
+    """
+    from evqa.dates import date_range
+    from evqa.engine import clean_question
+
+    clean_question(query, "query")
+    check_query_flags(k, mode)
+    date_range(since, until, ("--since", "--until"))
+    engine = open_engine(index, model, k=k, mode=mode)
+    hits = engine.search(query, k=k, mode=mode, since=since, until=until)
+    if as_json:
+        print_json([h.to_dict(explain=explain) for h in hits])
+        return
+    from evqa import render
+
+    if stdout_is_tty():
+        render.print_hits(console(), hits, explain=explain)
+    else:
+        click.echo(render.hits_plain(hits, explain=explain))

@@ -1,0 +1,85 @@
+"""What every command shares: library errors become one-line messages and exit codes,
+and the engine and the embedding model open as the flags and EVQA_* say."""
+
+from __future__ import annotations
+
+import functools
+import os
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+from evqa import config
+from evqa.cli.output import ProgressBars, err, notice
+from evqa.errors import EvqaError
+
+EXIT_BROKEN_PIPE = 128 + 13  # what a shell reports for a command ended by SIGPIPE
+
+
+def handle_errors(fn: Callable) -> Callable:
+    """Turn library errors into `error: ...` on stderr and the error's exit code. A closed
+    stdout is an error; a reader that leaves the pipe early (`| head`) ends us quietly
+    with 141, as SIGPIPE ends other commands."""
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        try:
+            if sys.stdout is None:  # started with stdout closed (`1>&-`)
+                raise EvqaError(
+                    "standard output is closed; send it somewhere, e.g. > out.txt or > /dev/null"
+                )
+            return fn(*args, **kwargs)
+        except EvqaError as e:
+            err(f"error: {e}")
+            sys.exit(e.exit_code)
+        except KeyboardInterrupt:
+            err("interrupted")
+            sys.exit(130)
+        except BrokenPipeError:
+            _drop_stdout()
+            sys.exit(EXIT_BROKEN_PIPE)
+        except OSError as e:  # disk full, permission denied... never a traceback
+            err(f"error: {e.strerror or e}: {getattr(e, 'filename', '') or ''}".rstrip(": "))
+            sys.exit(1)
+
+    return wrapper
+
+
+def _drop_stdout() -> None:
+    """Point stdout at /dev/null, so that Python's flush at exit does not fail again on
+    the closed pipe (and print 'Exception ignored...')."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError, AttributeError):  # not a real file (tests), or no stdout
+        pass
+
+
+def open_engine(
+    index: Path | None,
+    model: Path | None = None,
+    k: int | None = None,
+    mode: str | None = None,
+):
+    """Engine.open with the -k/--mode flags, which win over EVQA_K/EVQA_MODE."""
+    from evqa.engine import Engine
+
+    with ProgressBars() as progress:
+        return Engine.open(
+            index,
+            model=model,
+            notice=notice,
+            progress=progress,
+            k=k,
+            mode=mode,
+        )
+
+
+def resolve_model(model: Path | None):
+    """The embedding model at ``model``, else EVQA_MODEL, else the default one."""
+    from evqa.encoder import resolve_model
+
+    return resolve_model(
+        config.resolve("model", model), cache_dir=Path(config.resolve("cache_dir"))
+    )

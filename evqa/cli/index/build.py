@@ -1,0 +1,146 @@
+"""`evqa index build`, `add` and `remove`: the commands that write an index."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from evqa import config
+from evqa.cli.common import handle_errors, resolve_model
+from evqa.cli.index.options import backend_options, build_options, wait_option
+from evqa.cli.index.resolve import (
+    backend_choice,
+    backend_of,
+    build_args,
+    build_corpus,
+    index_root,
+)
+from evqa.cli.options import index_option, json_option, model_option
+from evqa.cli.output import ProgressBars, err, print_json
+from evqa.errors import InputError
+
+
+@click.command("build")
+@click.option(
+    "--corpus",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Folder of .txt/.md/.html files, or a .jsonl file [env EVQA_CORPUS; default: the "
+    "index's own corpus (an index edited with add/remove: its articles), else seeds/].",
+)
+@index_option
+@model_option
+@backend_options
+@build_options
+@handle_errors
+def index_build(
+    corpus, index, model, backend, uri, collection, skip_bad, wait, as_json, **settings
+) -> None:
+    """Build or refresh an index from a corpus (only changed chunks are embedded).
+
+    With --backend milvus the chunks go to a Milvus collection (needs the milvus extra);
+    the build streams in batches and a rerun resumes an interrupted one.
+
+    \b
+    Examples:
+      evqa index build
+      evqa index build --corpus ~/articles --index ~/articles.idx
+      evqa index build --corpus news.jsonl --index news.idx --skip-bad
+      evqa index build --model ~/models/all-MiniLM-L6-v2 --chunk-size 800
+      evqa index build --encoder torch   # re-embeds with sentence-transformers
+      evqa index build --corpus news.jsonl --index news.idx --backend milvus --uri news.db
+      EVQA_MILVUS_TOKEN=user:pass evqa index build --corpus news.jsonl --index news.idx \\
+          --backend milvus --uri http://milvus:19530 --collection news
+    """
+    from evqa.build import build, rebuild
+
+    kind, uri, collection = backend_choice(index_root(index), backend, uri, collection)
+    root, kwargs = build_args(index, model, settings)
+    corpus = build_corpus(root, corpus)
+    if corpus is None and kind == "milvus":
+        raise InputError(
+            f"{root} was edited with evqa index add/remove and records no corpus; "
+            "pass the corpus to build from with --corpus"
+        )
+    with ProgressBars() as progress:
+        kwargs.update(wait=wait, progress=progress)
+        if corpus is None:
+            report = rebuild(root, **kwargs)
+        elif kind == "milvus":
+            from evqa.backends import milvus
+
+            report = milvus.build(
+                corpus, root, uri=uri, collection=collection, **kwargs, skip_bad=skip_bad
+            )
+        else:
+            report = build(corpus, root, **kwargs, skip_bad=skip_bad)
+    _finish_build(report, as_json)
+
+
+@click.command("add")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@index_option
+@model_option
+@build_options
+@handle_errors
+def index_add(paths, index, model, skip_bad, wait, as_json, **settings) -> None:
+    """Add articles (files, folders or .jsonl) to an index; an existing id is replaced.
+
+    \b
+    Examples:
+      evqa index add new_story.txt --index my_index/
+      evqa index add more_articles/ extra.jsonl --index my_index/
+    """
+    from evqa.build import add
+
+    root, kwargs = build_args(index, model, settings)
+    if backend_of(root) == "milvus":
+        from evqa.backends.milvus import add
+    with ProgressBars() as progress:
+        report = add(list(paths), root, **kwargs, skip_bad=skip_bad, wait=wait, progress=progress)
+    _finish_build(report, as_json)
+
+
+@click.command("remove")
+@click.argument("ids", nargs=-1, required=True)
+@index_option
+@model_option
+@wait_option
+@json_option("Print the report as JSON.")
+@handle_errors
+def index_remove(ids, index, model, wait, as_json) -> None:
+    """Remove articles by id from an index.
+
+    \b
+    Example:
+      evqa index remove 004_1b31b26ffe040619 --index my_index/
+    """
+    from evqa.build import remove
+
+    root = index_root(index)
+    if backend_of(root) == "milvus":
+        from evqa.backends.milvus import remove
+    with ProgressBars() as progress:
+        report = remove(
+            list(ids),
+            root,
+            model=resolve_model(model),
+            cache_dir=Path(config.resolve("cache_dir")),
+            wait=wait,
+            progress=progress,
+        )
+    _finish_build(report, as_json)
+
+
+def _finish_build(report, as_json: bool) -> None:
+    for w in report.warnings:
+        err(f"warning: {w}")
+    if as_json:
+        print_json(report.to_dict())
+    else:
+        click.echo(
+            f"indexed {report.articles} articles, {report.chunks} chunks "
+            f"({report.embedded} embedded, {report.reused} reused) into {report.index} "
+            f"in {report.seconds:.1f}s"
+        )

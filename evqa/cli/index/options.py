@@ -1,0 +1,78 @@
+"""The click options of the `evqa index` commands that change an index."""
+
+from __future__ import annotations
+
+import click
+
+from evqa import config
+from evqa.cli.options import json_option, stack
+
+wait_option = click.option(
+    "--wait",
+    type=float,
+    default=0.0,
+    show_default=True,
+    help="Seconds to wait for another build of the same index.",
+)
+
+# the build settings: flag > EVQA_* env > the live index's manifest > default
+settings_options = stack(
+    click.option(
+        "--ner/--no-ner",
+        "analysis",
+        default=None,
+        help="Run spaCy entity recognition at index time [default: on].",
+    ),
+    click.option(
+        "--encoder",
+        type=click.Choice(list(config.ENCODERS)),
+        default=None,
+        help="How documents are embedded: int8 or fp32 ONNX (onnxruntime) or torch "
+        "(sentence-transformers) [env EVQA_ENCODER; default: the index's, else "
+        f"{config.DEFAULTS['encoder']}].",
+    ),
+    click.option(
+        "--chunk-overlap",
+        type=int,
+        default=None,
+        help="Sentences shared by neighbouring chunks "
+        f"[default {config.DEFAULTS['chunk_overlap']}].",
+    ),
+    click.option(
+        "--chunk-size",
+        type=int,
+        default=None,
+        help=f"Characters per chunk [default {config.DEFAULTS['chunk_size']}].",
+    ),
+)
+
+build_options = stack(
+    json_option("Print the build report as JSON."),
+    wait_option,
+    click.option(
+        "--skip-bad",
+        is_flag=True,
+        help="Skip malformed JSONL lines and duplicate ids with a warning instead of failing.",
+    ),
+    settings_options,
+)
+
+backend_options = stack(
+    click.option(
+        "--backend",
+        type=click.Choice(["local", "milvus"]),
+        default=None,
+        help="Where the chunks live [env EVQA_BACKEND; default: the index's, else local].",
+    ),
+    click.option(
+        "--uri",
+        default=None,
+        help="Milvus: a milvus-lite file (news.db) or a server (http://host:19530) "
+        "[env EVQA_MILVUS_URI; default INDEX/milvus.db]. A token comes from EVQA_MILVUS_TOKEN.",
+    ),
+    click.option(
+        "--collection",
+        default=None,
+        help="Milvus collection [env EVQA_MILVUS_COLLECTION; default evqa_<index folder name>].",
+    ),
+)

@@ -1,0 +1,92 @@
+"""What an index command works with, by flag > EVQA_* env > the live index > default:
+the corpus, the backend, the model and the build settings."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from evqa import config
+from evqa.cli.common import resolve_model
+from evqa.errors import IndexCorruptError, IndexNotFoundError, InputError
+
+
+def index_root(flag: Path | None) -> Path:
+    return Path(config.resolve("index", flag))
+
+
+def build_args(index: Path | None, model: Path | None, flags: dict[str, Any]) -> tuple[Path, dict]:
+    """The index folder, and the model/settings/cache arguments shared by build and add.
+    ``flags`` are the settings flags (chunk_size, chunk_overlap, encoder, analysis)."""
+    from evqa.build import resolve_settings
+
+    root = index_root(index)
+    return root, {
+        "model": resolve_model(model),
+        "settings": resolve_settings(flags, _live_settings(root)),
+        "cache_dir": Path(config.resolve("cache_dir")),
+    }
+
+
+def _live_settings(root: Path) -> dict[str, Any] | None:
+    from evqa import store
+
+    try:
+        return store.open_generation(root).manifest.get("settings")
+    except (IndexNotFoundError, IndexCorruptError):
+        return None
+
+
+_OWN_ARTICLES = object()  # an edited index's "corpus": the articles it holds
+
+
+def build_corpus(root: Path, flag: Path | None) -> Path | None:
+    """The corpus to build ``root`` from: flag > EVQA_CORPUS > the corpus the index
+    records > seeds/. None for an index edited with add/remove (it records no corpus):
+    it is rebuilt from the articles it holds."""
+    from evqa import store
+    from evqa.staleness import corpus_path
+
+    manifest = store.recorded_manifest(root)
+    recorded = None
+    if manifest is not None:
+        recorded = corpus_path(manifest, root)
+        if recorded is None and (manifest.get("corpus") or {}).get("edited"):
+            recorded = _OWN_ARTICLES
+    chosen = config.resolve("corpus", flag, {"corpus": recorded})
+    return None if chosen is _OWN_ARTICLES else Path(chosen)
+
+
+def backend_choice(root: Path, backend, uri, collection) -> tuple[str, str | None, str | None]:
+    """(backend, uri, collection) by flag > EVQA_* env > the live manifest > default."""
+    from evqa import store
+    from evqa.backends import backend_type, check_backend
+
+    try:
+        manifest = store.open_generation(root).manifest
+        recorded = backend_type(manifest)
+    except (IndexNotFoundError, IndexCorruptError):
+        manifest, recorded = {}, None
+    kind = check_backend(str(config.resolve("backend", backend, {"backend": recorded})))
+    if kind != "milvus":
+        if uri or collection:
+            raise InputError("--uri and --collection are for --backend milvus")
+        return kind, None, None
+    entry = manifest.get("backend") or {} if recorded == "milvus" else {}
+    if entry:
+        from evqa.backends.milvus import resolve_uri
+
+        entry = {**entry, "uri": resolve_uri(entry, root)}
+    uri = config.resolve("milvus_uri", uri, {"milvus_uri": entry.get("uri")})
+    collection = config.resolve(
+        "milvus_collection", collection, {"milvus_collection": entry.get("collection")}
+    )
+    return kind, uri, collection
+
+
+def backend_of(root: Path) -> str:
+    """The backend of the live index: local or milvus."""
+    from evqa import store
+    from evqa.backends import backend_type
+
+    return backend_type(store.open_generation(root).manifest)

@@ -1,0 +1,84 @@
+"""The click options several commands share, and the checks of their values."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import click
+
+from evqa import config
+
+MODE_CHOICE = click.Choice(config.MODES)
+
+
+def stack(*options: Callable) -> Callable:
+    """One decorator made of several click options, listed in --help in the order given."""
+
+    def decorate(fn: Callable) -> Callable:
+        for option in reversed(options):
+            fn = option(fn)
+        return fn
+
+    return decorate
+
+
+def json_option(text: str = "Print JSON.") -> Callable:
+    return click.option("--json", "as_json", is_flag=True, help=text)
+
+
+index_option = click.option(
+    "--index",
+    "index",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Index folder [env EVQA_INDEX; default: the project's index/].",
+)
+
+model_option = click.option(
+    "--model",
+    "model",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="A local sentence-transformers folder [env EVQA_MODEL; default: bundled "
+    "all-MiniLM-L6-v2].",
+)
+
+query_options = stack(
+    json_option(),
+    click.option(
+        "--mode",
+        type=MODE_CHOICE,
+        default=None,
+        help="Retriever: hybrid, bm25 or dense [env EVQA_MODE; default hybrid].",
+    ),
+    click.option(
+        "-k",
+        "k",
+        type=int,
+        default=None,
+        help=f"Number of passages [env EVQA_K; default {config.DEFAULTS['k']}].",
+    ),
+)
+
+date_options = stack(
+    click.option(
+        "--since",
+        default=None,
+        metavar="DATE",
+        help="Only articles dated on or after DATE (YYYY, YYYY-MM or YYYY-MM-DD).",
+    ),
+    click.option(
+        "--until",
+        default=None,
+        metavar="DATE",
+        help="Only articles dated on or before DATE (YYYY, YYYY-MM or YYYY-MM-DD).",
+    ),
+)
+
+
+def check_query_flags(k: int | None, mode: str | None) -> None:
+    if k is not None:
+        config.check_k(k, "-k")
+    if mode is not None:
+        config.check_mode(mode)

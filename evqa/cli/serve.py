@@ -1,0 +1,111 @@
+"""`evqa serve`: the JSON API and the web page, on an index loaded once."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import click
+
+from evqa import config
+from evqa.cli.common import handle_errors
+from evqa.cli.options import index_option, json_option, model_option
+from evqa.cli.output import err, notice
+from evqa.errors import EvqaError, InputError
+
+
+@click.command()
+@index_option
+@model_option
+@click.option(
+    "--host",
+    default=None,
+    help="Address to listen on [env EVQA_HOST; default 127.0.0.1, this machine only]. "
+    "Any other address is reachable from the network: add --token.",
+)
+@click.option(
+    "--port",
+    type=int,
+    default=None,
+    help=f"Port [env EVQA_PORT; default {config.DEFAULTS['port']}; 0 picks a free one].",
+)
+@click.option(
+    "--token",
+    default=None,
+    help="Require 'Authorization: Bearer TOKEN' on the API [env EVQA_TOKEN, which keeps "
+    "it out of the process list].",
+)
+@json_option("Print the address as JSON once ready.")
+@handle_errors
+def serve(
+    index: Path | None,
+    model: Path | None,
+    host: str | None,
+    port: int | None,
+    token: str | None,
+    as_json: bool,
+) -> None:
+    """Serve the JSON API and the web page until Ctrl-C; the index loads once.
+
+    Needs the serve extra: pip install -e '.[serve]'. A rebuild of the index while
+    it runs is picked up at the next request.
+
+    \b
+    Examples:
+      evqa serve                                  # then open http://127.0.0.1:8000/
+      evqa serve --index news.idx --port 8080
+      EVQA_TOKEN=s3cret evqa serve --host 0.0.0.0
+      curl -s localhost:8000/ask -H 'content-type: application/json' \\
+           -d '{"question": "energy density of Jinshi battery"}'
+    """
+    server = _server_module()
+    host, port, token = _listen_flags(host, port, token)
+    if warning := server.exposure_warning(host, token):
+        err(f"warning: {warning}")
+    server.serve(_opener(index, model), host, port, token, _on_ready(as_json))
+
+
+def _server_module():
+    try:
+        from evqa.serve import server
+    except ModuleNotFoundError as e:  # pragma: no cover - depends on the install
+        raise EvqaError(
+            f"evqa serve needs the serve extra ({e.name} is missing): pip install -e '.[serve]'"
+        ) from None
+    return server
+
+
+def _listen_flags(
+    host: str | None, port: int | None, token: str | None
+) -> tuple[str, int, str | None]:
+    """Host, port and token by flag > EVQA_* env > default; a port out of range is refused."""
+    host = str(config.resolve("host", host))
+    port = int(config.resolve("port", port))
+    token = config.resolve("token", token)
+    if not 0 <= port <= 65535:
+        raise InputError(f"--port must be between 0 and 65535 (got {port})")
+    return host, port, token
+
+
+def _opener(index: Path | None, model: Path | None) -> Callable:
+    """How the server opens the engine, at start and again after a rebuild."""
+    from evqa.engine import Engine
+
+    def opener(check_stale: bool) -> Engine:
+        return Engine.open(index, model=model, check_stale=check_stale, notice=notice)
+
+    return opener
+
+
+def _on_ready(as_json: bool) -> Callable[[str], None]:
+    """What to say once the server listens: the URL (as JSON on stdout with --json)."""
+    import json
+
+    def ready(url: str) -> None:
+        if as_json:
+            click.echo(json.dumps({"url": url}), nl=True)
+            sys.stdout.flush()
+        err(f"serving {url} (Ctrl-C to stop)")
+
+    return ready

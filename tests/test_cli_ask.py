@@ -1,0 +1,149 @@
+"""evqa.cli.ask: `evqa ask` and `evqa search`, on a synthetic corpus and the fake model."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from cli_helpers import assert_clean_error, run
+
+from evqa import store
+
+
+def test_search_json_has_the_documented_fields(built, runner):
+    r = run(runner, "search", "wind farm turbines", "--index", built, "--json", "-k", "2")
+    assert r.exit_code == 0, r.output
+    hits = json.loads(r.stdout)
+    assert len(hits) == 2
+    assert {"doc_id", "chunk_id", "title", "date", "text", "score"} <= set(hits[0])
+    assert hits[0]["doc_id"] == "bravo"
+    assert hits[0]["title"] == "Wind Farm Opens Off Brittany"
+
+
+def test_search_explain_shows_each_retriever(built, runner):
+    r = run(runner, "search", "hydrogen trains", "--index", built, "--json", "--explain")
+    explain = json.loads(r.stdout)[0]["explain"]
+    assert set(explain) == {"bm25", "dense"}
+    assert sum(v["share"] for v in explain.values()) == pytest.approx(1.0)
+    text = run(runner, "search", "hydrogen trains", "--index", built, "--explain").stdout
+    assert "bm25" in text and "dense" in text
+
+
+@pytest.mark.parametrize("mode", ["bm25", "dense", "hybrid"])
+def test_search_modes(built, runner, mode):
+    r = run(runner, "search", "hydrogen trains tank", "--index", built, "--mode", mode, "--json")
+    assert json.loads(r.stdout)[0]["doc_id"] == "charlie"
+
+
+def test_ask_json_schema(built, runner):
+    r = run(
+        runner,
+        "ask",
+        "How many turbines does the Saint-Brieuc wind farm have?",
+        "--index",
+        built,
+        "--json",
+    )
+    assert r.exit_code == 0, r.output
+    a = json.loads(r.stdout)
+    assert {
+        "question",
+        "answer",
+        "answer_sentence",
+        "confidence",
+        "abstained",
+        "citations",
+        "passages",
+    } <= set(a)
+    assert 0.0 <= a["confidence"] <= 1.0
+    for c in a["citations"]:
+        assert {"n", "doc_id", "title", "date", "quote", "start", "end"} <= set(c)
+    for p in a["passages"]:
+        assert {"rank", "doc_id", "chunk_id", "title", "date", "text", "score"} <= set(p)
+
+
+def test_ask_plain_text_when_not_a_terminal(built, runner):
+    r = run(runner, "ask", "How many turbines does the wind farm have?", "--index", built)
+    assert r.exit_code == 0, r.output
+    assert "\x1b[" not in r.stdout
+    assert "62" in r.stdout
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["", "   ", "\t\n", "\u200b\u200b", "\x00\x01"],
+)
+def test_empty_questions_are_refused(built, runner, question):
+    assert_clean_error(run(runner, "ask", question, "--index", built), 2, "question is empty")
+    assert_clean_error(run(runner, "search", question, "--index", built), 2, "query is empty")
+
+
+def test_a_100kb_question_is_refused(built, runner):
+    assert_clean_error(run(runner, "ask", "battery " * 12_800, "--index", built), 2, "limit")
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "wind\x07 farm\u200b turbines",
+        "🔋⚡ energy?",
+        "风电场有多少台涡轮机",
+        "ветряная ферма",
+        "[bold]x[/bold] [1]",
+        "'; DROP TABLE articles; --",
+    ],
+)
+def test_odd_questions_get_an_answer_or_a_clean_abstention(built, runner, question):
+    r = run(runner, "ask", question, "--index", built, "--json")
+    assert r.exit_code == 0, r.output
+    a = json.loads(r.stdout)
+    assert a["abstained"] in (True, False)
+    assert a["abstained"] == (a["answer"] is None)
+
+
+def test_k_larger_than_the_index_returns_every_chunk(built, runner):
+    r = run(runner, "search", "wind", "--index", built, "-k", "500", "--json")
+    assert r.exit_code == 0
+    n = store.open_generation(built).manifest["corpus"]["chunks"]
+    assert 1 <= len(json.loads(r.stdout)) <= n
+
+
+@pytest.mark.parametrize("weight", ["5", "-1", "nan"])
+def test_a_bm25_weight_outside_0_1_is_refused(built, runner, monkeypatch, weight):
+    monkeypatch.setenv("EVQA_BM25_WEIGHT", weight)
+    r = run(runner, "search", "wind", "--index", built, "--explain")
+    assert_clean_error(r, 2, "EVQA_BM25_WEIGHT", "between 0 and 1")
+
+
+@pytest.mark.parametrize("weight", ["0", "1", "0.5"])
+def test_a_bm25_weight_in_0_1_is_accepted(built, runner, monkeypatch, weight):
+    monkeypatch.setenv("EVQA_BM25_WEIGHT", weight)
+    r = run(runner, "search", "wind", "--index", built, "--json", "--explain")
+    assert r.exit_code == 0, r.output
+    for hit in json.loads(r.stdout):
+        assert all(0.0 <= p["share"] <= 1.0 for p in hit["explain"].values())
+
+
+def test_a_query_bm25_cannot_match_gives_bm25_no_share(built, runner):
+    # the fake model sees "turbi..." in it; BM25 matches no word of it
+    r = run(runner, "search", "turbinezzz", "--index", built, "--json", "--explain")
+    hits = json.loads(r.stdout)
+    assert hits
+    for hit in hits:
+        assert hit["explain"]["bm25"]["rank"] is None
+        assert hit["explain"]["bm25"]["share"] == 0.0
+        assert hit["explain"]["dense"]["share"] == (1.0 if hit["score"] > 0 else 0.0)
+    assert hits[0]["score"] == pytest.approx(0.7)  # dense's weight alone
+
+
+def test_search_of_an_empty_query_speaks_of_a_query(built, runner):
+    r = run(runner, "search", "  ", "--index", built)
+    assert_clean_error(r, 2, "the query is empty", 'evqa search "')
+    assert "question" not in r.stderr
+
+
+def test_an_abstention_without_passages_does_not_point_to_them(built, runner):
+    r = run(runner, "ask", "solar boat battery", "--index", built, "--since", "2030")
+    assert r.exit_code == 0, r.output
+    assert "Not found in the articles" in r.stdout
+    assert "listed below" not in r.stdout and "passages" not in r.stdout

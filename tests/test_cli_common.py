@@ -1,0 +1,133 @@
+"""evqa.cli.common: library errors become a one-line `error:` and an exit code, never a
+traceback; the engine opens, or says what to run for a missing, stale or corrupt index.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+
+import pytest
+from cli_helpers import assert_clean_error, live_generation, run
+
+# --- a missing, stale or corrupt index ------------------------------------------------
+
+
+def test_missing_index_says_what_to_run(tmp_path, fake_model, runner):
+    r = run(runner, "ask", "wind", "--index", tmp_path / "nowhere")
+    assert_clean_error(r, 3, "evqa index build")
+
+
+def test_stale_corpus_says_what_to_run(built, runner):
+    (built.parent / "corpus" / "delta.txt").write_text("A new article about tidal power plants.")
+    r = run(runner, "ask", "wind", "--index", built)
+    assert_clean_error(r, 3, "stale", "evqa index build", "--corpus")
+    status = json.loads(run(runner, "index", "status", "--index", built, "--json").stdout)
+    assert status["stale"] is True
+
+
+def test_touched_but_unchanged_corpus_is_not_stale(built, runner):
+    for f in (built.parent / "corpus").iterdir():
+        os.utime(f, (1, 1))
+    assert run(runner, "ask", "wind", "--index", built).exit_code == 0
+
+
+def test_index_built_with_another_model_is_stale(built, runner, monkeypatch, fake_model):
+    from evqa import encoder
+
+    other = encoder.ModelInfo("other", fake_model.path, "0" * 64, fake_model.dim)
+    monkeypatch.setattr(encoder, "resolve_model", lambda path=None, cache_dir=None: other)
+    r = run(runner, "ask", "wind", "--index", built, "--model", built.parent)
+    assert_clean_error(r, 3, "model differs")
+
+
+def test_evqa_model_env_is_checked_against_the_index(built, runner, monkeypatch, fake_model):
+    from evqa import encoder
+
+    other = encoder.ModelInfo("other", fake_model.path, "0" * 64, fake_model.dim)
+    monkeypatch.setattr(encoder, "resolve_model", lambda path=None, cache_dir=None: other)
+    monkeypatch.setenv("EVQA_MODEL", str(built.parent))
+    assert_clean_error(run(runner, "ask", "wind", "--index", built), 3, "model differs")
+
+
+def _edit_json(path, edit) -> None:
+    data = json.loads(path.read_text())
+    edit(data)
+    path.write_text(json.dumps(data))
+
+
+@pytest.mark.parametrize(
+    "victim, damage",
+    [
+        ("manifest.json", lambda p: p.write_text("{")),
+        ("manifest.json", lambda p: _edit_json(p, lambda m: m.pop("model"))),
+        ("manifest.json", lambda p: _edit_json(p, lambda m: m.update(settings="x"))),
+        ("manifest.json", lambda p: _edit_json(p, lambda m: m.update(corpus="x"))),
+        ("dense.faiss", lambda p: p.write_bytes(p.read_bytes()[:40])),
+        ("dense.faiss", lambda p: p.write_bytes(os.urandom(p.stat().st_size))),
+        ("embeddings.npy", lambda p: p.write_bytes(p.read_bytes()[:100])),
+        ("docs.sqlite", lambda p: p.write_bytes(p.read_bytes()[:-4096])),
+        ("docs.sqlite", lambda p: p.write_bytes(os.urandom(p.stat().st_size))),
+        ("docs.sqlite", lambda p: p.unlink()),
+    ],
+)
+def test_corrupt_index_files(built, runner, victim, damage):
+    damage(live_generation(built) / victim)
+    r = run(runner, "ask", "wind", "--index", built)
+    assert_clean_error(r, 3, "evqa index build")
+
+
+def test_bm25_arrays_truncated(built, runner):
+    arrays = sorted((live_generation(built) / "bm25").glob("*.npy"))
+    arrays[0].write_bytes(arrays[0].read_bytes()[:20])
+    assert_clean_error(run(runner, "search", "wind", "--index", built), 3)
+
+
+# --- closed and broken output streams -------------------------------------------------
+
+
+def _evqa(*args: str) -> list[str]:
+    import sys
+
+    return [sys.executable, "-m", "evqa", *args]
+
+
+@pytest.mark.parametrize(
+    ("args", "stdin"),
+    [
+        (["search", "crimson"], None),
+        (["ask", "crimson"], None),
+        (["ask", "crimson", "--json"], None),
+        (["chat"], b"crimson\n"),
+    ],
+)
+def test_a_closed_stdout_is_a_clean_error(built, args, stdin):
+    import subprocess
+
+    r = subprocess.run(
+        ["sh", "-c", 'exec "$@" 1>&-', "sh", *_evqa(*args, "--index", str(built))],
+        input=stdin,
+        capture_output=True,
+    )
+    assert r.returncode == 1
+    assert r.stderr.decode().startswith("error: standard output is closed")
+    assert "Traceback" not in r.stderr.decode()
+
+
+@pytest.mark.parametrize(
+    ("args", "stdin"),
+    [(["search", "hydrogen", "--mode", "bm25"], None), (["chat", "--mode", "bm25"], b"/k\n")],
+)
+def test_a_reader_that_leaves_early_ends_us_quietly(built, args, stdin):
+    import subprocess
+
+    read, write = os.pipe()
+    os.close(read)  # like `| head -0`: nobody reads
+    try:
+        r = subprocess.run(
+            _evqa(*args, "--index", str(built)), input=stdin, stdout=write, stderr=subprocess.PIPE
+        )
+    finally:
+        os.close(write)
+    assert r.returncode == 141
+    assert r.stderr == b""

@@ -1,0 +1,128 @@
+"""evqa.cli.index.build: `evqa index build`, `add` and `remove`."""
+
+from __future__ import annotations
+
+import json
+import os
+
+import pytest
+from cli_helpers import assert_clean_error, build_index, run
+from conftest import write_corpus
+
+from evqa import store
+
+
+def test_build_reports_counts(tmp_path, corpus, fake_model, runner):
+    r = build_index(runner, corpus, tmp_path / "i", "--no-ner", "--json")
+    assert r.exit_code == 0, r.output
+    report = json.loads(r.stdout)
+    assert report["articles"] == 3 and report["chunks"] >= 3
+    assert report["embedded"] == report["chunks"]
+
+
+def test_build_jsonl_corpus(tmp_path, fake_model, runner):
+    corpus = tmp_path / "news.jsonl"
+    rows = [
+        {
+            "id": "a1",
+            "title": "Trains",
+            "date": "2024-01-02",
+            "text": "Hydrogen trains run 1,000 km on one tank of fuel.",
+        },
+        {"id": "a2", "text": "The wind farm has 62 turbines off the coast of Brittany."},
+    ]
+    corpus.write_text("\n".join(json.dumps(r) for r in rows) + "\n")
+    assert build_index(runner, corpus, tmp_path / "i", "--no-ner").exit_code == 0
+    r = run(runner, "search", "turbines Brittany", "--index", tmp_path / "i", "--json")
+    hits = json.loads(r.stdout)
+    assert hits[0]["doc_id"] == "a2"
+    r = run(runner, "search", "hydrogen tank", "--index", tmp_path / "i", "--json")
+    assert json.loads(r.stdout)[0]["title"] == "Trains"
+
+
+@pytest.mark.parametrize("setup", ["missing", "empty"])
+def test_bad_corpus_paths(tmp_path, fake_model, runner, setup):
+    path = tmp_path / "corpus"
+    if setup == "empty":
+        path.mkdir()
+    r = build_index(runner, path, tmp_path / "i")
+    assert_clean_error(r, 2)
+    assert not (tmp_path / "i" / store.CURRENT).exists()
+
+
+def test_malformed_jsonl_fails_or_skips_by_flag(tmp_path, fake_model, runner):
+    corpus = tmp_path / "c.jsonl"
+    corpus.write_text('{"id": "a", "text": "Good line about trains."}\n{broken\n')
+    assert_clean_error(build_index(runner, corpus, tmp_path / "i"), 2, "line 2")
+    r = build_index(runner, corpus, tmp_path / "i", "--skip-bad", "--no-ner")
+    assert r.exit_code == 0, r.output
+    assert "line 2" in r.stderr
+
+
+def test_build_into_read_only_folder_is_refused_and_queries_still_work(built, runner, monkeypatch):
+    monkeypatch.setattr(store.os, "access", lambda path, mode: not mode & os.W_OK)
+    r = build_index(runner, built.parent / "corpus", built)
+    assert_clean_error(r, 6, "not writable")
+    r = run(runner, "search", "hydrogen", "--index", built, "--json")
+    assert r.exit_code == 0 and json.loads(r.stdout)
+
+
+def test_a_locked_index_gives_a_clear_message(built, runner):
+    import fcntl
+
+    fd = os.open(built / store.LOCK, os.O_RDWR)
+    fcntl.flock(fd, fcntl.LOCK_EX)  # flock locks are per open file: this blocks the CLI's
+    try:
+        r = build_index(runner, built.parent / "corpus", built)
+        assert_clean_error(r, 5, "another build")
+    finally:
+        os.close(fd)
+
+
+def test_index_build_encoder_flag_is_recorded(tmp_path, corpus, fake_model, runner):
+    from evqa import store
+
+    index = tmp_path / "idx"
+    result = build_index(runner, corpus, index, "--no-ner", "--encoder", "onnx")
+    assert result.exit_code == 0, result.output
+    assert store.open_generation(index).manifest["settings"]["encoder"] == "onnx"
+    again = build_index(runner, corpus, index, "--no-ner", "--json")  # the manifest's encoder
+    assert json.loads(again.output)["embedded"] == 0
+    other = build_index(runner, corpus, index, "--no-ner", "--encoder", "torch", "--json")
+    report = json.loads(other.output)
+    assert report["embedded"] == report["chunks"] and report["reused"] == 0
+
+
+def test_index_build_bad_encoder_is_a_clean_usage_error(tmp_path, corpus, fake_model, runner):
+    result = build_index(runner, corpus, tmp_path / "idx", "--encoder", "gpu")
+    assert result.exit_code == 2
+    assert "Invalid value for '--encoder'" in result.output
+    assert "onnx-int8" in result.output and "Traceback" not in result.output
+    assert not (tmp_path / "idx").exists()
+
+
+def test_bad_evqa_encoder_env_is_a_clean_error(tmp_path, corpus, fake_model, runner, monkeypatch):
+    monkeypatch.setenv("EVQA_ENCODER", "gpu")
+    result = build_index(runner, corpus, tmp_path / "idx")
+    assert_clean_error(result, 2, "EVQA_ENCODER", "onnx-int8")
+
+
+def test_index_build_help_shows_the_encoder_flag(runner):
+    result = run(runner, "index", "build", "--help")
+    assert "--encoder [torch|onnx|onnx-int8]" in result.output
+    assert "evqa index build --encoder torch" in result.output
+
+
+def test_add_and_remove(built, tmp_path, runner):
+    extra = write_corpus(
+        tmp_path / "extra",
+        {"delta": "Tidal Power\n\nThe tidal plant at La Rance produces 240 MW since 1966."},
+    )
+    r = run(runner, "index", "add", extra, "--index", built, "--json")
+    assert r.exit_code == 0, r.output
+    assert json.loads(r.stdout)["articles"] == 4
+    hits = json.loads(run(runner, "search", "tidal plant Rance", "--index", built, "--json").stdout)
+    assert hits[0]["doc_id"] == "delta"
+    r = run(runner, "index", "remove", "delta", "--index", built, "--json")
+    assert json.loads(r.stdout)["articles"] == 3
+    assert_clean_error(run(runner, "index", "remove", "nope", "--index", built), 2, "nope")

@@ -1,0 +1,22 @@
+"""evqa.cli.index.status: `evqa index status` and `evqa index verify`."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+from cli_helpers import live_generation, run
+
+
+def test_status_and_verify(built, runner):
+    status = json.loads(run(runner, "index", "status", "--index", built, "--json").stdout)
+    assert status["articles"] == 3 and status["stale"] is False
+    assert status["article_ids"] == ["alpha", "bravo", "charlie"]
+    assert run(runner, "index", "verify", "--index", built).exit_code == 0
+    emb = live_generation(built) / "embeddings.npy"
+    arr = np.load(emb)
+    arr[0, 0] += 1.0
+    np.save(emb, arr)  # same size, different bytes
+    r = run(runner, "index", "verify", "--index", built, "--json")
+    assert r.exit_code == 3
+    assert json.loads(r.stdout)["problems"] == ["embeddings.npy: checksum mismatch"]
