@@ -132,9 +132,10 @@ def gold_questions() -> list[str]:
 def throughput(texts: list[str]) -> dict:
     """evqa's encode_documents vs SentenceTransformer.encode on the same texts."""
     from evqa import encoder
+    from evqa.encoder.torch_model import load_model
 
     model = encoder.resolve_model(None)
-    st = encoder._load_st(str(model.path))
+    st = load_model(str(model.path))
     st.encode(texts[:64], batch_size=64)  # warm up
     t = time.perf_counter()
     st.encode(texts, batch_size=64, convert_to_numpy=True, normalize_embeddings=True)

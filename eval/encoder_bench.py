@@ -30,7 +30,8 @@ sys.path.insert(0, str(ROOT / "eval"))
 
 import beir  # noqa: E402
 
-from evqa import config, doc_encoder, encoder  # noqa: E402
+from evqa import config, encoder  # noqa: E402
+from evqa.encoder import onnx_documents  # noqa: E402
 
 SCIFACT = Path("/work/shared/data/scifact")
 SEEDS_GOLD = ROOT / "eval" / "gold" / "seeds.jsonl"
@@ -63,7 +64,7 @@ def chunks(path: Path, n: int) -> list[str]:
 def throughput(texts: list[str], rounds: int, cache: Path) -> dict[str, dict]:
     model = encoder.resolve_model(None, cache_dir=cache)
     for name in ENCODERS:  # exports, quantisation and model loading stay out of the timing
-        doc_encoder.prepare(model, cache, name)
+        onnx_documents.prepare(model, cache, name)
         encoder.encode_documents(model, texts[:64], encoder=name, cache_dir=cache)
     seconds: dict[str, list[float]] = {name: [] for name in ENCODERS}
     for r in range(rounds):
@@ -112,7 +113,7 @@ def seeds(cache: Path) -> dict[str, dict]:
     gold = evaluation.load_gold(SEEDS_GOLD)
     out = {}
     for name in ENCODERS:
-        doc_encoder.prepare(model, cache, name)  # the export is not part of the build time
+        onnx_documents.prepare(model, cache, name)  # the export is not part of the build time
         with tempfile.TemporaryDirectory(prefix="evqa-enc-") as tmp:
             root = Path(tmp) / "index"
             report = build(

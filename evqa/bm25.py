@@ -32,7 +32,6 @@ import numpy as np
 
 from evqa import npy
 from evqa.errors import IndexCorruptError
-from evqa.tokenize import tokenize
 
 FORMAT = "evqa-bm25"
 VERSION = 1
@@ -64,10 +63,6 @@ class BM25Index:
     @property
     def n_docs(self) -> int:
         return int(self.doc_lengths.shape[0])
-
-    @property
-    def avgdl(self) -> float:
-        return float(self.doc_lengths.mean()) if self.n_docs else 0.0
 
 
 def idf(df: np.ndarray, n_docs: int, variant: str = "lucene") -> np.ndarray:
@@ -134,11 +129,6 @@ def top_k(index: BM25Index, query_tokens: Sequence[str], k: int) -> list[tuple[i
     """The ``k`` best (document, score) pairs, best first; ties go to the lower document
     id; documents scoring 0 are left out."""
     return top_k_of(score(index, query_tokens), k)
-
-
-def search(index: BM25Index, text: str, k: int) -> list[tuple[int, float]]:
-    """:func:`top_k` for a question in plain text, tokenized as the documents were."""
-    return top_k(index, tokenize(text), k)
 
 
 def top_k_of(scores: np.ndarray, k: int) -> list[tuple[int, float]]:

@@ -16,13 +16,8 @@ from typing import Any
 import numpy as np
 
 from evqa import config, store
-from evqa.errors import (
-    CorpusError,
-    EvqaError,
-    IndexCorruptError,
-    IndexNotFoundError,
-    InputError,
-)
+from evqa.edits import check_removal, id_clashes
+from evqa.errors import EvqaError, IndexCorruptError, IndexNotFoundError
 from evqa.indexdata import IndexData, chunk_hash, index_text
 from evqa.staleness import edited_corpus
 from evqa.types import Article, Span
@@ -40,10 +35,10 @@ class BuildSettings:
     exact_search_max: int
     batch_size: int
     analysis: bool = True  # run spaCy NER at index time (regex spans always)
-    encoder: str = config.DEFAULTS["encoder"]  # how documents are embedded (evqa.doc_encoder)
+    encoder: str = config.DEFAULTS["encoder"]  # how documents are embedded (evqa.encoder)
 
     def manifest(self) -> dict[str, Any]:
-        from evqa.analysis import ANALYSIS_VERSION
+        from evqa.spans import ANALYSIS_VERSION
 
         return {
             "analysis_version": ANALYSIS_VERSION,
@@ -202,33 +197,6 @@ def _read_added(
     return new, warnings
 
 
-def id_clashes(
-    pairs: Sequence[tuple[Path, str]], skip_bad: bool
-) -> tuple[set[tuple[Path, str]], list[str]]:
-    """The (path, id) pairs, in reading order, whose id an earlier path already gave: bad
-    input (CorpusError), or with ``skip_bad`` skipped with a warning (the first is kept)."""
-    from evqa.corpus import SKIP_HINT, printable
-
-    first: dict[str, Path] = {}
-    skip: set[tuple[Path, str]] = set()
-    warnings: list[str] = []
-    for path, doc_id in pairs:
-        if doc_id not in first:
-            first[doc_id] = path
-            continue
-        clash = printable(
-            f"{path}: article id {doc_id!r} is also the id of an article in {first[doc_id]} "
-            "(a single file's id is its name; add the folder that holds both, and the ids "
-            "include their subfolders)"
-        )
-        kept = printable(f"the one from {first[doc_id]}")
-        if not skip_bad:
-            raise CorpusError(f"{clash}; {SKIP_HINT} ({kept} is then added)")
-        warnings.append(f"{clash}; skipped, {kept} is added")
-        skip.add((path, doc_id))
-    return skip, warnings
-
-
 def remove(
     ids: Sequence[str],
     index_root: Path,
@@ -257,18 +225,6 @@ def remove(
         )
 
 
-def check_removal(ids: Sequence[str], known: set[str], total: int, index_root: Path) -> None:
-    """Refuse (InputError, nothing changed) unknown ids, or removing every article."""
-    unknown = [i for i in ids if i not in known]
-    if unknown:
-        raise InputError(
-            f"no article with id {', '.join(map(repr, unknown))} in {index_root}; "
-            "list ids with: evqa index status --json"
-        )
-    if total <= len(set(ids)):
-        raise InputError("removing every article would leave an empty index; nothing changed")
-
-
 # --- the pipeline ------------------------------------------------------------------------
 
 
@@ -287,7 +243,7 @@ def _write(
 ) -> BuildReport:
     """Write ``articles`` as the index's next generation (``verified``: the live one has
     just passed its checksums, under this build's lock)."""
-    from evqa import doc_encoder
+    from evqa.encoder import onnx_documents as doc_encoder
 
     articles = sorted(articles, key=lambda a: a.id)
     used, fallback = doc_encoder.prepare(model, cache_dir, settings.encoder)
@@ -350,19 +306,26 @@ def _index_data(
 
 def _manifest(model, used: str, settings: BuildSettings, corpus: dict[str, Any]) -> dict[str, Any]:
     """What the manifest says of the model, the settings and the corpus."""
-    from evqa import encoder
-
     return {
-        "model": {
-            "name": model.name,
-            "path": encoder.recorded_path(model),
-            "sha256": model.sha256,
-            "dim": model.dim,
-            "encoder": used,  # what made the embeddings (settings.encoder was asked for)
-        },
+        "model": model_entry(model, used),
         "backend": {"type": "local"},
         "settings": settings.manifest(),
         "corpus": corpus,
+    }
+
+
+def model_entry(model, used: str) -> dict[str, Any]:
+    """The manifest's ``model`` section, of every backend: the model and the document
+    encoder ``used`` (what made the embeddings; settings.encoder was asked for; read back
+    by :func:`embedded_with`)."""
+    from evqa import encoder
+
+    return {
+        "name": model.name,
+        "path": encoder.recorded_path(model),
+        "sha256": model.sha256,
+        "dim": model.dim,
+        "encoder": used,
     }
 
 

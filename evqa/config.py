@@ -38,13 +38,16 @@ DEFAULTS: dict[str, Any] = {
     "reader_passages": 5,  # the reader reads this many of the top passages
     "exact_search_max": 20_000,  # above this many chunks, faiss uses HNSW
     "batch_size": 64,
-    # how documents are embedded at build time (evqa.doc_encoder): onnx-int8 | onnx | torch
+    # how documents are embedded at build time (evqa.encoder): onnx-int8 | onnx | torch
     "encoder": "onnx-int8",
-    # where an index's chunks live (evqa.backends): local | milvus; the token of a secured
-    # Milvus is read from EVQA_MILVUS_TOKEN only, never from a flag or the manifest
+    # where an index's chunks live (evqa.backends): local | milvus
     "backend": "local",
     "milvus_uri": None,  # a milvus-lite file or http://host:19530; default INDEX/milvus.db
     "milvus_collection": None,  # default evqa_<index folder name>
+    "milvus_timeout": 10.0,  # seconds; checked by evqa.backends.milvus.connection
+    # the token of a secured Milvus (TOKEN or user:password): read from EVQA_MILVUS_TOKEN
+    # only, never from a flag, never written to the manifest
+    "milvus_token": None,
     # evqa serve: loopback unless --host says otherwise; a token, if set, is required
     "host": "127.0.0.1",
     "port": 8000,
@@ -52,10 +55,13 @@ DEFAULTS: dict[str, Any] = {
 }
 
 MODES = ("hybrid", "bm25", "dense")
-ENCODERS = ("torch", "onnx", "onnx-int8")  # document encoders, see evqa.doc_encoder
+ENCODERS = ("torch", "onnx", "onnx-int8")  # document encoders, see evqa.encoder.onnx_documents
 MAX_K = 1000
 MAX_QUESTION_CHARS = 2000
 MAX_BODY_BYTES = 64 * 1024  # evqa serve: larger request bodies get 413
+# seconds a build that evqa starts itself (the default index, eval's index) waits for
+# another build of the same folder to finish
+AUTO_BUILD_WAIT = 600.0
 
 _CASTS: dict[str, Callable[[str], Any]] = {
     "corpus": Path,

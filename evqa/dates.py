@@ -14,8 +14,12 @@ import calendar
 import re
 from dataclasses import dataclass
 from datetime import date
+from typing import TYPE_CHECKING
 
 from evqa.errors import InputError
+
+if TYPE_CHECKING:
+    import numpy as np
 
 _DATE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
 NO_DATE = 0  # what date_num gives an article without a (valid) date
@@ -47,19 +51,15 @@ class DateRange:
     lo: int | None  # inclusive YYYYMMDD, None = open
     hi: int | None
 
-    def contains(self, value: str | None) -> bool:
-        n = date_num(value)
-        if n == NO_DATE:
-            return False
-        return (self.lo is None or n >= self.lo) and (self.hi is None or n <= self.hi)
-
-    def milvus_expr(self, field: str = "date_num") -> str:
-        terms = [f"{field} > {NO_DATE}"]
+    def keeps(self, nums: int | np.ndarray) -> bool | np.ndarray:
+        """Whether the range keeps dates ``nums`` (from date_num: an int, or a numpy array of
+        them, one answer each); an undated article (NO_DATE) is never kept."""
+        keep = nums > NO_DATE
         if self.lo is not None:
-            terms.append(f"{field} >= {self.lo}")
+            keep = keep & (nums >= self.lo)
         if self.hi is not None:
-            terms.append(f"{field} <= {self.hi}")
-        return " and ".join(terms)
+            keep = keep & (nums <= self.hi)
+        return keep
 
 
 def date_range(

@@ -11,7 +11,6 @@
 from __future__ import annotations
 
 import os
-import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,13 +19,10 @@ from typing import Any
 import numpy as np
 
 from evqa import config, store
-from evqa.errors import (
-    IndexCorruptError,
-    IndexNotFoundError,
-    IndexStaleError,
-    InputError,
-)
-from evqa.retrieve import FusionSettings
+from evqa.default_index import ensure_default_index
+from evqa.errors import IndexStaleError, InputError
+from evqa.fusion import FusionSettings
+from evqa.question_text import clean_question
 from evqa.types import Answer, Article, Hit
 
 Notice = Callable[[str], None]
@@ -83,28 +79,16 @@ class Engine:
         mode = _checked("mode", mode, config.check_mode)
         root = Path(config.resolve("index", index))
         cache = Path(config.resolve("cache_dir", cache_dir))
-        is_default = root.resolve() == Path(config.DEFAULTS["index"]).resolve()
         model = config.resolve("model", model)  # flag > EVQA_MODEL > the manifest's model
         model_flag = Path(model) if model is not None else None
-        if is_default:
-            root = ensure_default_index(root, cache, model_flag, notice, progress)
-        from evqa.backends import open_backend
-
-        gen, backend = open_backend(root)
-        if check_stale and not is_default:
-            _refuse_stale(gen, model_flag, cache, notice)
-        m = gen.manifest.get("settings", {})
+        root, gen, backend = _open_index(root, cache, model_flag, check_stale, notice, progress)
         return cls(
             root=root,
             manifest=gen.manifest,
             data=getattr(backend, "data", backend),
             backend=backend,
             cache_dir=cache,
-            fusion=FusionSettings(
-                method=config.resolve("fusion", None, m),
-                bm25_weight=_checked("bm25_weight", None, config.check_bm25_weight, manifest=m),
-                rrf_k=int(config.resolve("rrf_k", None, m)),
-            ),
+            fusion=_fusion(gen.manifest.get("settings", {})),
             threshold=_threshold(config.resolve("abstain_threshold")),
             k=k,
             mode=mode,
@@ -245,6 +229,37 @@ def _checked(
         raise InputError(f"{e}; fix or unset {name}") from None
 
 
+def _open_index(
+    root: Path,
+    cache: Path,
+    model_flag: Path | None,
+    check_stale: bool,
+    notice: Notice | None,
+    progress,
+) -> tuple[Path, store.Generation, Any]:
+    """The index's folder (the default one may move to the cache dir), live generation and
+    backend. The default seeds index is built or refreshed first; any other is refused
+    when stale (if ``check_stale``)."""
+    is_default = root.resolve() == Path(config.DEFAULTS["index"]).resolve()
+    if is_default:
+        root = ensure_default_index(root, cache, model_flag, notice, progress)
+    from evqa.backends import open_backend
+
+    gen, backend = open_backend(root)
+    if check_stale and not is_default:
+        _refuse_stale(gen, model_flag, cache, notice)
+    return root, gen, backend
+
+
+def _fusion(settings: dict[str, Any]) -> FusionSettings:
+    """How hybrid search fuses its two rankings: the index's settings under EVQA_*."""
+    return FusionSettings(
+        method=config.resolve("fusion", None, settings),
+        bm25_weight=_checked("bm25_weight", None, config.check_bm25_weight, manifest=settings),
+        rrf_k=int(config.resolve("rrf_k", None, settings)),
+    )
+
+
 def _passages(value: Any) -> int:
     n = int(value)
     if not 1 <= n <= config.MAX_K:
@@ -262,46 +277,6 @@ def _threshold(value: Any) -> float | None:
     if not 0.0 <= t <= 1.0:
         raise InputError(f"the abstention threshold must be between 0 and 1 (got {t})")
     return t
-
-
-_EXAMPLES = {
-    "question": 'ask something, e.g. evqa ask "energy density of Jinshi battery"',
-    "query": 'search for something, e.g. evqa search "sodium-ion battery"',
-}
-
-
-def clean_question(text: str, what: str = "question") -> str:
-    """Normalise a question (or a search ``what="query"``): NFKC, drop control and
-    zero-width characters, trim. Raises InputError for an empty or oversized one."""
-    if not isinstance(text, str):
-        raise InputError(f"the {what} must be text")
-
-    def too_long(n: int) -> InputError:
-        limit = config.MAX_QUESTION_CHARS
-        return InputError(
-            f"the {what} is {n:,} characters long; the limit is {limit:,}. Shorten the {what}."
-        )
-
-    if len(text) > config.MAX_QUESTION_CHARS * 4:
-        raise too_long(len(text))
-    text = normalize_question(text)
-    if not text:
-        raise InputError(f"the {what} is empty; {_EXAMPLES[what]}")
-    if len(text) > config.MAX_QUESTION_CHARS:
-        raise too_long(len(text))
-    return text
-
-
-def normalize_question(text: str) -> str:
-    """NFKC, control and zero-width characters dropped, white space collapsed and trimmed
-    (``clean_question`` without its checks: the result may be empty or long)."""
-    text = unicodedata.normalize("NFKC", text)
-    text = "".join(
-        " " if ch.isspace() else ch
-        for ch in text
-        if ch.isspace() or unicodedata.category(ch) not in ("Cc", "Cf", "Cs", "Co", "Cn")
-    )
-    return " ".join(text.split())
 
 
 def _refuse_stale(
@@ -324,57 +299,3 @@ def _refuse_stale(
         if model_flag is not None:
             cmd += f" --model {model_flag}"
         raise IndexStaleError(f"the index at {gen.root} is stale: {'; '.join(reasons)}. Run: {cmd}")
-
-
-def ensure_default_index(
-    root: Path, cache: Path, model: Path | None, notice: Notice | None, progress
-) -> Path:
-    """Make sure the default seeds index exists and is fresh, building it if needed.
-
-    If the project's index/ folder is read-only, the index goes to the cache dir."""
-    from evqa.encoder import resolve_model
-    from evqa.staleness import stale_reasons
-
-    info = resolve_model(model, cache_dir=cache)
-    for candidate in (root, cache / "default-index"):
-        settings = None
-        try:
-            gen = store.open_generation(candidate)
-            if not stale_reasons(gen.manifest, candidate, info.sha256, cache):
-                store.check_sizes(gen)
-                return candidate
-            why, settings = "is out of date", gen.manifest.get("settings")
-        except (IndexNotFoundError, IndexCorruptError):
-            why = "is missing"
-        if candidate == root and not _writable(root):
-            continue
-        if notice:
-            notice(
-                f"the default index {why}; building it from {config.DEFAULTS['corpus']} "
-                "(one time, about a minute)"
-            )
-        build_default(candidate, info, cache, progress, settings)
-        return candidate
-    raise IndexNotFoundError("cannot build the default index; run: evqa index build")
-
-
-def build_default(root: Path, model, cache: Path, progress, saved=None) -> None:
-    """Build the seeds index; ``saved`` settings (the stale index's) keep e.g. its encoder."""
-    from evqa.build import build, resolve_settings
-
-    build(
-        Path(config.DEFAULTS["corpus"]),
-        root,
-        model=model,
-        settings=resolve_settings(None, saved),
-        cache_dir=cache,
-        wait=600.0,
-        progress=progress,
-    )
-
-
-def _writable(root: Path) -> bool:
-    import os
-
-    probe = root if root.exists() else root.parent
-    return os.access(probe, os.W_OK | os.X_OK)

@@ -3,6 +3,7 @@
 ``rankings`` maps a retriever name to its ``[(doc id, score), ...]``, best first. Both
 methods return :class:`Fused` records, best first, ties broken by lower id; each says how
 every retriever saw the document (1-based rank, raw score, share of the fused score).
+:func:`fuse` picks the method an index's settings ask for; every backend calls it.
 """
 
 from __future__ import annotations
@@ -10,9 +11,18 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
+from evqa import config
 from evqa.types import RetrieverScore
 
 Rankings = Mapping[str, Sequence[tuple[int, float]]]
+POOL = 100  # candidates taken from each retriever before fusion
+
+
+@dataclass(frozen=True)
+class FusionSettings:
+    method: str  # "minmax" | "rrf"
+    bm25_weight: float
+    rrf_k: int
 
 
 @dataclass(frozen=True)
@@ -22,7 +32,33 @@ class Fused:
     parts: dict[str, RetrieverScore]
 
 
-def rrf(rankings: Rankings, k: int = 60) -> list[Fused]:
+def pool_size(k: int) -> int:
+    """How many candidates each retriever returns for a top ``k``."""
+    return max(POOL, k)
+
+
+def fills(mode: str, settings: FusionSettings) -> bool:
+    """Whether :func:`fuse` uses each retriever's exact score of the other's candidates
+    (min-max fusion of a hybrid search); the caller then computes them."""
+    return mode == "hybrid" and settings.method != "rrf"
+
+
+def fuse(
+    rankings: Rankings,
+    mode: str,
+    settings: FusionSettings,
+    exact: Mapping[str, Mapping[int, float]] | None = None,
+) -> list[Fused]:
+    """The fused list of a ``mode`` search (hybrid, bm25 or dense): RRF, or min-max with
+    the BM25 weight (and ``exact`` fill, see :func:`fills`), as ``settings`` say."""
+    if settings.method == "rrf":
+        return rrf(rankings, k=settings.rrf_k)
+    w = settings.bm25_weight
+    weights = {"bm25": w, "dense": 1.0 - w} if mode == "hybrid" else {mode: 1.0}
+    return minmax(rankings, weights, exact=exact)
+
+
+def rrf(rankings: Rankings, k: int = config.DEFAULTS["rrf_k"]) -> list[Fused]:
     """Reciprocal rank fusion: ``sum over retrievers of 1 / (k + rank)``."""
     return _fuse(rankings, lambda name, ranked: {d: 1.0 / (k + r) for r, d in _ranks(ranked)})
 

@@ -6,22 +6,13 @@ Pure over a loaded IndexData and a query vector; the engine supplies both.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 
 import numpy as np
 
+from evqa.fusion import FusionSettings, fills, fuse, pool_size
 from evqa.indexdata import IndexData
 from evqa.labels import article_label
 from evqa.types import Hit, RetrieverScore
-
-POOL = 100  # candidates taken from each retriever before fusion
-
-
-@dataclass(frozen=True)
-class FusionSettings:
-    method: str  # "minmax" | "rrf"
-    bm25_weight: float
-    rrf_k: int
 
 
 def search(
@@ -37,10 +28,9 @@ def search(
     """The top ``k`` chunks for ``query``; ``mode`` is hybrid, bm25 or dense. ``allowed``
     (a boolean per chunk, e.g. a date filter) restricts every retriever to those chunks."""
     from evqa import bm25
-    from evqa import fusion as fuse
     from evqa.tokenize import tokenize
 
-    pool = max(POOL, k)
+    pool = pool_size(k)
     rankings: dict[str, list[tuple[int, float]]] = {}
     bm25_scores = qvec = None
     if mode in ("bm25", "hybrid"):
@@ -51,13 +41,8 @@ def search(
     if mode in ("dense", "hybrid"):
         qvec = np.asarray(query_vector(query), dtype=np.float32).reshape(-1)
         rankings["dense"] = dense_ranking(data, qvec, pool, allowed)
-    if fusion.method == "rrf":
-        fused = fuse.rrf(rankings, k=fusion.rrf_k)
-    else:
-        w = fusion.bm25_weight
-        weights = {"bm25": w, "dense": 1.0 - w} if mode == "hybrid" else {mode: 1.0}
-        exact = _exact_scores(data, rankings, bm25_scores, qvec) if mode == "hybrid" else None
-        fused = fuse.minmax(rankings, weights, exact=exact)
+    exact = _exact_scores(data, rankings, bm25_scores, qvec) if fills(mode, fusion) else None
+    fused = fuse(rankings, mode, fusion, exact)
     return [_hit(data, rank, f.id, f.score, f.parts) for rank, f in enumerate(fused[:k], 1)]
 
 

@@ -160,7 +160,7 @@ def stale_reasons(
     reasons = []
     if model_sha256 is not None and manifest["model"]["sha256"] != model_sha256:
         reasons.append("the embedding model differs from the one the index was built with")
-    from evqa.analysis import ANALYSIS_VERSION
+    from evqa.spans import ANALYSIS_VERSION
 
     if manifest.get("settings", {}).get("analysis_version") != ANALYSIS_VERSION:
         reasons.append("the index-time analysis changed (evqa was upgraded)")

@@ -361,13 +361,6 @@ def check_output_file(path: Path | str, name: str) -> None:
         os.unlink(probe)
 
 
-def write_jsonl(path: Path, rows: Any) -> None:
-    with open(path, "w", encoding="utf-8") as f:
-        for row in rows:
-            f.write(json.dumps(row, ensure_ascii=False, sort_keys=True))
-            f.write("\n")
-
-
 def commit(root: Path, tmp: Path, manifest: dict[str, Any]) -> Path:
     """Checksum the files in ``tmp``, write the manifest, and swap the generation in.
 

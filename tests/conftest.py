@@ -74,7 +74,9 @@ def real(tmp_path_factory) -> tuple[ModelInfo, Path]:
 @pytest.fixture
 def fake_model(monkeypatch, tmp_path):
     """Replace the embedding model with the fake one everywhere evqa looks it up."""
-    from evqa import doc_encoder, encoder
+    from evqa import encoder
+    from evqa.encoder import int8
+    from evqa.encoder import onnx_documents as doc_encoder
 
     info = ModelInfo(name="fake-bow", path=tmp_path / "fake-model", sha256="f" * 64, dim=DIM)
 
@@ -85,7 +87,8 @@ def fake_model(monkeypatch, tmp_path):
 
     monkeypatch.setattr(encoder, "encode_documents", encode_documents)
     monkeypatch.setattr(doc_encoder, "prepare", lambda model, cache_dir, name: (name, None))
-    monkeypatch.setattr(encoder, "ensure_onnx", lambda model, cache_dir: tmp_path / "none")
+    for module in (encoder, doc_encoder, int8):  # each module that looks ensure_onnx up
+        monkeypatch.setattr(module, "ensure_onnx", lambda model, cache_dir: tmp_path / "none")
     monkeypatch.setattr(encoder, "load_query_encoder", lambda model, cache_dir: FakeQueryEncoder())
     monkeypatch.setattr(encoder, "resolve_model", lambda path=None, cache_dir=None: info)
     monkeypatch.setenv("EVQA_CACHE_DIR", str(tmp_path / "cache"))

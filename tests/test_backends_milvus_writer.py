@@ -17,10 +17,10 @@ pytest_plugins = ["milvus_fixtures"]
 def test_the_build_streams_the_corpus_batch_by_batch(
     lite_ok, tmp_path, corpus, fake_model, runner, monkeypatch
 ):
-    from evqa import corpus as corpus_module
+    from evqa.corpus import read as corpus_read
 
     read, seen_at_write = [], []
-    real_read, real_write = corpus_module._read_file, milvus.Writer.write
+    real_read, real_write = corpus_read.read_source_file, milvus.Writer.write
 
     def counting_read(item, report, **kw):
         read.append(item.rel)
@@ -30,7 +30,7 @@ def test_the_build_streams_the_corpus_batch_by_batch(
         seen_at_write.append(len(read))
         return real_write(self, articles, progress)
 
-    monkeypatch.setattr(corpus_module, "_read_file", counting_read)
+    monkeypatch.setattr(corpus_read, "read_source_file", counting_read)
     monkeypatch.setattr(milvus.writer, "BATCH_ARTICLES", 1)
     monkeypatch.setattr(milvus.Writer, "write", recording_write)
     assert build(runner, corpus, tmp_path / "i", "--backend", "milvus").exit_code == 0

@@ -9,7 +9,6 @@ import rank_bm25
 
 from evqa import bm25
 from evqa.errors import IndexCorruptError
-from evqa.tokenize import tokenize
 
 
 def _corpus(seed: int = 0, n_docs: int = 40) -> list[list[str]]:
@@ -100,12 +99,6 @@ def test_top_k_matches_a_full_sort():
     scores = bm25.score(index, ["w1", "w4"])
     expected = sorted((i for i in range(200) if scores[i] > 0), key=lambda i: (-scores[i], i))
     assert [d for d, _ in bm25.top_k(index, ["w1", "w4"], 17)] == expected[:17]
-
-
-def test_search_tokenizes_like_build():
-    texts = ["Batteries are charging fast", "Solid-state cells", "The charge"]
-    index = bm25.build([tokenize(t) for t in texts], 1.2, 0.75)
-    assert [d for d, _ in bm25.search(index, "battery CHARGE", 3)] == [0, 2]
 
 
 def test_empty_documents_and_corpus():

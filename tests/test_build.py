@@ -17,7 +17,7 @@ import pytest
 from conftest import ARTICLES, small_settings, write_corpus
 
 from evqa import build, indexdata, store
-from evqa.doc_encoder import prepare as REAL_PREPARE
+from evqa.encoder.onnx_documents import prepare as REAL_PREPARE
 from evqa.engine import Engine
 from evqa.errors import InputError
 
@@ -237,7 +237,7 @@ def test_readers_during_builds_see_whole_generations(tmp_path, corpus, fake_mode
 def test_spans_of_another_analysis_version_are_not_reused(
     tmp_path, corpus, fake_model, monkeypatch
 ):
-    from evqa import analysis
+    from evqa import analysis, spans
 
     do_build(corpus, tmp_path / "idx", fake_model)
     calls = []
@@ -247,7 +247,7 @@ def test_spans_of_another_analysis_version_are_not_reused(
     )
     do_build(corpus, tmp_path / "idx", fake_model)
     assert calls == [] or calls == [0]  # unchanged articles: stored spans reused
-    monkeypatch.setattr(analysis, "ANALYSIS_VERSION", analysis.ANALYSIS_VERSION + 1)
+    monkeypatch.setattr(spans, "ANALYSIS_VERSION", spans.ANALYSIS_VERSION + 1)
     do_build(corpus, tmp_path / "idx", fake_model)
     assert calls[-1] == 3  # every article analysed again
 
@@ -303,7 +303,7 @@ def test_an_index_without_a_recorded_encoder_was_embedded_with_torch(tmp_path, c
 
 
 def test_a_fallback_encoder_is_a_warning_and_is_recorded(tmp_path, corpus, fake_model, monkeypatch):
-    from evqa import doc_encoder
+    from evqa.encoder import onnx_documents as doc_encoder
 
     def no_int8(model, cache_dir, name):
         return "onnx", "onnx-int8 document encoder unavailable (test); documents are embedded ..."
@@ -321,7 +321,7 @@ def test_a_failing_int8_export_falls_back_without_a_traceback(
     tmp_path, corpus, fake_model, monkeypatch
 ):
     """The real prepare: the fake model has no export, so int8 cannot be made."""
-    from evqa import doc_encoder
+    from evqa.encoder import onnx_documents as doc_encoder
 
     monkeypatch.setattr(doc_encoder, "prepare", REAL_PREPARE)
     report = do_build(corpus, tmp_path / "idx", fake_model, encoder="onnx-int8")

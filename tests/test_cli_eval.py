@@ -125,7 +125,7 @@ SQUAD_AND_CALIBRATION_KEYS = (
 
 
 def test_eval_json_has_squad_metrics_and_ece(built, tmp_path, runner):
-    from evqa.calibration_metrics import expected_calibration_error
+    from evqa.evaluation.calibration import expected_calibration_error
 
     preds = tmp_path / "preds.jsonl"
     gold = write_two_question_gold(tmp_path)

@@ -1,4 +1,4 @@
-"""Reading whole corpora and single files (evqa.corpus.read)."""
+"""Reading whole corpora (evqa.corpus.read)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from corpus_fakes import BODY, SEEDS, write
 
-from evqa.corpus import read_article_file, read_corpus
+from evqa.corpus import read_corpus
 from evqa.errors import CorpusError
 
 
@@ -60,13 +60,6 @@ def test_duplicate_file_ids(tmp_path: Path) -> None:
 def test_single_file_path_is_a_corpus(tmp_path: Path) -> None:
     path = write(tmp_path / "one.txt", BODY)
     assert [a.id for a in read_corpus(path).articles] == ["one"]
-
-
-def test_read_article_file_rejects_other_files(tmp_path: Path) -> None:
-    with pytest.raises(CorpusError, match="not a supported file"):
-        read_article_file(write(tmp_path / "a.pdf", "x"))
-    with pytest.raises(CorpusError, match="does not exist"):
-        read_article_file(tmp_path / "missing.txt")
 
 
 @pytest.mark.integration

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from corpus_fakes import BODY, write
 
-from evqa.corpus import read_article_file, read_corpus
+from evqa.corpus import read_corpus
 from evqa.errors import CorpusError
 
 
@@ -55,13 +55,12 @@ def test_bad_sidecar(tmp_path: Path, content: str, message: str) -> None:
     assert read.warnings[0].startswith("b.meta.json: ") and read.warnings[0].endswith("skipped")
 
 
-def test_read_article_file_with_sidecar(tmp_path: Path) -> None:
-    path = write(
-        tmp_path / "doc.html", f"<html><body><article><p>{BODY}</p></article></body></html>"
-    )
+def test_sidecar_gives_an_html_file_its_title_and_source(tmp_path: Path) -> None:
+    write(tmp_path / "doc.html", f"<html><body><article><p>{BODY}</p></article></body></html>")
     write(tmp_path / "doc.meta.json", json.dumps({"title": "T", "source": "Example News"}))
-    article, warnings = read_article_file(path)
-    assert article is not None and warnings == ()
+    read = read_corpus(tmp_path)
+    (article,) = read.articles
+    assert read.warnings == ()
     assert (article.id, article.title, article.source, article.text) == (
         "doc",
         "T",

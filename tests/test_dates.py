@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from evqa.dates import DateRange, date_num, date_range
@@ -22,18 +23,18 @@ def test_until_is_the_end_of_its_period_and_since_the_start():
     assert date_range(None, None) is None
 
 
-def test_contains_keeps_a_year_only_date_inside_its_year_and_drops_undated():
+def test_keeps_a_year_only_date_inside_its_year_and_drops_undated():
     r = date_range("2023", "2023-12-31")
-    assert r.contains("2023") and r.contains("2023-12-31") and r.contains("2023-07")
-    assert not r.contains("2022-12-31") and not r.contains("2024-01-01")
-    assert not r.contains(None) and not r.contains("soon")
+    assert r.keeps(date_num("2023")) and r.keeps(date_num("2023-12-31"))
+    assert r.keeps(date_num("2023-07"))
+    assert not r.keeps(date_num("2022-12-31")) and not r.keeps(date_num("2024-01-01"))
+    assert not r.keeps(date_num(None)) and not r.keeps(date_num("soon"))
 
 
-def test_milvus_expression():
-    assert date_range("2023-01-01", "2023-12-31").milvus_expr() == (
-        "date_num > 0 and date_num >= 20230101 and date_num <= 20231231"
-    )
-    assert date_range(None, "2020").milvus_expr() == "date_num > 0 and date_num <= 20201231"
+def test_keeps_answers_for_each_date_of_an_array():
+    nums = np.array([date_num(d) for d in ("2023-07", None, "2024-01-01", "2022")])
+    assert date_range("2023", None).keeps(nums).tolist() == [True, False, True, False]
+    assert date_range(None, "2023").keeps(nums).tolist() == [True, False, False, True]
 
 
 @pytest.mark.parametrize(

@@ -9,12 +9,13 @@ import pytest
 from encoder_fakes import QUERIES, FakeST
 
 from evqa import encoder
-from evqa.encoder import ModelInfo
+from evqa.encoder import ModelInfo, documents
+from evqa.encoder.torch_model import load_model
 
 
 def test_encode_documents_batches_by_length_and_keeps_input_order(monkeypatch):
     fake = FakeST()
-    monkeypatch.setattr(encoder, "_load_st", lambda path: fake)
+    monkeypatch.setattr(documents, "load_model", lambda path: fake)
     texts = ["a", "b c d e", "f g", "h i j", "", "k l m n o p"]
     done = []
     model = ModelInfo("fake", Path("/fake"), "0" * 64, 3)
@@ -30,7 +31,7 @@ def test_encode_documents_batches_by_length_and_keeps_input_order(monkeypatch):
 
 
 def test_encode_documents_of_nothing_is_an_empty_matrix(monkeypatch):
-    monkeypatch.setattr(encoder, "_load_st", lambda path: pytest.fail("model loaded"))
+    monkeypatch.setattr(documents, "load_model", lambda path: pytest.fail("model loaded"))
     emb = encoder.encode_documents(ModelInfo("f", Path("/f"), "0" * 64, 7), [])
     assert emb.shape == (0, 7) and emb.dtype == np.float32
 
@@ -43,7 +44,7 @@ def test_encode_documents_matches_sentence_transformers_in_input_order(real):
     emb = encoder.encode_documents(
         model, texts, batch_size=2, progress=done.append, encoder="torch"
     )
-    st = encoder._load_st(str(model.path))
+    st = load_model(str(model.path))
     want = st.encode(texts, normalize_embeddings=True)
     assert sum(done) == len(texts)
     assert np.min(np.sum(emb * want, axis=1)) >= 0.9999

@@ -12,7 +12,7 @@ import pytest
 from encoder_fakes import QUERIES, ROOT, FakeST
 
 from evqa import encoder
-from evqa.encoder import ModelInfo
+from evqa.encoder import ModelInfo, query
 from evqa.errors import ModelError
 
 
@@ -20,8 +20,8 @@ def test_query_encoder_falls_back_to_sentence_transformers_when_export_fails(tmp
     def failing_export(model, cache_dir):
         raise ModelError("cannot export (test)")
 
-    monkeypatch.setattr(encoder, "ensure_onnx", failing_export)
-    monkeypatch.setattr(encoder, "_load_st", lambda path: FakeST())
+    monkeypatch.setattr(query, "ensure_onnx", failing_export)
+    monkeypatch.setattr(query, "load_model", lambda path: FakeST())
     model = ModelInfo("fake", Path("/fake"), "0" * 64, 3)
     q = encoder.load_query_encoder(model, tmp_path)
     assert q.backend == "sentence-transformers"

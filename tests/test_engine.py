@@ -1,5 +1,5 @@
-"""The public API. Unit tests for question cleaning; integration tests with the real
-model on the shipped seeds index (marked `integration`)."""
+"""The public API: integration tests with the real model on the shipped seeds index
+(marked `integration`), and Engine.open/ask/search on a small index with the fake model."""
 
 from __future__ import annotations
 
@@ -10,29 +10,10 @@ import pytest
 from click.testing import CliRunner
 
 from evqa import config
-from evqa.engine import Engine, clean_question
+from evqa.engine import Engine
 from evqa.errors import InputError
 
 GOTION = "004_1b31b26ffe040619"
-
-
-def test_clean_question_strips_control_and_zero_width_characters():
-    assert clean_question("  energy\u200b density\x07 of\tJinshi\n ") == "energy density of Jinshi"
-    assert clean_question("ｅｎｅｒｇｙ") == "energy"  # NFKC
-    assert clean_question("风电 🔋") == "风电 🔋"
-
-
-@pytest.mark.parametrize("bad", ["", " ", "\u200b", "\x00\x1b", "\ufeff"])
-def test_clean_question_refuses_empty(bad):
-    with pytest.raises(InputError, match="empty"):
-        clean_question(bad)
-
-
-def test_clean_question_refuses_oversized():
-    with pytest.raises(InputError, match="limit"):
-        clean_question("a" * (config.MAX_QUESTION_CHARS + 1))
-    with pytest.raises(InputError, match="limit"):
-        clean_question("x" * 100_000)
 
 
 # --- integration: the real model and the seeds ------------------------------------------
@@ -262,28 +243,6 @@ def test_the_passages_read_come_from_the_environment_and_are_checked(small_engin
     r = CliRunner().invoke(cli, ["ask", "How fast?", "--index", str(small_engine.root)])
     assert r.exit_code == 2 and "EVQA_READER_PASSAGES" in r.output
     assert "Traceback" not in r.output
-
-
-def test_a_stale_default_index_is_rebuilt_with_its_saved_settings(
-    tmp_path, fake_model, monkeypatch
-):
-    from conftest import write_corpus
-
-    from evqa import build as build_mod
-    from evqa import store as store_mod
-
-    corpus = write_corpus(tmp_path / "seeds")
-    root = tmp_path / "index"
-    monkeypatch.setitem(config.DEFAULTS, "corpus", str(corpus))
-    monkeypatch.setitem(config.DEFAULTS, "index", str(root))
-    settings = build_mod.resolve_settings({"encoder": "torch", "analysis": False})
-    build_mod.build(corpus, root, model=fake_model, settings=settings, cache_dir=tmp_path / "c")
-    (corpus / "alpha.txt").write_text("Alpha changed. A new sentence about tides.")
-    notices = []
-    Engine.open(notice=notices.append)
-    manifest = store_mod.open_generation(root).manifest
-    assert notices and "out of date" in notices[0]
-    assert manifest["settings"]["encoder"] == "torch" and manifest["settings"]["analysis"] is False
 
 
 # --- library arguments: checked, in the library's own words -------------------------------

@@ -12,7 +12,13 @@ import pytest
 from evaluation_fakes import ARTICLES, GOLD_ITEMS
 
 from evqa.errors import InputError
-from evqa.evaluation.gold import TYPES, GoldItem, load_gold, unknown_doc_ids_warning
+from evqa.evaluation.gold import (
+    TYPES,
+    GoldItem,
+    load_gold,
+    load_split,
+    unknown_doc_ids_warning,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -121,6 +127,14 @@ def test_load_gold_minimal_lines_get_the_documented_defaults(tmp_path):
     assert items[0] == GoldItem("m1", "Q1?", ("A",), (), "phrase", "test")
     assert items[1] == GoldItem("m2", "Q2?", (), (), "unanswerable", "test")
     assert (items[2].type, items[2].split) == ("number", "test")
+
+
+def test_load_split_keeps_one_split_and_refuses_an_empty_one(tmp_path):
+    path = write_lines(tmp_path, [gold_line(), gold_line(id="q2", split="dev")])
+    assert [g.id for g in load_split(path, "dev")] == ["q1", "q2"]
+    assert [g.id for g in load_split(path, None)] == ["q1", "q2"]
+    with pytest.raises(InputError, match=r"^no gold questions in split 'test' of .*gold\.jsonl$"):
+        load_split(path, "test")
 
 
 def test_load_gold_missing_and_empty(tmp_path):

@@ -4,7 +4,7 @@ import math
 
 import pytest
 
-from evqa.fusion import Fused, minmax, rrf
+from evqa.fusion import POOL, Fused, FusionSettings, fills, fuse, minmax, pool_size, rrf
 
 
 def test_rrf_by_hand():
@@ -143,3 +143,25 @@ def test_a_retriever_that_scored_everything_zero_adds_nothing():
     fused = minmax({"bm25": [(1, 0.0), (2, 0.0)], "dense": [(2, 0.8)]}, {"bm25": 0.3, "dense": 0.7})
     assert [(f.id, f.score) for f in fused] == [(2, 0.7)]
     assert fused[0].parts["bm25"].share == 0.0 and fused[0].parts["dense"].share == 1.0
+
+
+def test_fuse_follows_the_settings_method_weight_and_mode():
+    rankings = {"bm25": [(1, 10.0), (2, 6.0), (3, 2.0)], "dense": [(3, 0.9), (2, 0.5)]}
+    rrf_settings = FusionSettings(method="rrf", bm25_weight=0.3, rrf_k=5)
+    assert fuse(rankings, "hybrid", rrf_settings) == rrf(rankings, k=5)
+    mm = FusionSettings(method="minmax", bm25_weight=0.3, rrf_k=60)
+    assert fuse(rankings, "hybrid", mm) == minmax(rankings, {"bm25": 0.3, "dense": 0.7})
+    alone = {"dense": rankings["dense"]}
+    assert fuse(alone, "dense", mm) == minmax(alone, {"dense": 1.0})
+    exact = {"bm25": {2: 6.0, 3: 2.0}, "dense": {1: 0.1}}
+    filled = fuse(rankings, "hybrid", mm, exact)
+    assert filled == minmax(rankings, {"bm25": 0.3, "dense": 0.7}, exact=exact)
+    assert filled != fuse(rankings, "hybrid", mm)  # dense normalised over doc 1's too
+
+
+def test_only_a_hybrid_min_max_fusion_fills_exact_scores_and_pools_grow_with_k():
+    mm = FusionSettings(method="minmax", bm25_weight=0.3, rrf_k=60)
+    assert fills("hybrid", mm)
+    assert not fills("bm25", mm) and not fills("dense", mm)
+    assert not fills("hybrid", FusionSettings(method="rrf", bm25_weight=0.3, rrf_k=60))
+    assert pool_size(5) == POOL and pool_size(POOL + 7) == POOL + 7

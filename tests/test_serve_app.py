@@ -246,12 +246,33 @@ def test_body_errors_show_the_routes_own_example(client, path, body, example, ot
     assert other not in error
 
 
-def test_date_filters_are_refused_when_the_engine_cannot_filter(client):
+def test_ask_passes_the_date_filters(client, index):
     r = client.post("/ask", json={"question": QUESTION, "since": "2023-01-01"})
-    if r.status_code == 200:  # an Engine.ask that takes since/until
-        assert all(p["date"] is None or p["date"] >= "2023" for p in r.json()["passages"])
-    else:
-        assert_error(r, 400, "cannot filter answers by date")
+    assert r.status_code == 200
+    expected = Engine.open(index).ask(QUESTION, since="2023-01-01").to_dict()
+    assert r.json() == same_json(expected)
+    assert r.json()["passages"] and {p["doc_id"] for p in r.json()["passages"]} == {"alpha"}
+
+
+def test_search_passes_the_date_filters_as_ask_does(client, index):
+    body = {"query": "wind farm turbines", "since": "2024-03", "until": "2024"}
+    r = client.post("/search", json=body)
+    assert r.status_code == 200
+    hits = Engine.open(index).search("wind farm turbines", since="2024-03", until="2024")
+    assert r.json() == {"passages": same_json([h.to_dict() for h in hits])}
+    assert {p["doc_id"] for p in r.json()["passages"]} == {"alpha"}  # the only dated one
+    r = client.post("/search", json={"query": "wind", "until": "2023"})
+    assert r.status_code == 200 and r.json() == {"passages": []}
+    assert_error(
+        client.post("/search", json={"query": "wind", "since": "2024-13"}),
+        400,
+        "since must be a date",
+    )
+    assert_error(
+        client.post("/search", json={"query": "wind", "since": "2025", "until": "2024"}),
+        400,
+        "since 2025 is after until 2024",
+    )
 
 
 def test_unknown_article_and_route_are_404(client):

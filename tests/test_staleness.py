@@ -42,7 +42,7 @@ def test_touched_corpus_is_checked_by_content_once_then_remembered(tmp_path, mon
     from evqa.staleness import stale_reasons
 
     corpus = write_corpus(tmp_path / "c")
-    from evqa.analysis import ANALYSIS_VERSION
+    from evqa.spans import ANALYSIS_VERSION
 
     manifest = {
         "model": {"sha256": "m"},
@@ -98,7 +98,7 @@ def test_a_moved_index_finds_its_corpus_by_the_absolute_path(tmp_path):
 
 
 def test_a_missing_corpus_is_a_warning_not_a_stale_reason(tmp_path):
-    from evqa.analysis import ANALYSIS_VERSION
+    from evqa.spans import ANALYSIS_VERSION
     from evqa.staleness import corpus_warning, stale_reasons
 
     gone = tmp_path / "gone"

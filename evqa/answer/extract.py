@@ -13,7 +13,7 @@ from evqa.answer.candidates import Candidate, SpanReader, read_candidates
 from evqa.answer.citations import cite
 from evqa.answer.features import feature_matrix
 from evqa.answer.figures import side_by_side
-from evqa.types import Answer, Article, Figure, Hit, Span
+from evqa.types import Answer, Article, Citation, Figure, Hit, Span
 
 READ_PASSAGES = config.DEFAULTS["reader_passages"]  # the reader reads this many top hits
 
@@ -66,6 +66,21 @@ def extract_answer(
     best, _, probs = calibration.choose(x)
     if probs[best] < threshold:
         return Answer(question, None, None, float(probs[best]), True, passages=hits)
+    return _cited_answer(question, hits, articles, sentences, candidates, best, probs, threshold)
+
+
+def _cited_answer(
+    question: str,
+    hits: tuple[Hit, ...],
+    articles: Mapping[str, Article],
+    sentences: Mapping[str, Sequence[tuple[int, int]]],
+    candidates: Sequence[Candidate],
+    best: int,
+    probs: np.ndarray,
+    threshold: float,
+) -> Answer:
+    """The answer ``candidates[best]`` in its sentence, cited, with the figures the
+    other passages give beside it."""
     bounds = [sentence_of(sentences.get(c.doc_id, ()), c.start, c.end) for c in candidates]
     picked = side_by_side(
         best,
@@ -78,12 +93,6 @@ def extract_answer(
         cite(n, articles[candidates[i].doc_id], *bounds[i], hits)
         for n, i in enumerate(picked, start=1)
     )
-    figures = ()
-    if len(picked) > 1:
-        figures = tuple(
-            Figure(candidates[i].text, cit.quote, cit.n)
-            for i, cit in zip(picked, citations, strict=True)
-        )
     c, (sent_start, _) = candidates[best], bounds[best]
     return Answer(
         question,
@@ -93,9 +102,22 @@ def extract_answer(
         False,
         citations=citations,
         passages=hits,
-        figures=figures,
+        figures=_figures(candidates, picked, citations),
         answer_start=c.start - sent_start,
         answer_end=c.end - sent_start,
+    )
+
+
+def _figures(
+    candidates: Sequence[Candidate], picked: Sequence[int], citations: Sequence[Citation]
+) -> tuple[Figure, ...]:
+    """The picked figures side by side, each with its citation; none when the answer
+    stands alone."""
+    if len(picked) < 2:
+        return ()
+    return tuple(
+        Figure(candidates[i].text, cit.quote, cit.n)
+        for i, cit in zip(picked, citations, strict=True)
     )
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from evqa.analysis import NUMERIC_LABELS
+from evqa.spans import NUMERIC_LABELS
 
 _KINDS = (
     ("date", r"^when\b|\b(?:what|which|in what) (?:year|date|month|day|century|decade)\b"),

@@ -24,6 +24,7 @@ import numpy as np
 
 from evqa.dates import DateRange
 from evqa.errors import InputError
+from evqa.fusion import FusionSettings
 from evqa.types import Article, Hit, Span
 
 BACKENDS = ("local", "milvus")
@@ -41,13 +42,9 @@ class Backend(Protocol):
         *,
         k: int,
         mode: str,
-        fusion: Any,
+        fusion: FusionSettings,
         dates: DateRange | None = None,
     ) -> list[Hit]: ...
-
-    def status(self) -> dict[str, Any]: ...
-
-    def verify(self) -> list[str]: ...
 
 
 def backend_type(manifest: Mapping[str, Any]) -> str:

@@ -11,15 +11,14 @@ from typing import Any
 import numpy as np
 
 from evqa.dates import DateRange, date_num
+from evqa.fusion import FusionSettings
 from evqa.indexdata import IndexData
-from evqa.retrieve import FusionSettings
 from evqa.types import Article, Hit, Span
 
 
 @dataclass
 class LocalBackend:
     data: IndexData
-    gen: Any = None  # the store.Generation it was loaded from
     _dates: np.ndarray | None = field(default=None, repr=False)
 
     @classmethod
@@ -27,7 +26,7 @@ class LocalBackend:
         from evqa import indexdata
 
         gen, data = indexdata.load_live(root)
-        return gen, cls(data, gen)
+        return gen, cls(data)
 
     @property
     def articles(self) -> Mapping[str, Article]:
@@ -66,22 +65,4 @@ class LocalBackend:
             per_chunk = chunk_dates(self.data)
             nums = {d: date_num(d) for d in set(per_chunk)}  # 25k articles, 150k chunks
             self._dates = np.array([nums[d] for d in per_chunk], dtype=np.int64)
-        n = self._dates
-        keep = n > 0
-        if dates.lo is not None:
-            keep &= n >= dates.lo
-        if dates.hi is not None:
-            keep &= n <= dates.hi
-        return keep
-
-    def status(self) -> dict[str, Any]:
-        return {
-            "backend": "local",
-            "articles": len(self.data.articles),
-            "chunks": len(self.data.chunks),
-        }
-
-    def verify(self) -> list[str]:
-        from evqa import store
-
-        return store.verify(self.gen) if self.gen is not None else []
+        return dates.keeps(self._dates)

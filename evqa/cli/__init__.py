@@ -4,8 +4,9 @@ Results go to stdout; notices, progress and warnings go to stderr. Every EvqaErr
 becomes a one-line message and its exit code, never a traceback.
 
 One module per command (`index` is a subpackage of them); options.py, output.py and
-common.py hold what the commands share. Library modules are imported inside the
-commands, so that `evqa ask` starts fast.
+common.py hold what the commands share, render.py formats answers, passages and tables
+for people, and chat_loop.py is the session behind `evqa chat`. Library modules are
+imported inside the commands, so that `evqa ask` starts fast.
 """
 
 from __future__ import annotations

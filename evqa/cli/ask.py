@@ -43,18 +43,12 @@ def ask(
       evqa ask "Who is the chairman of Yiwei?" -k 3 --mode bm25
       evqa ask "Who partnered with Nio?" --since 2023-01-01 --until 2023-12-31
     """
-    from evqa.dates import date_range
-    from evqa.engine import clean_question
-
-    clean_question(question)  # fail fast, before loading anything
-    check_query_flags(k, mode)
-    date_range(since, until, ("--since", "--until"))
-    engine = open_engine(index, model, k=k, mode=mode)
+    engine = _checked_engine(question, "question", k, mode, since, until, index, model)
     answer = engine.ask(question, k=k, mode=mode, since=since, until=until)
     if as_json:
         print_json(answer.to_dict())
         return
-    from evqa import render
+    from evqa.cli import render
 
     if stdout_is_tty():
         render.print_answer(console(), answer)
@@ -90,20 +84,35 @@ def search(
       evqa search "Nio FAW battery swap" --json
       evqa search "battery swap" --since 2024-03 --explain
     """
-    from evqa.dates import date_range
-    from evqa.engine import clean_question
-
-    clean_question(query, "query")
-    check_query_flags(k, mode)
-    date_range(since, until, ("--since", "--until"))
-    engine = open_engine(index, model, k=k, mode=mode)
+    engine = _checked_engine(query, "query", k, mode, since, until, index, model)
     hits = engine.search(query, k=k, mode=mode, since=since, until=until)
     if as_json:
         print_json([h.to_dict(explain=explain) for h in hits])
         return
-    from evqa import render
+    from evqa.cli import render
 
     if stdout_is_tty():
         render.print_hits(console(), hits, explain=explain)
     else:
         click.echo(render.hits_plain(hits, explain=explain))
+
+
+def _checked_engine(
+    text: str,
+    what: str,
+    k: int | None,
+    mode: str | None,
+    since: str | None,
+    until: str | None,
+    index: Path | None,
+    model: Path | None,
+):
+    """The engine, opened once the question (``what="query"``: the query) and the flags
+    have passed their checks: a mistake fails fast, before anything is loaded."""
+    from evqa.dates import date_range
+    from evqa.question_text import clean_question
+
+    clean_question(text, what)
+    check_query_flags(k, mode)
+    date_range(since, until, ("--since", "--until"))
+    return open_engine(index, model, k=k, mode=mode)

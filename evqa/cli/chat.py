@@ -29,7 +29,7 @@ def chat(
       evqa chat
       printf 'energy density of Jinshi battery\\nWho chairs Yiwei?\\n' | evqa chat --json
     """
-    from evqa.chat import run_chat
+    from evqa.cli.chat_loop import run_chat
 
     check_query_flags(k, mode)
     engine = open_engine(index, model, k=k, mode=mode)

@@ -10,7 +10,7 @@ import click
 
 from evqa import config
 from evqa.cli.common import handle_errors, open_engine, resolve_model
-from evqa.cli.options import index_option, json_option, model_option
+from evqa.cli.options import corpus_option, index_option, json_option, model_option
 from evqa.cli.output import ProgressBars, console, err, print_json
 from evqa.errors import EvqaError, InputError
 
@@ -23,12 +23,7 @@ from evqa.errors import EvqaError, InputError
     help="Gold questions, JSONL (see README).",
 )
 @index_option
-@click.option(
-    "--corpus",
-    type=click.Path(path_type=Path),
-    default=None,
-    help="Evaluate on this corpus, indexed into a cached index first.",
-)
+@corpus_option("Evaluate on this corpus, indexed into a cached index first.")
 @click.option(
     "--mode",
     type=click.Choice([*config.MODES, "all"]),
@@ -84,7 +79,7 @@ def eval_cmd(
 
     outputs = {"--predictions": predictions, "--report": report, "--plot": plot}
     modes = _check_flags(gold, index, corpus, mode, k, outputs)
-    items = _gold_items(gold, split)
+    items = evaluation.load_split(gold, None if split == "all" else split)
     if corpus is not None:
         index = _cached_corpus_index(corpus, model)
     engine = open_engine(index, model, k=k, mode=modes[0])
@@ -161,38 +156,12 @@ def _same_file(a: Path, b: Path) -> bool:
     return a.resolve() == b.resolve()
 
 
-def _gold_items(gold: Path, split: str) -> list:
-    """The gold questions of ``split`` (all: every one); none is an error."""
+def _cached_corpus_index(corpus: Path, model: Path | None) -> Path:
+    """Index a corpus into the cache (incrementally), with progress bars on a terminal."""
     from evqa import evaluation
 
-    items = evaluation.load_gold(gold)
-    if split != "all":
-        items = [g for g in items if g.split == split]
-    if not items:
-        raise InputError(f"no gold questions in split {split!r} of {gold}")
-    return items
-
-
-def _cached_corpus_index(corpus: Path, model: Path | None) -> Path:
-    """Index a corpus into the cache (incrementally) and return the index folder."""
-    import hashlib
-
-    from evqa.build import build, resolve_settings
-
-    cache = Path(config.resolve("cache_dir"))
-    key = hashlib.sha256(str(Path(corpus).resolve()).encode()).hexdigest()[:16]
-    root = cache / "eval-index" / key
     with ProgressBars() as progress:
-        build(
-            Path(corpus),
-            root,
-            model=resolve_model(model),
-            settings=resolve_settings(),
-            cache_dir=cache,
-            wait=600.0,
-            progress=progress,
-        )
-    return root
+        return evaluation.cached_corpus_index(corpus, resolve_model(model), progress=progress)
 
 
 def _run(engine, items: list, modes: list[str], k: int) -> dict[str, Any]:
@@ -216,7 +185,8 @@ def _print_metrics(results: dict[str, Any], as_json: bool) -> None:
     if as_json:
         print_json({m: r.metrics for m, r in results.items()})
         return
-    from evqa import evaluation, render
+    from evqa import evaluation
+    from evqa.cli import render
 
     render.print_table(console(), evaluation.format_table(results))
 

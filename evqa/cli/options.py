@@ -27,6 +27,12 @@ def json_option(text: str = "Print JSON.") -> Callable:
     return click.option("--json", "as_json", is_flag=True, help=text)
 
 
+def corpus_option(text: str) -> Callable:
+    """--corpus: a folder of articles or a .jsonl file; ``text`` says what the command does
+    with it."""
+    return click.option("--corpus", type=click.Path(path_type=Path), default=None, help=text)
+
+
 index_option = click.option(
     "--index",
     "index",

@@ -28,7 +28,7 @@ def stdout_is_tty() -> bool:
 
 
 def console(stderr: bool = False):
-    from evqa.render import make_console
+    from evqa.cli.render import make_console
 
     return make_console(stderr=stderr)
 

@@ -15,14 +15,12 @@ from evqa.corpus.sidecar import read_sidecar
 from evqa.types import Article
 
 
-def _read_file(item: SourceFile, report: Report, *, doc_id: str | None = None) -> Article | None:
-    """The article in ``item`` (id: ``doc_id``, else the file's), or None if it holds none.
-
-    Callers look it up as ``evqa.corpus._read_file``, where tests replace it."""
+def read_source_file(item: SourceFile, report: Report) -> Article | None:
+    """The article in ``item``, or None if it holds none."""
     if not item.path.exists():  # a link to nothing
         report.warn(f"{item.rel}: a broken link (nothing at {_link_target(item.path)}); skipped")
         return None
-    doc_id = doc_id if doc_id is not None else file_id(item, report)
+    doc_id = file_id(item, report)
     if doc_id is None:
         return None
     raw = _decoded(item, report)

@@ -3,16 +3,16 @@ Markdown heading) read and validated, the body cleaned, the rest found by heuris
 
 from __future__ import annotations
 
-from evqa.cleaning import clean_text, extract_html, strip_markdown
+from evqa.corpus.cleaning import clean_text, extract_html, strip_markdown
 from evqa.corpus.decode import printable
-from evqa.corpus.report import Report
-from evqa.errors import InputError
-from evqa.metadata import (
+from evqa.corpus.metadata import (
     extract_metadata,
     field_type_errors,
     normalize_fields,
     split_front_matter,
 )
+from evqa.corpus.report import Report
+from evqa.errors import InputError
 from evqa.types import Article
 
 

@@ -10,9 +10,9 @@ from pathlib import Path
 from evqa.corpus.clean import clean_reported
 from evqa.corpus.decode import decode_text
 from evqa.corpus.ids import safe_id
+from evqa.corpus.metadata import field_type_errors, normalize_fields
 from evqa.corpus.report import Report
 from evqa.errors import CorpusError
-from evqa.metadata import field_type_errors, normalize_fields
 from evqa.types import Article
 
 

@@ -1,5 +1,5 @@
-"""Reading a corpus: all at once (``read_corpus``), one article at a time (``iter_corpus``), or
-one file (``read_article_file``). Articles with a repeated id are bad input."""
+"""Reading a corpus: all at once (``read_corpus``) or one article at a time (``iter_corpus``).
+Articles with a repeated id are bad input."""
 
 from __future__ import annotations
 
@@ -7,14 +7,8 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from evqa import corpus as package  # _read_file is looked up there, where tests replace it
-from evqa.corpus.files import (
-    SUPPORTED_SUFFIXES,
-    SourceFile,
-    corpus_files,
-    is_jsonl,
-    sidecar_beside,
-)
+from evqa.corpus.article_file import read_source_file
+from evqa.corpus.files import corpus_files, is_jsonl
 from evqa.corpus.jsonl import read_jsonl, stream_jsonl
 from evqa.corpus.report import Report
 from evqa.errors import CorpusError
@@ -67,7 +61,7 @@ def iter_corpus(path: Path, *, skip_bad: bool = False, base: Path | None = None)
     else:
         files = corpus_files(path, base, report)
         total = len(files)
-        items = ((package._read_file(item, report), item.rel) for item in files)
+        items = ((read_source_file(item, report), item.rel) for item in files)
     return CorpusStream(total, _unique(items, report, path), report.warnings)
 
 
@@ -88,25 +82,6 @@ def _unique(
         raise CorpusError(f"no readable articles in {path}; add non-empty text articles")
 
 
-def read_article_file(
-    path: Path, *, doc_id: str | None = None, skip_bad: bool = False
-) -> tuple[Article | None, tuple[str, ...]]:
-    """Read one .txt/.md/.html file (and its sidecar). Returns (article or None if the
-    file holds no article, warnings). Used for adding a single file to an index."""
-    path = Path(path)
-    kind = SUPPORTED_SUFFIXES.get(path.suffix.lower())
-    if kind is None:
-        raise CorpusError(
-            f"{path} is not a supported file; use .txt, .md or .html (or a .jsonl corpus)"
-        )
-    if not path.is_file():
-        raise CorpusError(f"{path} does not exist or is not a file; check the path")
-    source = SourceFile(path, path.name, kind, sidecar_beside(path))
-    report = Report(skip_bad)
-    article = package._read_file(source, report, doc_id=doc_id)
-    return article, tuple(report.warnings)
-
-
 def _existing_corpus(path: Path) -> Path:
     path = Path(path)
     if not path.exists():
@@ -121,7 +96,7 @@ def _read_files(root: Path, report: Report, base: Path | None = None) -> list[Ar
     articles: dict[str, Article] = {}
     origin: dict[str, str] = {}
     for item in corpus_files(root, base, report):
-        article = package._read_file(item, report)
+        article = read_source_file(item, report)
         if article is None:
             continue
         if article.id in articles:

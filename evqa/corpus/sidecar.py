@@ -6,8 +6,8 @@ import json
 from pathlib import Path
 
 from evqa.corpus.files import SourceFile
+from evqa.corpus.metadata import field_type_errors, normalize_fields
 from evqa.corpus.report import Report
-from evqa.metadata import field_type_errors, normalize_fields
 
 
 def read_sidecar(item: SourceFile, report: Report) -> dict[str, str | None] | None:

@@ -1,5 +1,5 @@
 """Embedding documents on the CPU, length-sorted: with sentence-transformers (``torch``) or
-with onnxruntime over the ONNX export (``onnx``, ``onnx-int8``: evqa.doc_encoder)."""
+with onnxruntime over the ONNX export (``onnx``, ``onnx-int8``: ``onnx_documents``)."""
 
 from __future__ import annotations
 
@@ -10,15 +10,17 @@ from typing import Any
 import numpy as np
 
 from evqa import config
-from evqa import encoder as package  # _load_st is looked up there, where tests replace it
+from evqa.encoder import onnx_documents
 from evqa.encoder.model import ModelInfo
+from evqa.encoder.torch_model import load_model
+from evqa.encoder.vectors import length_order, normalise
 
 
 def encode_documents(
     model: ModelInfo,
     texts: Sequence[str],
     *,
-    batch_size: int = 64,
+    batch_size: int = config.DEFAULTS["batch_size"],
     progress: Callable[[int], None] | None = None,
     encoder: str | None = None,
     cache_dir: Path | None = None,
@@ -27,8 +29,8 @@ def encode_documents(
 
     ``encoder`` is one of evqa.config.ENCODERS (None: the configured default): ``torch`` runs
     sentence-transformers, ``onnx`` / ``onnx-int8`` the ONNX export in ``cache_dir`` (None: the
-    configured cache), made first if needed (evqa.doc_encoder). Texts are sorted by token count
-    so each batch pads little, and ``progress(n)`` is called after each batch.
+    configured cache), made first if needed (``onnx_documents``). Texts are sorted by token
+    count so each batch pads little, and ``progress(n)`` is called after each batch.
     """
     name = config.check_encoder(encoder or config.DEFAULTS["encoder"])
     if batch_size < 1:
@@ -37,10 +39,8 @@ def encode_documents(
         return np.zeros((0, model.dim), dtype=np.float32)
     if name == "torch":
         return _encode_torch(model, texts, batch_size, progress)
-    from evqa import doc_encoder
-
     cache = Path(cache_dir if cache_dir is not None else config.resolve("cache_dir"))
-    onnx = doc_encoder.load(model, cache, name)
+    onnx = onnx_documents.load(model, cache, name)
     return onnx.encode(texts, batch_size=batch_size, progress=progress)
 
 
@@ -52,8 +52,8 @@ def _encode_torch(
 ) -> np.ndarray:
     """sentence-transformers, batch by batch over the length-sorted texts."""
     out = np.zeros((len(texts), model.dim), dtype=np.float32)
-    st = package._load_st(str(model.path))
-    order = _length_order(st, texts)
+    st = load_model(str(model.path))
+    order = length_order(_token_counts(st, texts))
     for start in range(0, len(order), batch_size):
         idx = order[start : start + batch_size]
         emb = st.encode(
@@ -69,18 +69,11 @@ def _encode_torch(
     return normalise(out)
 
 
-def _length_order(st: Any, texts: Sequence[str]) -> np.ndarray:
-    """Indices of ``texts`` from longest to shortest (token count; ties keep input order)."""
+def _token_counts(st: Any, texts: Sequence[str]) -> np.ndarray:
+    """The token count of each text, capped at what the model reads."""
     try:
         enc = st.tokenizer(list(texts), add_special_tokens=False, truncation=False)
         lengths = np.fromiter((len(ids) for ids in enc["input_ids"]), dtype=np.int64)
     except Exception:  # a slow or unusual tokenizer: character length is nearly as good
         lengths = np.fromiter((len(t) for t in texts), dtype=np.int64)
-    lengths = np.minimum(lengths, st.max_seq_length)
-    return np.argsort(-lengths, kind="stable")
-
-
-def normalise(emb: np.ndarray) -> np.ndarray:
-    emb = np.asarray(emb, dtype=np.float32)
-    norms = np.linalg.norm(emb, axis=1, keepdims=True)
-    return np.ascontiguousarray(emb / np.maximum(norms, 1e-12), dtype=np.float32)
+    return np.minimum(lengths, st.max_seq_length)

@@ -8,10 +8,10 @@ import json
 from pathlib import Path
 from typing import Any
 
-from evqa import encoder as package  # _load_st is looked up there, where tests replace it
 from evqa.encoder.files import atomic_write_bytes, read_json
 from evqa.encoder.model import ModelInfo
 from evqa.encoder.onnx_graph import export_graph, optimise_graph
+from evqa.encoder.torch_model import load_model
 from evqa.errors import ModelError
 from evqa.store import atomic_path
 
@@ -53,7 +53,7 @@ def ensure_onnx(model: ModelInfo, cache_dir: Path) -> Path:
             f"cannot create {folder} for the ONNX query encoder ({e.strerror}); "
             "set EVQA_CACHE_DIR to a writable folder"
         ) from None
-    st = package._load_st(str(model.path))
+    st = load_model(str(model.path))
     meta = _export_meta(st, model)
     _write_export(st, model, meta["inputs"], folder)
     atomic_write_bytes(folder / "meta.json", json.dumps(meta, indent=1).encode())

@@ -11,10 +11,10 @@ from typing import Any
 
 import numpy as np
 
-from evqa import encoder as package  # _load_st, ensure_onnx: looked up where tests replace them
-from evqa.encoder.documents import normalise
 from evqa.encoder.model import ModelInfo
-from evqa.encoder.onnx_export import OPTIMISED, export_meta, onnx_dir
+from evqa.encoder.onnx_export import OPTIMISED, ensure_onnx, export_meta, onnx_dir
+from evqa.encoder.torch_model import load_model
+from evqa.encoder.vectors import normalise
 from evqa.errors import ModelError
 
 # One query is ~16 tokens: one thread took 11.8 ms p50 against 24 ms for two on a busy 2-core box
@@ -77,7 +77,7 @@ class TorchQueryEncoder(QueryEncoder):
     def __init__(self, model: ModelInfo, reason: str = "") -> None:
         self.dim = model.dim
         self.reason = reason  # why the ONNX encoder is not used
-        self._st = package._load_st(str(model.path))
+        self._st = load_model(str(model.path))
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
         if not texts:
@@ -99,7 +99,7 @@ def load_query_encoder(model: ModelInfo, cache_dir: Path) -> QueryEncoder:
     reason = ""
     for _attempt in range(2):  # a damaged export is deleted and redone once
         try:
-            package.ensure_onnx(model, cache_dir)
+            ensure_onnx(model, cache_dir)
         except ModelError as e:
             reason = str(e)
             break

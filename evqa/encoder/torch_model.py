@@ -27,11 +27,8 @@ def ensure_offline() -> None:
 
 
 @functools.lru_cache(maxsize=2)
-def _load_st(path: str) -> Any:
-    """A SentenceTransformer on the CPU, loaded once per folder and process.
-
-    Callers in the package look it up as ``evqa.encoder._load_st``, where tests replace it.
-    """
+def load_model(path: str) -> Any:
+    """A SentenceTransformer on the CPU, loaded once per folder and process."""
     ensure_offline()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")

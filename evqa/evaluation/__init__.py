@@ -1,15 +1,17 @@
 """Evaluation: the gold question set, answer/retrieval metrics, the eval runner,
 abstention-threshold calibration and reports.
 
-Modules: ``gold`` (the gold JSONL), ``normalize`` (answer text normalisation), ``metrics``
-(per-question metric functions), ``scoring`` (one question's record), ``aggregate`` (a run's
-metrics), ``result`` (``EvalResult``), ``run`` (the runner), ``threshold`` (abstention
-threshold), ``tables`` / ``markdown`` / ``plot`` (reports). What other code uses is
-re-exported here.
+Modules: ``gold`` (the gold JSONL and its splits), ``corpus_index`` (the cached index of a
+corpus evaluated with ``--corpus``), ``normalize`` (answer text normalisation), ``metrics``
+(per-question metric functions), ``calibration`` (reliability bins and the ECE), ``scoring``
+(one question's record), ``aggregate`` (a run's metrics), ``result`` (``EvalResult``), ``run``
+(the runner), ``threshold`` (abstention threshold), ``tables`` / ``markdown`` / ``plot``
+(reports). The names other code imports from the package are re-exported here.
 
-Everything here is pure and printing-free. The runner takes any *engine* with
-``ask(question, k=, mode=) -> Answer``, ``articles: Mapping[str, Article]`` and
-(optionally) ``search(query, k=, mode=) -> list[Hit]``; ``evqa.Engine`` fits.
+Nothing here prints; but for ``corpus_index`` (which builds an index) and the report
+writers, everything is pure. The runner takes any *engine* with ``ask(question, k=, mode=)
+-> Answer``, ``articles: Mapping[str, Article]`` and (optionally) ``search(query, k=,
+mode=) -> list[Hit]``; ``evqa.Engine`` fits.
 
 Metric definitions (all per question, then averaged). "Ranked passages" are those of an
 untimed ``engine.search(question, k=max(k, 10))`` when the engine has ``search`` (so MRR and
@@ -36,7 +38,7 @@ the recall curve look 10 deep), else the answer's passages:
   answer span holds a gold answer (``answer_in``). An answer to an unanswerable question is
   wrong; an abstention has no answer, so it is not right either.
 - ``ece``: expected calibration error of ``confidence`` as the probability that the answer is
-  right (``span_correct``), 10 equal-width bins (``evqa.calibration_metrics``), over the
+  right (``span_correct``), 10 equal-width bins (``evqa.evaluation.calibration``), over the
   *answered* (non-abstained) questions: the confidences a user sees next to an answer.
   ``ece_all`` counts every question at its confidence, abstentions as not right (run with
   abstention off, both are the same). ``None`` with no question to bin.
@@ -49,33 +51,25 @@ the recall curve look 10 deep), else the answer's passages:
   wall-clock time of ``engine.ask`` in milliseconds, over all questions.
 """
 
-from evqa.evaluation.gold import GoldItem, load_gold, unknown_doc_ids_warning
+from evqa.evaluation.corpus_index import cached_corpus_index
+from evqa.evaluation.gold import load_gold, load_split, unknown_doc_ids_warning
 from evqa.evaluation.markdown import write_markdown_report
 from evqa.evaluation.metrics import answer_in, exact_match, squad_em, squad_f1, token_f1
 from evqa.evaluation.plot import require_matplotlib, write_plot
-from evqa.evaluation.result import EvalResult
-from evqa.evaluation.run import AskEngine, run_eval, write_predictions
-from evqa.evaluation.tables import Table, format_table
-from evqa.evaluation.threshold import (
-    CalibPoint,
-    Calibration,
-    calibrate_threshold,
-    decision_accuracy,
-)
+from evqa.evaluation.run import run_eval, write_predictions
+from evqa.evaluation.tables import format_table
+from evqa.evaluation.threshold import CalibPoint, calibrate_threshold, decision_accuracy
 
 __all__ = [
-    "AskEngine",
     "CalibPoint",
-    "Calibration",
-    "EvalResult",
-    "GoldItem",
-    "Table",
     "answer_in",
+    "cached_corpus_index",
     "calibrate_threshold",
     "decision_accuracy",
     "exact_match",
     "format_table",
     "load_gold",
+    "load_split",
     "require_matplotlib",
     "run_eval",
     "squad_em",

@@ -7,7 +7,7 @@ import statistics
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from evqa.calibration_metrics import expected_calibration_error
+from evqa.evaluation.calibration import expected_calibration_error
 from evqa.evaluation.metrics import (
     abstention_metrics,
     doc_recall_at_k,

@@ -10,8 +10,8 @@ from pathlib import Path
 from typing import Any
 
 from evqa import config
-from evqa.engine import clean_question, normalize_question
 from evqa.errors import InputError
+from evqa.question_text import clean_question, normalize_question
 from evqa.types import Article
 
 TYPES = ("number", "date", "person", "org", "phrase", "unanswerable")
@@ -103,7 +103,7 @@ def _parse_gold_line(line: str, where: str) -> GoldItem:
 
 
 def _check_question(question: str, where: str) -> None:
-    """The checks of ``engine.clean_question`` (what ``ask`` runs), with the line."""
+    """The checks of ``clean_question`` (what ``ask`` runs), with the line."""
     if len(question) <= 4 * config.MAX_QUESTION_CHARS and not normalize_question(question):
         raise InputError(
             f"{where}: 'question' holds only invisible characters (control or zero-width);"
@@ -143,6 +143,15 @@ def filter_split(gold: Iterable[GoldItem], split: str | None) -> list[GoldItem]:
     if split is not None and split not in SPLITS:
         raise InputError(f"unknown split {split!r}; use one of {', '.join(SPLITS)}")
     return [g for g in gold if split is None or g.split == split]
+
+
+def load_split(path: Path | str, split: str | None) -> list[GoldItem]:
+    """The questions of one split (all of them for ``None``) of the gold file at ``path``;
+    none is an InputError."""
+    items = filter_split(load_gold(path), split)
+    if not items:
+        raise InputError(f"no gold questions in split {split!r} of {path}")
+    return items
 
 
 def unknown_doc_ids_warning(

@@ -7,9 +7,9 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from evqa.calibration_metrics import reliability_bins
 from evqa.errors import EvqaError
 from evqa.evaluation.aggregate import calibration_data
+from evqa.evaluation.calibration import reliability_bins
 from evqa.evaluation.result import EvalResult
 from evqa.evaluation.tables import format_value
 from evqa.store import atomic_path

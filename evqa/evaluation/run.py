@@ -9,6 +9,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, Protocol
 
+from evqa import config
 from evqa.errors import InputError
 from evqa.evaluation.aggregate import CURVE_DEPTH
 from evqa.evaluation.gold import GoldItem, filter_split
@@ -31,8 +32,8 @@ def run_eval(
     engine: AskEngine,
     gold: Sequence[GoldItem],
     *,
-    k: int = 5,
-    mode: str = "hybrid",
+    k: int = config.DEFAULTS["k"],
+    mode: str = config.DEFAULTS["mode"],
     split: str | None = None,
     depth: int = CURVE_DEPTH,
     warmup: bool = True,

@@ -7,8 +7,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from evqa.calibration_metrics import reliability_bins
 from evqa.evaluation.aggregate import METRIC_KEYS, calibration_data
+from evqa.evaluation.calibration import reliability_bins
 from evqa.evaluation.result import EvalResult
 
 

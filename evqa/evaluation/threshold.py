@@ -19,7 +19,7 @@ class CalibPoint:
 
 
 @dataclass(frozen=True)
-class Calibration:
+class ThresholdFit:
     threshold: float
     objective: float
     curve: tuple[tuple[float, float], ...]  # (threshold, objective), increasing threshold
@@ -37,7 +37,7 @@ def decision_accuracy(points: Sequence[CalibPoint], threshold: float) -> float:
     return good / len(points)
 
 
-def calibrate_threshold(points: Sequence[CalibPoint]) -> Calibration:
+def calibrate_threshold(points: Sequence[CalibPoint]) -> ThresholdFit:
     """Pick the abstention threshold that maximises ``decision_accuracy``.
 
     Objective: mean over questions of 1 if (answered and answerable and correct) or
@@ -57,4 +57,4 @@ def calibrate_threshold(points: Sequence[CalibPoint]) -> Calibration:
     for t, obj in curve[1:]:
         if obj > best_obj:
             best_t, best_obj = t, obj
-    return Calibration(threshold=best_t, objective=best_obj, curve=curve, n=len(points))
+    return ThresholdFit(threshold=best_t, objective=best_obj, curve=curve, n=len(points))

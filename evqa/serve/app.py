@@ -1,18 +1,15 @@
 """The FastAPI application: the JSON API and the page at ``/``.
 
-POST /ask                 {question, k?, mode?, since?, until?} -> Answer.to_dict()
-POST /search              {query, k?, mode?, explain?}          -> {"passages": [...]}
-GET  /articles/{doc_id}   cleaned text, title, date, url and sentence offsets
-GET  /health              index, generation, chunk count, model
-GET  /                    the page (static/), GET /docs and /openapi.json the schema
+POST /ask                {question, k?, mode?, since?, until?}          -> Answer.to_dict()
+POST /search             {query, k?, mode?, since?, until?, explain?}   -> {"passages": [...]}
+GET  /articles/{doc_id}  cleaned text, title, date, url and sentence offsets
+GET  /health             index, generation, chunk count, model
+GET  /                   the page (static/), GET /docs and /openapi.json the schema
 """
 
 from __future__ import annotations
 
-import inspect
-import re
 import secrets
-from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +21,7 @@ from fastapi_offline import FastAPIOffline
 
 import evqa
 from evqa import config
-from evqa.errors import InputError
+from evqa.dates import date_range
 from evqa.serve import http_errors
 from evqa.serve.holder import EngineHolder
 from evqa.serve.http_errors import ArticleNotFoundError, UnauthorizedError
@@ -39,7 +36,6 @@ PAGE_HEADERS = {
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "no-referrer",
 }
-_DATE = re.compile(r"\d{4}(-\d{2}(-\d{2})?)?")
 
 
 def create_app(
@@ -79,31 +75,45 @@ def _head_where_get(router: APIRouter) -> None:
             )
 
 
+ERRORS = {  # the error statuses every route may answer
+    400: "bad input",
+    401: "the server's --token is required",
+    413: "request body too large",
+    500: "internal error",
+    503: "the index is being swapped; retry",
+}
+
+
 def _api(holder: EngineHolder, token: str | None) -> APIRouter:
-    errors = {
-        400: "bad input",
-        401: "the server's --token is required",
-        413: "request body too large",
-        500: "internal error",
-        503: "the index is being swapped; retry",
-    }
     router = APIRouter(
         dependencies=[Depends(_auth(token))],
-        responses={code: {"model": ErrorBody, "description": d} for code, d in errors.items()},
+        responses={code: {"model": ErrorBody, "description": d} for code, d in ERRORS.items()},
     )
+    for add_route in (_ask_route, _search_route, _article_route, _health_route):
+        add_route(router, holder)
+    _head_where_get(router)
+    return router
 
+
+def _ask_route(router: APIRouter, holder: EngineHolder) -> None:
     @router.post("/ask", summary="Answer a question: exactly Answer.to_dict()")
     def ask(req: AskRequest) -> JSONResponse:
         engine = holder.get()
-        kwargs = _date_filters(engine, req.since, req.until)
-        answer = engine.ask(req.question, k=req.k, mode=req.mode, **kwargs)
+        dates = _date_filters(req.since, req.until)
+        answer = engine.ask(req.question, k=req.k, mode=req.mode, **dates)
         return JSONResponse(answer.to_dict())
 
+
+def _search_route(router: APIRouter, holder: EngineHolder) -> None:
     @router.post("/search", summary="Ranked passages")
     def search(req: SearchRequest) -> JSONResponse:
-        hits = holder.get().search(req.query, k=req.k, mode=req.mode)
+        engine = holder.get()
+        dates = _date_filters(req.since, req.until)
+        hits = engine.search(req.query, k=req.k, mode=req.mode, **dates)
         return JSONResponse({"passages": [h.to_dict(explain=req.explain) for h in hits]})
 
+
+def _article_route(router: APIRouter, holder: EngineHolder) -> None:
     @router.get(
         "/articles/{doc_id:path}",
         summary="One article's cleaned text and sentences",
@@ -112,26 +122,11 @@ def _api(holder: EngineHolder, token: str | None) -> APIRouter:
     def article(doc_id: str) -> JSONResponse:
         return JSONResponse(_article(holder.get(), doc_id))
 
+
+def _health_route(router: APIRouter, holder: EngineHolder) -> None:
     @router.get("/health", summary="The live index generation, its size and model")
     def health() -> JSONResponse:
-        engine = holder.get()
-        model = engine.manifest.get("model", {})
-        corpus = engine.manifest.get("corpus", {})  # what the build recorded
-        return JSONResponse(
-            {
-                "status": "ok",
-                "index": str(engine.root),
-                "generation": holder.generation,
-                "articles": len(engine.articles),
-                "chunks": corpus.get("chunks"),
-                "model": model.get("name"),
-                "model_sha256": model.get("sha256"),
-                "version": evqa.__version__,
-            }
-        )
-
-    _head_where_get(router)
-    return router
+        return JSONResponse(_health(holder))
 
 
 def _auth(token: str | None):
@@ -169,25 +164,24 @@ def _article(engine: Any, doc_id: str) -> dict[str, Any]:
     }
 
 
-def _date_filters(engine: Any, since: str | None, until: str | None) -> dict[str, str]:
-    """Check since/until and pass them on, if this Engine filters by date."""
-    given = {name: value for name, value in (("since", since), ("until", until)) if value}
-    for name, value in given.items():
-        _check_date(name, value)
-    if given and not set(given) <= set(inspect.signature(engine.ask).parameters):
-        raise InputError(
-            "this version of evqa cannot filter answers by date; drop 'since' and 'until'"
-        )
-    return given
+def _health(holder: EngineHolder) -> dict[str, Any]:
+    engine = holder.get()
+    model = engine.manifest.get("model", {})
+    corpus = engine.manifest.get("corpus", {})  # what the build recorded
+    return {
+        "status": "ok",
+        "index": str(engine.root),
+        "generation": holder.generation,
+        "articles": len(engine.articles),
+        "chunks": corpus.get("chunks"),
+        "model": model.get("name"),
+        "model_sha256": model.get("sha256"),
+        "version": evqa.__version__,
+    }
 
 
-def _check_date(name: str, value: str) -> None:
-    ok = _DATE.fullmatch(value) is not None
-    if ok:
-        parts = [int(p) for p in value.split("-")] + [1, 1]
-        try:
-            date(*parts[:3])
-        except ValueError:
-            ok = False
-    if not ok:
-        raise InputError(f"{name} must be a date YYYY, YYYY-MM or YYYY-MM-DD (got {value!r})")
+def _date_filters(since: str | None, until: str | None) -> dict[str, str | None]:
+    """since/until (evqa.dates), checked before the engine looks at the rest of the
+    request, so that a bad date is what the error reports."""
+    date_range(since, until)
+    return {"since": since, "until": until}

@@ -17,6 +17,9 @@ def documented(description: str, **schema: Any) -> Any:
 
 K = documented("number of passages", minimum=1, maximum=config.MAX_K)
 MODE = documented("retriever", enum=[*config.MODES, None])
+DATE_PATTERN = r"^\d{4}(-\d{2}(-\d{2})?)?$"
+SINCE = documented("earliest article date", pattern=DATE_PATTERN)
+UNTIL = documented("latest article date", pattern=DATE_PATTERN)
 
 
 class AskRequest(BaseModel):
@@ -28,8 +31,8 @@ class AskRequest(BaseModel):
     )
     k: int | None = K
     mode: str | None = MODE
-    since: str | None = documented("earliest article date", pattern=r"^\d{4}(-\d{2}(-\d{2})?)?$")
-    until: str | None = documented("latest article date", pattern=r"^\d{4}(-\d{2}(-\d{2})?)?$")
+    since: str | None = SINCE
+    until: str | None = UNTIL
 
 
 class SearchRequest(BaseModel):
@@ -41,6 +44,8 @@ class SearchRequest(BaseModel):
     )
     k: int | None = K
     mode: str | None = MODE
+    since: str | None = SINCE
+    until: str | None = UNTIL
     explain: bool = False
 
 

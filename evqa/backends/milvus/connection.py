@@ -9,9 +9,9 @@ from ``EVQA_MILVUS_TOKEN`` only.
 from __future__ import annotations
 
 import contextlib
-import os
 from pathlib import Path
 
+from evqa import config
 from evqa.backends.milvus.uris import check_uri, is_lite
 from evqa.errors import (
     BackendAuthError,
@@ -36,7 +36,7 @@ def require_pymilvus():
 
 def timeout_seconds() -> float:
     """EVQA_MILVUS_TIMEOUT (default 10), or InputError for a value that is not a time."""
-    raw = os.environ.get("EVQA_MILVUS_TIMEOUT") or "10"
+    raw = config.resolve("milvus_timeout")
     try:
         value = float(raw)
     except ValueError:
@@ -60,7 +60,7 @@ def connect(uri: str, *, create: bool = False, rebuild: str | None = None):
     if is_lite(uri):
         _check_lite_file(uri, create, rebuild)
     _quiet_logs()
-    token = os.environ.get("EVQA_MILVUS_TOKEN") or ""
+    token = config.resolve("milvus_token") or ""
     try:
         return pymilvus.MilvusClient(uri=uri, token=token, timeout=timeout)
     except pymilvus.MilvusException as e:
@@ -117,7 +117,7 @@ def _check_creatable(path: Path) -> None:
 def classify(e: Exception, uri: str, doing: str = "") -> EvqaError:
     """A MilvusException as an EvqaError whose message says what to do (never the token)."""
     message = str(getattr(e, "message", "") or e)
-    token = os.environ.get("EVQA_MILVUS_TOKEN")
+    token = config.resolve("milvus_token")
     if token:
         message = message.replace(token, "***")
     causes = _causes(e)  # pymilvus wraps a refused login as "Fail connecting to server"

@@ -17,7 +17,7 @@ def new_manifest(
     index_root, uri, collection, model, settings, corpus_meta, used: str
 ) -> dict[str, Any]:
     """The manifest of a build, marked incomplete (``used``: the document encoder)."""
-    from evqa import encoder
+    from evqa.build import model_entry
 
     return {
         "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
@@ -27,13 +27,7 @@ def new_manifest(
             "collection": collection,
             "complete": False,
         },
-        "model": {
-            "name": model.name,
-            "path": encoder.recorded_path(model),
-            "sha256": model.sha256,
-            "dim": model.dim,
-            "encoder": used,
-        },
+        "model": model_entry(model, used),
         "settings": settings.manifest(),
         "corpus": corpus_meta,
     }

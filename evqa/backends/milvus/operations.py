@@ -18,6 +18,7 @@ from evqa.backends.milvus.ownership import index_id, new_index_id
 from evqa.backends.milvus.session import Session
 from evqa.backends.milvus.uris import LITE_FILE, check_uri, resolve_uri
 from evqa.backends.milvus.writer import Counts, Progress, Writer
+from evqa.edits import check_removal, id_clashes
 
 
 def build(
@@ -136,7 +137,6 @@ def add(
 def _clashes(bases, skip_bad: bool) -> tuple[set[tuple[Path, str]], list[str]]:
     """A first pass for ids only, so that a clash is refused before anything is written:
     the (path, id) pairs to skip, and the warnings for them."""
-    from evqa.build import id_clashes
     from evqa.corpus import iter_corpus
 
     pairs = [(p, a.id) for p, b in bases for a in iter_corpus(p, skip_bad=True, base=b).articles]
@@ -167,8 +167,6 @@ def remove(
     progress: Progress | None = None,
 ):
     """Remove articles by id. Unknown ids are an error; nothing is changed then."""
-    from evqa.build import check_removal
-
     started = time.perf_counter()
     with store.build_lock(index_root, wait):
         gen = store.open_generation(index_root)
@@ -193,7 +191,7 @@ def remove(
 
 def _encoder(model, cache_dir: Path, settings) -> tuple[str, list[str]]:
     """The document encoder this write uses, and the warning if it fell back."""
-    from evqa import doc_encoder
+    from evqa.encoder import onnx_documents as doc_encoder
 
     used, fallback = doc_encoder.prepare(model, cache_dir, settings.encoder)
     return used, [fallback] if fallback else []

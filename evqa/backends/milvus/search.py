@@ -17,9 +17,10 @@ from evqa.backends.milvus.chunks import bm25_text
 from evqa.backends.milvus.connection import classify, require_pymilvus
 from evqa.backends.milvus.hints import rebuild_command
 from evqa.backends.milvus.names import ARTICLES_SUFFIX
-from evqa.backends.milvus.queries import groups, in_expr
+from evqa.backends.milvus.queries import date_expr, groups, in_expr
 from evqa.dates import DateRange
 from evqa.errors import IndexCorruptError
+from evqa.fusion import FusionSettings, fills, fuse, pool_size
 from evqa.types import Chunk, Hit
 
 
@@ -34,7 +35,7 @@ class Retrieval:
         *,
         k: int,
         mode: str,
-        fusion,
+        fusion: FusionSettings,
         dates: DateRange | None = None,
     ) -> list[Hit]:
         try:
@@ -43,16 +44,14 @@ class Retrieval:
             raise classify(e, self.uri, "searching") from None
 
     def _search(self, query, query_vector, *, k, mode, fusion, dates) -> list[Hit]:
-        from evqa.retrieve import POOL
-
-        pool = max(POOL, k)
-        expr = dates.milvus_expr() if dates is not None else ""
+        pool = pool_size(k)
+        expr = date_expr(dates) if dates is not None else ""
         ids: dict[str, int] = {}  # chunk id -> the int id fusion works with
         meta: dict[str, tuple[str, int, int]] = {}  # chunk id -> (doc_id, start, end)
         rankings: dict[str, list[tuple[int, float]]] = {}
         bm25_query = bm25_text(query) if mode in ("bm25", "hybrid") else ""
         qvec = None
-        fill = mode == "hybrid" and fusion.method != "rrf"
+        fill = fills(mode, fusion)
         vectors: dict[str, list[float]] = {}  # BM25 candidates' vectors, for the dense fill
         if mode in ("bm25", "hybrid"):
             extra = ("dense",) if fill else ()
@@ -63,7 +62,7 @@ class Retrieval:
             qvec = np.asarray(query_vector(query), dtype=np.float32).reshape(-1)
             rankings["dense"] = self._ranked(self._dense(qvec, pool, expr), ids, meta)
         exact = self._exact(rankings, ids, bm25_query, qvec, vectors) if fill else None
-        return self._hits(_fuse(rankings, mode, fusion, exact)[:k], ids, meta)
+        return self._hits(fuse(rankings, mode, fusion, exact)[:k], ids, meta)
 
     def _bm25(self, text: str, limit: int, expr: str, extra: Sequence[str] = ()) -> list[dict]:
         res = self.client.search(
@@ -153,17 +152,6 @@ class Retrieval:
             explain=dict(fused.parts),
             title_derived=label.derived,
         )
-
-
-def _fuse(rankings, mode: str, fusion, exact) -> list:
-    """The fused list: RRF, or min-max with the retrievers' weights (and ``exact`` fill)."""
-    from evqa import fusion as fuse
-
-    if fusion.method == "rrf":
-        return fuse.rrf(rankings, k=fusion.rrf_k)
-    w = fusion.bm25_weight
-    weights = {"bm25": w, "dense": 1.0 - w} if mode == "hybrid" else {mode: 1.0}
-    return fuse.minmax(rankings, weights, exact=exact)
 
 
 def _pk(row: Mapping[str, Any]) -> str:

@@ -6,7 +6,6 @@ inside the index folder is recorded relative to it, so the folder can move.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -70,7 +69,7 @@ def resolve_uri(entry: Mapping[str, Any], index_root: Path) -> str:
     if uri is None:
         raise IndexCorruptError(f"the manifest of {index_root} names no Milvus URI")
     uri = str(uri)
-    if is_lite(uri) and not Path(uri).is_absolute() and os.environ.get("EVQA_MILVUS_URI") != uri:
+    if is_lite(uri) and not Path(uri).is_absolute() and not config.from_env("milvus_uri"):
         uri = str(Path(index_root) / uri)
     return uri
 

@@ -61,7 +61,7 @@ class Writer:
         self.cache_dir = cache_dir
         self.encoder = encoder or settings.encoder  # the document encoder actually used
         self.articles = collection + ARTICLES_SUFFIX
-        from evqa.analysis import ANALYSIS_VERSION
+        from evqa.spans import ANALYSIS_VERSION
 
         self._analysis = f"{ANALYSIS_VERSION}:{int(bool(settings.analysis))}"
 

@@ -16,18 +16,15 @@ from evqa.cli.index.resolve import (
     build_corpus,
     index_root,
 )
-from evqa.cli.options import index_option, json_option, model_option
+from evqa.cli.options import corpus_option, index_option, json_option, model_option
 from evqa.cli.output import ProgressBars, err, print_json
 from evqa.errors import InputError
 
 
 @click.command("build")
-@click.option(
-    "--corpus",
-    type=click.Path(path_type=Path),
-    default=None,
-    help="Folder of .txt/.md/.html files, or a .jsonl file [env EVQA_CORPUS; default: the "
-    "index's own corpus (an index edited with add/remove: its articles), else seeds/].",
+@corpus_option(
+    "Folder of .txt/.md/.html files, or a .jsonl file [env EVQA_CORPUS; default: the "
+    "index's own corpus (an index edited with add/remove: its articles), else seeds/]."
 )
 @index_option
 @model_option

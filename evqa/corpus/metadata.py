@@ -26,7 +26,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 
-from evqa.cleaning import join_lines
+from evqa.corpus.cleaning import join_lines
 
 __all__ = [
     "META_KEYS",

@@ -1,6 +1,6 @@
 """The int8 variant of the ONNX export, for embedding documents at build time.
 
-``ensure_int8`` quantises the fp32 export (``evqa.encoder.ensure_onnx``) once with onnxruntime's
+``ensure_int8`` quantises the fp32 export (``onnx_export.ensure_onnx``) once with onnxruntime's
 dynamic quantisation (int8 weights, activations quantised on the fly) into ``model.int8.onnx``
 beside it, and records the file's size and sha256 under ``"int8"`` in the export's meta.json,
 written last: a killed or damaged quantisation is simply redone. Queries keep the fp32 graph.
@@ -15,8 +15,9 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from evqa import encoder
-from evqa.encoder import ModelInfo
+from evqa.encoder.files import atomic_write_bytes
+from evqa.encoder.model import ModelInfo
+from evqa.encoder.onnx_export import ensure_onnx, export_meta, onnx_dir
 from evqa.errors import ModelError
 from evqa.store import atomic_path
 
@@ -27,23 +28,13 @@ INT8_FORMAT = 1  # bump to invalidate old int8 graphs
 PER_CHANNEL = True
 
 
-def int8_path(model: ModelInfo, cache_dir: Path) -> Path:
-    return encoder.onnx_dir(model, cache_dir) / INT8
-
-
-def has_int8(model: ModelInfo, cache_dir: Path) -> bool:
-    """Whether a complete, undamaged int8 graph of ``model`` is in ``cache_dir``."""
-    meta = encoder.export_meta(model, cache_dir)
-    return meta is not None and _valid(encoder.onnx_dir(model, cache_dir), meta)
-
-
 def ensure_int8(model: ModelInfo, cache_dir: Path) -> Path:
     """Quantise the ONNX export of ``model`` to int8 unless a valid int8 graph is there;
     return its path. Exports the fp32 graph first if needed (torch, once). Raises ModelError
     if the graph cannot be quantised."""
-    encoder.ensure_onnx(model, cache_dir)
-    folder = encoder.onnx_dir(model, cache_dir)
-    meta = encoder.export_meta(model, cache_dir)
+    ensure_onnx(model, cache_dir)
+    folder = onnx_dir(model, cache_dir)
+    meta = export_meta(model, cache_dir)
     if meta is None:
         raise ModelError(f"the ONNX export in {folder} is incomplete; delete it and rebuild")
     if _valid(folder, meta):
@@ -63,7 +54,7 @@ def ensure_int8(model: ModelInfo, cache_dir: Path) -> Path:
             "build with --encoder onnx instead"
         ) from None
     meta = {**meta, "int8": record}
-    encoder.atomic_write_bytes(folder / "meta.json", json.dumps(meta, indent=1).encode())
+    atomic_write_bytes(folder / "meta.json", json.dumps(meta, indent=1).encode())
     return folder / INT8
 
 

@@ -1,3 +1,5 @@
+"""The int8 quantisation of the ONNX export (evqa.encoder.int8)."""
+
 from __future__ import annotations
 
 import json
@@ -6,8 +8,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from evqa import encoder, onnx_int8
-from evqa.encoder import ModelInfo
+from evqa.encoder import ModelInfo, int8
+from evqa.encoder.onnx_export import ONNX_FORMAT, OPTIMISED, onnx_dir
 from evqa.errors import ModelError
 
 MODEL = ModelInfo("tiny", Path("/tiny"), "c" * 64, 8)
@@ -18,7 +20,7 @@ def _tiny_export(cache: Path) -> Path:
     import onnx
     from onnx import TensorProto, helper, numpy_helper
 
-    folder = encoder.onnx_dir(MODEL, cache)
+    folder = onnx_dir(MODEL, cache)
     folder.mkdir(parents=True)
     weight = np.random.default_rng(0).standard_normal((16, 8)).astype(np.float32)
     graph = helper.make_graph(
@@ -31,9 +33,9 @@ def _tiny_export(cache: Path) -> Path:
     model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
     model.ir_version = 8
     onnx.save(model, folder / "model.onnx")
-    (folder / encoder.OPTIMISED).write_bytes(b"fp32 graph")
+    (folder / OPTIMISED).write_bytes(b"fp32 graph")
     (folder / "tokenizer.json").write_text("{}")
-    meta = {"format": encoder.ONNX_FORMAT, "sha256": MODEL.sha256, "dim": 8}
+    meta = {"format": ONNX_FORMAT, "sha256": MODEL.sha256, "dim": 8}
     (folder / "meta.json").write_text(json.dumps(meta))
     return folder
 
@@ -41,7 +43,7 @@ def _tiny_export(cache: Path) -> Path:
 @pytest.fixture
 def export(tmp_path, monkeypatch) -> Path:
     folder = _tiny_export(tmp_path)
-    monkeypatch.setattr(encoder, "ensure_onnx", lambda model, cache_dir: folder / "model.onnx")
+    monkeypatch.setattr(int8, "ensure_onnx", lambda model, cache_dir: folder / "model.onnx")
     return tmp_path
 
 
@@ -53,32 +55,31 @@ def _run(path: Path, x: np.ndarray) -> np.ndarray:
 
 
 def test_int8_graph_is_made_beside_the_export_and_recorded_in_meta(export):
-    path = onnx_int8.ensure_int8(MODEL, export)
-    folder = encoder.onnx_dir(MODEL, export)
-    assert path == folder / onnx_int8.INT8
+    path = int8.ensure_int8(MODEL, export)
+    folder = onnx_dir(MODEL, export)
+    assert path == folder / int8.INT8
     meta = json.loads((folder / "meta.json").read_text())
     record = meta["int8"]
     assert record["bytes"] == path.stat().st_size and len(record["sha256"]) == 64
-    assert record["weight_type"] == "QInt8" and record["per_channel"] is onnx_int8.PER_CHANNEL
+    assert record["weight_type"] == "QInt8" and record["per_channel"] is int8.PER_CHANNEL
     assert meta["dim"] == 8  # the rest of the export's meta is kept
     assert not [p for p in folder.iterdir() if p.name.endswith(".tmp")]
-    assert onnx_int8.has_int8(MODEL, export)
     x = np.random.default_rng(1).standard_normal((3, 16)).astype(np.float32)
-    fp32, int8 = _run(folder / "model.onnx", x), _run(path, x)
-    assert np.allclose(fp32, int8, atol=0.1 * np.abs(fp32).max())  # the same function
+    fp32, quantised = _run(folder / "model.onnx", x), _run(path, x)
+    assert np.allclose(fp32, quantised, atol=0.1 * np.abs(fp32).max())  # the same function
 
 
 def test_int8_graph_is_reused_on_the_second_call(export, monkeypatch):
-    first = onnx_int8.ensure_int8(MODEL, export)
+    first = int8.ensure_int8(MODEL, export)
     mtime = first.stat().st_mtime_ns
-    monkeypatch.setattr(onnx_int8, "_quantise", lambda *a: pytest.fail("quantised again"))
-    assert onnx_int8.ensure_int8(MODEL, export) == first
+    monkeypatch.setattr(int8, "_quantise", lambda *a: pytest.fail("quantised again"))
+    assert int8.ensure_int8(MODEL, export) == first
     assert first.stat().st_mtime_ns == mtime
 
 
 @pytest.mark.parametrize("damage", ["truncate", "flip", "delete"])
 def test_a_damaged_int8_graph_is_redone(export, damage):
-    path = onnx_int8.ensure_int8(MODEL, export)
+    path = int8.ensure_int8(MODEL, export)
     good = path.read_bytes()
     if damage == "truncate":
         path.write_bytes(good[:100])
@@ -86,18 +87,15 @@ def test_a_damaged_int8_graph_is_redone(export, damage):
         path.write_bytes(good[:-1] + bytes([good[-1] ^ 0xFF]))
     else:
         path.unlink()
-    assert not onnx_int8.has_int8(MODEL, export)
-    onnx_int8.ensure_int8(MODEL, export)
-    assert onnx_int8.has_int8(MODEL, export)
+    int8.ensure_int8(MODEL, export)
     assert path.read_bytes() == good  # quantisation is deterministic
 
 
 def test_an_unrecorded_int8_file_is_not_trusted(export):
     """A file left by a killed quantisation (or an older evqa) is redone, not used."""
-    folder = encoder.onnx_dir(MODEL, export)
-    (folder / onnx_int8.INT8).write_bytes(b"left over")
-    assert not onnx_int8.has_int8(MODEL, export)
-    path = onnx_int8.ensure_int8(MODEL, export)
+    folder = onnx_dir(MODEL, export)
+    (folder / int8.INT8).write_bytes(b"left over")
+    path = int8.ensure_int8(MODEL, export)
     assert path.read_bytes() != b"left over"
 
 
@@ -106,11 +104,11 @@ def test_a_failing_quantisation_is_a_model_error_that_says_what_to_do(export, mo
         Path(target).write_bytes(b"half")
         raise RuntimeError("shape inference failed")
 
-    monkeypatch.setattr(onnx_int8, "_quantise", broken)
+    monkeypatch.setattr(int8, "_quantise", broken)
     with pytest.raises(ModelError, match="--encoder onnx"):
-        onnx_int8.ensure_int8(MODEL, export)
-    folder = encoder.onnx_dir(MODEL, export)
-    assert not (folder / onnx_int8.INT8).exists()  # the half-written file is gone
+        int8.ensure_int8(MODEL, export)
+    folder = onnx_dir(MODEL, export)
+    assert not (folder / int8.INT8).exists()  # the half-written file is gone
     assert "int8" not in json.loads((folder / "meta.json").read_text())
 
 
@@ -118,7 +116,7 @@ def test_quantising_prints_nothing(export, capfd):
     import logging
 
     handlers = list(logging.getLogger().handlers)
-    onnx_int8.ensure_int8(MODEL, export)
+    int8.ensure_int8(MODEL, export)
     out, err = capfd.readouterr()
     assert out == "" and err == ""
     assert logging.getLogger().handlers == handlers

@@ -1,4 +1,4 @@
-"""render: terminal and plain output of answers and hits, built from synthetic records."""
+"""evqa.cli.render: terminal and plain output of answers and hits, from synthetic records."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 from rich.console import Console
 
-from evqa import render
+from evqa.cli import render
 from evqa.types import Answer, Chunk, Citation, Figure, Hit, RetrieverScore
 
 ANSI = re.compile(r"\x1b\[")
@@ -386,7 +386,7 @@ def test_a_question_that_fits_is_only_the_title():
 
 
 def test_titles_and_ids_never_send_escape_sequences():
-    from evqa.render import hit_line, visible
+    from evqa.cli.render import hit_line, visible
 
     evil = "Evil \x1b[31mRED\x1b[0m \x9b31m \x1b]0;PWNED\x07 end"
     assert visible(evil) == "Evil [31mRED[0m 31m ]0;PWNED end"

@@ -6,8 +6,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from evqa.calibration_metrics import ReliabilityBin, expected_calibration_error, reliability_bins
 from evqa.errors import InputError
+from evqa.evaluation.calibration import ReliabilityBin, expected_calibration_error, reliability_bins
 
 # a toy set computed by hand:
 #   bin 0 [0.0, 0.1): 0.05 wrong                    -> n 1, conf 0.05, acc 0.0, gap 0.05

@@ -1,3 +1,6 @@
+"""Embedding documents with onnxruntime, and the fallback to another encoder
+(evqa.encoder.onnx_documents)."""
+
 from __future__ import annotations
 
 import shutil
@@ -7,9 +10,9 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 
-from evqa import doc_encoder, encoder, onnx_int8
-from evqa.doc_encoder import OnnxDocumentEncoder
-from evqa.encoder import ModelInfo
+from evqa import encoder
+from evqa.encoder import ModelInfo, documents, int8, onnx_documents
+from evqa.encoder.onnx_documents import OnnxDocumentEncoder
 from evqa.errors import InputError, ModelError
 
 FAKE = ModelInfo("fake", Path("/fake"), "0" * 64, 3)
@@ -84,14 +87,10 @@ def test_bad_batch_size_is_refused():
 
 
 def test_pad_batch_pads_with_the_pad_id_and_masks_it():
-    feeds = doc_encoder.pad_batch([[5, 6, 7], [8]], pad_id=9)
+    feeds = onnx_documents.pad_batch([[5, 6, 7], [8]], pad_id=9)
     assert feeds["input_ids"].tolist() == [[5, 6, 7], [8, 9, 9]]
     assert feeds["attention_mask"].tolist() == [[1, 1, 1], [1, 0, 0]]
     assert feeds["token_type_ids"].tolist() == [[0, 0, 0], [0, 0, 0]]
-
-
-def test_length_order_is_longest_first_and_stable():
-    assert doc_encoder.length_order([2, 5, 2, 5, 0]).tolist() == [1, 3, 0, 2, 4]
 
 
 # ----------------------------------------------------------------------------- encode_documents
@@ -105,8 +104,8 @@ def test_encode_documents_runs_the_onnx_encoder_named(monkeypatch, tmp_path):
         calls.append((cache_dir, name))
         return enc
 
-    monkeypatch.setattr(doc_encoder, "load", load)
-    monkeypatch.setattr(encoder, "_load_st", lambda path: pytest.fail("torch loaded"))
+    monkeypatch.setattr(onnx_documents, "load", load)
+    monkeypatch.setattr(documents, "load_model", lambda path: pytest.fail("torch loaded"))
     done: list[int] = []
     emb = encoder.encode_documents(
         FAKE, ["a b", "c"], batch_size=1, progress=done.append, encoder="onnx-int8"
@@ -118,7 +117,7 @@ def test_encode_documents_runs_the_onnx_encoder_named(monkeypatch, tmp_path):
 
 
 def test_encode_documents_of_nothing_loads_no_encoder(monkeypatch):
-    monkeypatch.setattr(doc_encoder, "load", lambda *a: pytest.fail("encoder loaded"))
+    monkeypatch.setattr(onnx_documents, "load", lambda *a: pytest.fail("encoder loaded"))
     for name in ("onnx", "onnx-int8"):
         emb = encoder.encode_documents(FAKE, [], encoder=name)
         assert emb.shape == (0, 3) and emb.dtype == np.float32
@@ -136,9 +135,9 @@ def test_prepare_falls_back_from_int8_to_fp32_with_a_warning(monkeypatch, tmp_pa
     def no_int8(model, cache_dir):
         raise ModelError("cannot quantise (test)")
 
-    monkeypatch.setattr(onnx_int8, "ensure_int8", no_int8)
-    monkeypatch.setattr(encoder, "ensure_onnx", lambda model, cache_dir: tmp_path / "x")
-    used, warning = doc_encoder.prepare(FAKE, tmp_path, "onnx-int8")
+    monkeypatch.setattr(onnx_documents, "ensure_int8", no_int8)
+    monkeypatch.setattr(onnx_documents, "ensure_onnx", lambda model, cache_dir: tmp_path / "x")
+    used, warning = onnx_documents.prepare(FAKE, tmp_path, "onnx-int8")
     assert used == "onnx"
     assert "onnx-int8 document encoder unavailable (cannot quantise (test))" in warning
     assert warning.endswith("documents are embedded with onnx")
@@ -148,16 +147,17 @@ def test_prepare_falls_back_to_torch_without_an_export(monkeypatch, tmp_path):
     def no_export(model, cache_dir):
         raise ModelError("cannot export (test)")
 
-    monkeypatch.setattr(encoder, "ensure_onnx", no_export)
-    used, warning = doc_encoder.prepare(FAKE, tmp_path, "onnx-int8")
+    monkeypatch.setattr(onnx_documents, "ensure_onnx", no_export)
+    monkeypatch.setattr(int8, "ensure_onnx", no_export)
+    used, warning = onnx_documents.prepare(FAKE, tmp_path, "onnx-int8")
     assert used == "torch"
     assert warning.count("cannot export (test)") == 2
-    assert doc_encoder.prepare(FAKE, tmp_path, "torch") == ("torch", None)
+    assert onnx_documents.prepare(FAKE, tmp_path, "torch") == ("torch", None)
 
 
 def test_prepare_of_an_available_encoder_warns_nothing(monkeypatch, tmp_path):
-    monkeypatch.setattr(encoder, "ensure_onnx", lambda model, cache_dir: tmp_path / "x")
-    assert doc_encoder.prepare(FAKE, tmp_path, "onnx") == ("onnx", None)
+    monkeypatch.setattr(onnx_documents, "ensure_onnx", lambda model, cache_dir: tmp_path / "x")
+    assert onnx_documents.prepare(FAKE, tmp_path, "onnx") == ("onnx", None)
 
 
 # ----------------------------------------------------------------------------- real model

@@ -25,7 +25,8 @@ from rich.console import Console
 from rich.rule import Rule
 from rich.text import Text
 
-from evqa import config, render
+from evqa import config
+from evqa.cli import render
 from evqa.errors import EvqaError, InputError
 from evqa.types import Answer
 

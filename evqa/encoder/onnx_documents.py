@@ -1,8 +1,8 @@
 """Embedding documents with onnxruntime: the fp32 ONNX export, or its int8 quantisation.
 
-The encoders (``evqa.config.ENCODERS``): ``torch`` (sentence-transformers, in evqa.encoder),
-``onnx`` (the fp32 export that queries use too) and ``onnx-int8`` (evqa.onnx_int8). The ONNX
-ones tokenise with ``tokenizers``, sort texts by token count, pad each batch only to its longest
+The encoders (``evqa.config.ENCODERS``): ``torch`` (sentence-transformers, in ``documents``),
+``onnx`` (the fp32 export that queries use too) and ``onnx-int8`` (``int8``). The ONNX ones
+tokenise with ``tokenizers``, sort texts by token count, pad each batch only to its longest
 text and run onnxruntime on every core (a build is one long job, unlike a query).
 
 ``prepare`` tells a build which encoder it can use, falling back int8 -> fp32 -> torch with a
@@ -19,8 +19,11 @@ from typing import Any
 
 import numpy as np
 
-from evqa import encoder
-from evqa.encoder import ModelInfo
+from evqa import config
+from evqa.encoder.int8 import ensure_int8
+from evqa.encoder.model import ModelInfo
+from evqa.encoder.onnx_export import OPTIMISED, ensure_onnx, export_meta, onnx_dir
+from evqa.encoder.vectors import length_order, normalise
 from evqa.errors import ModelError
 
 TORCH, ONNX, INT8 = "torch", "onnx", "onnx-int8"
@@ -53,7 +56,7 @@ class OnnxDocumentEncoder:
         self,
         texts: Sequence[str],
         *,
-        batch_size: int = 64,
+        batch_size: int = config.DEFAULTS["batch_size"],
         progress: Callable[[int], None] | None = None,
     ) -> np.ndarray:
         """float32 (n, dim), L2-normalised, in input order; ``progress(n)`` after each batch."""
@@ -69,7 +72,7 @@ class OnnxDocumentEncoder:
             out[idx] = self._run([ids[i] for i in idx])
             if progress is not None:
                 progress(len(idx))
-        return encoder.normalise(out)
+        return normalise(out)
 
     def _prepared(self, texts: Sequence[str]) -> list[str]:
         return [t.lower() for t in texts] if self._lower else list(texts)
@@ -78,11 +81,6 @@ class OnnxDocumentEncoder:
         feeds = pad_batch(batch, self._pad_id)
         (emb,) = self._session.run(None, {name: feeds[name] for name in self._inputs})
         return emb
-
-
-def length_order(lengths: Sequence[int]) -> np.ndarray:
-    """Indices from longest to shortest; ties keep input order."""
-    return np.argsort(-np.asarray(lengths, dtype=np.int64), kind="stable")
 
 
 def pad_batch(batch: list[list[int]], pad_id: int) -> dict[str, np.ndarray]:
@@ -102,10 +100,10 @@ def load(model: ModelInfo, cache_dir: Path, name: str) -> OnnxDocumentEncoder:
     Raises ModelError if it cannot be made."""
     if name not in (ONNX, INT8):
         raise ValueError(f"not an ONNX document encoder: {name!r}")
-    folder = encoder.onnx_dir(model, cache_dir)
+    folder = onnx_dir(model, cache_dir)
     for attempt in range(2):
         graph = _ensure(model, cache_dir, name)
-        meta = encoder.export_meta(model, cache_dir)
+        meta = export_meta(model, cache_dir)
         if meta is None:
             raise ModelError(f"the ONNX export in {folder} is incomplete; delete it and rebuild")
         try:
@@ -122,11 +120,9 @@ def load(model: ModelInfo, cache_dir: Path, name: str) -> OnnxDocumentEncoder:
 
 def _ensure(model: ModelInfo, cache_dir: Path, name: str) -> Path:
     if name == INT8:
-        from evqa.onnx_int8 import ensure_int8
-
         return ensure_int8(model, cache_dir)
-    encoder.ensure_onnx(model, cache_dir)
-    return encoder.onnx_dir(model, cache_dir) / encoder.OPTIMISED
+    ensure_onnx(model, cache_dir)
+    return onnx_dir(model, cache_dir) / OPTIMISED
 
 
 def prepare(model: ModelInfo, cache_dir: Path, name: str) -> tuple[str, str | None]:

@@ -1,4 +1,4 @@
-"""chat: piped and interactive sessions against a fake engine."""
+"""evqa.cli.chat_loop: piped and interactive sessions against a fake engine."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from rich.console import Console
 
-from evqa import chat
+from evqa.cli import chat_loop
 from evqa.errors import InputError
 from evqa.types import Answer, Chunk, Citation, Hit
 
@@ -57,7 +57,7 @@ def piped_apart(lines: str, *, json_mode: bool = False, engine: FakeEngine | Non
     """(exit code, stdout, stderr, engine)"""
     engine = engine or FakeEngine()
     out, err = io.StringIO(), io.StringIO()
-    code = chat.run_chat(
+    code = chat_loop.run_chat(
         engine,
         json_mode=json_mode,
         input_stream=io.StringIO(lines),
@@ -224,7 +224,7 @@ def run_interactive(keys: str, tmp_path: Path, *, history: Path | None = None, *
     console = Console(file=buf, force_terminal=True, width=100)
     with create_pipe_input() as pipe:
         pipe.send_text(keys)
-        code = chat.run_chat(
+        code = chat_loop.run_chat(
             engine,
             console=console,
             history_path=history or tmp_path / "hist" / "chat_history",
@@ -270,21 +270,21 @@ def test_unwritable_history_falls_back_to_memory(tmp_path):
 def test_make_history(tmp_path):
     from prompt_toolkit.history import FileHistory, InMemoryHistory
 
-    hist, warning = chat.make_history(tmp_path / "a" / "b" / "h")
+    hist, warning = chat_loop.make_history(tmp_path / "a" / "b" / "h")
     assert isinstance(hist, FileHistory) and warning is None
     assert (tmp_path / "a" / "b" / "h").exists()
     assert (tmp_path / "a" / "b" / "h").stat().st_mode & 0o777 == 0o600  # questions are private
     (tmp_path / "file").write_text("not a folder")
-    hist, warning = chat.make_history(tmp_path / "file" / "h")
+    hist, warning = chat_loop.make_history(tmp_path / "file" / "h")
     assert isinstance(hist, InMemoryHistory) and "not saved" in warning
 
 
 def test_default_history_path(monkeypatch, tmp_path):
     engine = FakeEngine()
     monkeypatch.setenv("EVQA_CACHE_DIR", str(tmp_path))
-    assert chat.default_history_path(engine) == tmp_path / "chat_history"
+    assert chat_loop.default_history_path(engine) == tmp_path / "chat_history"
     engine.cache_dir = tmp_path / "c"  # type: ignore[attr-defined]
-    assert chat.default_history_path(engine) == tmp_path / "c" / "chat_history"
+    assert chat_loop.default_history_path(engine) == tmp_path / "c" / "chat_history"
 
 
 def test_tty_detection_picks_the_piped_loop():
@@ -294,12 +294,12 @@ def test_tty_detection_picks_the_piped_loop():
 
     out = io.StringIO()
     engine = FakeEngine()
-    chat.run_chat(engine, input_stream=NotATty("q\n"), output=out)
+    chat_loop.run_chat(engine, input_stream=NotATty("q\n"), output=out)
     assert "Q: q" in out.getvalue()
 
 
 def test_importing_chat_does_not_import_prompt_toolkit():
-    code = "import sys, evqa.chat; print('prompt_toolkit' in sys.modules)"
+    code = "import sys, evqa.cli.chat_loop; print('prompt_toolkit' in sys.modules)"
     res = subprocess.run(
         [sys.executable, "-c", code],
         capture_output=True,

@@ -4,7 +4,7 @@ import datetime as dt
 
 import pytest
 
-from evqa.metadata import (
+from evqa.corpus.metadata import (
     extract_metadata,
     field_type_errors,
     looks_like_headline,

@@ -6,8 +6,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from evqa import cleaning
-from evqa.cleaning import (
+from evqa.corpus import cleaning
+from evqa.corpus.cleaning import (
     boilerplate_rule,
     clean_text,
     extract_html,

@@ -1,0 +1,35 @@
+"""The index `evqa eval --corpus` evaluates on: one per corpus path, kept in the cache dir
+(``eval-index/<hash of the corpus's absolute path>``) and refreshed incrementally, so a
+second run over an unchanged corpus embeds nothing."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+from evqa import config
+
+
+def corpus_index_root(corpus: Path | str, cache: Path | str) -> Path:
+    """Where the cached index of ``corpus`` lives under ``cache``."""
+    key = hashlib.sha256(str(Path(corpus).resolve()).encode()).hexdigest()[:16]
+    return Path(cache) / "eval-index" / key
+
+
+def cached_corpus_index(corpus: Path | str, model, progress=None) -> Path:
+    """Index ``corpus`` with the embedding ``model`` (a ModelInfo) into its cached index,
+    building or refreshing it, and return the index folder."""
+    from evqa.build import build, resolve_settings
+
+    cache = Path(config.resolve("cache_dir"))
+    root = corpus_index_root(corpus, cache)
+    build(
+        Path(corpus),
+        root,
+        model=model,
+        settings=resolve_settings(),
+        cache_dir=cache,
+        wait=config.AUTO_BUILD_WAIT,
+        progress=progress,
+    )
+    return root

@@ -1,0 +1,50 @@
+"""A question's (or a search query's) text as evqa takes it: normalised (NFKC, no control
+or zero-width characters, white space collapsed) and checked for emptiness and length,
+before anything is loaded. Whether the text says anything is ``question_content``'s
+business."""
+
+from __future__ import annotations
+
+import unicodedata
+
+from evqa import config
+from evqa.errors import InputError
+
+_EXAMPLES = {
+    "question": 'ask something, e.g. evqa ask "energy density of Jinshi battery"',
+    "query": 'search for something, e.g. evqa search "sodium-ion battery"',
+}
+
+
+def clean_question(text: str, what: str = "question") -> str:
+    """Normalise a question (or a search ``what="query"``): NFKC, drop control and
+    zero-width characters, trim. Raises InputError for an empty or oversized one."""
+    if not isinstance(text, str):
+        raise InputError(f"the {what} must be text")
+
+    def too_long(n: int) -> InputError:
+        limit = config.MAX_QUESTION_CHARS
+        return InputError(
+            f"the {what} is {n:,} characters long; the limit is {limit:,}. Shorten the {what}."
+        )
+
+    if len(text) > config.MAX_QUESTION_CHARS * 4:
+        raise too_long(len(text))
+    text = normalize_question(text)
+    if not text:
+        raise InputError(f"the {what} is empty; {_EXAMPLES[what]}")
+    if len(text) > config.MAX_QUESTION_CHARS:
+        raise too_long(len(text))
+    return text
+
+
+def normalize_question(text: str) -> str:
+    """NFKC, control and zero-width characters dropped, white space collapsed and trimmed
+    (``clean_question`` without its checks: the result may be empty or long)."""
+    text = unicodedata.normalize("NFKC", text)
+    text = "".join(
+        " " if ch.isspace() else ch
+        for ch in text
+        if ch.isspace() or unicodedata.category(ch) not in ("Cc", "Cf", "Cs", "Co", "Cn")
+    )
+    return " ".join(text.split())

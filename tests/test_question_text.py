@@ -1,0 +1,28 @@
+"""evqa.question_text: a question's text normalised and checked for emptiness and length."""
+
+from __future__ import annotations
+
+import pytest
+
+from evqa import config
+from evqa.errors import InputError
+from evqa.question_text import clean_question
+
+
+def test_clean_question_strips_control_and_zero_width_characters():
+    assert clean_question("  energy\u200b density\x07 of\tJinshi\n ") == "energy density of Jinshi"
+    assert clean_question("ｅｎｅｒｇｙ") == "energy"  # NFKC
+    assert clean_question("风电 🔋") == "风电 🔋"
+
+
+@pytest.mark.parametrize("bad", ["", " ", "\u200b", "\x00\x1b", "\ufeff"])
+def test_clean_question_refuses_empty(bad):
+    with pytest.raises(InputError, match="empty"):
+        clean_question(bad)
+
+
+def test_clean_question_refuses_oversized():
+    with pytest.raises(InputError, match="limit"):
+        clean_question("a" * (config.MAX_QUESTION_CHARS + 1))
+    with pytest.raises(InputError, match="limit"):
+        clean_question("x" * 100_000)
