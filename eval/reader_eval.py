@@ -6,6 +6,7 @@ questions, and how well the span-vs-no-answer gap separates the unanswerable one
 
 from __future__ import annotations
 
+import argparse
 import json
 import sys
 from pathlib import Path
@@ -47,9 +48,12 @@ def gold_paragraph_eval(reader: Reader, examples) -> dict:
 
 
 def main() -> None:
-    folder = Path(sys.argv[1]) if len(sys.argv) > 1 else MODEL_DIR
-    _, val = rdata.load_split(SQUAD)
-    print(json.dumps(gold_paragraph_eval(Reader(folder), val), indent=2))
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("model", nargs="?", type=Path, default=MODEL_DIR, help="reader folder")
+    ap.add_argument("--squad", type=Path, default=SQUAD, help="SQuAD folder (../shared)")
+    args = ap.parse_args()
+    _, val = rdata.load_split(args.squad)
+    print(json.dumps(gold_paragraph_eval(Reader(args.model), val), indent=2))
 
 
 if __name__ == "__main__":
