@@ -9,14 +9,14 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from evqa import config, store
-from evqa.edits import check_removal, id_clashes
+from evqa.edits import check_removal, id_clashes, replaced_ids
 from evqa.errors import EvqaError, IndexCorruptError, IndexNotFoundError
 from evqa.indexdata import IndexData, chunk_hash, index_text
 from evqa.staleness import edited_corpus
@@ -62,9 +62,16 @@ class BuildReport:
     reused: int  # chunks whose embedding came from the previous generation
     seconds: float
     warnings: tuple[str, ...] = field(default=())
+    # ids of indexed articles an add replaced with another article of the same id
+    replaced: tuple[str, ...] = field(default=())
 
     def to_dict(self) -> dict[str, Any]:
-        return {**self.__dict__, "index": str(self.index), "warnings": list(self.warnings)}
+        return {
+            **self.__dict__,
+            "index": str(self.index),
+            "warnings": list(self.warnings),
+            "replaced": list(self.replaced),
+        }
 
 
 def build(
@@ -158,14 +165,20 @@ def add(
     wait: float = 0.0,
     progress: Progress | None = None,
 ) -> BuildReport:
-    """Add (or replace, by id) the articles read from ``paths``. Two of them with one id
-    are bad input (CorpusError, or with ``skip_bad`` the later one is skipped)."""
+    """Add (or replace, by id) the articles read from ``paths``; the report's ``replaced``
+    names the indexed articles replaced with another one. Two of them with one id are bad
+    input (CorpusError, or with ``skip_bad`` the later one is skipped)."""
+    from evqa.corpus import article_hash
+
     started = time.perf_counter()
     new, warnings = _read_added(paths, index_root, skip_bad)
     with store.build_lock(index_root, wait):
         old, manifest = _live_articles(index_root)
+        replaced = replaced_ids(
+            {a.id: article_hash(a) for a in old}, {i: article_hash(a) for i, a in new.items()}
+        )
         merged = {**{a.id: a for a in old}, **new}
-        return _write(
+        report = _write(
             list(merged.values()),
             index_root,
             model=model,
@@ -176,6 +189,7 @@ def add(
             progress=progress,
             started=started,
         )
+    return replace(report, replaced=tuple(replaced))
 
 
 def _read_added(

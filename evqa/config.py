@@ -155,3 +155,62 @@ def check_bm25_weight(weight: float, name: str | None = None) -> float:
     if not 0.0 <= weight <= 1.0:
         raise InputError(f"{name or 'the BM25 weight'} must be between 0 and 1 (got {weight})")
     return weight
+
+
+def check_threshold(threshold: float | None, name: str | None = None) -> float | None:
+    """An abstention threshold is a probability: between 0 and 1 (None: the calibrated
+    one). ``name`` (e.g. EVQA_ABSTAIN_THRESHOLD) says where it came from."""
+    if threshold is None:
+        return None
+    t = float(threshold)
+    if not 0.0 <= t <= 1.0:  # NaN too
+        raise InputError(
+            f"{name or 'the abstention threshold'} must be between 0 and 1 (got {t})"
+        )
+    return t
+
+
+def cache_dir(flag: Path | str | None = None) -> Path:
+    """The cache folder, by flag > EVQA_CACHE_DIR > default. It may not exist yet (it is
+    made when something is cached); InputError when it is a file, or lies under one, as
+    nothing could ever be cached there."""
+    path = Path(resolve("cache_dir", flag))
+    blocker = _file_in_the_way(path)
+    if blocker is None:
+        return path
+    kind = "a broken link" if blocker.is_symlink() and not blocker.exists() else "a file"
+    what = f"is {kind}, not a folder"
+    if blocker != path:
+        what = f"cannot be a folder: {blocker} is {kind}"
+    name = env_name("cache_dir")
+    if from_env("cache_dir", flag):
+        raise InputError(
+            f"{name}={path} {what}; point {name} at a folder (it is made if missing) or unset it"
+        )
+    if flag is not None:
+        raise InputError(f"the cache folder {path} {what}; pass a folder (made if missing)")
+    raise InputError(f"the cache folder {path} {what}; move it away or set {name} to a folder")
+
+
+def _file_in_the_way(path: Path) -> Path | None:
+    """``path`` or the first of its ancestors that exists, when that is not a folder (a
+    dangling link counts: no folder can be made there)."""
+    for p in (path, *path.parents):
+        if p.exists():
+            return None if p.is_dir() else p
+        if p.is_symlink():
+            return p
+    return None
+
+
+def cache_problem(path: Path) -> str | None:
+    """Why nothing can be kept in the cache folder ``path`` (it, or the folder it would be
+    made in, is not writable), else None."""
+    existing = next((p for p in (path, *path.parents) if p.exists()), None)
+    if existing is None or os.access(existing, os.W_OK | os.X_OK):
+        return None
+    where = path if existing == path else f"{path} (it cannot be made in {existing})"
+    return (
+        f"the cache folder {where} is not writable, so the fast query encoder cannot be kept "
+        f"and every run is slower; set {env_name('cache_dir')} to a writable folder"
+    )

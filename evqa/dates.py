@@ -5,7 +5,7 @@ Article dates are ISO 8601 with year, month or day precision (``YYYY``, ``YYYY-M
 period (``2023-06`` -> 20230601); ``since`` is the start of its period and ``until`` the end
 (``--until 2023`` -> 20231231), so ``--since 2023 --until 2023`` keeps every 2023 article,
 including one dated only ``2023``. An article without a date is left out whenever a
-filter is given.
+filter is given (the engine warns how many: ``Engine.undated_articles``).
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ def _parts(value: str) -> tuple[int, int | None, int | None] | None:
         return None
     y, mo, d = (int(g) if g else None for g in m.groups())
     try:
-        date(y, mo or 1, d or 1)
+        date(y, 1 if mo is None else mo, 1 if d is None else d)  # "-00" is no month or day
     except ValueError:
         return None
     return y, mo, d
@@ -86,7 +86,22 @@ def date_range(
 
 
 def _checked(name: str, value: str) -> tuple[int, int | None, int | None]:
-    parts = _parts(value) if isinstance(value, str) else None
-    if parts is None:
+    m = _DATE.match(value.strip()) if isinstance(value, str) else None
+    if m is None:
         raise InputError(f"{name} must be a date YYYY, YYYY-MM or YYYY-MM-DD (got {value!r})")
+    parts = _parts(value)
+    if parts is None:  # the right shape, but no such month or day
+        y, mo = (int(g) if g else None for g in m.groups()[:2])
+        raise InputError(f"{name} {value.strip()} is not a date ({_why_not(y, mo)})")
     return parts
+
+
+def _why_not(year: int, month: int | None) -> str:
+    """Why a well-formed YYYY-MM[-DD] is no date: "there is no month 13", "February 2025
+    has 28 days"."""
+    if year < 1:
+        return "there is no year 0"
+    if month is None or not 1 <= month <= 12:
+        return f"there is no month {month or 0:02d}"
+    days = calendar.monthrange(year, month)[1]
+    return f"{calendar.month_name[month]} {year} has {days} days"

@@ -1,10 +1,11 @@
 """What `evqa index add` and `remove` may do, whatever the backend: added articles whose
-ids clash are refused (or skipped), and a removal of unknown ids or of every article is
-refused before anything changes."""
+ids clash are refused (or skipped), an added article replaces the indexed one with its id
+(and the report names it), and a removal of unknown ids or of every article is refused
+before anything changes."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from evqa.errors import CorpusError, InputError
@@ -37,12 +38,20 @@ def id_clashes(
     return skip, warnings
 
 
+def replaced_ids(stored: Mapping[str, str], added: Mapping[str, str]) -> list[str]:
+    """The ids, sorted, of the indexed articles an add replaces with another article: in
+    both maps (id -> the article's key or hash) with another key. An article added again
+    unchanged replaces nothing."""
+    return sorted(i for i, key in added.items() if i in stored and stored[i] != key)
+
+
 def check_removal(ids: Sequence[str], known: set[str], total: int, index_root: Path) -> None:
     """Refuse (InputError, nothing changed) unknown ids, or removing every article."""
-    unknown = [i for i in ids if i not in known]
+    unknown = list(dict.fromkeys(i for i in ids if i not in known))
     if unknown:
+        what = "article with id" if len(unknown) == 1 else "articles with ids"
         raise InputError(
-            f"no article with id {', '.join(map(repr, unknown))} in {index_root}; "
+            f"no {what} {', '.join(map(repr, unknown))} in {index_root}; "
             "list ids with: evqa index status --json"
         )
     if total <= len(set(ids)):

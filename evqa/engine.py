@@ -41,9 +41,13 @@ class Engine:
     model_path: Path | None = None
     passages: int = config.DEFAULTS["reader_passages"]  # the reader reads this many hits
     notice: Notice | None = field(default=None, repr=False)
+    # told what may make a result misleading (undated articles a date filter left out, a
+    # cache that cannot be kept); ``notice`` is told instead when it is None
+    warn: Notice | None = field(default=None, repr=False)
     _encoder: Any = field(default=None, repr=False)
     _reader: Any = field(default=None, repr=False)
     _calibration: Any = field(default=None, repr=False)
+    _undated: int | None = field(default=None, repr=False)
     # where the chunks live (evqa.backends); ``data`` is its articles/spans/sentences view
     backend: Any = field(default=None, repr=False)
 
@@ -67,10 +71,12 @@ class Engine:
         progress=None,
         k: int | None = None,
         mode: str | None = None,
+        warn: Notice | None = None,
     ) -> Engine:
         """Load an index. The default seeds index is built or refreshed on demand
         (``notice`` is told); any other missing or stale index raises an error that
-        says what to run. ``k`` and ``mode`` (flags) win over EVQA_K and EVQA_MODE."""
+        says what to run. ``k`` and ``mode`` (flags) win over EVQA_K and EVQA_MODE.
+        ``warn`` is told what may make a result misleading (default: ``notice``)."""
         if index is not None and not isinstance(index, str | os.PathLike):
             raise InputError(
                 f"index must be the path of an index folder (str or Path), not {index!r}"
@@ -78,9 +84,14 @@ class Engine:
         k = _checked("k", k, config.check_k)
         mode = _checked("mode", mode, config.check_mode)
         root = Path(config.resolve("index", index))
-        cache = Path(config.resolve("cache_dir", cache_dir))
+        cache = config.cache_dir(cache_dir)  # an error when it is a file
+        model_env = config.from_env("model", model)
         model = config.resolve("model", model)  # flag > EVQA_MODEL > the manifest's model
         model_flag = Path(model) if model is not None else None
+        if model_env and model_flag is not None:  # a bad EVQA_MODEL is named as such
+            from evqa.encoder.folder import check_folder
+
+            check_folder(model_flag, env=config.env_name("model"))
         root, gen, backend = _open_index(root, cache, model_flag, check_stale, notice, progress)
         return cls(
             root=root,
@@ -89,12 +100,13 @@ class Engine:
             backend=backend,
             cache_dir=cache,
             fusion=_fusion(gen.manifest.get("settings", {})),
-            threshold=_threshold(config.resolve("abstain_threshold")),
+            threshold=_checked("abstain_threshold", None, config.check_threshold),
             k=k,
             mode=mode,
             model_path=model_flag,
             passages=_passages(config.resolve("reader_passages")),
             notice=notice,
+            warn=warn,
         )
 
     @property
@@ -120,9 +132,31 @@ class Engine:
         k = config.check_k(self.k if k is None else k)
         mode = config.check_mode(self.mode if mode is None else mode)
         dates = date_range(since, until)
-        return self.backend.search(
+        hits = self.backend.search(
             query, self.embed_query, k=k, mode=mode, fusion=self.fusion, dates=dates
         )
+        if dates is not None and (undated := self.undated_articles()):
+            self._warn(undated_warning(undated))
+        return hits
+
+    def undated_articles(self) -> int:
+        """How many of the index's articles have no date: a since/until filter leaves
+        them all out."""
+        if self._undated is None:
+            count = getattr(self.backend, "count_undated", None)
+            if count is not None:
+                self._undated = int(count())
+            else:
+                from evqa.dates import NO_DATE, date_num
+
+                articles = self.data.articles.values()
+                self._undated = sum(date_num(a.date) == NO_DATE for a in articles)
+        return self._undated
+
+    def _warn(self, message: str) -> None:
+        tell = self.warn or self.notice
+        if tell is not None:
+            tell(message)
 
     def ask(
         self,
@@ -198,8 +232,12 @@ class Engine:
             from evqa.encoder import has_onnx, load_query_encoder
 
             info = self._model_info()
-            if self.notice and not has_onnx(info, self.cache_dir):
-                self.notice("preparing the fast query encoder (one time, about 20 s)")
+            if not has_onnx(info, self.cache_dir):
+                problem = config.cache_problem(self.cache_dir)
+                if problem is not None:
+                    self._warn(problem)
+                elif self.notice:
+                    self.notice("preparing the fast query encoder (one time, about 20 s)")
             self._encoder = load_query_encoder(info, self.cache_dir)
         return self._encoder.encode([text])[0]
 
@@ -212,6 +250,15 @@ class Engine:
             # trust the manifest's identity: the ONNX cache is keyed by this hash
             return ModelInfo(name=m["name"], path=folder, sha256=m["sha256"], dim=m["dim"])
         return resolve_model(self.model_path, cache_dir=self.cache_dir)
+
+
+def undated_warning(count: int) -> str:
+    """What a date filter that left out ``count`` undated articles warns."""
+    were = "article was" if count == 1 else "articles were"
+    return (
+        f"{count} undated {were} left out by the since/until date filter (only dated "
+        "articles can match it)"
+    )
 
 
 def _checked(
@@ -268,15 +315,6 @@ def _passages(value: Any) -> int:
             "fix or unset EVQA_READER_PASSAGES"
         )
     return n
-
-
-def _threshold(value: Any) -> float | None:
-    if value is None:
-        return None
-    t = float(value)
-    if not 0.0 <= t <= 1.0:
-        raise InputError(f"the abstention threshold must be between 0 and 1 (got {t})")
-    return t
 
 
 def _refuse_stale(

@@ -10,9 +10,10 @@ import unicodedata
 from evqa import config
 from evqa.errors import InputError
 
+# any index's: nothing here may assume the articles (the seeds' battery news) it holds
 _EXAMPLES = {
-    "question": 'ask something, e.g. evqa ask "energy density of Jinshi battery"',
-    "query": 'search for something, e.g. evqa search "sodium-ion battery"',
+    "question": 'ask something, e.g. evqa ask "When did the plant open?"',
+    "query": 'search for something, e.g. evqa search "plant opening"',
 }
 
 

@@ -38,6 +38,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from evqa import config
 from evqa.errors import (
     IndexCorruptError,
     IndexLockedError,
@@ -92,7 +93,7 @@ def current_generation(root: Path) -> Path:
         name = pointer.read_text(encoding="utf-8").strip()
     except FileNotFoundError:
         raise IndexNotFoundError(
-            f"no index at {root}; build one with: evqa index build --index {root}"
+            f"no index at {root}; build one with: {build_command(root)}"
         ) from None
     except (OSError, UnicodeDecodeError) as e:
         raise IndexCorruptError(
@@ -110,9 +111,7 @@ def open_generation(root: Path) -> Generation:
     """Resolve CURRENT once and read that generation's manifest."""
     root = Path(root)
     if not root.exists():
-        raise IndexNotFoundError(
-            f"no index at {root}; build one with: evqa index build --index {root}"
-        )
+        raise IndexNotFoundError(f"no index at {root}; build one with: {build_command(root)}")
     if not root.is_dir():
         raise IndexNotFoundError(
             f"{root} is a file, not an index folder; pass the folder of an index with "
@@ -121,6 +120,14 @@ def open_generation(root: Path) -> Generation:
         )
     gen = current_generation(root)
     return Generation(root=root, path=gen, manifest=read_manifest(gen, root))
+
+
+def build_command(root: Path) -> str:
+    """The command that builds a missing index at ``root``: the default index is built
+    from seeds/, any other from the user's articles, so its command names them."""
+    if Path(root).resolve() == Path(config.DEFAULTS["index"]).resolve():
+        return f"evqa index build --index {root}"
+    return f"evqa index build --corpus PATH/TO/ARTICLES --index {root}"
 
 
 def recorded_manifest(root: Path) -> dict[str, Any] | None:
@@ -264,12 +271,20 @@ def check_index_folder(root: Path) -> None:
 
 
 def ensure_writable(root: Path) -> None:
+    """Create the index folder ``root`` if need be. A path that is a file, or lies under
+    one, is bad input (InputError); a folder that cannot be written, IndexWriteError."""
     if root.exists() and not root.is_dir():
-        raise IndexWriteError(
+        raise InputError(
             f"{root} is a file, not a folder; choose a folder for the index with --index DIR"
         )
     try:
         root.mkdir(parents=True, exist_ok=True)
+    except NotADirectoryError:
+        file = next((p for p in root.parents if p.exists()), root.parent)
+        raise InputError(
+            f"cannot create index folder {root}: {file} is a file, not a folder; "
+            "choose a folder for the index with --index DIR"
+        ) from None
     except OSError as e:
         raise IndexWriteError(f"cannot create index folder {root}: {e.strerror}") from None
     if not os.access(root, os.W_OK | os.X_OK):

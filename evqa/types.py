@@ -134,6 +134,17 @@ class Figure:
 
 
 @dataclass(frozen=True)
+class BestGuess:
+    """The reader's best span when its confidence was too low to answer: a hint, not an
+    answer (its probability of being right is the abstained Answer's ``confidence``)."""
+
+    answer: str
+    doc_id: str
+    title: str | None
+    title_derived: bool = False  # the title is a label derived from the article (evqa.labels)
+
+
+@dataclass(frozen=True)
 class Answer:
     """The result of asking a question. ``to_dict`` is the ``--json`` schema."""
 
@@ -149,6 +160,7 @@ class Answer:
     answer_start: int | None = None
     answer_end: int | None = None
     reason: str | None = None  # why the question was not answered, when the question says
+    best_guess: BestGuess | None = None  # abstained for low confidence: the best span
 
     def to_dict(self) -> dict:
         return {
@@ -161,6 +173,7 @@ class Answer:
             "confidence": round(self.confidence, 4),
             "abstained": self.abstained,
             "reason": self.reason,
+            "best_guess": None if self.best_guess is None else asdict(self.best_guess),
             "figures": [asdict(f) for f in self.figures],
             "citations": [c.to_dict() for c in self.citations],
             "passages": [h.to_dict() for h in self.passages],

@@ -4,7 +4,7 @@ from answer_fakes import FakeReader, hits_of, margin_calibration
 from evqa.answer import CitationMismatchError, cite, extract_answer
 from evqa.answer.extract import sentence_of
 from evqa.chunking import split_sentences
-from evqa.types import Answer, Article, Hit
+from evqa.types import Answer, Article, BestGuess, Hit
 
 BOAT = Article(
     "boat",
@@ -50,6 +50,14 @@ def test_abstains_below_the_threshold_and_keeps_the_passages():
     assert a.abstained and a.answer is None and a.citations == ()
     assert len(a.passages) == 2 and a.confidence == pytest.approx(0.2689, abs=1e-4)
     assert not _ask(FakeReader({"42 km/h": -1.0}), threshold=0.2).abstained  # a flag wins
+
+
+def test_an_abstention_for_low_confidence_keeps_the_best_span_as_a_hint():
+    a = _ask(FakeReader({"42 km/h": -1.0}))
+    assert a.abstained and a.best_guess == BestGuess("42 km/h", "boat", "Solar boats")
+    assert a.to_dict()["best_guess"]["answer"] == "42 km/h"
+    assert _ask(FakeReader({})).best_guess is None  # no span: nothing to guess
+    assert _ask(FakeReader({"42 km/h": 3.0})).best_guess is None  # answered
 
 
 def test_abstains_when_the_reader_finds_nothing_or_there_are_no_hits():

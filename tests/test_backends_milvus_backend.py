@@ -22,3 +22,15 @@ def test_lazy_article_mappings(mbuilt):
     assert any(s.text == "42 km/h" for s in engine.data.spans["alpha"])
     with pytest.raises(KeyError):
         engine.data.spans["nope"]
+
+
+def test_undated_articles_are_counted_in_milvus(mbuilt):
+    engine = Engine.open(mbuilt)
+    assert engine.backend.count_undated() == 2  # bravo and charlie have no date
+    told: list[str] = []
+    engine.warn = told.append
+    engine.search("solar boat", since="2020")
+    assert told == [
+        "2 undated articles were left out by the since/until date filter (only dated "
+        "articles can match it)"
+    ]

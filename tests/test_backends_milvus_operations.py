@@ -99,6 +99,16 @@ def test_add_and_remove(mbuilt, tmp_path, runner):
     )
 
 
+def test_add_reports_the_stored_articles_it_replaces_with_another(mbuilt, tmp_path, runner):
+    other = write_corpus(tmp_path / "other", {"bravo": "Tidal Kites\n\nKites over Orkney."})
+    r = run(runner, "index", "add", other / "bravo.txt", "--index", mbuilt, "--json")
+    assert r.exit_code == 0, r.output
+    assert json.loads(r.stdout)["replaced"] == ["bravo"]
+    assert "replaced 1 article already in the index with the same id: bravo" in r.stderr
+    r = run(runner, "index", "add", other / "bravo.txt", "--index", mbuilt, "--json")
+    assert json.loads(r.stdout)["replaced"] == []  # added again unchanged
+
+
 def test_adding_two_files_with_one_id_is_refused_before_anything_is_written(
     mbuilt, tmp_path, runner
 ):

@@ -164,6 +164,22 @@ def test_remove_gives_the_same_hits_as_a_full_rebuild(tmp_path, fake_model):
     assert hits_of(tmp_path / "inc") == hits_of(tmp_path / "full")
 
 
+def test_add_reports_the_indexed_articles_it_replaces_with_another(tmp_path, corpus, fake_model):
+    do_build(corpus, tmp_path / "idx", fake_model)
+    other = write_corpus(tmp_path / "other", {"bravo": "Tidal Kites\n\nKites over Orkney."})
+
+    def add(path):
+        idx = tmp_path / "idx"
+        return build.add([path], idx, model=fake_model, settings=None, cache_dir=tmp_path)
+
+    report = add(other / "bravo.txt")  # another folder's bravo.txt: its id is its name
+    assert report.replaced == ("bravo",) and report.to_dict()["replaced"] == ["bravo"]
+    assert "Kites over Orkney" in Engine.open(tmp_path / "idx").articles["bravo"].text
+    assert add(other / "bravo.txt").replaced == ()  # added again unchanged: nothing replaced
+    new = write_corpus(tmp_path / "new", {"delta": "Tidal Power\n\nLa Rance, 240 MW."})
+    assert add(new / "delta.txt").replaced == ()
+
+
 def test_remove_unknown_id_changes_nothing(tmp_path, corpus, fake_model):
     do_build(corpus, tmp_path / "idx", fake_model)
     before = store.open_generation(tmp_path / "idx").path

@@ -147,3 +147,19 @@ def test_an_abstention_without_passages_does_not_point_to_them(built, runner):
     assert r.exit_code == 0, r.output
     assert "Not found in the articles" in r.stdout
     assert "listed below" not in r.stdout and "passages" not in r.stdout
+
+
+@pytest.mark.parametrize("cmd", ["ask", "search"])
+def test_a_date_filter_warns_of_the_undated_articles_it_left_out(built, runner, cmd):
+    warning = "warning: 2 undated articles were left out by the since/until date filter"
+    r = run(runner, cmd, "solar boat battery", "--index", built, "--since", "2020", "--json")
+    assert r.exit_code == 0, r.output
+    json.loads(r.stdout)  # stdout stays JSON: the warning is on stderr
+    assert r.stderr.count(warning) == 1
+    r = run(runner, cmd, "solar boat battery", "--index", built)
+    assert r.exit_code == 0 and "undated" not in r.stderr
+
+
+def test_a_day_that_does_not_exist_is_named(built, runner):
+    r = run(runner, "ask", "solar boat", "--index", built, "--since", "2025-02-30")
+    assert_clean_error(r, 2, "error: --since 2025-02-30 is not a date (February 2025 has 28 days)")

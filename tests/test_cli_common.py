@@ -46,7 +46,11 @@ def test_evqa_model_env_is_checked_against_the_index(built, runner, monkeypatch,
 
     other = encoder.ModelInfo("other", fake_model.path, "0" * 64, fake_model.dim)
     monkeypatch.setattr(encoder, "resolve_model", lambda path=None, cache_dir=None: other)
-    monkeypatch.setenv("EVQA_MODEL", str(built.parent))
+    folder = built.parent / "other-model"  # what a model folder holds, for the checks
+    folder.mkdir()
+    (folder / "config.json").write_text("{}")
+    (folder / "model.safetensors").write_bytes(b"w")
+    monkeypatch.setenv("EVQA_MODEL", str(folder))
     assert_clean_error(run(runner, "ask", "wind", "--index", built), 3, "model differs")
 
 
@@ -131,3 +135,65 @@ def test_a_reader_that_leaves_early_ends_us_quietly(built, args, stdin):
         os.close(write)
     assert r.returncode == 141
     assert r.stderr == b""
+
+
+@pytest.mark.parametrize("unbuffered", ["1", ""])
+def test_a_reader_that_leaves_mid_write_ends_us_with_141(tmp_path, fake_model, runner, unbuffered):
+    """`evqa search ... | head -1` on an output far larger than the pipe's buffer: the
+    reader leaves while evqa is still writing. Under PYTHONUNBUFFERED a write that SIGPIPE
+    cut short used to drop the rest silently and end 0."""
+    import subprocess
+
+    from cli_helpers import build_index
+    from conftest import write_corpus
+
+    words = "fab wafer yield plant chip node memory logic grid subsidy line power".split()
+    articles = {
+        f"a{i:03d}": f"Fab story {i}\n\n"
+        + " ".join(f"{words[(i + j) % len(words)]} {j}." for j in range(400))
+        for i in range(60)
+    }
+    corpus = write_corpus(tmp_path / "big", articles)
+    index = tmp_path / "big-idx"
+    assert build_index(runner, corpus, index, "--no-ner").exit_code == 0
+    env = {**os.environ, "PYTHONUNBUFFERED": unbuffered}
+    args = ["search", "fab", "--mode", "bm25", "-k", "1000", "--json", "--index", str(index)]
+    p = subprocess.Popen(_evqa(*args), stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+    assert p.stdout.readline() == b"[\n"  # evqa is writing: the output is well over 64 KB
+    p.stdout.close()  # like `| head -1`
+    stderr = p.stderr.read()
+    assert p.wait(timeout=60) == 141
+    assert stderr == b""
+
+
+# --- settings from the environment: errors name the variable ------------------------------
+
+
+@pytest.mark.parametrize("cmd", [["ask", "wind"], ["index", "build"]])
+def test_a_cache_dir_that_is_a_file_fails_fast(built, runner, monkeypatch, tmp_path, cmd):
+    (tmp_path / "cachefile").write_text("")
+    monkeypatch.setenv("EVQA_CACHE_DIR", str(tmp_path / "cachefile"))
+    r = run(runner, *cmd, "--index", built)
+    assert_clean_error(r, 2, f"EVQA_CACHE_DIR={tmp_path / 'cachefile'} is a file, not a folder")
+    monkeypatch.setenv("EVQA_CACHE_DIR", str(tmp_path / "cachefile" / "sub"))
+    r = run(runner, *cmd, "--index", built)
+    assert_clean_error(r, 2, f"cannot be a folder: {tmp_path / 'cachefile'} is a file")
+
+
+def test_a_missing_evqa_model_folder_names_the_variable(built, runner, monkeypatch, tmp_path):
+    monkeypatch.setenv("EVQA_MODEL", "/nope")
+    for cmd in (["ask", "wind"], ["index", "build"]):
+        r = run(runner, *cmd, "--index", built)
+        assert_clean_error(r, 4, "error: EVQA_MODEL=/nope: no model folder there; set EVQA_MODEL")
+        assert "--model" not in r.stderr
+
+
+def test_a_bad_abstain_threshold_names_its_variable(built, runner, monkeypatch):
+    monkeypatch.setenv("EVQA_ABSTAIN_THRESHOLD", "-1")
+    r = run(runner, "ask", "wind", "--index", built)
+    assert_clean_error(
+        r,
+        2,
+        "error: EVQA_ABSTAIN_THRESHOLD must be between 0 and 1 (got -1.0); fix or unset "
+        "EVQA_ABSTAIN_THRESHOLD",
+    )

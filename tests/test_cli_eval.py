@@ -140,14 +140,14 @@ def test_eval_json_has_squad_metrics_and_ece(built, tmp_path, runner):
     # the aggregates are those of the records
     answerable = [row for row in rows if row["answerable"]]
     assert metrics["squad_em"] == pytest.approx(np.mean([row["squad_em"] for row in answerable]))
-    assert metrics["squad_f1_v2"] == pytest.approx(np.mean([row["squad_f1"] for row in rows]))
+    assert metrics["squad_f1_v2"] == pytest.approx(np.mean([row["squad_f1_v2"] for row in rows]))
     assert metrics["ece_all"] == pytest.approx(
         expected_calibration_error(
             [row["confidence"] for row in rows], [row["span_correct"] for row in rows]
         )
     )
     unanswerable = next(row for row in rows if not row["answerable"])
-    assert unanswerable["squad_em"] == (1.0 if unanswerable["abstained"] else 0.0)
+    assert unanswerable["squad_em_v2"] == (1.0 if unanswerable["abstained"] else 0.0)
     assert unanswerable["span_correct"] is False
 
 
@@ -237,6 +237,32 @@ def test_eval_refuses_an_output_it_cannot_write_before_the_run(
         assert "File exists" not in r.output
     assert runs == []
     assert (tmp_path / "afile").read_text() == "x"
+
+
+def test_eval_creates_the_missing_folders_of_its_outputs(built, tmp_path, runner):
+    """README: the nearest existing folder must be writable; missing ones are made."""
+    gold = write_two_question_gold(tmp_path)
+    report, preds = tmp_path / "new" / "deeper" / "r.md", tmp_path / "other" / "p.jsonl"
+    r = run(runner, "eval", "--gold", gold, "--index", built, "--report", report,
+            "--predictions", preds)  # fmt: skip
+    assert r.exit_code == 0, r.output
+    assert report.read_text().strip() and len(preds.read_text().splitlines()) == 2
+
+
+def test_eval_predictions_follow_the_readme_for_unanswerable_questions(built, tmp_path, runner):
+    gold = write_two_question_gold(tmp_path)
+    preds = tmp_path / "p.jsonl"
+    r = run(runner, "eval", "--gold", gold, "--index", built, "--predictions", preds, "--json")
+    assert r.exit_code == 0, r.output
+    answerable, unanswerable = (json.loads(line) for line in preds.read_text().splitlines())
+    # squad_em / squad_f1 are over answerable questions, as em / f1
+    assert [unanswerable[key] for key in ("em", "f1", "squad_em", "squad_f1")] == [None] * 4
+    v2 = 1.0 if unanswerable["abstained"] else 0.0
+    assert (unanswerable["squad_em_v2"], unanswerable["squad_f1_v2"]) == (v2, v2)
+    assert answerable["squad_em_v2"] == answerable["squad_em"] is not None
+    metrics = json.loads(r.stdout)["hybrid"]
+    assert metrics["squad_em"] == answerable["squad_em"]
+    assert metrics["squad_em_v2"] == (answerable["squad_em"] + v2) / 2
 
 
 def test_eval_refuses_to_overwrite_the_gold_file(built, tmp_path, runner, monkeypatch):

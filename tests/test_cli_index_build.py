@@ -126,3 +126,27 @@ def test_add_and_remove(built, tmp_path, runner):
     r = run(runner, "index", "remove", "delta", "--index", built, "--json")
     assert json.loads(r.stdout)["articles"] == 3
     assert_clean_error(run(runner, "index", "remove", "nope", "--index", built), 2, "nope")
+
+
+def test_add_warns_of_the_articles_it_replaces(built, tmp_path, runner):
+    other = write_corpus(tmp_path / "other", {"bravo": "Tidal Kites\n\nKites over Orkney."})
+    r = run(runner, "index", "add", other / "bravo.txt", "--index", built, "--json")
+    assert r.exit_code == 0, r.output
+    assert json.loads(r.stdout)["replaced"] == ["bravo"]
+    assert "warning: replaced 1 article already in the index with the same id: bravo (" in (
+        r.stderr
+    )
+    (other / "bravo.txt").write_text("Tidal Kites\n\nKites over Shetland.")
+    r = run(runner, "index", "add", other / "bravo.txt", "--index", built)
+    assert r.exit_code == 0, r.output
+    assert "replaced 1 article" in r.stderr and "indexed 3 articles" in r.stdout
+    r = run(runner, "index", "add", other / "bravo.txt", "--index", built, "--json")
+    assert json.loads(r.stdout)["replaced"] == [] and "replaced" not in r.stderr
+
+
+def test_the_replaced_ids_are_counted_and_shortened():
+    from evqa.cli.index.build import _replaced_text
+
+    text = _replaced_text(tuple(f"a{i:02}" for i in range(12)))
+    assert text.startswith("replaced 12 articles already in the index with the same id: a00, ")
+    assert "a09 and 2 more (all in --json)" in text and "a10" not in text

@@ -91,7 +91,7 @@ def test_an_index_path_that_is_a_file_gets_a_hint_that_works(tmp_path, fake_mode
     assert_clean_error(r, 3, "is a file, not an index folder")
     assert f"evqa index build --index {f}" not in r.output
     r = run(runner, "index", "build", "--index", f)
-    assert_clean_error(r, 6, "is a file, not a folder", "--index")
+    assert_clean_error(r, 2, "is a file, not a folder", "--index")  # bad input
     assert f.read_text() == "mine"
 
 

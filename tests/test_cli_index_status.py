@@ -20,3 +20,12 @@ def test_status_and_verify(built, runner):
     r = run(runner, "index", "verify", "--index", built, "--json")
     assert r.exit_code == 3
     assert json.loads(r.stdout)["problems"] == ["embeddings.npy: checksum mismatch"]
+
+
+def test_status_text_shows_the_dense_index_and_settings_readably(built, runner):
+    r = run(runner, "index", "status", "--index", built)
+    assert r.exit_code == 0, r.output
+    lines = {line.split()[0]: line for line in r.stdout.splitlines()}
+    chunks = json.loads(run(runner, "index", "status", "--index", built, "--json").stdout)["chunks"]
+    assert lines["dense"] == f"dense      IndexFlatIP, {chunks} vectors"
+    assert "analysis=False, " in lines["settings"] and "{" not in r.stdout

@@ -13,7 +13,7 @@ import pytest
 from rich.console import Console
 
 from evqa.cli import render
-from evqa.types import Answer, Chunk, Citation, Figure, Hit, RetrieverScore
+from evqa.types import Answer, BestGuess, Chunk, Citation, Figure, Hit, RetrieverScore
 
 ANSI = re.compile(r"\x1b\[")
 COLOUR = re.compile(r"\x1b\[[0-9;]*3[0-7][;m]")
@@ -138,7 +138,7 @@ def test_single_figure_gives_no_table():
 def test_abstention_says_not_found_and_lists_related_passages():
     out = strip_ansi(render_to(render.print_answer, abstained()))
     assert "Not found in the articles" in out
-    assert "do not contain an answer" in out
+    assert "The reader found no answer in the passages it read" in out
     assert "Related passages" in out
     assert "Supporting passages" not in out
     assert "Answer:" not in out
@@ -363,7 +363,53 @@ def test_not_found_points_to_passages_only_when_they_are_shown():
         assert listed in fn(with_passages)
         assert listed not in fn(without)
         assert listed not in fn(with_passages, show_passages=False)
-        assert "do not contain an answer to this question." in fn(without)
+        assert "No passage matches the question." in fn(without)
+
+
+def test_a_low_confidence_abstention_says_so_and_gives_the_best_guess():
+    guess = BestGuess("about 45 percent", "kestrel", "Kestrel targets 45% yield")
+    a = replace(abstained(), confidence=0.1712, best_guess=guess)
+    for fn in (render.answer_plain, lambda a: strip_ansi(render_to(render.print_answer, a))):
+        out = fn(a)
+        assert "Not found in the articles" in out
+        assert "No answer found with enough confidence; the closest passages are listed" in out
+        assert (
+            "Best guess: about 45 percent (confidence 0.17), from Kestrel targets 45% yield" in out
+        )
+        assert "do not contain an answer" not in out and "reader found no answer" not in out
+    untitled = replace(a, best_guess=replace(guess, title=None))
+    assert "Best guess: about 45 percent (confidence 0.17), from kestrel" in render.answer_plain(
+        untitled
+    )
+    assert a.to_dict()["best_guess"] == {
+        "answer": "about 45 percent",
+        "doc_id": "kestrel",
+        "title": "Kestrel targets 45% yield",
+        "title_derived": False,
+    }
+    assert abstained().to_dict()["best_guess"] is None
+
+
+@pytest.mark.parametrize(
+    ("quote", "shown"),
+    [
+        ("Our customers wait.", "“Our customers wait.”"),
+        ("“Our customers wait,” she said.", "“Our customers wait,” she said.”"),
+        ("He said: “we wait.”", "“He said: “we wait.”"),
+        ("“We wait.”", "“We wait.”"),
+        ('"We wait."', '"We wait."'),
+        ("«Nous attendons.»", "«Nous attendons.»"),
+    ],
+)
+def test_a_quote_that_has_its_own_quotation_marks_gets_no_second_ones(quote, shown):
+    c = Citation(1, "alpha", "Helios Battery", None, quote, 0, len(quote))
+    a = answer(answer_sentence=quote, answer="wait", citations=(c,), answer_start=None)
+    for out in (
+        render.answer_plain(a),
+        strip_ansi(render_to(render.print_answer, a)),
+        render.full_sources_plain(a),
+    ):
+        assert shown in [line.strip() for line in out.splitlines()]
 
 
 LONG_QUESTION = "What is the [bold]energy density[/bold] of the Helios solar boat battery?"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -51,3 +52,66 @@ def test_clean_article_never_raises(raw: str, kind: str) -> None:
     article = clean_article(raw, "doc", kind=kind, warnings=warnings)
     assert article.text == article.text.strip()
     assert article.title is None or len(article.title) > 0
+
+
+# --- datelines: explicit metadata wins; an HTML page's byline above the text ---------------
+
+DATELINE = "TOKYO, April 3, 2025 — Japan's ministry said on Thursday it would pay more."
+
+
+@pytest.mark.parametrize(
+    ("name", "raw", "meta"),
+    [
+        ("a.md", f"---\ndate: 2025-04-04\n---\n{DATELINE}\n\n{BODY}", None),
+        ("a.txt", f"{DATELINE}\n\n{BODY}", {"date": "2025-04-04"}),
+        ("a.jsonl", None, None),
+    ],
+)
+def test_explicit_dates_win_over_a_dateline(tmp_path: Path, name, raw, meta) -> None:
+    if name.endswith(".jsonl"):
+        row = {"id": "a", "text": f"{DATELINE}\n\n{BODY}", "date": "2025-04-04"}
+        write(tmp_path / name, json.dumps(row) + "\n")
+    else:
+        write(tmp_path / name, raw)
+    if meta:
+        write(tmp_path / "a.meta.json", json.dumps(meta))
+    path = tmp_path / name if name.endswith(".jsonl") else tmp_path
+    article = read_corpus(path).articles[0]
+    assert article.date == "2025-04-04"
+    assert article.text.startswith(DATELINE)
+
+
+def test_a_dateline_dates_a_text_file(tmp_path: Path) -> None:
+    write(tmp_path / "a.txt", f"Japan pours more money into its chip plant\n\n{DATELINE}\n{BODY}")
+    assert read_corpus(tmp_path).articles[0].date == "2025-04-03"
+
+
+def _page(head: str = "", meta: str = "", below: str = "") -> str:
+    paragraphs = "".join(f"<p>{p}</p>" for p in [BODY] * 3)
+    return (
+        f"<html><head><title>Chip plant begins trial runs</title>{head}</head><body>"
+        '<div id="top"><a href="/">Daily</a> | <a href="/tech">Tech</a></div>'
+        "<article><h1>Chip plant begins trial runs</h1>"
+        f'<div class="meta">{meta}</div>'
+        f"<p>AHMEDABAD — Sarvam began trial production on Thursday.{below}</p>{paragraphs}"
+        "</article></body></html>"
+    )
+
+
+def test_an_html_byline_above_the_text_dates_the_page() -> None:
+    meta = "Ritika Sharma · Ahmedabad · Published August 21, 2025"
+    article = clean_article(_page(meta=meta), "p", kind="html")
+    assert article.date == "2025-08-21"
+    assert article.text.startswith("AHMEDABAD — Sarvam")
+
+
+def test_an_html_pages_declared_date_wins_over_its_byline() -> None:
+    head = '<meta property="article:published_time" content="2025-08-20T07:30:00+02:00">'
+    meta = "Ritika Sharma · Published August 21, 2025"
+    assert clean_article(_page(head, meta), "p", kind="html").date == "2025-08-20"
+
+
+def test_a_date_in_an_html_pages_text_does_not_date_it() -> None:
+    below = " By March 3, 2027 the plant will make chips. Published August 21, 2025"
+    page = _page(meta="Ritika Sharma · Ahmedabad", below=below)
+    assert clean_article(page, "p", kind="html").date is None

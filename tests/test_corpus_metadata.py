@@ -188,3 +188,85 @@ def test_explicit_fields_lose_control_characters():
     fields, _ = normalize_fields({"title": "Evil \x1b[31mRED\x9b", "url": "http://x\x1b"})
     assert fields == {"title": "Evil [31mRED", "url": "http://x"}
     assert normalize_title("A\x1bB") == "A B"
+
+
+# --- news datelines and dated bylines ------------------------------------------------------
+
+HEADLINE = "Japan pours more money into a 2nm chip plant"
+
+
+@pytest.mark.parametrize(
+    ("first_line", "expected"),
+    [
+        ("WASHINGTON, October 14, 2025 — The US Commerce Department said", "2025-10-14"),
+        ("TOKYO, April 3, 2025 — Japan's ministry said on Thursday", "2025-04-03"),
+        ("GEORGE TOWN, Malaysia, June 5, 2025 — Penang attracted", "2025-06-05"),
+        ("NEW YORK, Oct. 14, 2025 /PRNewswire/ -- Acme Corp today announced", "2025-10-14"),
+        ("LONDON (Reuters), 3 March 2025 - Shares rose", "2025-03-03"),
+        ("SEOUL, Thursday, October 30, 2025 – Hanbit Memory reported", "2025-10-30"),
+        ("October 14, 2025 — The US Commerce Department said", "2025-10-14"),
+        ("BERLIN, 2025-03-05: The ministry said", "2025-03-05"),
+    ],
+)
+def test_a_dateline_opening_the_body_dates_the_article_and_stays(first_line, expected) -> None:
+    text = f"{HEADLINE}\n\n{first_line} a new plan.\n\n{BODY}"
+    found = extract_metadata(text)
+    assert found.date == expected
+    assert found.title == HEADLINE
+    assert found.text == f"{first_line} a new plan.\n\n{BODY}"  # the dateline is body text
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Ritika Sharma · Ahmedabad · Published August 21, 2025",
+        "Ritika Sharma | Updated: August 21, 2025",
+        "By Ritika Sharma, August 21, 2025",
+        "By Ritika Sharma on 21 August 2025",
+        "AHMEDABAD, August 21, 2025",
+        "Ahmedabad, Thursday, August 21, 2025 —",
+    ],
+)
+def test_a_dated_byline_or_dateline_line_is_consumed(line: str) -> None:
+    found = extract_metadata(f"{HEADLINE}\n{line}\n{BODY}")
+    assert found.date == "2025-08-21"
+    assert found.text == BODY
+
+
+@pytest.mark.parametrize(
+    "first_line",
+    [
+        "By March 2027 the fab will make 2-nanometre chips — the company said.",
+        "Hokuto aims to mass-produce chips by March 3, 2027 — a year later than planned.",
+        "The plant opened on April 3, 2025 — two years late.",
+        "In March 2027 — a year late — the plant will open.",
+        "TOKYO, April 2025 — Japan's ministry said it would pay more.",
+        "TOKYO — Japan's ministry said on April 3, 2025 that it would pay more.",
+        "April 3, 2025, was the day Japan's ministry said it would pay more.",
+        "TOKYO, April 31, 2025 — no such day.",
+    ],
+)
+def test_a_date_in_the_body_text_does_not_date_the_article(first_line: str) -> None:
+    text = f"{HEADLINE}\n\n{first_line}\n\n{BODY}"
+    found = extract_metadata(text)
+    assert found.date is None
+    assert found.text == f"{first_line}\n\n{BODY}"
+
+
+def test_a_dateline_deeper_than_the_first_body_line_is_ignored() -> None:
+    text = f"{HEADLINE}\n\nSEOUL — Shares rose.\n\nTOKYO, April 3, 2025 — Japan said more.\n{BODY}"
+    assert extract_metadata(text).date is None
+
+
+def test_the_byline_date_wins_over_a_dateline_in_the_body() -> None:
+    text = f"{HEADLINE}\nBy Jane Doe | May 1, 2025\nTOKYO, April 3, 2025 — Japan said.\n{BODY}"
+    assert extract_metadata(text).date == "2025-05-01"
+
+
+def test_head_date_takes_the_first_dated_line() -> None:
+    from evqa.corpus.metadata import head_date
+
+    lines = ["Home › Tech", "Ritika Sharma · Ahmedabad · Published August 21, 2025", "May 2024"]
+    assert head_date(lines) == "2025-08-21"
+    assert head_date(["Advertisement", "by March 2027 the fab will open"]) is None
+    assert head_date([]) is None

@@ -39,11 +39,33 @@ def test_keeps_answers_for_each_date_of_an_array():
 
 @pytest.mark.parametrize(
     "since, until",
-    [("2023-13", None), (None, "23-01-01"), ("2023-02-30", None), ("yesterday", None)],
+    [(None, "23-01-01"), ("yesterday", None), ("2023-2-3", None), ("", "2023-02-03x")],
 )
-def test_bad_dates_are_input_errors(since, until):
+def test_badly_formed_dates_are_input_errors(since, until):
     with pytest.raises(InputError, match="YYYY"):
         date_range(since, until)
+
+
+@pytest.mark.parametrize(
+    "since, until, message",
+    [
+        ("2025-02-30", None, "since 2025-02-30 is not a date (February 2025 has 28 days)"),
+        (None, "2024-02-30", "until 2024-02-30 is not a date (February 2024 has 29 days)"),
+        ("2023-04-31", None, "since 2023-04-31 is not a date (April 2023 has 30 days)"),
+        ("2023-13", None, "since 2023-13 is not a date (there is no month 13)"),
+        ("2023-00-05", None, "since 2023-00-05 is not a date (there is no month 00)"),
+        ("2023-02-00", None, "since 2023-02-00 is not a date (February 2023 has 28 days)"),
+        ("0000", None, "since 0000 is not a date (there is no year 0)"),
+    ],
+)
+def test_well_formed_dates_that_do_not_exist_say_why(since, until, message):
+    with pytest.raises(InputError) as e:
+        date_range(since, until)
+    assert str(e.value) == message
+
+
+def test_a_zero_month_or_day_is_no_date():
+    assert date_num("2023-00") == date_num("2023-02-00") == 0
 
 
 def test_an_empty_range_is_refused():

@@ -66,3 +66,23 @@ def test_folder_without_a_dimension_is_a_model_error(tmp_path):
     (tmp_path / "model.safetensors").write_bytes(b"w")
     with pytest.raises(ModelError, match="embedding size"):
         encoder.resolve_model(tmp_path)
+
+
+def test_a_folder_from_the_environment_is_named_by_its_variable(tmp_path):
+    from evqa.encoder.folder import check_folder
+
+    cases = [
+        (tmp_path / "nope", "EVQA_MODEL={}: no model folder there; set EVQA_MODEL"),
+        (tmp_path / "f", "EVQA_MODEL={} is a file, not a folder; set EVQA_MODEL"),
+        (tmp_path / "empty", "EVQA_MODEL={} is not a sentence-transformers model"),
+        (tmp_path / "light", "EVQA_MODEL={} has no weights"),
+    ]
+    (tmp_path / "f").write_text("x")
+    (tmp_path / "empty").mkdir()
+    (tmp_path / "light").mkdir()
+    (tmp_path / "light" / "config.json").write_text("{}")
+    for folder, message in cases:
+        with pytest.raises(ModelError) as e:
+            check_folder(folder, env="EVQA_MODEL")
+        assert str(e.value).startswith(message.format(folder))
+        assert "--model" not in str(e.value)

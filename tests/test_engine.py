@@ -294,3 +294,69 @@ def test_dir_of_evqa_lists_its_lazy_names():
     import evqa
 
     assert set(evqa.__all__) <= set(dir(evqa))
+
+
+def test_a_date_filter_warns_of_the_undated_articles_it_left_out(small_engine):
+    told: list[str] = []
+    engine = Engine.open(small_engine.root, warn=told.append)
+    assert engine.undated_articles() == 2  # bravo and charlie have no date
+    engine.search("wind farm")
+    assert told == []  # no filter: nothing is left out
+    hits = engine.search("wind farm", since="2020")
+    assert {h.doc_id for h in hits} == {"alpha"}
+    assert told == [
+        "2 undated articles were left out by the since/until date filter (only dated "
+        "articles can match it)"
+    ]
+    engine.ask("How fast is the Helios boat?", until="2030")
+    assert len(told) == 2  # once per question
+
+
+def test_without_a_warn_callback_the_notice_is_told(small_engine):
+    notices: list[str] = []
+    engine = Engine.open(small_engine.root, notice=notices.append)
+    engine.search("wind farm", until="2030")
+    assert any("2 undated articles were left out" in n for n in notices)
+    Engine.open(small_engine.root).search("wind farm", until="2030")  # nobody told: no error
+
+
+def test_a_bad_abstain_threshold_names_its_variable(small_engine, monkeypatch):
+    for bad in ("-1", "1.5", "nan"):
+        monkeypatch.setenv("EVQA_ABSTAIN_THRESHOLD", bad)
+        with pytest.raises(InputError) as e:
+            Engine.open(small_engine.root)
+        assert str(e.value).startswith("EVQA_ABSTAIN_THRESHOLD must be between 0 and 1")
+        assert str(e.value).endswith("fix or unset EVQA_ABSTAIN_THRESHOLD")
+
+
+def test_a_missing_evqa_model_folder_is_named_as_such(small_engine, monkeypatch, tmp_path):
+    from evqa.errors import ModelError
+
+    monkeypatch.setenv("EVQA_MODEL", str(tmp_path / "nope"))
+    with pytest.raises(ModelError) as e:
+        Engine.open(small_engine.root)
+    assert str(e.value).startswith(f"EVQA_MODEL={tmp_path / 'nope'}: no model folder there;")
+    assert "--model" not in str(e.value)
+
+
+def test_a_cache_dir_that_is_a_file_fails_fast(small_engine, monkeypatch, tmp_path):
+    (tmp_path / "cachefile").write_text("")
+    monkeypatch.setenv("EVQA_CACHE_DIR", str(tmp_path / "cachefile"))
+    with pytest.raises(InputError, match=r"EVQA_CACHE_DIR=.*cachefile is a file, not a folder"):
+        Engine.open(small_engine.root)
+
+
+def test_an_unwritable_cache_dir_is_warned_of_once(small_engine, monkeypatch, tmp_path):
+    import os
+
+    from evqa import encoder
+
+    monkeypatch.setattr(encoder, "has_onnx", lambda info, cache: False)
+    monkeypatch.setattr(os, "access", lambda path, mode: False)  # as if read-only
+    told: list[str] = []
+    notices: list[str] = []
+    engine = Engine.open(small_engine.root, warn=told.append, notice=notices.append)
+    engine.search("wind farm", mode="dense")
+    engine.search("solar boat", mode="dense")
+    assert len(told) == 1 and "is not writable" in told[0] and "EVQA_CACHE_DIR" in told[0]
+    assert not any("preparing the fast query encoder" in n for n in notices)

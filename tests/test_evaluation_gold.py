@@ -90,6 +90,39 @@ def test_load_gold_errors_name_the_line(tmp_path, line, message):
         load_gold(path)
 
 
+def test_load_gold_names_the_problems_of_every_line_in_one_error(tmp_path):
+    path = write_lines(
+        tmp_path,
+        [
+            "{not json",
+            gold_line(),
+            gold_line(id="q2", type="colour"),
+            gold_line(),  # duplicate of line 2
+            gold_line(id="q4", question=""),
+        ],
+    )
+    with pytest.raises(InputError) as e:
+        load_gold(path)
+    lines = str(e.value).splitlines()
+    assert lines[0] == f"gold file {path} has 4 problems; fix them:"
+    assert [line.split(": ", 1)[0].strip() for line in lines[1:]] == [
+        f"{path}:{n}" for n in (1, 3, 4, 5)
+    ]
+    assert "not valid JSON" in lines[1] and "unknown type 'colour'" in lines[2]
+    assert "duplicate id 'q1' (first on line 2)" in lines[3]
+    assert "'question' must be a non-empty string" in lines[4]
+
+
+def test_load_gold_lists_at_most_20_problems_and_counts_the_rest(tmp_path):
+    path = write_lines(tmp_path, ["{not json"] * 25)
+    with pytest.raises(InputError) as e:
+        load_gold(path)
+    lines = str(e.value).splitlines()
+    assert lines[0].endswith("has 25 problems; fix them:")
+    assert len(lines) == 1 + 20 + 1 and lines[20].startswith(f"  {path}:20: not valid JSON")
+    assert lines[-1] == "  and 5 more"
+
+
 def test_load_gold_reads_a_byte_order_mark(tmp_path):
     path = tmp_path / "gold.jsonl"
     path.write_text(gold_line() + "\n", encoding="utf-8-sig")

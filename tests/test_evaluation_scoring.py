@@ -52,16 +52,22 @@ def test_score_question_squad_scores_and_rightness():
     # "Li" against "William Li": F1 2/3, and the span does not hold the gold answer
     assert r2["squad_em"] == 0.0 and r2["squad_f1"] == pytest.approx(2 / 3)
     assert r2["span_correct"] is False and r2["hit@1"] == 1.0  # the sentence holds it
-    # unanswerable and abstained: SQuAD v2.0 scores the abstention 1; it is no right answer
-    assert (r3["squad_em"], r3["squad_f1"], r3["span_correct"]) == (1.0, 1.0, False)
+    # unanswerable and abstained: no SQuAD EM/F1 (as em/f1: those are over answerable
+    # questions); SQuAD v2.0 scores the abstention 1; it is no right answer
+    assert (r3["squad_em"], r3["squad_f1"], r3["em"], r3["f1"]) == (None, None, None, None)
+    assert (r3["squad_em_v2"], r3["squad_f1_v2"], r3["span_correct"]) == (1.0, 1.0, False)
     # answerable and abstained: 0
     assert (r4["squad_em"], r4["squad_f1"], r4["span_correct"]) == (0.0, 0.0, False)
+    # an answerable question's v2 scores are its SQuAD scores
+    for r in (r1, r2, r4):
+        assert (r["squad_em_v2"], r["squad_f1_v2"]) == (r["squad_em"], r["squad_f1"])
 
 
 def test_unanswerable_question_answered_scores_0_and_is_wrong():
     answered = replace(CANNED["g3"], answer="Paris", answer_sentence="Paris.", abstained=False)
     r = score_question(GOLD_ITEMS[2], answered, 1.0, ARTICLES, k=2)
-    assert (r["squad_em"], r["squad_f1"], r["span_correct"]) == (0.0, 0.0, False)
+    assert (r["squad_em"], r["squad_f1"]) == (None, None)
+    assert (r["squad_em_v2"], r["squad_f1_v2"], r["span_correct"]) == (0.0, 0.0, False)
 
 
 def test_squad_scores_use_the_official_normalisation():

@@ -26,3 +26,11 @@ def test_clean_question_refuses_oversized():
         clean_question("a" * (config.MAX_QUESTION_CHARS + 1))
     with pytest.raises(InputError, match="limit"):
         clean_question("x" * 100_000)
+
+
+@pytest.mark.parametrize("what", ["question", "query"])
+def test_the_empty_question_example_assumes_no_articles(what):
+    with pytest.raises(InputError, match=r"empty; .*e\.g\. evqa (ask|search) \"") as e:
+        clean_question("", what)
+    for seeds_word in ("Jinshi", "battery", "sodium", "Nio", "Yiwei"):
+        assert seeds_word not in str(e.value)

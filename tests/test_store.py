@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from conftest import file_size_limit
 
-from evqa import store
+from evqa import config, store
 from evqa.errors import (
     IndexCorruptError,
     IndexLockedError,
@@ -60,6 +60,22 @@ def test_missing_index_says_what_to_run(tmp_path):
         store.open_generation(tmp_path / "nope")
     with pytest.raises(IndexNotFoundError, match="evqa index build"):
         store.open_generation(tmp_path)
+
+
+def test_the_build_hint_of_a_missing_index_names_a_corpus_unless_it_is_the_default(
+    tmp_path, monkeypatch
+):
+    # any index but the default one is built from the user's articles, not from seeds/
+    with pytest.raises(IndexNotFoundError) as err:
+        store.open_generation(tmp_path / "nope")
+    want = f"evqa index build --corpus PATH/TO/ARTICLES --index {tmp_path / 'nope'}"
+    assert want in str(err.value)
+    with pytest.raises(IndexNotFoundError, match="--corpus PATH/TO/ARTICLES"):
+        store.open_generation(tmp_path)  # a folder without CURRENT
+    monkeypatch.setitem(config.DEFAULTS, "index", tmp_path / "default")
+    with pytest.raises(IndexNotFoundError) as err:
+        store.open_generation(tmp_path / "default")
+    assert str(err.value).endswith(f"evqa index build --index {tmp_path / 'default'}")
 
 
 @pytest.mark.parametrize(
@@ -231,7 +247,11 @@ def test_an_index_path_that_is_a_file_says_so(tmp_path):
     with pytest.raises(IndexNotFoundError, match="is a file, not an index folder") as err:
         store.open_generation(f)
     assert f"--index {f}" not in str(err.value)  # no hint that would fail the same way
-    with pytest.raises(IndexWriteError, match="is a file, not a folder"), store.build_lock(f):
+    # bad input, not an unwritable folder; a path under a file too
+    with pytest.raises(InputError, match="is a file, not a folder"), store.build_lock(f):
+        pass
+    under = f / "sub" / "idx"
+    with pytest.raises(InputError, match=f"{f} is a file, not a folder"), store.build_lock(under):
         pass
     assert f.read_text() == "mine"
 

@@ -13,7 +13,7 @@ from evqa.answer.candidates import Candidate, SpanReader, read_candidates
 from evqa.answer.citations import cite
 from evqa.answer.features import feature_matrix
 from evqa.answer.figures import side_by_side
-from evqa.types import Answer, Article, Citation, Figure, Hit, Span
+from evqa.types import Answer, Article, BestGuess, Citation, Figure, Hit, Span
 
 READ_PASSAGES = config.DEFAULTS["reader_passages"]  # the reader reads this many top hits
 
@@ -56,8 +56,9 @@ def extract_answer(
     passages: int = READ_PASSAGES,
 ) -> Answer:
     """The most probable span, with its sentence and verified citations; or an abstention
-    (``answer=None``, the passages kept as related reading) when its probability of being
-    right is below ``threshold`` (default: the calibrated one)."""
+    (``answer=None``, the passages kept as related reading, the span as ``best_guess``)
+    when its probability of being right is below ``threshold`` (default: the calibrated
+    one)."""
     hits = tuple(hits)
     threshold = calibration.threshold if threshold is None else threshold
     candidates, x = candidates_and_features(reader, question, hits, articles, spans, passages)
@@ -65,8 +66,20 @@ def extract_answer(
         return Answer(question, None, None, 0.0, True, passages=hits)
     best, _, probs = calibration.choose(x)
     if probs[best] < threshold:
-        return Answer(question, None, None, float(probs[best]), True, passages=hits)
+        guess = best_guess(candidates[best], hits, articles)
+        return Answer(
+            question, None, None, float(probs[best]), True, passages=hits, best_guess=guess
+        )
     return _cited_answer(question, hits, articles, sentences, candidates, best, probs, threshold)
+
+
+def best_guess(c: Candidate, hits: Sequence[Hit], articles: Mapping[str, Article]) -> BestGuess:
+    """The span ``c`` as a hint beside an abstention, with its article's title (as its
+    passages show it)."""
+    hit = next((h for h in hits if h.doc_id == c.doc_id), None)
+    if hit is not None:
+        return BestGuess(c.text, c.doc_id, hit.title, hit.title_derived)
+    return BestGuess(c.text, c.doc_id, articles[c.doc_id].title)
 
 
 def _cited_answer(

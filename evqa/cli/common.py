@@ -4,6 +4,7 @@ and the engine and the embedding model open as the flags and EVQA_* say."""
 from __future__ import annotations
 
 import functools
+import io
 import os
 import sys
 from collections.abc import Callable
@@ -24,6 +25,7 @@ def handle_errors(fn: Callable) -> Callable:
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
         try:
+            _whole_writes()
             if sys.stdout is None:  # started with stdout closed (`1>&-`)
                 raise EvqaError(
                     "standard output is closed; send it somewhere, e.g. > out.txt or > /dev/null"
@@ -43,6 +45,24 @@ def handle_errors(fn: Callable) -> Callable:
             sys.exit(1)
 
     return wrapper
+
+
+def _whole_writes() -> None:
+    """Put a buffer between sys.stdout and an unbuffered one (PYTHONUNBUFFERED, python -u).
+    There, text goes straight to the file, and a short write is not retried: when the reader
+    leaves mid-write (`| head`), SIGPIPE cuts the write short, the rest is dropped without a
+    BrokenPipeError and the command ended 0. A BufferedWriter writes all or raises; line
+    buffering, and the flush after each click.echo and rich print, keep output prompt."""
+    out = sys.stdout
+    if out is None or not isinstance(getattr(out, "buffer", None), io.RawIOBase):
+        return
+    try:
+        raw = io.FileIO(out.fileno(), "w", closefd=False)
+    except (OSError, ValueError):
+        return
+    sys.stdout = io.TextIOWrapper(
+        io.BufferedWriter(raw), encoding=out.encoding, errors=out.errors, line_buffering=True
+    )
 
 
 def _drop_stdout() -> None:
@@ -73,13 +93,22 @@ def open_engine(
             progress=progress,
             k=k,
             mode=mode,
+            warn=warning,
         )
+
+
+def warning(message: str) -> None:
+    """A warning about a result (stderr): it may mislead, but it is not an error."""
+    err(f"warning: {message}")
 
 
 def resolve_model(model: Path | None):
     """The embedding model at ``model``, else EVQA_MODEL, else the default one."""
     from evqa.encoder import resolve_model
+    from evqa.encoder.folder import check_folder
 
-    return resolve_model(
-        config.resolve("model", model), cache_dir=Path(config.resolve("cache_dir"))
-    )
+    cache = config.cache_dir()  # an error when it is a file: nothing could be cached
+    path = config.resolve("model", model)
+    if path is not None and config.from_env("model", model):  # a bad EVQA_MODEL is named
+        check_folder(Path(path), env=config.env_name("model"))
+    return resolve_model(path, cache_dir=cache)

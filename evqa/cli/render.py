@@ -36,8 +36,13 @@ MARK_OPEN, MARK_CLOSE = "«", "»"  # the answer span, in plain text
 PASSAGE_CHARS = 240  # passages are shortened to about this many characters
 QUOTE_CHARS = 400  # citation quotes too (``/sources`` in chat shows them in full)
 NOT_FOUND = "Not found in the articles"
-NOT_FOUND_DETAIL = "The articles do not contain an answer to this question"
+# why, when the question gives no reason: what evqa knows, never that no article answers
+LOW_CONFIDENCE = "No answer found with enough confidence"  # the reader's best span was unsure
+NOT_FOUND_DETAIL = "The reader found no answer in the passages it read"  # no span at all
+NO_PASSAGES = "No passage matches the question"
 LISTED_BELOW = "; the closest passages are listed below"  # said only when they are
+OPEN_QUOTES = "“‘«„‚\"'"  # a quote that starts (or ends) with one gets no second one
+CLOSE_QUOTES = "”’»“‘\"'"
 DASH = " — "
 
 # --- small text helpers ---------------------------------------------------------------
@@ -68,11 +73,35 @@ def span_in(sentence: str, answer: str | None, start: int | None, end: int | Non
 
 
 def not_found_detail(answer: Answer, *, listed: bool = False) -> str:
-    """Why an abstained answer has none: its own reason (capitalised), else the default,
-    which points to the passages below when ``listed`` (they are shown)."""
+    """Why an abstained answer has none: its own reason (capitalised), else what happened
+    (a best span too unsure, no span, no passage), pointing to the passages below when
+    ``listed`` (they are shown)."""
     if answer.reason:
         return answer.reason[0].upper() + answer.reason[1:] + "."
-    return NOT_FOUND_DETAIL + (LISTED_BELOW if listed else "") + "."
+    if answer.best_guess is not None:
+        detail = LOW_CONFIDENCE
+    else:
+        detail = NOT_FOUND_DETAIL if answer.passages else NO_PASSAGES
+    return detail + (LISTED_BELOW if listed else "") + "."
+
+
+def best_guess_line(answer: Answer) -> str:
+    """``Best guess: about 45 percent (confidence 0.17), from Title`` for an abstention for
+    low confidence; else just the confidence."""
+    g = answer.best_guess
+    if g is None:
+        return f"confidence {answer.confidence:.2f}"
+    return visible(
+        f"Best guess: {g.answer} (confidence {answer.confidence:.2f}), from {g.title or g.doc_id}"
+    )
+
+
+def quoted(text: str) -> str:
+    """``text`` in quotation marks, but for an end that already has one (``“Our
+    customers…”`` is not quoted twice)."""
+    head = "" if text[:1] in OPEN_QUOTES else "“"
+    tail = "" if text[-1:] in CLOSE_QUOTES else "”"
+    return f"{head}{text}{tail}"
 
 
 def source_line(c: Citation) -> str:
@@ -193,7 +222,7 @@ def print_answer(console: Console, answer: Answer, *, show_passages: bool = True
             *head,
             Text(NOT_FOUND, style="bold yellow"),
             Text(not_found_detail(answer, listed=show_passages and bool(answer.passages))),
-            Text(f"confidence {answer.confidence:.2f}", style="dim"),
+            Text(best_guess_line(answer), style="dim"),
         )
         console.print(Panel(body, title=title, title_align="left", border_style="yellow"))
         if show_passages:
@@ -213,7 +242,7 @@ def print_sources(console: Console, answer: Answer, *, full: bool = False) -> No
     for c in answer.citations:
         console.print(Text(source_line(c), style="cyan"))
         quote = c.quote if full else shorten(c.quote, QUOTE_CHARS)
-        console.print(Padding(Text(f"“{quote}”", style="italic"), (0, 0, 0, 4)))
+        console.print(Padding(Text(quoted(quote), style="italic"), (0, 0, 0, 4)))
     console.print()
 
 
@@ -277,7 +306,7 @@ def answer_plain(answer: Answer, *, show_passages: bool = True) -> str:
     lines = [f"Q: {answer.question}", ""]
     if answer.abstained:
         detail = not_found_detail(answer, listed=show_passages and bool(answer.passages))
-        lines += [NOT_FOUND, detail, f"confidence {answer.confidence:.2f}", ""]
+        lines += [NOT_FOUND, detail, best_guess_line(answer), ""]
         if show_passages:
             lines += _passages_plain(answer.passages, "Related passages")
         return "\n".join(lines).rstrip() + "\n"
@@ -310,7 +339,7 @@ def sources_plain(answer: Answer, *, full: bool = False) -> list[str]:
     lines = ["Sources"]
     for c in answer.citations:
         quote = c.quote if full else shorten(c.quote, QUOTE_CHARS)
-        lines += [source_line(c), _indent(f"“{quote}”")]
+        lines += [source_line(c), _indent(quoted(quote))]
     return [*lines, ""]
 
 

@@ -3,11 +3,13 @@ Markdown heading) read and validated, the body cleaned, the rest found by heuris
 
 from __future__ import annotations
 
-from evqa.corpus.cleaning import clean_text, extract_html, strip_markdown
+from evqa.corpus.cleaning import clean_text, extract_html, page_lines_before, strip_markdown
 from evqa.corpus.decode import printable
 from evqa.corpus.metadata import (
+    HEAD_LINES,
     extract_metadata,
     field_type_errors,
+    head_date,
     normalize_fields,
     split_front_matter,
 )
@@ -28,7 +30,8 @@ def clean_article(
     """Clean raw text and find its metadata. ``kind`` is "txt", "md" or "html".
 
     Precedence: ``meta`` (sidecar / JSONL fields, already validated) > front matter >
-    HTML metadata > a leading Markdown '# Heading' > heuristics on the text head.
+    HTML metadata > a leading Markdown '# Heading' > heuristics on the text head > (HTML,
+    date only) a byline or dateline the page shows just above the article's text.
     The returned text may be empty (the input was only boilerplate); problems with
     front matter are appended to ``warnings``.
     """
@@ -39,11 +42,16 @@ def clean_article(
     explicit = {**declared, **(meta or {})}
     text = clean_text(body)
     found = extract_metadata(text, title_hint=explicit.get("title"))
+    date = explicit.get("date", found.date)
+    if kind == "html" and "date" not in explicit and date is None and found.text:
+        # "Ritika Sharma · Ahmedabad · Published August 21, 2025" above the first paragraph
+        first = found.text.split("\n", 1)[0]
+        date = head_date(page_lines_before(raw_text, first, HEAD_LINES))
     return Article(
         id=doc_id,
         text=found.text,
         title=explicit.get("title") or found.title,
-        date=explicit.get("date", found.date),
+        date=date,
         url=explicit.get("url"),
         source=explicit.get("source") or source,
     )

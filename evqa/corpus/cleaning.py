@@ -34,6 +34,7 @@ __all__ = [
     "extract_html",
     "join_lines",
     "normalize_chars",
+    "page_lines_before",
     "strip_markdown",
 ]
 
@@ -363,6 +364,22 @@ def _trafilatura_extract(html: str) -> HtmlDoc | None:
         date=doc.date or None,
         url=doc.url or None,
     )
+
+
+def page_lines_before(html: str, line: str, limit: int) -> list[str]:
+    """The last ``limit`` lines of the page's visible text (cleaned, without navigation and
+    other boilerplate) before the first one that starts like ``line``, nearest first: what
+    the page shows just above the article's text (headline, byline, dateline), which main-
+    content extraction may leave out. [] when ``line`` is not found on the page."""
+    key = " ".join(line.split())[:60]
+    if not key:
+        return []
+    lines = clean_text(_visible_text(_without_boilerplate(html))).split("\n")
+    for i, visible in enumerate(lines):
+        if visible.startswith(key):
+            before = [v for v in lines[:i] if v]
+            return before[::-1][:limit]
+    return []
 
 
 _BLOCK_TAGS = frozenset(

@@ -6,9 +6,14 @@ Two sources, explicit first:
   ("---\\ntitle: ...\\ndate: ...\\n---") at the top of a .txt/.md file;
 * heuristics on the *head* of the cleaned text (`extract_metadata`): a leading headline
   line, a labelled dateline ("date 2023-12-28", "Published: ..."), a byline carrying a
-  date ("Monika From Gasgoo| December 25 , 2020"), a line that is only a date, or a
-  plain "By Name" byline. Scanning stops at the first body line, so a date mentioned
-  in the body ("first revealed in May 2024") is never taken as the publication date.
+  date ("Monika From Gasgoo| December 25 , 2020", "Ritika Sharma · Ahmedabad · Published
+  August 21, 2025", "By Jane Doe, March 3, 2025"), a place and a date ("WASHINGTON,
+  October 14, 2025"), a line that is only a date, or a plain "By Name" byline; and a news
+  dateline opening the first body line ("TOKYO, April 3, 2025 — Japan's ..."), which
+  gives the date but stays in the text. Scanning stops at the first body line, so a date
+  mentioned in the body ("first revealed in May 2024", "by March 2027 the fab will...")
+  is never taken as the publication date. Unlabelled forms need a full date (day, month
+  and year); a label ("Published March 2025") also lets a month or a year stand.
 
 Consumed head lines (headline, dateline, byline) are removed from the text; the
 headline is kept as the title. Without a headline line the title is None (never the
@@ -29,10 +34,12 @@ from functools import lru_cache
 from evqa.corpus.cleaning import join_lines
 
 __all__ = [
+    "HEAD_LINES",
     "META_KEYS",
     "Extracted",
     "extract_metadata",
     "field_type_errors",
+    "head_date",
     "looks_like_headline",
     "normalize_date",
     "normalize_fields",
@@ -196,6 +203,41 @@ _BYLINE = re.compile(
 )
 _SEPARATORS = re.compile(r"\s*[|•·]\s*")
 
+# a full date as datelines and bylines write it: "October 14, 2025", "Oct. 14 2025",
+# "14 October 2025", "Tuesday, October 14, 2025", "2025-10-14" (day, month and year)
+_MONTH = (
+    r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|"
+    r"sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?"
+)
+_DAY = r"(?:0?[1-9]|[12]\d|3[01])(?:st|nd|rd|th)?"
+_YYYY = r"(?:1[89]|20)\d\d"
+_WEEKDAY = r"(?:mon|tues?|wed(?:nes)?|thu(?:rs)?|fri|sat(?:ur)?|sun)(?:day)?\.?,?\s+"
+_FULL_DATE = (
+    rf"(?i:(?:{_WEEKDAY})?(?:{_MONTH}\s+{_DAY},?\s+{_YYYY}|{_DAY}\s+{_MONTH},?\s+{_YYYY})"
+    rf"|{_YYYY}-\d\d-\d\d)"
+)
+# a dateline's place: "WASHINGTON", "GEORGE TOWN, Malaysia", "AUSTIN, Texas", maybe with
+# its agency: "TOKYO (Reuters)"
+_NAME = r"[A-Z][\w.'’&-]*"
+_PLACE = rf"{_NAME}(?: {_NAME}){{0,3}}(?:, {_NAME}(?: {_NAME}){{0,2}}){{0,2}}"
+_AGENCY = r"(?:\([^()]{1,40}\)|/[^/]{1,40}/)"
+_DASH = r"(?:[—–]|--?)"
+# "WASHINGTON, October 14, 2025 —" or "October 14, 2025 (Reuters) -" opening the first body
+# line: the date is the article's, the line stays body text
+_INLINE_DATELINE = re.compile(
+    rf"(?:{_PLACE}(?:\s*{_AGENCY})?,\s*)?(?P<date>{_FULL_DATE})\s*{_AGENCY}?\s*"
+    rf"(?:{_DASH}|:)\s*\S"
+)
+# a head line that is only a place and a date: "WASHINGTON, October 14, 2025"
+_PLACE_DATE = re.compile(
+    rf"{_PLACE}(?:\s*{_AGENCY})?,\s*(?P<date>{_FULL_DATE})\s*{_AGENCY}?\s*{_DASH}?"
+)
+# a byline with its date: "By Jane Doe, March 3, 2025", "By Jane Doe on 3 March 2025"
+_BYLINE_DATE = re.compile(
+    rf"(?:[Bb]y|[Ww]ritten by)\s+[A-Z][\w.'’-]*(?:\s+(?:[A-Z][\w.'’-]*|and|&|de|van|von|da))"
+    rf"{{0,5}}\s*(?:,|\bon\b|{_DASH})\s*(?P<date>{_FULL_DATE})"
+)
+
 
 def _dateline(line: str) -> str | None:
     """The date of a dateline/byline/date-only line, else None."""
@@ -208,9 +250,33 @@ def _dateline(line: str) -> str | None:
     if len(parts) > 1:
         if len(parts) > 4 or any(len(p) > 80 for p in parts):
             return None
-        dates = (parse_date(p, partial=False) for p in parts if _YEAR.search(p))
+        dates = (_part_date(p) for p in parts if _YEAR.search(p))
         return next((d for d in dates if d), None)
+    dated = _PLACE_DATE.fullmatch(line) or _BYLINE_DATE.fullmatch(line)
+    if dated:
+        return parse_date(dated.group("date"), partial=False)
     return parse_date(line, partial=False)
+
+
+def _part_date(part: str) -> str | None:
+    """The date of one part of a byline ("Published August 21, 2025", "June 5, 2025")."""
+    labelled = _DATE_LABEL.fullmatch(part)
+    if labelled:
+        return parse_date(labelled.group("date"), partial=True)
+    return parse_date(part, partial=False)
+
+
+def _inline_dateline(line: str) -> str | None:
+    """The date of a news dateline opening a body line ("TOKYO, April 3, 2025 — ..."),
+    else None."""
+    m = _INLINE_DATELINE.match(line)
+    return parse_date(m.group("date"), partial=False) if m else None
+
+
+def head_date(lines: list[str]) -> str | None:
+    """The first date that one of ``lines`` (head lines of an article: bylines,
+    datelines, "Published ..." lines) gives, else None."""
+    return next((d for line in lines if line and (d := _dateline(line))), None)
 
 
 def extract_metadata(text: str, *, title_hint: str | None = None) -> Extracted:
@@ -231,6 +297,8 @@ def extract_metadata(text: str, *, title_hint: str | None = None) -> Extracted:
             break
         kind, value = _classify(line, title_hint, have_title=title is not None)
         if kind == "body":
+            if date is None:  # "TOKYO, April 3, 2025 — Japan's ...": stays in the text
+                date = _inline_dateline(line)
             break
         if kind == "kept":
             continue

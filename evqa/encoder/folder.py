@@ -12,28 +12,44 @@ from evqa.errors import ModelError
 WEIGHT_FILES = ("model.safetensors", "pytorch_model.bin")
 
 
-def check_folder(folder: Path) -> None:
-    hint = "pass --model a local sentence-transformers folder, or omit it to use the bundled model"
+def check_folder(folder: Path, env: str | None = None) -> None:
+    """ModelError unless ``folder`` is a sentence-transformers model with weights. ``env``
+    names the EVQA_* variable the folder came from (the messages then speak of it, not of
+    --model)."""
+    where = f"{env}={folder}" if env else str(folder)
+    if env:
+        hint = (
+            f"set {env} to a local sentence-transformers folder, or unset it to use the "
+            "bundled model"
+        )
+    else:
+        hint = (
+            "pass --model a local sentence-transformers folder, or omit it to use the "
+            "bundled model"
+        )
     if not folder.exists():
+        if env:
+            raise ModelError(f"{where}: no model folder there; {hint}")
         raise ModelError(f"model folder {folder} does not exist; {hint}")
     if not folder.is_dir():
-        raise ModelError(f"--model {folder} is a file, not a folder; {hint}")
+        raise ModelError(f"{where if env else f'--model {folder}'} is a file, not a folder; {hint}")
     if not any((folder / name).is_file() for name in ("modules.json", "config.json")):
         raise ModelError(
-            f"{folder} is not a sentence-transformers model (no modules.json or config.json); "
+            f"{where} is not a sentence-transformers model (no modules.json or config.json); "
             f"{hint}"
         )
-    weights_file(folder)
+    weights_file(folder, env)
 
 
-def weights_file(folder: Path) -> Path:
+def weights_file(folder: Path, env: str | None = None) -> Path:
     for base in _transformer_dirs(folder):
         for name in WEIGHT_FILES:
             if (base / name).is_file():
                 return base / name
+    fix = f"or unset {env}" if env else "or omit --model"
     raise ModelError(
-        f"{folder} has no weights ({' or '.join(WEIGHT_FILES)}); copy the complete model "
-        "folder, or omit --model to use the bundled model"
+        f"{f'{env}={folder}' if env else folder} has no weights ({' or '.join(WEIGHT_FILES)}); "
+        f"copy the complete model folder, {fix} to use the bundled model"
     )
 
 

@@ -30,7 +30,8 @@ the recall curve look 10 deep), else the answer's passages:
   ``squad_f1`` are averaged over answerable questions only (SQuAD v2's "HasAns").
   ``squad_em_v2`` / ``squad_f1_v2`` average over *all* questions with the SQuAD v2.0
   convention for unanswerable ones: abstaining scores 1, any answer 0 (v2's overall figure).
-  Per record, ``squad_em`` / ``squad_f1`` of an unanswerable question hold that v2 score.
+  Per record, ``squad_em`` / ``squad_f1`` of an unanswerable question are null (as ``em`` /
+  ``f1``); ``squad_em_v2`` / ``squad_f1_v2`` hold every question's v2 score.
 - An *abstained* answerable question scores 0 on hit@1, em, f1, squad_em and squad_f1
   (retrieval metrics are still scored on its passages). Answer and retrieval metrics are
   averaged over answerable questions.

@@ -18,6 +18,7 @@ TYPES = ("number", "date", "person", "org", "phrase", "unanswerable")
 SPLITS = ("dev", "test")
 _FIELDS = ("id", "question", "answers")  # required; doc_ids, type and split are optional
 DEFAULT_SPLIT = "test"
+MAX_PROBLEMS_SHOWN = 20  # a gold file's problems listed in one error; the rest are counted
 
 
 @dataclass(frozen=True)
@@ -39,7 +40,8 @@ class GoldItem:
 def load_gold(path: Path | str) -> list[GoldItem]:
     """Read a gold JSONL file (one object per line; blank lines are skipped; a UTF-8 byte
     order mark is allowed). Questions are checked as ``evqa ask`` checks them, and every
-    answer must hold a letter or digit (one of only punctuation normalises to nothing)."""
+    answer must hold a letter or digit (one of only punctuation normalises to nothing).
+    Every line is checked: one InputError names each problem as ``FILE:LINE: ...``."""
     path = Path(path)
     try:
         lines = path.read_text(encoding="utf-8-sig").splitlines()
@@ -48,21 +50,40 @@ def load_gold(path: Path | str) -> list[GoldItem]:
     except (OSError, UnicodeDecodeError) as e:
         raise InputError(f"cannot read gold file {path} ({e}); check the file") from None
     items: list[GoldItem] = []
+    problems: list[str] = []
     first_line: dict[str, int] = {}
     for n, line in enumerate(lines, 1):
         if not line.strip():
             continue
-        item = _parse_gold_line(line, f"{path}:{n}")
+        try:
+            item = _parse_gold_line(line, f"{path}:{n}")
+        except InputError as e:
+            problems.append(str(e))
+            continue
         if item.id in first_line:
-            raise InputError(
+            problems.append(
                 f"{path}:{n}: duplicate id {item.id!r} (first on line {first_line[item.id]});"
                 " give every question a unique id"
             )
+            continue
         first_line[item.id] = n
         items.append(item)
+    if problems:
+        raise InputError(_problems_message(path, problems))
     if not items:
         raise InputError(f"gold file {path} has no questions; add one JSON object per line")
     return items
+
+
+def _problems_message(path: Path, problems: list[str], show: int = MAX_PROBLEMS_SHOWN) -> str:
+    """One problem as it is; several listed one a line (the first ``show``, then how many
+    more), so that one run names them all."""
+    if len(problems) == 1:
+        return problems[0]
+    shown = [f"  {p}" for p in problems[:show]]
+    if len(problems) > show:
+        shown.append(f"  and {len(problems) - show} more")
+    return "\n".join([f"gold file {path} has {len(problems)} problems; fix them:", *shown])
 
 
 def _parse_gold_line(line: str, where: str) -> GoldItem:

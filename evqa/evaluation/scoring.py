@@ -63,16 +63,28 @@ def _answered(answer: Answer) -> bool:
     return not answer.abstained and answer.answer is not None
 
 
-def _span_scores(item: GoldItem, answer: Answer) -> dict[str, float | bool]:
-    """Official SQuAD EM/F1 of the span (v2.0 convention for unanswerable questions) and
-    whether the answer is right (see the ``evqa.evaluation`` package doc)."""
+def _span_scores(item: GoldItem, answer: Answer) -> dict[str, float | bool | None]:
+    """Official SQuAD EM/F1 of the span (null for an unanswerable question, as ``em`` /
+    ``f1``), their SQuAD v2.0 versions (an unanswerable question scores 1 when abstained, 0
+    when answered) and whether the answer is right (see the ``evqa.evaluation`` package
+    doc)."""
     answered = _answered(answer)
     if not item.answerable:
         v2 = 0.0 if answered else 1.0
-        return {"squad_em": v2, "squad_f1": v2, "span_correct": False}
+        return {
+            "squad_em": None,
+            "squad_f1": None,
+            "squad_em_v2": v2,
+            "squad_f1_v2": v2,
+            "span_correct": False,
+        }
+    em = squad_em(answer.answer, item.answers) if answered else 0.0
+    f1 = squad_f1(answer.answer, item.answers) if answered else 0.0
     return {
-        "squad_em": squad_em(answer.answer, item.answers) if answered else 0.0,
-        "squad_f1": squad_f1(answer.answer, item.answers) if answered else 0.0,
+        "squad_em": em,
+        "squad_f1": f1,
+        "squad_em_v2": em,
+        "squad_f1_v2": f1,
         "span_correct": answered and answer_in(answer.answer, item.answers),
     }
 

@@ -20,6 +20,7 @@ from evqa.backends.milvus.queries import count_rows, groups
 from evqa.backends.milvus.schema import schema_problems
 from evqa.backends.milvus.search import Retrieval
 from evqa.backends.milvus.uris import resolve_uri
+from evqa.dates import NO_DATE
 from evqa.errors import IndexStaleError
 
 CACHE_ARTICLES = 4_096  # fetched articles kept per engine (LRU)
@@ -98,6 +99,11 @@ class MilvusBackend(Retrieval):
 
     def count_articles(self) -> int:
         return count_rows(self.client, self.collection + ARTICLES_SUFFIX, "part == 0")
+
+    def count_undated(self) -> int:
+        """Articles without a date (what a date filter leaves out; see evqa.dates)."""
+        expr = f"part == 0 and date_num == {NO_DATE}"
+        return count_rows(self.client, self.collection + ARTICLES_SUFFIX, expr)
 
     # --- status and verify -----------------------------------------------------------------
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -109,7 +110,8 @@ def add(
     wait: float = 0.0,
     progress: Progress | None = None,
 ):
-    """Add (or replace, by id) the articles read from ``paths``, streaming."""
+    """Add (or replace, by id) the articles read from ``paths``, streaming; the report's
+    ``replaced`` names the stored articles replaced with another one."""
     from evqa.staleness import id_root, ids_base
 
     started = time.perf_counter()
@@ -131,7 +133,8 @@ def add(
             warnings += _write_files(writer, bases, skip, skip_bad, counts, progress)
             warnings += clashes
             writer.flush()
-        return session.finish(writer, counts, warnings, started, model, cache_dir)
+        report = session.finish(writer, counts, warnings, started, model, cache_dir)
+    return replace(report, replaced=tuple(sorted(counts.replaced)))
 
 
 def _clashes(bases, skip_bad: bool) -> tuple[set[tuple[Path, str]], list[str]]:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from itertools import islice
 from typing import Any, NamedTuple
 
@@ -18,6 +18,7 @@ from evqa.backends.milvus.articles import article_rows
 from evqa.backends.milvus.chunks import SCALARS, chunk_row, embed_key, scalars
 from evqa.backends.milvus.names import ARTICLES_SUFFIX
 from evqa.backends.milvus.queries import count_rows, groups, in_expr
+from evqa.edits import replaced_ids
 from evqa.types import Article, Chunk
 
 BATCH_ARTICLES = 256  # articles read, analysed, embedded and inserted together
@@ -29,6 +30,8 @@ Progress = Callable[[str, int, int | None], None]
 class Counts:
     embedded: int = 0
     reused: int = 0
+    # stored articles rewritten with another article of the same id (what an add replaced)
+    replaced: set[str] = field(default_factory=set)
 
 
 class _Planned(NamedTuple):
@@ -86,6 +89,7 @@ class Writer:
             c = self.write(group, progress)
             counts.embedded += c.embedded
             counts.reused += c.reused
+            counts.replaced.update(c.replaced)
             if seen is not None:
                 seen.update(a.id for a in group)
             if progress:
@@ -94,7 +98,7 @@ class Writer:
     def write(self, articles: Sequence[Article], progress: Progress | None = None) -> Counts:
         """Write one batch: the articles that changed, the chunks whose vector key changed
         (embedded) and those whose other fields changed (with their stored vector)."""
-        self._write_changed_articles(articles)
+        replaced = self._write_changed_articles(articles)
         planned = self._plan(articles)
         have = self._stored_chunks([a.id for a in articles])
         self._delete_stale(have, {p.chunk.id for p in planned})
@@ -110,7 +114,7 @@ class Writer:
         rows = self._embedded_rows(todo, progress) + self._moved_rows(moved)
         for group in groups(rows, 512):
             self.client.upsert(self.collection, list(group))
-        return Counts(embedded=len(todo), reused=len(planned) - len(todo))
+        return Counts(embedded=len(todo), reused=len(planned) - len(todo), replaced=replaced)
 
     def _plan(self, articles: Sequence[Article]) -> list[_Planned]:
         from evqa.chunking import chunk_article
@@ -157,12 +161,14 @@ class Writer:
             cache_dir=self.cache_dir,
         )
 
-    def _write_changed_articles(self, articles: Sequence[Article]) -> None:
+    def _write_changed_articles(self, articles: Sequence[Article]) -> set[str]:
+        """Write the articles whose key changed; the ids of those that replaced a stored one."""
         keys = {a.id: self.article_key(a) for a in articles}
         stored = self.stored_article_keys([a.id for a in articles])
         changed = [a for a in articles if stored.get(a.id) != keys[a.id]]
         if changed:
             self._write_articles(changed, keys)
+        return set(replaced_ids(stored, keys))
 
     def _write_articles(self, articles: Sequence[Article], keys: Mapping[str, str]) -> None:
         from evqa.analysis import analyze

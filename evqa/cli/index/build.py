@@ -133,6 +133,8 @@ def index_remove(ids, index, model, wait, as_json) -> None:
 def _finish_build(report, as_json: bool) -> None:
     for w in report.warnings:
         err(f"warning: {w}")
+    if report.replaced:
+        err(f"warning: {_replaced_text(report.replaced)}")
     if as_json:
         print_json(report.to_dict())
     else:
@@ -141,3 +143,20 @@ def _finish_build(report, as_json: bool) -> None:
             f"({report.embedded} embedded, {report.reused} reused) into {report.index} "
             f"in {report.seconds:.1f}s"
         )
+
+
+def _replaced_text(ids: tuple[str, ...], shown: int = 10) -> str:
+    """What `index add` says of the indexed articles it replaced (ids from a file name or a
+    JSONL line: printable)."""
+    from evqa.corpus import printable
+
+    n = len(ids)
+    names = ", ".join(printable(i) for i in ids[:shown])
+    if n > shown:
+        names += f" and {n - shown} more (all in --json)"
+    article = "article" if n == 1 else "articles"
+    return (
+        f"replaced {n} {article} already in the index with the same id: {names} (an added "
+        "article replaces the indexed one with its id; to keep both, add the replaced one "
+        "back and this one under another id, e.g. from a renamed file)"
+    )

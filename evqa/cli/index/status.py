@@ -148,13 +148,32 @@ def _status_text(status: dict[str, Any], verdict: str) -> str:
         f"chunks     {status['chunks']}",
         f"backend    {_backend_line(status['backend'])}",
         f"model      {model['name']} (sha256 {model['sha256'][:12]}…, dim {model['dim']})",
-        f"dense      {status['dense']}",
-        f"settings   {status['settings']}",
+        f"dense      {_dense_line(status['dense'], status['backend'], status['chunks'])}",
+        f"settings   {_settings_line(status['settings'])}",
         f"size       {status['size_bytes'] / 1e6:.2f} MB",
         f"status     {verdict}",
         *(f"problem    {p}" for p in status["problems"]),
     ]
     return "\n".join(lines)
+
+
+def _dense_line(dense: dict[str, Any] | None, backend: dict[str, Any], chunks: int) -> str:
+    """The dense index: its faiss type and vector count (e.g. "IndexFlatIP, 89 vectors");
+    a Milvus index's vectors are in its collection, one a chunk."""
+    if not dense:
+        if backend.get("type") == "milvus":
+            return f"in the Milvus collection, {chunks} vectors"
+        return "(not recorded)"
+    n = dense.get("ntotal")
+    vectors = f", {n} vector{'' if n == 1 else 's'}" if isinstance(n, int) else ""
+    return f"{dense.get('type', 'unknown type')}{vectors}"
+
+
+def _settings_line(settings: dict[str, Any] | None) -> str:
+    """The build settings as ``key=value`` pairs (e.g. "chunk_size=600, encoder=onnx-int8")."""
+    if not settings:
+        return "(not recorded)"
+    return ", ".join(f"{key}={value}" for key, value in sorted(settings.items()))
 
 
 def _backend_line(entry: dict[str, Any]) -> str:

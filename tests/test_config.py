@@ -1,0 +1,58 @@
+"""Settings (evqa.config): the cache folder and the abstention threshold, checked."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from evqa import config
+from evqa.errors import InputError
+
+
+def test_the_cache_dir_may_not_exist_yet(tmp_path, monkeypatch):
+    monkeypatch.setenv("EVQA_CACHE_DIR", str(tmp_path / "new" / "cache"))
+    assert config.cache_dir() == tmp_path / "new" / "cache"
+    assert config.cache_dir(tmp_path) == tmp_path  # a flag wins
+
+
+def test_a_cache_dir_that_is_a_file_is_an_error_naming_where_it_came_from(tmp_path, monkeypatch):
+    blocker = tmp_path / "cachefile"
+    blocker.write_text("")
+    monkeypatch.setenv("EVQA_CACHE_DIR", str(blocker))
+    with pytest.raises(InputError) as e:
+        config.cache_dir()
+    assert str(e.value) == (
+        f"EVQA_CACHE_DIR={blocker} is a file, not a folder; point EVQA_CACHE_DIR at a folder "
+        "(it is made if missing) or unset it"
+    )
+    with pytest.raises(InputError, match=f"cannot be a folder: {blocker} is a file"):
+        config.cache_dir(blocker / "sub")
+    monkeypatch.delenv("EVQA_CACHE_DIR")
+    monkeypatch.setitem(config.DEFAULTS, "cache_dir", blocker)
+    with pytest.raises(InputError, match="move it away or set EVQA_CACHE_DIR"):
+        config.cache_dir()
+
+
+def test_a_dangling_link_is_no_cache_dir(tmp_path):
+    (tmp_path / "link").symlink_to(tmp_path / "gone")
+    with pytest.raises(InputError, match="is a broken link"):
+        config.cache_dir(tmp_path / "link")
+
+
+def test_an_unwritable_cache_dir_is_a_problem_not_an_error(tmp_path, monkeypatch):
+    assert config.cache_problem(tmp_path / "new") is None
+    monkeypatch.setattr(os, "access", lambda path, mode: False)
+    problem = config.cache_problem(tmp_path / "new")
+    assert problem is not None
+    assert f"{tmp_path / 'new'} (it cannot be made in {tmp_path}) is not writable" in problem
+    assert "set EVQA_CACHE_DIR to a writable folder" in problem
+
+
+@pytest.mark.parametrize("bad", [-1, 1.01, float("nan")])
+def test_the_abstain_threshold_is_a_probability(bad):
+    assert config.check_threshold(None) is None and config.check_threshold(0.5) == 0.5
+    with pytest.raises(InputError, match="^the abstention threshold must be between 0 and 1"):
+        config.check_threshold(bad)
+    with pytest.raises(InputError, match="^EVQA_ABSTAIN_THRESHOLD must be between 0 and 1"):
+        config.check_threshold(bad, "EVQA_ABSTAIN_THRESHOLD")
