@@ -11,13 +11,28 @@ from __future__ import annotations
 
 from typing import Any
 
+# every error evqa raises on purpose is an EvqaError; these say which (evqa.errors)
+_ERRORS = (
+    "BackendAuthError",
+    "BackendUnavailableError",
+    "CorpusError",
+    "EvqaError",
+    "IndexCorruptError",
+    "IndexLockedError",
+    "IndexNotFoundError",
+    "IndexStaleError",
+    "IndexWriteError",
+    "InputError",
+    "ModelError",
+    "SchemaMismatchError",
+)
 __all__ = [
     "Answer",
     "Article",
     "Chunk",
     "Citation",
     "Engine",
-    "EvqaError",
+    *_ERRORS,
     "Figure",
     "Hit",
     "Span",
@@ -26,7 +41,7 @@ __version__ = "0.1.0"
 
 _WHERE = {
     "Engine": "evqa.engine",
-    "EvqaError": "evqa.errors",
+    **dict.fromkeys(_ERRORS, "evqa.errors"),
     **{
         name: "evqa.types"
         for name in ("Answer", "Article", "Chunk", "Citation", "Figure", "Hit", "Span")

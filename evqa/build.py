@@ -3,24 +3,34 @@
 Every build is incremental: embeddings are reused from the live generation for chunks
 whose text is unchanged (same model, same document encoder), and index-time analysis is
 reused for unchanged articles. The result is the same index a full rebuild would give.
+
+The public functions (build, rebuild, add, remove) take paths as str or Path, and resolve
+what they are not given as the CLI does: ``model`` (:func:`resolve_model`), ``settings``
+(:func:`resolve_settings`) and ``cache_dir`` (EVQA_CACHE_DIR, else ~/.cache/evqa).
 """
 
 from __future__ import annotations
 
+import math
+import numbers
+import os
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from evqa import config, store
-from evqa.edits import check_removal, id_clashes, replaced_ids
-from evqa.errors import EvqaError, IndexCorruptError, IndexNotFoundError
+from evqa.edits import added_paths, check_removal, id_clashes, removed_ids, replaced_ids
+from evqa.errors import EvqaError, IndexCorruptError, IndexNotFoundError, InputError
 from evqa.indexdata import IndexData, chunk_hash, index_text
 from evqa.staleness import edited_corpus
 from evqa.types import Article, Span
+
+if TYPE_CHECKING:
+    from evqa.encoder import ModelInfo
 
 # progress(stage, advance, total): stages are "analyse", "embed"
 Progress = Callable[[str, int, int | None], None]
@@ -75,28 +85,36 @@ class BuildReport:
 
 
 def build(
-    corpus: Path,
-    index_root: Path,
+    corpus: str | Path,
+    index_root: str | Path,
     *,
-    model,
-    settings: BuildSettings,
-    cache_dir: Path,
+    model: ModelInfo | str | Path | None = None,
+    settings: BuildSettings | None = None,
+    cache_dir: str | Path | None = None,
     skip_bad: bool = False,
     wait: float = 0.0,
     progress: Progress | None = None,
 ) -> BuildReport:
-    """Build (or incrementally refresh) the index at ``index_root`` from ``corpus``."""
+    """Build (or incrementally refresh) the index at ``index_root`` from ``corpus`` (a
+    folder or a .jsonl file). ``model``: see :func:`resolve_model`; ``settings`` None:
+    ``resolve_settings`` over the index's own settings (EVQA_* > the index's > default);
+    ``cache_dir`` None: EVQA_CACHE_DIR, else ~/.cache/evqa."""
     from evqa.corpus import corpus_fingerprint, read_corpus
     from evqa.staleness import corpus_location, stat_fingerprint
 
     started = time.perf_counter()
-    read = read_corpus(Path(corpus), skip_bad=skip_bad)
+    corpus, index_root = _path(corpus, "corpus"), _path(index_root, "index_root")
+    cache_dir, model = _model_and_cache(model, cache_dir)
+    _check_settings(settings)
+    read = read_corpus(corpus, skip_bad=skip_bad)
     corpus_meta = {
         **corpus_location(corpus, index_root),
-        "fingerprint": corpus_fingerprint(Path(corpus)),
-        "stat": stat_fingerprint(Path(corpus)),
+        "fingerprint": corpus_fingerprint(corpus),
+        "stat": stat_fingerprint(corpus),
     }
     with store.build_lock(index_root, wait):
+        if settings is None:
+            settings = resolve_settings(None, _live_settings(index_root))
         return _write(
             list(read.articles),
             index_root,
@@ -111,24 +129,27 @@ def build(
 
 
 def rebuild(
-    index_root: Path,
+    index_root: str | Path,
     *,
-    model,
-    settings: BuildSettings,
-    cache_dir: Path,
+    model: ModelInfo | str | Path | None = None,
+    settings: BuildSettings | None = None,
+    cache_dir: str | Path | None = None,
     wait: float = 0.0,
     progress: Progress | None = None,
 ) -> BuildReport:
     """Rebuild an index edited with add/remove (it records no corpus folder) from the
-    articles it holds, with this model and these settings."""
+    articles it holds, with this model and these settings (None: as for :func:`build`)."""
     started = time.perf_counter()
+    index_root = _path(index_root, "index_root")
+    cache_dir, model = _model_and_cache(model, cache_dir)
+    _check_settings(settings)
     with store.build_lock(index_root, wait):
         old, manifest = _verified_live_articles(index_root)
         return _write(
             old,
             index_root,
             model=model,
-            settings=settings,
+            settings=settings or resolve_settings(None, manifest.get("settings")),
             cache_dir=cache_dir,
             corpus_meta=edited_corpus(manifest, index_root),
             warnings=(),
@@ -155,22 +176,28 @@ def _verified_live_articles(index_root: Path) -> tuple[list[Article], dict[str, 
 
 
 def add(
-    paths: Sequence[Path],
-    index_root: Path,
+    paths: str | Path | Sequence[str | Path],
+    index_root: str | Path,
     *,
-    model,
-    settings: BuildSettings | None,
-    cache_dir: Path,
+    model: ModelInfo | str | Path | None = None,
+    settings: BuildSettings | None = None,
+    cache_dir: str | Path | None = None,
     skip_bad: bool = False,
     wait: float = 0.0,
     progress: Progress | None = None,
 ) -> BuildReport:
-    """Add (or replace, by id) the articles read from ``paths``; the report's ``replaced``
-    names the indexed articles replaced with another one. Two of them with one id are bad
-    input (CorpusError, or with ``skip_bad`` the later one is skipped)."""
+    """Add (or replace, by id) the articles read from ``paths``: one file, folder or .jsonl
+    file (str or Path), or a list of them (an empty one is an InputError). The report's
+    ``replaced`` names the indexed articles replaced with another one. Two of them with one
+    id are bad input (CorpusError, or with ``skip_bad`` the later one is skipped).
+    ``settings`` None: the index's own (under EVQA_*); ``model``, ``cache_dir``: as for
+    :func:`build`."""
     from evqa.corpus import article_hash
 
     started = time.perf_counter()
+    paths, index_root = added_paths(paths), _path(index_root, "index_root")
+    cache_dir, model = _model_and_cache(model, cache_dir)
+    _check_settings(settings)
     new, warnings = _read_added(paths, index_root, skip_bad)
     with store.build_lock(index_root, wait):
         old, manifest = _live_articles(index_root)
@@ -212,16 +239,20 @@ def _read_added(
 
 
 def remove(
-    ids: Sequence[str],
-    index_root: Path,
+    ids: str | Sequence[str],
+    index_root: str | Path,
     *,
-    model,
-    cache_dir: Path,
+    model: ModelInfo | str | Path | None = None,
+    cache_dir: str | Path | None = None,
     wait: float = 0.0,
     progress: Progress | None = None,
 ) -> BuildReport:
-    """Remove articles by id. Unknown ids are an error; nothing is changed then."""
+    """Remove articles by id: one id (a str) or a list of them. No ids, unknown ids or
+    every article are an InputError; nothing is changed then. ``model``, ``cache_dir``:
+    as for :func:`build`; the index keeps its settings."""
     started = time.perf_counter()
+    ids, index_root = removed_ids(ids), _path(index_root, "index_root")
+    cache_dir, model = _model_and_cache(model, cache_dir)
     with store.build_lock(index_root, wait):
         old, manifest = _live_articles(index_root)
         check_removal(ids, {a.id for a in old}, len(old), index_root)
@@ -237,6 +268,62 @@ def remove(
             progress=progress,
             started=started,
         )
+
+
+def resolve_model(
+    model: ModelInfo | str | Path | None = None, cache_dir: str | Path | None = None
+) -> ModelInfo:
+    """The embedding model, as every command and library function resolves it: a
+    ModelInfo as it is; a model folder (str or Path), checked and identified by its
+    weights; None: EVQA_MODEL (a bad one is named), else the bundled all-MiniLM-L6-v2.
+    The weights hash is cached in ``cache_dir`` (None: EVQA_CACHE_DIR, else the default;
+    InputError when that is a file)."""
+    from evqa import encoder
+
+    if isinstance(model, encoder.ModelInfo):
+        return model
+    if model is not None and not isinstance(model, str | os.PathLike):
+        raise InputError(
+            "model must be a model folder (str or Path), a ModelInfo or None (the bundled "
+            f"model), not {model!r}"
+        )
+    cache = config.cache_dir(cache_dir)
+    path = config.resolve("model", model)
+    if path is not None and config.from_env("model", model):
+        from evqa.encoder.folder import check_folder
+
+        check_folder(Path(path), env=config.env_name("model"))
+    return encoder.resolve_model(None if path is None else Path(path), cache_dir=cache)
+
+
+def _model_and_cache(
+    model: ModelInfo | str | Path | None, cache_dir: str | Path | None
+) -> tuple[Path, ModelInfo]:
+    """The cache folder (checked) and the resolved model, before anything is read."""
+    cache = config.cache_dir(cache_dir)
+    return cache, resolve_model(model, cache)
+
+
+def _path(value: str | Path, name: str) -> Path:
+    if not isinstance(value, str | os.PathLike):
+        raise InputError(f"{name} must be a path (str or Path), not {value!r}")
+    return Path(value)
+
+
+def _check_settings(settings: BuildSettings | None) -> None:
+    if settings is not None and not isinstance(settings, BuildSettings):
+        raise InputError(
+            "settings must be BuildSettings (e.g. resolve_settings({'chunk_size': 800})) or "
+            f"None (the index's own, else the defaults), not {settings!r}"
+        )
+
+
+def _live_settings(index_root: Path) -> dict[str, Any] | None:
+    """The live generation's settings, if there is one to read."""
+    try:
+        return store.open_generation(index_root).manifest.get("settings")
+    except (IndexNotFoundError, IndexCorruptError):
+        return None
 
 
 # --- the pipeline ------------------------------------------------------------------------
@@ -517,10 +604,20 @@ def resolve_settings(
     flags: dict[str, Any] | None = None, manifest: dict[str, Any] | None = None
 ) -> BuildSettings:
     """BuildSettings by precedence: flag > EVQA_* env > the index's manifest > default.
+    ``flags`` maps setting names (chunk_size, chunk_overlap, bm25_k1, bm25_b,
+    exact_search_max, batch_size, encoder, analysis) to values, None meaning not given.
+    Each value is checked here: InputError naming the setting (or its EVQA_* variable).
 
     An index whose manifest names no encoder was embedded with torch, so that is its
     manifest's value: rebuilding it keeps its embeddings unless asked otherwise."""
-    flags = flags or {}
+    flags = dict(flags or {})
+    unknown = sorted(set(flags) - {*_CHECKS, "encoder", "analysis"})
+    if unknown:
+        raise InputError(
+            f"unknown build setting{'s' if len(unknown) > 1 else ''} "
+            f"{', '.join(map(repr, unknown))}; the settings are: "
+            f"{', '.join([*_CHECKS, 'encoder', 'analysis'])}"
+        )
     if manifest is not None and "encoder" not in manifest:
         manifest = {**manifest, "encoder": "torch"}
     keys = (
@@ -533,8 +630,81 @@ def resolve_settings(
         "encoder",
     )
     values = {key: config.resolve(key, flags.get(key), manifest) for key in keys}
-    config.check_encoder(values["encoder"])
+    for key, check in _CHECKS.items():
+        values[key] = _checked_setting(key, values[key], check, flags, manifest)
+    values["encoder"] = _checked_setting(
+        "encoder", values["encoder"], _encoder_name, flags, manifest
+    )
     analysis = flags.get("analysis")
     if analysis is None:
         analysis = (manifest or {}).get("analysis", True)
+    if not isinstance(analysis, bool):
+        raise InputError(f"analysis must be True or False (got {analysis!r})")
     return BuildSettings(**values, analysis=analysis)
+
+
+def _whole(low: int, high: int | None = None, unit: str = "") -> Callable[[Any], int]:
+    def check(value: Any) -> int:
+        ok = isinstance(value, numbers.Integral) and not isinstance(value, bool)
+        if not ok or value < low or (high is not None and value > high):
+            span = f"at least {low}" if high is None else f"between {low} and {high}"
+            raise ValueError(f"must be a whole number{unit}, {span}")
+        return int(value)
+
+    return check
+
+
+def _real(low: float, high: float | None = None) -> Callable[[Any], float]:
+    def check(value: Any) -> float:
+        ok = isinstance(value, numbers.Real) and not isinstance(value, bool)
+        if not ok or not math.isfinite(value) or value < low or (high is not None and value > high):
+            span = f"at least {low}" if high is None else f"between {low} and {high}"
+            raise ValueError(f"must be a number, {span}")
+        return float(value)
+
+    return check
+
+
+def _encoder_name(value: Any) -> str:
+    if value not in config.ENCODERS:
+        raise ValueError(f"must be one of: {', '.join(config.ENCODERS)}")
+    return str(value)
+
+
+def _chunk_checks() -> dict[str, Callable[[Any], Any]]:
+    from evqa.chunking import MAX_OVERLAP, MIN_CHUNK_SIZE
+
+    return {
+        "chunk_size": _whole(MIN_CHUNK_SIZE, unit=" of characters"),
+        "chunk_overlap": _whole(0, MAX_OVERLAP, unit=" of sentences"),
+    }
+
+
+_CHECKS: dict[str, Callable[[Any], Any]] = {
+    **_chunk_checks(),
+    "bm25_k1": _real(0.0),
+    "bm25_b": _real(0.0, 1.0),
+    "exact_search_max": _whole(0),
+    "batch_size": _whole(1),
+}
+
+
+def _checked_setting(
+    key: str,
+    value: Any,
+    check: Callable[[Any], Any],
+    flags: dict[str, Any],
+    manifest: dict[str, Any] | None,
+) -> Any:
+    """``check(value)``; its ValueError becomes an InputError naming where the value came
+    from: the setting, its EVQA_* variable or the index's manifest."""
+    try:
+        return check(value)
+    except ValueError as e:
+        problem = f"{e} (got {value!r})"
+    if config.from_env(key, flags.get(key)):
+        name = config.env_name(key)
+        raise InputError(f"{name} {problem}; fix or unset {name}") from None
+    if flags.get(key) is None and manifest and manifest.get(key) is not None:
+        raise InputError(f"the index's {key} {problem}; pass a valid {key} to rebuild it") from None
+    raise InputError(f"{key} {problem}") from None

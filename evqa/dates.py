@@ -6,6 +6,10 @@ period (``2023-06`` -> 20230601); ``since`` is the start of its period and ``unt
 (``--until 2023`` -> 20231231), so ``--since 2023 --until 2023`` keeps every 2023 article,
 including one dated only ``2023``. An article without a date is left out whenever a
 filter is given (the engine warns how many: ``Engine.undated_articles``).
+
+A filter date is taken exactly as given: ASCII digits in that pattern, no surrounding
+spaces, and an empty string is an error (leave the filter out instead), the same for the
+library, the CLI and the HTTP API (whose schema pattern is ``DATE_PATTERN``).
 """
 
 from __future__ import annotations
@@ -21,12 +25,15 @@ from evqa.errors import InputError
 if TYPE_CHECKING:
     import numpy as np
 
-_DATE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
+# ASCII digits only (\d would take "٢٠٢٣"), matched whole (``$`` would take "2023\n")
+DATE_PATTERN = r"^[0-9]{4}(-[0-9]{2}(-[0-9]{2})?)?$"  # as JSON Schema writes it
+_DATE = re.compile(r"([0-9]{4})(?:-([0-9]{2})(?:-([0-9]{2}))?)?")
 NO_DATE = 0  # what date_num gives an article without a (valid) date
+SHAPE = "YYYY, YYYY-MM or YYYY-MM-DD"
 
 
 def _parts(value: str) -> tuple[int, int | None, int | None] | None:
-    m = _DATE.match(value.strip())
+    m = _DATE.fullmatch(value)
     if not m:
         return None
     y, mo, d = (int(g) if g else None for g in m.groups())
@@ -39,7 +46,8 @@ def _parts(value: str) -> tuple[int, int | None, int | None] | None:
 
 def date_num(value: str | None) -> int:
     """``YYYYMMDD`` at the start of the date's period; NO_DATE (0) when missing or invalid."""
-    parts = _parts(value) if value else None
+    # an article's own date (normalised when the corpus is read) may keep stray spaces
+    parts = _parts(value.strip()) if value else None
     if parts is None:
         return NO_DATE
     y, mo, d = parts
@@ -68,15 +76,15 @@ def date_range(
     names: tuple[str, str] = ("since", "until"),
 ) -> DateRange | None:
     """The filter for ``since``/``until`` (either may be None), or None for no filter.
-    Raises InputError for a malformed date or an empty range; ``names`` are what the
-    messages call the two (the CLI passes its flags, --since and --until)."""
-    if not since and not until:
+    Raises InputError for a malformed or empty date or an empty range; ``names`` are what
+    the messages call the two (the CLI passes its flags, --since and --until)."""
+    if since is None and until is None:
         return None
     lo = hi = None
-    if since:
+    if since is not None:
         y, mo, d = _checked(names[0], since)
         lo = y * 10000 + (mo or 1) * 100 + (d or 1)
-    if until:
+    if until is not None:
         y, mo, d = _checked(names[1], until)
         last = calendar.monthrange(y, mo or 12)[1]
         hi = y * 10000 + (mo or 12) * 100 + (d or last)
@@ -86,13 +94,15 @@ def date_range(
 
 
 def _checked(name: str, value: str) -> tuple[int, int | None, int | None]:
-    m = _DATE.match(value.strip()) if isinstance(value, str) else None
+    if isinstance(value, str) and not value.strip():
+        raise InputError(f"{name} is empty: give a date {SHAPE}, or leave it out (got {value!r})")
+    m = _DATE.fullmatch(value) if isinstance(value, str) else None
     if m is None:
-        raise InputError(f"{name} must be a date YYYY, YYYY-MM or YYYY-MM-DD (got {value!r})")
+        raise InputError(f"{name} must be a date {SHAPE} (got {value!r})")
     parts = _parts(value)
     if parts is None:  # the right shape, but no such month or day
         y, mo = (int(g) if g else None for g in m.groups()[:2])
-        raise InputError(f"{name} {value.strip()} is not a date ({_why_not(y, mo)})")
+        raise InputError(f"{name} {value} is not a date ({_why_not(y, mo)})")
     return parts
 
 

@@ -1,14 +1,70 @@
 """What `evqa index add` and `remove` may do, whatever the backend: added articles whose
 ids clash are refused (or skipped), an added article replaces the indexed one with its id
 (and the report names it), and a removal of unknown ids or of every article is refused
-before anything changes."""
+before anything changes. A single path (str or Path) given to add is one path, a single
+str given to remove is one id, and an empty list is refused."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import os
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
 from evqa.errors import CorpusError, InputError
+
+
+def added_paths(paths: str | os.PathLike | Iterable[str | os.PathLike]) -> list[Path]:
+    """The paths an add reads: one path (str or Path) is that path, not its characters;
+    InputError for an empty list or a path of another type."""
+    if isinstance(paths, str | os.PathLike):
+        paths = [paths]
+    elif isinstance(paths, bytes) or not isinstance(paths, Iterable):
+        raise InputError(_paths_hint(paths))
+    out = []
+    for p in paths:
+        if not isinstance(p, str | os.PathLike):
+            raise InputError(_paths_hint(p))
+        out.append(Path(p))
+    if not out:
+        raise InputError(
+            "no paths given, nothing to add; pass a file, a folder or a .jsonl file, or a "
+            "list of them"
+        )
+    return out
+
+
+def _paths_hint(value: object) -> str:
+    return (
+        f"paths must be a file, a folder or a .jsonl file (str or Path), or a list of them, "
+        f"not {value!r}"
+    )
+
+
+def removed_ids(ids: str | Iterable[str]) -> list[str]:
+    """The ids a removal names: one str is one id, not its characters; InputError for an
+    empty list (nothing changed) or an id that is not a str."""
+    if isinstance(ids, str):
+        ids = [ids]
+    elif not isinstance(ids, Iterable):
+        raise InputError(_ids_hint(ids))
+    out = list(ids)
+    for i in out:
+        if not isinstance(i, str):
+            raise InputError(_ids_hint(i))
+    _check_some(out)
+    return out
+
+
+def _ids_hint(value: object) -> str:
+    return f"ids must be an article id (str) or a list of them, not {value!r}"
+
+
+def _check_some(ids: Sequence[str]) -> None:
+    if not ids:
+        raise InputError(
+            "no ids given, nothing removed; pass an article id or a list of them "
+            "(list ids with: evqa index status --json)"
+        )
 
 
 def id_clashes(
@@ -46,7 +102,8 @@ def replaced_ids(stored: Mapping[str, str], added: Mapping[str, str]) -> list[st
 
 
 def check_removal(ids: Sequence[str], known: set[str], total: int, index_root: Path) -> None:
-    """Refuse (InputError, nothing changed) unknown ids, or removing every article."""
+    """Refuse (InputError, nothing changed) no ids, unknown ids, or removing every article."""
+    _check_some(ids)
     unknown = list(dict.fromkeys(i for i in ids if i not in known))
     if unknown:
         what = "article with id" if len(unknown) == 1 else "articles with ids"

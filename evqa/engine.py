@@ -3,15 +3,21 @@
     from evqa import Engine
     engine = Engine.open()                      # the default seeds index
     answer = engine.ask("energy density of Jinshi battery")
-    print(answer.answer, answer.citations[0].quote)
+    if not answer.abstained:
+        print(answer.answer, answer.citations[0].quote)
 
-``Engine.ask(...).to_dict()`` is exactly what ``evqa ask --json`` prints.
+``Engine.ask(...).to_dict()`` is exactly what ``evqa ask --json`` prints. One Engine may be
+shared by threads: what it loads on first use (the reader, the query encoder) is loaded
+once, under a lock, whichever threads ask first.
 """
 
 from __future__ import annotations
 
+import numbers
 import os
+import threading
 from collections.abc import Callable
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -28,8 +34,24 @@ from evqa.types import Answer, Article, Hit
 Notice = Callable[[str], None]
 
 
+class _Lazy:
+    """What an Engine loads on first use, each behind its own lock: threads that ask at the
+    same time wait for one load instead of each loading it."""
+
+    def __init__(self) -> None:
+        self.encoder: Any = None
+        self.encoder_lock = threading.Lock()
+        self.reader: Future | None = None  # (reader, calibration), loading or loaded
+        self.reader_lock = threading.Lock()
+        self.undated: int | None = None
+        self.undated_lock = threading.Lock()
+
+
 @dataclass
 class Engine:
+    """An open index. Its settings (``k``, ``mode``, ``threshold``, ``passages``, ``notice``,
+    ``warn``) are checked when set, as when given to :meth:`open`."""
+
     root: Path
     manifest: dict[str, Any]
     data: Any  # IndexData (local) or the backend's articles/spans/sentences view
@@ -42,20 +64,22 @@ class Engine:
     passages: int = config.DEFAULTS["reader_passages"]  # the reader reads this many hits
     notice: Notice | None = field(default=None, repr=False)
     # told what may make a result misleading (undated articles a date filter left out, a
-    # cache that cannot be kept); ``notice`` is told instead when it is None
+    # cache that cannot be kept, a corpus that is gone); ``notice`` is told instead when it
+    # is None
     warn: Notice | None = field(default=None, repr=False)
-    _encoder: Any = field(default=None, repr=False)
-    _reader: Any = field(default=None, repr=False)
-    _calibration: Any = field(default=None, repr=False)
-    _undated: int | None = field(default=None, repr=False)
     # where the chunks live (evqa.backends); ``data`` is its articles/spans/sentences view
     backend: Any = field(default=None, repr=False)
+    _lazy: _Lazy = field(default_factory=_Lazy, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         if self.backend is None:
             from evqa.backends.local import LocalBackend
 
             self.backend = LocalBackend(self.data)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        check = _SETTINGS.get(name)
+        object.__setattr__(self, name, value if check is None else check(value))
 
     # --- opening --------------------------------------------------------------------
 
@@ -72,17 +96,23 @@ class Engine:
         k: int | None = None,
         mode: str | None = None,
         warn: Notice | None = None,
+        threshold: float | None = None,
     ) -> Engine:
         """Load an index. The default seeds index is built or refreshed on demand
         (``notice`` is told); any other missing or stale index raises an error that
-        says what to run. ``k`` and ``mode`` (flags) win over EVQA_K and EVQA_MODE.
-        ``warn`` is told what may make a result misleading (default: ``notice``)."""
+        says what to run. ``k``, ``mode`` and ``threshold`` (the abstention threshold,
+        0..1) win over EVQA_K, EVQA_MODE and EVQA_ABSTAIN_THRESHOLD; without either, the
+        reader's calibrated threshold is used. ``warn`` is told what may make a result
+        misleading, such as an index whose corpus is gone (default: ``notice``)."""
         if index is not None and not isinstance(index, str | os.PathLike):
             raise InputError(
                 f"index must be the path of an index folder (str or Path), not {index!r}"
             )
         k = _checked("k", k, config.check_k)
         mode = _checked("mode", mode, config.check_mode)
+        threshold = _checked("abstain_threshold", threshold, _check_threshold)
+        _check_callable(notice, "notice")
+        _check_callable(warn, "warn")
         root = Path(config.resolve("index", index))
         cache = config.cache_dir(cache_dir)  # an error when it is a file
         model_env = config.from_env("model", model)
@@ -92,7 +122,9 @@ class Engine:
             from evqa.encoder.folder import check_folder
 
             check_folder(model_flag, env=config.env_name("model"))
-        root, gen, backend = _open_index(root, cache, model_flag, check_stale, notice, progress)
+        root, gen, backend = _open_index(
+            root, cache, model_flag, check_stale, notice, progress, warn or notice
+        )
         return cls(
             root=root,
             manifest=gen.manifest,
@@ -100,7 +132,7 @@ class Engine:
             backend=backend,
             cache_dir=cache,
             fusion=_fusion(gen.manifest.get("settings", {})),
-            threshold=_checked("abstain_threshold", None, config.check_threshold),
+            threshold=threshold,
             k=k,
             mode=mode,
             model_path=model_flag,
@@ -142,16 +174,18 @@ class Engine:
     def undated_articles(self) -> int:
         """How many of the index's articles have no date: a since/until filter leaves
         them all out."""
-        if self._undated is None:
-            count = getattr(self.backend, "count_undated", None)
-            if count is not None:
-                self._undated = int(count())
-            else:
-                from evqa.dates import NO_DATE, date_num
+        lazy = self._lazy
+        with lazy.undated_lock:
+            if lazy.undated is None:
+                count = getattr(self.backend, "count_undated", None)
+                if count is not None:
+                    lazy.undated = int(count())
+                else:
+                    from evqa.dates import NO_DATE, date_num
 
-                articles = self.data.articles.values()
-                self._undated = sum(date_num(a.date) == NO_DATE for a in articles)
-        return self._undated
+                    articles = self.data.articles.values()
+                    lazy.undated = sum(date_num(a.date) == NO_DATE for a in articles)
+            return lazy.undated
 
     def _warn(self, message: str) -> None:
         tell = self.warn or self.notice
@@ -179,9 +213,9 @@ class Engine:
         problem = content_problem(question)
         if problem is not None:  # nothing to look for: say so rather than guess
             return Answer(question, None, None, 0.0, True, reason=problem)
-        pending = self._load_reader_meanwhile()  # the reader loads while the query is searched
+        self._reader_load()  # the reader loads (in a thread) while the query is searched
         hits = self.search(question, k=k, mode=mode, since=since, until=until)
-        reader, calibration = self.reader(pending)
+        reader, calibration = self.reader()
         return extract_answer(
             question,
             hits,
@@ -194,52 +228,53 @@ class Engine:
             passages=self.passages,
         )
 
-    def reader(self, pending: Any = None):
-        """The answer reader (ONNX, loaded once per process) and its calibration."""
-        if self._reader is None:
-            from evqa.answer.calibration import calibration_of
-            from evqa.answer.features import FEATURES
-            from evqa.reader.session import load_reader
+    def reader(self):
+        """The answer reader (ONNX, loaded once per process) and its calibration. Threads
+        asking at the same time wait for the one load; a load that failed is tried again
+        by the next call."""
+        future = self._reader_load()
+        try:
+            return future.result()
+        except BaseException:
+            lazy = self._lazy
+            with lazy.reader_lock:
+                if lazy.reader is future:
+                    lazy.reader = None
+            raise
 
-            reader = pending.result() if pending is not None else load_reader()
-            self._calibration = calibration_of(reader.manifest, FEATURES)
-            self._reader = reader
-        return self._reader, self._calibration
-
-    def _load_reader_meanwhile(self) -> Any:
-        """A future of the reader, loading in a thread (onnxruntime releases the GIL), or
-        None when it is loaded already."""
-        if self._reader is not None:
-            return None
-        import threading
-        from concurrent.futures import Future
-
-        from evqa.reader.session import load_reader
-
-        future: Future = Future()
-
-        def load() -> None:
-            try:
-                future.set_result(load_reader())
-            except BaseException as e:  # re-raised by future.result() in the caller
-                future.set_exception(e)
-
-        threading.Thread(target=load, daemon=True).start()
-        return future
+    def _reader_load(self) -> Future:
+        """The future of the reader and its calibration: started in a thread by the first
+        call (onnxruntime releases the GIL), the same future for every later one."""
+        lazy = self._lazy
+        with lazy.reader_lock:
+            if lazy.reader is None:
+                future: Future = Future()
+                threading.Thread(target=_load_reader, args=(future,), daemon=True).start()
+                lazy.reader = future
+            return lazy.reader
 
     def embed_query(self, text: str) -> np.ndarray:
-        if self._encoder is None:
-            from evqa.encoder import has_onnx, load_query_encoder
+        return self._query_encoder().encode([text])[0]
 
-            info = self._model_info()
-            if not has_onnx(info, self.cache_dir):
-                problem = config.cache_problem(self.cache_dir)
-                if problem is not None:
-                    self._warn(problem)
-                elif self.notice:
-                    self.notice("preparing the fast query encoder (one time, about 20 s)")
-            self._encoder = load_query_encoder(info, self.cache_dir)
-        return self._encoder.encode([text])[0]
+    def _query_encoder(self) -> Any:
+        """The query encoder, loaded (and exported, the first time) by the first caller
+        while any other thread waits."""
+        lazy = self._lazy
+        if lazy.encoder is not None:
+            return lazy.encoder
+        with lazy.encoder_lock:
+            if lazy.encoder is None:
+                from evqa.encoder import has_onnx, load_query_encoder
+
+                info = self._model_info()
+                if not has_onnx(info, self.cache_dir):
+                    problem = config.cache_problem(self.cache_dir)
+                    if problem is not None:
+                        self._warn(problem)
+                    elif self.notice:
+                        self.notice("preparing the fast query encoder (one time, about 20 s)")
+                lazy.encoder = load_query_encoder(info, self.cache_dir)
+            return lazy.encoder
 
     def _model_info(self):
         from evqa.encoder import ModelInfo, recorded_folder, resolve_model
@@ -250,6 +285,55 @@ class Engine:
             # trust the manifest's identity: the ONNX cache is keyed by this hash
             return ModelInfo(name=m["name"], path=folder, sha256=m["sha256"], dim=m["dim"])
         return resolve_model(self.model_path, cache_dir=self.cache_dir)
+
+
+def _load_reader(future: Future) -> None:
+    """Load the reader and its calibration into ``future`` (run in a thread)."""
+    try:
+        from evqa.answer.calibration import calibration_of
+        from evqa.answer.features import FEATURES
+        from evqa.reader.session import load_reader
+
+        reader = load_reader()
+        future.set_result((reader, calibration_of(reader.manifest, FEATURES)))
+    except BaseException as e:  # re-raised by future.result() in the callers
+        future.set_exception(e)
+
+
+def _check_threshold(value: Any, name: str | None = None) -> float | None:
+    """An abstention threshold: None (the reader's calibrated one) or a number 0..1."""
+    name = name or "threshold"
+    if value is not None and (isinstance(value, bool) or not isinstance(value, numbers.Real)):
+        raise InputError(
+            f"{name} must be a number between 0 and 1, or None for the reader's calibrated "
+            f"threshold (got {value!r})"
+        )
+    return config.check_threshold(value, name)
+
+
+def _check_passages(value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise InputError(f"passages must be a whole number (got {value!r})")
+    if not 1 <= value <= config.MAX_K:
+        raise InputError(f"passages must be between 1 and {config.MAX_K} (got {value})")
+    return int(value)
+
+
+def _check_callable(value: Any, name: str) -> Any:
+    if value is not None and not callable(value):
+        raise InputError(f"{name} must be a callable taking a message, or None (got {value!r})")
+    return value
+
+
+# what setting an Engine's field checks (the others are set by Engine.open)
+_SETTINGS: dict[str, Callable[[Any], Any]] = {
+    "k": config.check_k,
+    "mode": config.check_mode,
+    "threshold": _check_threshold,
+    "passages": _check_passages,
+    "notice": lambda value: _check_callable(value, "notice"),
+    "warn": lambda value: _check_callable(value, "warn"),
+}
 
 
 def undated_warning(count: int) -> str:
@@ -283,10 +367,12 @@ def _open_index(
     check_stale: bool,
     notice: Notice | None,
     progress,
+    warn: Notice | None = None,
 ) -> tuple[Path, store.Generation, Any]:
     """The index's folder (the default one may move to the cache dir), live generation and
-    backend. The default seeds index is built or refreshed first; any other is refused
-    when stale (if ``check_stale``)."""
+    backend. The default seeds index is built or refreshed first (``notice`` is told); any
+    other is refused when stale (if ``check_stale``; ``warn`` is told when it cannot
+    tell)."""
     is_default = root.resolve() == Path(config.DEFAULTS["index"]).resolve()
     if is_default:
         root = ensure_default_index(root, cache, model_flag, notice, progress)
@@ -294,7 +380,7 @@ def _open_index(
 
     gen, backend = open_backend(root)
     if check_stale and not is_default:
-        _refuse_stale(gen, model_flag, cache, notice)
+        _refuse_stale(gen, model_flag, cache, warn)
     return root, gen, backend
 
 
@@ -318,15 +404,15 @@ def _passages(value: Any) -> int:
 
 
 def _refuse_stale(
-    gen: store.Generation, model_flag: Path | None, cache: Path, notice: Notice | None = None
+    gen: store.Generation, model_flag: Path | None, cache: Path, warn: Notice | None = None
 ) -> None:
     """IndexStaleError if the index no longer matches its corpus or model. A corpus that
-    is gone cannot be compared with: the index answers, and ``notice`` is told."""
+    is gone cannot be compared with: the index answers, and ``warn`` is told."""
     from evqa.encoder import resolve_model
     from evqa.staleness import corpus_path, corpus_warning, stale_reasons
 
-    if notice and (warning := corpus_warning(gen.manifest, gen.root)):
-        notice(warning)
+    if warn and (warning := corpus_warning(gen.manifest, gen.root)):
+        warn(warning)
     sha = resolve_model(model_flag, cache_dir=cache).sha256 if model_flag else None
     reasons = stale_reasons(gen.manifest, gen.root, sha, cache)
     if reasons:

@@ -4,6 +4,10 @@
 methods return :class:`Fused` records, best first, ties broken by lower id; each says how
 every retriever saw the document (1-based rank, raw score, share of the fused score).
 :func:`fuse` picks the method an index's settings ask for; every backend calls it.
+
+A date filter must not rescore the hits it keeps: a backend that filters also gathers the
+unfiltered candidates, and min-max fusion scales the filtered ones by theirs
+(:func:`scales`, :func:`minmax_scale`), so a kept hit scores what it scores unfiltered.
 """
 
 from __future__ import annotations
@@ -15,6 +19,9 @@ from evqa import config
 from evqa.types import RetrieverScore
 
 Rankings = Mapping[str, Sequence[tuple[int, float]]]
+Exact = Mapping[str, Mapping[int, float]]
+# retriever -> the (lowest, highest) score min-max fusion scales it by; None: it has no say
+Scale = Mapping[str, tuple[float, float] | None]
 POOL = 100  # candidates taken from each retriever before fusion
 
 
@@ -43,19 +50,28 @@ def fills(mode: str, settings: FusionSettings) -> bool:
     return mode == "hybrid" and settings.method != "rrf"
 
 
+def scales(settings: FusionSettings) -> bool:
+    """Whether :func:`fuse` takes a ``scale`` (min-max fusion): a filtered search then
+    passes the :func:`minmax_scale` of its unfiltered candidates. RRF does not: its ranks
+    are counted among the documents the filter keeps."""
+    return settings.method != "rrf"
+
+
 def fuse(
     rankings: Rankings,
     mode: str,
     settings: FusionSettings,
-    exact: Mapping[str, Mapping[int, float]] | None = None,
+    exact: Exact | None = None,
+    scale: Scale | None = None,
 ) -> list[Fused]:
     """The fused list of a ``mode`` search (hybrid, bm25 or dense): RRF, or min-max with
-    the BM25 weight (and ``exact`` fill, see :func:`fills`), as ``settings`` say."""
+    the BM25 weight (and ``exact`` fill, see :func:`fills`; ``scale``, see
+    :func:`minmax`), as ``settings`` say."""
     if settings.method == "rrf":
         return rrf(rankings, k=settings.rrf_k)
     w = settings.bm25_weight
     weights = {"bm25": w, "dense": 1.0 - w} if mode == "hybrid" else {mode: 1.0}
-    return minmax(rankings, weights, exact=exact)
+    return minmax(rankings, weights, exact=exact, scale=scale)
 
 
 def rrf(rankings: Rankings, k: int = config.DEFAULTS["rrf_k"]) -> list[Fused]:
@@ -67,7 +83,8 @@ def minmax(
     rankings: Rankings,
     weights: Mapping[str, float],
     *,
-    exact: Mapping[str, Mapping[int, float]] | None = None,
+    exact: Exact | None = None,
+    scale: Scale | None = None,
 ) -> list[Fused]:
     """Weighted sum of min-max normalised scores. Each retriever's scores are scaled to
     0..1 over the documents it returned (all equal -> 1.0); a document it did not return
@@ -78,28 +95,56 @@ def minmax(
     it did not return, e.g. the dense similarity of a BM25-only candidate. With it, each
     retriever is normalised over every candidate it has a score for, and those documents
     get their share instead of 0 (their rank stays None). On SciFact this "fill" is worth
-    about +0.02 nDCG@10 (eval/beir.py)."""
+    about +0.02 nDCG@10 (eval/beir.py).
+
+    ``scale`` (retriever -> (low, high) or None) scales by those bounds instead of the
+    candidates' own (a score outside them is clipped to 0..1; None: no say): the
+    :func:`minmax_scale` of an unfiltered search's candidates makes a filtered search score
+    every candidate they share as the unfiltered one does, so it keeps their order."""
     missing = set(rankings) - set(weights)
     if missing:
         raise ValueError(f"no fusion weight for retriever(s): {', '.join(sorted(missing))}")
     scores = {name: _scores(name, ranked, rankings, exact) for name, ranked in rankings.items()}
+    bounds = scale if scale is not None else _bounds(rankings, scores)
 
     def contributions(name: str, ranked: Sequence[tuple[int, float]]) -> dict[int, float]:
-        if not ranked or not any(scores[name].values()):  # it found nothing: no say
+        if bounds.get(name) is None:  # it found nothing: no say
             return {}
-        low, high = min(scores[name].values()), max(scores[name].values())
+        low, high = bounds[name]
         span = high - low
         w = weights[name]
-        return {d: w * ((s - low) / span if span > 0 else 1.0) for d, s in scores[name].items()}
+        if span > 0:
+            return {d: w * min(max((s - low) / span, 0.0), 1.0) for d, s in scores[name].items()}
+        return {d: w * (1.0 if s >= high else 0.0) for d, s in scores[name].items()}
 
     return _fuse(rankings, contributions, raw=scores)
+
+
+def minmax_scale(
+    rankings: Rankings, exact: Exact | None = None
+) -> dict[str, tuple[float, float] | None]:
+    """What :func:`minmax` scales each retriever by for these candidates: the lowest and
+    highest score it has for them, or None when it has no say (it returned nothing, or
+    scored everything 0)."""
+    scores = {name: _scores(name, ranked, rankings, exact) for name, ranked in rankings.items()}
+    return _bounds(rankings, scores)
+
+
+def _bounds(
+    rankings: Rankings, scores: Mapping[str, Mapping[int, float]]
+) -> dict[str, tuple[float, float] | None]:
+    out: dict[str, tuple[float, float] | None] = {}
+    for name, ranked in rankings.items():
+        values = scores[name].values()
+        out[name] = (min(values), max(values)) if ranked and any(values) else None
+    return out
 
 
 def _scores(
     name: str,
     ranked: Sequence[tuple[int, float]],
     rankings: Rankings,
-    exact: Mapping[str, Mapping[int, float]] | None,
+    exact: Exact | None,
 ) -> dict[int, float]:
     """The scores ``name`` gave: those it returned, then its exact scores of the other
     retrievers' candidates when known."""

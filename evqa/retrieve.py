@@ -9,7 +9,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from evqa.fusion import FusionSettings, fills, fuse, pool_size
+from evqa.fusion import FusionSettings, fills, fuse, minmax_scale, pool_size, scales
 from evqa.indexdata import IndexData
 from evqa.labels import article_label
 from evqa.types import Hit, RetrieverScore
@@ -26,24 +26,46 @@ def search(
     allowed: np.ndarray | None = None,
 ) -> list[Hit]:
     """The top ``k`` chunks for ``query``; ``mode`` is hybrid, bm25 or dense. ``allowed``
-    (a boolean per chunk, e.g. a date filter) restricts every retriever to those chunks."""
+    (a boolean per chunk, e.g. a date filter) restricts every retriever to those chunks;
+    the chunks it keeps score as they do unfiltered (see evqa.fusion), so keep their order."""
     from evqa import bm25
     from evqa.tokenize import tokenize
 
     pool = pool_size(k)
-    rankings: dict[str, list[tuple[int, float]]] = {}
     bm25_scores = qvec = None
     if mode in ("bm25", "hybrid"):
         bm25_scores = bm25.score(data.bm25, tokenize(query))
-        if allowed is not None:
-            bm25_scores = np.where(allowed, bm25_scores, 0.0)
-        rankings["bm25"] = bm25.top_k_of(bm25_scores, pool)
     if mode in ("dense", "hybrid"):
         qvec = np.asarray(query_vector(query), dtype=np.float32).reshape(-1)
+    rankings, exact = _candidates(data, mode, fusion, pool, bm25_scores, qvec, allowed)
+    scale = None
+    if allowed is not None and scales(fusion):  # scaled as the unfiltered candidates are
+        scale = minmax_scale(*_candidates(data, mode, fusion, pool, bm25_scores, qvec, None))
+    fused = fuse(rankings, mode, fusion, exact, scale)
+    return [_hit(data, rank, f.id, f.score, f.parts) for rank, f in enumerate(fused[:k], 1)]
+
+
+def _candidates(
+    data: IndexData,
+    mode: str,
+    fusion: FusionSettings,
+    pool: int,
+    bm25_scores: np.ndarray | None,
+    qvec: np.ndarray | None,
+    allowed: np.ndarray | None,
+) -> tuple[dict[str, list[tuple[int, float]]], dict[str, dict[int, float]] | None]:
+    """Each retriever's top ``pool`` (among the ``allowed`` chunks, if given), and the
+    exact scores min-max fusion fills in (None when it does not)."""
+    from evqa import bm25
+
+    rankings: dict[str, list[tuple[int, float]]] = {}
+    if bm25_scores is not None:
+        kept = bm25_scores if allowed is None else np.where(allowed, bm25_scores, 0.0)
+        rankings["bm25"] = bm25.top_k_of(kept, pool)
+    if qvec is not None:
         rankings["dense"] = dense_ranking(data, qvec, pool, allowed)
     exact = _exact_scores(data, rankings, bm25_scores, qvec) if fills(mode, fusion) else None
-    fused = fuse(rankings, mode, fusion, exact)
-    return [_hit(data, rank, f.id, f.score, f.parts) for rank, f in enumerate(fused[:k], 1)]
+    return rankings, exact
 
 
 def dense_ranking(

@@ -8,7 +8,6 @@ against a real cluster only when EVQA_MILVUS_TEST_URI is set."""
 from __future__ import annotations
 
 import pytest
-from click.testing import CliRunner
 from milvus_helpers import build
 
 
@@ -23,11 +22,6 @@ def lite_ok(tmp_path_factory):
     except Exception as e:  # noqa: BLE001 - any failure to start is a reason to skip
         pytest.skip(f"milvus-lite cannot start here: {e}")
     return True
-
-
-@pytest.fixture
-def runner():
-    return CliRunner()
 
 
 @pytest.fixture

@@ -125,3 +125,41 @@ def test_an_ask_reads_only_its_top_k_chunks_and_their_articles(tmp_path, fake_mo
     assert len(chunk_reads) == 3  # one primary-key read per hit, no scan
     assert 1 <= len(article_reads) <= 3
     assert all("WHERE" in q for q in seen if "meta" not in q)
+
+
+# battery tops BM25 and solar dense among the 2023 articles; unfiltered, x (2021) stretches
+# the dense scale so that battery ranks above solar. Scaled over the 2023 articles alone,
+# solar would take dense's whole 0.7 and rank first (0.7 against 0.3).
+FILTER_KEEPS_ORDER = [
+    {"id": "x", "date": "2021-01-01", "text": "Battery energy density solar."},
+    {"id": "u", "date": "2021-01-01", "text": "Wind prices in the city market."},
+    {
+        "id": "battery",
+        "date": "2023-01-01",
+        "text": "The battery energy density of the new cell is a record, the maker said on "
+        "Monday in Hefei.",
+    },
+    {"id": "solar", "date": "2023-02-01", "text": "Solar farms."},
+]
+
+
+@pytest.mark.parametrize("mode", ["hybrid", "bm25", "dense"])
+def test_a_date_filter_drops_hits_without_rescoring_or_reordering_the_rest(
+    tmp_path, fake_model, mode
+):
+    corpus = write_jsonl(tmp_path / "news.jsonl", FILTER_KEEPS_ORDER)
+    index = tmp_path / "idx"
+    args = ["index", "build", "--corpus", str(corpus), "--index", str(index), "--no-ner"]
+    assert CliRunner().invoke(cli, args).exit_code == 0
+    engine = Engine.open(index)
+    query = "battery energy density solar"
+    everything = engine.search(query, k=10, mode=mode)
+    kept = engine.search(query, k=10, mode=mode, since="2023")
+    assert [h.doc_id for h in kept] == [h.doc_id for h in everything if h.date >= "2023"]
+    if mode == "hybrid":
+        assert [h.doc_id for h in kept] == ["battery", "solar"]
+    unfiltered = {h.chunk.id: h for h in everything}
+    for h in kept:
+        assert h.score == pytest.approx(unfiltered[h.chunk.id].score, abs=1e-6)
+        for name, part in h.explain.items():
+            assert part.share == pytest.approx(unfiltered[h.chunk.id].explain[name].share, abs=1e-6)

@@ -10,6 +10,7 @@ from milvus_helpers import assert_clean_error, build, run
 
 from evqa import store
 from evqa.engine import Engine
+from evqa.errors import InputError
 
 pytest.importorskip("pymilvus", reason="the milvus extra is not installed")
 milvus = pytest.importorskip("evqa.backends.milvus")
@@ -97,6 +98,20 @@ def test_add_and_remove(mbuilt, tmp_path, runner):
         2,
         "empty index",
     )
+
+
+def test_one_path_or_id_given_to_the_library_is_one_not_its_characters(
+    mbuilt, tmp_path, fake_model
+):
+    extra = write_corpus(tmp_path / "extra", {"delta": "Tidal Power\n\nLa Rance, 240 MW."})
+    cache = tmp_path / "cache"
+    report = milvus.add(str(extra / "delta.txt"), mbuilt, model=fake_model, settings=None,
+                        cache_dir=cache)
+    assert report.articles == 4
+    report = milvus.remove("delta", mbuilt, model=fake_model, cache_dir=cache)
+    assert report.articles == 3
+    with pytest.raises(InputError, match="no ids"):
+        milvus.remove([], mbuilt, model=fake_model, cache_dir=cache)
 
 
 def test_add_reports_the_stored_articles_it_replaces_with_another(mbuilt, tmp_path, runner):

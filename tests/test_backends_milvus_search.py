@@ -99,3 +99,25 @@ def test_date_filters_match_the_local_backend(lite_ok, tmp_path, fake_model, run
         assert got == want, (since, until)
     r = run(runner, "ask", "solar boat", "--index", remote, "--since", "2024", "--json")
     assert {p["doc_id"] for p in json.loads(r.stdout)["passages"]} <= {"a2024"}
+
+
+@pytest.mark.parametrize("mode", ["hybrid", "dense"])
+def test_a_date_filter_keeps_the_order_and_scores_as_the_local_backend(
+    lite_ok, tmp_path, fake_model, runner, mode
+):
+    from test_backends_local import FILTER_KEEPS_ORDER
+
+    corpus = tmp_path / "news.jsonl"
+    corpus.write_text("".join(json.dumps(r) + "\n" for r in FILTER_KEEPS_ORDER), encoding="utf-8")
+    local, remote = tmp_path / "l", tmp_path / "m"
+    assert build(runner, corpus, local).exit_code == 0
+    assert build(runner, corpus, remote, "--backend", "milvus").exit_code == 0
+    query = "battery energy density solar"
+    for engine in (Engine.open(local), Engine.open(remote)):
+        everything = engine.search(query, 10, mode)
+        kept = engine.search(query, 10, mode, since="2023")
+        assert [h.doc_id for h in kept] == [h.doc_id for h in everything if h.date >= "2023"]
+        scores = {h.chunk.id: h.score for h in everything}
+        assert all(abs(h.score - scores[h.chunk.id]) < 1e-4 for h in kept)
+        if mode == "hybrid":
+            assert [h.doc_id for h in kept] == ["battery", "solar"]

@@ -19,7 +19,7 @@ from conftest import ARTICLES, small_settings, write_corpus
 from evqa import build, indexdata, store
 from evqa.encoder.onnx_documents import prepare as REAL_PREPARE
 from evqa.engine import Engine
-from evqa.errors import InputError
+from evqa.errors import InputError, ModelError
 
 QUERIES = ["hydrogen train range", "wind turbines Brittany", "solar boat battery", "who built it"]
 
@@ -469,3 +469,150 @@ def test_an_edited_index_without_a_live_generation_asks_for_its_corpus(
     (root / store.CURRENT).unlink()
     with pytest.raises(IndexCorruptError, match="--corpus CORPUS"):
         build.rebuild(root, model=fake_model, settings=small_settings(), cache_dir=tmp_path)
+
+
+# --- the library's arguments: paths as str, one path or id, defaults as the CLI's ---------
+
+
+def test_one_str_or_path_given_to_add_is_one_path_not_its_characters(
+    tmp_path, corpus, fake_model, monkeypatch
+):
+    do_build(corpus, tmp_path / "idx", fake_model)
+    monkeypatch.chdir(tmp_path)
+    Path("ferry.txt").write_text("Ferry Sails\n\nThe ferry Aurora carries 300 cars.")
+    Path("tram.txt").write_text("Tram Opens\n\nThe new tram line has 12 stops.")
+    report = build.add("ferry.txt", "idx", model=fake_model, cache_dir=tmp_path)
+    assert report.articles == 4 and report.index == Path("idx")
+    assert build.add(Path("tram.txt"), "idx", model=fake_model).articles == 5
+    assert {"ferry", "tram"} <= set(Engine.open(tmp_path / "idx").articles)
+
+
+def test_one_str_given_to_remove_is_one_id(tmp_path, corpus, fake_model):
+    do_build(corpus, tmp_path / "idx", fake_model)
+    report = build.remove("bravo", str(tmp_path / "idx"), model=fake_model)
+    assert report.articles == 2
+    assert set(Engine.open(tmp_path / "idx").articles) == {"alpha", "charlie"}
+
+
+@pytest.mark.parametrize(
+    ("edit", "message"),
+    [
+        (lambda root, m: build.remove([], root, model=m), "no ids given, nothing removed"),
+        (lambda root, m: build.add([], root, model=m), "no paths given, nothing to add"),
+        (lambda root, m: build.remove([3], root, model=m), "ids must be an article id"),
+        (lambda root, m: build.add([3], root, model=m), "paths must be a file"),
+        (lambda root, m: build.add("x.txt", 3, model=m), "index_root must be a path"),
+        (lambda root, m: build.add("x.txt", root, model=3), "model must be a model folder"),
+    ],
+)
+def test_an_edit_of_nothing_or_of_bad_arguments_is_refused_and_changes_nothing(
+    tmp_path, corpus, fake_model, edit, message
+):
+    root = tmp_path / "idx"
+    do_build(corpus, root, fake_model)
+    live = store.open_generation(root).path
+    with pytest.raises(InputError, match=message):
+        edit(root, fake_model)
+    assert store.open_generation(root).path == live
+
+
+def test_build_takes_str_paths_and_defaults_like_the_cli(tmp_path, corpus, fake_model):
+    report = build.build(str(corpus), str(tmp_path / "idx"))  # model, settings, cache: None
+    assert report.index == tmp_path / "idx" and report.articles == 3
+    manifest = store.open_generation(tmp_path / "idx").manifest
+    assert manifest["model"]["sha256"] == fake_model.sha256
+    assert manifest["settings"]["chunk_size"] == 600 and manifest["settings"]["analysis"]
+    rebuilt = build.rebuild(str(tmp_path / "idx"), model=fake_model)
+    assert rebuilt.articles == 3 and rebuilt.reused == rebuilt.chunks
+
+
+def test_settings_none_keep_the_index_own_settings(tmp_path, corpus, fake_model):
+    do_build(corpus, tmp_path / "idx", fake_model, chunk_size=80)
+    build.build(corpus, tmp_path / "idx", model=fake_model, settings=None)
+    assert store.open_generation(tmp_path / "idx").manifest["settings"]["chunk_size"] == 80
+
+
+def test_the_model_is_a_model_info_a_folder_or_evqa_model_else_the_bundled_one(
+    tmp_path, monkeypatch, fake_model
+):
+    from evqa import encoder
+
+    asked = []
+
+    def resolve(path=None, cache_dir=None):
+        asked.append((path, cache_dir))
+        return fake_model
+
+    monkeypatch.setattr(encoder, "resolve_model", resolve)
+    assert build.resolve_model(fake_model) is fake_model and asked == []
+    monkeypatch.delenv("EVQA_MODEL", raising=False)
+    build.resolve_model(None)
+    build.resolve_model(str(tmp_path / "mine"), cache_dir=str(tmp_path / "c"))
+    folder = tmp_path / "env-model"
+    folder.mkdir()
+    (folder / "config.json").write_text("{}")
+    (folder / "model.safetensors").write_bytes(b"w")
+    monkeypatch.setenv("EVQA_MODEL", str(folder))
+    build.resolve_model()
+    assert asked == [
+        (None, tmp_path / "cache"),  # the fixture's EVQA_CACHE_DIR
+        (tmp_path / "mine", tmp_path / "c"),
+        (folder, tmp_path / "cache"),
+    ]
+    monkeypatch.setenv("EVQA_MODEL", str(tmp_path / "missing"))
+    with pytest.raises(ModelError, match="EVQA_MODEL="):
+        build.resolve_model()
+
+
+def test_a_model_folder_given_as_a_str_is_resolved_from_that_folder(tmp_path, monkeypatch):
+    from encoder_fakes import fake_model_folder
+
+    folder = fake_model_folder(tmp_path / "my-model")
+    monkeypatch.setenv("EVQA_CACHE_DIR", str(tmp_path / "cache"))
+    info = build.resolve_model(str(folder))
+    assert info.path == folder.resolve() and info.dim == 8
+
+
+def test_a_cache_dir_that_is_a_file_is_an_input_error(tmp_path, corpus, fake_model):
+    (tmp_path / "file").write_text("")
+    with pytest.raises(InputError, match="not a folder"):
+        build.build(corpus, tmp_path / "idx", model=fake_model, cache_dir=tmp_path / "file")
+
+
+@pytest.mark.parametrize(
+    ("flags", "message"),
+    [
+        ({"chunk_size": -5}, r"^chunk_size must be a whole number of characters, at least 50 "),
+        ({"chunk_size": "600"}, r"^chunk_size must be a whole number"),
+        ({"chunk_size": 600.5}, r"^chunk_size must be a whole number"),
+        ({"chunk_overlap": 11}, r"^chunk_overlap must be .* between 0 and 10 \(got 11\)"),
+        ({"chunk_overlap": True}, r"^chunk_overlap must be a whole number"),
+        ({"bm25_b": 2}, r"^bm25_b must be a number, between 0.0 and 1.0 \(got 2\)"),
+        ({"bm25_k1": float("nan")}, r"^bm25_k1 must be a number"),
+        ({"batch_size": 0}, r"^batch_size must be a whole number, at least 1"),
+        ({"exact_search_max": -1}, r"^exact_search_max must be"),
+        ({"encoder": "gpu"}, r"^encoder must be one of: torch, onnx, onnx-int8"),
+        ({"analysis": "no"}, r"^analysis must be True or False"),
+        ({"chunk_sise": 600}, r"^unknown build setting 'chunk_sise'; the settings are: chunk_size"),
+    ],
+)
+def test_resolve_settings_refuses_a_bad_value_naming_the_setting(flags, message):
+    with pytest.raises(InputError, match=message):
+        build.resolve_settings(flags)
+
+
+def test_a_bad_setting_from_the_environment_or_the_manifest_is_named_so(monkeypatch):
+    monkeypatch.setenv("EVQA_CHUNK_SIZE", "-5")
+    with pytest.raises(InputError, match="^EVQA_CHUNK_SIZE must be .*; fix or unset EVQA_CHUNK"):
+        build.resolve_settings()
+    assert build.resolve_settings({"chunk_size": 700}).chunk_size == 700  # the flag wins
+    monkeypatch.delenv("EVQA_CHUNK_SIZE")
+    with pytest.raises(InputError, match="^the index's batch_size must be"):
+        build.resolve_settings(None, {"batch_size": 0})
+    good = build.resolve_settings({"chunk_size": 800, "bm25_b": 1, "analysis": False})
+    assert (good.chunk_size, good.bm25_b, good.analysis) == (800, 1.0, False)
+
+
+def test_settings_of_another_type_are_refused(tmp_path, corpus, fake_model):
+    with pytest.raises(InputError, match="settings must be BuildSettings"):
+        build.build(corpus, tmp_path / "idx", model=fake_model, settings={"chunk_size": 800})

@@ -163,3 +163,16 @@ def test_a_date_filter_warns_of_the_undated_articles_it_left_out(built, runner, 
 def test_a_day_that_does_not_exist_is_named(built, runner):
     r = run(runner, "ask", "solar boat", "--index", built, "--since", "2025-02-30")
     assert_clean_error(r, 2, "error: --since 2025-02-30 is not a date (February 2025 has 28 days)")
+
+
+@pytest.mark.parametrize(
+    "value, message",
+    [
+        ("", "error: --since is empty: give a date YYYY, YYYY-MM or YYYY-MM-DD, or leave it out"),
+        (" 2023", "error: --since must be a date YYYY, YYYY-MM or YYYY-MM-DD (got ' 2023')"),
+        ("\u0662\u0660\u0662\u0663", "error: --since must be a date YYYY, YYYY-MM or YYYY-MM-DD"),
+    ],
+)
+def test_an_empty_or_loose_date_is_refused_not_ignored(built, runner, value, message):
+    r = run(runner, "search", "solar boat", "--index", built, "--since", value)
+    assert_clean_error(r, 2, message)

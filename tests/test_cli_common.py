@@ -26,6 +26,16 @@ def test_stale_corpus_says_what_to_run(built, runner):
     assert status["stale"] is True
 
 
+def test_a_gone_corpus_is_a_warning_and_the_index_still_answers(built, runner):
+    import shutil
+
+    shutil.rmtree(built.parent / "corpus")
+    r = run(runner, "search", "wind farm", "--index", built, "-k", "1")
+    assert r.exit_code == 0, r.output
+    lines = [line for line in r.stderr.splitlines() if "no longer exists" in line]
+    assert len(lines) == 1 and lines[0].startswith("warning: the corpus ")
+
+
 def test_touched_but_unchanged_corpus_is_not_stale(built, runner):
     for f in (built.parent / "corpus").iterdir():
         os.utime(f, (1, 1))

@@ -80,3 +80,34 @@ def test_messages_name_the_arguments_as_the_caller_says():
         date_range(None, "x", ("--since", "--until"))
     with pytest.raises(InputError, match=r"^--since 2024 is after --until 2023;"):
         date_range("2024", "2023", ("--since", "--until"))
+
+
+@pytest.mark.parametrize("value", ["", " ", "\t"])
+def test_an_empty_date_is_refused_rather_than_read_as_no_filter(value):
+    with pytest.raises(InputError, match=r"^since is empty: give a date .*or leave it out"):
+        date_range(value, None)
+    with pytest.raises(InputError, match=r"^--until is empty"):
+        date_range(None, value, ("--since", "--until"))
+
+
+@pytest.mark.parametrize(
+    "value", [" 2023", "2023 ", "2023\n", "2023-06\n", "\u0662\u0660\u0662\u0663", "２０２３"]
+)
+def test_only_ascii_digits_without_surrounding_space_are_a_date(value):
+    with pytest.raises(InputError, match=r"^since must be a date YYYY, YYYY-MM or YYYY-MM-DD"):
+        date_range(value, None)
+
+
+def test_the_schema_pattern_accepts_exactly_what_date_range_does():
+    import re
+
+    from evqa.dates import DATE_PATTERN
+
+    for value in ["2023", "2023-06", "2023-06-15", " 2023", "2023\n", "٢٠٢٣", "", "2023-6"]:
+        accepted = True
+        try:
+            date_range(value, None)
+        except InputError:
+            accepted = False
+        # JSON Schema's $ is the end of the string: Python's \Z
+        assert bool(re.search(DATE_PATTERN.replace("$", r"\Z"), value)) == accepted, value

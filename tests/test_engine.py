@@ -296,6 +296,19 @@ def test_dir_of_evqa_lists_its_lazy_names():
     assert set(evqa.__all__) <= set(dir(evqa))
 
 
+def test_every_evqa_error_can_be_imported_from_evqa():
+    import inspect
+
+    import evqa
+    from evqa import errors
+
+    kinds = [c for _, c in inspect.getmembers(errors, inspect.isclass)]
+    kinds = [c for c in kinds if issubclass(c, errors.EvqaError)]
+    assert len(kinds) > 5
+    for kind in kinds:
+        assert kind.__name__ in evqa.__all__ and getattr(evqa, kind.__name__) is kind
+
+
 def test_a_date_filter_warns_of_the_undated_articles_it_left_out(small_engine):
     told: list[str] = []
     engine = Engine.open(small_engine.root, warn=told.append)
@@ -360,3 +373,151 @@ def test_an_unwritable_cache_dir_is_warned_of_once(small_engine, monkeypatch, tm
     engine.search("solar boat", mode="dense")
     assert len(told) == 1 and "is not writable" in told[0] and "EVQA_CACHE_DIR" in told[0]
     assert not any("preparing the fast query encoder" in n for n in notices)
+
+
+# --- one Engine shared by threads, its settings checked, warnings told to warn -----------
+
+
+def _at_once(n: int, call) -> list:
+    """``call()`` from ``n`` threads started together; their results (an exception is
+    re-raised)."""
+    import threading
+
+    start = threading.Barrier(n)
+    results: list = [None] * n
+
+    def run(i: int) -> None:
+        start.wait()
+        try:
+            results[i] = call()
+        except BaseException as e:  # re-raised below, in the test's thread
+            results[i] = e
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(n)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    for r in results:
+        if isinstance(r, BaseException):
+            raise r
+    return results
+
+
+def test_threads_asking_a_fresh_engine_at_once_load_the_reader_and_encoder_once(
+    small_engine, monkeypatch
+):
+    import time
+
+    from conftest import FakeQueryEncoder
+
+    from evqa import encoder
+    from evqa.reader import session
+
+    real_reader = session.load_reader
+    loads: list[str] = []
+
+    def slow_reader(folder=session.MODEL_DIR):
+        loads.append("reader")
+        time.sleep(0.2)  # every thread asks before it is done
+        return real_reader(folder)
+
+    def slow_encoder(model, cache_dir):
+        loads.append("encoder")
+        time.sleep(0.2)
+        return FakeQueryEncoder()
+
+    monkeypatch.setattr(session, "load_reader", slow_reader)
+    monkeypatch.setattr(encoder, "load_query_encoder", slow_encoder)
+    monkeypatch.setattr(encoder, "has_onnx", lambda info, cache: False)  # an empty cache
+    notices: list[str] = []
+    engine = Engine.open(small_engine.root, notice=notices.append)
+    answers = _at_once(8, lambda: engine.ask("How fast is the Helios boat?"))
+    assert sorted(loads) == ["encoder", "reader"]
+    assert sum("preparing the fast query encoder" in n for n in notices) == 1
+    alone = Engine.open(small_engine.root).ask("How fast is the Helios boat?")
+    assert all(a.to_dict() == alone.to_dict() for a in answers)
+
+
+def test_a_reader_that_failed_to_load_is_tried_again_by_the_next_ask(small_engine, monkeypatch):
+    from evqa.errors import ModelError
+    from evqa.reader import session
+
+    real_reader = session.load_reader
+    calls: list[int] = []
+
+    def flaky(folder=session.MODEL_DIR):
+        calls.append(1)
+        if len(calls) == 1:
+            raise ModelError("the reader model cannot be loaded; reinstall evqa")
+        return real_reader(folder)
+
+    monkeypatch.setattr(session, "load_reader", flaky)
+    engine = Engine.open(small_engine.root)
+    with pytest.raises(ModelError, match="reinstall"):
+        engine.ask("How fast is the Helios boat?")
+    assert engine.ask("How fast is the Helios boat?").question
+    engine.ask("How fast is the Helios boat?")
+    assert len(calls) == 2
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "message"),
+    [
+        ("threshold", "x", "threshold must be a number between 0 and 1, or None"),
+        ("threshold", 5, r"threshold must be between 0 and 1 \(got 5.0\)"),
+        ("threshold", float("nan"), "threshold must be between 0 and 1"),
+        ("threshold", True, "threshold must be a number"),
+        ("k", 0, "k must be at least 1"),
+        ("k", "3", "k must be a whole number"),
+        ("mode", "fast", "unknown mode 'fast'"),
+        ("passages", 0, "passages must be between 1 and"),
+        ("passages", 2.5, "passages must be a whole number"),
+        ("warn", "stderr", "warn must be a callable"),
+        ("notice", 1, "notice must be a callable"),
+    ],
+)
+def test_an_engine_setting_is_checked_when_set(small_engine, name, value, message):
+    before = getattr(small_engine, name)
+    with pytest.raises(InputError, match=message):
+        setattr(small_engine, name, value)
+    assert getattr(small_engine, name) == before  # unchanged
+    assert small_engine.ask("How fast is the Helios boat?").question
+
+
+def test_a_valid_setting_takes_effect(small_engine):
+    small_engine.threshold = 1.0
+    assert small_engine.ask("How fast is the Helios boat?").abstained
+    small_engine.threshold = None  # back to the calibrated one
+    small_engine.k, small_engine.mode = 2, "bm25"
+    assert len(small_engine.search("solar boat battery")) == 2
+
+
+def test_the_threshold_parameter_wins_over_the_environment(small_engine, monkeypatch):
+    monkeypatch.setenv("EVQA_ABSTAIN_THRESHOLD", "0.5")
+    assert Engine.open(small_engine.root, threshold=1.0).threshold == 1.0
+    assert Engine.open(small_engine.root).threshold == 0.5
+    assert Engine.open(small_engine.root, threshold=1).ask("How fast is the Helios boat?").abstained
+    for bad, message in [(1.5, "between 0 and 1"), ("0.5", "a number")]:
+        with pytest.raises(InputError, match=f"^threshold must be {message}"):
+            Engine.open(small_engine.root, threshold=bad)
+    with pytest.raises(InputError, match="warn must be a callable"):
+        Engine.open(small_engine.root, warn="stderr")
+
+
+def test_a_gone_corpus_is_told_to_warn_and_else_to_notice(tmp_path, corpus, fake_model):
+    import shutil
+
+    from evqa import build
+
+    build.build(
+        corpus, tmp_path / "idx", model=fake_model, settings=small_settings(), cache_dir=tmp_path
+    )
+    shutil.rmtree(corpus)
+    told: list[str] = []
+    notices: list[str] = []
+    Engine.open(tmp_path / "idx", warn=told.append, notice=notices.append)
+    assert len(told) == 1 and "no longer exists" in told[0] and "cannot be checked" in told[0]
+    assert not any("no longer exists" in n for n in notices)
+    Engine.open(tmp_path / "idx", notice=notices.append)
+    assert sum("no longer exists" in n for n in notices) == 1

@@ -80,6 +80,19 @@ def test_run_eval_without_search_uses_passages_and_split():
     assert result.metrics["mrr"] == 0.5
 
 
+def test_run_eval_defaults_to_the_engines_own_k_and_mode():
+    engine = FakeEngine()
+    engine.k, engine.mode = 3, "dense"
+    result = run_eval(engine, GOLD_ITEMS, warmup=False)
+    assert {(k, mode) for _, k, mode in engine.asked} == {(3, "dense")}
+    assert engine.searched[0] == ("energy density of Jinshi", 10, "dense")
+    assert result.k == 3 and result.mode == "dense"
+    result = run_eval(engine, GOLD_ITEMS, k=2, mode="bm25", warmup=False)  # given: they win
+    assert engine.asked[-1][1:] == (2, "bm25") and result.k == 2
+    result = run_eval(FakeEngine(with_search=False), GOLD_ITEMS, warmup=False)  # no k, mode
+    assert (result.k, result.mode) == (5, "hybrid")
+
+
 def test_run_eval_empty_split():
     only_dev = [g for g in GOLD_ITEMS if g.split == "dev"]
     with pytest.raises(InputError, match="no gold questions"):

@@ -4,7 +4,18 @@ import math
 
 import pytest
 
-from evqa.fusion import POOL, Fused, FusionSettings, fills, fuse, minmax, pool_size, rrf
+from evqa.fusion import (
+    POOL,
+    Fused,
+    FusionSettings,
+    fills,
+    fuse,
+    minmax,
+    minmax_scale,
+    pool_size,
+    rrf,
+    scales,
+)
 
 
 def test_rrf_by_hand():
@@ -165,3 +176,39 @@ def test_only_a_hybrid_min_max_fusion_fills_exact_scores_and_pools_grow_with_k()
     assert not fills("bm25", mm) and not fills("dense", mm)
     assert not fills("hybrid", FusionSettings(method="rrf", bm25_weight=0.3, rrf_k=60))
     assert pool_size(5) == POOL and pool_size(POOL + 7) == POOL + 7
+
+
+def test_a_filtered_list_scaled_as_the_unfiltered_one_keeps_its_scores_and_order():
+    weights = {"bm25": 0.3, "dense": 0.7}
+    # unfiltered: doc 9 (filtered out below) tops both; doc 1 tops BM25 among the rest
+    every = {
+        "bm25": [(9, 10.0), (1, 6.0), (2, 2.0), (3, 0.0)],
+        "dense": [(9, 1.0), (2, 0.4), (1, 0.3), (3, 0.0)],
+    }
+    whole = {f.id: f.score for f in minmax(every, weights)}
+    # doc 1: 0.3*0.6 + 0.7*0.3 = 0.39; doc 2: 0.3*0.2 + 0.7*0.4 = 0.34
+    assert whole[1] == pytest.approx(0.39) and whole[2] == pytest.approx(0.34)
+    kept = {"bm25": [(1, 6.0), (2, 2.0)], "dense": [(2, 0.4), (1, 0.3)]}
+    # scaled over the kept documents alone, doc 2 would win: 0.7 against 0.3
+    assert [f.id for f in minmax(kept, weights)] == [2, 1]
+    scale = minmax_scale(every)
+    assert scale == {"bm25": (0.0, 10.0), "dense": (0.0, 1.0)}
+    fused = minmax(kept, weights, scale=scale)
+    assert [(f.id, f.score) for f in fused] == [(1, pytest.approx(0.39)), (2, pytest.approx(0.34))]
+    mm = FusionSettings(method="minmax", bm25_weight=0.3, rrf_k=60)
+    assert fuse(kept, "hybrid", mm, scale=scale) == fused and scales(mm)
+
+
+def test_a_scale_clips_scores_outside_it_and_leaves_out_a_retriever_without_a_say():
+    fused = minmax({"dense": [(1, 0.9), (2, 0.1)]}, {"dense": 1.0}, scale={"dense": (0.2, 0.8)})
+    assert [f.score for f in fused] == [1.0, 0.0]
+    scale = minmax_scale({"bm25": [], "dense": [(1, 0.5)]})
+    assert scale == {"bm25": None, "dense": (0.5, 0.5)}
+    fused = minmax(
+        {"bm25": [(1, 3.0)], "dense": [(1, 0.5)]}, {"bm25": 0.3, "dense": 0.7}, scale=scale
+    )
+    assert fused[0].score == pytest.approx(0.7) and fused[0].parts["bm25"].share == 0.0
+    rrf_settings = FusionSettings(method="rrf", bm25_weight=0.3, rrf_k=60)
+    assert not scales(rrf_settings)
+    ranked = {"bm25": [(1, 3.0)]}
+    assert fuse(ranked, "bm25", rrf_settings, scale={"bm25": (0, 9)}) == rrf(ranked, k=60)

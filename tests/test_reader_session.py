@@ -61,6 +61,56 @@ def test_a_damaged_model_folder_is_a_model_error(tmp_path):
         read_manifest(tmp_path)
 
 
+def test_threads_asking_at_once_load_a_reader_once(monkeypatch, tmp_path):
+    import threading
+    import time
+
+    from evqa.reader import session
+
+    made: list[object] = []
+
+    class SlowReader:
+        def __init__(self, folder):
+            time.sleep(0.1)  # long enough for every thread to ask before it is done
+            made.append(folder)
+
+    monkeypatch.setattr(session, "Reader", SlowReader)
+    monkeypatch.setattr(session, "_LOADED", {})
+    got: list[object] = []
+    start = threading.Barrier(8)
+
+    def ask() -> None:
+        start.wait()
+        got.append(session.load_reader(tmp_path))
+
+    threads = [threading.Thread(target=ask) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert made == [tmp_path] and len(got) == 8 and all(r is got[0] for r in got)
+    assert session.load_reader(str(tmp_path)) is got[0]  # a str names the same folder
+
+
+def test_a_reader_that_fails_to_load_is_tried_again(monkeypatch, tmp_path):
+    from evqa.reader import session
+
+    calls: list[int] = []
+
+    def flaky(folder):
+        calls.append(1)
+        if len(calls) == 1:
+            raise ModelError("the reader model cannot be loaded; reinstall evqa")
+        return object.__new__(Reader)
+
+    monkeypatch.setattr(session, "Reader", flaky)
+    monkeypatch.setattr(session, "_LOADED", {})
+    with pytest.raises(ModelError):
+        session.load_reader(tmp_path)
+    assert session.load_reader(tmp_path) is session.load_reader(tmp_path)
+    assert len(calls) == 2
+
+
 @pytest.mark.integration
 def test_torch_stays_off_the_query_path():
     code = (

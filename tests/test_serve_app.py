@@ -93,6 +93,24 @@ def test_article_gives_cleaned_text_title_date_and_sentences(client, index):
     assert [body["text"][s:e] for s, e in body["sentences"]][0].startswith("The Helios")
 
 
+UNTITLED = "tidal-power_9f86d081884c7d65"
+
+
+def test_an_untitled_article_gets_the_label_its_passages_and_citations_show(
+    client, tmp_path, index, fake_model
+):
+    text = "The tidal plant at La Rance produces 240 MW. It opened in 1966 on the Rance estuary."
+    rebuild(tmp_path, fake_model, index, {UNTITLED: text})
+    assert Engine.open(index).articles[UNTITLED].title is None  # no headline of its own
+    body = client.get(f"/articles/{UNTITLED}").json()
+    assert body["title"] == "tidal power" and body["title_derived"] is True
+    hits = client.post("/search", json={"query": "tidal plant La Rance", "k": 10}).json()
+    hit = next(p for p in hits["passages"] if p["doc_id"] == UNTITLED)
+    assert (hit["title"], hit["title_derived"]) == (body["title"], body["title_derived"])
+    alpha = client.get("/articles/alpha").json()
+    assert alpha["title"] == "Solar Boats Reach Record Speed" and alpha["title_derived"] is False
+
+
 def test_citations_quote_the_article_the_api_returns(client):
     answer = client.post("/ask", json={"question": QUESTION}).json()
     assert answer["citations"]
@@ -110,14 +128,67 @@ def test_health_names_the_generation_chunks_and_model(client, index):
 
 
 def test_openapi_schema_and_offline_docs(client):
-    paths = client.get("/openapi.json").json()["paths"]
+    schema = client.get("/openapi.json").json()
+    paths = schema["paths"]
     assert {"/ask", "/search", "/articles/{doc_id}", "/health"} <= set(paths)
     assert {"400", "413", "503"} <= set(paths["/ask"]["post"]["responses"])
     assert "404" in paths["/articles/{doc_id}"]["get"]["responses"]
+    assert "securitySchemes" not in schema["components"]  # no token: nothing to authorize
     docs = client.get("/docs")
     assert docs.status_code == 200 and "cdn" not in docs.text.lower()
     js = docs.text.split('src="')[1].split('"')[0]
     assert client.get(js).status_code == 200  # Swagger UI is served from the package
+
+
+def test_openapi_documents_400_errors_never_422(client):
+    """Validation errors are answered 400 with the ErrorBody; FastAPI's own 422
+    HTTPValidationError is never sent, so the schema must not promise it."""
+    schema = client.get("/openapi.json").json()
+    for path, operations in schema["paths"].items():
+        for method, operation in operations.items():
+            responses = operation["responses"]
+            assert "422" not in responses, (path, method)
+            error = responses["400"]["content"]["application/json"]["schema"]
+            assert error == {"$ref": "#/components/schemas/ErrorBody"}
+            assert "401" not in responses  # no token: never 401
+    assert {"HTTPValidationError", "ValidationError"}.isdisjoint(schema["components"]["schemas"])
+    assert client.post("/ask", json={}).status_code == 400
+
+
+def response_schema(schema: dict, path: str, method: str) -> dict:
+    ref = schema["paths"][path][method]["responses"]["200"]["content"]["application/json"]
+    name = ref["schema"]["$ref"].rsplit("/", 1)[-1]
+    return schema["components"]["schemas"][name]
+
+
+def test_openapi_documents_each_routes_200_body_and_the_bodies_fit_it(client):
+    from evqa.serve import schemas
+
+    schema = client.get("/openapi.json").json()
+    ask = response_schema(schema, "/ask", "post")
+    assert {"answer", "confidence", "abstained", "best_guess", "citations"} <= set(
+        ask["properties"]
+    )
+    assert "passages" in response_schema(schema, "/search", "post")["properties"]
+    assert "title_derived" in response_schema(schema, "/articles/{doc_id}", "get")["properties"]
+    assert "generation" in response_schema(schema, "/health", "get")["properties"]
+    # what the routes send validates against what the schema says
+    schemas.AskResponse.model_validate(client.post("/ask", json={"question": QUESTION}).json())
+    body = client.post("/search", json={"query": "wind", "explain": True}).json()
+    schemas.SearchResponse.model_validate(body)
+    schemas.ArticleResponse.model_validate(client.get("/articles/alpha").json())
+    schemas.HealthResponse.model_validate(client.get("/health").json())
+
+
+def test_openapi_names_the_bearer_token_when_the_server_has_one(index):
+    client = TestClient(create_app(EngineHolder(opener(index)), token="s3cret"))
+    schema = client.get("/openapi.json").json()  # the schema itself needs no token
+    scheme = schema["components"]["securitySchemes"]["bearer"]
+    assert scheme["type"] == "http" and scheme["scheme"] == "bearer"
+    for path in ("/ask", "/search", "/articles/{doc_id}", "/health"):
+        operation = next(iter(schema["paths"][path].values()))
+        assert operation["security"] == [{"bearer": []}], path
+        assert "401" in operation["responses"]
 
 
 # --- the page ----------------------------------------------------------------------------
@@ -197,6 +268,11 @@ def test_bad_input_is_400_with_the_clis_message(client, body, cli_args):
     [
         ({"question": QUESTION, "mode": "fuzzy"}, "unknown mode 'fuzzy'"),
         ({}, "question: Field required"),
+        ({"question": QUESTION, "since": ""}, "since is empty: give a date"),
+        ({"question": QUESTION, "until": " "}, "until is empty: give a date"),
+        ({"question": QUESTION, "since": " 2023"}, "since must be a date"),
+        ({"question": QUESTION, "since": "2023\n"}, "since must be a date"),
+        ({"question": QUESTION, "until": "\u0662\u0660\u0662\u0663"}, "until must be a date"),
         ({"question": 42}, "question: Input should be a valid string"),
         ({"question": QUESTION, "k": "many"}, "k: Input should be a valid integer"),
         ({"question": QUESTION, "k": "3"}, "k: Input should be a valid integer"),
@@ -213,6 +289,20 @@ def test_malformed_requests_are_400(client, body, fragment):
 def test_non_json_body_is_400(client):
     r = client.post("/ask", content=b"{not json", headers={"content-type": "application/json"})
     assert_error(r, 400, "JSON")
+
+
+@pytest.mark.parametrize("path, field", [("/ask", "question"), ("/search", "query")])
+def test_an_empty_body_names_the_field_it_needs(client, path, field):
+    r = client.post(path, content=b"", headers={"content-type": "application/json"})
+    error = assert_error(r, 400, f"the body is empty, and {field} is required")
+    assert error["type"] == "InputError"
+
+
+def test_deeply_nested_json_is_an_input_error_that_says_so(client):
+    body = b'{"question": ' + b"[" * 5000 + b"]" * 5000 + b"}"
+    r = client.post("/ask", content=body, headers={"content-type": "application/json"})
+    error = assert_error(r, 400, "nested too deeply", 'Send JSON such as {"question": "..."}')
+    assert error["type"] == "InputError" and "error parsing" not in error["error"]
 
 
 def test_malformed_json_says_where(client):
@@ -316,9 +406,38 @@ def test_unexpected_errors_are_500_without_a_traceback(client, monkeypatch):
     assert "internal detail" not in json.dumps(body)
 
 
-def test_a_broken_current_pointer_is_503(client, index):
+def test_a_broken_current_pointer_is_a_lasting_503_that_says_what_to_run(client, index):
+    """Builds replace CURRENT atomically and only once its generation is in place: a
+    pointer at a missing generation is no swap, and retrying will not mend it."""
     (index / "CURRENT").write_text("gen-gone\n")
     r = client.post("/ask", json={"question": QUESTION})
+    error = assert_error(r, 503, "gone or unusable", "evqa index build --index")
+    assert error["type"] == "IndexCorruptError" and "being swapped" not in error["error"]
+    assert "retry-after" not in r.headers
+
+
+def test_a_deleted_index_is_reported_by_health_until_it_is_rebuilt(
+    client, tmp_path, index, fake_model
+):
+    import shutil
+
+    shutil.rmtree(index)
+    for r in (client.get("/health"), client.post("/ask", json={"question": QUESTION})):
+        error = assert_error(r, 503, f"no index at {index}", "evqa index build")
+        assert error["type"] == "IndexNotFoundError" and "retry" not in error["error"]
+        assert "retry-after" not in r.headers
+    rebuild(tmp_path, fake_model, index, {})
+    assert client.get("/health").json()["status"] == "ok"  # picked up without a restart
+
+
+def test_a_swap_in_progress_is_a_503_with_retry_after(client, index, monkeypatch):
+    from evqa.serve.holder import IndexSwappingError
+
+    def swapping(self):
+        raise IndexSwappingError("the index at X is being swapped for a new generation")
+
+    monkeypatch.setattr(EngineHolder, "get", swapping)
+    r = client.get("/health")
     assert_error(r, 503, "being swapped")
     assert r.headers["retry-after"] == "1"
 
@@ -416,3 +535,11 @@ def test_a_token_is_required_on_the_api_but_not_for_the_page(index):
 def test_the_auth_scheme_is_case_insensitive_but_the_token_is_exact(index, header, status):
     client = TestClient(create_app(EngineHolder(opener(index)), token="s3cret"))
     assert client.get("/health", headers={"Authorization": header}).status_code == status
+
+
+@pytest.mark.parametrize("token", ["", "   ", " s3cret", "s3cret\n", "caf\u00e9"])
+def test_an_app_with_a_token_no_client_can_send_is_refused(index, token):
+    from evqa.errors import InputError
+
+    with pytest.raises(InputError, match="^token "):
+        create_app(EngineHolder(opener(index)), token=token)

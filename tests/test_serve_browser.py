@@ -46,6 +46,11 @@ HOSTILE = (
     "<img src=x onerror=\"window.__pwned = 'img'; alert(2)\"> in every recalled widget. "
     "<script>window.__pwned = 'script'</script> Zorblax will replace them for free."
 )
+UNTITLED_ID = "quillfeather-ferry_9f86d081884c7d65"  # no headline: labelled from its id
+UNTITLED = (
+    "The Quillfeather ferry line added a third electric boat in 2024, carrying 300 passengers "
+    "on each crossing of the fjord. Its batteries charge in ten minutes at each quay."
+)
 
 
 def evqa(*args: str, **kw) -> subprocess.Popen | subprocess.CompletedProcess:
@@ -57,12 +62,14 @@ def evqa(*args: str, **kw) -> subprocess.Popen | subprocess.CompletedProcess:
 
 @pytest.fixture(scope="module")
 def index(tmp_path_factory):
-    """The seeds index, copied, plus the hostile article (only it gets embedded)."""
+    """The seeds index, copied, plus the hostile and an untitled article (only they get
+    embedded)."""
     from evqa.engine import Engine
 
     tmp = tmp_path_factory.mktemp("browser")
     corpus = shutil.copytree(config.DEFAULTS["corpus"], tmp / "corpus")
     (corpus / f"{HOSTILE_ID}.txt").write_text(HOSTILE, encoding="utf-8")
+    (corpus / f"{UNTITLED_ID}.txt").write_text(UNTITLED, encoding="utf-8")
     root = shutil.copytree(Engine.open().root, tmp / "idx", ignore=shutil.ignore_patterns(".lock"))
     r = evqa("index", "build", "--corpus", str(corpus), "--index", str(root), timeout=600)
     assert r.returncode == 0, r.stderr
@@ -253,11 +260,98 @@ def test_a_question_without_content_says_why_and_shows_no_empty_heading(browser,
     assert ask(browser, url, "what is the") == "not-found"
     reason = browser.find_element(By.ID, "reason")
     assert reason.is_displayed() and "only function words" in reason.text
-    assert reason.text == answer_json(browser)["reason"]
+    given = answer_json(browser)["reason"]  # capitalised, with a full stop, as the CLI says it
+    assert reason.text == given[0].upper() + given[1:] + "."
     assert not browser.find_element(By.ID, "passages-heading").is_displayed()
     assert not browser.find_element(By.ID, "citations-heading").is_displayed()
     assert ask(browser, url, "energy density of Jinshi battery") == "answered"
     assert not browser.find_element(By.ID, "reason").is_displayed()
+
+
+ABSTAINED = {
+    "question": "How much does the BYD Yangwang U7 cost?",
+    "answer": None,
+    "answer_sentence": None,
+    "answer_offsets": None,
+    "confidence": 0.2187,
+    "abstained": True,
+    "reason": None,
+    "best_guess": {
+        "answer": "1.5-2 billion yuan",
+        "doc_id": "byd-u7",
+        "title": "<b>BYD</b> unveils the Yangwang U7",
+        "title_derived": False,
+    },
+    "figures": [],
+    "citations": [],
+    "passages": [
+        {
+            "rank": 1,
+            "doc_id": "byd-u7",
+            "chunk_id": "byd-u7#0",
+            "title": "T",
+            "date": None,
+            "title_derived": False,
+            "text": "x",
+            "score": 0.4,
+            "start": 0,
+            "end": 1,
+        },
+    ],
+}
+
+
+def shown_answer(browser, answer: dict) -> dict:
+    """What the page shows for ``answer`` (the /ask body): the answer box's texts."""
+    return browser.execute_script(
+        "showAnswer(arguments[0]);"
+        "const text = (id) => document.getElementById(id).hidden ? null"
+        " : document.getElementById(id).textContent;"
+        "return {notFound: text('not-found'), reason: text('reason'),"
+        " guess: text('best-guess'), confidence: text('confidence'),"
+        " injected: document.querySelectorAll('#best-guess b').length};",
+        answer,
+    )
+
+
+def test_an_unsure_answer_shows_the_best_guess_as_the_cli_does(browser, url):
+    browser.get(url)
+    shown = shown_answer(browser, ABSTAINED)
+    assert shown["notFound"] == "Not found in the articles."
+    assert shown["reason"] == (
+        "No answer found with enough confidence; the closest passages are listed below."
+    )
+    assert shown["guess"] == (
+        "Best guess: 1.5-2 billion yuan (confidence 0.22), from <b>BYD</b> unveils the Yangwang U7"
+    )
+    assert shown["confidence"] is None and shown["injected"] == 0  # the title stays text
+    guess = {**ABSTAINED["best_guess"], "title": None}
+    untitled = {**ABSTAINED, "passages": [], "best_guess": guess}
+    shown = shown_answer(browser, untitled)
+    assert shown["reason"] == "No answer found with enough confidence."
+    assert shown["guess"].endswith("(confidence 0.22), from byd-u7")
+    no_span = {**ABSTAINED, "best_guess": None}
+    shown = shown_answer(browser, no_span)
+    assert shown["guess"] is None and shown["confidence"] == "confidence 0.22"
+    assert shown["reason"] == (
+        "The reader found no answer in the passages it read; the closest passages are listed below."
+    )
+
+
+def test_the_best_guess_names_its_article_and_opens_it(browser, url):
+    """On the real server: a real article behind the best guess's title."""
+    browser.get(url)
+    doc = json.loads(browser.execute_script(
+        "const r = await fetch('/search', {method: 'POST', headers: {'Content-Type':"
+        " 'application/json'}, body: JSON.stringify({query: 'Jinshi battery', k: 1})});"
+        "return JSON.stringify((await r.json()).passages[0]);"))  # fmt: skip
+    guess = {"answer": "350 Wh/kg", "doc_id": doc["doc_id"], "title": doc["title"],
+             "title_derived": doc["title_derived"]}  # fmt: skip
+    shown_answer(browser, {**ABSTAINED, "best_guess": guess})
+    browser.find_element(By.CSS_SELECTOR, "#best-guess button").click()
+    WebDriverWait(browser, 30).until(
+        lambda d: d.find_element(By.ID, "article").get_attribute("data-doc") == doc["doc_id"]
+    )
 
 
 def test_a_passage_without_a_date_shows_only_its_score(browser, url):
@@ -300,3 +394,33 @@ def test_a_token_with_reserved_characters_works_and_a_stopped_server_is_reported
     health = browser.find_element(By.ID, "health")
     assert health.text == "server unreachable" and health.get_attribute("data-state") == "down"
     browser.get_log("browser")  # the refused connections are expected; leave no SEVERE behind
+
+
+def test_opening_a_token_address_in_a_tab_already_on_the_page_checks_again(browser, index):
+    """The tab is on / without the token (health: 401); the #token= address that evqa
+    serve prints, opened in the same tab, changes only the hash: no reload."""
+    with served(index, "--token", "s3cret") as (address, _):
+        base = address.split("#")[0]
+        browser.get(base)
+        health = browser.find_element(By.ID, "health")
+        WebDriverWait(browser, 30).until(lambda d: health.get_attribute("data-state") == "error")
+        assert "Authorization: Bearer" in health.text
+        browser.execute_script("window.__same_page = true")
+        browser.get(address)
+        WebDriverWait(browser, 30).until(lambda d: health.get_attribute("data-state") == "ok")
+        assert "articles" in health.text
+        assert browser.execute_script("return window.__same_page === true")  # not reloaded
+        assert browser.execute_script("return location.hash") == ""  # the token left the bar
+        browser.get_log("browser")  # the 401 before the token is expected
+
+
+def test_an_untitled_article_is_headed_with_the_label_its_passages_show(browser, url):
+    ask(browser, url, "How many passengers does the Quillfeather ferry carry?")
+    passage = next(p for p in answer_json(browser)["passages"] if p["doc_id"] == UNTITLED_ID)
+    assert passage["title"] == "quillfeather ferry" and passage["title_derived"]
+    browser.find_element(By.XPATH, "//ol[@id='passages']//button[. = 'quillfeather ferry']").click()
+    WebDriverWait(browser, 30).until(
+        lambda d: d.find_element(By.ID, "article").get_attribute("data-doc") == UNTITLED_ID
+    )
+    assert browser.find_element(By.ID, "article-title").text == "quillfeather ferry"
+    assert UNTITLED_ID in browser.find_element(By.ID, "article-meta").text  # the id, beside

@@ -164,3 +164,44 @@ def test_evqa_serve_answers_over_a_real_socket_and_stops_cleanly_on_ctrl_c():
         _, err = proc.communicate(timeout=30)
     assert proc.returncode == 0, err
     assert "Traceback" not in err and "serving http://127.0.0.1:" in err
+
+
+@pytest.mark.parametrize(
+    "args, env, fragment",
+    [
+        (["--token", ""], None, "--token is empty: no client could send it"),
+        (["--token", "   "], None, "--token is only spaces"),
+        (["--token", " s3cret"], None, "--token starts or ends with spaces"),
+        (["--token", "s3cret "], None, "--token starts or ends with spaces"),
+        (["--token", "caf\u00e9"], None, "--token may hold only printable ASCII"),
+        ([], "", "EVQA_TOKEN is empty: no client could send it"),
+        ([], "  ", "EVQA_TOKEN is only spaces"),
+        ([], "s3cret\n", "EVQA_TOKEN starts or ends with spaces"),
+    ],
+)
+def test_serve_refuses_a_token_no_client_could_send(started, monkeypatch, args, env, fragment):
+    """An empty token would lock every client out (or take an empty Bearer); a padded one
+    cannot travel in a header. Refused before anything listens."""
+    if env is None:
+        monkeypatch.delenv("EVQA_TOKEN", raising=False)
+    else:
+        monkeypatch.setenv("EVQA_TOKEN", env)
+    r = CliRunner().invoke(cli, ["serve", *args])
+    assert r.exit_code == 2, r.output
+    assert r.stderr.startswith(f"error: {fragment}") and "Traceback" not in r.output
+    assert started == {}  # never started
+
+
+def test_an_empty_evqa_token_says_how_to_serve_without_one(started, monkeypatch):
+    monkeypatch.setenv("EVQA_TOKEN", "")
+    r = CliRunner().invoke(cli, ["serve"])
+    assert r.exit_code == 2 and "unset EVQA_TOKEN to serve without one" in r.stderr
+    monkeypatch.delenv("EVQA_TOKEN")
+    assert CliRunner().invoke(cli, ["serve"]).exit_code == 0 and started["token"] is None
+
+
+def test_a_token_with_inner_spaces_and_punctuation_is_kept(started, monkeypatch):
+    monkeypatch.delenv("EVQA_TOKEN", raising=False)
+    r = CliRunner().invoke(cli, ["serve", "--token", "a&b %c+d=e%zz"])
+    assert r.exit_code == 0, r.output
+    assert started["token"] == "a&b %c+d=e%zz"

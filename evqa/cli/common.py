@@ -10,7 +10,6 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from evqa import config
 from evqa.cli.output import ProgressBars, err, notice
 from evqa.errors import EvqaError
 
@@ -103,12 +102,8 @@ def warning(message: str) -> None:
 
 
 def resolve_model(model: Path | None):
-    """The embedding model at ``model``, else EVQA_MODEL, else the default one."""
-    from evqa.encoder import resolve_model
-    from evqa.encoder.folder import check_folder
+    """The embedding model at ``model``, else EVQA_MODEL, else the default one (as the
+    library resolves it: evqa.build.resolve_model, with the configured cache folder)."""
+    from evqa.build import resolve_model
 
-    cache = config.cache_dir()  # an error when it is a file: nothing could be cached
-    path = config.resolve("model", model)
-    if path is not None and config.from_env("model", model):  # a bad EVQA_MODEL is named
-        check_folder(Path(path), env=config.env_name("model"))
-    return resolve_model(path, cache_dir=cache)
+    return resolve_model(model)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -33,8 +34,8 @@ from evqa.errors import EvqaError, InputError
 @click.option(
     "--token",
     default=None,
-    help="Require 'Authorization: Bearer TOKEN' on the API [env EVQA_TOKEN, which keeps "
-    "it out of the process list].",
+    help="Require 'Authorization: Bearer TOKEN' on the API (printable ASCII, not empty or "
+    "padded) [env EVQA_TOKEN, which keeps it out of the process list].",
 )
 @json_option("Print the address as JSON once ready.")
 @handle_errors
@@ -60,7 +61,10 @@ def serve(
            -d '{"question": "energy density of Jinshi battery"}'
     """
     server = _server_module()
+    given_token = token is not None
     host, port, token = _listen_flags(host, port, token)
+    if token is not None:
+        token = server.check_token(token, "--token" if given_token else config.env_name("token"))
     if warning := server.exposure_warning(host, token):
         err(f"warning: {warning}")
     server.serve(_opener(index, model), host, port, token, _on_ready(as_json))
@@ -79,10 +83,13 @@ def _server_module():
 def _listen_flags(
     host: str | None, port: int | None, token: str | None
 ) -> tuple[str, int, str | None]:
-    """Host, port and token by flag > EVQA_* env > default; a port out of range is refused."""
+    """Host, port and token by flag > EVQA_* env > default; a port out of range is refused.
+    EVQA_TOKEN set but empty is kept as "" (refused by check_token), not read as unset."""
     host = str(config.resolve("host", host))
     port = int(config.resolve("port", port))
     token = config.resolve("token", token)
+    if token is None and os.environ.get(config.env_name("token")) == "":
+        token = ""
     if not 0 <= port <= 65535:
         raise InputError(f"--port must be between 0 and 65535 (got {port})")
     return host, port, token

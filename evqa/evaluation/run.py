@@ -20,7 +20,8 @@ from evqa.types import Answer, Article
 
 
 class AskEngine(Protocol):
-    """What ``run_eval`` needs from an engine (``evqa.Engine`` fits)."""
+    """What ``run_eval`` needs from an engine (``evqa.Engine`` fits). Its ``k`` and
+    ``mode`` attributes, when it has them, are run_eval's defaults."""
 
     @property
     def articles(self) -> Mapping[str, Article]: ...
@@ -32,8 +33,8 @@ def run_eval(
     engine: AskEngine,
     gold: Sequence[GoldItem],
     *,
-    k: int = config.DEFAULTS["k"],
-    mode: str = config.DEFAULTS["mode"],
+    k: int | None = None,
+    mode: str | None = None,
     split: str | None = None,
     depth: int = CURVE_DEPTH,
     warmup: bool = True,
@@ -47,7 +48,15 @@ def run_eval(
     engine has ``search``, the ranked doc ids for MRR and the recall curve come from an
     untimed ``search(question, k=max(k, depth), mode=mode)``; otherwise from the answer's
     passages. ``progress`` is called with the number of questions done so far.
+
+    ``k`` and ``mode`` default to the engine's own (``engine.k``, ``engine.mode``: what
+    ``Engine.open`` resolved from its arguments and EVQA_K/EVQA_MODE), or to evqa's
+    defaults for an engine without them.
     """
+    k = config.check_k(getattr(engine, "k", config.DEFAULTS["k"]) if k is None else k)
+    mode = config.check_mode(
+        getattr(engine, "mode", config.DEFAULTS["mode"]) if mode is None else mode
+    )
     items = filter_split(gold, split)
     if not items:
         raise InputError(f"no gold questions in split {split!r}; check the gold file")

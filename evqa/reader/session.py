@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import json
 import os
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -110,7 +110,20 @@ def read_manifest(folder: Path) -> dict[str, Any]:
     return manifest
 
 
-@lru_cache(maxsize=4)
-def load_reader(folder: Path = MODEL_DIR) -> Reader:
-    """The reader for ``folder``, loaded once per process."""
-    return Reader(folder)
+_LOADED: dict[Path, Reader] = {}  # the readers loaded, oldest first
+_LOADING = threading.Lock()
+KEEP = 4  # readers kept loaded; the oldest is dropped past that
+
+
+def load_reader(folder: Path | str = MODEL_DIR) -> Reader:
+    """The reader for ``folder``, loaded once per process: threads asking at the same time
+    wait for the first one's load (functools.lru_cache would load it once per thread)."""
+    folder = Path(folder)
+    with _LOADING:
+        reader = _LOADED.get(folder)
+        if reader is None:
+            reader = Reader(folder)  # a ModelError leaves nothing behind: the next call retries
+            if len(_LOADED) >= KEEP:
+                del _LOADED[next(iter(_LOADED))]
+            _LOADED[folder] = reader
+    return reader

@@ -2,7 +2,7 @@
 
 POST /ask                {question, k?, mode?, since?, until?}          -> Answer.to_dict()
 POST /search             {query, k?, mode?, since?, until?, explain?}   -> {"passages": [...]}
-GET  /articles/{doc_id}  cleaned text, title, date, url and sentence offsets
+GET  /articles/{doc_id}  cleaned text, title (or derived label), date, url, sentence offsets
 GET  /health             index, generation, chunk count, model
 GET  /                   the page (static/), GET /docs and /openapi.json the schema
 """
@@ -22,11 +22,21 @@ from fastapi_offline import FastAPIOffline
 import evqa
 from evqa import config
 from evqa.dates import date_range
+from evqa.labels import article_label
 from evqa.serve import http_errors
 from evqa.serve.holder import EngineHolder
 from evqa.serve.http_errors import ArticleNotFoundError, UnauthorizedError
 from evqa.serve.limits import BodyLimit
-from evqa.serve.schemas import AskRequest, ErrorBody, SearchRequest
+from evqa.serve.schemas import (
+    ArticleResponse,
+    AskRequest,
+    AskResponse,
+    ErrorBody,
+    HealthResponse,
+    SearchRequest,
+    SearchResponse,
+)
+from evqa.serve.server import check_token
 
 STATIC = Path(__file__).parent / "static"
 PAGE_HEADERS = {
@@ -41,6 +51,8 @@ PAGE_HEADERS = {
 def create_app(
     holder: EngineHolder, *, token: str | None = None, max_body: int = config.MAX_BODY_BYTES
 ) -> FastAPI:
+    if token is not None:
+        check_token(token)
     app = FastAPIOffline(
         title="evqa",
         version=evqa.__version__,
@@ -56,7 +68,45 @@ def create_app(
 
     _head_where_get(app.router)
     app.add_middleware(BodyLimit, max_bytes=max_body)
+    app.openapi = _openapi(app, token)  # type: ignore[method-assign]
     return app
+
+
+def _openapi(app: FastAPI, token: str | None):
+    """FastAPI's schema, told the truth: a bad body is a 400 ErrorBody (the handlers turn
+    validation errors into one), never the 422 FastAPI documents on every route; with a
+    token, the API's routes need a bearer token (so /docs has an Authorize button)."""
+    made = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            schema = made()
+            for operation in _operations(schema):
+                operation["responses"].pop("422", None)
+                if token is not None:
+                    operation["security"] = [{BEARER: []}]
+            components = schema.setdefault("components", {})
+            for unused in ("HTTPValidationError", "ValidationError"):
+                components.get("schemas", {}).pop(unused, None)
+            if token is not None:
+                components["securitySchemes"] = {
+                    BEARER: {
+                        "type": "http",
+                        "scheme": "bearer",
+                        "description": "the server's --token (or EVQA_TOKEN)",
+                    }
+                }
+            app.openapi_schema = schema
+        return app.openapi_schema
+
+    return openapi
+
+
+BEARER = "bearer"
+
+
+def _operations(schema: dict[str, Any]) -> list[dict[str, Any]]:
+    return [op for path in schema.get("paths", {}).values() for op in path.values()]
 
 
 def _head_where_get(router: APIRouter) -> None:
@@ -76,18 +126,20 @@ def _head_where_get(router: APIRouter) -> None:
 
 
 ERRORS = {  # the error statuses every route may answer
-    400: "bad input",
+    400: "bad input (also a malformed body: never 422)",
     401: "the server's --token is required",
     413: "request body too large",
     500: "internal error",
-    503: "the index is being swapped; retry",
+    503: "the index is being swapped (with Retry-After: retry), or is gone or unusable "
+    "(without it: the message says what to run)",
 }
 
 
 def _api(holder: EngineHolder, token: str | None) -> APIRouter:
+    errors = {code: d for code, d in ERRORS.items() if code != 401 or token is not None}
     router = APIRouter(
         dependencies=[Depends(_auth(token))],
-        responses={code: {"model": ErrorBody, "description": d} for code, d in ERRORS.items()},
+        responses={code: {"model": ErrorBody, "description": d} for code, d in errors.items()},
     )
     for add_route in (_ask_route, _search_route, _article_route, _health_route):
         add_route(router, holder)
@@ -96,7 +148,9 @@ def _api(holder: EngineHolder, token: str | None) -> APIRouter:
 
 
 def _ask_route(router: APIRouter, holder: EngineHolder) -> None:
-    @router.post("/ask", summary="Answer a question: exactly Answer.to_dict()")
+    @router.post(
+        "/ask", summary="Answer a question: exactly Answer.to_dict()", response_model=AskResponse
+    )
     def ask(req: AskRequest) -> JSONResponse:
         engine = holder.get()
         dates = _date_filters(req.since, req.until)
@@ -105,7 +159,7 @@ def _ask_route(router: APIRouter, holder: EngineHolder) -> None:
 
 
 def _search_route(router: APIRouter, holder: EngineHolder) -> None:
-    @router.post("/search", summary="Ranked passages")
+    @router.post("/search", summary="Ranked passages", response_model=SearchResponse)
     def search(req: SearchRequest) -> JSONResponse:
         engine = holder.get()
         dates = _date_filters(req.since, req.until)
@@ -117,6 +171,7 @@ def _article_route(router: APIRouter, holder: EngineHolder) -> None:
     @router.get(
         "/articles/{doc_id:path}",
         summary="One article's cleaned text and sentences",
+        response_model=ArticleResponse,
         responses={404: {"model": ErrorBody, "description": "no such article"}},
     )
     def article(doc_id: str) -> JSONResponse:
@@ -124,7 +179,11 @@ def _article_route(router: APIRouter, holder: EngineHolder) -> None:
 
 
 def _health_route(router: APIRouter, holder: EngineHolder) -> None:
-    @router.get("/health", summary="The live index generation, its size and model")
+    @router.get(
+        "/health",
+        summary="The live index generation, its size and model",
+        response_model=HealthResponse,
+    )
     def health() -> JSONResponse:
         return JSONResponse(_health(holder))
 
@@ -154,9 +213,11 @@ def _article(engine: Any, doc_id: str) -> dict[str, Any]:
     # sentence offsets come with a local index; another backend may not keep them
     sentences = getattr(getattr(engine, "data", None), "sentences", None) or {}
     sentences = sentences.get(doc_id, [])
+    label = article_label(article)  # what passages and citations call it
     return {
         "id": article.id,
-        "title": article.title,
+        "title": label.text,
+        "title_derived": label.derived,
         "date": article.date,
         "url": article.url,
         "text": article.text,

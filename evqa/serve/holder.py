@@ -3,7 +3,13 @@
 A build swaps a new generation in by replacing ``CURRENT`` atomically. Before each
 request the holder reads ``CURRENT`` (a few bytes); when it names another generation
 than the loaded one, the request that noticed opens a new Engine while concurrent
-requests get IndexSwappingError (HTTP 503) instead of a half-read index.
+requests get IndexSwappingError (HTTP 503, retry in a moment) instead of a half-read index.
+
+A build never leaves ``CURRENT`` missing or pointing at a missing generation, so an index
+whose ``CURRENT`` cannot be read, or whose new generation cannot be opened, is not being
+swapped: it is gone or broken until someone rebuilds it, and every request says so with
+the library's error (IndexNotFoundError, IndexCorruptError: HTTP 503 without Retry-After)
+and what to run. A rebuild at the same place is picked up at the next request.
 """
 
 from __future__ import annotations
@@ -52,7 +58,7 @@ class EngineHolder:
                 self._engine, self._generation = self._load(check_stale=False)
             return self._engine
         except (IndexNotFoundError, IndexCorruptError, IndexStaleError) as e:
-            raise IndexSwappingError(f"{_swapping(engine.root)} ({e})") from None
+            raise _unusable(e) from None
         finally:
             self._lock.release()
 
@@ -70,8 +76,17 @@ class EngineHolder:
         try:
             return store.current_generation(engine.root).name
         except (IndexNotFoundError, IndexCorruptError) as e:
-            raise IndexSwappingError(f"{_swapping(engine.root)} ({e})") from None
+            raise _unusable(e) from None
 
 
 def _swapping(root: Any) -> str:
     return f"the index at {root} is being swapped for a new generation; retry in a moment"
+
+
+def _unusable(error: EvqaError) -> EvqaError:
+    """The library's error (same type, same advice), saying that the server was running on
+    that index and picks it up again once it is rebuilt: no restart needed."""
+    return type(error)(
+        f"the index this server answers from is gone or unusable: {error}. "
+        "Once it is rebuilt there, the next request uses it (no restart needed)"
+    )

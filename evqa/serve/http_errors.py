@@ -49,6 +49,11 @@ STATUS: list[tuple[type[EvqaError], int]] = [
 ]
 
 
+# a 503 worth retrying soon (Retry-After: 1); any other 503 (the index is gone, corrupt or
+# stale) lasts until someone acts, so it tells no client to retry
+TRANSIENT = (IndexSwappingError, IndexLockedError)
+
+
 def status_of(error: EvqaError) -> int:
     return next((code for kind, code in STATUS if isinstance(error, kind)), 500)
 
@@ -57,8 +62,6 @@ def error_response(
     status: int, message: str, kind: str, headers: dict[str, str] | None = None
 ) -> JSONResponse:
     headers = dict(headers or {})
-    if status == 503:
-        headers["Retry-After"] = "1"
     if status == 401:
         headers["WWW-Authenticate"] = "Bearer"
     body = {"error": message, "type": kind, "status": status}
@@ -73,11 +76,13 @@ def install(app: FastAPI) -> None:
 
 
 async def _evqa_error(request: Request, exc: EvqaError) -> JSONResponse:
-    return error_response(status_of(exc), str(exc), type(exc).__name__)
+    retry = {"Retry-After": "1"} if isinstance(exc, TRANSIENT) else None
+    return error_response(status_of(exc), str(exc), type(exc).__name__, retry)
 
 
 # what each route's body looks like, for the error that says the body was wrong
 BODY_EXAMPLES = {"/ask": '{"question": "..."}', "/search": '{"query": "..."}'}
+REQUIRED = {"/ask": ("question",), "/search": ("query",)}  # the fields a body must have
 
 
 def _send_json(request: Request) -> str:
@@ -93,19 +98,38 @@ async def _validation_error(request: Request, exc: RequestValidationError) -> JS
         where = f" (at character {at[0]})" if at and isinstance(at[0], int) else ""
         message = f"the body is not valid JSON{where}. {_send_json(request)}"
     else:
-        problems = "; ".join(_problem(e) for e in errors)
+        problems = "; ".join(_problem(e, request) for e in errors)
         message = f"bad request body: {problems}. {_send_json(request)}"
     return error_response(400, message, "InputError")
 
 
-def _problem(error: dict) -> str:
+def _problem(error: dict, request: Request) -> str:
     where = ".".join(str(p) for p in error.get("loc", ()) if p != "body")
+    if not where and error.get("type") == "missing":  # no body at all: name what it needs
+        fields = REQUIRED.get(request.url.path, ())
+        if fields:
+            return f"the body is empty, and {' and '.join(fields)} is required"
     return f"{where}: {error.get('msg')}" if where else str(error.get("msg"))
 
 
+# FastAPI answers a body its JSON parser raised on (other than a syntax error) with a bare
+# HTTPException "There was an error parsing the body"; the cause says what was wrong
+PARSE_ERROR = "There was an error parsing the body"
+
+
 async def _http_error(request: Request, exc: HTTPException) -> JSONResponse:
-    if isinstance(exc.__cause__, UnicodeDecodeError):  # FastAPI's "error parsing the body"
-        message = f"the body must be JSON encoded as UTF-8 ({exc.__cause__}). {_send_json(request)}"
+    cause = exc.__cause__
+    if isinstance(cause, UnicodeDecodeError):
+        message = f"the body must be JSON encoded as UTF-8 ({cause}). {_send_json(request)}"
+        return error_response(400, message, "InputError")
+    if isinstance(cause, RecursionError):
+        message = (
+            "the body is JSON nested too deeply to read (arrays or objects inside one "
+            f"another, hundreds deep). {_send_json(request)}"
+        )
+        return error_response(400, message, "InputError")
+    if exc.status_code == 400 and exc.detail == PARSE_ERROR:
+        message = f"the body could not be read as JSON. {_send_json(request)}"
         return error_response(400, message, "InputError")
     return error_response(exc.status_code, str(exc.detail), "HTTPError", exc.headers)
 

@@ -9,6 +9,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from evqa import config
+from evqa.dates import DATE_PATTERN
 
 
 def documented(description: str, **schema: Any) -> Any:
@@ -17,9 +18,8 @@ def documented(description: str, **schema: Any) -> Any:
 
 K = documented("number of passages", minimum=1, maximum=config.MAX_K)
 MODE = documented("retriever", enum=[*config.MODES, None])
-DATE_PATTERN = r"^\d{4}(-\d{2}(-\d{2})?)?$"
-SINCE = documented("earliest article date", pattern=DATE_PATTERN)
-UNTIL = documented("latest article date", pattern=DATE_PATTERN)
+SINCE = documented("earliest article date (leave it out for no limit)", pattern=DATE_PATTERN)
+UNTIL = documented("latest article date (leave it out for no limit)", pattern=DATE_PATTERN)
 
 
 class AskRequest(BaseModel):
@@ -55,3 +55,104 @@ class ErrorBody(BaseModel):
     error: str
     type: str
     status: int
+
+
+# --- responses: documentation only (the routes send the library's own dicts, unchanged);
+# extra="allow" so that a field the library adds never makes the schema wrong
+
+OPEN = ConfigDict(extra="allow")
+
+
+class Passage(BaseModel):
+    """A ranked passage: Hit.to_dict(); ``explain`` only with explain=true on /search."""
+
+    model_config = OPEN
+    rank: int
+    doc_id: str
+    chunk_id: str
+    title: str | None = Field(description="the article's title, or a label derived from it")
+    title_derived: bool = Field(description="title is a derived label, not the article's own")
+    date: str | None
+    text: str
+    score: float
+    start: int
+    end: int
+    explain: dict[str, Any] | None = None
+
+
+class CitationOut(BaseModel):
+    """A verbatim quote: the article's text[start:end] (GET /articles/{doc_id})."""
+
+    model_config = OPEN
+    n: int
+    doc_id: str
+    title: str | None
+    title_derived: bool
+    date: str | None
+    quote: str
+    start: int
+    end: int
+
+
+class FigureOut(BaseModel):
+    model_config = OPEN
+    answer: str
+    sentence: str
+    citation: int
+
+
+class BestGuessOut(BaseModel):
+    """The reader's best span when it was too unsure to answer (abstained)."""
+
+    model_config = OPEN
+    answer: str
+    doc_id: str
+    title: str | None
+    title_derived: bool
+
+
+class AskResponse(BaseModel):
+    """Exactly Answer.to_dict(), as `evqa ask --json` prints it."""
+
+    model_config = OPEN
+    question: str
+    answer: str | None
+    answer_sentence: str | None
+    answer_offsets: list[int] | None
+    confidence: float
+    abstained: bool
+    reason: str | None
+    best_guess: BestGuessOut | None
+    figures: list[FigureOut]
+    citations: list[CitationOut]
+    passages: list[Passage]
+
+
+class SearchResponse(BaseModel):
+    model_config = OPEN
+    passages: list[Passage]
+
+
+class ArticleResponse(BaseModel):
+    """The cleaned text that citation offsets point into, and its sentences' offsets."""
+
+    model_config = OPEN
+    id: str
+    title: str | None = Field(description="the article's title, or a label derived from it")
+    title_derived: bool = Field(description="title is a derived label, not the article's own")
+    date: str | None
+    url: str | None
+    text: str
+    sentences: list[list[int]]
+
+
+class HealthResponse(BaseModel):
+    model_config = OPEN
+    status: str
+    index: str
+    generation: str | None
+    articles: int
+    chunks: int | None
+    model: str | None
+    model_sha256: str | None
+    version: str

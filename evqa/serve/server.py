@@ -22,6 +22,35 @@ def is_loopback(host: str) -> bool:
         return False
 
 
+TOKEN_HINT = 'e.g. python -c "import secrets; print(secrets.token_urlsafe())"'
+
+
+def check_token(token: str, name: str = "token") -> str:
+    """``token`` if every client can send it as ``Authorization: Bearer TOKEN``: not empty,
+    not padded with spaces (a header loses them), printable ASCII only (a browser cannot
+    send other characters in a header as the server reads them). ``name`` is where it came
+    from (--token, EVQA_TOKEN). Raises InputError saying what to do."""
+    unset = f"unset {name}" if name.isupper() else f"leave {name} out"
+    if not token.strip():
+        what = "empty" if not token else "only spaces"
+        raise InputError(
+            f"{name} is {what}: no client could send it. Give the token the API should "
+            f"require ({TOKEN_HINT}), or {unset} to serve without one"
+        )
+    if token != token.strip():
+        raise InputError(
+            f"{name} starts or ends with spaces, which an Authorization header cannot "
+            "carry: remove them"
+        )
+    if not all(" " <= c <= "~" for c in token):
+        raise InputError(
+            f"{name} may hold only printable ASCII characters (letters, digits, punctuation, "
+            f"inner spaces), which every client can send in a header: choose another "
+            f"({TOKEN_HINT})"
+        )
+    return token
+
+
 def exposure_warning(host: str, token: str | None) -> str | None:
     """What to tell the user when the server listens beyond this machine."""
     if is_loopback(host):

@@ -19,7 +19,7 @@ from evqa.backends.milvus.ownership import index_id, new_index_id
 from evqa.backends.milvus.session import Session
 from evqa.backends.milvus.uris import LITE_FILE, check_uri, resolve_uri
 from evqa.backends.milvus.writer import Counts, Progress, Writer
-from evqa.edits import check_removal, id_clashes
+from evqa.edits import added_paths, check_removal, id_clashes, removed_ids
 
 
 def build(
@@ -100,7 +100,7 @@ def _write_corpus(writer: Writer, stream, counts: Counts, progress, batch: int |
 
 
 def add(
-    paths: Sequence[Path],
+    paths: str | Path | Sequence[str | Path],
     index_root: Path,
     *,
     model,
@@ -111,9 +111,11 @@ def add(
     progress: Progress | None = None,
 ):
     """Add (or replace, by id) the articles read from ``paths``, streaming; the report's
-    ``replaced`` names the stored articles replaced with another one."""
+    ``replaced`` names the stored articles replaced with another one. One path (str or
+    Path) is that path, not its characters."""
     from evqa.staleness import id_root, ids_base
 
+    paths = added_paths(paths)
     started = time.perf_counter()
     with store.build_lock(index_root, wait):
         gen = store.open_generation(index_root)
@@ -161,7 +163,7 @@ def _write_files(writer: Writer, bases, skip, skip_bad: bool, counts: Counts, pr
 
 
 def remove(
-    ids: Sequence[str],
+    ids: str | Sequence[str],
     index_root: Path,
     *,
     model,
@@ -169,7 +171,9 @@ def remove(
     wait: float = 0.0,
     progress: Progress | None = None,
 ):
-    """Remove articles by id. Unknown ids are an error; nothing is changed then."""
+    """Remove articles by id (one str is one id). Unknown ids are an error; nothing is
+    changed then."""
+    ids = removed_ids(ids)
     started = time.perf_counter()
     with store.build_lock(index_root, wait):
         gen = store.open_generation(index_root)

@@ -20,7 +20,7 @@ from evqa.backends.milvus.names import ARTICLES_SUFFIX
 from evqa.backends.milvus.queries import date_expr, groups, in_expr
 from evqa.dates import DateRange
 from evqa.errors import IndexCorruptError
-from evqa.fusion import FusionSettings, fills, fuse, pool_size
+from evqa.fusion import FusionSettings, fills, fuse, minmax_scale, pool_size, scales
 from evqa.types import Chunk, Hit
 
 
@@ -48,9 +48,21 @@ class Retrieval:
         expr = date_expr(dates) if dates is not None else ""
         ids: dict[str, int] = {}  # chunk id -> the int id fusion works with
         meta: dict[str, tuple[str, int, int]] = {}  # chunk id -> (doc_id, start, end)
-        rankings: dict[str, list[tuple[int, float]]] = {}
         bm25_query = bm25_text(query) if mode in ("bm25", "hybrid") else ""
         qvec = None
+        if mode in ("dense", "hybrid"):
+            qvec = np.asarray(query_vector(query), dtype=np.float32).reshape(-1)
+        found = (mode, fusion, pool, bm25_query, qvec, ids, meta)
+        rankings, exact = self._candidates(*found, expr)
+        scale = None
+        if expr and scales(fusion):  # scaled as the unfiltered candidates are (evqa.fusion)
+            scale = minmax_scale(*self._candidates(*found, ""))
+        return self._hits(fuse(rankings, mode, fusion, exact, scale)[:k], ids, meta)
+
+    def _candidates(self, mode, fusion, pool, bm25_query, qvec, ids, meta, expr):
+        """Each retriever's top ``pool`` under the filter ``expr``, and the exact scores
+        min-max fusion fills in (None when it does not)."""
+        rankings: dict[str, list[tuple[int, float]]] = {}
         fill = fills(mode, fusion)
         vectors: dict[str, list[float]] = {}  # BM25 candidates' vectors, for the dense fill
         if mode in ("bm25", "hybrid"):
@@ -58,11 +70,10 @@ class Retrieval:
             rows = self._bm25(bm25_query, pool, expr, extra) if bm25_query else []
             rankings["bm25"] = self._ranked(rows, ids, meta)
             vectors = {_pk(r): r.get("entity", r)["dense"] for r in rows} if fill else {}
-        if mode in ("dense", "hybrid"):
-            qvec = np.asarray(query_vector(query), dtype=np.float32).reshape(-1)
+        if qvec is not None:
             rankings["dense"] = self._ranked(self._dense(qvec, pool, expr), ids, meta)
         exact = self._exact(rankings, ids, bm25_query, qvec, vectors) if fill else None
-        return self._hits(fuse(rankings, mode, fusion, exact)[:k], ids, meta)
+        return rankings, exact
 
     def _bm25(self, text: str, limit: int, expr: str, extra: Sequence[str] = ()) -> list[dict]:
         res = self.client.search(

@@ -111,12 +111,41 @@ async function ask(question) {
   }
 }
 
+// why an abstained answer has none, worded as the CLI words it (evqa/cli/render.py)
+const LOW_CONFIDENCE = "No answer found with enough confidence";  // the best span was unsure
+const NOT_FOUND_DETAIL = "The reader found no answer in the passages it read";  // no span
+const NO_PASSAGES = "No passage matches the question";
+const LISTED_BELOW = "; the closest passages are listed below";
+
+function notFoundDetail(a) {
+  if (a.reason) return a.reason[0].toUpperCase() + a.reason.slice(1) + ".";
+  let detail;
+  if (a.best_guess) detail = LOW_CONFIDENCE;
+  else detail = a.passages.length ? NOT_FOUND_DETAIL : NO_PASSAGES;
+  return detail + (a.passages.length ? LISTED_BELOW : "") + ".";
+}
+
+// "Best guess: SPAN (confidence 0.22), from TITLE", the title opening the article
+function showBestGuess(a) {
+  const box = clear($("best-guess"));
+  const g = a.abstained ? a.best_guess : null;
+  box.hidden = !g;
+  $("confidence").hidden = Boolean(g);  // the line says it
+  if (!g) return;
+  box.append("Best guess: ", el("strong", {}, g.answer),
+    ` (confidence ${a.confidence.toFixed(2)}), from `,
+    el("button", {
+      type: "button", class: "link title", onclick: () => openArticle(g.doc_id),
+    }, g.title || g.doc_id));
+}
+
 function showAnswer(a) {
   $("result").hidden = false;
   closeArticle();
   $("not-found").hidden = !a.abstained;
-  $("reason").textContent = a.reason || "";  // why, when the question itself says
-  $("reason").hidden = !(a.abstained && a.reason);
+  $("reason").textContent = a.abstained ? notFoundDetail(a) : "";
+  $("reason").hidden = !a.abstained;
+  showBestGuess(a);
   const sentence = clear($("answer-sentence"));
   sentence.hidden = a.abstained;
   if (!a.abstained) {
@@ -125,6 +154,7 @@ function showAnswer(a) {
     if (a.citations.length) sentence.append(" ", citeButton(a.citations[0]));
   }
   $("answer-label").textContent = a.abstained ? "" : "Answer: ";
+  $("answer-label").hidden = a.abstained;
   if (!a.abstained) $("answer-label").append(el("strong", {}, a.answer));
   $("confidence").textContent = `confidence ${a.confidence.toFixed(2)}`;
   $("confidence").className = "confidence " + level(a.confidence);
@@ -270,6 +300,11 @@ function serverDown(e) {
   $("health").title = e.message;
   $("health").dataset.state = "down";
 }
+
+// a #token= address opened in a tab already on the page: take the token, check again
+window.addEventListener("hashchange", () => {
+  if (new URLSearchParams(location.hash.slice(1)).has("token")) health();
+});
 
 document.addEventListener("DOMContentLoaded", () => {
   $("ask-form").addEventListener("submit", (ev) => { ev.preventDefault(); ask($("question").value); });
