@@ -179,6 +179,11 @@ class Articles(Mapping[str, Article]):
     def values(self) -> list[Article]:  # type: ignore[override]  # one query, not one per id
         return [_article(r) for r in self.store.rows(f"{_ARTICLE} ORDER BY row")]
 
+    def dates(self) -> list[str | None]:
+        """Every article's date, in article order (one query of the date column alone: no
+        text is read)."""
+        return [r[0] for r in self.store.rows("SELECT date FROM articles ORDER BY row")]
+
 
 class ArticleColumn(Mapping[str, Any]):
     """One per-article column by article id (hash, sentences or spans), converted on first

@@ -40,6 +40,7 @@ class _Lazy:
 
     def __init__(self) -> None:
         self.encoder: Any = None
+        self.encoder_info: Any = None  # the model's ModelInfo, once resolved
         self.encoder_lock = threading.Lock()
         self.reader: Future | None = None  # (reader, calibration), loading or loaded
         self.reader_lock = threading.Lock()
@@ -176,15 +177,8 @@ class Engine:
         them all out."""
         lazy = self._lazy
         with lazy.undated_lock:
-            if lazy.undated is None:
-                count = getattr(self.backend, "count_undated", None)
-                if count is not None:
-                    lazy.undated = int(count())
-                else:
-                    from evqa.dates import NO_DATE, date_num
-
-                    articles = self.data.articles.values()
-                    lazy.undated = sum(date_num(a.date) == NO_DATE for a in articles)
+            if lazy.undated is None:  # from the dates alone, on either backend
+                lazy.undated = int(self.backend.count_undated())
             return lazy.undated
 
     def _warn(self, message: str) -> None:
@@ -258,23 +252,42 @@ class Engine:
 
     def _query_encoder(self) -> Any:
         """The query encoder, loaded (and exported, the first time) by the first caller
-        while any other thread waits."""
+        while any other thread waits. What to say first (a slow one-time export, a cache
+        that cannot keep it) is said once, before the load and with no lock held, so a
+        ``notice`` or ``warn`` callback may call the engine itself."""
         lazy = self._lazy
         if lazy.encoder is not None:
             return lazy.encoder
+        told: list[tuple[Notice, str]] = []
+        with lazy.encoder_lock:
+            if lazy.encoder is not None:
+                return lazy.encoder
+            if lazy.encoder_info is None:  # the first caller: says what it has to
+                lazy.encoder_info = self._model_info()
+                told = self._encoder_messages(lazy.encoder_info)
+            info = lazy.encoder_info
+        for tell, message in told:
+            tell(message)
         with lazy.encoder_lock:
             if lazy.encoder is None:
-                from evqa.encoder import has_onnx, load_query_encoder
+                from evqa.encoder import load_query_encoder
 
-                info = self._model_info()
-                if not has_onnx(info, self.cache_dir):
-                    problem = config.cache_problem(self.cache_dir)
-                    if problem is not None:
-                        self._warn(problem)
-                    elif self.notice:
-                        self.notice("preparing the fast query encoder (one time, about 20 s)")
                 lazy.encoder = load_query_encoder(info, self.cache_dir)
             return lazy.encoder
+
+    def _encoder_messages(self, info: Any) -> list[tuple[Notice, str]]:
+        """Who to tell what before loading the query encoder of model ``info``."""
+        from evqa.encoder import has_onnx
+
+        if has_onnx(info, self.cache_dir):
+            return []
+        problem = config.cache_problem(self.cache_dir)
+        tell = self.warn or self.notice
+        if problem is not None:
+            return [(tell, problem)] if tell is not None else []
+        if self.notice is None:
+            return []
+        return [(self.notice, "preparing the fast query encoder (one time, about 20 s)")]
 
     def _model_info(self):
         from evqa.encoder import ModelInfo, recorded_folder, resolve_model

@@ -5,9 +5,11 @@ methods return :class:`Fused` records, best first, ties broken by lower id; each
 every retriever saw the document (1-based rank, raw score, share of the fused score).
 :func:`fuse` picks the method an index's settings ask for; every backend calls it.
 
-A date filter must not rescore the hits it keeps: a backend that filters also gathers the
+A date filter must not reorder the hits it keeps: a backend that filters also gathers the
 unfiltered candidates, and min-max fusion scales the filtered ones by theirs
-(:func:`scales`, :func:`minmax_scale`), so a kept hit scores what it scores unfiltered.
+(:func:`scales`, :func:`minmax_scale`), so a kept hit that was an unfiltered candidate scores
+what it scores unfiltered, and keeps its order; kept hits scored below every unfiltered
+candidate are ranked below them, by the same scale (see :func:`minmax`).
 """
 
 from __future__ import annotations
@@ -97,27 +99,60 @@ def minmax(
     get their share instead of 0 (their rank stays None). On SciFact this "fill" is worth
     about +0.02 nDCG@10 (eval/beir.py).
 
-    ``scale`` (retriever -> (low, high) or None) scales by those bounds instead of the
-    candidates' own (a score outside them is clipped to 0..1; None: no say): the
-    :func:`minmax_scale` of an unfiltered search's candidates makes a filtered search score
-    every candidate they share as the unfiltered one does, so it keeps their order."""
+    ``scale`` (retriever -> (low, high) or None, the :func:`minmax_scale` of an unfiltered
+    search's candidates; None: no say) makes a filtered search rank its candidates as the
+    unfiltered one does: each retriever's score is scaled by that span, from the lower of
+    that low and the lowest score here, nothing clipped, and the sum divided so the best
+    possible is the sum of the weights again. Every document's fused score is then the same
+    increasing function of its unfiltered one (extended below the unfiltered candidates'
+    lows), so the kept unfiltered candidates keep their order (and their scores when no
+    candidate here scores below those lows), and the others are ordered by their scores,
+    below them, instead of all tying at 0."""
     missing = set(rankings) - set(weights)
     if missing:
         raise ValueError(f"no fusion weight for retriever(s): {', '.join(sorted(missing))}")
     scores = {name: _scores(name, ranked, rankings, exact) for name, ranked in rankings.items()}
-    bounds = scale if scale is not None else _bounds(rankings, scores)
+    if scale is None:
+        bounds = _bounds(rankings, scores)
+        scaling = {n: None if b is None else (b[0], b[1] - b[0], b[1]) for n, b in bounds.items()}
+        factor = 1.0
+    else:
+        scaling, factor = _rescaled(scale, scores, weights)
 
     def contributions(name: str, ranked: Sequence[tuple[int, float]]) -> dict[int, float]:
-        if bounds.get(name) is None:  # it found nothing: no say
+        if scaling.get(name) is None:  # it found nothing: no say
             return {}
-        low, high = bounds[name]
-        span = high - low
-        w = weights[name]
+        low, span, high = scaling[name]
+        w = weights[name] * factor
         if span > 0:
-            return {d: w * min(max((s - low) / span, 0.0), 1.0) for d, s in scores[name].items()}
+            return {d: w * (s - low) / span for d, s in scores[name].items()}
         return {d: w * (1.0 if s >= high else 0.0) for d, s in scores[name].items()}
 
     return _fuse(rankings, contributions, raw=scores)
+
+
+def _rescaled(
+    scale: Scale, scores: Mapping[str, Mapping[int, float]], weights: Mapping[str, float]
+) -> tuple[dict[str, tuple[float, float, float] | None], float]:
+    """Each retriever's (low, span, high) for :func:`minmax` with a ``scale``, and the
+    factor every contribution is multiplied by: the span is the scale's (so two documents
+    the unfiltered search scored compare as they did there), the low and high take in the
+    scores here too (nothing is clipped), and the factor brings the best possible sum back
+    to the sum of the weights."""
+    out: dict[str, tuple[float, float, float] | None] = {}
+    reach = total = 0.0  # the best possible weighted sum, and the sum of the weights
+    for name, values in scores.items():
+        bound = scale.get(name)
+        if bound is None:
+            out[name] = None
+            continue
+        low = min(bound[0], *values.values()) if values else bound[0]
+        high = max(bound[1], *values.values()) if values else bound[1]
+        span = bound[1] - bound[0] if bound[1] > bound[0] else high - low
+        out[name] = (low, span, high)
+        total += weights[name]
+        reach += weights[name] * ((high - low) / span if span > 0 else 1.0)
+    return out, (total / reach if reach > 0 else 1.0)
 
 
 def minmax_scale(

@@ -27,7 +27,8 @@ def search(
 ) -> list[Hit]:
     """The top ``k`` chunks for ``query``; ``mode`` is hybrid, bm25 or dense. ``allowed``
     (a boolean per chunk, e.g. a date filter) restricts every retriever to those chunks;
-    the chunks it keeps score as they do unfiltered (see evqa.fusion), so keep their order."""
+    min-max fusion then scales them by the unfiltered candidates' scores, so the chunks it
+    keeps rank as they do unfiltered (see evqa.fusion.minmax)."""
     from evqa import bm25
     from evqa.tokenize import tokenize
 
@@ -39,7 +40,7 @@ def search(
         qvec = np.asarray(query_vector(query), dtype=np.float32).reshape(-1)
     rankings, exact = _candidates(data, mode, fusion, pool, bm25_scores, qvec, allowed)
     scale = None
-    if allowed is not None and scales(fusion):  # scaled as the unfiltered candidates are
+    if allowed is not None and scales(fusion):  # ranked as the unfiltered candidates are
         scale = minmax_scale(*_candidates(data, mode, fusion, pool, bm25_scores, qvec, None))
     fused = fuse(rankings, mode, fusion, exact, scale)
     return [_hit(data, rank, f.id, f.score, f.parts) for rank, f in enumerate(fused[:k], 1)]

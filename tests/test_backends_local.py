@@ -163,3 +163,68 @@ def test_a_date_filter_drops_hits_without_rescoring_or_reordering_the_rest(
         assert h.score == pytest.approx(unfiltered[h.chunk.id].score, abs=1e-6)
         for name, part in h.explain.items():
             assert part.share == pytest.approx(unfiltered[h.chunk.id].explain[name].share, abs=1e-6)
+
+
+# More recent articles on the query than the pool holds (POOL = 100 chunks), then older ones
+# ranked below all of them by both retrievers: filtered to the old ones, every kept article is
+# outside the unfiltered candidates. Listed worst first, so a tie broken by chunk id would
+# read them backwards.
+def outside_the_pool() -> list[dict[str, str]]:
+    recent = [
+        {
+            "id": f"n{i:03d}",
+            "date": "2024-05-01",
+            "text": f"Battery factory output rose, plant {i}.",
+        }
+        for i in range(110)
+    ]
+    old = [
+        {"id": "o_none", "date": "2019-03-01", "text": "Harbour cranes and ferries at the coast."},
+        {"id": "o_one", "date": "2019-03-01", "text": "Battery recycling, cranes and ferries."},
+        {"id": "o_two", "date": "2019-03-01", "text": "Battery factory, cranes and ferries."},
+    ]
+    return old + recent
+
+
+@pytest.mark.parametrize(
+    "mode, expected",
+    [
+        ("dense", ["o_two", "o_one", "o_none"]),
+        ("hybrid", ["o_two", "o_one", "o_none"]),
+        ("bm25", ["o_two", "o_one"]),
+    ],
+)
+def test_a_filter_keeping_only_articles_outside_the_unfiltered_pool_ranks_by_relevance(
+    tmp_path, fake_model, mode, expected
+):
+    corpus = write_jsonl(tmp_path / "news.jsonl", outside_the_pool())
+    index = tmp_path / "idx"
+    args = ["index", "build", "--corpus", str(corpus), "--index", str(index), "--no-ner"]
+    assert CliRunner().invoke(cli, args).exit_code == 0
+    engine = Engine.open(index)
+    query = "battery factory output"
+    top = engine.search(query, k=100, mode=mode)
+    assert all(h.doc_id.startswith("n") for h in top)
+    kept = engine.search(query, k=10, mode=mode, until="2019")
+    assert [h.doc_id for h in kept] == expected
+    scores = [h.score for h in kept]
+    assert scores == sorted(set(scores), reverse=True)  # no ties
+
+
+def test_undated_articles_are_counted_from_the_dates_without_reading_the_texts(
+    dated_index, monkeypatch
+):
+    from test_docstore import record_queries
+
+    from evqa import docstore
+
+    built: list[str] = []
+    article = docstore._article
+    monkeypatch.setattr(docstore, "_article", lambda row: built.append(row[0]) or article(row))
+    seen = record_queries(monkeypatch)
+    engine = Engine.open(dated_index)
+    hits = engine.search("solar boat lake", k=1, mode="bm25", since="2023")
+    assert len(hits) == 1 and built == [hits[0].doc_id]  # the hit's article, no other
+    assert engine.undated_articles() == 1
+    assert "SELECT date FROM articles ORDER BY row" in seen
+    assert not any("text" in q and "WHERE" not in q for q in seen)  # no scan of the texts

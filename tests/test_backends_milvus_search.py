@@ -121,3 +121,18 @@ def test_a_date_filter_keeps_the_order_and_scores_as_the_local_backend(
         assert all(abs(h.score - scores[h.chunk.id]) < 1e-4 for h in kept)
         if mode == "hybrid":
             assert [h.doc_id for h in kept] == ["battery", "solar"]
+
+
+@pytest.mark.parametrize("mode", ["hybrid", "dense"])
+def test_a_filter_keeping_only_articles_outside_the_unfiltered_pool_ranks_as_locally(
+    lite_ok, tmp_path, fake_model, runner, mode
+):
+    from test_backends_local import outside_the_pool
+
+    corpus = tmp_path / "news.jsonl"
+    corpus.write_text("".join(json.dumps(r) + "\n" for r in outside_the_pool()), encoding="utf-8")
+    remote = tmp_path / "m"
+    assert build(runner, corpus, remote, "--backend", "milvus").exit_code == 0
+    kept = Engine.open(remote).search("battery factory output", 10, mode, until="2019")
+    assert [h.doc_id for h in kept] == ["o_two", "o_one", "o_none"]
+    assert kept[0].score > kept[1].score > kept[2].score

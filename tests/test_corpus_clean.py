@@ -86,6 +86,13 @@ def test_a_dateline_dates_a_text_file(tmp_path: Path) -> None:
     assert read_corpus(tmp_path).articles[0].date == "2025-04-03"
 
 
+def test_a_text_files_dated_headline_stays_its_title(tmp_path: Path) -> None:
+    write(tmp_path / "a.txt", f"Signed In Paris, December 12, 2015\n\n{BODY}")
+    article = read_corpus(tmp_path).articles[0]
+    assert (article.title, article.date) == ("Signed In Paris, December 12, 2015", None)
+    assert article.text == BODY
+
+
 def _page(head: str = "", meta: str = "", below: str = "") -> str:
     paragraphs = "".join(f"<p>{p}</p>" for p in [BODY] * 3)
     return (

@@ -204,7 +204,9 @@ HEADLINE = "Japan pours more money into a 2nm chip plant"
         ("NEW YORK, Oct. 14, 2025 /PRNewswire/ -- Acme Corp today announced", "2025-10-14"),
         ("LONDON (Reuters), 3 March 2025 - Shares rose", "2025-03-03"),
         ("SEOUL, Thursday, October 30, 2025 – Hanbit Memory reported", "2025-10-30"),
-        ("October 14, 2025 — The US Commerce Department said", "2025-10-14"),
+        ("SÃO PAULO, March 3, 2025 — Petrobras said", "2025-03-03"),
+        ("Paris (AFP), 3 March 2025 - The ministry said", "2025-03-03"),
+        ("October 14, 2025 (Reuters) — The US Commerce Department said", "2025-10-14"),
         ("BERLIN, 2025-03-05: The ministry said", "2025-03-05"),
     ],
 )
@@ -224,7 +226,9 @@ def test_a_dateline_opening_the_body_dates_the_article_and_stays(first_line, exp
         "By Ritika Sharma, August 21, 2025",
         "By Ritika Sharma on 21 August 2025",
         "AHMEDABAD, August 21, 2025",
-        "Ahmedabad, Thursday, August 21, 2025 —",
+        "AHMEDABAD, Thursday, August 21, 2025 —",
+        "ZÜRICH, August 21, 2025 —",
+        "AUSTIN, Texas, August 21, 2025",
     ],
 )
 def test_a_dated_byline_or_dateline_line_is_consumed(line: str) -> None:
@@ -244,6 +248,11 @@ def test_a_dated_byline_or_dateline_line_is_consumed(line: str) -> None:
         "TOKYO — Japan's ministry said on April 3, 2025 that it would pay more.",
         "April 3, 2025, was the day Japan's ministry said it would pay more.",
         "TOKYO, April 31, 2025 — no such day.",
+        # a date opening the body without a place in capitals or an agency is the body's
+        "March 3, 2020 - the day markets crashed - still haunts investors.",
+        "October 14, 2025 — The US Commerce Department said it would act.",
+        "Paris, March 3, 2025 - the climate talks opened.",
+        "October 19, 1987: Black Monday wiped 22% off the Dow in a single day.",
     ],
 )
 def test_a_date_in_the_body_text_does_not_date_the_article(first_line: str) -> None:
@@ -251,6 +260,29 @@ def test_a_date_in_the_body_text_does_not_date_the_article(first_line: str) -> N
     found = extract_metadata(text)
     assert found.date is None
     assert found.text == f"{first_line}\n\n{BODY}"
+
+
+@pytest.mark.parametrize(
+    "headline",
+    [
+        "Fed Raises Rates, March 3, 2025",
+        "Fed Holds Rates, Says Inflation Sticky, March 3, 2025",
+        "Dow Jones, March 3, 2025",
+        "Signed In Paris, December 12, 2015",
+        "AMD, Nvidia Rally, March 3, 2025",
+        "FED RAISES RATES, MARCH 3, 2025",
+    ],
+)
+def test_a_headline_with_a_date_stays_the_title_and_is_no_dateline(headline: str) -> None:
+    found = extract_metadata(f"{headline}\n\n{BODY}")
+    assert found.title == headline
+    assert found.date is None
+    assert found.text == BODY
+
+
+def test_a_dateline_with_a_region_below_the_headline_is_consumed() -> None:
+    found = extract_metadata(f"{HEADLINE}\nGEORGE TOWN, Malaysia, June 5, 2025\n{BODY}")
+    assert (found.title, found.date, found.text) == (HEADLINE, "2025-06-05", BODY)
 
 
 def test_a_dateline_deeper_than_the_first_body_line_is_ignored() -> None:

@@ -71,6 +71,13 @@ def test_an_article_is_read_once_then_served_from_memory(path, monkeypatch):
     assert len(queries) == 1
 
 
+def test_the_dates_come_from_one_query_of_the_date_column(path, monkeypatch):
+    articles, _ = docstore.open_store(path)
+    queries = record_queries(monkeypatch)
+    assert articles.dates() == ["2024-05", None]
+    assert queries == ["SELECT date FROM articles ORDER BY row"]
+
+
 def test_opening_reads_only_the_meta_table(path, monkeypatch):
     seen = record_queries(monkeypatch)
     articles, _ = docstore.open_store(path)

@@ -375,6 +375,36 @@ def test_an_unwritable_cache_dir_is_warned_of_once(small_engine, monkeypatch, tm
     assert not any("preparing the fast query encoder" in n for n in notices)
 
 
+@pytest.mark.parametrize("unwritable", [False, True])
+def test_a_callback_told_before_the_encoder_loads_may_ask_the_engine(
+    small_engine, monkeypatch, unwritable
+):
+    import os
+    import threading
+
+    from evqa import encoder
+
+    monkeypatch.setattr(encoder, "has_onnx", lambda info, cache: False)
+    if unwritable:  # then warn is told of the cache, else notice of the export
+        monkeypatch.setattr(os, "access", lambda path, mode: False)
+    seen: list[tuple[str, list[str]]] = []
+
+    def callback(message: str) -> None:
+        seen.append((message, [h.doc_id for h in engine.search("wind farm", k=1, mode="dense")]))
+
+    engine = Engine.open(small_engine.root, notice=callback, warn=callback)
+    result: list = []
+    asking = threading.Thread(
+        target=lambda: result.append(engine.search("solar boat", mode="dense")), daemon=True
+    )
+    asking.start()
+    asking.join(timeout=20)
+    assert not asking.is_alive(), "deadlock: a callback was told under the encoder's lock"
+    assert result and result[0]
+    assert len(seen) == 1 and seen[0][1]  # told once, and its own search was answered
+    assert ("is not writable" if unwritable else "preparing the fast") in seen[0][0]
+
+
 # --- one Engine shared by threads, its settings checked, warnings told to warn -----------
 
 

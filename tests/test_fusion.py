@@ -199,9 +199,14 @@ def test_a_filtered_list_scaled_as_the_unfiltered_one_keeps_its_scores_and_order
     assert fuse(kept, "hybrid", mm, scale=scale) == fused and scales(mm)
 
 
-def test_a_scale_clips_scores_outside_it_and_leaves_out_a_retriever_without_a_say():
-    fused = minmax({"dense": [(1, 0.9), (2, 0.1)]}, {"dense": 1.0}, scale={"dense": (0.2, 0.8)})
-    assert [f.score for f in fused] == [1.0, 0.0]
+def test_a_scale_clips_nothing_and_leaves_out_a_retriever_without_a_say():
+    # every kept document scores below the unfiltered low (0.2): ordered by score, no ties
+    fused = minmax(
+        {"dense": [(1, 0.15), (2, 0.05), (3, 0.1)]}, {"dense": 1.0}, scale={"dense": (0.2, 0.8)}
+    )
+    assert [f.id for f in fused] == [1, 3, 2]
+    # scaled from the lowest score (0.05) up to the unfiltered high (0.8)
+    assert [f.score for f in fused] == [pytest.approx(0.1 / 0.75), pytest.approx(0.05 / 0.75), 0.0]
     scale = minmax_scale({"bm25": [], "dense": [(1, 0.5)]})
     assert scale == {"bm25": None, "dense": (0.5, 0.5)}
     fused = minmax(
@@ -212,3 +217,44 @@ def test_a_scale_clips_scores_outside_it_and_leaves_out_a_retriever_without_a_sa
     assert not scales(rrf_settings)
     ranked = {"bm25": [(1, 3.0)]}
     assert fuse(ranked, "bm25", rrf_settings, scale={"bm25": (0, 9)}) == rrf(ranked, k=60)
+
+
+def test_kept_documents_below_the_unfiltered_lows_rank_below_and_keep_the_others_order():
+    weights = {"bm25": 0.3, "dense": 0.7}
+    every = {
+        "bm25": [(9, 10.0), (1, 6.0), (2, 1.0), (3, 0.0)],
+        "dense": [(9, 1.0), (2, 0.6), (1, 0.3), (3, 0.0)],
+    }
+    whole = {f.id: f.score for f in minmax(every, weights)}
+    assert whole[2] == pytest.approx(0.03 + 0.42) and whole[1] == pytest.approx(0.18 + 0.21)
+    # kept: docs 1 and 2, and docs 5 and 6, outside the unfiltered candidates, whose dense
+    # scores are below the unfiltered low (0.0). Stretching dense's span down to -0.5 would
+    # shrink its say and put doc 1 above doc 2 (0.553 against 0.543).
+    kept = {
+        "bm25": [(1, 6.0), (2, 1.0)],
+        "dense": [(2, 0.6), (1, 0.3), (6, -0.2), (5, -0.5)],
+    }
+    exact = {"bm25": {5: 0.0, 6: 0.0}}
+    fused = minmax(kept, weights, exact=exact, scale=minmax_scale(every))
+    assert [f.id for f in fused] == [2, 1, 6, 5]
+    scores = [f.score for f in fused]
+    assert scores == sorted(set(scores), reverse=True) and scores[-1] == 0.0
+    # the same increasing function of the unfiltered scores: an affine one
+    ratio = (scores[0] - scores[1]) / (whole[2] - whole[1])
+    assert ratio == pytest.approx(1 / 1.35) and max(scores) <= 1.0
+
+
+def test_a_filter_that_keeps_only_documents_outside_the_unfiltered_pool_ranks_by_score():
+    every = {
+        "bm25": [(10 + i, 9.0 - i * 0.01) for i in range(5)],
+        "dense": [(10 + i, 0.9 - i * 0.01) for i in range(5)],
+    }
+    kept = {  # all below every unfiltered score, listed best first
+        "bm25": [(3, 2.0), (2, 1.0), (1, 0.5)],
+        "dense": [(3, 0.5), (2, 0.4), (1, 0.1)],
+    }
+    mm = FusionSettings(method="minmax", bm25_weight=0.3, rrf_k=60)
+    for mode, ranks in [("hybrid", kept), ("dense", {"dense": kept["dense"]})]:
+        fused = fuse(ranks, mode, mm, scale=minmax_scale(every))
+        assert [f.id for f in fused] == [3, 2, 1], mode  # not by id (1, 2, 3): no ties at 0
+        assert fused[0].score > fused[1].score > fused[2].score == 0.0

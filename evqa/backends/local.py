@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 
-from evqa.dates import DateRange, date_num
+from evqa.dates import NO_DATE, DateRange, date_num
 from evqa.fusion import FusionSettings
 from evqa.indexdata import IndexData
 from evqa.types import Article, Hit, Span
@@ -56,6 +56,18 @@ class LocalBackend:
         return search(
             self.data, query, query_vector, k=k, mode=mode, fusion=fusion, allowed=allowed
         )
+
+    def count_undated(self) -> int:
+        """Articles without a date (what a date filter leaves out; see evqa.dates), counted
+        from their dates alone: a loaded index reads no article text for it."""
+        from evqa.docstore import Articles
+
+        articles = self.data.articles
+        if isinstance(articles, Articles):
+            dates = articles.dates()
+        else:  # a build's articles, in memory
+            dates = [a.date for a in articles.values()]
+        return sum(date_num(d) == NO_DATE for d in dates)
 
     def allowed(self, dates: DateRange) -> np.ndarray:
         """A boolean per chunk: its article's date is inside ``dates``."""

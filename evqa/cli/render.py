@@ -41,8 +41,9 @@ LOW_CONFIDENCE = "No answer found with enough confidence"  # the reader's best s
 NOT_FOUND_DETAIL = "The reader found no answer in the passages it read"  # no span at all
 NO_PASSAGES = "No passage matches the question"
 LISTED_BELOW = "; the closest passages are listed below"  # said only when they are
-OPEN_QUOTES = "“‘«„‚\"'"  # a quote that starts (or ends) with one gets no second one
-CLOSE_QUOTES = "”’»“‘\"'"
+# a quote that is wholly in one of these pairs gets no second marks; for the double ones
+# the marks must not recur inside (“A,” she said, “B.” is two quotes, not one)
+QUOTE_PAIRS = {"“": "”", "„": "“", "«": "»", '"': '"', "‘": "’", "‚": "‘", "'": "'"}
 DASH = " — "
 
 # --- small text helpers ---------------------------------------------------------------
@@ -97,11 +98,15 @@ def best_guess_line(answer: Answer) -> str:
 
 
 def quoted(text: str) -> str:
-    """``text`` in quotation marks, but for an end that already has one (``“Our
-    customers…”`` is not quoted twice)."""
-    head = "" if text[:1] in OPEN_QUOTES else "“"
-    tail = "" if text[-1:] in CLOSE_QUOTES else "”"
-    return f"{head}{text}{tail}"
+    """``text`` in quotation marks, unless it is already wholly quoted (``“Our customers
+    wait.”`` is not quoted twice). Both marks or none: ``“Our customers wait,” she said.``
+    and ``the investors’`` (a possessive, not a closing mark) get both."""
+    close = QUOTE_PAIRS.get(text[:1])
+    if close and len(text) > 1 and text.endswith(close):
+        inner = text[1:-1]
+        if close in "’'" or (text[0] not in inner and close not in inner):  # ’ is an apostrophe too
+            return text
+    return f"“{text}”"
 
 
 def source_line(c: Citation) -> str:

@@ -10,7 +10,7 @@ from pathlib import Path
 import click
 
 from evqa import config
-from evqa.cli.common import handle_errors
+from evqa.cli.common import handle_errors, warning
 from evqa.cli.options import index_option, json_option, model_option
 from evqa.cli.output import err, notice
 from evqa.errors import EvqaError, InputError
@@ -96,11 +96,13 @@ def _listen_flags(
 
 
 def _opener(index: Path | None, model: Path | None) -> Callable:
-    """How the server opens the engine, at start and again after a rebuild."""
+    """How the server opens the engine, at start and again after a rebuild. Warnings (such
+    as the undated articles a request's date filter left out) go to the server's stderr as
+    ``warning:`` lines; the API's responses do not carry them."""
     from evqa.engine import Engine
 
     def opener(check_stale: bool) -> Engine:
-        return Engine.open(index, model=model, check_stale=check_stale, notice=notice)
+        return Engine.open(index, model=model, check_stale=check_stale, notice=notice, warn=warning)
 
     return opener
 

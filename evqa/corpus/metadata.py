@@ -7,10 +7,14 @@ Two sources, explicit first:
 * heuristics on the *head* of the cleaned text (`extract_metadata`): a leading headline
   line, a labelled dateline ("date 2023-12-28", "Published: ..."), a byline carrying a
   date ("Monika From Gasgoo| December 25 , 2020", "Ritika Sharma · Ahmedabad · Published
-  August 21, 2025", "By Jane Doe, March 3, 2025"), a place and a date ("WASHINGTON,
-  October 14, 2025"), a line that is only a date, or a plain "By Name" byline; and a news
-  dateline opening the first body line ("TOKYO, April 3, 2025 — Japan's ..."), which
-  gives the date but stays in the text. Scanning stops at the first body line, so a date
+  August 21, 2025", "By Jane Doe, March 3, 2025"), a place in capitals and a date
+  ("WASHINGTON, October 14, 2025", "SÃO PAULO, ..."; "Paris (AFP), ..." with a known
+  agency), a line that is only a date, or a plain "By Name" byline; and a news dateline
+  opening the first body line ("TOKYO, April 3, 2025 — Japan's ...", "March 3, 2025
+  (Reuters) - ..."), which gives the date but stays in the text. A Title Case headline
+  with a date ("Fed Raises Rates, March 3, 2025") is the title, not a dateline, and a
+  body line opening with a date but no place or agency ("March 3, 2020 - the day markets
+  crashed") gives no date. Scanning stops at the first body line, so a date
   mentioned in the body ("first revealed in May 2024", "by March 2027 the fab will...")
   is never taken as the publication date. Unlabelled forms need a full date (day, month
   and year); a label ("Published March 2025") also lets a month or a year stand.
@@ -216,22 +220,35 @@ _FULL_DATE = (
     rf"(?i:(?:{_WEEKDAY})?(?:{_MONTH}\s+{_DAY},?\s+{_YYYY}|{_DAY}\s+{_MONTH},?\s+{_YYYY})"
     rf"|{_YYYY}-\d\d-\d\d)"
 )
-# a dateline's place: "WASHINGTON", "GEORGE TOWN, Malaysia", "AUSTIN, Texas", maybe with
-# its agency: "TOKYO (Reuters)"
+# a dateline's place is written in capitals: "WASHINGTON", "NEW YORK", "SÃO PAULO", maybe
+# with its region ("GEORGE TOWN, Malaysia", "AUSTIN, Texas") and agency ("TOKYO (Reuters)");
+# a place in Title Case is a headline's words ("Fed Raises Rates, March 3, 2025"), unless a
+# known agency tag follows it ("Paris (AFP)"). re has no \p{Lu}: the capitals, accented
+# ones too, are listed. A region is in Title Case, so "AMD, Nvidia Rally, March 3, 2025"
+# may be a headline: see `_dateline`
+_UPPER = "".join(c for c in map(chr, range(0x41, 0x250)) if c.isupper())
+_CAPS_WORD = rf"[{_UPPER}][{_UPPER}.'’&-]+"
 _NAME = r"[A-Z][\w.'’&-]*"
-_PLACE = rf"{_NAME}(?: {_NAME}){{0,3}}(?:, {_NAME}(?: {_NAME}){{0,2}}){{0,2}}"
+_REGION = rf"(?:, {_NAME}(?: {_NAME}){{0,2}}){{0,2}}"
 _AGENCY = r"(?:\([^()]{1,40}\)|/[^/]{1,40}/)"
+_KNOWN_AGENCY = (
+    r"(?:[(/]\s*(?i:reuters|ap|afp|bloomberg|xinhua|kyodo|yonhap|pti|ians|ani|dpa|efe|upi|"
+    r"ansa|bernama|tass|pr ?newswire|globe ?newswire|business ?wire|accesswire)\s*[)/])"
+)
+_PLACE = (
+    rf"(?:{_CAPS_WORD}(?: {_CAPS_WORD}){{0,3}}|{_NAME}(?: {_NAME}){{0,3}}"
+    rf"(?={_REGION}\s*{_KNOWN_AGENCY}))(?P<region>{_REGION})(?P<agency>\s*{_AGENCY})?"
+)
 _DASH = r"(?:[—–]|--?)"
 # "WASHINGTON, October 14, 2025 —" or "October 14, 2025 (Reuters) -" opening the first body
-# line: the date is the article's, the line stays body text
+# line: the date is the article's, the line stays body text. Without a place or an agency
+# it is the body talking about a day ("March 3, 2020 - the day markets crashed")
 _INLINE_DATELINE = re.compile(
-    rf"(?:{_PLACE}(?:\s*{_AGENCY})?,\s*)?(?P<date>{_FULL_DATE})\s*{_AGENCY}?\s*"
-    rf"(?:{_DASH}|:)\s*\S"
+    rf"(?:{_PLACE},\s*(?P<date>{_FULL_DATE})\s*{_AGENCY}?|(?P<bare>{_FULL_DATE})\s*"
+    rf"{_KNOWN_AGENCY})\s*(?:{_DASH}|:)\s*\S"
 )
 # a head line that is only a place and a date: "WASHINGTON, October 14, 2025"
-_PLACE_DATE = re.compile(
-    rf"{_PLACE}(?:\s*{_AGENCY})?,\s*(?P<date>{_FULL_DATE})\s*{_AGENCY}?\s*{_DASH}?"
-)
+_PLACE_DATE = re.compile(rf"{_PLACE},\s*(?P<date>{_FULL_DATE})\s*{_AGENCY}?\s*{_DASH}?")
 # a byline with its date: "By Jane Doe, March 3, 2025", "By Jane Doe on 3 March 2025"
 _BYLINE_DATE = re.compile(
     rf"(?:[Bb]y|[Ww]ritten by)\s+[A-Z][\w.'’-]*(?:\s+(?:[A-Z][\w.'’-]*|and|&|de|van|von|da))"
@@ -239,8 +256,13 @@ _BYLINE_DATE = re.compile(
 )
 
 
-def _dateline(line: str) -> str | None:
-    """The date of a dateline/byline/date-only line, else None."""
+def _dateline(line: str, *, title_pending: bool = False) -> str | None:
+    """The date of a dateline/byline/date-only line, else None.
+
+    ``title_pending``: no headline has been found above ``line``, which may be it; a
+    headline-like place and date with a region ("AMD, Nvidia Rally, March 3, 2025") then
+    is the headline, unless an agency or a closing dash marks a dateline.
+    """
     if len(line) > 120 or not _YEAR.search(line):
         return None
     labelled = _DATE_LABEL.fullmatch(line)
@@ -252,10 +274,27 @@ def _dateline(line: str) -> str | None:
             return None
         dates = (_part_date(p) for p in parts if _YEAR.search(p))
         return next((d for d in dates if d), None)
-    dated = _PLACE_DATE.fullmatch(line) or _BYLINE_DATE.fullmatch(line)
+    dated = _PLACE_DATE.fullmatch(line)
+    if dated:
+        headline = (
+            title_pending
+            and dated.group("region")
+            and not dated.group("agency")
+            and not re.search(rf"{_DASH}$", line)
+            and looks_like_headline(line)
+        )
+        return None if headline else _place_date(dated)
+    dated = _BYLINE_DATE.fullmatch(line)
     if dated:
         return parse_date(dated.group("date"), partial=False)
     return parse_date(line, partial=False)
+
+
+def _place_date(m: re.Match[str]) -> str | None:
+    """The date of a dateline match; None for a headline in capitals ("FED RAISES RATES,
+    MARCH 3, 2025"): a dateline writes its month in lower case."""
+    date = m.group("date") or m.groupdict().get("bare")
+    return None if date.isupper() else parse_date(date, partial=False)
 
 
 def _part_date(part: str) -> str | None:
@@ -270,7 +309,7 @@ def _inline_dateline(line: str) -> str | None:
     """The date of a news dateline opening a body line ("TOKYO, April 3, 2025 — ..."),
     else None."""
     m = _INLINE_DATELINE.match(line)
-    return parse_date(m.group("date"), partial=False) if m else None
+    return _place_date(m) if m else None
 
 
 def head_date(lines: list[str]) -> str | None:
@@ -314,7 +353,7 @@ def extract_metadata(text: str, *, title_hint: str | None = None) -> Extracted:
 
 
 def _classify(line: str, title_hint: str | None, *, have_title: bool) -> tuple[str, str | None]:
-    date = _dateline(line)
+    date = _dateline(line, title_pending=not have_title and title_hint is None)
     if date:
         return "date", date
     if _BYLINE.fullmatch(line):

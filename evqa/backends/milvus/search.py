@@ -55,7 +55,7 @@ class Retrieval:
         found = (mode, fusion, pool, bm25_query, qvec, ids, meta)
         rankings, exact = self._candidates(*found, expr)
         scale = None
-        if expr and scales(fusion):  # scaled as the unfiltered candidates are (evqa.fusion)
+        if expr and scales(fusion):  # a second, unfiltered search: fusion ranks as it does
             scale = minmax_scale(*self._candidates(*found, ""))
         return self._hits(fuse(rankings, mode, fusion, exact, scale)[:k], ids, meta)
 
