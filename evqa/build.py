@@ -287,13 +287,10 @@ def resolve_model(
             "model must be a model folder (str or Path), a ModelInfo or None (the bundled "
             f"model), not {model!r}"
         )
-    cache = config.cache_dir(cache_dir)
-    path = config.resolve("model", model)
-    if path is not None and config.from_env("model", model):
-        from evqa.encoder.folder import check_folder
+    from evqa.encoder.folder import model_folder
 
-        check_folder(Path(path), env=config.env_name("model"))
-    return encoder.resolve_model(None if path is None else Path(path), cache_dir=cache)
+    cache = config.cache_dir(cache_dir)
+    return encoder.resolve_model(model_folder(model), cache_dir=cache)
 
 
 def _model_and_cache(

@@ -116,13 +116,9 @@ class Engine:
         _check_callable(warn, "warn")
         root = Path(config.resolve("index", index))
         cache = config.cache_dir(cache_dir)  # an error when it is a file
-        model_env = config.from_env("model", model)
-        model = config.resolve("model", model)  # flag > EVQA_MODEL > the manifest's model
-        model_flag = Path(model) if model is not None else None
-        if model_env and model_flag is not None:  # a bad EVQA_MODEL is named as such
-            from evqa.encoder.folder import check_folder
+        from evqa.encoder.folder import model_folder
 
-            check_folder(model_flag, env=config.env_name("model"))
+        model_flag = model_folder(model)  # flag > EVQA_MODEL > (None) the manifest's model
         root, gen, backend = _open_index(
             root, cache, model_flag, check_stale, notice, progress, warn or notice
         )
@@ -137,7 +133,7 @@ class Engine:
             k=k,
             mode=mode,
             model_path=model_flag,
-            passages=_passages(config.resolve("reader_passages")),
+            passages=_checked("reader_passages", None, _check_passages),
             notice=notice,
             warn=warn,
         )
@@ -324,11 +320,13 @@ def _check_threshold(value: Any, name: str | None = None) -> float | None:
     return config.check_threshold(value, name)
 
 
-def _check_passages(value: Any) -> int:
+def _check_passages(value: Any, name: str | None = None) -> int:
+    """How many passages the reader reads: a whole number 1..MAX_K."""
+    name = name or "passages"
     if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise InputError(f"passages must be a whole number (got {value!r})")
+        raise InputError(f"{name} must be a whole number (got {value!r})")
     if not 1 <= value <= config.MAX_K:
-        raise InputError(f"passages must be between 1 and {config.MAX_K} (got {value})")
+        raise InputError(f"{name} must be between 1 and {config.MAX_K} (got {value})")
     return int(value)
 
 
@@ -404,16 +402,6 @@ def _fusion(settings: dict[str, Any]) -> FusionSettings:
         bm25_weight=_checked("bm25_weight", None, config.check_bm25_weight, manifest=settings),
         rrf_k=int(config.resolve("rrf_k", None, settings)),
     )
-
-
-def _passages(value: Any) -> int:
-    n = int(value)
-    if not 1 <= n <= config.MAX_K:
-        raise InputError(
-            f"the reader must read between 1 and {config.MAX_K} passages (got {n}); "
-            "fix or unset EVQA_READER_PASSAGES"
-        )
-    return n
 
 
 def _refuse_stale(

@@ -86,3 +86,15 @@ def test_a_folder_from_the_environment_is_named_by_its_variable(tmp_path):
             check_folder(folder, env="EVQA_MODEL")
         assert str(e.value).startswith(message.format(folder))
         assert "--model" not in str(e.value)
+
+
+def test_model_folder_is_the_argument_else_evqa_model_else_none(tmp_path, monkeypatch):
+    from evqa.encoder.folder import model_folder
+
+    monkeypatch.delenv("EVQA_MODEL", raising=False)
+    assert model_folder(None) is None
+    assert model_folder(str(tmp_path / "given")) == tmp_path / "given"  # checked where used
+    monkeypatch.setenv("EVQA_MODEL", str(tmp_path / "nope"))
+    with pytest.raises(ModelError, match="EVQA_MODEL=.*no model folder there"):
+        model_folder(None)
+    assert model_folder(tmp_path / "given") == tmp_path / "given"  # the argument wins

@@ -6,10 +6,23 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from evqa import config
 from evqa.encoder.files import read_json
 from evqa.errors import ModelError
 
 WEIGHT_FILES = ("model.safetensors", "pytorch_model.bin")
+
+
+def model_folder(model: str | Path | None) -> Path | None:
+    """The model folder asked for: ``model`` (a flag or argument), else EVQA_MODEL, else
+    None (the index's or the bundled model). A bad EVQA_MODEL is named as such here; a
+    flag's folder is checked where it is used."""
+    path = config.resolve("model", model)
+    if path is None:
+        return None
+    if config.from_env("model", model):
+        check_folder(Path(path), env=config.env_name("model"))
+    return Path(path)
 
 
 def check_folder(folder: Path, env: str | None = None) -> None:
