@@ -278,9 +278,8 @@ class Engine:
         if has_onnx(info, self.cache_dir):
             return []
         problem = config.cache_problem(self.cache_dir)
-        tell = self.warn or self.notice
         if problem is not None:
-            return [(tell, problem)] if tell is not None else []
+            return [(self._warn, problem)]
         if self.notice is None:
             return []
         return [(self.notice, "preparing the fast query encoder (one time, about 20 s)")]
