@@ -32,6 +32,7 @@ from evqa.reader.session import MODEL_DIR, Reader  # noqa: E402
 from evqa.store import sha256_file  # noqa: E402
 
 OPSET = 17
+LOGITS = ("start_logits", "end_logits")
 
 
 def export(ckpt: Path, out: Path) -> Path:
@@ -42,12 +43,24 @@ def export(ckpt: Path, out: Path) -> Path:
     model = SpanReader(encoder)
     state = torch.load(ckpt, weights_only=False)
     model.load_state_dict(state.get("model", state))
+    target = out / "model.fp32.onnx"
+    outputs = {
+        "start_logits": {0: "batch", 1: "sequence"},
+        "end_logits": {0: "batch", 1: "sequence"},
+    }
+    to_onnx(model, target, outputs)
+    shutil.copy(model_dir / "tokenizer.json", out / "tokenizer.json")
+    return target
+
+
+def to_onnx(model: torch.nn.Module, target: Path, outputs: dict[str, dict[int, str]]) -> None:
+    """Export ``model`` (inputs: BERT's ids, mask and token types, batch x sequence) to an
+    ONNX graph at ``target`` with ``outputs`` (name -> dynamic axes)."""
     model.eval()
     ids = torch.tensor([[101, 2054, 102, 2023, 2003, 102]])
     args = (ids, torch.ones_like(ids), torch.tensor([[0, 0, 0, 1, 1, 1]]))
     names = ["input_ids", "attention_mask", "token_type_ids"]
-    axes = {n: {0: "batch", 1: "sequence"} for n in [*names, "start_logits", "end_logits"]}
-    target = out / "model.fp32.onnx"
+    axes = {n: {0: "batch", 1: "sequence"} for n in names} | outputs
     with warnings.catch_warnings(), torch.no_grad():
         warnings.simplefilter("ignore")
         torch.onnx.export(
@@ -56,12 +69,10 @@ def export(ckpt: Path, out: Path) -> Path:
             str(target),
             dynamo=False,
             input_names=names,
-            output_names=["start_logits", "end_logits"],
+            output_names=list(outputs),
             dynamic_axes=axes,
             opset_version=OPSET,
         )
-    shutil.copy(model_dir / "tokenizer.json", out / "tokenizer.json")
-    return target
 
 
 def quantise(source: Path, target: Path) -> Path:

@@ -10,10 +10,15 @@ Genghis_Khan) + the seeds' test split. For each question the engine retrieves k 
 and the reader proposes spans; each span gets the features of evqa.answer.features and
 the label "the span holds a gold answer". Then:
 
-1. the ranker (logistic regression on the features) is fitted on every dev candidate;
-2. Platt scaling maps the ranker score of each dev question's best candidate to the
-   probability that it is right;
+1. the ranker (listwise, on the features) is fitted on every dev candidate (``--keep-ranker``:
+   the one in the reader's manifest is kept);
+2. the judge (logistic, Platt scaling with the answer's evidence) maps the ranker score of
+   each dev question's best candidate, its features and the answer verifier's score of it
+   (evqa.answer.verifier; ``--no-verifier``: without) to the probability that it is right;
 3. the abstention threshold maximises decision accuracy on dev.
+
+The verifier's scores of every cached candidate are cached too, beside ``--cache``, as
+CACHE.verifier-SHA.pkl (SHA that of the verifier's model.onnx).
 
 ``--write`` stores the result in the reader's manifest (evqa/models/reader/manifest.json);
 ``--ablate`` refits without each feature and prints what it is worth on test.
@@ -43,7 +48,7 @@ import json
 import pickle
 import sys
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -55,12 +60,16 @@ from evqa import evaluation  # noqa: E402
 from evqa.answer import READ_PASSAGES  # noqa: E402
 from evqa.answer.calibration import (  # noqa: E402
     Calibration,
+    calibration_of,
     fit_listwise,
     fit_logistic,
     judge_inputs,
 )
-from evqa.answer.extract import sentence_of, top_candidates  # noqa: E402
+from evqa.answer.extract import top_candidates  # noqa: E402
 from evqa.answer.features import FEATURES, feature_matrix  # noqa: E402
+from evqa.answer.sentences import sentence_of  # noqa: E402
+from evqa.answer.verifier import MODEL_DIR as VERIFIER_DIR  # noqa: E402
+from evqa.answer.verifier import Verifier, verify  # noqa: E402
 from evqa.engine import Engine  # noqa: E402
 from evqa.errors import EvqaError  # noqa: E402
 from evqa.evaluation.calibration import expected_calibration_error  # noqa: E402
@@ -89,6 +98,8 @@ class Question:
     # the candidates' features: computed from ``cands`` each time the script runs, so a
     # feature change needs no re-reading of the cache
     x: np.ndarray = field(default_factory=lambda: np.zeros((0, len(FEATURES))))
+    # the verifier's score of every candidate (computed once, cached beside the candidates)
+    v: np.ndarray = field(default_factory=lambda: np.zeros(0))
 
     @property
     def texts(self) -> list[str]:
@@ -130,7 +141,11 @@ def rank_labels(q: Question) -> np.ndarray:
     return np.array([evaluation.squad_f1(t, q.answers) if q.answers else 0.0 for t in q.texts])
 
 
-def fit(dev: list[Question], cols: list[int], label: str = "f1") -> Calibration:
+def fit(
+    dev: list[Question], cols: list[int], label: str = "f1", verified: bool = False
+) -> Calibration:
+    """Ranker, judge and threshold on ``dev``; with ``verified`` the judge weighs the
+    verifier's score of the chosen candidate too (``Question.v``)."""
     rows = [q for q in dev if len(q.texts)]
     names = tuple(FEATURES[c] for c in cols)
     targets = [rank_labels(q) if label == "f1" else q.y for q in rows]
@@ -139,17 +154,35 @@ def fit(dev: list[Question], cols: list[int], label: str = "f1") -> Calibration:
     for q in rows:
         scores, _, inputs = judge_inputs(ranker, q.x[:, cols])
         j = int(np.argmax(scores))
-        judged.append(inputs[j])
+        judged.append(np.r_[inputs[j], q.v[j]] if verified else inputs[j])
         correct.append(q.y[j])
     judge = fit_logistic(np.array(judged), np.array(correct), JUDGE_L2)
-    cal = Calibration(names, ranker, judge, 0.0)
+    cal = Calibration(names, ranker, judge, 0.0, verified)
     points = [_point(cal, q, cols) for q in dev]
     threshold = evaluation.calibrate_threshold(points).threshold
-    return Calibration(names, ranker, judge, threshold)
+    return replace(cal, threshold=threshold)
+
+
+def refit_judge(
+    cal: Calibration, dev: list[Question], cols: list[int], verified: bool
+) -> Calibration:
+    """``cal`` with its ranker kept and its judge and threshold refitted on ``dev`` (with
+    ``verified``, the verifier's score of the chosen candidate is one more input)."""
+    judged, correct = [], []
+    for q in dev:
+        if len(q.texts):
+            scores, _, inputs = judge_inputs(cal.ranker, q.x[:, cols])
+            j = int(np.argmax(scores))
+            judged.append(np.r_[inputs[j], q.v[j]] if verified else inputs[j])
+            correct.append(q.y[j])
+    judge = fit_logistic(np.array(judged), np.array(correct), JUDGE_L2)
+    out = replace(cal, judge=judge, threshold=0.0, verified=verified)
+    points = [_point(out, q, cols) for q in dev]
+    return replace(out, threshold=evaluation.calibrate_threshold(points).threshold)
 
 
 def _best(cal: Calibration, q: Question, cols: list[int]) -> tuple[int, float]:
-    j, _, probs = cal.choose(q.x[:, cols])
+    j, _, probs = cal.choose(q.x[:, cols], lambda idx: q.v[idx])
     return j, float(probs[j])
 
 
@@ -234,19 +267,44 @@ def main() -> None:
         help="also fit on DIR's questions (eval/squad_corpus.py --fold K/N, indexed in "
         "DIR/index), read by READER, a reader trained with --leave-out K/N; repeatable",
     )
+    ap.add_argument(
+        "--verifier",
+        type=Path,
+        default=VERIFIER_DIR,
+        help="the answer verifier's folder, whose score of the chosen answer the judge "
+        "weighs (default: the shipped one)",
+    )
+    ap.add_argument("--no-verifier", action="store_true", help="a judge without the verifier")
+    ap.add_argument(
+        "--keep-ranker",
+        action="store_true",
+        help="keep the ranker of the reader manifest's calibration; refit the judge and the "
+        "threshold only",
+    )
     a = ap.parse_args()
+    if a.cross_fit and not a.no_verifier:
+        ap.error("--cross-fit needs --no-verifier: the verifier was trained on those questions")
 
     t0 = time.perf_counter()
     index = a.squad_index or a.squad / "index"
     qs = read_questions(a, index, a.squad, a.cache, with_seeds=True)
     print(f"read {len(qs)} questions in {time.perf_counter() - t0:.0f} s", file=sys.stderr)
-    spans = {"squad": Engine.open(index).data.spans, "seeds": Engine.open().data.spans}
+    engines = {"squad": Engine.open(index), "seeds": Engine.open()}
+    spans = {k: e.data.spans for k, e in engines.items()}
     add_features(qs, spans)
+    verifier = None if a.no_verifier else Verifier(a.verifier)
+    if verifier is not None:
+        add_verifier_scores(qs, engines, verifier, a.cache)
 
     dev = [q for q in qs if q.split == "dev"]
     crossed = cross_fitted(a, spans)
     cols = list(range(len(FEATURES)))
-    cal = fit(dev + crossed, cols, a.label)
+    verified = verifier is not None
+    if a.keep_ranker:
+        kept = calibration_of(json.loads((a.reader / "manifest.json").read_text()), FEATURES)
+        cal = refit_judge(kept, dev + crossed, cols, verified)
+    else:
+        cal = fit(dev + crossed, cols, a.label, verified)
     out = {"calibration": cal.to_dict(), "dev": {}, "test": {}}
     for src in ("squad", "seeds"):
         for split in ("dev", "test"):
@@ -254,9 +312,9 @@ def main() -> None:
             out[split][src] = report(cal, part, cols)
     if a.ablate:
         out["ablation_test_squad"] = {}
-        for drop in range(len(FEATURES)):
+        for drop in cols:
             keep = [c for c in cols if c != drop]
-            c2 = fit(dev + crossed, keep, a.label)
+            c2 = fit(dev + crossed, keep, a.label, verified)
             test = [q for q in qs if q.source == "squad" and q.split == "test"]
             seeds = [q for q in qs if q.source == "seeds" and q.split == "test"]
             out["ablation_test_squad"][f"-{FEATURES[drop]}"] = {
@@ -266,32 +324,68 @@ def main() -> None:
     if a.also:
         more = read_questions(a, index, a.also, a.also_cache, with_seeds=False)
         add_features(more, spans)
+        if verifier is not None:
+            add_verifier_scores(more, engines, verifier, a.also_cache)
         out["also"] = {"gold": str(a.also / "gold.jsonl")}
         for split in ("dev", "test"):
             part = [q for q in more if q.source == "squad" and q.split == split]
             out["also"][split] = report(cal, part, cols)
     print(json.dumps(out, indent=1, default=float))
     if a.write:
-        path = a.reader / "manifest.json"
-        manifest = json.loads(path.read_text())
-        manifest["calibration"] = cal.to_dict()
-        manifest["calibration_fit"] = {
-            "script": "eval/fit_calibration.py",
-            "dev": "SQuAD Normans + Apollo_program (held out from training), seeds dev split",
-            "questions": len(dev),
-            "cross_fit": [
-                {"questions": str(d / "gold.jsonl"), "reader": str(r)} for d, r in a.cross_fit
-            ],
-            "cross_fit_questions": len(crossed),
-            "passages": a.passages,
-            "l2": {"ranker": L2, "judge": JUDGE_L2},
-            "held_out_test": out["test"],
-        }
-        if a.also:
-            manifest["calibration_fit"]["also_test"] = {"gold": out["also"]["gold"]}
-            manifest["calibration_fit"]["also_test"].update(out["also"]["test"])
-        path.write_text(json.dumps(manifest, indent=2) + "\n")
-        print(f"wrote the calibration into {path}", file=sys.stderr)
+        write(a, cal, out, dev, crossed, verifier)
+
+
+def write(a, cal: Calibration, out: dict, dev: list, crossed: list, verifier) -> None:
+    """Store the fit in the reader's manifest, with what it was fitted on and its test figures."""
+    path = a.reader / "manifest.json"
+    manifest = json.loads(path.read_text())
+    manifest["calibration"] = cal.to_dict()
+    manifest["calibration_fit"] = {
+        "script": "eval/fit_calibration.py",
+        "dev": "SQuAD Normans + Apollo_program (held out from training), seeds dev split",
+        "questions": len(dev),
+        "cross_fit": [
+            {"questions": str(d / "gold.jsonl"), "reader": str(r)} for d, r in a.cross_fit
+        ],
+        "cross_fit_questions": len(crossed),
+        "passages": a.passages,
+        "l2": {"ranker": L2, "judge": JUDGE_L2},
+        "verifier": None
+        if verifier is None
+        else {"sha256": sha256_file(a.verifier / "model.onnx"), "ranker_kept": a.keep_ranker},
+        "held_out_test": out["test"],
+    }
+    if a.also:
+        manifest["calibration_fit"]["also_test"] = {"gold": out["also"]["gold"]}
+        manifest["calibration_fit"]["also_test"].update(out["also"]["test"])
+    path.write_text(json.dumps(manifest, indent=2) + "\n")
+    print(f"wrote the calibration into {path}", file=sys.stderr)
+
+
+def add_verifier_scores(qs: list[Question], engines: dict, verifier: Verifier, cache) -> None:
+    """Every candidate's verifier score, from ``CACHE.verifier-SHA.pkl`` when it exists (SHA
+    that of the verifier's model.onnx), else computed (and written there)."""
+    path = None
+    if cache is not None:
+        sha = sha256_file(verifier.folder / "model.onnx")[:16]
+        path = cache.with_name(f"{cache.stem}.verifier-{sha}.pkl")
+    if path is not None and path.exists():
+        scores = pickle.loads(path.read_bytes())
+    else:
+        scores = []
+        for i, q in enumerate(qs):
+            e = engines[q.source]
+            scores.append(
+                verify(verifier, q.question, q.cands, e.data.articles, e.data.sentences)
+                if q.cands
+                else np.zeros(0)
+            )
+            if (i + 1) % 200 == 0:
+                print(f"  verified {i + 1}/{len(qs)}", file=sys.stderr)
+        if path is not None:
+            path.write_bytes(pickle.dumps(scores))
+    for q, v in zip(qs, scores, strict=True):
+        q.v = np.asarray(v, dtype=np.float64)
 
 
 def read_questions(

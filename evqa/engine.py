@@ -42,7 +42,7 @@ class _Lazy:
         self.encoder: Any = None
         self.encoder_info: Any = None  # the model's ModelInfo, once resolved
         self.encoder_lock = threading.Lock()
-        self.reader: Future | None = None  # (reader, calibration), loading or loaded
+        self.reader: Future | None = None  # (reader, calibration, verifier), loading or loaded
         self.reader_lock = threading.Lock()
         self.undated: int | None = None
         self.undated_lock = threading.Lock()
@@ -205,7 +205,7 @@ class Engine:
             return Answer(question, None, None, 0.0, True, reason=problem)
         self._reader_load()  # the reader loads (in a thread) while the query is searched
         hits = self.search(question, k=k, mode=mode, since=since, until=until)
-        reader, calibration = self.reader()
+        reader, calibration, verifier = self.reader()
         return extract_answer(
             question,
             hits,
@@ -214,12 +214,14 @@ class Engine:
             self.data.sentences,
             reader=reader,
             calibration=calibration,
+            verifier=verifier,
             threshold=self.threshold,
             passages=self.passages,
         )
 
     def reader(self):
-        """The answer reader (ONNX, loaded once per process) and its calibration. Threads
+        """The answer reader (ONNX, loaded once per process), its calibration and the answer
+        verifier it needs (None if it needs none). Threads
         asking at the same time wait for the one load; a load that failed is tried again
         by the next call."""
         future = self._reader_load()
@@ -296,14 +298,17 @@ class Engine:
 
 
 def _load_reader(future: Future) -> None:
-    """Load the reader and its calibration into ``future`` (run in a thread)."""
+    """Load the reader, its calibration and the verifier into ``future`` (in a thread)."""
     try:
         from evqa.answer.calibration import calibration_of
         from evqa.answer.features import FEATURES
+        from evqa.answer.verifier import load_verifier
         from evqa.reader.session import load_reader
 
         reader = load_reader()
-        future.set_result((reader, calibration_of(reader.manifest, FEATURES)))
+        calibration = calibration_of(reader.manifest, FEATURES)
+        verifier = load_verifier() if calibration.verified else None
+        future.set_result((reader, calibration, verifier))
     except BaseException as e:  # re-raised by future.result() in the callers
         future.set_exception(e)
 

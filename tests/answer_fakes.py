@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
+import numpy as np
+
 from evqa.answer.calibration import JUDGE_EXTRA, Calibration, Linear
 from evqa.answer.features import FEATURES
 from evqa.reader.decode import SpanGuess
@@ -40,6 +42,28 @@ def margin_calibration(threshold: float = 0.5) -> Calibration:
     m = n + len(JUDGE_EXTRA)
     judge = Linear((0.0,) * m, (1.0,) * m, (1.0,) + (0.0,) * (m - 1))
     return Calibration(FEATURES, ranker, judge, threshold)
+
+
+class FakeVerifier:
+    """Scores a marked context by the known string between its marks (0 for any other)."""
+
+    def __init__(self, scores: Mapping[str, float]) -> None:
+        self.scores = dict(scores)
+        self.calls: list[tuple[str, tuple[str, ...]]] = []
+
+    def score(self, question: str, contexts: Sequence[str]) -> np.ndarray:
+        self.calls.append((question, tuple(contexts)))
+        spans = [c.split("« ", 1)[1].rsplit(" »", 1)[0] for c in contexts]
+        return np.array([self.scores.get(s, 0.0) for s in spans])
+
+
+def verified_calibration(threshold: float = 0.5) -> Calibration:
+    """Ranks by margin; P(right) = sigmoid(the verifier's score of the candidate)."""
+    n = len(FEATURES)
+    ranker = Linear((0.0,) * n, (1.0,) * n, tuple(float(f == "margin") for f in FEATURES))
+    m = n + len(JUDGE_EXTRA) + 1
+    judge = Linear((0.0,) * m, (1.0,) * m, (0.0,) * (m - 1) + (1.0,))
+    return Calibration(FEATURES, ranker, judge, threshold, verified=True)
 
 
 def hits_of(articles: Sequence[Article]) -> list[Hit]:

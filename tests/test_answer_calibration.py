@@ -1,6 +1,6 @@
 import numpy as np
 import pytest
-from answer_fakes import margin_calibration
+from answer_fakes import margin_calibration, verified_calibration
 
 from evqa.answer.calibration import (
     Calibration,
@@ -83,3 +83,36 @@ def test_manifest_checks():
         Calibration.from_dict(broken)
     with pytest.raises(ModelError, match="damaged"):
         Calibration.from_dict({"features": []})
+
+
+def test_a_verified_judge_asks_the_verifier_about_the_answer_only():
+    cal = verified_calibration(0.5)
+    x = np.zeros((3, len(cal.features)))
+    x[:, cal.features.index("margin")] = [1.0, 5.0, 4.0]
+    asked = []
+
+    def verify(idx):
+        asked.append(idx.tolist())
+        return np.array([2.0])
+
+    best, _, probs = cal.choose(x, verify)
+    assert best == 1 and asked == [[1]]
+    assert probs[1] == pytest.approx(sigmoid(2.0))
+    # the others are judged as if the verifier had said nothing: its mean score (0 here)
+    assert probs[[0, 2]] == pytest.approx([0.5, 0.5])
+    assert Calibration.from_dict(cal.to_dict()) == cal
+    assert calibration_of({"calibration": cal.to_dict()}, cal.features) == cal
+    with pytest.raises(ModelError, match="verifier"):
+        cal.choose(x)
+
+
+def test_an_old_calibration_is_not_verified_and_a_bad_flag_is_damage():
+    d = margin_calibration().to_dict()
+    del d["verified"]
+    assert not Calibration.from_dict(d).verified
+    d["verified"] = "yes"
+    with pytest.raises(ModelError, match="damaged"):
+        Calibration.from_dict(d)
+    d["verified"] = True  # then the judge has one input too few
+    with pytest.raises(ModelError, match="damaged"):
+        Calibration.from_dict(d)

@@ -1,9 +1,15 @@
 import pytest
-from answer_fakes import FakeReader, hits_of, margin_calibration
+from answer_fakes import (
+    FakeReader,
+    FakeVerifier,
+    hits_of,
+    margin_calibration,
+    verified_calibration,
+)
 
 from evqa.answer import CitationMismatchError, cite, extract_answer
-from evqa.answer.extract import sentence_of
 from evqa.chunking import split_sentences
+from evqa.errors import ModelError
 from evqa.types import Answer, Article, BestGuess, Hit
 
 BOAT = Article(
@@ -92,16 +98,36 @@ def test_only_the_top_passages_are_read():
     assert len(reader.calls[0][1]) == 1
 
 
-@pytest.mark.parametrize(
-    ("start", "end", "bounds"),
-    [(3, 5, (0, 10)), (12, 14, (11, 20)), (8, 13, (0, 20)), (10, 11, (10, 11))],
-)
-def test_sentence_of(start, end, bounds):
-    assert sentence_of([(0, 10), (11, 20)], start, end) == bounds
-
-
 def test_citation_offsets_are_checked():
     hit: list[Hit] = []
     assert cite(1, BOAT, 13, 20, hit).quote == BOAT.text[13:20]
     with pytest.raises(CitationMismatchError):
         cite(1, BOAT, 5, 5, hit)
+
+
+def _verified(reader, verifier, question="How fast was the boat?"):
+    return extract_answer(
+        question, hits_of([BOAT, CELL]), ARTICLES, {}, SENTENCES,
+        reader=reader, calibration=verified_calibration(0.5), verifier=verifier,
+    )  # fmt: skip
+
+
+def test_the_verifier_reads_the_answer_in_its_sentence_and_sets_its_confidence():
+    reader = FakeReader({"42 km/h": 3.0, "Mara Vent": 2.0, "350 Wh/kg": 1.0, "280 Wh/kg": 0.5})
+    verifier = FakeVerifier({"42 km/h": 2.0, "Mara Vent": -1.0})
+    a = _verified(reader, verifier)
+    assert a.answer == "42 km/h"  # the ranker chooses; the verifier sets the confidence
+    assert a.confidence == pytest.approx(0.8808, abs=1e-4)
+    [(question, contexts)] = verifier.calls
+    assert question == "How fast was the boat?"
+    assert contexts == ("The Helios boat reached « 42 km/h » on Lake Geneva.",)
+
+
+def test_the_verifier_can_make_it_abstain():
+    a = _verified(FakeReader({"42 km/h": 3.0}), FakeVerifier({"42 km/h": -2.0}))
+    assert a.abstained and a.best_guess.answer == "42 km/h"
+
+
+def test_a_calibration_fitted_with_the_verifier_needs_it():
+    with pytest.raises(ModelError, match="verifier"):
+        _verified(FakeReader({"42 km/h": 3.0}), None)

@@ -7,7 +7,9 @@ import sys
 import types
 
 import eval_scripts
+import numpy as np
 
+from evqa import evaluation
 from evqa.answer.candidates import Candidate
 from evqa.answer.features import FEATURES
 
@@ -80,3 +82,39 @@ def test_cross_fitted_questions_come_from_each_folders_cache_marked_for_fitting(
     assert (q.source, q.split, q.qid) == ("cross-fit 0", "fit", "x1")
     assert q.x.shape == (1, len(FEATURES))
     assert opened == [folder / "index"] and "cross-fit 0" in spans
+
+
+def _verified_question(qid: str, rng, answerable: bool = True) -> "fit_calibration.Question":
+    """Six candidates alike to the reader; for an answerable question one is right, and the
+    verifier (not the reader) knows which."""
+    right = int(rng.integers(6)) if answerable else -1
+    cands = [
+        Candidate("boats", j, j + 1, f"span {j}", float(rng.normal()), 0.0, 1, 1.0, "p")
+        for j in range(6)
+    ]
+    v = [3.0 if j == right else float(rng.normal()) - 1.0 for j in range(6)]
+    answers = (f"span {right}",) if answerable else ()
+    q = fit_calibration.Question("squad", "dev", qid, answerable, answers, "Which one?", cands)
+    q.y = q.s = np.array([float(j == right) for j in range(6)])
+    q.v = np.array(v)
+    return q
+
+
+def test_a_verified_judge_learns_from_the_verifier_and_a_kept_ranker_stays():
+    rng = np.random.default_rng(0)
+    dev = [_verified_question(f"q{i}", rng, answerable=i % 3 > 0) for i in range(90)]
+    fit_calibration.add_features(dev, {"squad": {}})
+    cols = list(range(len(FEATURES)))
+    plain = fit_calibration.fit(dev, cols)
+    cal = fit_calibration.fit(dev, cols, verified=True)
+    assert cal.verified and not plain.verified and cal.ranker == plain.ranker
+    assert cal.judge.weights[-1] > 0  # the verifier's score says the answer is right
+    # the verifier knows the right span, the reader does not: decisions get better
+    acc = {}
+    for name, c in (("plain", plain), ("verified", cal)):
+        acc[name] = evaluation.decision_accuracy(
+            [fit_calibration._point(c, q, cols) for q in dev], c.threshold
+        )
+    assert acc["verified"] > acc["plain"]
+    kept = fit_calibration.refit_judge(plain, dev, cols, verified=True)
+    assert kept.ranker == plain.ranker and kept.verified and kept.judge == cal.judge

@@ -1,5 +1,6 @@
 """Answers from retrieved passages: the learned reader's spans (``candidates``), judged on
-their evidence (``features``) by a fitted, calibrated combination (``calibration``), with
+their evidence (``features``, and the answer ``verifier``'s reading of the chosen span) by a
+fitted, calibrated combination (``calibration``), with
 the answer sentence and verified citations (``citations``) and figures side by side
 (``figures``)."""
 

@@ -9,13 +9,15 @@ manifest:
 2. the **judge**, a logistic regression on the answer's evidence (its ranker score and
    softmax share, and its features), gives the probability that the answer is right:
    Platt scaling with the reader's no-answer and retrieval evidence beside the score.
+   With ``verified`` the answer verifier's score (``evqa.answer.verifier``) is one more
+   input: the verifier reads the chosen span again, in its sentence.
 
 The abstention threshold maximises decision accuracy on the same dev data.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -24,6 +26,7 @@ import numpy as np
 from evqa.errors import ModelError
 
 JUDGE_EXTRA = ("rank_score", "rank_share")  # judge inputs before the candidate's features
+VERIFIED = "verified"  # the judge's input after the features, when the verifier is used
 
 
 @dataclass(frozen=True)
@@ -60,14 +63,27 @@ class Linear:
 class Calibration:
     features: tuple[str, ...]
     ranker: Linear  # over the features
-    judge: Linear  # over JUDGE_EXTRA + the features, of the chosen candidate
+    judge: Linear  # over JUDGE_EXTRA + the features (+ VERIFIED), of the chosen candidate
     threshold: float  # abstain below this probability
+    verified: bool = False  # the judge weighs the verifier's score too
 
-    def choose(self, x: np.ndarray) -> tuple[int, np.ndarray, np.ndarray]:
+    def choose(
+        self, x: np.ndarray, verify: Callable[[np.ndarray], np.ndarray] | None = None
+    ) -> tuple[int, np.ndarray, np.ndarray]:
         """(index of the answer, each candidate's share, each candidate's probability of
-        being right as if it were chosen) for the feature rows ``x`` of one question."""
+        being right as if it were chosen) for the feature rows ``x`` of one question. With
+        ``verified``, ``verify(indices)`` gives the verifier's scores of those candidates:
+        it is asked for the answer's only (a read costs a few ms); the others are judged
+        as if the verifier had said nothing (its mean score on dev)."""
         scores, share, judged = judge_inputs(self.ranker, x)
-        return int(np.argmax(scores)), share, sigmoid(self.judge(judged))
+        best = int(np.argmax(scores))
+        if not self.verified:
+            return best, share, sigmoid(self.judge(judged))
+        if verify is None:
+            raise ModelError("this answer calibration needs the answer verifier; reinstall evqa")
+        said = np.full(len(x), self.judge.mean[-1])
+        said[best] = verify(np.array([best]))[0]
+        return best, share, sigmoid(self.judge(np.column_stack([judged, said])))
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -75,6 +91,7 @@ class Calibration:
             "ranker": self.ranker.to_dict(),
             "judge": self.judge.to_dict(),
             "threshold": self.threshold,
+            "verified": self.verified,
         }
 
     @classmethod
@@ -82,11 +99,15 @@ class Calibration:
         try:
             features = tuple(d["features"])
             n = len(features)
+            verified = d.get("verified", False)
+            if not isinstance(verified, bool):
+                raise ValueError("verified must be true or false")
             return cls(
                 features,
                 Linear.from_dict(d["ranker"], n),
-                Linear.from_dict(d["judge"], n + len(JUDGE_EXTRA)),
+                Linear.from_dict(d["judge"], n + len(JUDGE_EXTRA) + verified),
                 float(d["threshold"]),
+                verified,
             )
         except (KeyError, TypeError, ValueError, IndexError):
             raise ModelError(

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from bisect import bisect_right
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 import numpy as np
 
@@ -13,6 +12,8 @@ from evqa.answer.candidates import Candidate, SpanReader, read_candidates
 from evqa.answer.citations import cite
 from evqa.answer.features import feature_matrix
 from evqa.answer.figures import side_by_side
+from evqa.answer.sentences import sentence_of
+from evqa.answer.verifier import Verifier, verify
 from evqa.types import Answer, Article, BestGuess, Citation, Figure, Hit, Span
 
 READ_PASSAGES = config.DEFAULTS["reader_passages"]  # the reader reads this many top hits
@@ -52,25 +53,41 @@ def extract_answer(
     *,
     reader: SpanReader,
     calibration: Calibration,
+    verifier: Verifier | None = None,
     threshold: float | None = None,
     passages: int = READ_PASSAGES,
 ) -> Answer:
     """The most probable span, with its sentence and verified citations; or an abstention
     (``answer=None``, the passages kept as related reading, the span as ``best_guess``)
     when its probability of being right is below ``threshold`` (default: the calibrated
-    one)."""
+    one). A calibration fitted with the answer verifier needs the ``verifier``."""
     hits = tuple(hits)
     threshold = calibration.threshold if threshold is None else threshold
     candidates, x = candidates_and_features(reader, question, hits, articles, spans, passages)
     if not candidates:
         return Answer(question, None, None, 0.0, True, passages=hits)
-    best, _, probs = calibration.choose(x)
+    best, _, probs = calibration.choose(
+        x, _verifying(verifier, question, candidates, articles, sentences)
+    )
     if probs[best] < threshold:
         guess = best_guess(candidates[best], hits, articles)
         return Answer(
             question, None, None, float(probs[best]), True, passages=hits, best_guess=guess
         )
     return _cited_answer(question, hits, articles, sentences, candidates, best, probs, threshold)
+
+
+def _verifying(
+    verifier: Verifier | None,
+    question: str,
+    candidates: Sequence[Candidate],
+    articles: Mapping[str, Article],
+    sentences: Mapping[str, Sequence[tuple[int, int]]],
+) -> Callable[[np.ndarray], np.ndarray] | None:
+    """What the calibration calls for the verifier's scores of some candidates."""
+    if verifier is None:
+        return None
+    return lambda idx: verify(verifier, question, [candidates[i] for i in idx], articles, sentences)
 
 
 def best_guess(c: Candidate, hits: Sequence[Hit], articles: Mapping[str, Article]) -> BestGuess:
@@ -132,15 +149,3 @@ def _figures(
         Figure(candidates[i].text, cit.quote, cit.n)
         for i, cit in zip(picked, citations, strict=True)
     )
-
-
-def sentence_of(sentences: Sequence[tuple[int, int]], start: int, end: int) -> tuple[int, int]:
-    """The bounds of the sentence(s) holding ``[start, end)``: from the sentence where it
-    starts to the one where it ends. ``sentences`` are sorted (start, end) pairs."""
-    i = bisect_right(sentences, start, key=lambda s: s[0]) - 1
-    if i < 0 or sentences[i][1] <= start:
-        return start, end  # between sentences: quote the span itself
-    j = i
-    while j + 1 < len(sentences) and sentences[j + 1][0] < end:
-        j += 1
-    return sentences[i][0], max(end, sentences[j][1])

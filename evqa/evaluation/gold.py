@@ -14,7 +14,7 @@ from evqa.errors import InputError
 from evqa.question_text import clean_question, normalize_question
 from evqa.types import Article
 
-TYPES = ("number", "date", "person", "org", "phrase", "unanswerable")
+TYPES = ("number", "date", "person", "org", "place", "phrase", "unanswerable")
 SPLITS = ("dev", "test")
 _FIELDS = ("id", "question", "answers")  # required; doc_ids, type and split are optional
 DEFAULT_SPLIT = "test"

@@ -8,7 +8,6 @@ and the answer calibration fitted on held-out data)."""
 from __future__ import annotations
 
 import json
-import os
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -18,11 +17,11 @@ from typing import Any
 import numpy as np
 
 from evqa.errors import ModelError
+from evqa.onnx_session import cpu_session
 from evqa.reader.decode import SpanGuess, best_spans
 from evqa.reader.windows import Window, load_tokenizer, make_windows
 
 MODEL_DIR = Path(__file__).resolve().parent.parent / "models" / "reader"
-THREADS = 2
 
 
 @dataclass(frozen=True)
@@ -43,27 +42,13 @@ class PassageRead:
 
 class Reader:
     def __init__(self, folder: Path | str = MODEL_DIR) -> None:
-        import onnxruntime as ort
-
         folder = Path(folder)
         self.folder = folder
         self.manifest = read_manifest(folder)
         self.max_len = int(self.manifest["max_len"])
         self.stride = int(self.manifest["stride"])
         self._tok = load_tokenizer(folder / "tokenizer.json")
-        opts = ort.SessionOptions()
-        opts.intra_op_num_threads = min(THREADS, os.cpu_count() or 1)
-        opts.inter_op_num_threads = 1
-        opts.log_severity_level = 3
-        try:
-            self._session = ort.InferenceSession(
-                str(folder / "model.onnx"), sess_options=opts, providers=["CPUExecutionProvider"]
-            )
-        except Exception as e:  # onnxruntime raises its own types
-            raise ModelError(
-                f"the reader model in {folder} cannot be loaded ({type(e).__name__}); "
-                "reinstall evqa to restore it"
-            ) from None
+        self._session = cpu_session(folder / "model.onnx", "the reader model")
 
     def read(self, question: str, passages: Sequence[str], top: int = 5) -> list[PassageRead]:
         """Each passage's best ``top`` spans and its no-answer score."""
