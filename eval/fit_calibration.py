@@ -150,17 +150,8 @@ def fit(
     names = tuple(FEATURES[c] for c in cols)
     targets = [rank_labels(q) if label == "f1" else q.y for q in rows]
     ranker = fit_listwise([q.x[:, cols] for q in rows], targets, L2)
-    judged, correct = [], []
-    for q in rows:
-        scores, _, inputs = judge_inputs(ranker, q.x[:, cols])
-        j = int(np.argmax(scores))
-        judged.append(np.r_[inputs[j], q.v[j]] if verified else inputs[j])
-        correct.append(q.y[j])
-    judge = fit_logistic(np.array(judged), np.array(correct), JUDGE_L2)
-    cal = Calibration(names, ranker, judge, 0.0, verified)
-    points = [_point(cal, q, cols) for q in dev]
-    threshold = evaluation.calibrate_threshold(points).threshold
-    return replace(cal, threshold=threshold)
+    unjudged = Calibration(names, ranker, ranker, 0.0)  # the judge is fitted next
+    return refit_judge(unjudged, dev, cols, verified)
 
 
 def refit_judge(

@@ -1,12 +1,12 @@
-"""The answer verifier: a second small model that reads each candidate span in its
-sentence, marked « like this », after the question, and scores how right the span is.
+"""The answer verifier: a second small model that reads the chosen span in its sentence,
+marked « like this », after the question, and scores how right the span is.
 
 It was trained (``eval/train_verifier.py``) towards each span's SQuAD F1, on the reader's
 own candidates for questions of articles that reader never trained on, so it learns what
 the reader's mistakes look like: the wrong person of two in a sentence, a figure of the
-wrong quantity, a span of a passage that only looks like it answers. Its score is two of
-the features the ranker and the judge weigh (``evqa.answer.features``); it never overrides
-them. An ONNX graph run with onnxruntime, like the reader (no torch)."""
+wrong quantity, a span of a passage that only looks like it answers. Its score is one input
+of the judge (``evqa.answer.calibration``): it changes how sure the answer is, never which
+answer it is. An ONNX graph run with onnxruntime, like the reader (no torch)."""
 
 from __future__ import annotations
 
@@ -59,6 +59,7 @@ class Verifier:
         folder = Path(folder)
         self.folder = folder
         self._tok = load_tokenizer(folder / "tokenizer.json")
+        self._pad = self._tok.token_to_id("[PAD]")
         self._session = cpu_session(folder / "model.onnx", "the answer verifier")
 
     def score(self, question: str, contexts: Sequence[str]) -> np.ndarray:
@@ -67,7 +68,8 @@ class Verifier:
         (and their padding) would score a little differently from one read alone."""
         out = np.zeros(len(contexts))
         for i, context in enumerate(contexts):
-            (score,) = self._session.run(None, batch([encode(self._tok, question, context)], 0))
+            feeds = batch([encode(self._tok, question, context)], self._pad)
+            (score,) = self._session.run(None, feeds)
             out[i] = float(np.asarray(score).reshape(-1)[0])
         return out
 
