@@ -7,6 +7,7 @@ import subprocess
 import sys
 
 import pytest
+from cli_helpers import build_index
 from click.testing import CliRunner
 
 from evqa.cli import cli
@@ -26,15 +27,18 @@ def write_jsonl(path, rows):
     return path
 
 
-@pytest.fixture
-def dated_index(tmp_path, fake_model):
-    corpus = write_jsonl(tmp_path / "news.jsonl", DATED)
+def index_of(tmp_path, rows):
+    """An index (no NER) of the JSONL articles ``rows``, built by the CLI."""
+    corpus = write_jsonl(tmp_path / "news.jsonl", rows)
     index = tmp_path / "idx"
-    r = CliRunner().invoke(
-        cli, ["index", "build", "--corpus", str(corpus), "--index", str(index), "--no-ner"]
-    )
+    r = build_index(CliRunner(), corpus, index, "--no-ner")
     assert r.exit_code == 0, r.output
     return index
+
+
+@pytest.fixture
+def dated_index(tmp_path, fake_model):
+    return index_of(tmp_path, DATED)
 
 
 @pytest.mark.parametrize("mode", ["bm25", "dense", "hybrid"])
@@ -113,10 +117,7 @@ def test_an_ask_reads_only_its_top_k_chunks_and_their_articles(tmp_path, fake_mo
     rows = [
         {"id": f"d{i}", "text": f"Boat {i} sails the lake. It weighs {i} tons."} for i in range(40)
     ]
-    corpus = write_jsonl(tmp_path / "many.jsonl", rows)
-    index = tmp_path / "many.idx"
-    args = ["index", "build", "--corpus", str(corpus), "--index", str(index), "--no-ner"]
-    assert CliRunner().invoke(cli, args).exit_code == 0
+    index = index_of(tmp_path, rows)
     seen = record_queries(monkeypatch)
     engine = Engine.open(index)
     engine.ask("How much does boat 7 weigh?", k=3)
@@ -147,11 +148,7 @@ FILTER_KEEPS_ORDER = [
 def test_a_date_filter_drops_hits_without_rescoring_or_reordering_the_rest(
     tmp_path, fake_model, mode
 ):
-    corpus = write_jsonl(tmp_path / "news.jsonl", FILTER_KEEPS_ORDER)
-    index = tmp_path / "idx"
-    args = ["index", "build", "--corpus", str(corpus), "--index", str(index), "--no-ner"]
-    assert CliRunner().invoke(cli, args).exit_code == 0
-    engine = Engine.open(index)
+    engine = Engine.open(index_of(tmp_path, FILTER_KEEPS_ORDER))
     query = "battery energy density solar"
     everything = engine.search(query, k=10, mode=mode)
     kept = engine.search(query, k=10, mode=mode, since="2023")
@@ -197,11 +194,7 @@ def outside_the_pool() -> list[dict[str, str]]:
 def test_a_filter_keeping_only_articles_outside_the_unfiltered_pool_ranks_by_relevance(
     tmp_path, fake_model, mode, expected
 ):
-    corpus = write_jsonl(tmp_path / "news.jsonl", outside_the_pool())
-    index = tmp_path / "idx"
-    args = ["index", "build", "--corpus", str(corpus), "--index", str(index), "--no-ner"]
-    assert CliRunner().invoke(cli, args).exit_code == 0
-    engine = Engine.open(index)
+    engine = Engine.open(index_of(tmp_path, outside_the_pool()))
     query = "battery factory output"
     top = engine.search(query, k=100, mode=mode)
     assert all(h.doc_id.startswith("n") for h in top)
