@@ -67,13 +67,9 @@ class Verifier(nn.Module):
 
 
 def candidate_inputs(tok, engine: Engine, q) -> list[tuple[list[int], list[int]]]:
-    out = []
-    for c in q.cands:
-        article = engine.data.articles[c.doc_id].text
-        sents = engine.data.sentences.get(c.doc_id, ())
-        context = verifier.marked(article, sents, c.start, c.end)
-        out.append(verifier.encode(tok, q.question, context))
-    return out
+    """The token inputs of each candidate of ``q``, as the shipped verifier reads them."""
+    read = verifier.contexts(q.cands, engine.data.articles, engine.data.sentences)
+    return [verifier.encode(tok, q.question, context) for context in read]
 
 
 def pick(q, rng: random.Random, positives: int, negatives: int) -> list[int]:

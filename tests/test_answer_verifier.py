@@ -84,6 +84,8 @@ def test_it_is_loaded_once_and_a_damaged_model_is_a_model_error(tmp_path):
     (tmp_path / "model.onnx").write_bytes(b"not a graph")
     with pytest.raises(ModelError, match="reinstall"):
         Verifier(tmp_path)
+    with pytest.raises(ModelError, match="missing; reinstall"):
+        Verifier(tmp_path / "nowhere")
 
 
 def test_a_score_does_not_depend_on_what_it_is_read_with():

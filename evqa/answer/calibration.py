@@ -26,7 +26,6 @@ import numpy as np
 from evqa.errors import ModelError
 
 JUDGE_EXTRA = ("rank_score", "rank_share")  # judge inputs before the candidate's features
-VERIFIED = "verified"  # the judge's input after the features, when the verifier is used
 
 
 @dataclass(frozen=True)
@@ -63,7 +62,7 @@ class Linear:
 class Calibration:
     features: tuple[str, ...]
     ranker: Linear  # over the features
-    judge: Linear  # over JUDGE_EXTRA + the features (+ VERIFIED), of the chosen candidate
+    judge: Linear  # over JUDGE_EXTRA + the features (+ the verifier's score), of the answer
     threshold: float  # abstain below this probability
     verified: bool = False  # the judge weighs the verifier's score too
 

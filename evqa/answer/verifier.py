@@ -19,6 +19,7 @@ import numpy as np
 
 from evqa.answer.candidates import Candidate
 from evqa.answer.sentences import sentence_of
+from evqa.errors import ModelError
 from evqa.onnx_session import cpu_session
 from evqa.reader.windows import load_tokenizer
 from evqa.types import Article
@@ -58,6 +59,8 @@ class Verifier:
     def __init__(self, folder: Path | str = MODEL_DIR) -> None:
         folder = Path(folder)
         self.folder = folder
+        if not (folder / "tokenizer.json").is_file():
+            raise ModelError(f"the answer verifier in {folder} is missing; reinstall evqa")
         self._tok = load_tokenizer(folder / "tokenizer.json")
         self._pad = self._tok.token_to_id("[PAD]")
         self._session = cpu_session(folder / "model.onnx", "the answer verifier")
@@ -82,11 +85,19 @@ def verify(
     sentences: Mapping[str, Sequence[tuple[int, int]]],
 ) -> np.ndarray:
     """The verifier's score of each candidate, read in its sentence of its article."""
-    contexts = [
+    return verifier.score(question, contexts(candidates, articles, sentences))
+
+
+def contexts(
+    candidates: Sequence[Candidate],
+    articles: Mapping[str, Article],
+    sentences: Mapping[str, Sequence[tuple[int, int]]],
+) -> list[str]:
+    """What the verifier reads of each candidate: its sentence, the span marked."""
+    return [
         marked(articles[c.doc_id].text, sentences.get(c.doc_id, ()), c.start, c.end)
         for c in candidates
     ]
-    return verifier.score(question, contexts)
 
 
 _LOADED: dict[Path, Verifier] = {}
