@@ -6,9 +6,10 @@
     if not answer.abstained:
         print(answer.answer, answer.citations[0].quote)
 
-``Engine.ask(...).to_dict()`` is exactly what ``evqa ask --json`` prints. One Engine may be
-shared by threads: what it loads on first use (the reader, the query encoder) is loaded
-once, under a lock, whichever threads ask first.
+``Engine.ask(...).to_dict()`` is what ``evqa ask --json`` prints, less the ``warnings`` list
+(``Engine.date_filter_warnings``). One Engine may be shared by threads: what it loads on
+first use (the reader, the query encoder) is loaded once, under a lock, whichever threads
+ask first.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from collections.abc import Callable
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -30,6 +31,9 @@ from evqa.errors import IndexStaleError, InputError
 from evqa.fusion import FusionSettings
 from evqa.question_text import clean_question
 from evqa.types import Answer, Article, Hit
+
+if TYPE_CHECKING:
+    from evqa.dates import DateRange
 
 Notice = Callable[[str], None]
 
@@ -164,9 +168,24 @@ class Engine:
         hits = self.backend.search(
             query, self.embed_query, k=k, mode=mode, fusion=self.fusion, dates=dates
         )
-        if dates is not None and (undated := self.undated_articles()):
-            self._warn(undated_warning(undated))
+        for message in self._date_warnings(dates):
+            self._warn(message)
         return hits
+
+    def date_filter_warnings(self, since: str | None = None, until: str | None = None) -> list[str]:
+        """What a search with this ``since``/``until`` filter warns of (the undated articles
+        it leaves out), as a list: ``[]`` without a filter or when every article is dated.
+        The same messages ``warn`` is told by each such search; this is for a caller that
+        reports them with its result (``evqa ask --json``, the HTTP API), and is safe to
+        call from any thread."""
+        from evqa.dates import date_range
+
+        return self._date_warnings(date_range(since, until))
+
+    def _date_warnings(self, dates: DateRange | None) -> list[str]:
+        """The warnings of a search filtered by ``dates`` (evqa.dates; None: no filter)."""
+        undated = 0 if dates is None else self.undated_articles()
+        return [undated_warning(undated)] if undated else []
 
     def undated_articles(self) -> int:
         """How many of the index's articles have no date: a since/until filter leaves

@@ -146,7 +146,8 @@ class BestGuess:
 
 @dataclass(frozen=True)
 class Answer:
-    """The result of asking a question. ``to_dict`` is the ``--json`` schema."""
+    """The result of asking a question. ``to_dict`` is the ``--json`` schema (which adds
+    ``warnings``)."""
 
     question: str
     answer: str | None

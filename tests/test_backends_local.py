@@ -82,7 +82,7 @@ def test_cli_since_until(dated_index):
         ["search", "solar boat", "--index", str(dated_index), "--since", "2023", "--json"],
     )
     assert r.exit_code == 0, r.output
-    assert {h["doc_id"] for h in json.loads(r.stdout)} == {"a2023", "a2024"}
+    assert {h["doc_id"] for h in json.loads(r.stdout)["passages"]} == {"a2023", "a2024"}
     r = runner.invoke(cli, ["ask", "solar boat", "--index", str(dated_index), "--until", "x"])
     assert r.exit_code == 2 and "YYYY" in r.output
 

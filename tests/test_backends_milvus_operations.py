@@ -40,7 +40,8 @@ def test_a_rebuild_embeds_nothing_and_a_changed_article_only_its_chunks(mbuilt, 
     (corpus / "bravo.txt").write_text("Wind Farm\n\nA new text about tidal kites.", "utf-8")
     report = json.loads(build(runner, corpus, mbuilt, "--json").stdout)
     assert 1 <= report["embedded"] < report["chunks"]
-    hits = json.loads(run(runner, "search", "tidal kites", "--index", mbuilt, "--json").stdout)
+    r = run(runner, "search", "tidal kites", "--index", mbuilt, "--json")
+    hits = json.loads(r.stdout)["passages"]
     assert hits[0]["doc_id"] == "bravo" and "tidal kites" in hits[0]["text"]
 
 
@@ -63,7 +64,7 @@ def test_an_article_gone_from_the_corpus_is_removed(mbuilt, corpus, runner):
     assert report["articles"] == 2
     hits = json.loads(
         run(runner, "search", "hydrogen trains", "--index", mbuilt, "-k", "20", "--json").stdout
-    )
+    )["passages"]
     assert "charlie" not in {h["doc_id"] for h in hits}
 
 
@@ -85,12 +86,13 @@ def test_add_and_remove(mbuilt, tmp_path, runner):
     assert json.loads(r.stdout)["articles"] == 4
     hits = json.loads(
         run(runner, "search", "tidal plant Rance", "--index", mbuilt, "--json").stdout
-    )
+    )["passages"]
     assert hits[0]["doc_id"] == "delta"
     r = run(runner, "index", "remove", "delta", "--index", mbuilt, "--json")
     assert r.exit_code == 0, r.output
     assert json.loads(r.stdout)["articles"] == 3
-    hits = json.loads(run(runner, "search", "tidal Rance", "--index", mbuilt, "--json").stdout)
+    r = run(runner, "search", "tidal Rance", "--index", mbuilt, "--json")
+    hits = json.loads(r.stdout)["passages"]
     assert "delta" not in {h["doc_id"] for h in hits}
     assert_clean_error(run(runner, "index", "remove", "nope", "--index", mbuilt), 2, "nope")
     assert_clean_error(

@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 
 import pytest
-from cli_helpers import assert_clean_error, run
+from cli_helpers import assert_clean_error, build_index, run
+from conftest import ARTICLES, write_corpus
 
 from evqa import store
 
@@ -13,7 +14,7 @@ from evqa import store
 def test_search_json_has_the_documented_fields(built, runner):
     r = run(runner, "search", "wind farm turbines", "--index", built, "--json", "-k", "2")
     assert r.exit_code == 0, r.output
-    hits = json.loads(r.stdout)
+    hits = json.loads(r.stdout)["passages"]
     assert len(hits) == 2
     assert {"doc_id", "chunk_id", "title", "date", "text", "score"} <= set(hits[0])
     assert hits[0]["doc_id"] == "bravo"
@@ -22,7 +23,7 @@ def test_search_json_has_the_documented_fields(built, runner):
 
 def test_search_explain_shows_each_retriever(built, runner):
     r = run(runner, "search", "hydrogen trains", "--index", built, "--json", "--explain")
-    explain = json.loads(r.stdout)[0]["explain"]
+    explain = json.loads(r.stdout)["passages"][0]["explain"]
     assert set(explain) == {"bm25", "dense"}
     assert sum(v["share"] for v in explain.values()) == pytest.approx(1.0)
     text = run(runner, "search", "hydrogen trains", "--index", built, "--explain").stdout
@@ -32,7 +33,7 @@ def test_search_explain_shows_each_retriever(built, runner):
 @pytest.mark.parametrize("mode", ["bm25", "dense", "hybrid"])
 def test_search_modes(built, runner, mode):
     r = run(runner, "search", "hydrogen trains tank", "--index", built, "--mode", mode, "--json")
-    assert json.loads(r.stdout)[0]["doc_id"] == "charlie"
+    assert json.loads(r.stdout)["passages"][0]["doc_id"] == "charlie"
 
 
 def test_ask_json_schema(built, runner):
@@ -105,7 +106,7 @@ def test_k_larger_than_the_index_returns_every_chunk(built, runner):
     r = run(runner, "search", "wind", "--index", built, "-k", "500", "--json")
     assert r.exit_code == 0
     n = store.open_generation(built).manifest["corpus"]["chunks"]
-    assert 1 <= len(json.loads(r.stdout)) <= n
+    assert 1 <= len(json.loads(r.stdout)["passages"]) <= n
 
 
 @pytest.mark.parametrize("weight", ["5", "-1", "nan"])
@@ -120,14 +121,14 @@ def test_a_bm25_weight_in_0_1_is_accepted(built, runner, monkeypatch, weight):
     monkeypatch.setenv("EVQA_BM25_WEIGHT", weight)
     r = run(runner, "search", "wind", "--index", built, "--json", "--explain")
     assert r.exit_code == 0, r.output
-    for hit in json.loads(r.stdout):
+    for hit in json.loads(r.stdout)["passages"]:
         assert all(0.0 <= p["share"] <= 1.0 for p in hit["explain"].values())
 
 
 def test_a_query_bm25_cannot_match_gives_bm25_no_share(built, runner):
     # the fake model sees "turbi..." in it; BM25 matches no word of it
     r = run(runner, "search", "turbinezzz", "--index", built, "--json", "--explain")
-    hits = json.loads(r.stdout)
+    hits = json.loads(r.stdout)["passages"]
     assert hits
     for hit in hits:
         assert hit["explain"]["bm25"]["rank"] is None
@@ -158,6 +159,56 @@ def test_a_date_filter_warns_of_the_undated_articles_it_left_out(built, runner, 
     assert r.stderr.count(warning) == 1
     r = run(runner, cmd, "solar boat battery", "--index", built)
     assert r.exit_code == 0 and "undated" not in r.stderr
+
+
+ONE_UNDATED = (
+    "1 undated article was left out by the since/until date filter (only dated articles can "
+    "match it)"
+)
+BOTH = "solar boat wind farm"  # words of alpha (dated) and bravo (undated)
+
+
+@pytest.fixture
+def one_undated(tmp_path, fake_model, runner):
+    """An index of alpha (dated 2024-03-05) and bravo (undated)."""
+    corpus = write_corpus(tmp_path / "two", {k: ARTICLES[k] for k in ("alpha", "bravo")})
+    r = build_index(runner, corpus, tmp_path / "two-idx", "--no-ner")
+    assert r.exit_code == 0, r.output
+    return tmp_path / "two-idx"
+
+
+@pytest.mark.parametrize("cmd", ["ask", "search"])
+def test_json_lists_the_undated_articles_a_date_filter_left_out(one_undated, runner, cmd):
+    r = run(runner, cmd, BOTH, "--index", one_undated, "--since", "2020", "--json")
+    assert r.exit_code == 0, r.output
+    out = json.loads(r.stdout)
+    assert out["warnings"] == [ONE_UNDATED]
+    assert {p["doc_id"] for p in out["passages"]} == {"alpha"}
+    assert r.stderr.count(f"warning: {ONE_UNDATED}") == 1  # still told on stderr
+    r = run(runner, cmd, BOTH, "--index", one_undated, "--json")
+    assert r.exit_code == 0, r.output
+    assert json.loads(r.stdout)["warnings"] == [] and "undated" not in r.stderr
+
+
+def test_search_json_is_its_passages_and_warnings(built, runner):
+    r = run(runner, "search", "wind farm turbines", "--index", built, "--json", "-k", "2")
+    assert set(json.loads(r.stdout)) == {"passages", "warnings"}
+
+
+def test_json_warns_of_nothing_for_a_question_it_did_not_look_up(one_undated, runner):
+    r = run(runner, "ask", "what is it?", "--index", one_undated, "--since", "2020", "--json")
+    assert r.exit_code == 0, r.output
+    out = json.loads(r.stdout)
+    assert out["reason"] is not None and out["warnings"] == []
+    assert "undated" not in r.stderr
+
+
+@pytest.mark.parametrize("cmd", ["ask", "search"])
+def test_the_text_output_has_no_warnings_field(one_undated, runner, cmd):
+    r = run(runner, cmd, BOTH, "--index", one_undated, "--since", "2020")
+    assert r.exit_code == 0, r.output
+    assert "undated" not in r.stdout and "warnings" not in r.stdout
+    assert r.stderr.count(f"warning: {ONE_UNDATED}") == 1
 
 
 def test_a_day_that_does_not_exist_is_named(built, runner):

@@ -169,7 +169,7 @@ def test_a_reader_that_leaves_mid_write_ends_us_with_141(tmp_path, fake_model, r
     env = {**os.environ, "PYTHONUNBUFFERED": unbuffered}
     args = ["search", "fab", "--mode", "bm25", "-k", "1000", "--json", "--index", str(index)]
     p = subprocess.Popen(_evqa(*args), stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
-    assert p.stdout.readline() == b"[\n"  # evqa is writing: the output is well over 64 KB
+    assert p.stdout.readline() == b"{\n"  # evqa is writing: the output is well over 64 KB
     p.stdout.close()  # like `| head -1`
     stderr = p.stderr.read()
     assert p.wait(timeout=60) == 141

@@ -34,10 +34,10 @@ def test_build_jsonl_corpus(tmp_path, fake_model, runner):
     corpus.write_text("\n".join(json.dumps(r) for r in rows) + "\n")
     assert build_index(runner, corpus, tmp_path / "i", "--no-ner").exit_code == 0
     r = run(runner, "search", "turbines Brittany", "--index", tmp_path / "i", "--json")
-    hits = json.loads(r.stdout)
+    hits = json.loads(r.stdout)["passages"]
     assert hits[0]["doc_id"] == "a2"
     r = run(runner, "search", "hydrogen tank", "--index", tmp_path / "i", "--json")
-    assert json.loads(r.stdout)[0]["title"] == "Trains"
+    assert json.loads(r.stdout)["passages"][0]["title"] == "Trains"
 
 
 @pytest.mark.parametrize("setup", ["missing", "empty"])
@@ -64,7 +64,7 @@ def test_build_into_read_only_folder_is_refused_and_queries_still_work(built, ru
     r = build_index(runner, built.parent / "corpus", built)
     assert_clean_error(r, 6, "not writable")
     r = run(runner, "search", "hydrogen", "--index", built, "--json")
-    assert r.exit_code == 0 and json.loads(r.stdout)
+    assert r.exit_code == 0 and json.loads(r.stdout)["passages"]
 
 
 def test_a_locked_index_gives_a_clear_message(built, runner):
@@ -121,7 +121,8 @@ def test_add_and_remove(built, tmp_path, runner):
     r = run(runner, "index", "add", extra, "--index", built, "--json")
     assert r.exit_code == 0, r.output
     assert json.loads(r.stdout)["articles"] == 4
-    hits = json.loads(run(runner, "search", "tidal plant Rance", "--index", built, "--json").stdout)
+    r = run(runner, "search", "tidal plant Rance", "--index", built, "--json")
+    hits = json.loads(r.stdout)["passages"]
     assert hits[0]["doc_id"] == "delta"
     r = run(runner, "index", "remove", "delta", "--index", built, "--json")
     assert json.loads(r.stdout)["articles"] == 3

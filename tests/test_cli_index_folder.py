@@ -109,13 +109,13 @@ def test_a_copied_index_and_one_without_its_corpus_keep_answering(
     shutil.copytree("news.idx", "archive/news.idx")
     r = run(runner, "search", "hydrogen trains", "--index", "archive/news.idx", "--json")
     assert r.exit_code == 0, r.output
-    assert json.loads(r.stdout)[0]["doc_id"] == "charlie"
+    assert json.loads(r.stdout)["passages"][0]["doc_id"] == "charlie"
     assert "no longer exists" not in r.stderr  # found where it was built from: fresh
 
     shutil.rmtree("data")
     r = run(runner, "search", "hydrogen trains", "--index", "news.idx", "--json")
     assert r.exit_code == 0, r.output
-    assert json.loads(r.stdout)[0]["doc_id"] == "charlie"
+    assert json.loads(r.stdout)["passages"][0]["doc_id"] == "charlie"
     assert "no longer exists" in r.stderr and "cannot be checked" in r.stderr
     r = run(runner, "index", "status", "--index", "news.idx", "--json")
     assert r.exit_code == 0, r.output
@@ -137,7 +137,7 @@ def test_undecodable_file_names_are_indexed(tmp_path, corpus, fake_model, runner
         f.write(b"%PDF-1.4")
     r = run(runner, "search", "Renault prices", "--index", index, "--json")
     assert r.exit_code == 0, r.output
-    assert json.loads(r.stdout)[0]["doc_id"] == "caf_ news"
+    assert json.loads(r.stdout)["passages"][0]["doc_id"] == "caf_ news"
     assert run(runner, "index", "status", "--index", index).exit_code == 0
     added = write_corpus(tmp_path / "more", {})
     with open(os.fsencode(added) + b"/na\xefve.txt", "wb") as f:

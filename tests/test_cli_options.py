@@ -35,9 +35,10 @@ def test_unknown_mode(built, runner):
 
 def test_env_sets_k_and_flag_wins(built, runner, monkeypatch):
     monkeypatch.setenv("EVQA_K", "1")
-    assert len(json.loads(run(runner, "search", "wind", "--index", built, "--json").stdout)) == 1
+    r = run(runner, "search", "wind", "--index", built, "--json")
+    assert len(json.loads(r.stdout)["passages"]) == 1
     r = run(runner, "search", "wind", "--index", built, "--json", "-k", "2")
-    assert len(json.loads(r.stdout)) == 2
+    assert len(json.loads(r.stdout)["passages"]) == 2
     monkeypatch.setenv("EVQA_K", "zero")
     assert_clean_error(run(runner, "search", "wind", "--index", built), 2, "EVQA_K")
 
@@ -54,7 +55,7 @@ def test_a_flag_wins_over_a_bad_environment_variable(built, runner, monkeypatch,
     monkeypatch.setenv(env, value)
     r = run(runner, "search", "the wind farm trains", "--index", built, "--json", *flags)
     assert r.exit_code == 0, r.output
-    assert len(json.loads(r.stdout)) == 2
+    assert len(json.loads(r.stdout)["passages"]) == 2
     r = run(runner, "chat", "--index", built, "--json", *flags, input="/k\n")
     assert r.exit_code == 0, r.output
     assert json.loads(r.stdout) == {"command": "k", "k": 2}

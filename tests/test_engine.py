@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import socket
+import threading
 
 import pytest
 from click.testing import CliRunner
@@ -109,11 +110,10 @@ def test_cli_json_parses_and_matches_the_library(engine):
 
     r = CliRunner().invoke(cli, ["ask", "energy density of Jinshi battery", "--json"])
     assert r.exit_code == 0, r.output
-    assert json.loads(r.stdout) == json.loads(
-        json.dumps(engine.ask("energy density of Jinshi battery").to_dict())
-    )
+    answer = engine.ask("energy density of Jinshi battery").to_dict()
+    assert json.loads(r.stdout) == json.loads(json.dumps({**answer, "warnings": []}))
     r = CliRunner().invoke(cli, ["search", "energy density of Jinshi battery", "--json"])
-    assert "350 Wh/kg" in json.loads(r.stdout)[0]["text"]
+    assert "350 Wh/kg" in json.loads(r.stdout)["passages"][0]["text"]
 
 
 @pytest.mark.integration
@@ -318,6 +318,69 @@ def test_a_date_filter_warns_of_the_undated_articles_it_left_out(small_engine):
     ]
     engine.ask("How fast is the Helios boat?", until="2030")
     assert len(told) == 2  # once per question
+
+
+def test_date_filter_warnings_are_returned_not_told(small_engine):
+    from evqa.engine import undated_warning
+
+    told: list[str] = []
+    engine = Engine.open(small_engine.root, warn=told.append)
+    assert engine.date_filter_warnings() == []
+    assert engine.date_filter_warnings(since="2020") == [
+        "2 undated articles were left out by the since/until date filter (only dated "
+        "articles can match it)"
+    ]
+    assert engine.date_filter_warnings(None, "2019-06") == [undated_warning(2)]
+    assert told == []  # returned to the caller, never told to warn
+    engine.search("wind farm", since="2020")
+    assert told == engine.date_filter_warnings(since="2020")  # what the search told
+    with pytest.raises(InputError, match="since must be a date"):
+        engine.date_filter_warnings(since="yesterday")
+
+
+def test_date_filter_warnings_name_one_undated_article_or_none(tmp_path, fake_model):
+    from conftest import ARTICLES, write_corpus
+
+    from evqa import build
+
+    def engine_of(names: tuple[str, ...]) -> Engine:
+        corpus = write_corpus(tmp_path / "-".join(names), {n: ARTICLES[n] for n in names})
+        root = tmp_path / f"{corpus.name}-idx"
+        build.build(corpus, root, model=fake_model, settings=small_settings(), cache_dir=tmp_path)
+        return Engine.open(root)
+
+    assert engine_of(("alpha", "bravo")).date_filter_warnings(until="2030") == [
+        "1 undated article was left out by the since/until date filter (only dated articles "
+        "can match it)"
+    ]
+    assert engine_of(("alpha",)).date_filter_warnings(since="2020") == []  # all dated
+
+
+def test_threads_get_the_warnings_of_their_own_date_filter(small_engine, monkeypatch):
+    import time
+
+    engine = Engine.open(small_engine.root)
+    counted: list[int] = []
+    count = engine.backend.count_undated
+
+    def slow_count() -> int:
+        counted.append(1)
+        time.sleep(0.1)  # every thread asks before it is done
+        return count()
+
+    monkeypatch.setattr(engine.backend, "count_undated", slow_count)
+    filters = iter([("2020", None), (None, None)] * 4)
+    lock = threading.Lock()
+
+    def call() -> tuple[str | None, list[str]]:
+        with lock:
+            since, until = next(filters)
+        return since, engine.date_filter_warnings(since, until)
+
+    results = _at_once(8, call)
+    assert counted == [1]  # counted once, the other threads waiting for it
+    for since, warnings in results:
+        assert len(warnings) == (1 if since else 0)
 
 
 def test_without_a_warn_callback_the_notice_is_told(small_engine):

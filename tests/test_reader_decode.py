@@ -60,6 +60,20 @@ def test_whole_words_keeps_word_edges_and_text_edges(span, whole):
     assert text[a:b] == whole
 
 
+@pytest.mark.parametrize(
+    ("span", "whole"),
+    [
+        ((10, 22), "A$1.1 billion"),  # "$1.1 billion"
+        ((32, 44), "US$720 million"),  # "$720 million"
+        ((51, 54), "$40"),  # a spaced currency symbol stays as it is
+    ],
+)
+def test_whole_words_keeps_a_prefixed_currency_whole(span, whole):
+    text = "It costs A$1.1 billion (about US$720 million), not $40."
+    a, b = whole_words(text, *span)
+    assert text[a:b] == whole
+
+
 def test_whole_words_does_not_widen_across_unspaced_scripts():
     text = "电池能量密度为350Wh"
     assert whole_words(text, 2, 4) == (2, 4)

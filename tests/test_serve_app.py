@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import threading
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
@@ -15,7 +16,7 @@ from conftest import ARTICLES, small_settings, write_corpus  # noqa: E402
 from fastapi.testclient import TestClient  # noqa: E402
 
 from evqa import build, config  # noqa: E402
-from evqa.engine import Engine  # noqa: E402
+from evqa.engine import Engine, undated_warning  # noqa: E402
 from evqa.serve.app import STATIC, create_app  # noqa: E402
 from evqa.serve.holder import EngineHolder  # noqa: E402
 
@@ -61,24 +62,26 @@ def assert_error(r, status: int, *fragments: str) -> dict:
 # --- the endpoints ---------------------------------------------------------------------
 
 
-def test_ask_returns_exactly_answer_to_dict(client, index):
+def test_ask_returns_answer_to_dict_and_its_warnings(client, index):
     r = client.post("/ask", json={"question": QUESTION})
     assert r.status_code == 200
-    assert r.json() == same_json(Engine.open(index).ask(QUESTION).to_dict())
+    expected = Engine.open(index).ask(QUESTION).to_dict()
+    assert r.json() == same_json({**expected, "warnings": []})
 
 
 def test_ask_passes_k_and_mode(client, index):
     r = client.post("/ask", json={"question": QUESTION, "k": 1, "mode": "bm25"})
     assert r.status_code == 200
     expected = Engine.open(index).ask(QUESTION, k=1, mode="bm25").to_dict()
-    assert r.json() == same_json(expected) and len(r.json()["passages"]) == 1
+    assert r.json() == same_json({**expected, "warnings": []})
+    assert len(r.json()["passages"]) == 1
 
 
 def test_search_returns_the_libraries_passages(client, index):
     r = client.post("/search", json={"query": "wind farm turbines", "k": 2})
     assert r.status_code == 200
     hits = Engine.open(index).search("wind farm turbines", k=2)
-    assert r.json() == {"passages": same_json([h.to_dict() for h in hits])}
+    assert r.json() == {"passages": same_json([h.to_dict() for h in hits]), "warnings": []}
     r = client.post("/search", json={"query": "wind farm turbines", "explain": True})
     assert set(r.json()["passages"][0]["explain"]) == {"bm25", "dense"}
 
@@ -170,6 +173,11 @@ def test_openapi_documents_each_routes_200_body_and_the_bodies_fit_it(client):
         ask["properties"]
     )
     assert "passages" in response_schema(schema, "/search", "post")["properties"]
+    for path in ("/ask", "/search"):
+        body = response_schema(schema, path, "post")
+        assert body["properties"]["warnings"]["type"] == "array"
+        assert body["properties"]["warnings"]["items"] == {"type": "string"}
+        assert "warnings" in body["required"]
     assert "title_derived" in response_schema(schema, "/articles/{doc_id}", "get")["properties"]
     assert "generation" in response_schema(schema, "/health", "get")["properties"]
     # what the routes send validates against what the schema says
@@ -340,7 +348,7 @@ def test_ask_passes_the_date_filters(client, index):
     r = client.post("/ask", json={"question": QUESTION, "since": "2023-01-01"})
     assert r.status_code == 200
     expected = Engine.open(index).ask(QUESTION, since="2023-01-01").to_dict()
-    assert r.json() == same_json(expected)
+    assert r.json() == same_json({**expected, "warnings": [undated_warning(2)]})
     assert r.json()["passages"] and {p["doc_id"] for p in r.json()["passages"]} == {"alpha"}
 
 
@@ -349,10 +357,11 @@ def test_search_passes_the_date_filters_as_ask_does(client, index):
     r = client.post("/search", json=body)
     assert r.status_code == 200
     hits = Engine.open(index).search("wind farm turbines", since="2024-03", until="2024")
-    assert r.json() == {"passages": same_json([h.to_dict() for h in hits])}
+    passages = same_json([h.to_dict() for h in hits])
+    assert r.json() == {"passages": passages, "warnings": [undated_warning(2)]}
     assert {p["doc_id"] for p in r.json()["passages"]} == {"alpha"}  # the only dated one
     r = client.post("/search", json={"query": "wind", "until": "2023"})
-    assert r.status_code == 200 and r.json() == {"passages": []}
+    assert r.status_code == 200 and r.json() == {"passages": [], "warnings": [undated_warning(2)]}
     assert_error(
         client.post("/search", json={"query": "wind", "since": "2024-13"}),
         400,
@@ -363,6 +372,62 @@ def test_search_passes_the_date_filters_as_ask_does(client, index):
         400,
         "since 2025 is after until 2024",
     )
+
+
+ONE_UNDATED = "1 undated article was left out by the since/until date filter (only dated "
+ONE_UNDATED += "articles can match it)"
+
+
+@pytest.fixture
+def one_undated(tmp_path, fake_model):
+    """A client of an index of two articles, alpha (dated 2024-03-05) and bravo (undated)."""
+    corpus = write_corpus(tmp_path / "two", {k: ARTICLES[k] for k in ("alpha", "bravo")})
+    root = tmp_path / "two-idx"
+    build.build(corpus, root, model=fake_model, settings=small_settings(), cache_dir=tmp_path)
+    return TestClient(create_app(EngineHolder(opener(root))), raise_server_exceptions=False)
+
+
+@pytest.mark.parametrize(
+    ("path", "body"),
+    [("/ask", {"question": QUESTION}), ("/search", {"query": "solar boat wind farm"})],
+)
+def test_a_date_filter_s_undated_articles_are_in_the_responses_warnings(one_undated, path, body):
+    r = one_undated.post(path, json={**body, "since": "2020"})
+    assert r.status_code == 200, r.text
+    assert r.json()["warnings"] == [ONE_UNDATED]
+    assert {p["doc_id"] for p in r.json()["passages"]} == {"alpha"}
+    r = one_undated.post(path, json={**body, "until": "2019"})  # nothing kept: still warned
+    assert r.json()["warnings"] == [ONE_UNDATED]
+    r = one_undated.post(path, json=body)
+    assert r.status_code == 200 and r.json()["warnings"] == []
+    assert "bravo" in {p["doc_id"] for p in r.json()["passages"]}
+
+
+def test_a_date_filter_over_dated_articles_only_warns_of_nothing(tmp_path, fake_model):
+    corpus = write_corpus(tmp_path / "dated", {"alpha": ARTICLES["alpha"]})
+    root = tmp_path / "dated-idx"
+    build.build(corpus, root, model=fake_model, settings=small_settings(), cache_dir=tmp_path)
+    client = TestClient(create_app(EngineHolder(opener(root))))
+    r = client.post("/search", json={"query": "solar boat", "since": "2020"})
+    assert r.status_code == 200 and r.json()["warnings"] == [] and r.json()["passages"]
+
+
+def test_a_question_not_looked_up_warns_of_nothing_it_did_not_search(one_undated):
+    r = one_undated.post("/ask", json={"question": "what is it?", "since": "2020"})
+    assert r.status_code == 200, r.text
+    assert r.json()["reason"] is not None and r.json()["warnings"] == []
+
+
+def test_concurrent_requests_each_get_their_own_warnings(one_undated):
+    def request(i: int):
+        body = {"query": "solar boat wind farm", **({"since": "2020"} if i % 2 else {})}
+        return i, one_undated.post("/search", json=body)
+
+    with ThreadPoolExecutor(8) as pool:
+        results = list(pool.map(request, range(32)))
+    for i, r in results:
+        assert r.status_code == 200, r.text
+        assert r.json()["warnings"] == ([ONE_UNDATED] if i % 2 else []), i
 
 
 def test_unknown_article_and_route_are_404(client):

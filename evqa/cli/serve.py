@@ -98,7 +98,7 @@ def _listen_flags(
 def _opener(index: Path | None, model: Path | None) -> Callable:
     """How the server opens the engine, at start and again after a rebuild. Warnings (such
     as the undated articles a request's date filter left out) go to the server's stderr as
-    ``warning:`` lines; the API's responses do not carry them."""
+    ``warning:`` lines; /ask and /search also carry a request's own in ``warnings``."""
     from evqa.engine import Engine
 
     def opener(check_stale: bool) -> Engine:

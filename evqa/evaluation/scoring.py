@@ -30,9 +30,10 @@ def score_question(
     k: int,
     ranked_doc_ids: Sequence[str] | None = None,
 ) -> dict[str, Any]:
-    """The JSON-ready prediction record of one question: its gold ``id``, then exactly what
-    ``evqa ask --json`` prints (``Answer.to_dict()``: the normalised question, the answer,
-    confidence rounded to 4 places, citations, passages...), then the gold data, the
+    """The JSON-ready prediction record of one question: its gold ``id``, then
+    ``Answer.to_dict()``, what ``evqa ask --json`` prints less its ``warnings`` (an eval has
+    no date filter to warn of): the normalised question, the answer, confidence rounded to 4
+    places, citations, passages...; then the gold data, the
     latency and the metric values.
 
     ``ranked_doc_ids`` is the doc id of each ranked passage, best first, possibly deeper than

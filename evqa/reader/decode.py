@@ -47,7 +47,8 @@ def window_spans(
 
 def whole_words(text: str, start: int, end: int) -> tuple[int, int]:
     """``start``/``end`` widened to whole words: a span that starts or ends on a word piece
-    ("kw" of "kWh") or on part of a number ("213" of "13,213") takes the rest of it."""
+    ("kw" of "kWh"), on part of a number ("213" of "13,213") or on the symbol of a prefixed
+    currency ("$1.1" of "A$1.1", "US$720") takes the rest of it."""
     while 0 < start < len(text) and _joined(text, start):
         start -= 1
     while 0 < end < len(text) and _joined(text, end):
@@ -56,9 +57,15 @@ def whole_words(text: str, start: int, end: int) -> tuple[int, int]:
 
 
 def _joined(text: str, i: int) -> bool:
-    """True if ``text[i - 1]`` and ``text[i]`` belong to one word or one number."""
+    """True if ``text[i - 1]`` and ``text[i]`` belong to one word, one number or one
+    prefixed currency symbol (the reader's WordPiece splits "A$" into "a" and "$")."""
     a, b = text[i - 1], text[i]
-    return _in_word(a) and _in_word(b) or _in_number(text, i - 1) or _in_number(text, i)
+    return (
+        _in_word(a)
+        and (_in_word(b) or unicodedata.category(b) == "Sc")
+        or _in_number(text, i - 1)
+        or _in_number(text, i)
+    )
 
 
 def _in_number(text: str, i: int) -> bool:

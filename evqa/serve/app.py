@@ -1,7 +1,7 @@
 """The FastAPI application: the JSON API and the page at ``/``.
 
-POST /ask                {question, k?, mode?, since?, until?}          -> Answer.to_dict()
-POST /search             {query, k?, mode?, since?, until?, explain?}   -> {"passages": [...]}
+POST /ask                {question, k?, mode?, since?, until?}        -> Answer.to_dict(), warnings
+POST /search             {query, k?, mode?, since?, until?, explain?} -> {passages, warnings}
 GET  /articles/{doc_id}  cleaned text, title (or derived label), date, url, sentence offsets
 GET  /health             index, generation, chunk count, model
 GET  /                   the page (static/), GET /docs and /openapi.json the schema
@@ -149,13 +149,17 @@ def _api(holder: EngineHolder, token: str | None) -> APIRouter:
 
 def _ask_route(router: APIRouter, holder: EngineHolder) -> None:
     @router.post(
-        "/ask", summary="Answer a question: exactly Answer.to_dict()", response_model=AskResponse
+        "/ask",
+        summary="Answer a question: Answer.to_dict() and the warnings",
+        response_model=AskResponse,
     )
     def ask(req: AskRequest) -> JSONResponse:
         engine = holder.get()
         dates = _date_filters(req.since, req.until)
         answer = engine.ask(req.question, k=req.k, mode=req.mode, **dates)
-        return JSONResponse(answer.to_dict())
+        # a question not looked up (answer.reason) searched nothing: nothing was left out
+        warnings = [] if answer.reason is not None else engine.date_filter_warnings(**dates)
+        return JSONResponse({**answer.to_dict(), "warnings": warnings})
 
 
 def _search_route(router: APIRouter, holder: EngineHolder) -> None:
@@ -164,7 +168,10 @@ def _search_route(router: APIRouter, holder: EngineHolder) -> None:
         engine = holder.get()
         dates = _date_filters(req.since, req.until)
         hits = engine.search(req.query, k=req.k, mode=req.mode, **dates)
-        return JSONResponse({"passages": [h.to_dict(explain=req.explain) for h in hits]})
+        passages = [h.to_dict(explain=req.explain) for h in hits]
+        return JSONResponse(
+            {"passages": passages, "warnings": engine.date_filter_warnings(**dates)}
+        )
 
 
 def _article_route(router: APIRouter, holder: EngineHolder) -> None:

@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from evqa import config
 from evqa.dates import DATE_PATTERN
+from evqa.engine import undated_warning
 
 
 def documented(description: str, **schema: Any) -> Any:
@@ -111,8 +112,15 @@ class BestGuessOut(BaseModel):
     title_derived: bool
 
 
+WARNINGS = Field(
+    description="what may make the result misleading, such as the undated articles a "
+    "since/until filter left out; empty when there is nothing to warn of",
+    examples=[[undated_warning(2)]],
+)
+
+
 class AskResponse(BaseModel):
-    """Exactly Answer.to_dict(), as `evqa ask --json` prints it."""
+    """Answer.to_dict() and the warnings, as `evqa ask --json` prints them."""
 
     model_config = OPEN
     question: str
@@ -126,11 +134,15 @@ class AskResponse(BaseModel):
     figures: list[FigureOut]
     citations: list[CitationOut]
     passages: list[Passage]
+    warnings: list[str] = WARNINGS
 
 
 class SearchResponse(BaseModel):
+    """The ranked passages and the warnings, as `evqa search --json` prints them."""
+
     model_config = OPEN
     passages: list[Passage]
+    warnings: list[str] = WARNINGS
 
 
 class ArticleResponse(BaseModel):
