@@ -67,7 +67,7 @@ from evqa.answer.calibration import (  # noqa: E402
 )
 from evqa.answer.extract import top_candidates  # noqa: E402
 from evqa.answer.features import FEATURES, feature_matrix  # noqa: E402
-from evqa.answer.sentences import sentence_of  # noqa: E402
+from evqa.answer.sentences import answer_sentence  # noqa: E402
 from evqa.answer.verifier import MODEL_DIR as VERIFIER_DIR  # noqa: E402
 from evqa.answer.verifier import Verifier, verify  # noqa: E402
 from evqa.engine import Engine  # noqa: E402
@@ -131,8 +131,9 @@ def collect(engine: Engine, gold, source: str, passages: int, folder: Path) -> l
 
 
 def _sentence(engine: Engine, c) -> str:
-    start, end = sentence_of(engine.data.sentences.get(c.doc_id, ()), c.start, c.end)
-    return engine.data.articles[c.doc_id].text[start:end]
+    text = engine.data.articles[c.doc_id].text
+    start, end = answer_sentence(text, engine.data.sentences.get(c.doc_id, ()), c.start, c.end)
+    return text[start:end]
 
 
 def rank_labels(q: Question) -> np.ndarray:

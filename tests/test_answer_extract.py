@@ -131,3 +131,20 @@ def test_the_verifier_can_make_it_abstain():
 def test_a_calibration_fitted_with_the_verifier_needs_it():
     with pytest.raises(ModelError, match="verifier"):
         _verified(FakeReader({"42 km/h": 3.0}), None)
+
+
+def test_a_run_on_sentence_is_quoted_around_the_answer_only():
+    # text without sentence punctuation is one "sentence": the quote is a window of it
+    from evqa.answer.sentences import LIMIT
+
+    text = " ".join(f"filler{i}" for i in range(3000)) + " the final order was 77 turbines"
+    long = Article("long", text, title="Wind")
+    a = extract_answer(
+        "How many turbines?", hits_of([long]), {"long": long}, {},
+        {"long": _sentences(long)},
+        reader=FakeReader({"77 turbines": 3.0}), calibration=margin_calibration(0.5),
+    )  # fmt: skip
+    assert a.answer == "77 turbines" and len(a.answer_sentence) <= LIMIT
+    assert a.answer_sentence.endswith("the final order was 77 turbines")
+    [c] = a.citations
+    assert text[c.start : c.end] == c.quote == a.answer_sentence

@@ -12,7 +12,7 @@ from evqa.answer.candidates import Candidate, SpanReader, read_candidates
 from evqa.answer.citations import cite
 from evqa.answer.features import feature_matrix
 from evqa.answer.figures import side_by_side
-from evqa.answer.sentences import sentence_of
+from evqa.answer.sentences import answer_sentence
 from evqa.answer.verifier import Verifier, verify
 from evqa.types import Answer, Article, BestGuess, Citation, Figure, Hit, Span
 
@@ -111,7 +111,10 @@ def _cited_answer(
 ) -> Answer:
     """The answer ``candidates[best]`` in its sentence, cited, with the figures the
     other passages give beside it."""
-    bounds = [sentence_of(sentences.get(c.doc_id, ()), c.start, c.end) for c in candidates]
+    bounds = [
+        answer_sentence(articles[c.doc_id].text, sentences.get(c.doc_id, ()), c.start, c.end)
+        for c in candidates
+    ]
     picked = side_by_side(
         best,
         [c.text for c in candidates],

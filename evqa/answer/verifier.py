@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 
 from evqa.answer.candidates import Candidate
-from evqa.answer.sentences import sentence_of
+from evqa.answer.sentences import answer_sentence
 from evqa.errors import ModelError
 from evqa.onnx_session import cpu_session
 from evqa.reader.windows import load_tokenizer
@@ -32,7 +32,7 @@ OPEN, CLOSE = "«", "»"  # the span's marks (single WordPiece tokens)
 
 def marked(text: str, sentences: Sequence[tuple[int, int]], start: int, end: int) -> str:
     """The sentence(s) of ``text`` holding ``text[start:end]``, the span between « and »."""
-    s0, s1 = sentence_of(sentences, start, end)
+    s0, s1 = answer_sentence(text, sentences, start, end)
     return f"{text[s0:start]}{OPEN} {text[start:end]} {CLOSE}{text[end:s1]}".strip()
 
 
