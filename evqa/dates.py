@@ -102,13 +102,14 @@ def _checked(name: str, value: str) -> tuple[int, int | None, int | None]:
     parts = _parts(value)
     if parts is None:  # the right shape, but no such month or day
         y, mo = (int(g) if g else None for g in m.groups()[:2])
-        raise InputError(f"{name} {value} is not a date ({_why_not(y, mo)})")
+        raise InputError(f"{name} {value} is not a date ({why_not_a_date(y, mo)})")
     return parts
 
 
-def _why_not(year: int, month: int | None) -> str:
-    """Why a well-formed YYYY-MM[-DD] is no date: "there is no month 13", "February 2025
-    has 28 days"."""
+def why_not_a_date(year: int, month: int | None) -> str:
+    """Why a well-formed year, month and day are no date: "there is no month 13",
+    "February 2025 has 28 days". The one wording of it, for the filter dates here and
+    the dates an article gives (evqa.corpus.metadata)."""
     if year < 1:
         return "there is no year 0"
     if month is None or not 1 <= month <= 12:

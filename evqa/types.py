@@ -119,6 +119,9 @@ class Citation:
     start: int
     end: int
     title_derived: bool = False  # the title is a label derived from the article (evqa.labels)
+    # the article's source: a JSONL, sidecar or front-matter ``source`` field, else where it
+    # was read from ("news.jsonl:12", "sub/story.md")
+    source: str | None = None
 
     def to_dict(self) -> dict:
         return asdict(self)

@@ -105,6 +105,13 @@ def test_citation_offsets_are_checked():
         cite(1, BOAT, 5, 5, hit)
 
 
+def test_a_citation_carries_its_article_s_source():
+    wire = Article("j1", BOAT.text, title="Solar boats", source="wire")
+    assert cite(1, wire, 13, 20, []).source == "wire"
+    assert cite(1, wire, 13, 20, []).to_dict()["source"] == "wire"
+    assert cite(1, BOAT, 13, 20, []).source is None
+
+
 def _verified(reader, verifier, question="How fast was the boat?"):
     return extract_answer(
         question, hits_of([BOAT, CELL]), ARTICLES, {}, SENTENCES,

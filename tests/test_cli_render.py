@@ -444,3 +444,22 @@ def test_titles_and_ids_never_send_escape_sequences():
     assert visible(evil) == "Evil [31mRED[0m 31m ]0;PWNED end"
     hit = Hit(1, 0.5, Chunk("a#0", "a", 0, 1, "x"), title=evil)
     assert not any(ord(c) < 32 or 0x7F <= ord(c) <= 0x9F for c in hit_line(hit))
+
+
+@pytest.mark.parametrize(
+    ("doc_id", "source", "shown"),
+    [
+        ("j1", "wire", "j1 — source: wire"),
+        ("j2", "news.jsonl:2", "j2 — source: news.jsonl:2"),
+        ("news", "news.jsonl:2", "news — source: news.jsonl:2"),
+        ("sub/story", "sub/story.md", "sub/story"),  # the file the id names: said already
+        ("sub/story", None, "sub/story"),
+    ],
+)
+def test_a_citation_shows_its_source_unless_it_is_the_file_its_id_names(doc_id, source, shown):
+    c = Citation(1, doc_id, "Helios Battery", "2024-03-05", "Cells", 0, 5, source=source)
+    line = f"[1] Helios Battery — 2024-03-05 — {shown}  chars 0–5"
+    assert render.source_line(c) == line
+    a = answer(citations=(c,), passages=())
+    assert line in render.answer_plain(a)
+    assert line in strip_ansi(render_to(render.print_answer, a))

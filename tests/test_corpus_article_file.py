@@ -42,9 +42,10 @@ def test_broken_links_are_skipped_with_a_warning(tmp_path: Path) -> None:
     (tmp_path / "dangling.pdf").symlink_to(tmp_path / "nonexistent" / "x.pdf")
     read = read_corpus(tmp_path)
     assert [a.id for a in read.articles] == ["real"]
-    assert len(read.warnings) == 1  # the .pdf is not a corpus file: ignored, no warning
-    assert read.warnings[0].startswith("dangling.txt: a broken link")
-    assert read.warnings[0].endswith("; skipped")
+    # the .pdf is not a corpus file: named as such, whether or not its link is broken
+    assert read.warnings[0] == "dangling.pdf: not a .txt/.md/.html file; skipped"
+    assert read.warnings[1].startswith("dangling.txt: a broken link")
+    assert read.warnings[1].endswith("; skipped") and len(read.warnings) == 2
     first = corpus_fingerprint(tmp_path)
     (tmp_path / "nonexistent").mkdir()
     write(tmp_path / "nonexistent" / "x.txt", BODY + " More.")

@@ -122,3 +122,26 @@ def test_a_date_in_an_html_pages_text_does_not_date_it() -> None:
     below = " By March 3, 2027 the plant will make chips. Published August 21, 2025"
     page = _page(meta="Ritika Sharma · Ahmedabad", below=below)
     assert clean_article(page, "p", kind="html").date is None
+
+
+def test_a_date_in_the_head_that_names_no_day_leaves_the_article_undated_with_a_warning(
+    tmp_path: Path,
+) -> None:
+    head = "Bad Date Headline On Buses\nPublished February 30, 2024"
+    write(tmp_path / "bad.txt", f"{head}\n\n{BODY}")
+    write(tmp_path / "euro.txt", f"Euro Date Headline On Trams\n05.03.2024\n\n{BODY} Graz.")
+    read = read_corpus(tmp_path)
+    bad, euro = read.articles
+    assert (bad.title, bad.date, bad.text) == ("Bad Date Headline On Buses", None, BODY)
+    assert (euro.title, euro.date) == ("Euro Date Headline On Trams", "2024-03-05")
+    assert read.warnings == (
+        "bad.txt: date 'February 30, 2024' is not a recognisable date (February 2024 has 29 "
+        "days); the article is left undated",
+    )
+
+
+def test_an_explicit_date_silences_a_bad_one_in_the_head() -> None:
+    notes: list[str] = []
+    raw = f"Bad Date Headline On Buses\nPublished February 30, 2024\n\n{BODY}"
+    article = clean_article(raw, "a", meta={"date": "2024-03-01"}, warnings=notes)
+    assert (article.date, notes) == ("2024-03-01", [])

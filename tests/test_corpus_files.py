@@ -35,3 +35,32 @@ def test_a_jsonl_file_inside_a_folder_corpus_is_named_in_a_warning(tmp_path):
     stream = iter_corpus(folder)
     list(stream.articles)
     assert any("wire/wire.jsonl" in w for w in stream.warnings)
+
+
+def test_files_a_folder_corpus_does_not_read_are_named_in_warnings(tmp_path: Path) -> None:
+    write(tmp_path / "story.txt", BODY)
+    write(tmp_path / "story.meta.json", '{"title": "Story"}')  # the story's sidecar
+    write(tmp_path / "lonely.meta.json", "{}")  # a sidecar is never "not read"
+    write(tmp_path / "report.docx", b"PK\x03\x04")
+    write(tmp_path / "sub" / "paper.pdf", b"%PDF-1.4")
+    write(tmp_path / ".DS_Store", b"\x00")
+    write(tmp_path / ".git" / "config.yml", "x")
+    expected = (
+        "report.docx: not a .txt/.md/.html file; skipped",
+        "sub/paper.pdf: not a .txt/.md/.html file; skipped",
+    )
+    assert read_corpus(tmp_path).warnings == expected
+    stream = iter_corpus(tmp_path)
+    assert [a.id for a in stream.articles] == ["story"]
+    assert tuple(stream.warnings) == expected
+
+
+def test_many_files_not_read_are_counted_in_one_warning(tmp_path: Path) -> None:
+    write(tmp_path / "story.txt", BODY)
+    for n in range(7):
+        write(tmp_path / f"scan{n}.png", b"\x89PNG")
+    (warning,) = read_corpus(tmp_path).warnings
+    assert warning == (
+        "7 files that are not .txt/.md/.html files were skipped "
+        "(scan0.png, scan1.png, scan2.png, scan3.png, scan4.png and 2 more)"
+    )

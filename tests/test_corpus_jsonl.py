@@ -19,7 +19,7 @@ def test_jsonl_corpus(tmp_path: Path) -> None:
         [
             {
                 "id": "z",
-                "text": BODY,
+                "text": f"Zed. {BODY}",
                 "title": "Zed",
                 "date": "May 3, 2024",
                 "url": "u",

@@ -5,6 +5,7 @@ import datetime as dt
 import pytest
 
 from evqa.corpus.metadata import (
+    date_problem,
     extract_metadata,
     field_type_errors,
     looks_like_headline,
@@ -39,6 +40,75 @@ BODY = "The company said sales rose 20% in the first half. It plans a new plant.
 )
 def test_parse_date(raw: str, expected: str | None) -> None:
     assert parse_date(raw) == expected
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("05.03.2024", "2024-03-05"),  # dotted: day first, wherever it is written so
+        ("5.3.2024", "2024-03-05"),
+        ("05.03.2024 10:30", "2024-03-05"),
+        ("Tue, 05.03.2024", "2024-03-05"),
+        ("12.25.2024", "2024-12-25"),  # no day-first reading: the only one there is
+        ("12/05/2022", "2022-12-05"),  # slashed: ambiguous, month first (US)
+        ("05-03-2024", "2024-05-03"),
+        ("25/12/2022", "2022-12-25"),  # no month-first reading: the only one there is
+        ("31.02.2024", None),
+        ("13/13/2024", None),
+        ("2024.03.05", "2024-03-05"),
+    ],
+)
+def test_numeric_dates_dotted_day_first_slashed_month_first(raw: str, expected: str) -> None:
+    assert parse_date(raw) == expected
+    assert parse_date(raw, partial=False) == expected
+
+
+@pytest.mark.parametrize(
+    ("raw", "problem"),
+    [
+        ("February 30, 2024", "February 2024 has 29 days"),
+        ("Thursday, 31st April 2025", "April 2025 has 30 days"),
+        ("2023-02-29", "February 2023 has 28 days"),
+        ("2024-13-01", "there is no month 13"),
+        ("31.02.2024", "February 2024 has 29 days"),
+        ("13/13/2024", "there is no month 13"),
+        ("February 29, 2024", None),
+        ("25/12/2022", None),
+        ("not a date", None),
+        ("sometime in 2024", None),
+    ],
+)
+def test_date_problem_says_why_a_written_date_names_no_day(raw: str, problem: str | None):
+    assert date_problem(raw) == problem
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Published February 30, 2024",
+        "Updated: 31.04.2024",
+        "By Jane Doe, February 30, 2024",
+        "Jane Doe · Lyon · Published February 30, 2024",
+        "February 30, 2024",
+    ],
+)
+def test_a_head_line_with_a_date_that_names_no_day_is_consumed_and_said(line: str) -> None:
+    found = extract_metadata(f"Bus Company Orders Hydrogen Buses\n{line}\n\n{BODY}")
+    assert (found.title, found.date, found.text) == (
+        "Bus Company Orders Hydrogen Buses",
+        None,
+        BODY,
+    )
+    assert found.date_problem.startswith("date '")
+    assert "is not a recognisable date (" in found.date_problem
+
+
+def test_a_valid_date_below_a_bad_one_dates_the_article_with_no_problem() -> None:
+    found = extract_metadata(f"Published February 30, 2024\nUpdated March 2, 2024\n\n{BODY}")
+    assert (found.date, found.date_problem) == ("2024-03-02", None)
+    found = extract_metadata(f"TOKYO, February 30, 2025 — {BODY}")
+    assert found.date is None and "February 2025 has 28 days" in found.date_problem
+    assert extract_metadata(f"Headline Of The Story Here\n\n{BODY}").date_problem is None
 
 
 def test_parse_date_without_partial_needs_a_day() -> None:
@@ -181,7 +251,11 @@ def test_normalize_fields() -> None:
         {"title": "  A   title ", "date": "soon", "url": " http://x ", "source": ""}
     )
     assert fields == {"title": "A title", "date": None, "url": "http://x"}
-    assert "not a recognisable date" in warnings[0]
+    assert warnings == ["date 'soon' is not a recognisable date; it was ignored"]
+    _, warnings = normalize_fields({"date": "2024-02-30"})
+    assert warnings == [
+        "date '2024-02-30' is not a recognisable date (February 2024 has 29 days); it was ignored"
+    ]
 
 
 def test_explicit_fields_lose_control_characters():

@@ -12,9 +12,9 @@ from evqa.errors import CorpusError
 
 
 def test_folder_is_read_recursively_and_sorted(tmp_path: Path) -> None:
-    write(tmp_path / "b.txt", BODY)
+    write(tmp_path / "b.txt", "B. " + BODY)
     write(tmp_path / "sub" / "a.md", f"# A heading here\n\n{BODY}")
-    write(tmp_path / "sub" / "deeper" / "c.HTML", f"<html><body><p>{BODY}</p></body></html>")
+    write(tmp_path / "sub" / "deeper" / "c.HTML", f"<html><body><p>C. {BODY}</p></body></html>")
     write(tmp_path / "notes.pdf", "ignored")
     write(tmp_path / "data.json", "{}")
     write(tmp_path / ".hidden.txt", BODY)
@@ -22,12 +22,15 @@ def test_folder_is_read_recursively_and_sorted(tmp_path: Path) -> None:
     read = read_corpus(tmp_path)
     # ids are unique paths: a subfolder's files carry it, a top-level file is its name
     assert [a.id for a in read.articles] == ["b", "sub/a", "sub/deeper/c"]
-    assert read.warnings == ()
+    assert read.warnings == (  # the files not read are named, not the hidden ones
+        "data.json: not a .txt/.md/.html file; skipped",
+        "notes.pdf: not a .txt/.md/.html file; skipped",
+    )
     a = read.articles[1]
     assert a.title == "A heading here"
     assert a.text == BODY
     assert a.source == "sub/a.md"  # relative to the corpus root, never absolute
-    assert read.articles[2].text == BODY
+    assert read.articles[2].text == "C. " + BODY
 
 
 def test_missing_path(tmp_path: Path) -> None:

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from corpus_fakes import BODY, write
 
-from evqa.corpus import read_corpus
+from evqa.corpus import iter_corpus, read_corpus
 from evqa.errors import CorpusError
 
 
@@ -36,23 +36,35 @@ def test_sidecar_bad_date_keeps_none_and_warns(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(
-    ("content", "message"),
+    ("content", "message", "part", "date"),
     [
-        ("{not json", "not a readable UTF-8 JSON"),
-        ("[1]", "JSON object"),
-        ('{"title": 5}', "must be a string"),
+        ("{not json", "not a readable UTF-8 JSON file", "it", None),
+        ("[1]", "must hold a JSON object", "it", None),
+        # a wrongly typed field: only that field is ignored, the sidecar's date still counts
+        ('{"title": 5, "date": "2024-01-02"}', "field 'title' must be", "that field", "2024-01-02"),
     ],
 )
-def test_bad_sidecar(tmp_path: Path, content: str, message: str) -> None:
+def test_a_bad_sidecar_is_bad_input_and_with_skip_bad_its_file_is_read_without_it(
+    tmp_path: Path, content: str, message: str, part: str, date: str | None
+) -> None:
     write(tmp_path / "a.txt", BODY)
-    write(tmp_path / "b.txt", BODY)
-    write(tmp_path / "sub" / "a.meta.json", "{}")
+    write(tmp_path / "b.txt", f"Bees Lost Half Their Hives\n\nB. {BODY}")
+    write(tmp_path / "sub" / "a.meta.json", "{}")  # beside no article: no warning
     write(tmp_path / "b.meta.json", content)
-    with pytest.raises(CorpusError, match=message):
+    with pytest.raises(CorpusError, match=message) as err:
         read_corpus(tmp_path)
-    read = read_corpus(tmp_path, skip_bad=True)
-    assert [a.id for a in read.articles] == ["a"]
-    assert read.warnings[0].startswith("b.meta.json: ") and read.warnings[0].endswith("skipped")
+    # the error says what --skip-bad will do: index b.txt without (that part of) its sidecar
+    assert str(err.value).startswith("b.meta.json: ")
+    assert str(err.value).endswith(
+        f"; fix it, or pass --skip-bad to ignore {part} and index b.txt without it"
+    )
+    for read in (read_corpus(tmp_path, skip_bad=True), iter_corpus(tmp_path, skip_bad=True)):
+        articles = list(read.articles)
+        assert [a.id for a in articles] == ["a", "b"]
+        assert (articles[1].title, articles[1].date) == ("Bees Lost Half Their Hives", date)
+        assert len(read.warnings) == 1
+        assert read.warnings[0].startswith(f"b.meta.json: {message}")
+        assert read.warnings[0].endswith(f"; {part} was ignored, and b.txt indexed without it")
 
 
 def test_sidecar_gives_an_html_file_its_title_and_source(tmp_path: Path) -> None:

@@ -15,7 +15,8 @@ class CitationMismatchError(EvqaError):
 
 
 def cite(n: int, article: Article, start: int, end: int, hits: Sequence[Hit]) -> Citation:
-    """Citation ``[n]`` of ``article.text[start:end]``, titled like the hit it came from."""
+    """Citation ``[n]`` of ``article.text[start:end]``, titled like the hit it came from,
+    with the article's source."""
     quote = article.text[start:end]
     hit = next((h for h in hits if h.chunk.doc_id == article.id), None)
     citation = Citation(
@@ -27,6 +28,7 @@ def cite(n: int, article: Article, start: int, end: int, hits: Sequence[Hit]) ->
         quote=quote,
         start=start,
         end=end,
+        source=article.source,
     )
     if not quote or article.text[citation.start : citation.end] != citation.quote:
         raise CitationMismatchError(

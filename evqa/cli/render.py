@@ -110,9 +110,17 @@ def quoted(text: str) -> str:
 
 
 def source_line(c: Citation) -> str:
-    """``[1] Title — 2024-05-01 — doc_id  chars 10–52`` (missing title/date are left out)."""
-    head = DASH.join(x for x in (c.title, c.date, c.doc_id) if x)
+    """``[1] Title — 2024-05-01 — doc_id — source: wire  chars 10–52`` (missing title, date
+    or source are left out, and so is a source that is only the file the id names)."""
+    source = None if _names_its_file(c.source, c.doc_id) else f"source: {c.source}"
+    head = DASH.join(x for x in (c.title, c.date, c.doc_id, source) if x)
     return visible(f"[{c.n}] {head}  chars {c.start}–{c.end}")
+
+
+def _names_its_file(source: str | None, doc_id: str) -> bool:
+    """Whether ``source`` is missing or only says what ``doc_id`` does: the file of a folder
+    corpus the id is the path of ("sub/story.md" for "sub/story")."""
+    return not source or re.fullmatch(re.escape(doc_id) + r"\.\w+", source) is not None
 
 
 def hit_line(h: Hit) -> str:

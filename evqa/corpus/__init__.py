@@ -1,7 +1,7 @@
 """Read a corpus: a folder of .txt/.md/.html files, or one .jsonl file.
 
-* A folder is read recursively (``files``); hidden files and folders (".name") and other
-  extensions are ignored, and so are broken links (with a warning). The article id is
+* A folder is read recursively (``files``); hidden files and folders (".name") are ignored,
+  files of other extensions and broken links skipped with a warning. The article id is
   the file's path relative to the folder without its extension (``ids``): "story" for
   story.txt, "2024/jan/story" for 2024/jan/story.txt.
   A ``<stem>.meta.json`` sidecar next to a file gives explicit title/date/url/source
@@ -12,10 +12,12 @@
   Markdown reduced to text by the rules of ``cleaning``; front matter, metadata fields and
   the title and date heuristics are ``metadata``'s.
 
-Articles come back sorted by id (``read``). Problems that lose data (malformed JSONL line, bad
-sidecar, duplicate id, unreadable file) raise CorpusError unless ``skip_bad`` is set,
-then the item is skipped with a warning (``report``). Files that hold no article (binary, empty,
-only boilerplate) are always skipped with a warning. Warnings are returned, never printed.
+Articles come back sorted by id (``read``). Problems that lose data (malformed JSONL line,
+duplicate id, unreadable file, bad sidecar) raise CorpusError unless ``skip_bad`` is set,
+then the item is skipped with a warning (``report``; a bad sidecar is ignored, its file read
+without it). Files that hold no article (binary, empty, only boilerplate) and articles that
+repeat an earlier one's text (``duplicates``) are always skipped with a warning. Warnings are
+returned, never printed.
 ``fingerprint`` hashes a corpus's content, and an article's.
 
 The names below are what other packages use. Modules of this package import what they call

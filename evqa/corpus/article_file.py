@@ -27,8 +27,6 @@ def read_source_file(item: SourceFile, report: Report) -> Article | None:
     if raw is None:
         return None
     meta = read_sidecar(item, report)
-    if meta is None:
-        return None
     article = clean_reported(
         raw, doc_id, kind=item.kind, meta=meta, source=item.rel, report=report, where=item.rel
     )

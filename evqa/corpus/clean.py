@@ -33,7 +33,8 @@ def clean_article(
     HTML metadata > a leading Markdown '# Heading' > heuristics on the text head > (HTML,
     date only) a byline or dateline the page shows just above the article's text.
     The returned text may be empty (the input was only boilerplate); problems with
-    front matter are appended to ``warnings``.
+    front matter, and a date in the text's first lines that names no day ("Published
+    February 30, 2024": the article is left undated), are appended to ``warnings``.
     """
     if kind not in ("txt", "md", "html"):
         raise InputError(f"unknown document kind {kind!r}; use 'txt', 'md' or 'html'")
@@ -47,6 +48,8 @@ def clean_article(
         # "Ritika Sharma · Ahmedabad · Published August 21, 2025" above the first paragraph
         first = found.text.split("\n", 1)[0]
         date = head_date(page_lines_before(raw_text, first, HEAD_LINES))
+    if "date" not in explicit and date is None and found.date_problem:
+        notes.append(f"{found.date_problem}; the article is left undated")
     return Article(
         id=doc_id,
         text=found.text,

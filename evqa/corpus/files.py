@@ -1,5 +1,6 @@
 """The files of a corpus folder: supported suffixes, sidecars beside them, paths relative to
-the corpus root (hidden files and folders ignored)."""
+the corpus root (hidden files and folders ignored; the other files it holds named in
+warnings)."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ SUPPORTED_SUFFIXES = {
 }
 JSONL_SUFFIXES = (".jsonl", ".ndjson")
 SIDECAR_SUFFIX = ".meta.json"
+MAX_NAMED = 5  # unsupported files named one by one; more are counted
 
 
 @dataclass(frozen=True)
@@ -80,14 +82,18 @@ def _relative(path: Path, base: Path) -> str:
 def corpus_files(
     root: Path, base: Path | None = None, report: Report | None = None
 ) -> list[SourceFile]:
-    """The files of a folder corpus (CorpusError if there are none); a .jsonl file in it is
-    not read, which ``report`` is warned about."""
+    """The files of a folder corpus (CorpusError if there are none); ``report`` is warned
+    of the files in it that are not read: a .jsonl file, and any other unsupported file
+    (not hidden ones, nor ``.meta.json`` sidecars)."""
     if report is not None:
-        for name in _jsonl_inside(root):
+        jsonl, unsupported = _unread_files(root)
+        for name in jsonl:
             report.warn(
                 f"{name}: a .jsonl file inside a folder corpus is not read; add its articles "
                 f"with: evqa index add {Path(root) / name}"
             )
+        for warning in _unsupported_warnings(unsupported):
+            report.warn(warning)
     files = list_files(root, base)
     if not files:
         raise CorpusError(
@@ -97,16 +103,36 @@ def corpus_files(
     return files
 
 
-def _jsonl_inside(root: Path) -> list[str]:
-    """The .jsonl files (relative paths) in folder ``root``, which a folder corpus skips."""
+def _unsupported_warnings(names: list[str], shown: int = MAX_NAMED) -> list[str]:
+    """One warning per unsupported file, or, for more than ``shown`` of them, one warning
+    that counts them and names the first few."""
+    if len(names) <= shown:
+        return [f"{name}: not a .txt/.md/.html file; skipped" for name in names]
+    first = ", ".join(names[:shown])
+    return [
+        f"{len(names)} files that are not .txt/.md/.html files were skipped "
+        f"({first} and {len(names) - shown} more)"
+    ]
+
+
+def _unread_files(root: Path) -> tuple[list[str], list[str]]:
+    """The .jsonl files and the other unsupported files (relative paths, sorted) in folder
+    ``root``, which a folder corpus does not read; hidden files and sidecars left out."""
     if not Path(root).is_dir():
-        return []
-    found = []
+        return [], []
+    jsonl: list[str] = []
+    other: list[str] = []
     for folder, dirs, files in os.walk(root):
         dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-        found += [
-            Path(folder, n).relative_to(root).as_posix()
-            for n in files
-            if n.lower().endswith(JSONL_SUFFIXES) and not n.startswith(".")
-        ]
-    return sorted(found)
+        for name in files:
+            lower = name.lower()
+            if name.startswith(".") or lower.endswith(SIDECAR_SUFFIX):
+                continue
+            if lower.endswith(JSONL_SUFFIXES):
+                found = jsonl
+            elif os.path.splitext(lower)[1] not in SUPPORTED_SUFFIXES:
+                found = other
+            else:
+                continue
+            found.append(Path(folder, name).relative_to(root).as_posix())
+    return sorted(jsonl), sorted(other)

@@ -24,7 +24,11 @@ headline is kept as the title. Without a headline line the title is None (never 
 first sentence: a title must not be a body paragraph); renderers show the doc id.
 
 Dates are normalised to ISO: YYYY-MM-DD, or YYYY-MM / YYYY when only those are given.
-dateparser (imported lazily, it is slow to load) handles what the fast paths don't.
+``parse_date`` is the one place that reads them: a numeric date is day-first with dots
+("05.03.2024" is 5 March) and month-first (US) with slashes or dashes ("12/05/2022" is
+December 5) unless only the other reading is a day; dateparser (imported lazily, it is slow
+to load) handles what the fast paths don't. A date that names no day ("February 30, 2024")
+is none: ``date_problem`` says why, and the article is left undated with a warning.
 """
 
 from __future__ import annotations
@@ -36,6 +40,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from evqa.corpus.cleaning import join_lines
+from evqa.dates import why_not_a_date
 
 __all__ = [
     "HEAD_LINES",
@@ -43,6 +48,7 @@ __all__ = [
     "Extracted",
     "extract_metadata",
     "field_type_errors",
+    "date_problem",
     "head_date",
     "looks_like_headline",
     "normalize_date",
@@ -66,6 +72,8 @@ class Extracted:
     text: str
     title: str | None = None
     date: str | None = None
+    # why there is no date though a head line gives one ("date 'February 30, 2024' is ...")
+    date_problem: str | None = None
 
 
 # --- dates ----------------------------------------------------------------------------------
@@ -79,6 +87,10 @@ _DATE_HINT = re.compile(
     r"\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\b|\d{1,4}[/.-]\d{1,2}[/.-]\d{1,4}",
     re.IGNORECASE,
 )
+# a numeric day, month and year: dotted ("05.03.2024") it is day-first, as everywhere that
+# writes dates so; with slashes or dashes ("12/05/2022") it is ambiguous and read month-first
+# (US usage), unless only the day-first reading is a day ("25/12/2022")
+_NUMERIC_DATE = re.compile(r"\b(\d{1,2})([./-])(\d{1,2})\2((?:1[89]|20)\d{2})\b")
 _STRPTIME_FORMATS = (
     "%B %d, %Y",
     "%b %d, %Y",
@@ -110,9 +122,34 @@ def parse_date(value: str, *, partial: bool = True) -> str | None:
         return iso
     if partial and re.fullmatch(r"(?:1[89]|20)\d{2}", value):
         return value
+    numeric = _NUMERIC_DATE.search(value)
+    if numeric:  # read here, by our rule, not by dateparser's
+        iso = _numeric_iso(numeric)
+        if iso is None:
+            return None
+        value = value[: numeric.start()] + iso + value[numeric.end() :]
+        if _ISO.fullmatch(value):
+            return _parse_iso(value, partial=partial)
     if not _YEAR.search(value) or not _DATE_HINT.search(value):
         return None
     return _parse_strptime(value) or _parse_dateparser(value, partial)
+
+
+def _numeric_readings(m: re.Match[str]) -> list[tuple[int, int, int]]:
+    """The (year, month, day) readings of a numeric date, the preferred one first."""
+    a, sep, b, year = m.groups()
+    day_first, month_first = (int(year), int(b), int(a)), (int(year), int(a), int(b))
+    return [day_first, month_first] if sep == "." else [month_first, day_first]
+
+
+def _numeric_iso(m: re.Match[str]) -> str | None:
+    """A numeric date as ISO: the first of its readings that is a day, else None."""
+    for year, month, day in _numeric_readings(m):
+        try:
+            return dt.date(year, month, day).isoformat()
+        except ValueError:
+            continue
+    return None
 
 
 def _parse_iso(value: str, *, partial: bool) -> str | None:
@@ -256,6 +293,90 @@ _BYLINE_DATE = re.compile(
 )
 
 
+# a whole date as written with its month's name ("February 30, 2024", "30 Feb 2024"), any
+# day number, to say why it names no day
+_WRITTEN_DATE = re.compile(
+    rf"(?i:(?:{_WEEKDAY})?(?:(?P<m1>{_MONTH})\s+(?P<d1>\d{{1,2}})(?:st|nd|rd|th)?,?\s+"
+    rf"(?P<y1>{_YYYY})|(?P<d2>\d{{1,2}})(?:st|nd|rd|th)?\s+(?P<m2>{_MONTH}),?\s+(?P<y2>{_YYYY})))"
+)
+_MONTH_NUMBERS = {
+    name: n
+    for n, name in enumerate(
+        ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"), 1
+    )
+}
+
+
+def date_problem(value: str) -> str | None:
+    """Why ``value``, written as a whole date (a month's name, a day and a year; YYYY-MM-DD;
+    a numeric date), names no day ("February 2024 has 29 days"); None if it names one or
+    is not written as a date."""
+    value = _SPACE_COMMA.sub(",", " ".join(value.split()))
+    parts = _written_parts(value)
+    if parts is None or _is_day(*parts):
+        return None
+    return why_not_a_date(*parts[:2])
+
+
+def _written_parts(value: str) -> tuple[int, int, int | None] | None:
+    """(year, month, day) of a whole date as written, else None; a numeric date's first
+    reading that is a day, else its preferred one."""
+    m = _ISO.fullmatch(value)
+    if m:
+        year, month, day = m.groups()
+        return int(year), int(month), None if day is None else int(day)
+    m = _NUMERIC_DATE.fullmatch(value)
+    if m:
+        readings = _numeric_readings(m)
+        return next((r for r in readings if _is_day(*r)), readings[0])
+    m = _WRITTEN_DATE.fullmatch(value)
+    if m:
+        month = _MONTH_NUMBERS[(m.group("m1") or m.group("m2")).lower()[:3]]
+        return int(m.group("y1") or m.group("y2")), month, int(m.group("d1") or m.group("d2"))
+    return None
+
+
+def _is_day(year: int, month: int, day: int | None) -> bool:
+    try:
+        dt.date(year, month, 1 if day is None else day)
+    except ValueError:
+        return False
+    return True
+
+
+def _undated(written: object, problem: str | None) -> str:
+    """What is said of a date that was given but is no date (``problem``: why, if known)."""
+    why = f" ({problem})" if problem else ""
+    return f"date {written!r} is not a recognisable date{why}"
+
+
+def _dateline_problem(line: str) -> str | None:
+    """What is wrong with a head line that would be a dateline, a byline with a date or a
+    "Published ..." line but for a date that names no day ("Published February 30, 2024");
+    None for any other line."""
+    if len(line) > 120 or not _YEAR.search(line):
+        return None
+    for part in (p for p in _SEPARATORS.split(line) if p):
+        m = _DATE_LABEL.fullmatch(part) or _PLACE_DATE.fullmatch(part)
+        m = m or _BYLINE_DATE.fullmatch(part)
+        written = (m.group("date") if m else part).strip()
+        problem = date_problem(written)
+        if problem:
+            return _undated(written, problem)
+    return None
+
+
+def _inline_problem(line: str) -> str | None:
+    """What is wrong with a news dateline opening a body line whose date names no day
+    ("TOKYO, February 30, 2025 — ..."); else None."""
+    m = _INLINE_DATELINE.match(line)
+    if m is None:
+        return None
+    written = m.group("date") or m.group("bare")
+    problem = date_problem(written)
+    return _undated(written, problem) if problem else None
+
+
 def _dateline(line: str, *, title_pending: bool = False) -> str | None:
     """The date of a dateline/byline/date-only line, else None.
 
@@ -326,7 +447,7 @@ def extract_metadata(text: str, *, title_hint: str | None = None) -> Extracted:
     headline-like line before the body is.
     """
     lines = text.split("\n")
-    title = date = None
+    title = date = problem = None
     seen = 0
     for i, line in enumerate(lines):
         if not line:
@@ -338,24 +459,30 @@ def extract_metadata(text: str, *, title_hint: str | None = None) -> Extracted:
         if kind == "body":
             if date is None:  # "TOKYO, April 3, 2025 — Japan's ...": stays in the text
                 date = _inline_dateline(line)
+                problem = problem or _inline_problem(line)
             break
         if kind == "kept":
             continue
         lines[i] = ""
         if kind == "date" and date is None:
             date = value
+        elif kind == "bad date":
+            problem = problem or value
         elif kind == "title":
             title = value
     body = join_lines(lines)
     if not body:  # the head was everything: keep the text, claim nothing
         return Extracted(text=text)
-    return Extracted(text=body, title=title, date=date)
+    return Extracted(text=body, title=title, date=date, date_problem=None if date else problem)
 
 
 def _classify(line: str, title_hint: str | None, *, have_title: bool) -> tuple[str, str | None]:
     date = _dateline(line, title_pending=not have_title and title_hint is None)
     if date:
         return "date", date
+    problem = _dateline_problem(line)
+    if problem:  # a dateline all the same: consumed, the article left undated
+        return "bad date", problem
     if _BYLINE.fullmatch(line):
         return "byline", None
     if not have_title:
@@ -422,7 +549,8 @@ def normalize_fields(fields: Mapping[str, object]) -> tuple[dict[str, str | None
         if key == "date" and value is not None:
             out[key] = normalize_date(value)
             if out[key] is None:
-                warnings.append(f"date {value!r} is not a recognisable date; it was ignored")
+                problem = date_problem(value) if isinstance(value, str) else None
+                warnings.append(f"{_undated(value, problem)}; it was ignored")
         elif isinstance(value, str) and (value := _CONTROLS.sub(" ", value)).strip():
             out[key] = " ".join(value.split()) if key == "title" else value.strip()
     return out, warnings

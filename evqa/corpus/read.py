@@ -1,5 +1,6 @@
 """Reading a corpus: all at once (``read_corpus``) or one article at a time (``iter_corpus``).
-Articles with a repeated id are bad input."""
+Articles with a repeated id are bad input; a repeated text is skipped with a warning
+(``duplicates``)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from evqa.corpus.article_file import read_source_file
+from evqa.corpus.duplicates import distinct_texts
 from evqa.corpus.files import corpus_files, is_jsonl
 from evqa.corpus.jsonl import read_jsonl, stream_jsonl
 from evqa.corpus.report import Report
@@ -27,7 +29,8 @@ class CorpusStream:
 
     ``total`` counts the items that may hold an article (files, or non-empty JSONL
     lines), for progress; ``warnings`` fills up as ``articles`` is consumed. Articles come
-    in file order (folders: sorted by relative path), a repeated id is bad input."""
+    in file order (folders: sorted by relative path), a repeated id is bad input, a
+    repeated text skipped."""
 
     total: int
     articles: Iterator[Article]
@@ -41,6 +44,7 @@ def read_corpus(path: Path, *, skip_bad: bool = False, base: Path | None = None)
     path = _existing_corpus(path)
     report = Report(skip_bad)
     articles = read_jsonl(path, report) if is_jsonl(path) else _read_files(path, report, base)
+    articles = list(distinct_texts(articles, report))
     if not articles:
         detail = ""
         if report.warnings:
@@ -62,7 +66,8 @@ def iter_corpus(path: Path, *, skip_bad: bool = False, base: Path | None = None)
         files = corpus_files(path, base, report)
         total = len(files)
         items = ((read_source_file(item, report), item.rel) for item in files)
-    return CorpusStream(total, _unique(items, report, path), report.warnings)
+    articles = distinct_texts(_unique(items, report, path), report)
+    return CorpusStream(total, articles, report.warnings)
 
 
 def _unique(

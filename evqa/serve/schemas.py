@@ -93,6 +93,11 @@ class CitationOut(BaseModel):
     quote: str
     start: int
     end: int
+    source: str | None = Field(
+        default=None,
+        description="the article's source: its JSONL, sidecar or front-matter 'source' field, "
+        "else where it was read from (news.jsonl:LINE, sub/story.md)",
+    )
 
 
 class FigureOut(BaseModel):
