@@ -15,7 +15,7 @@ import math
 import numbers
 import os
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -598,12 +598,15 @@ def _live_articles(index_root: Path) -> tuple[list[Article], dict[str, Any]]:
 
 
 def resolve_settings(
-    flags: dict[str, Any] | None = None, manifest: dict[str, Any] | None = None
+    flags: dict[str, Any] | None = None,
+    manifest: dict[str, Any] | None = None,
+    names: Mapping[str, str] | None = None,
 ) -> BuildSettings:
     """BuildSettings by precedence: flag > EVQA_* env > the index's manifest > default.
     ``flags`` maps setting names (chunk_size, chunk_overlap, bm25_k1, bm25_b,
     exact_search_max, batch_size, encoder, analysis) to values, None meaning not given.
-    Each value is checked here: InputError naming the setting (or its EVQA_* variable).
+    Each value is checked here: InputError naming the setting (or its EVQA_* variable);
+    ``names`` maps a setting to what the caller calls it (the CLI: ``--chunk-size``).
 
     An index whose manifest names no encoder was embedded with torch, so that is its
     manifest's value: rebuilding it keeps its embeddings unless asked otherwise."""
@@ -628,9 +631,9 @@ def resolve_settings(
     )
     values = {key: config.resolve(key, flags.get(key), manifest) for key in keys}
     for key, check in _CHECKS.items():
-        values[key] = _checked_setting(key, values[key], check, flags, manifest)
+        values[key] = _checked_setting(key, values[key], check, flags, manifest, names)
     values["encoder"] = _checked_setting(
-        "encoder", values["encoder"], _encoder_name, flags, manifest
+        "encoder", values["encoder"], _encoder_name, flags, manifest, names
     )
     analysis = flags.get("analysis")
     if analysis is None:
@@ -692,9 +695,10 @@ def _checked_setting(
     check: Callable[[Any], Any],
     flags: dict[str, Any],
     manifest: dict[str, Any] | None,
+    names: Mapping[str, str] | None = None,
 ) -> Any:
     """``check(value)``; its ValueError becomes an InputError naming where the value came
-    from: the setting, its EVQA_* variable or the index's manifest."""
+    from: the setting (as ``names`` calls it), its EVQA_* variable or the index's manifest."""
     try:
         return check(value)
     except ValueError as e:
@@ -702,6 +706,9 @@ def _checked_setting(
     if config.from_env(key, flags.get(key)):
         name = config.env_name(key)
         raise InputError(f"{name} {problem}; fix or unset {name}") from None
+    flag = (names or {}).get(key, key)
     if flags.get(key) is None and manifest and manifest.get(key) is not None:
-        raise InputError(f"the index's {key} {problem}; pass a valid {key} to rebuild it") from None
-    raise InputError(f"{key} {problem}") from None
+        raise InputError(
+            f"the index's {key} {problem}; pass a valid {flag} to rebuild it"
+        ) from None
+    raise InputError(f"{flag} {problem}") from None

@@ -55,6 +55,7 @@ DEFAULTS: dict[str, Any] = {
 }
 
 MODES = ("hybrid", "bm25", "dense")
+FUSIONS = ("minmax", "rrf")  # how hybrid search fuses its two rankings, see evqa.fusion
 ENCODERS = ("torch", "onnx", "onnx-int8")  # document encoders, see evqa.encoder.onnx_documents
 MAX_K = 1000
 MAX_QUESTION_CHARS = 2000
@@ -147,6 +148,26 @@ def check_mode(mode: str, name: str | None = None) -> str:
         where = f" in {name}" if name else ""
         raise InputError(f"unknown mode {mode!r}{where}; choose one of: {', '.join(MODES)}")
     return mode
+
+
+def check_fusion(method: str, name: str | None = None) -> str:
+    """``method`` if it is a known fusion; ``name`` (e.g. EVQA_FUSION) says where it came
+    from."""
+    if method not in FUSIONS:
+        where = f" in {name}" if name else ""
+        raise InputError(f"unknown fusion {method!r}{where}; choose one of: {', '.join(FUSIONS)}")
+    return method
+
+
+def check_rrf_k(k: int, name: str | None = None) -> int:
+    """The constant of reciprocal rank fusion, 1 / (k + rank): a whole number, at least 0
+    (below, a rank would divide by zero). ``name`` (e.g. EVQA_RRF_K) says where it came
+    from."""
+    if isinstance(k, bool) or not isinstance(k, numbers.Integral) or k < 0:
+        raise InputError(
+            f"{name or 'the RRF constant'} must be a whole number, at least 0 (got {k!r})"
+        )
+    return int(k)
 
 
 def check_bm25_weight(weight: float, name: str | None = None) -> float:

@@ -421,9 +421,9 @@ def _open_index(
 def _fusion(settings: dict[str, Any]) -> FusionSettings:
     """How hybrid search fuses its two rankings: the index's settings under EVQA_*."""
     return FusionSettings(
-        method=config.resolve("fusion", None, settings),
+        method=_checked("fusion", None, config.check_fusion, manifest=settings),
         bm25_weight=_checked("bm25_weight", None, config.check_bm25_weight, manifest=settings),
-        rrf_k=int(config.resolve("rrf_k", None, settings)),
+        rrf_k=_checked("rrf_k", None, config.check_rrf_k, manifest=settings),
     )
 
 

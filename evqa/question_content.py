@@ -12,7 +12,9 @@ English function words, casefolded and stemmed with the BM25 tokenizer):
   rarely repeat a content word at all, so half the words being repeats is far from
   any real question, and the rule needs no threshold chosen on data.
 
-Such a question is answered "not found" with the reason (``Answer.reason``).
+Such a question is answered "not found" with the reason (``Answer.reason``). A search
+query without content words has nothing to rank passages by, and is refused with the same
+reason (``query_problem``); one that repeats a word is searched all the same.
 """
 
 from __future__ import annotations
@@ -53,15 +55,7 @@ def content_problem(question: str) -> str | None:
     """Why the question has no content to answer, or None when it has some."""
     words = content_words(question)
     if not words:
-        said = tokenize(question, stem=False, stopwords=None)
-        what = (
-            "only function words (what, is, the...)"
-            if any(w in FUNCTION_WORDS for w in said)
-            else "no words to search for"
-        )
-        return (
-            f"the question has {what}; ask about something, e.g. a company, a product or a figure"
-        )
+        return _no_content(question, "question", "ask about")
     stems = Counter(tokenize(" ".join(words), stopwords=None))
     repeats = sum(stems.values()) - len(stems)
     if repeats >= len(stems):
@@ -72,3 +66,19 @@ def content_problem(question: str) -> str | None:
             "ask one clear question"
         )
     return None
+
+
+def query_problem(query: str) -> str | None:
+    """Why a search query has nothing to search for (no content words), or None."""
+    return None if content_words(query) else _no_content(query, "query", "search for")
+
+
+def _no_content(text: str, what: str, verb: str) -> str:
+    """The reason a ``what`` (question, query) without content words is not looked up."""
+    said = tokenize(text, stem=False, stopwords=None)
+    kind = (
+        "only function words (what, is, the...)"
+        if any(w in FUNCTION_WORDS for w in said)
+        else "no words to search for"
+    )
+    return f"the {what} has {kind}; {verb} something, e.g. a company, a product or a figure"

@@ -38,7 +38,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from evqa import config
 from evqa.errors import (
     IndexCorruptError,
     IndexLockedError,
@@ -92,9 +91,7 @@ def current_generation(root: Path) -> Path:
     try:
         name = pointer.read_text(encoding="utf-8").strip()
     except FileNotFoundError:
-        raise IndexNotFoundError(
-            f"no index at {root}; build one with: {build_command(root)}"
-        ) from None
+        raise IndexNotFoundError(_no_index(root)) from None
     except (OSError, UnicodeDecodeError) as e:
         raise IndexCorruptError(
             f"cannot read {pointer} ({e}); rebuild with: evqa index build --index {root}"
@@ -111,7 +108,7 @@ def open_generation(root: Path) -> Generation:
     """Resolve CURRENT once and read that generation's manifest."""
     root = Path(root)
     if not root.exists():
-        raise IndexNotFoundError(f"no index at {root}; build one with: {build_command(root)}")
+        raise IndexNotFoundError(_no_index(root))
     if not root.is_dir():
         raise IndexNotFoundError(
             f"{root} is a file, not an index folder; pass the folder of an index with "
@@ -122,12 +119,11 @@ def open_generation(root: Path) -> Generation:
     return Generation(root=root, path=gen, manifest=read_manifest(gen, root))
 
 
-def build_command(root: Path) -> str:
-    """The command that builds a missing index at ``root``: the default index is built
-    from seeds/, any other from the user's articles, so its command names them."""
-    if Path(root).resolve() == Path(config.DEFAULTS["index"]).resolve():
-        return f"evqa index build --index {root}"
-    return f"evqa index build --corpus PATH/TO/ARTICLES --index {root}"
+def _no_index(root: Path) -> str:
+    """Why there is no index at ``root``, and the command that builds one."""
+    from evqa.missing_index import no_index_message
+
+    return no_index_message(root)
 
 
 def recorded_manifest(root: Path) -> dict[str, Any] | None:
@@ -258,15 +254,23 @@ def build_lock(root: Path, wait: float = 0.0) -> Iterator[None]:
 def check_index_folder(root: Path) -> None:
     """Refuse (InputError) a folder that holds files but no evqa index: a build writes
     and collects garbage there, so it must not mix with someone's own files."""
-    entries = [p.name for p in root.iterdir()]
-    own = (CURRENT, LOCK)
-    if not entries or any(
-        n in own or _GEN_NAME.fullmatch(n) or _TMP_NAME.fullmatch(n) for n in entries
-    ):
+    if not holds_other_files(root):
         return
     raise InputError(
         f"{root} is not empty and is not an evqa index; choose a new or empty folder "
         "for the index with --index DIR"
+    )
+
+
+def holds_other_files(root: Path) -> bool:
+    """Whether ``root`` is a folder that holds files but nothing of an evqa index (a build
+    refuses to write there)."""
+    if not root.is_dir():
+        return False
+    entries = [p.name for p in root.iterdir()]
+    own = (CURRENT, LOCK)
+    return bool(entries) and not any(
+        n in own or _GEN_NAME.fullmatch(n) or _TMP_NAME.fullmatch(n) for n in entries
     )
 
 

@@ -613,6 +613,17 @@ def test_a_bad_setting_from_the_environment_or_the_manifest_is_named_so(monkeypa
     assert (good.chunk_size, good.bm25_b, good.analysis) == (800, 1.0, False)
 
 
+def test_a_bad_setting_is_named_as_the_caller_calls_it(monkeypatch):
+    names = {"chunk_size": "--chunk-size"}
+    with pytest.raises(InputError, match=r"^--chunk-size must be .* at least 50 \(got 10\)$"):
+        build.resolve_settings({"chunk_size": 10}, None, names)
+    with pytest.raises(InputError, match="^the index's chunk_size must .*; pass a valid --chunk-"):
+        build.resolve_settings(None, {"chunk_size": 10}, names)
+    monkeypatch.setenv("EVQA_CHUNK_SIZE", "10")  # the variable is named as it is
+    with pytest.raises(InputError, match="^EVQA_CHUNK_SIZE must be"):
+        build.resolve_settings(None, None, names)
+
+
 def test_settings_of_another_type_are_refused(tmp_path, corpus, fake_model):
     with pytest.raises(InputError, match="settings must be BuildSettings"):
         build.build(corpus, tmp_path / "idx", model=fake_model, settings={"chunk_size": 800})

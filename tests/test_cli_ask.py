@@ -143,6 +143,25 @@ def test_search_of_an_empty_query_speaks_of_a_query(built, runner):
     assert "question" not in r.stderr
 
 
+@pytest.mark.parametrize(
+    ("query", "kind"),
+    [("???", "no words to search for"), ("what is it", "only function words (what, is, the...)")],
+)
+def test_a_query_without_content_is_refused_as_ask_declines_it(built, runner, query, kind):
+    """search used to rank five unrelated passages for "???" while ask said why it would not."""
+    r = run(runner, "search", query, "--index", built, "--json")
+    assert_clean_error(r, 2, f"error: the query has {kind}; search for something")
+    assert r.stdout == ""
+    reason = json.loads(run(runner, "ask", query, "--index", built, "--json").stdout)["reason"]
+    assert reason.startswith(f"the question has {kind}")
+
+
+def test_a_query_that_repeats_a_word_is_still_searched(built, runner):
+    r = run(runner, "search", "turbines turbines", "--index", built, "--json")
+    assert r.exit_code == 0, r.output
+    assert json.loads(r.stdout)["passages"]
+
+
 def test_an_abstention_without_passages_does_not_point_to_them(built, runner):
     r = run(runner, "ask", "solar boat battery", "--index", built, "--since", "2030")
     assert r.exit_code == 0, r.output

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 
 from cli_helpers import run
 
@@ -27,3 +28,20 @@ def test_piped_chat_writes_errors_to_stderr(built, runner):
     assert r.stdout == ""
     assert "error: /k must be at least 1 (got 0)" in r.stderr
     assert "error: unknown command /foo" in r.stderr
+
+
+def test_piped_json_chat_prints_utf_8_for_bytes_that_are_not(built):
+    """`printf '\\xff\\xfe\\n' | evqa chat --json`: the error line held the raw bytes."""
+    import subprocess
+    import sys
+
+    r = subprocess.run(
+        [sys.executable, "-m", "evqa", "chat", "--index", str(built), "--json", "--mode", "bm25"],
+        input=b"\xff\xfe\n",
+        capture_output=True,
+        env={**os.environ, "LC_ALL": "C.UTF-8", "PYTHONIOENCODING": ""},
+        timeout=120,
+    )
+    assert r.returncode == 0, r.stderr
+    line = json.loads(r.stdout.decode("utf-8"))
+    assert line["question"] == "" and line["error"].startswith("the question is empty")

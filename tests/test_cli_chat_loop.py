@@ -212,6 +212,26 @@ def test_json_errors_and_commands():
     assert engine.k == 2
 
 
+def test_json_lines_never_echo_undecodable_input():
+    """Bytes that are not UTF-8, read from a pipe, arrive as surrogates: echoed, they made
+    the line invalid UTF-8. The line is shown as ask shows a question, without them."""
+
+    class Refusing(FakeEngine):
+        def ask(self, question: str, k: int | None = None, mode: str | None = None) -> Answer:
+            raise InputError("the question is not allowed; ask something else")
+
+    lines = "\udcff\udcfe\nwind \udcff farm\n/\udcffk 2\n/\udcff\n"
+    _, out, _, engine = piped_apart(lines, json_mode=True, engine=Refusing())
+    out.encode("utf-8")  # strict: no surrogate left
+    error = "the question is not allowed; ask something else"
+    assert json_lines(out)[:3] == [
+        {"question": "", "error": error},
+        {"question": "wind farm", "error": error},
+        {"command": "k", "k": 2},
+    ]
+    assert "unknown command /;" in json_lines(out)[3]["error"]
+
+
 # --- interactive -----------------------------------------------------------------------
 
 

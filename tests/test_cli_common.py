@@ -207,3 +207,134 @@ def test_a_bad_abstain_threshold_names_its_variable(built, runner, monkeypatch):
         "error: EVQA_ABSTAIN_THRESHOLD must be between 0 and 1 (got -1.0); fix or unset "
         "EVQA_ABSTAIN_THRESHOLD",
     )
+
+
+@pytest.mark.parametrize(
+    ("env", "message"),
+    [
+        (
+            {"EVQA_FUSION": "foo"},
+            "error: unknown fusion 'foo' in EVQA_FUSION; choose one of: minmax, rrf; fix or "
+            "unset EVQA_FUSION",
+        ),
+        (
+            {"EVQA_FUSION": "rrf", "EVQA_RRF_K": "-1"},
+            "error: EVQA_RRF_K must be a whole number, at least 0 (got -1); fix or unset "
+            "EVQA_RRF_K",
+        ),
+    ],
+)
+@pytest.mark.parametrize("cmd", ["search", "ask"])
+def test_a_bad_fusion_setting_names_its_variable(built, runner, monkeypatch, env, message, cmd):
+    """EVQA_FUSION=foo was taken for min-max fusion; EVQA_RRF_K=-1 divided by zero."""
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    assert_clean_error(run(runner, cmd, "solar boat", "--index", built), 2, message)
+
+
+# --- Ctrl-C ---------------------------------------------------------------------------
+
+# `evqa ask` / `evqa chat` interrupted while the reader still loads in its thread, inside
+# onnxruntime (the engine loads it there while the query is searched)
+INTERRUPTED_WHILE_LOADING = """
+import sys, threading, time
+from pathlib import Path
+
+import evqa
+from evqa.cli import ask, chat, main
+from evqa.onnx_session import cpu_session
+
+READER = Path(evqa.__file__).parent / "models" / "reader" / "model.onnx"
+loading = threading.Event()
+
+
+def load_reader():
+    while True:
+        loading.set()
+        cpu_session(READER, "the reader model")
+
+
+class Engine:
+    def ask(self, question, **kwargs):
+        threading.Thread(target=load_reader, daemon=True).start()
+        loading.wait()
+        time.sleep(0.2)
+        raise KeyboardInterrupt
+
+
+ask._checked_engine = lambda *args: Engine()
+chat.open_engine = lambda *args, **kwargs: Engine()
+sys.argv = ["evqa", *sys.argv[1:]]
+main()
+"""
+
+
+@pytest.mark.parametrize(("args", "stdin"), [(["ask", "Who?"], None), (["chat"], b"Who?\n")])
+def test_ctrl_c_while_the_reader_loads_is_interrupted_and_130(args, stdin):
+    """Finalising the interpreter around a thread inside onnxruntime aborted the process
+    (`terminate called without an active exception`, 134)."""
+    import subprocess
+    import sys
+
+    r = subprocess.run(
+        [sys.executable, "-c", INTERRUPTED_WHILE_LOADING, *args],
+        input=stdin,
+        capture_output=True,
+        timeout=120,
+    )
+    assert (r.returncode, r.stderr.decode()) == (130, "interrupted\n")
+
+
+# `evqa index build` interrupted while it writes the new generation, with the fake model
+INTERRUPTED_BUILD = """
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, sys.argv[1])
+import conftest
+
+conftest.fake_model.__wrapped__(pytest.MonkeyPatch(), Path(sys.argv[2]))
+from evqa import indexdata
+from evqa.cli import main
+
+
+def save(data, folder, **kwargs):
+    (folder / "docs.sqlite").write_text("half written")
+    raise KeyboardInterrupt
+
+
+indexdata.save = save
+sys.argv = ["evqa", "index", "build", "--corpus", sys.argv[3], "--index", sys.argv[4]]
+main()
+"""
+
+
+def test_an_interrupted_build_leaves_no_generation_nor_temporary_files(tmp_path, corpus):
+    import subprocess
+    import sys
+
+    index = tmp_path / "idx"
+    tests = os.path.dirname(__file__)
+    r = subprocess.run(
+        [sys.executable, "-c", INTERRUPTED_BUILD, tests, tmp_path, corpus, index],
+        capture_output=True,
+        timeout=120,
+    )
+    assert (r.returncode, r.stderr.decode()) == (130, "interrupted\n")
+    assert sorted(p.name for p in index.iterdir()) == [".lock"]
+
+
+def test_an_index_given_the_articles_suggests_a_build_that_works(
+    tmp_path, corpus, fake_model, runner, monkeypatch
+):
+    """`--index` given the folder of articles: building into it is refused (not empty, not
+    an index), so the command suggested builds beside it."""
+    monkeypatch.chdir(tmp_path)
+    r = run(runner, "ask", "wind turbines", "--index", "corpus")
+    assert_clean_error(r, 3, "no index at corpus: it is a folder of articles")
+    suggested = r.stderr.split("build one with: evqa ")[1].split(",")[0].split()
+    assert suggested == ["index", "build", "--corpus", "corpus", "--index", "corpus.idx"]
+    assert run(runner, *suggested).exit_code == 0
+    assert run(runner, "ask", "wind turbines", "--index", "corpus.idx").exit_code == 0

@@ -387,3 +387,43 @@ def test_eval_on_a_corpus_indexes_it_once(tmp_path, corpus, fake_model, runner, 
         r = run(runner, "eval", "--gold", gold, "--corpus", corpus, "--json")
         assert r.exit_code == 0, r.output
     assert embedded[0] > 0 and sum(embedded[1:]) == 0  # the second run re-embeds nothing
+
+
+def _jsonl_corpus(tmp_path):
+    """A JSONL corpus with an unrecognisable date (a build warning) and a duplicate id."""
+    rows = [
+        {"id": "w1", "title": "Wind", "date": "31/31/2020", "text": "The farm has 62 turbines."},
+        {"id": "w2", "title": "Rail", "text": "The strike ended on Saturday after six days."},
+        {"id": "w1", "title": "Again", "text": "This article repeats the id w1."},
+    ]
+    news = tmp_path / "news.jsonl"
+    news.write_text("".join(json.dumps(row) + "\n" for row in rows))
+    gold = tmp_path / "gold.jsonl"
+    question = {"id": "g1", "question": "How many turbines?", "answers": ["62"], "doc_ids": ["w1"]}
+    gold.write_text(json.dumps(question) + "\n")
+    return news, gold
+
+
+def test_eval_on_a_corpus_takes_skip_bad_as_its_error_says(tmp_path, fake_model, runner):
+    news, gold = _jsonl_corpus(tmp_path)
+    r = run(runner, "eval", "--gold", gold, "--corpus", news, "--json")
+    assert_clean_error(r, 2, "duplicate article id 'w1'", "pass --skip-bad")
+    r = run(runner, "eval", "--gold", gold, "--corpus", news, "--json", "--skip-bad")
+    assert r.exit_code == 0, r.output
+    assert json.loads(r.stdout)["hybrid"]["n"] == 1
+
+
+def test_eval_on_a_corpus_shows_the_build_warnings(tmp_path, fake_model, runner):
+    news, gold = _jsonl_corpus(tmp_path)
+    r = run(runner, "eval", "--gold", gold, "--corpus", news, "--json", "--skip-bad")
+    assert r.exit_code == 0, r.output
+    warnings = [line for line in r.stderr.splitlines() if line.startswith("warning: ")]
+    assert any("'31/31/2020' is not a recognisable date" in w for w in warnings)
+    assert any("duplicate article id 'w1'" in w and "skipped" in w for w in warnings)
+    assert "warning:" not in r.stdout
+
+
+def test_eval_skip_bad_needs_a_corpus(built, tmp_path, runner):
+    _, gold = _jsonl_corpus(tmp_path)
+    r = run(runner, "eval", "--gold", gold, "--index", built, "--skip-bad")
+    assert_clean_error(r, 2, "--skip-bad applies to the articles of --corpus")

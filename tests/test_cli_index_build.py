@@ -113,6 +113,26 @@ def test_index_build_help_shows_the_encoder_flag(runner):
     assert "evqa index build --encoder torch" in result.output
 
 
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--chunk-size", "10"], "error: --chunk-size must be a whole number of characters"),
+        (["--chunk-overlap", "100"], "error: --chunk-overlap must be a whole number of sentences"),
+    ],
+)
+def test_a_bad_chunk_flag_is_named_as_a_flag(built, tmp_path, runner, args, message):
+    result = build_index(runner, built.parent / "corpus", built, *args)
+    assert_clean_error(result, 2, message)
+    result = run(runner, "index", "add", built.parent / "corpus", "--index", built, *args)
+    assert_clean_error(result, 2, message)
+
+
+def test_index_build_help_names_the_chunk_variables(runner):
+    help_text = " ".join(run(runner, "index", "build", "--help").output.split())
+    assert "Characters per chunk [env EVQA_CHUNK_SIZE; default: the index's, else 600]" in help_text
+    assert "[env EVQA_CHUNK_OVERLAP; default: the index's, else 1]" in help_text
+
+
 def test_add_and_remove(built, tmp_path, runner):
     extra = write_corpus(
         tmp_path / "extra",
@@ -151,3 +171,69 @@ def test_the_replaced_ids_are_counted_and_shortened():
     text = _replaced_text(tuple(f"a{i:02}" for i in range(12)))
     assert text.startswith("replaced 12 articles already in the index with the same id: a00, ")
     assert "a09 and 2 more (all in --json)" in text and "a10" not in text
+
+
+def test_skip_bad_indexes_a_file_without_its_bad_sidecar(tmp_path, fake_model, runner):
+    corpus = write_corpus(
+        tmp_path / "r3",
+        {"bees": "Bees Story Headline\n\nBeekeepers lost 45 percent.", "other": "Three goats."},
+    )
+    (corpus / "bees.meta.json").write_text('{"title": "X"')
+    r = build_index(runner, corpus, tmp_path / "i", "--no-ner")
+    bad = "bees.meta.json: not a readable UTF-8 JSON file"
+    assert_clean_error(r, 2, bad, "pass --skip-bad to ignore it and index bees.txt without it")
+    r = build_index(runner, corpus, tmp_path / "i", "--no-ner", "--skip-bad", "--json")
+    assert r.exit_code == 0, r.output
+    report = json.loads(r.stdout)
+    assert report["articles"] == 2
+    (warning,) = report["warnings"]
+    assert warning.startswith("bees.meta.json: not a readable UTF-8 JSON file (")
+    assert warning.endswith("); it was ignored, and bees.txt indexed without it")
+    assert f"warning: {warning}" in r.stderr
+    r = run(runner, "search", "beekeepers", "--index", tmp_path / "i", "--json")
+    assert json.loads(r.stdout)["passages"][0]["title"] == "Bees Story Headline"
+
+
+def test_build_warns_of_files_it_does_not_read_and_of_repeated_texts(
+    tmp_path, corpus, fake_model, runner
+):
+    (corpus / "report.docx").write_bytes(b"PK\x03\x04")
+    (corpus / "paper.pdf").write_bytes(b"%PDF-1.4")
+    (corpus / "alpha_copy.txt").write_text((corpus / "alpha.txt").read_text())
+    r = build_index(runner, corpus, tmp_path / "i", "--no-ner", "--json")
+    assert r.exit_code == 0, r.output
+    report = json.loads(r.stdout)
+    assert report["articles"] == 3
+    assert report["warnings"] == [
+        "paper.pdf: not a .txt/.md/.html file; skipped",
+        "report.docx: not a .txt/.md/.html file; skipped",
+        "article 'alpha_copy' has the same text as 'alpha'; skipped, 'alpha' is kept",
+    ]
+    assert all(f"warning: {w}" in r.stderr for w in report["warnings"])
+    r = run(runner, "search", "Helios solar boat", "--index", tmp_path / "i", "--json")
+    assert [h["doc_id"] for h in json.loads(r.stdout)["passages"]].count("alpha_copy") == 0
+
+
+def test_citations_show_a_jsonl_source_field(tmp_path, fake_model, runner, monkeypatch):
+    monkeypatch.setenv("EVQA_ABSTAIN_THRESHOLD", "0")  # always an answer, and its citations
+    corpus = tmp_path / "news.jsonl"
+    rows = [
+        {
+            "id": "j1",
+            "title": "Rail Strike Ends",
+            "text": "The train drivers union ended its strike on Saturday after six days.",
+            "source": "wire",
+        },
+        {"id": "j2", "text": "Codelco produced 1.3 million tonnes of copper in Chile last year."},
+    ]
+    corpus.write_text("\n".join(json.dumps(r) for r in rows) + "\n")
+    assert build_index(runner, corpus, tmp_path / "i", "--no-ner").exit_code == 0
+    sources = {}
+    for question in ("When did the strike end?", "How much copper did Codelco produce?"):
+        r = run(runner, "ask", question, "--index", tmp_path / "i", "--json")
+        assert r.exit_code == 0, r.output
+        cited = json.loads(r.stdout)["citations"][0]
+        sources[cited["doc_id"]] = cited["source"]
+        text = run(runner, "ask", question, "--index", tmp_path / "i").stdout
+        assert f"{cited['doc_id']} — source: {cited['source']}  chars" in text
+    assert sources == {"j1": "wire", "j2": "news.jsonl:2"}

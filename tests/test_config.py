@@ -56,3 +56,20 @@ def test_the_abstain_threshold_is_a_probability(bad):
         config.check_threshold(bad)
     with pytest.raises(InputError, match="^EVQA_ABSTAIN_THRESHOLD must be between 0 and 1"):
         config.check_threshold(bad, "EVQA_ABSTAIN_THRESHOLD")
+
+
+@pytest.mark.parametrize("method", ["minmax", "rrf"])
+def test_a_known_fusion_is_kept(method):
+    assert config.check_fusion(method) == method
+
+
+def test_an_unknown_fusion_is_named_with_where_it_came_from():
+    with pytest.raises(InputError, match=r"unknown fusion 'foo' in EVQA_FUSION; choose one of"):
+        config.check_fusion("foo", "EVQA_FUSION")
+
+
+@pytest.mark.parametrize("bad", [-1, 1.5, True, "60"])
+def test_the_rrf_constant_is_a_whole_number_from_0(bad):
+    with pytest.raises(InputError, match="must be a whole number, at least 0"):
+        config.check_rrf_k(bad)
+    assert config.check_rrf_k(0) == 0 and config.check_rrf_k(60) == 60

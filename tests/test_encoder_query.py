@@ -73,3 +73,24 @@ def test_query_path_does_not_import_torch(real):
     )
     assert out.stdout.strip() == "onnx []"
     assert out.stderr == ""  # the library never prints
+
+
+def test_an_onnxruntime_that_does_not_import_keeps_the_export(tmp_path, monkeypatch):
+    """A Ctrl-C inside onnxruntime's import comes out as an ImportError ("import numpy
+    failed"): the export is not at fault and must not be deleted."""
+    folder = tmp_path / "export"
+    folder.mkdir()
+    (folder / "model.onnx").write_bytes(b"graph")
+    monkeypatch.setattr(query, "onnx_dir", lambda model, cache_dir: folder)
+    monkeypatch.setattr(query, "ensure_onnx", lambda model, cache_dir: folder)
+    monkeypatch.setattr(query, "export_meta", lambda model, cache_dir: {"dim": 3})
+
+    def unimportable(folder, meta):
+        raise ImportError("import numpy failed")
+
+    monkeypatch.setattr(query, "OnnxQueryEncoder", unimportable)
+    monkeypatch.setattr(query, "load_model", lambda path: FakeST())
+    q = encoder.load_query_encoder(ModelInfo("fake", Path("/fake"), "0" * 64, 3), tmp_path)
+    assert q.backend == "sentence-transformers"
+    assert "onnxruntime cannot be loaded (import numpy failed)" in q.reason
+    assert (folder / "model.onnx").read_bytes() == b"graph"

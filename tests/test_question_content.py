@@ -12,7 +12,7 @@ from conftest import small_settings
 from evqa import build
 from evqa.cli import cli
 from evqa.engine import Engine
-from evqa.question_content import content_problem, content_words
+from evqa.question_content import content_problem, content_words, query_problem
 
 GOLD = Path(__file__).resolve().parents[1] / "eval" / "gold" / "seeds.jsonl"
 BATTERY = " ".join(["battery"] * 100)
@@ -41,6 +41,21 @@ def test_no_words_at_all_is_said_so(question):
     problem = content_problem(question)
     assert "no words to search for" in problem
     assert "function words" not in problem
+
+
+@pytest.mark.parametrize(
+    ("query", "kind"),
+    [("???", "no words to search for"), ("what is the", "only function words (what, is, the...)")],
+)
+def test_a_query_without_content_words_has_a_problem(query, kind):
+    assert query_problem(query) == (
+        f"the query has {kind}; search for something, e.g. a company, a product or a figure"
+    )
+
+
+@pytest.mark.parametrize("query", [BATTERY, "Jinshi", "solar boat speed"])
+def test_a_query_with_content_words_has_none_even_repeated(query):
+    assert query_problem(query) is None
 
 
 @pytest.mark.parametrize(

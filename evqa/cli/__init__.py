@@ -15,7 +15,7 @@ import os
 
 import click
 
-from evqa.cli import ask, chat, index, serve
+from evqa.cli import ask, chat, common, index, serve
 from evqa.cli import eval as eval_module  # not `eval`, the builtin
 
 
@@ -45,4 +45,11 @@ cli.add_command(eval_module.eval_cmd)
 
 def main() -> None:
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
-    cli(prog_name="evqa")
+    common.own_the_process()
+    try:
+        cli(prog_name="evqa")
+    except SystemExit as e:
+        if e.code == common.EXIT_INTERRUPTED:  # Ctrl-C, said and cleaned up by handle_errors
+            common.end_interrupted()
+        common.ctrl_c_ends_at_once()
+        raise

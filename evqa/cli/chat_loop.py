@@ -28,6 +28,7 @@ from rich.text import Text
 from evqa import config
 from evqa.cli import render
 from evqa.errors import EvqaError, InputError
+from evqa.question_text import normalize_question
 from evqa.types import Answer
 
 PROMPT = "evqa> "
@@ -150,14 +151,15 @@ class Session:
             return self.command(line)
         try:
             self.last = self.engine.ask(line)
-        except EvqaError as e:
-            self.out.error(line, str(e), command=False)
+        except EvqaError as e:  # the question shown as ask shows it: normalised, printable
+            self.out.error(normalize_question(line), str(e), command=False)
             return True
         self.out.answer(self.last)
         return True
 
     def command(self, line: str) -> bool:
-        name, _, arg = line.partition(" ")
+        # as a question is: undecodable bytes read from a pipe are dropped, not echoed
+        name, _, arg = normalize_question(line).partition(" ")
         name, arg = name.lower(), arg.strip()
         if name in ("/quit", "/exit", "/q"):
             return False

@@ -9,9 +9,10 @@ from typing import Any
 import click
 
 from evqa import config
-from evqa.cli.common import handle_errors, open_engine, resolve_model
+from evqa.cli.common import handle_errors, open_engine, resolve_model, warning
+from evqa.cli.index.options import skip_bad_option
 from evqa.cli.options import corpus_option, index_option, json_option, model_option
-from evqa.cli.output import ProgressBars, console, err, print_json
+from evqa.cli.output import ProgressBars, console, print_json
 from evqa.errors import EvqaError, InputError
 
 
@@ -24,6 +25,7 @@ from evqa.errors import EvqaError, InputError
 )
 @index_option
 @corpus_option("Evaluate on this corpus, indexed into a cached index first.")
+@skip_bad_option
 @click.option(
     "--mode",
     type=click.Choice([*config.MODES, "all"]),
@@ -58,7 +60,7 @@ from evqa.errors import EvqaError, InputError
 @model_option
 @handle_errors
 def eval_cmd(
-    gold, index, corpus, mode, k, split, predictions, report, plot, as_json, model
+    gold, index, corpus, skip_bad, mode, k, split, predictions, report, plot, as_json, model
 ) -> None:
     """Score answers, citations, abstention and latency against a gold question set.
 
@@ -74,17 +76,18 @@ def eval_cmd(
       evqa eval --gold eval/gold/seeds.jsonl --mode all --report eval/out/report.md
       evqa eval --gold eval/gold/seeds.jsonl --plot eval/out/eval.png --json
       evqa eval --gold my_gold.jsonl --corpus my_articles/ --predictions preds.jsonl
+      evqa eval --gold my_gold.jsonl --corpus news.jsonl --skip-bad
     """
     from evqa import evaluation
 
     outputs = {"--predictions": predictions, "--report": report, "--plot": plot}
-    modes = _check_flags(gold, index, corpus, mode, k, outputs)
+    modes = _check_flags(gold, index, corpus, skip_bad, mode, k, outputs)
     items = evaluation.load_split(gold, None if split == "all" else split)
     if corpus is not None:
-        index = _cached_corpus_index(corpus, model)
+        index = _cached_corpus_index(corpus, model, skip_bad)
     engine = open_engine(index, model, k=k, mode=modes[0])
-    if warning := evaluation.unknown_doc_ids_warning(items, engine.articles):
-        err(f"warning: {warning}")
+    if unknown := evaluation.unknown_doc_ids_warning(items, engine.articles):
+        warning(unknown)
     results = _run(engine, items, modes, k or engine.k)
     # the metrics first: a file that cannot be written then loses nothing of the run
     _print_metrics(results, as_json)
@@ -95,6 +98,7 @@ def _check_flags(
     gold: Path,
     index: Path | None,
     corpus: Path | None,
+    skip_bad: bool,
     mode: str | None,
     k: int | None,
     outputs: dict[str, Path | None],
@@ -104,6 +108,8 @@ def _check_flags(
 
     if index is not None and corpus is not None:
         raise InputError("give --index or --corpus, not both")
+    if skip_bad and corpus is None:
+        raise InputError("--skip-bad applies to the articles of --corpus; give --corpus too")
     if k is not None:
         config.check_k(k, "-k")
     mode = _eval_mode(mode)
@@ -156,12 +162,15 @@ def _same_file(a: Path, b: Path) -> bool:
     return a.resolve() == b.resolve()
 
 
-def _cached_corpus_index(corpus: Path, model: Path | None) -> Path:
-    """Index a corpus into the cache (incrementally), with progress bars on a terminal."""
+def _cached_corpus_index(corpus: Path, model: Path | None, skip_bad: bool) -> Path:
+    """Index a corpus into the cache (incrementally), with progress bars on a terminal and
+    the build's warnings on stderr, as `evqa index build` shows them."""
     from evqa import evaluation
 
     with ProgressBars() as progress:
-        return evaluation.cached_corpus_index(corpus, resolve_model(model), progress=progress)
+        return evaluation.cached_corpus_index(
+            corpus, resolve_model(model), progress=progress, skip_bad=skip_bad, warn=warning
+        )
 
 
 def _run(engine, items: list, modes: list[str], k: int) -> dict[str, Any]:

@@ -33,9 +33,11 @@ class OnnxDocumentEncoder:
     """One onnxruntime session over an exported graph, with the export's tokenizer."""
 
     def __init__(self, folder: Path, meta: dict[str, Any], graph: Path) -> None:
-        import onnxruntime as ort
         from tokenizers import Tokenizer
 
+        from evqa.onnx_session import import_onnxruntime
+
+        ort = import_onnxruntime()
         self.dim = int(meta["dim"])
         self._inputs = list(meta["inputs"])
         self._lower = bool(meta.get("do_lower_case"))

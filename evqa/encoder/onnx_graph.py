@@ -44,7 +44,9 @@ def optimise_graph(source: Path, target: Path) -> None:
     """Save onnxruntime's optimised graph once, so every query process can skip the graph
     optimisation at session start (about 0.15 s of a cold query). EXTENDED, not ALL: the
     ALL level may bake in hardware-specific layouts."""
-    import onnxruntime as ort
+    from evqa.onnx_session import import_onnxruntime
+
+    ort = import_onnxruntime()
 
     opts = ort.SessionOptions()
     opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_EXTENDED

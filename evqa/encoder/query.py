@@ -37,9 +37,11 @@ class OnnxQueryEncoder(QueryEncoder):
     backend = "onnx"
 
     def __init__(self, folder: Path, meta: dict[str, Any]) -> None:
-        import onnxruntime as ort
         from tokenizers import Tokenizer
 
+        from evqa.onnx_session import import_onnxruntime
+
+        ort = import_onnxruntime()
         self.dim = int(meta["dim"])
         self._inputs = list(meta["inputs"])
         self._lower = bool(meta.get("do_lower_case"))
@@ -109,6 +111,9 @@ def load_query_encoder(model: ModelInfo, cache_dir: Path) -> QueryEncoder:
             break
         try:
             return OnnxQueryEncoder(folder, meta)
+        except ImportError as e:  # onnxruntime did not load: the export is not at fault
+            reason = f"onnxruntime cannot be loaded ({e})"
+            break
         except Exception as e:  # onnxruntime raises its own types for a damaged file
             reason = f"the ONNX export in {folder} is unusable ({type(e).__name__})"
             shutil.rmtree(folder, ignore_errors=True)

@@ -35,25 +35,35 @@ settings_options = stack(
         "--chunk-overlap",
         type=int,
         default=None,
-        help="Sentences shared by neighbouring chunks "
-        f"[default {config.DEFAULTS['chunk_overlap']}].",
+        help="Sentences shared by neighbouring chunks [env EVQA_CHUNK_OVERLAP; default: the "
+        f"index's, else {config.DEFAULTS['chunk_overlap']}].",
     ),
     click.option(
         "--chunk-size",
         type=int,
         default=None,
-        help=f"Characters per chunk [default {config.DEFAULTS['chunk_size']}].",
+        help="Characters per chunk [env EVQA_CHUNK_SIZE; default: the index's, else "
+        f"{config.DEFAULTS['chunk_size']}].",
     ),
+)
+
+# what the build settings are called on the command line: errors name the flag
+SETTING_FLAGS = {
+    "chunk_size": "--chunk-size",
+    "chunk_overlap": "--chunk-overlap",
+    "encoder": "--encoder",
+}
+
+skip_bad_option = click.option(
+    "--skip-bad",
+    is_flag=True,
+    help="Skip malformed JSONL lines and duplicate ids with a warning instead of failing.",
 )
 
 build_options = stack(
     json_option("Print the build report as JSON."),
     wait_option,
-    click.option(
-        "--skip-bad",
-        is_flag=True,
-        help="Skip malformed JSONL lines and duplicate ids with a warning instead of failing.",
-    ),
+    skip_bad_option,
     settings_options,
 )
 

@@ -19,11 +19,12 @@ def build_args(index: Path | None, model: Path | None, flags: dict[str, Any]) ->
     """The index folder, and the model/settings/cache arguments shared by build and add.
     ``flags`` are the settings flags (chunk_size, chunk_overlap, encoder, analysis)."""
     from evqa.build import resolve_settings
+    from evqa.cli.index.options import SETTING_FLAGS
 
     root = index_root(index)
     return root, {
         "model": resolve_model(model),
-        "settings": resolve_settings(flags, _live_settings(root)),
+        "settings": resolve_settings(flags, _live_settings(root), SETTING_FLAGS),
         "cache_dir": Path(config.resolve("cache_dir")),
     }
 
