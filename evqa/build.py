@@ -113,19 +113,42 @@ def build(
         "stat": stat_fingerprint(corpus),
     }
     with store.build_lock(index_root, wait):
+        live = live_manifest(index_root)
         if settings is None:
-            settings = resolve_settings(None, _live_settings(index_root))
+            settings = resolve_settings(None, (live or {}).get("settings"))
+        articles = list(read.articles)
+        swapped = corpus_swap_warning(live, index_root, corpus, len(articles))
         return _write(
-            list(read.articles),
+            articles,
             index_root,
             model=model,
             settings=settings,
             cache_dir=cache_dir,
             corpus_meta=corpus_meta,
-            warnings=read.warnings,
+            warnings=[*read.warnings, *filter(None, [swapped])],
             progress=progress,
             started=started,
         )
+
+
+def corpus_swap_warning(
+    manifest: dict[str, Any] | None, index_root: Path, corpus: Path, articles: int
+) -> str | None:
+    """A warning when an index built from one corpus is rebuilt from another (a typo in
+    ``--corpus`` or ``--index`` replaces what the index held): None when it had no corpus
+    recorded (new, or edited with add/remove) or the corpus is the same."""
+    from evqa.corpus import printable
+    from evqa.staleness import corpus_path
+
+    old = None if manifest is None else corpus_path(manifest, index_root)
+    if old is None or old.resolve() == Path(corpus).resolve():
+        return None
+    held = manifest.get("corpus", {}).get("articles")
+    was = f"the {held} articles of {old}" if isinstance(held, int) else f"the articles of {old}"
+    return printable(
+        f"{index_root} held {was}; it now holds the {articles} of {corpus}, "
+        "a different corpus (to keep both, build the new one with another --index)"
+    )
 
 
 def rebuild(
@@ -315,10 +338,10 @@ def _check_settings(settings: BuildSettings | None) -> None:
         )
 
 
-def _live_settings(index_root: Path) -> dict[str, Any] | None:
-    """The live generation's settings, if there is one to read."""
+def live_manifest(index_root: Path) -> dict[str, Any] | None:
+    """The live generation's manifest, if there is one to read."""
     try:
-        return store.open_generation(index_root).manifest.get("settings")
+        return store.open_generation(index_root).manifest
     except (IndexNotFoundError, IndexCorruptError):
         return None
 

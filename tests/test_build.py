@@ -126,6 +126,19 @@ def test_the_default_index_records_no_absolute_corpus_path(
     assert "absolute_path" not in manifest["corpus"]
 
 
+def test_rebuilding_from_another_corpus_warns_what_the_index_held(tmp_path, corpus, fake_model):
+    idx = tmp_path / "idx"
+    assert not any("different corpus" in w for w in do_build(corpus, idx, fake_model).warnings)
+    assert not any("different corpus" in w for w in do_build(corpus, idx, fake_model).warnings)
+    other = tmp_path / "other"
+    other.mkdir()
+    (other / "one.txt").write_text("Ferries\n\nElectric ferries cross the fjord daily.\n")
+    [warning] = [w for w in do_build(other, idx, fake_model).warnings if "different" in w]
+    assert f"held the 3 articles of {corpus.resolve()}" in warning
+    assert f"now holds the 1 of {other}" in warning
+    assert Engine.open(idx).articles.keys() == {"one"}  # the build itself went ahead
+
+
 def test_rebuilding_an_unchanged_corpus_embeds_nothing(tmp_path, corpus, fake_model):
     do_build(corpus, tmp_path / "idx", fake_model)
     again = do_build(corpus, tmp_path / "idx", fake_model)

@@ -18,24 +18,16 @@ def index_root(flag: Path | None) -> Path:
 def build_args(index: Path | None, model: Path | None, flags: dict[str, Any]) -> tuple[Path, dict]:
     """The index folder, and the model/settings/cache arguments shared by build and add.
     ``flags`` are the settings flags (chunk_size, chunk_overlap, encoder, analysis)."""
-    from evqa.build import resolve_settings
+    from evqa.build import live_manifest, resolve_settings
     from evqa.cli.index.options import SETTING_FLAGS
 
     root = index_root(index)
+    live = (live_manifest(root) or {}).get("settings")
     return root, {
         "model": resolve_model(model),
-        "settings": resolve_settings(flags, _live_settings(root), SETTING_FLAGS),
+        "settings": resolve_settings(flags, live, SETTING_FLAGS),
         "cache_dir": Path(config.resolve("cache_dir")),
     }
-
-
-def _live_settings(root: Path) -> dict[str, Any] | None:
-    from evqa import store
-
-    try:
-        return store.open_generation(root).manifest.get("settings")
-    except (IndexNotFoundError, IndexCorruptError):
-        return None
 
 
 _OWN_ARTICLES = object()  # an edited index's "corpus": the articles it holds
