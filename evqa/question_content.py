@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from collections import Counter
 
+from evqa.errors import InputError
 from evqa.tokenize import tokenize
 
 # English function words (a closed class): determiners, pronouns, auxiliaries and modals,
@@ -71,6 +72,14 @@ def content_problem(question: str) -> str | None:
 def query_problem(query: str) -> str | None:
     """Why a search query has nothing to search for (no content words), or None."""
     return None if content_words(query) else _no_content(query, "query", "search for")
+
+
+def searchable(query: str) -> str:
+    """``query``, if it has something to search for; else an InputError that says why (the
+    CLI's `search` and the API's /search refuse such a query, Engine.search ranks it)."""
+    if (problem := query_problem(query)) is not None:
+        raise InputError(problem)
+    return query
 
 
 def _no_content(text: str, what: str, verb: str) -> str:

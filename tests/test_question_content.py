@@ -12,7 +12,8 @@ from conftest import small_settings
 from evqa import build
 from evqa.cli import cli
 from evqa.engine import Engine
-from evqa.question_content import content_problem, content_words, query_problem
+from evqa.errors import InputError
+from evqa.question_content import content_problem, content_words, query_problem, searchable
 
 GOLD = Path(__file__).resolve().parents[1] / "eval" / "gold" / "seeds.jsonl"
 BATTERY = " ".join(["battery"] * 100)
@@ -56,6 +57,12 @@ def test_a_query_without_content_words_has_a_problem(query, kind):
 @pytest.mark.parametrize("query", [BATTERY, "Jinshi", "solar boat speed"])
 def test_a_query_with_content_words_has_none_even_repeated(query):
     assert query_problem(query) is None
+    assert searchable(query) == query
+
+
+def test_a_query_without_content_is_not_searchable():
+    with pytest.raises(InputError, match="the query has no words to search for"):
+        searchable("???")
 
 
 @pytest.mark.parametrize(

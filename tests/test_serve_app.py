@@ -86,6 +86,12 @@ def test_search_returns_the_libraries_passages(client, index):
     assert set(r.json()["passages"][0]["explain"]) == {"bm25", "dense"}
 
 
+@pytest.mark.parametrize("query", ["???", "what is the"])
+def test_search_refuses_a_query_with_nothing_to_search_for_as_the_cli_does(client, query):
+    body = assert_error(client.post("/search", json={"query": query}), 400, "search for")
+    assert body["error"].startswith("the query has")
+
+
 def test_article_gives_cleaned_text_title_date_and_sentences(client, index):
     article = Engine.open(index).articles["alpha"]
     r = client.get("/articles/alpha")

@@ -16,7 +16,6 @@ from evqa.cli.options import (
     query_options,
 )
 from evqa.cli.output import console, print_json, stdout_is_tty
-from evqa.errors import InputError
 
 if TYPE_CHECKING:
     from evqa.engine import Engine
@@ -119,12 +118,12 @@ def _checked_engine(
     without content words ("???") is refused: it has nothing to rank passages by (a
     question without any is answered "not found" with the reason, by Engine.ask)."""
     from evqa.dates import date_range
-    from evqa.question_content import query_problem
+    from evqa.question_content import searchable
     from evqa.question_text import clean_question
 
     text = clean_question(text, what)
-    if what == "query" and (problem := query_problem(text)) is not None:
-        raise InputError(problem)
+    if what == "query":
+        searchable(text)
     check_query_flags(k, mode)
     date_range(since, until, ("--since", "--until"))
     return open_engine(index, model, k=k, mode=mode)
