@@ -100,6 +100,11 @@ def scores(model, rows, pad_id: int, batch: int = 128) -> np.ndarray:
     return out
 
 
+def encoder_weights(state: dict) -> dict:
+    """The encoder's part of a reader's state dict (SpanReader: ``encoder.*`` and ``qa.*``)."""
+    return {k.removeprefix("encoder."): v for k, v in state.items() if k.startswith("encoder.")}
+
+
 def load_questions(path: Path) -> list:
     import __main__
 
@@ -170,6 +175,15 @@ def main() -> None:
         help="weights of epoch K of this same command (OUT/model-epochK.pt): train on from "
         "epoch K+1 with the schedule where it was (the optimiser's moments start afresh)",
     )
+    ap.add_argument(
+        "--init",
+        type=Path,
+        default=None,
+        metavar="PT",
+        help="start the encoder from a reader's weights (eval/train_reader.py's "
+        "model-epochK.pt) instead of all-MiniLM-L6-v2; use a reader that never trained on "
+        "the --cross-fit articles (runs/xfitK-kw for /tmp/xfK), or it knows their answers",
+    )
     args = ap.parse_args()
 
     torch.set_num_threads(args.threads)
@@ -183,6 +197,8 @@ def main() -> None:
     tok = load_tokenizer(model_dir / "tokenizer.json")
     pad_id = tok.token_to_id("[PAD]")
     model = Verifier(AutoModel.from_pretrained(str(model_dir)))
+    if args.init:
+        model.encoder.load_state_dict(encoder_weights(torch.load(args.init)))
     rng = random.Random(args.seed)
     rows, y, hashes = cross_fit_pairs(tok, args.cross_fit, rng, args.positives, args.negatives)
     dev, dev_engine = [], None
