@@ -49,6 +49,14 @@ def export(ckpt: Path, out: Path) -> Path:
     return target
 
 
+def encoder_source(hyperparameters: dict) -> str:
+    """Where the verifier's encoder started: all-MiniLM-L6-v2, or a reader's weights."""
+    init = hyperparameters.get("init")
+    if not init:
+        return "all-MiniLM-L6-v2"
+    return f"the reader weights {init} (eval/train_reader.py), which never trained on its articles"
+
+
 def dev_top1(folder: Path, dev: list, engine: Engine) -> float:
     """Share of the answerable dev questions whose best-verified candidate holds an answer."""
     v = OnnxVerifier(folder)
@@ -79,7 +87,9 @@ def main() -> None:
         "input": "[CLS] question [SEP] the candidate's sentence, the span marked « » [SEP]",
         "training": {
             "data": "the reader's cross-fitted candidates for SQuAD v1.1 + v2.0 questions of "
-            "the 19 training articles (CC BY-SA 4.0, Rajpurkar et al. 2016, 2018)",
+            "the training articles in the --cross-fit folders (CC BY-SA 4.0, Rajpurkar et al. "
+            "2016, 2018)",
+            "encoder_from": encoder_source(log["hyperparameters"]),
             "candidates_sha256": log["candidates_sha256"],
             "pairs": log["pairs"],
             "seed": log["seed"],
