@@ -182,6 +182,14 @@ class Engine:
 
         return self._date_warnings(date_range(since, until))
 
+    def answer_warnings(
+        self, answer: Answer, since: str | None = None, until: str | None = None
+    ) -> list[str]:
+        """What ``ask`` with this ``since``/``until`` filter warned of for ``answer``: a
+        question it did not look up (``answer.reason``) searched nothing and left nothing
+        out, any other as :meth:`date_filter_warnings`."""
+        return [] if answer.reason is not None else self.date_filter_warnings(since, until)
+
     def _date_warnings(self, dates: DateRange | None) -> list[str]:
         """The warnings of a search filtered by ``dates`` (evqa.dates; None: no filter)."""
         undated = 0 if dates is None else self.undated_articles()

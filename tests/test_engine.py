@@ -6,12 +6,13 @@ from __future__ import annotations
 import json
 import socket
 import threading
+from dataclasses import replace
 
 import pytest
 from click.testing import CliRunner
 
 from evqa import config
-from evqa.engine import Engine
+from evqa.engine import Engine, undated_warning
 from evqa.errors import InputError
 
 GOTION = "004_1b31b26ffe040619"
@@ -609,3 +610,13 @@ def test_a_gone_corpus_is_told_to_warn_and_else_to_notice(tmp_path, corpus, fake
     assert not any("no longer exists" in n for n in notices)
     Engine.open(tmp_path / "idx", notice=notices.append)
     assert sum("no longer exists" in n for n in notices) == 1
+
+
+def test_an_answer_to_a_question_not_looked_up_warns_of_nothing(small_engine, monkeypatch):
+    monkeypatch.setattr(small_engine, "undated_articles", lambda: 3)
+    unread = small_engine.ask("???", since="2020")
+    assert unread.reason is not None
+    assert small_engine.answer_warnings(unread, since="2020") == []
+    asked = replace(unread, reason=None)
+    assert small_engine.answer_warnings(asked, since="2020") == [undated_warning(3)]
+    assert small_engine.answer_warnings(asked) == []

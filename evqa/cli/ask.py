@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import click
 
@@ -16,10 +15,6 @@ from evqa.cli.options import (
     query_options,
 )
 from evqa.cli.output import console, print_json, stdout_is_tty
-
-if TYPE_CHECKING:
-    from evqa.engine import Engine
-    from evqa.types import Answer
 
 
 @click.command()
@@ -51,7 +46,7 @@ def ask(
     engine = _checked_engine(question, "question", k, mode, since, until, index, model)
     answer = engine.ask(question, k=k, mode=mode, since=since, until=until)
     if as_json:
-        print_json({**answer.to_dict(), "warnings": _ask_warnings(engine, answer, since, until)})
+        print_json({**answer.to_dict(), "warnings": engine.answer_warnings(answer, since, until)})
         return
     from evqa.cli import render
 
@@ -127,11 +122,3 @@ def _checked_engine(
     check_query_flags(k, mode)
     date_range(since, until, ("--since", "--until"))
     return open_engine(index, model, k=k, mode=mode)
-
-
-def _ask_warnings(
-    engine: Engine, answer: Answer, since: str | None, until: str | None
-) -> list[str]:
-    """What the ask warned of on stderr, for --json: a question it did not look up
-    (``answer.reason``) searched nothing and left nothing out."""
-    return [] if answer.reason is not None else engine.date_filter_warnings(since, until)

@@ -159,8 +159,7 @@ def _ask_route(router: APIRouter, holder: EngineHolder) -> None:
         engine = holder.get()
         dates = _date_filters(req.since, req.until)
         answer = engine.ask(req.question, k=req.k, mode=req.mode, **dates)
-        # a question not looked up (answer.reason) searched nothing: nothing was left out
-        warnings = [] if answer.reason is not None else engine.date_filter_warnings(**dates)
+        warnings = engine.answer_warnings(answer, **dates)
         return JSONResponse({**answer.to_dict(), "warnings": warnings})
 
 
