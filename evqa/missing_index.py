@@ -72,12 +72,11 @@ def index_beside(root: Path) -> Path | None:
 def _articles_in(root: Path) -> tuple[bool, list[Path]]:
     """Whether folder ``root`` holds .txt/.md/.html files (a folder corpus), and its .jsonl
     files (each a corpus of its own), hidden files and folders left out."""
-    from evqa.corpus.files import JSONL_SUFFIXES, SUPPORTED_SUFFIXES
+    from evqa.corpus.files import JSONL_SUFFIXES, SUPPORTED_SUFFIXES, visible_files
 
     jsonl: list[Path] = []
-    for n, (folder, dirs, files) in enumerate(os.walk(root)):
-        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-        for name in sorted(f for f in files if not f.startswith(".")):
+    for n, (folder, files) in enumerate(visible_files(root)):
+        for name in files:
             suffix = os.path.splitext(name)[1].lower()
             if suffix in SUPPORTED_SUFFIXES:
                 return True, []

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -64,3 +65,13 @@ def test_many_files_not_read_are_counted_in_one_warning(tmp_path: Path) -> None:
         "7 files that are not .txt/.md/.html files were skipped "
         "(scan0.png, scan1.png, scan2.png, scan3.png, scan4.png and 2 more)"
     )
+
+
+def test_visible_files_leaves_out_hidden_files_and_folders(tmp_path):
+    from evqa.corpus.files import visible_files
+
+    for rel in ("b.txt", "a.md", ".hidden.txt", "sub/c.html", ".git/d.txt", "sub/.e.txt"):
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_text("x")
+    seen = [(os.path.relpath(folder, tmp_path), names) for folder, names in visible_files(tmp_path)]
+    assert seen == [(".", ["a.md", "b.txt"]), ("sub", ["c.html"])]

@@ -5,6 +5,7 @@ warnings)."""
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -44,12 +45,11 @@ def list_files(root: Path, base: Path | None = None) -> list[SourceFile]:
         rel = _relative(root, base) if base is not None else root.name
         return [SourceFile(root, rel, kind, sidecar_beside(root))]
     found: list[SourceFile] = []
-    for folder, dirs, files in os.walk(root):
-        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+    for folder, files in visible_files(root):
         names = set(files)
         for name in files:
             kind = SUPPORTED_SUFFIXES.get(os.path.splitext(name)[1].lower())
-            if kind is None or name.startswith("."):
+            if kind is None:
                 continue
             path = Path(folder, name)
             sidecar_name = stem(name) + SIDECAR_SUFFIX
@@ -58,6 +58,14 @@ def list_files(root: Path, base: Path | None = None) -> list[SourceFile]:
             found.append(SourceFile(path, rel, kind, sidecar))
     found.sort(key=lambda f: f.rel)
     return found
+
+
+def visible_files(root: Path) -> Iterator[tuple[str, list[str]]]:
+    """Each folder under ``root`` (``root`` first, subfolders in name order) with the names
+    of its files; hidden files and folders (a leading dot) left out."""
+    for folder, dirs, files in os.walk(root):
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        yield folder, sorted(name for name in files if not name.startswith("."))
 
 
 def sidecar_beside(path: Path) -> Path | None:
@@ -122,11 +130,10 @@ def _unread_files(root: Path) -> tuple[list[str], list[str]]:
         return [], []
     jsonl: list[str] = []
     other: list[str] = []
-    for folder, dirs, files in os.walk(root):
-        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+    for folder, files in visible_files(root):
         for name in files:
             lower = name.lower()
-            if name.startswith(".") or lower.endswith(SIDECAR_SUFFIX):
+            if lower.endswith(SIDECAR_SUFFIX):
                 continue
             if lower.endswith(JSONL_SUFFIXES):
                 found = jsonl
