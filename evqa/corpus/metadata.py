@@ -142,14 +142,15 @@ def _numeric_readings(m: re.Match[str]) -> list[tuple[int, int, int]]:
     return [day_first, month_first] if sep == "." else [month_first, day_first]
 
 
+def _numeric_day(m: re.Match[str]) -> tuple[int, int, int] | None:
+    """The first reading of a numeric date that is a day, else None."""
+    return next((r for r in _numeric_readings(m) if _is_day(*r)), None)
+
+
 def _numeric_iso(m: re.Match[str]) -> str | None:
     """A numeric date as ISO: the first of its readings that is a day, else None."""
-    for year, month, day in _numeric_readings(m):
-        try:
-            return dt.date(year, month, day).isoformat()
-        except ValueError:
-            continue
-    return None
+    day = _numeric_day(m)
+    return None if day is None else dt.date(*day).isoformat()
 
 
 def _parse_iso(value: str, *, partial: bool) -> str | None:
@@ -327,8 +328,7 @@ def _written_parts(value: str) -> tuple[int, int, int | None] | None:
         return int(year), int(month), None if day is None else int(day)
     m = _NUMERIC_DATE.fullmatch(value)
     if m:
-        readings = _numeric_readings(m)
-        return next((r for r in readings if _is_day(*r)), readings[0])
+        return _numeric_day(m) or _numeric_readings(m)[0]
     m = _WRITTEN_DATE.fullmatch(value)
     if m:
         month = _MONTH_NUMBERS[(m.group("m1") or m.group("m2")).lower()[:3]]
