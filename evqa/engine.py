@@ -7,7 +7,7 @@
         print(answer.answer, answer.citations[0].quote)
 
 ``Engine.ask(...).to_dict()`` is what ``evqa ask --json`` prints, less the ``warnings`` list
-(``Engine.date_filter_warnings``). One Engine may be shared by threads: what it loads on
+(``Engine.answer_warnings``). One Engine may be shared by threads: what it loads on
 first use (the reader, the query encoder) is loaded once, under a lock, whichever threads
 ask first.
 """
