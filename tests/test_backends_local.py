@@ -9,6 +9,7 @@ import sys
 import pytest
 from cli_helpers import build_index
 from click.testing import CliRunner
+from corpus_fakes import write_jsonl
 
 from evqa.cli import cli
 from evqa.engine import Engine
@@ -20,11 +21,6 @@ DATED = [
     {"id": "a2024", "date": "2024", "text": "The solar boat race moved to the sea."},
     {"id": "undated", "text": "Solar boat enthusiasts met on the lake shore."},
 ]
-
-
-def write_jsonl(path, rows):
-    path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
-    return path
 
 
 def index_of(tmp_path, rows):

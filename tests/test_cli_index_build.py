@@ -8,6 +8,7 @@ import os
 import pytest
 from cli_helpers import assert_clean_error, build_index, run
 from conftest import write_corpus
+from corpus_fakes import write_jsonl
 
 from evqa import store
 
@@ -31,7 +32,7 @@ def test_build_jsonl_corpus(tmp_path, fake_model, runner):
         },
         {"id": "a2", "text": "The wind farm has 62 turbines off the coast of Brittany."},
     ]
-    corpus.write_text("\n".join(json.dumps(r) for r in rows) + "\n")
+    write_jsonl(corpus, rows)
     assert build_index(runner, corpus, tmp_path / "i", "--no-ner").exit_code == 0
     r = run(runner, "search", "turbines Brittany", "--index", tmp_path / "i", "--json")
     hits = json.loads(r.stdout)["passages"]
@@ -226,7 +227,7 @@ def test_citations_show_a_jsonl_source_field(tmp_path, fake_model, runner, monke
         },
         {"id": "j2", "text": "Codelco produced 1.3 million tonnes of copper in Chile last year."},
     ]
-    corpus.write_text("\n".join(json.dumps(r) for r in rows) + "\n")
+    write_jsonl(corpus, rows)
     assert build_index(runner, corpus, tmp_path / "i", "--no-ner").exit_code == 0
     sources = {}
     for question in ("When did the strike end?", "How much copper did Codelco produce?"):
