@@ -78,19 +78,28 @@ SQUAD = SHARED_DATA / "squad"
 SCIFACT = SHARED_DATA / "scifact"
 
 
-class SpanReader(nn.Module):
-    """A transformer encoder with a linear start/end head."""
+class Encoded(nn.Module):
+    """A transformer encoder and its tokens' last hidden states; a head goes on top."""
 
     def __init__(self, encoder: nn.Module) -> None:
         super().__init__()
         self.encoder = encoder
+
+    def hidden(self, input_ids, attention_mask, token_type_ids) -> torch.Tensor:
+        return self.encoder(
+            input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids
+        ).last_hidden_state
+
+
+class SpanReader(Encoded):
+    """A transformer encoder with a linear start/end head."""
+
+    def __init__(self, encoder: nn.Module) -> None:
+        super().__init__(encoder)
         self.qa = nn.Linear(encoder.config.hidden_size, 2)
 
     def forward(self, input_ids, attention_mask, token_type_ids):
-        h = self.encoder(
-            input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids
-        ).last_hidden_state
-        logits = self.qa(h)
+        logits = self.qa(self.hidden(input_ids, attention_mask, token_type_ids))
         start, end = logits[..., 0], logits[..., 1]
         pad = attention_mask == 0
         return start.masked_fill(pad, -1e4), end.masked_fill(pad, -1e4)

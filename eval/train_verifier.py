@@ -43,24 +43,21 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "eval"))
 
 import fit_calibration as fc  # noqa: E402
-from train_reader import load_encoder, warmup_then_linear  # noqa: E402
+from train_reader import Encoded, load_encoder, warmup_then_linear  # noqa: E402
 
 from evqa.answer import verifier  # noqa: E402
 from evqa.engine import Engine  # noqa: E402
 
 
-class Verifier(nn.Module):
+class Verifier(Encoded):
     """A transformer encoder, mean-pooled, with a linear score."""
 
     def __init__(self, encoder: nn.Module) -> None:
-        super().__init__()
-        self.encoder = encoder
+        super().__init__(encoder)
         self.head = nn.Linear(encoder.config.hidden_size, 1)
 
     def forward(self, input_ids, attention_mask, token_type_ids):
-        h = self.encoder(
-            input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids
-        ).last_hidden_state
+        h = self.hidden(input_ids, attention_mask, token_type_ids)
         m = attention_mask.unsqueeze(-1).float()
         pooled = (h * m).sum(1) / m.sum(1).clamp(min=1.0)
         return self.head(pooled).squeeze(-1)
