@@ -307,6 +307,18 @@ def warmup_then_linear(opt, total: int, warm: int) -> torch.optim.lr_scheduler.L
     )
 
 
+def update(model: nn.Module, opt, sched, loss: torch.Tensor, step: int, total: int, t0: float):
+    """One optimiser step on ``loss`` (gradients clipped to norm 1, then the schedule's step),
+    the ``step``-th of ``total``; every 20th prints its loss and the seconds since ``t0``."""
+    loss.backward()
+    nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+    opt.step()
+    sched.step()
+    opt.zero_grad()
+    if step % 20 == 0:
+        print(f"step {step}/{total} loss {loss.item():.3f} {time.time() - t0:.0f}s", flush=True)
+
+
 def batches(windows, batch_size: int, rng: random.Random):
     """Length-grouped batches (pad to the longest of the batch), in shuffled order."""
     order = sorted(range(len(windows)), key=lambda i: len(windows[i].input_ids) + rng.random())
@@ -571,16 +583,8 @@ def main() -> None:
         for batch in batches_for(epoch)[skip:]:
             if step >= total:
                 break
-            loss = loss_for(batch)
-            loss.backward()
-            nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-            opt.step()
-            sched.step()
-            opt.zero_grad()
             step += 1
-            if step % 20 == 0:
-                el = time.time() - t0
-                print(f"step {step}/{total} loss {loss.item():.3f} {el:.0f}s", flush=True)
+            update(model, opt, sched, loss_for(batch), step, total, t0)
             if step % args.save_every == 0:
                 log["seconds"] = time.time() - t0
                 save(model, opt, sched, step, epoch, args.out)

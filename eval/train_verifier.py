@@ -43,7 +43,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "eval"))
 
 import fit_calibration as fc  # noqa: E402
-from train_reader import Encoded, load_encoder, warmup_then_linear  # noqa: E402
+from train_reader import Encoded, load_encoder, update, warmup_then_linear  # noqa: E402
 
 from evqa.answer import verifier  # noqa: E402
 from evqa.engine import Engine  # noqa: E402
@@ -232,16 +232,8 @@ def main() -> None:
                 break
             idx = order[b : b + args.batch_size]
             logits = model(*collate([rows[i] for i in idx], pad_id))
-            loss = loss_fn(logits, torch.from_numpy(y[idx]))
-            loss.backward()
-            nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-            opt.step()
-            sched.step()
-            opt.zero_grad()
             step += 1
-            if step % 20 == 0:
-                el = time.time() - t0
-                print(f"step {step}/{total} loss {loss.item():.3f} {el:.0f}s", flush=True)
+            update(model, opt, sched, loss_fn(logits, torch.from_numpy(y[idx])), step, total, t0)
         epoch += 1
         metrics = {"epoch": epoch, "step": step, "seconds": round(time.time() - t0, 1)}
         if dev:

@@ -222,3 +222,19 @@ def test_the_learning_rate_warms_up_then_falls_to_zero():
     assert rates[:3] == [0.5, 1.0, 1.0] and rates[-1] == pytest.approx(0.125)
     assert opt.param_groups[0]["lr"] == 0.0
     assert rates == sorted(rates[:2]) + sorted(rates[2:], reverse=True)
+
+
+def test_an_update_steps_the_weights_and_the_schedule_and_clears_the_gradients(capsys):
+    weight = torch.nn.Parameter(torch.tensor([3.0]))
+    model = torch.nn.Module()
+    model.weight = weight
+    opt = torch.optim.SGD([weight], lr=1.0)
+    sched = train_reader.warmup_then_linear(opt, total=4, warm=1)
+    train_reader.update(model, opt, sched, (weight * 100).sum(), step=20, total=4, t0=0.0)
+    assert weight.item() == pytest.approx(2.0)  # the gradient of 100 clipped to norm 1
+    assert weight.grad is None or weight.grad.abs().sum() == 0
+    assert opt.param_groups[0]["lr"] == pytest.approx(1.0)  # the schedule's step 1 of 4
+    assert capsys.readouterr().out.startswith("step 20/4 loss 300.000")
+    train_reader.update(model, opt, sched, (weight * 1).sum(), step=21, total=4, t0=0.0)
+    assert capsys.readouterr().out == ""
+    assert opt.param_groups[0]["lr"] == pytest.approx(2 / 3)
