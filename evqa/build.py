@@ -420,7 +420,9 @@ def _index_data(
         chunks=chunks,
         embeddings=embeddings,
         embedded=embedded,
-        bm25=bm25.build([tokenize(t) for t in texts], settings.bm25_k1, settings.bm25_b),
+        bm25=bm25.build(
+            [tokenize(t, fold_accents=True) for t in texts], settings.bm25_k1, settings.bm25_b
+        ),
     )
     return data, reused
 

@@ -30,12 +30,12 @@ def search(
     min-max fusion then scales them by the unfiltered candidates' scores, so the chunks it
     keeps rank as they do unfiltered (see evqa.fusion.minmax)."""
     from evqa import bm25
-    from evqa.tokenize import tokenize
+    from evqa.tokenize import query_tokens
 
     pool = pool_size(k)
     bm25_scores = qvec = None
     if mode in ("bm25", "hybrid"):
-        bm25_scores = bm25.score(data.bm25, tokenize(query))
+        bm25_scores = bm25.score(data.bm25, query_tokens(query))
     if mode in ("dense", "hybrid"):
         qvec = np.asarray(query_vector(query), dtype=np.float32).reshape(-1)
     rankings, exact = _candidates(data, mode, fusion, pool, bm25_scores, qvec, allowed)

@@ -1,9 +1,12 @@
 """The BM25 tokenizer: casefold, word and number tokens, English stopwords, Snowball stems.
 
 The same function tokenizes documents at build time and questions at query time, so
-the two always agree. Numbers are kept whole: ``"2,000"`` -> ``"2000"``, ``"3.5"`` -> ``"3.5"``;
-``"Wh/kg"`` -> ``["wh", "kg"]``. Any script that ``\\w`` matches is tokenized (CJK runs
-become one token each).
+the two always agree. Documents are indexed with Latin accents folded (``"café"`` ->
+``"cafe"``, :func:`fold`), and a query searches each word folded and as written
+(:func:`query_tokens`), so "cafe" finds "café", and indexes built before folding still
+match a query typed with the accent. Numbers are kept whole: ``"2,000"`` -> ``"2000"``,
+``"3.5"`` -> ``"3.5"``; ``"Wh/kg"`` -> ``["wh", "kg"]``. Any script that ``\\w`` matches
+is tokenized (CJK runs become one token each).
 """
 
 from __future__ import annotations
@@ -26,6 +29,11 @@ STOPWORDS: frozenset[str] = frozenset(_LUCENE_ENGLISH_STOP.split())
 _TOKEN = re.compile(r"\d+(?:[.,]\d+)+|\w+")
 _THOUSANDS = re.compile(r"^\d{1,3}(?:,\d{3})+(?:\.\d+)?$")
 _POSSESSIVE = re.compile(r"['\u2019]s\b")  # CATL's -> CATL (Lucene's EnglishPossessiveFilter)
+# Latin letters that carry no combining mark to drop (as Lucene's ASCIIFoldingFilter folds them)
+_LATIN_LETTERS = str.maketrans(
+    {"ø": "o", "æ": "ae", "œ": "oe", "ł": "l", "đ": "d", "ð": "d", "þ": "th", "ı": "i"}
+)
+_COMBINING = range(0x300, 0x370)  # the Combining Diacritical Marks block
 
 
 @cache
@@ -39,14 +47,53 @@ def _normalise_number(token: str) -> str:
     return token
 
 
+def fold(word: str) -> str:
+    """``word`` (casefolded) without the accents of Latin letters: ``"résumé"`` ->
+    ``"resume"``, ``"søren"`` -> ``"soren"``. Marks on other scripts' letters are kept
+    (a Cyrillic "й" is not an "и")."""
+    if word.isascii():
+        return word
+    kept: list[str] = []
+    for char in unicodedata.normalize("NFD", word.translate(_LATIN_LETTERS)):
+        if ord(char) in _COMBINING and kept and _is_latin(kept[-1]):
+            continue
+        kept.append(char)
+    return unicodedata.normalize("NFC", "".join(kept))
+
+
+def _is_latin(char: str) -> bool:
+    return char < "\u0250" or "\u1e00" <= char <= "\u1eff"
+
+
 def tokenize(
-    text: str, *, stem: bool = True, stopwords: frozenset[str] | None = STOPWORDS
+    text: str,
+    *,
+    stem: bool = True,
+    stopwords: frozenset[str] | None = STOPWORDS,
+    fold_accents: bool = False,
 ) -> list[str]:
-    """Tokens of ``text`` for BM25. Never raises on any ``str``."""
-    text = _POSSESSIVE.sub("", unicodedata.normalize("NFKC", text).casefold())
-    tokens = [_normalise_number(t) for t in _TOKEN.findall(text)]
+    """Tokens of ``text`` for BM25 (``fold_accents``: as documents are indexed). Never
+    raises on any ``str``."""
+    tokens = _words(text)
+    if fold_accents:
+        tokens = [fold(t) for t in tokens]
     if stopwords:
         tokens = [t for t in tokens if t not in stopwords]
-    if stem:
-        tokens = _stemmer().stemWords(tokens)
-    return tokens
+    return _stemmer().stemWords(tokens) if stem else tokens
+
+
+def query_tokens(text: str) -> list[str]:
+    """A query's BM25 tokens: each word folded, then as written if that differs. The folded
+    word matches documents indexed with folding; the written one matches indexes built
+    before it, and a word that has no accent is searched once, as before."""
+    tokens: list[str] = []
+    for word in _words(text):
+        folded = fold(word)
+        if folded not in STOPWORDS:
+            tokens += [folded] if folded == word else [folded, word]
+    return _stemmer().stemWords(tokens)
+
+
+def _words(text: str) -> list[str]:
+    text = _POSSESSIVE.sub("", unicodedata.normalize("NFKC", text).casefold())
+    return [_normalise_number(t) for t in _TOKEN.findall(text)]

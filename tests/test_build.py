@@ -46,6 +46,30 @@ def test_build_then_search_finds_the_right_article(tmp_path, corpus, fake_model)
     assert engine.search("wind farm turbines", k=3, mode="bm25")[0].doc_id == "bravo"
 
 
+def test_bm25_finds_a_word_typed_without_its_accents(tmp_path, fake_model):
+    articles = {**ARTICLES, "delta": "Café Zoë opens\n\nThe Café Zoë in Nîmes serves crêpes."}
+    do_build(write_corpus(tmp_path / "c", articles), tmp_path / "idx", fake_model)
+    engine = Engine.open(tmp_path / "idx")
+    for query in ("cafe zoe nimes", "Café Zoë", "crepes"):
+        assert engine.search(query, k=1, mode="bm25")[0].doc_id == "delta", query
+
+
+def test_an_index_built_before_accent_folding_still_matches_accented_queries(tmp_path, fake_model):
+    from evqa import bm25
+    from evqa.fusion import FusionSettings
+    from evqa.retrieve import search
+    from evqa.tokenize import tokenize
+
+    articles = {**ARTICLES, "delta": "Café Zoë opens\n\nThe Café Zoë in Nîmes serves crêpes."}
+    do_build(write_corpus(tmp_path / "c", articles), tmp_path / "idx", fake_model)
+    data = Engine.open(tmp_path / "idx").data
+    texts = [indexdata.index_text(c, data.articles[c.doc_id]) for c in data.chunks]
+    old = replace(data, bm25=bm25.build([tokenize(t) for t in texts], 1.2, 0.75))  # unfolded
+    fusion = FusionSettings("minmax", 0.3, 60)
+    hits = search(old, "Café Zoë", lambda q: None, k=1, mode="bm25", fusion=fusion)
+    assert hits[0].doc_id == "delta"
+
+
 SHIPPED_INDEX = Path(__file__).resolve().parents[1] / "index"
 
 

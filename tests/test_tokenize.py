@@ -3,7 +3,7 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from evqa.tokenize import STOPWORDS, tokenize
+from evqa.tokenize import STOPWORDS, fold, query_tokens, tokenize
 
 
 def test_casefolds_stems_and_drops_stopwords():
@@ -32,6 +32,30 @@ def test_other_scripts_and_accents():
     assert tokenize("Straße résumé 北京") == ["strass", "résumé", "北京"]
 
 
+def test_fold_drops_latin_accents_only():
+    assert fold("résumé") == "resume"
+    assert fold("zoë") == "zoe" and fold("søren") == "soren" and fold("łódź") == "lodz"
+    assert fold("ǆ") == "ǆ" and fold("straße") == "straße"  # no mark to drop
+    assert fold("й") == "й"  # a Cyrillic letter with a breve is another letter
+    assert fold("हिंदी") == "हिंदी"  # other scripts' marks belong to their words
+    assert fold("battery") == "battery"
+
+
+def test_documents_are_tokenized_with_accents_folded():
+    assert tokenize("Café Zoë", fold_accents=True) == tokenize("cafe zoe")
+    assert tokenize("Café Zoë") == ["café", "zoë"]  # unless asked
+
+
+def test_a_word_folding_to_a_stopword_is_dropped():
+    assert tokenize("à la carte", fold_accents=True) == ["la", "cart"]
+
+
+def test_a_query_searches_each_word_folded_and_as_written():
+    assert query_tokens("Café batteries") == ["cafe", "café", "batteri"]
+    assert query_tokens("cafe batteries") == ["cafe", "batteri"]
+    assert query_tokens("the À") == []
+
+
 def test_compatibility_forms_are_normalised():
     assert tokenize("ﬁne") == tokenize("fine")
 
@@ -54,6 +78,11 @@ def test_empty_and_punctuation_only():
 def test_never_raises_and_returns_nonempty_strings(text):
     tokens = tokenize(text)
     assert all(isinstance(t, str) and t for t in tokens)
+
+
+@given(st.text())
+def test_every_folded_document_token_is_among_the_query_tokens(text):
+    assert set(tokenize(text, fold_accents=True)) <= set(query_tokens(text))
 
 
 @given(st.text())

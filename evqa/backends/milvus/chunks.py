@@ -24,11 +24,19 @@ def fit(text: str, limit: int) -> str:
 
 
 def bm25_text(text: str) -> str:
-    """evqa's BM25 tokens (casefold, stopwords, Snowball stems), space-joined: what the
-    server's ``standard`` analyzer splits again on spaces."""
+    """evqa's BM25 tokens of a chunk (casefold, accents folded, stopwords, Snowball stems),
+    space-joined: what the server's ``standard`` analyzer splits again on spaces."""
     from evqa.tokenize import tokenize
 
-    return fit(" ".join(tokenize(text)), VARCHAR_MAX)
+    return fit(" ".join(tokenize(text, fold_accents=True)), VARCHAR_MAX)
+
+
+def bm25_query_text(query: str) -> str:
+    """A query's BM25 tokens (:func:`evqa.tokenize.query_tokens`), space-joined; they
+    match rows written before accents were folded too."""
+    from evqa.tokenize import query_tokens
+
+    return fit(" ".join(query_tokens(query)), VARCHAR_MAX)
 
 
 def embed_key(model_sha: str, text: str, encoder: str = "torch") -> str:

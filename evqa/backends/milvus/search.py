@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from evqa.backends.milvus.chunks import bm25_text
+from evqa.backends.milvus.chunks import bm25_query_text
 from evqa.backends.milvus.connection import classify, require_pymilvus
 from evqa.backends.milvus.hints import rebuild_command
 from evqa.backends.milvus.names import ARTICLES_SUFFIX
@@ -48,7 +48,7 @@ class Retrieval:
         expr = date_expr(dates) if dates is not None else ""
         ids: dict[str, int] = {}  # chunk id -> the int id fusion works with
         meta: dict[str, tuple[str, int, int]] = {}  # chunk id -> (doc_id, start, end)
-        bm25_query = bm25_text(query) if mode in ("bm25", "hybrid") else ""
+        bm25_query = bm25_query_text(query) if mode in ("bm25", "hybrid") else ""
         qvec = None
         if mode in ("dense", "hybrid"):
             qvec = np.asarray(query_vector(query), dtype=np.float32).reshape(-1)
