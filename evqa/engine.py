@@ -263,12 +263,14 @@ class Engine:
 
     def _reader_load(self) -> Future:
         """The future of the reader and its calibration: started in a thread by the first
-        call (onnxruntime releases the GIL), the same future for every later one."""
+        call (onnxruntime releases the GIL), the same future for every later one. Not a
+        daemon thread: a program that ends while it loads waits for it (under a second),
+        since finalising the interpreter around onnxruntime's C++ aborts the process."""
         lazy = self._lazy
         with lazy.reader_lock:
             if lazy.reader is None:
                 future: Future = Future()
-                threading.Thread(target=_load_reader, args=(future,), daemon=True).start()
+                threading.Thread(target=_load_reader, args=(future,)).start()
                 lazy.reader = future
             return lazy.reader
 

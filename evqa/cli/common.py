@@ -70,9 +70,10 @@ def _reported(fn: Callable, *args, **kwargs):
 
 
 def end_interrupted() -> NoReturn:
-    """End evqa's own process after Ctrl-C, without finalising the interpreter: a daemon
-    thread may still be inside onnxruntime (the engine loads the reader in one while it
-    searches), and finalising around it aborts the process (`terminate called without an
+    """End evqa's own process after Ctrl-C, without finalising the interpreter: the thread
+    that loads the reader while the engine searches may still be inside onnxruntime, and
+    Ctrl-C ends the command now rather than once the load is done (the interpreter would
+    wait for it: finalising around it aborts the process, `terminate called without an
     active exception`, exit 134). The command's `finally` blocks (a build's cleanup) have
     run by now; the atexit handlers run here (milvus-lite closes its files), and what was
     written is flushed. A second Ctrl-C ends the process at once."""
