@@ -14,6 +14,7 @@ milvus = pytest.importorskip("evqa.backends.milvus")
 
 pytest_plugins = ["milvus_fixtures"]
 
+
 def test_the_build_streams_the_corpus_batch_by_batch(
     lite_ok, tmp_path, corpus, fake_model, runner, monkeypatch
 ):
@@ -60,3 +61,45 @@ def test_a_new_date_alone_reaches_the_chunk_rows(lite_ok, tmp_path, fake_model, 
     assert "a2023" in since("2026") and "a2023" not in Engine.open(index).search(
         "solar boat", 10, "bm25", until="2025"
     )
+
+
+def test_a_new_source_alone_reaches_the_article_rows_without_analysing_again(
+    lite_ok, tmp_path, fake_model, runner, monkeypatch
+):
+    from evqa import analysis
+
+    corpus = tmp_path / "news.jsonl"
+    corpus.write_text("".join(json.dumps(r) + "\n" for r in DATED), encoding="utf-8")
+    index = tmp_path / "m"
+    assert build(runner, corpus, index, "--backend", "milvus").exit_code == 0
+    assert Engine.open(index).articles["a2022"].source == "news.jsonl:1"
+    spans = Engine.open(index).backend.doc("a2022").spans
+    analysed = []
+    real = analysis.analyze
+    monkeypatch.setattr(
+        analysis, "analyze", lambda texts, **kw: analysed.extend(texts) or real(texts, **kw)
+    )
+    corpus.write_text("".join(json.dumps(r) + "\n" for r in DATED[::-1]), encoding="utf-8")
+    report = json.loads(build(runner, corpus, index, "--json").stdout)
+    assert report["embedded"] == 0 and report["replaced"] == [] and analysed == []
+    engine = Engine.open(index)
+    assert engine.articles["a2022"].source == "news.jsonl:4"  # the line it moved to
+    assert engine.articles["undated"].source == "news.jsonl:1"
+    assert engine.backend.doc("a2022").spans == spans  # kept as they were stored
+
+
+def test_an_article_row_keyed_before_sources_were_is_rewritten_once(
+    lite_ok, tmp_path, fake_model, runner
+):
+    corpus = tmp_path / "news.jsonl"
+    corpus.write_text("".join(json.dumps(r) + "\n" for r in DATED), encoding="utf-8")
+    index = tmp_path / "m"
+    assert build(runner, corpus, index, "--backend", "milvus").exit_code == 0
+    backend = Engine.open(index).backend
+    client, articles = backend.client, backend.collection + milvus.ARTICLES_SUFFIX
+    row = client.query(articles, filter='doc_id == "a2022" and part == 0', output_fields=["*"])[0]
+    client.upsert(articles, [{**row, "hash": row["hash"].split(":")[0]}])  # the older key
+    report = json.loads(build(runner, corpus, index, "--json").stdout)
+    assert report["replaced"] == []
+    row = client.query(articles, filter='doc_id == "a2022" and part == 0', output_fields=["hash"])
+    assert ":" in row[0]["hash"]

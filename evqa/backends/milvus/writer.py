@@ -1,7 +1,9 @@
 """Writer: batches of articles into an index's two collections, skipping what is stored.
 
 A chunk whose id and vector key (model, encoder and text) are stored is not embedded
-again; an article whose key (its hash and the analysis) is stored is not analysed again.
+again; an article whose key (its hash and the analysis) is stored is not analysed again,
+and one whose key is stored with another ``source`` (a JSONL line that moved) is rewritten
+with its stored spans.
 """
 
 from __future__ import annotations
@@ -14,12 +16,12 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from evqa.backends.milvus.articles import article_rows
+from evqa.backends.milvus.articles import article_rows, read_articles
 from evqa.backends.milvus.chunks import SCALARS, chunk_row, embed_key, scalars
 from evqa.backends.milvus.names import ARTICLES_SUFFIX
 from evqa.backends.milvus.queries import count_rows, groups, in_expr
 from evqa.edits import replaced_ids
-from evqa.types import Article, Chunk
+from evqa.types import Article, Chunk, Span
 
 BATCH_ARTICLES = 256  # articles read, analysed, embedded and inserted together
 
@@ -41,6 +43,11 @@ class _Planned(NamedTuple):
     article: Article
     text: str
     key: str
+
+
+def _content(key: str) -> str:
+    """The part of an article key that the article's text and metadata make."""
+    return key.split(":", 1)[0]
 
 
 def batched(items: Iterable[Any], n: int) -> Iterator[list[Any]]:
@@ -69,11 +76,18 @@ class Writer:
         self._analysis = f"{ANALYSIS_VERSION}:{int(bool(settings.analysis))}"
 
     def article_key(self, article: Article) -> str:
+        """What an article row is compared by: the article's hash and the analysis, then
+        (after ":") a digest of its ``source``, which the hash leaves out. Rows written
+        before the source was in the key have the first part only."""
         from evqa.corpus import article_hash
 
-        return hashlib.sha256(f"{article_hash(article)}\0{self._analysis}".encode()).hexdigest()[
-            :32
-        ]
+        content = f"{article_hash(article)}\0{self._analysis}".encode()
+        source = (article.source or "").encode("utf-8", "surrogatepass")
+        return (
+            hashlib.sha256(content).hexdigest()[:32]
+            + ":"
+            + hashlib.blake2b(source, digest_size=4).hexdigest()
+        )
 
     def write_all(
         self,
@@ -165,15 +179,33 @@ class Writer:
         """Write the articles whose key changed; the ids of those that replaced a stored one."""
         keys = {a.id: self.article_key(a) for a in articles}
         stored = self.stored_article_keys([a.id for a in articles])
-        changed = [a for a in articles if stored.get(a.id) != keys[a.id]]
+        content = {i: _content(k) for i, k in keys.items()}
+        stored_content = {i: _content(k) for i, k in stored.items()}
+        changed = [a for a in articles if stored_content.get(a.id) != content[a.id]]
+        relabelled = [  # same text and metadata, another source (or an older key)
+            a
+            for a in articles
+            if a.id in stored
+            and stored[a.id] != keys[a.id]
+            and stored_content[a.id] == content[a.id]
+        ]
         if changed:
             self._write_articles(changed, keys)
-        return set(replaced_ids(stored, keys))
+        if relabelled:
+            self._rewrite_articles(relabelled, keys)
+        return set(replaced_ids(stored_content, content))
 
-    def _write_articles(self, articles: Sequence[Article], keys: Mapping[str, str]) -> None:
+    def _write_articles(
+        self,
+        articles: Sequence[Article],
+        keys: Mapping[str, str],
+        spans: Sequence[Sequence[Span]] | None = None,
+    ) -> None:
+        """Replace the rows of ``articles`` (analysed here unless their ``spans`` are given)."""
         from evqa.analysis import analyze
 
-        spans = analyze([a.text for a in articles], use_spacy=self.settings.analysis)
+        if spans is None:
+            spans = analyze([a.text for a in articles], use_spacy=self.settings.analysis)
         rows = [
             row
             for a, found in zip(articles, spans, strict=True)
@@ -183,6 +215,13 @@ class Writer:
             self.client.delete(self.articles, filter=in_expr("doc_id", group))
         for group in groups(rows, 256):
             self.client.insert(self.articles, list(group))
+
+    def _rewrite_articles(self, articles: Sequence[Article], keys: Mapping[str, str]) -> None:
+        """Rewrite the rows of stored ``articles`` whose text is unchanged (their source or
+        key format is not) with the spans stored with them."""
+        docs = read_articles(self.client, self.collection, [a.id for a in articles])
+        stored = [a for a in articles if a.id in docs]
+        self._write_articles(stored, keys, [docs[a.id].spans for a in stored])
 
     def stored_article_keys(self, ids: Sequence[str]) -> dict[str, str]:
         """doc id -> the key stored with the article, for those of ``ids`` stored."""
