@@ -226,9 +226,16 @@ class Bench:
         stop = STOPWORDS if stopwords else None
         if key not in self._tokens:
             n = len(self.ds.doc_ids)
-            docs = [tokenize(self.ds.doc_text(i), stem=stem, stopwords=stop) for i in range(n)]
+            docs = [
+                tokenize(self.ds.doc_text(i), stem=stem, stopwords=stop, fold_accents=True)
+                for i in range(n)
+            ]
             self._tokens[key] = docs
-        queries = [tokenize(self.ds.queries[q], stem=stem, stopwords=stop) for q in self.qids]
+        # as evqa indexes documents (accents folded): the folded query tokens are what match
+        queries = [
+            tokenize(self.ds.queries[q], stem=stem, stopwords=stop, fold_accents=True)
+            for q in self.qids
+        ]
         return self._tokens[key], queries
 
     def bm25_scores(self, s: Settings) -> np.ndarray:
