@@ -93,6 +93,19 @@ def test_run_eval_defaults_to_the_engines_own_k_and_mode():
     assert (result.k, result.mode) == (5, "hybrid")
 
 
+def test_a_question_not_looked_up_ranks_nothing():
+    from dataclasses import replace
+
+    engine = FakeEngine()
+    g4 = GOLD_ITEMS[3]
+    refused = replace(BY_QUESTION[g4.question], reason="the question has no words to search for")
+    engine.ask = lambda question, k=None, mode=None: refused
+    record = run_eval(engine, [g4], k=2, warmup=False).records[0]
+    assert record["ranked_doc_ids"] == [] and record["rr"] == 0.0
+    assert record["doc_recall@k"] == 0.0
+    assert engine.searched == []  # as `evqa search` refuses it
+
+
 def test_run_eval_empty_split():
     only_dev = [g for g in GOLD_ITEMS if g.split == "dev"]
     with pytest.raises(InputError, match="no gold questions"):

@@ -47,7 +47,9 @@ def run_eval(
     untimed ask runs first so that lazy model loading is not counted as latency. If the
     engine has ``search``, the ranked doc ids for MRR and the recall curve come from an
     untimed ``search(question, k=max(k, depth), mode=mode)``; otherwise from the answer's
-    passages. ``progress`` is called with the number of questions done so far.
+    passages. A question the engine did not look up (``answer.reason``: no words to search
+    for) ranks nothing, as ``evqa search`` refuses it. ``progress`` is called with the
+    number of questions done so far.
 
     ``k`` and ``mode`` default to the engine's own (``engine.k``, ``engine.mode``: what
     ``Engine.open`` resolved from its arguments and EVQA_K/EVQA_MODE), or to evqa's
@@ -69,7 +71,9 @@ def run_eval(
         answer = engine.ask(item.question, k=k, mode=mode)
         latency_ms = (clock() - t0) * 1000.0
         ranked = None
-        if callable(search):
+        if answer.reason is not None:
+            ranked = []
+        elif callable(search):
             ranked = [h.doc_id for h in search(item.question, k=max(k, depth), mode=mode)]
         records.append(
             score_question(item, answer, latency_ms, engine.articles, k=k, ranked_doc_ids=ranked)
