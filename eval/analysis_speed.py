@@ -1,9 +1,11 @@
 """Speed of index-time analysis (spaCy NER, NER + parser, regex only).
 
-    python eval/analysis_speed.py [--docs 400] [--skip-spacy]
-
 Analysis runs on the first ``--docs`` SciFact abstracts (real prose, read in place from
 /work/shared/data/scifact) and prints words/s per mode.
+
+examples:
+  python eval/analysis_speed.py                           # 400 abstracts, all three modes
+  python eval/analysis_speed.py --docs 100 --skip-spacy   # the regex spans alone
 """
 
 from __future__ import annotations
@@ -49,7 +51,12 @@ def analysis_speed(texts: list[str], skip_spacy: bool) -> None:
 
 
 def main() -> None:
-    p = argparse.ArgumentParser()
+    about, _, examples = __doc__.partition("\nexamples:\n")
+    p = argparse.ArgumentParser(
+        description=about,
+        epilog="examples:\n" + examples,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     p.add_argument("--docs", type=int, default=400)
     p.add_argument("--skip-spacy", action="store_true")
     args = p.parse_args()

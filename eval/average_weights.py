@@ -1,12 +1,15 @@
 """Average the weights of reader checkpoints of one training trajectory (a "model soup",
 Wortsman et al. 2022; like stochastic weight averaging, Izmailov et al. 2018).
 
-    python eval/average_weights.py runs/reader-e4/model-epoch4.pt \
-        runs/reader-sn/model-epoch1.pt runs/reader-d2/model-epoch1.pt --out runs/soup
-
 Writes ``OUT/model.pt`` and ``OUT/train_log.json``: the last checkpoint's run log, with the
 logs of every averaged checkpoint under ``averaged_from``, so ``eval/export_reader.py``
 records how the weights were made. Needs torch; never run by CI.
+
+examples:
+  python eval/average_weights.py runs/reader-e4/model-epoch4.pt \\
+      runs/reader-sn/model-epoch1.pt runs/reader-d2/model-epoch1.pt --out runs/soup
+  python eval/export_reader.py runs/soup/model.pt --log runs/soup/train_log.json \\
+      --out runs/soup/export   # then export and measure the soup
 """
 
 from __future__ import annotations
@@ -39,7 +42,12 @@ def run_log(ckpt: Path) -> dict:
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    about, _, examples = __doc__.partition("\nexamples:\n")
+    ap = argparse.ArgumentParser(
+        description=about,
+        epilog="examples:\n" + examples,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     ap.add_argument("checkpoints", type=Path, nargs="+")
     ap.add_argument("--out", type=Path, required=True)
     a = ap.parse_args()

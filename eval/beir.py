@@ -1,18 +1,17 @@
 """Run a BEIR-format dataset (e.g. SciFact) through evqa's BM25, dense and hybrid retrievers.
 
-    python eval/beir.py /work/shared/data/scifact            # train and test tables
-    python eval/beir.py /work/shared/data/scifact --json     # test figures as JSON
-    python eval/beir.py /work/shared/data/scifact --tune     # grid search on the TRAIN qrels
-    python eval/beir.py /work/shared/data/scifact --backend milvus [--docs N] [--queries N]
-                                                # evqa's own indexes, local vs milvus-lite
-
-    python eval/beir.py /work/shared/data/scifact --encoder onnx-int8 [--query-encoder onnx]
-                                                # documents (and queries) embedded by another
-                                                # evqa document encoder (default: torch both)
-
 Settings are chosen on the train qrels only (``--tune``); test figures are reported with them.
 Embeddings are cached under ``--cache`` (default eval/.cache/, gitignored), keyed by the sha256
 of the model's weights, the encoder and every encoded text, so a rerun takes seconds.
+
+examples:
+  python eval/beir.py ../shared/data/scifact            # train and test tables
+  python eval/beir.py ../shared/data/scifact --tune     # grid search on the TRAIN qrels
+  python eval/beir.py ../shared/data/scifact --encoder onnx-int8 --query-encoder onnx --json
+                        # documents embedded by another evqa encoder (default: torch), queries
+                        # as evqa embeds them; the test figures as JSON
+  python eval/beir.py ../shared/data/scifact --backend milvus --docs 2000
+                        # evqa's own indexes of the first 2,000 documents, local vs milvus-lite
 """
 
 from __future__ import annotations
@@ -456,7 +455,12 @@ _METRICS = ("ndcg@10", "recall@100", "mrr@10")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    about, _, examples = __doc__.partition("\nexamples:\n")
+    p = argparse.ArgumentParser(
+        description=about,
+        epilog="examples:\n" + examples,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     p.add_argument(
         "path", type=Path, help="BEIR dataset folder (corpus.jsonl, queries.jsonl, qrels/)"
     )

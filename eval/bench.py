@@ -1,10 +1,5 @@
 """Speed and scale benchmark: one command, figures printed (and --json).
 
-    python eval/bench.py           # seeds: cold ask, warm latency, build throughput, memory
-    python eval/bench.py --large   # also a synthetic 150k-chunk corpus (tens of minutes)
-    python eval/tiny_model.py eval/.cache/tiny-model && \
-        python eval/bench.py --large --model eval/.cache/tiny-model   # the store alone, minutes
-
 Everything that is compared is measured in the same run, as ratios, because these
 machines are noisy:
 - cold `evqa ask` median (fresh processes) next to the naive path (import
@@ -16,6 +11,13 @@ machines are noisy:
 - with --large: build time and chunks/s, cold/warm latency, RSS, BM25 load time, HNSW
   recall@10 against exact search and the index's size on disk, on ~150k chunks, and both
   extrapolated to 1M chunks.
+
+examples:
+  python eval/bench.py           # seeds: cold ask, warm latency, build throughput, memory
+  python eval/bench.py --large   # also a synthetic 150k-chunk corpus (tens of minutes)
+  python eval/tiny_model.py eval/.cache/tiny-model && \\
+      python eval/bench.py --large --model eval/.cache/tiny-model   # the store alone, minutes
+  python eval/bench.py --runs 3 --json   # fewer cold processes, the figures as JSON
 """
 
 from __future__ import annotations
@@ -317,8 +319,11 @@ def bm25_load_ms(index: Path) -> float:
 
 
 def main() -> None:
+    about, _, examples = __doc__.partition("\nexamples:\n")
     ap = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+        description=about,
+        epilog="examples:\n" + examples,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     ap.add_argument("--runs", type=int, default=7, help="fresh processes per cold measurement")
     ap.add_argument("--large", action="store_true", help="also run the ~100k-chunk corpus")

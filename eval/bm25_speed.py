@@ -1,9 +1,12 @@
 """Speed of evqa's tokenizer and BM25 index against rank-bm25, on synthetic data.
 
-    python eval/bm25_speed.py [--docs 100000] [--len 60] [--queries 50]
-
 Documents are ~60 tokens drawn from a Zipfian vocabulary; queries are 6 tokens drawn from
 the same distribution. Prints build, save, load and per-query times for both.
+
+examples:
+  python eval/bm25_speed.py                   # 100,000 documents, 50 queries, both indexes
+  python eval/bm25_speed.py --docs 10000 --len 120 --queries 20 --no-rank-bm25
+                                              # longer documents, evqa's index alone
 """
 
 from __future__ import annotations
@@ -55,7 +58,12 @@ def tokenizer_speed(texts: list[str]) -> float:
 
 
 def main() -> None:
-    p = argparse.ArgumentParser()
+    about, _, examples = __doc__.partition("\nexamples:\n")
+    p = argparse.ArgumentParser(
+        description=about,
+        epilog="examples:\n" + examples,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     p.add_argument("--docs", type=int, default=100_000)
     p.add_argument("--len", type=int, default=60)
     p.add_argument("--vocab", type=int, default=50_000)

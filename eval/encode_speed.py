@@ -1,11 +1,13 @@
 """Document and query encoding speed.
 
-    python eval/encode_speed.py [--n 2000] [--batch-size 64]
-
 1. chunks/s of ``evqa.encoder.encode_documents`` versus a plain ``SentenceTransformer.encode``
    on the same seed-like texts (random 100-900 character windows of the seed articles).
 2. cold start of a query, each in a fresh process: ``load_query_encoder`` + encode one query
    (ONNX) versus ``import sentence_transformers; SentenceTransformer(path)`` + encode.
+
+examples:
+  python eval/encode_speed.py                                    # 2,000 texts, then cold starts
+  python eval/encode_speed.py --n 500 --batch-size 32 --skip-cold   # throughput alone
 """
 
 from __future__ import annotations
@@ -98,7 +100,12 @@ def cold_start(model: encoder.ModelInfo, runs: int = 3) -> None:
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    examples = __doc__.partition("\nexamples:\n")[2]
+    ap = argparse.ArgumentParser(
+        description=__doc__.splitlines()[0],
+        epilog="examples:\n" + examples,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     ap.add_argument("--n", type=int, default=2000)
     ap.add_argument("--batch-size", type=int, default=64)
     ap.add_argument("--skip-cold", action="store_true")

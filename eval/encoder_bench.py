@@ -1,7 +1,5 @@
 """Document encoders side by side: torch (sentence-transformers), onnx (fp32) and onnx-int8.
 
-    python eval/encoder_bench.py [--n 512] [--rounds 3] [--json] [--skip-quality]
-
 1. throughput: chunks/s of ``evqa.encoder.encode_documents`` with each encoder on the same
    SciFact passages, the encoders interleaved round by round so that a busy machine slows them
    alike; the ratios to torch are taken within each round, and the median is reported.
@@ -12,6 +10,11 @@
 
 The ONNX exports go to EVQA_CACHE_DIR (default ~/.cache/evqa); SciFact embeddings are cached in
 eval/.cache/ by encoder, like eval/beir.py's.
+
+examples:
+  python eval/encoder_bench.py                       # 512 passages x 3 rounds, then quality
+  python eval/encoder_bench.py --json                # the same figures as JSON
+  python eval/encoder_bench.py --n 128 --rounds 1 --skip-quality   # a quick throughput check
 """
 
 from __future__ import annotations
@@ -136,7 +139,12 @@ def seeds(cache: Path) -> dict[str, dict]:
 
 
 def main() -> int:
-    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    about, _, examples = __doc__.partition("\nexamples:\n")
+    p = argparse.ArgumentParser(
+        description=about,
+        epilog="examples:\n" + examples,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     p.add_argument("--data", type=Path, default=SCIFACT, help="the SciFact (BEIR) folder")
     p.add_argument("--n", type=int, default=512, help="passages timed per encoder and round")
     p.add_argument("--rounds", type=int, default=3)

@@ -1,11 +1,17 @@
 """Export a trained reader checkpoint to ONNX, quantise it, measure both, and ship one.
 
-    python eval/export_reader.py runs/reader/model-epoch3.pt --log runs/reader/train_log.json
-
-Writes ``runs/reader/export/`` (fp32 and int8 graphs) and, with ``--ship``, the chosen one
+Writes ``--out`` (default ``runs/reader/export/``: the fp32 and int8 graphs, each in a
+reader folder of its own, ``fp32/`` and ``int8/``) and, with ``--ship``, the chosen one
 to ``evqa/models/reader/`` with ``tokenizer.json`` and ``manifest.json`` (sha256, tokenizer,
 training data hash, hyperparameters, held-out metrics). int8 is shipped when it loses at
 most 1 point of F1 on the validation articles (gold paragraph). Needs torch.
+
+examples:
+  python eval/export_reader.py runs/reader/model-epoch3.pt --log runs/reader/train_log.json
+  python eval/export_reader.py runs/reader-kw/model-epoch1.pt \\
+      --log runs/reader-kw/train_log.json --ship        # the shipped reader (README)
+  python eval/export_reader.py runs/xfit0-kw/model-epoch1.pt \\
+      --log runs/xfit0-kw/train_log.json --out runs/xfit0-kw/export   # a cross-fit reader
 """
 
 from __future__ import annotations
@@ -93,7 +99,12 @@ def folder_for(graph: Path, out: Path, manifest: dict) -> Path:
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    about, _, examples = __doc__.partition("\nexamples:\n")
+    ap = argparse.ArgumentParser(
+        description=about,
+        epilog="examples:\n" + examples,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     ap.add_argument("checkpoint", type=Path)
     ap.add_argument("--log", type=Path, required=True, help="the run's train_log.json")
     ap.add_argument("--out", type=Path, default=ROOT / "runs" / "reader" / "export")

@@ -1,14 +1,20 @@
 """Export a trained answer verifier to ONNX, quantise it, measure both, and ship one.
 
-    python eval/export_verifier.py runs/verifier/model-epoch2.pt \
-        --log runs/verifier/train_log.json \
-        --dev /tmp/e2e/now.pkl --dev-index /tmp/squad/index [--ship]
-
 Writes ``OUT/fp32`` and ``OUT/int8`` (model.onnx, tokenizer.json, manifest.json) and, with
 ``--ship``, the int8 one (``--fp32``: the fp32 one, 90 MB against 23 MB) to
 ``evqa/models/verifier/``; both are measured on the SQuAD dev questions (how often the
 best-scored candidate holds an answer). Then refit the judge (``eval/fit_calibration.py
 --keep-ranker --write``), which weighs the verifier's score. Needs torch.
+
+examples:
+  python eval/export_verifier.py runs/verifier/model-epoch2.pt \\
+      --log runs/verifier/train_log.json \\
+      --dev /tmp/squad/candidates.pkl --dev-index /tmp/squad/index        # measure only
+  python eval/export_verifier.py runs/verifier/model-epoch2.pt \\
+      --log runs/verifier/train_log.json \\
+      --dev /tmp/squad/candidates.pkl --dev-index /tmp/squad/index --ship
+  python eval/fit_calibration.py --squad /tmp/squad --cache /tmp/squad/candidates.pkl \\
+      --keep-ranker --write                                   # then refit the judge
 """
 
 from __future__ import annotations
@@ -69,7 +75,12 @@ def dev_top1(folder: Path, dev: list, engine: Engine) -> float:
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    about, _, examples = __doc__.partition("\nexamples:\n")
+    ap = argparse.ArgumentParser(
+        description=about,
+        epilog="examples:\n" + examples,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     ap.add_argument("checkpoint", type=Path)
     ap.add_argument("--log", type=Path, required=True, help="the run's train_log.json")
     ap.add_argument("--dev", type=Path, required=True, help="fit_calibration candidates pickle")

@@ -1,7 +1,5 @@
 """HNSW recall and speed at scale, against exact search.
 
-    python eval/faiss_recall.py [--n 100000] [--queries 1000] [--random] [--codes fp16,sq8,flat]
-
 Builds ``--n`` realistic-looking embeddings: real all-MiniLM-L6-v2 embeddings of the seed
 sentences and of random windows of the seed text, mixed in pairs and perturbed with noise (so
 they keep the anisotropy and cluster structure of real sentence embeddings), L2-normalised.
@@ -10,6 +8,11 @@ the vectors (float16, 8-bit or float32 codes), the build time (evqa.dense.build_
 recall@10 against exact float32 IndexFlatIP for several efSearch values, and per-query
 latency p50/p95.
 ``--random`` uses Gaussian clusters instead of the model (no model load, a harder case).
+
+examples:
+  python eval/faiss_recall.py                     # 100,000 vectors, codes fp16, sq8 and flat
+  python eval/faiss_recall.py --random            # Gaussian clusters, no model
+  python eval/faiss_recall.py --n 20000 --queries 300 --codes fp16,flat
 """
 
 from __future__ import annotations
@@ -92,7 +95,12 @@ def report_hnsw(data: np.ndarray, queries: np.ndarray, truth: np.ndarray, codes:
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    examples = __doc__.partition("\nexamples:\n")[2]
+    ap = argparse.ArgumentParser(
+        description=__doc__.splitlines()[0],
+        epilog="examples:\n" + examples,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     ap.add_argument("--n", type=int, default=100_000)
     ap.add_argument("--queries", type=int, default=1000)
     ap.add_argument("--noise", type=float, default=0.8, help="noise norm relative to an anchor")

@@ -1,9 +1,5 @@
 """Fit the answer combination and its calibration on DEV data; report held-out TEST data.
 
-    python eval/squad_corpus.py ../shared/data/squad --out /tmp/squad
-    evqa index build --corpus /tmp/squad/corpus.jsonl --index /tmp/squad/index
-    python eval/fit_calibration.py --squad /tmp/squad [--write] [--ablate]
-
 Dev = the SQuAD dev articles (Normans, Apollo_program: never trained on) + the dev split of
 eval/gold/seeds.jsonl. Test = the other held-out SQuAD articles (Prime_number, Pharmacy,
 Genghis_Khan) + the seeds' test split. For each question the engine retrieves k passages
@@ -36,9 +32,19 @@ questions for the ranker and the judge instead of about 530:
 
     python eval/squad_corpus.py ../shared/data/squad --out /tmp/xf0 --fold 0/2
     evqa index build --corpus /tmp/xf0/corpus.jsonl --index /tmp/xf0/index
-    python eval/fit_calibration.py --squad /tmp/squad \
-        --cross-fit /tmp/xf0 runs/xfit0-kw/export/int8 \
+    python eval/fit_calibration.py --squad /tmp/squad --no-verifier \\
+        --cross-fit /tmp/xf0 runs/xfit0-kw/export/int8 \\
         --cross-fit /tmp/xf1 runs/xfit1-kw/export/int8
+
+(``--no-verifier``: the verifier was trained on those questions.)
+
+examples:
+  python eval/squad_corpus.py ../shared/data/squad --out /tmp/squad
+  evqa index build --corpus /tmp/squad/corpus.jsonl --index /tmp/squad/index
+  python eval/fit_calibration.py --squad /tmp/squad --cache /tmp/squad/candidates.pkl --ablate
+                        # fit and report on test, each feature's worth too; writes nothing
+  python eval/fit_calibration.py --squad /tmp/squad --cache /tmp/squad/candidates.pkl \\
+      --keep-ranker --write     # refit the judge and threshold into the reader's manifest
 """
 
 from __future__ import annotations
@@ -235,7 +241,12 @@ def report(cal: Calibration, qs: list[Question], cols: list[int]) -> dict[str, f
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    examples = __doc__.partition("\nexamples:\n")[2]
+    ap = argparse.ArgumentParser(
+        description=__doc__.split("\n\n")[0],
+        epilog="examples:\n" + examples,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     ap.add_argument("--squad", type=Path, required=True, help="folder of eval/squad_corpus.py")
     ap.add_argument("--squad-index", type=Path, default=None, help="default: SQUAD/index")
     ap.add_argument("--seeds-gold", type=Path, default=ROOT / "eval" / "gold" / "seeds.jsonl")

@@ -1,9 +1,5 @@
 """The Milvus backend beside the local index: same chunks, same model, same fusion.
 
-    python eval/milvus_bench.py /work/shared/data/scifact            # build + queries
-    python eval/milvus_bench.py /work/shared/data/scifact --docs 2000 --json
-    python eval/milvus_bench.py --seeds                               # evqa eval on the seeds
-
 For a BEIR dataset it writes the first ``--docs`` documents as a JSONL corpus and indexes
 it twice through evqa's own build (``--no-ner`` for both): into a local index and into
 milvus-lite. Chunk embeddings are cached by text (``eval/.cache/milvus-bench-*``), so both
@@ -16,6 +12,11 @@ ONNX query encoder adds the same few ms to both).
 
 ``--seeds`` builds the seeds into milvus-lite with the shipped index's settings and runs
 ``evqa eval --gold eval/gold/seeds.jsonl`` on it and on the shipped local index.
+
+examples:
+  python eval/milvus_bench.py /work/shared/data/scifact            # build + queries
+  python eval/milvus_bench.py /work/shared/data/scifact --docs 2000 --json
+  python eval/milvus_bench.py --seeds                               # evqa eval on the seeds
 """
 
 from __future__ import annotations
@@ -283,7 +284,12 @@ def seeds() -> dict:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    about, _, examples = __doc__.partition("\nexamples:\n")
+    p = argparse.ArgumentParser(
+        description=about,
+        epilog="examples:\n" + examples,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     p.add_argument("path", type=Path, nargs="?", help="BEIR dataset folder")
     p.add_argument("--docs", type=int, default=0, help="only the first N documents (0 = all)")
     p.add_argument("--queries", type=int, default=0, help="at most N test queries (0 = all)")

@@ -1,7 +1,12 @@
 """The reader alone on the gold paragraph: official SQuAD EM/F1 on the answerable
 questions, and how well the span-vs-no-answer gap separates the unanswerable ones.
 
-    python eval/reader_eval.py [MODEL_DIR]          # the shipped model by default
+Reads the questions of the reader's 5 held-out SQuAD articles from ``--squad``.
+
+examples:
+  python eval/reader_eval.py                           # the shipped model, evqa/models/reader
+  python eval/reader_eval.py runs/reader/export/int8   # a folder of eval/export_reader.py
+  python eval/reader_eval.py runs/reader/export/fp32 --squad ../shared/data/squad
 """
 
 from __future__ import annotations
@@ -48,7 +53,12 @@ def gold_paragraph_eval(reader: Reader, examples) -> dict:
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    examples = __doc__.partition("\nexamples:\n")[2]
+    ap = argparse.ArgumentParser(
+        description=__doc__.split("\n\n")[0],
+        epilog="examples:\n" + examples,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     ap.add_argument("model", nargs="?", type=Path, default=MODEL_DIR, help="reader folder")
     ap.add_argument("--squad", type=Path, default=SQUAD, help="SQuAD folder (../shared)")
     args = ap.parse_args()

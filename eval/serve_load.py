@@ -1,8 +1,5 @@
 """Load test of `evqa serve` on loopback: concurrent clients asking the gold questions.
 
-    python eval/serve_load.py                      # 16 clients x 50 questions, the seeds index
-    python eval/serve_load.py --clients 4 --questions 10 --check 5 --json
-
 Starts `evqa serve --port 0` in a subprocess and warms it with one request. One client
 alone asks every question first (the baseline of the same run); then each of --clients
 clients (a thread with its own keep-alive connection) asks every question once, in its
@@ -11,6 +8,11 @@ latency, the errors (there must be none), and whether every answer equals what
 `evqa ask --json` prints for the same question (checked in fresh processes for the
 first --check questions, and for all of them between the clients). Bounded:
 --max-seconds stops the run. Exit 1 on any error or mismatch.
+
+examples:
+  python eval/serve_load.py                      # 16 clients x 50 questions, the seeds index
+  python eval/serve_load.py --clients 4 --questions 10 --check 5 --json
+  python eval/serve_load.py --clients 32 --max-seconds 60   # more clients, a minute at most
 """
 
 from __future__ import annotations
@@ -129,7 +131,12 @@ def engine_p50(qs: list[str], index: str | None) -> float:
 
 
 def main() -> int:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    about, _, examples = __doc__.partition("\nexamples:\n")
+    ap = argparse.ArgumentParser(
+        description=about,
+        epilog="examples:\n" + examples,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     ap.add_argument("--index", default=None, help="index folder (default: the seeds index)")
     ap.add_argument("--clients", type=int, default=16)
     ap.add_argument("--questions", type=int, default=50)

@@ -6,16 +6,19 @@ v2.0 unanswerable question, with no answers (type "unanswerable"). Articles list
 ``--dev`` get split "dev", the rest "test", so calibration can be fitted on some
 articles and reported on others.
 
-    python eval/squad_corpus.py ../shared/data/squad --out /tmp/squad \\
-        --articles Normans,Apollo_program,Prime_number,Pharmacy,Genghis_Khan \\
-        --dev Normans,Apollo_program
-    evqa index build --corpus /tmp/squad/corpus.jsonl --index /tmp/squad/index
-    evqa eval --gold /tmp/squad/gold.jsonl --index /tmp/squad/index
-
 By default the articles are the reader's validation articles (never trained on).
 ``--keywords content`` (or ``opening``) writes each question as the keyword query a
 search box gets ("duke battle Hastings"; evqa.reader.data.keyword_query), to measure how
-the answers hold when people do not type whole questions.
+the answers hold when people do not type whole questions. ``--fold K/N`` writes fold K of
+N of the reader's training articles instead, for ``eval/fit_calibration.py --cross-fit``.
+
+examples:
+  python eval/squad_corpus.py ../shared/data/squad --out /tmp/squad \\
+      --articles Normans,Apollo_program,Prime_number,Pharmacy,Genghis_Khan \\
+      --dev Normans,Apollo_program                   # what the defaults choose
+  evqa index build --corpus /tmp/squad/corpus.jsonl --index /tmp/squad/index
+  evqa eval --gold /tmp/squad/gold.jsonl --index /tmp/squad/index
+  python eval/squad_corpus.py ../shared/data/squad --out /tmp/squad-kw --keywords content
 """
 
 from __future__ import annotations
@@ -91,7 +94,12 @@ def write_jsonl(rows: list[dict], path: Path) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    examples = __doc__.partition("\nexamples:\n")[2]
+    ap = argparse.ArgumentParser(
+        description=__doc__.split("\n\n")[0],
+        epilog="examples:\n" + examples,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     ap.add_argument("squad", type=Path, help="folder with the official SQuAD JSON files")
     ap.add_argument("--out", type=Path, required=True, help="writes corpus.jsonl and gold.jsonl")
     which = ap.add_mutually_exclusive_group()

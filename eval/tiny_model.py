@@ -1,12 +1,14 @@
 """A tiny random sentence-transformers model, to iterate on the index store at scale.
 
-    python eval/tiny_model.py eval/.cache/tiny-model       # one layer, 32 dimensions
-    python eval/bench.py --large --model eval/.cache/tiny-model
-
 Its embeddings mean nothing (random weights), but it has MiniLM's tokenizer and the same
 pipeline (transformer, mean pooling, normalisation), so a 150k-chunk build takes minutes
 instead of half an hour, and what a cold ask costs beyond the encoder is the store's.
 Needs torch and transformers (the install's own); deterministic for a given seed.
+
+examples:
+  python eval/tiny_model.py eval/.cache/tiny-model       # one layer, 32 dimensions
+  python eval/bench.py --large --model eval/.cache/tiny-model
+  python eval/tiny_model.py eval/.cache/tiny-model-2x64 --layers 2 --dim 64 --seed 1
 """
 
 from __future__ import annotations
@@ -62,8 +64,11 @@ def make(out: Path, dim: int = 32, layers: int = 1, seed: int = 0) -> Path:
 
 
 def main() -> None:
+    about, _, examples = __doc__.partition("\nexamples:\n")
     ap = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+        description=about,
+        epilog="examples:\n" + examples,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     ap.add_argument("out", type=Path)
     ap.add_argument("--dim", type=int, default=32)

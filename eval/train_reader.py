@@ -1,11 +1,5 @@
 """Train the extractive reader: all-MiniLM-L6-v2 + a start/end span head, on SQuAD.
 
-    python eval/train_reader.py --out runs/reader        # trains, checkpoints, evaluates
-    python eval/train_reader.py --out runs/reader --resume
-    python eval/train_reader.py --out runs/reader-e4 --epochs 4      # the shipped model:
-    python eval/train_reader.py --out runs/reader-kw --init runs/reader-e4/model-epoch4.pt \
-        --distractors 1 --epochs 1 --lr 3e-5 --keywords 0.3   # then passages compete
-
 With ``--keywords SHARE`` that share of the training questions is rewritten as keyword
 queries (``evqa.reader.data.with_keyword_queries``: "duke battle Hastings"), and each
 held-out evaluation also reports F1 on the held-out questions rewritten that way.
@@ -46,6 +40,13 @@ goes to ``OUT/train_log.json``; a checkpoint is saved every ``--save-every`` ste
 each epoch's end, so a killed run resumes with ``--resume``.
 
 Needs torch and transformers (the install's own); never run by CI.
+
+examples:
+  python eval/train_reader.py --out runs/reader        # trains, checkpoints, evaluates
+  python eval/train_reader.py --out runs/reader --resume
+  python eval/train_reader.py --out runs/reader-e4 --epochs 4      # the shipped model:
+  python eval/train_reader.py --out runs/reader-kw --init runs/reader-e4/model-epoch4.pt \\
+      --distractors 1 --epochs 1 --lr 3e-5 --keywords 0.3   # then passages compete
 """
 
 from __future__ import annotations
@@ -430,7 +431,12 @@ def save(model, opt, sched, step: int, epoch: int, out: Path) -> None:
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    about, _, examples = __doc__.partition("\nexamples:\n")
+    ap = argparse.ArgumentParser(
+        description=about,
+        epilog="examples:\n" + examples,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     ap.add_argument("--out", type=Path, required=True)
     ap.add_argument("--squad", type=Path, default=SQUAD)
     ap.add_argument("--epochs", type=float, default=3.0)

@@ -10,16 +10,23 @@ by a reader that never trained on its article (``eval/fit_calibration.py --cross
 caches them as DIR/candidates-SHA.pkl), so what it learns is what the shipped reader's
 mistakes look like on unseen text. The held-out articles are never trained on.
 
-    python eval/train_verifier.py --out runs/verifier --cross-fit /tmp/xf0 --cross-fit /tmp/xf1 \
-        [--dev CANDIDATES.pkl --dev-index /tmp/squad/index]
-
-The shipped verifier is OUT/model-epoch2.pt of that command (2 epochs, chosen over epoch 1
-on the SQuAD dev questions: its best-scored candidate holds an answer 0.633 of the time
-against 0.613); its two epochs ran as two processes, the second with ``--continue-from
-OUT/model-epoch1.pt``. Only the judge uses its score (``eval/fit_calibration.py``).
+The shipped verifier is OUT/model-epoch2.pt of the first example below (2 epochs, chosen
+over epoch 1 on the SQuAD dev questions: its best-scored candidate holds an answer 0.633 of
+the time against 0.613); its two epochs ran as two processes, the second with
+``--continue-from OUT/model-epoch1.pt`` (the second example). Only the judge uses its score
+(``eval/fit_calibration.py``).
 
 Seed, hyperparameters, the candidates' sha256 and the duration go to OUT/train_log.json; the
 weights to OUT/model-epochK.pt. Needs torch and transformers; never run by CI.
+
+examples:
+  python eval/train_verifier.py --out runs/verifier --cross-fit /tmp/xf0 --cross-fit /tmp/xf1 \\
+      --dev /tmp/squad/candidates.pkl --dev-index /tmp/squad/index --epochs 2
+  python eval/train_verifier.py --out runs/verifier --cross-fit /tmp/xf0 --cross-fit /tmp/xf1 \\
+      --dev /tmp/squad/candidates.pkl --dev-index /tmp/squad/index --epochs 2 \\
+      --continue-from runs/verifier/model-epoch1.pt      # on from epoch 1 in a new process
+  python eval/train_verifier.py --out runs/verifier-r0 --cross-fit /tmp/xf0 \\
+      --init runs/xfit0-kw/model-epoch1.pt   # from the reader that never saw fold 0
 """
 
 from __future__ import annotations
@@ -152,7 +159,12 @@ def auc(score, label) -> float:
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    about, _, examples = __doc__.partition("\nexamples:\n")
+    ap = argparse.ArgumentParser(
+        description=about,
+        epilog="examples:\n" + examples,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     ap.add_argument("--out", type=Path, required=True)
     ap.add_argument("--cross-fit", type=Path, action="append", required=True, metavar="DIR")
     ap.add_argument("--dev", type=Path, default=None, help="fit_calibration candidates pickle")
