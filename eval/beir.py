@@ -226,13 +226,13 @@ class Bench:
         if key not in self._tokens:
             n = len(self.ds.doc_ids)
             docs = [
-                tokenize(self.ds.doc_text(i), stem=stem, stopwords=stop, fold_accents=True)
+                tokenize(self.ds.doc_text(i), stem=stem, stopwords=stop, index_form=True)
                 for i in range(n)
             ]
             self._tokens[key] = docs
         # as evqa indexes documents (accents folded): the folded query tokens are what match
         queries = [
-            tokenize(self.ds.queries[q], stem=stem, stopwords=stop, fold_accents=True)
+            tokenize(self.ds.queries[q], stem=stem, stopwords=stop, index_form=True)
             for q in self.qids
         ]
         return self._tokens[key], queries

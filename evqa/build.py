@@ -421,7 +421,7 @@ def _index_data(
         embeddings=embeddings,
         embedded=embedded,
         bm25=bm25.build(
-            [tokenize(t, fold_accents=True) for t in texts], settings.bm25_k1, settings.bm25_b
+            [tokenize(t, index_form=True) for t in texts], settings.bm25_k1, settings.bm25_b
         ),
     )
     return data, reused

@@ -1,12 +1,14 @@
 """The BM25 tokenizer: casefold, word and number tokens, English stopwords, Snowball stems.
 
 The same function tokenizes documents at build time and questions at query time, so
-the two always agree. Documents are indexed with Latin accents folded (``"café"`` ->
-``"cafe"``, :func:`fold`), and a query searches each word folded and as written
-(:func:`query_tokens`), so "cafe" finds "café", and indexes built before folding still
-match a query typed with the accent. Numbers are kept whole: ``"2,000"`` -> ``"2000"``,
-``"3.5"`` -> ``"3.5"``; ``"Wh/kg"`` -> ``["wh", "kg"]``. Any script that ``\\w`` matches
-is tokenized (CJK runs become one token each).
+the two always agree. Documents are indexed in their *index form* (``index_form=True``):
+Latin accents folded (``"café"`` -> ``"cafe"``, :func:`fold`) and runs of Chinese or
+Japanese characters, written without spaces between words, as overlapping character
+pairs (``"北京大学"`` -> ``"北京"``, ``"京大"``, ``"大学"``, as Lucene's CJK analyzer does), so
+"cafe" finds "café" and "大学" finds "北京大学". A query searches each word in that form
+and as written (:func:`query_tokens`): indexes built before 2026-12-06 hold words as
+written. Numbers are kept whole: ``"2,000"`` -> ``"2000"``, ``"3.5"`` -> ``"3.5"``;
+``"Wh/kg"`` -> ``["wh", "kg"]``. Any script that ``\\w`` matches is tokenized.
 """
 
 from __future__ import annotations
@@ -34,6 +36,8 @@ _LATIN_LETTERS = str.maketrans(
     {"ø": "o", "æ": "ae", "œ": "oe", "ł": "l", "đ": "d", "ð": "d", "þ": "th", "ı": "i"}
 )
 _COMBINING = range(0x300, 0x370)  # the Combining Diacritical Marks block
+# Han, Hiragana and Katakana: scripts written without spaces between words
+_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
 
 
 @cache
@@ -65,33 +69,53 @@ def _is_latin(char: str) -> bool:
     return char < "\u0250" or "\u1e00" <= char <= "\u1eff"
 
 
+def cjk_pairs(word: str) -> list[str]:
+    """``word`` with each run of Chinese or Japanese characters as its overlapping pairs
+    (a run of one character stays one), the rest as it is: ``"ev电池组"`` -> ``["ev",
+    "电池", "池组"]``."""
+    if word.isascii() or not _CJK.search(word):
+        return [word]
+    parts: list[str] = []
+    at = 0
+    for run in _CJK.finditer(word):
+        parts += [word[at : run.start()]] if run.start() > at else []
+        chars = run.group()
+        parts += [chars[i : i + 2] for i in range(max(len(chars) - 1, 1))]
+        at = run.end()
+    return parts + ([word[at:]] if at < len(word) else [])
+
+
 def tokenize(
     text: str,
     *,
     stem: bool = True,
     stopwords: frozenset[str] | None = STOPWORDS,
-    fold_accents: bool = False,
+    index_form: bool = False,
 ) -> list[str]:
-    """Tokens of ``text`` for BM25 (``fold_accents``: as documents are indexed). Never
-    raises on any ``str``."""
+    """Tokens of ``text`` for BM25 (``index_form``: as documents are indexed, accents
+    folded and CJK runs in pairs). Never raises on any ``str``."""
     tokens = _words(text)
-    if fold_accents:
-        tokens = [fold(t) for t in tokens]
+    if index_form:
+        tokens = [t for word in tokens for t in _index_form(word)]
     if stopwords:
         tokens = [t for t in tokens if t not in stopwords]
     return _stemmer().stemWords(tokens) if stem else tokens
 
 
 def query_tokens(text: str) -> list[str]:
-    """A query's BM25 tokens: each word folded, then as written if that differs. The folded
-    word matches documents indexed with folding; the written one matches indexes built
-    before it, and a word that has no accent is searched once, as before."""
+    """A query's BM25 tokens: each word in the index form, then as written if that differs.
+    The index form matches documents indexed since 2026-12-06; the written word matches
+    indexes built before, and a plain English word is searched once, as before."""
     tokens: list[str] = []
     for word in _words(text):
-        folded = fold(word)
-        if folded not in STOPWORDS:
-            tokens += [folded] if folded == word else [folded, word]
+        forms = _index_form(word)
+        kept = [t for t in forms if t not in STOPWORDS]
+        tokens += kept + ([word] if kept and forms != [word] else [])
     return _stemmer().stemWords(tokens)
+
+
+def _index_form(word: str) -> list[str]:
+    return cjk_pairs(fold(word))
 
 
 def _words(text: str) -> list[str]:

@@ -32,15 +32,23 @@ def test_same_top_hits_as_the_local_index(mbuilt, lbuilt, mode):
             assert all(p.score is None or p.score >= 0 for p in h.explain.values())
 
 
-def test_bm25_finds_a_word_typed_without_its_accents(lite_ok, tmp_path, fake_model, runner):
+def test_bm25_finds_words_without_accents_and_inside_chinese_runs(
+    lite_ok, tmp_path, fake_model, runner
+):
     corpus = tmp_path / "news.jsonl"
-    rows = [*DATED, {"id": "cafe", "title": "Café Zoë", "text": "The Café Zoë in Nîmes opens."}]
+    rows = [
+        *DATED,
+        {"id": "cafe", "title": "Café Zoë", "text": "The Café Zoë in Nîmes opens."},
+        {"id": "zh", "text": "北京大学的研究人员发现了一种新的电池材料。"},
+    ]
     corpus.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
     assert build(runner, corpus, tmp_path / "m", "--backend", "milvus").exit_code == 0
     engine = Engine.open(tmp_path / "m")
     for query in ("cafe zoe nimes", "Café Zoë"):
         assert engine.search(query, k=1, mode="bm25")[0].doc_id == "cafe", query
     assert milvus.bm25_text("Café Zoë") == "cafe zoe"  # what a row holds
+    for query in ("北京大学", "电池材料"):
+        assert [h.doc_id for h in engine.search(query, k=5, mode="bm25")] == ["zh"], query
 
 
 def test_dense_scores_equal_the_local_cosines(mbuilt, lbuilt):

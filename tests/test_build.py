@@ -54,20 +54,35 @@ def test_bm25_finds_a_word_typed_without_its_accents(tmp_path, fake_model):
         assert engine.search(query, k=1, mode="bm25")[0].doc_id == "delta", query
 
 
-def test_an_index_built_before_accent_folding_still_matches_accented_queries(tmp_path, fake_model):
+def test_bm25_finds_a_chinese_word_inside_a_run_of_characters(tmp_path, fake_model):
+    articles = {**ARTICLES, "zh": "电池\n\n北京大学的研究人员发现了一种新的电池材料。"}
+    do_build(write_corpus(tmp_path / "c", articles), tmp_path / "idx", fake_model)
+    engine = Engine.open(tmp_path / "idx")
+    for query in ("北京大学", "电池材料", "研究人员"):
+        assert [h.doc_id for h in engine.search(query, k=5, mode="bm25")] == ["zh"], query
+
+
+def test_an_index_built_before_the_index_form_still_matches_queries_as_written(
+    tmp_path, fake_model
+):
     from evqa import bm25
     from evqa.fusion import FusionSettings
     from evqa.retrieve import search
     from evqa.tokenize import tokenize
 
-    articles = {**ARTICLES, "delta": "Café Zoë opens\n\nThe Café Zoë in Nîmes serves crêpes."}
+    articles = {
+        **ARTICLES,
+        "delta": "Café Zoë opens\n\nThe Café Zoë in Nîmes serves crêpes.",
+        "zh": "电池\n\n北京大学的研究人员发现了一种新的电池材料。",
+    }
     do_build(write_corpus(tmp_path / "c", articles), tmp_path / "idx", fake_model)
     data = Engine.open(tmp_path / "idx").data
     texts = [indexdata.index_text(c, data.articles[c.doc_id]) for c in data.chunks]
-    old = replace(data, bm25=bm25.build([tokenize(t) for t in texts], 1.2, 0.75))  # unfolded
+    old = replace(data, bm25=bm25.build([tokenize(t) for t in texts], 1.2, 0.75))  # as written
     fusion = FusionSettings("minmax", 0.3, 60)
-    hits = search(old, "Café Zoë", lambda q: None, k=1, mode="bm25", fusion=fusion)
-    assert hits[0].doc_id == "delta"
+    for query, doc in (("Café Zoë", "delta"), ("北京大学的研究人员发现了一种新的电池材料", "zh")):
+        hits = search(old, query, lambda q: None, k=1, mode="bm25", fusion=fusion)
+        assert hits[0].doc_id == doc
 
 
 SHIPPED_INDEX = Path(__file__).resolve().parents[1] / "index"

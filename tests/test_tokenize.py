@@ -3,7 +3,7 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from evqa.tokenize import STOPWORDS, fold, query_tokens, tokenize
+from evqa.tokenize import STOPWORDS, cjk_pairs, fold, query_tokens, tokenize
 
 
 def test_casefolds_stems_and_drops_stopwords():
@@ -42,18 +42,27 @@ def test_fold_drops_latin_accents_only():
 
 
 def test_documents_are_tokenized_with_accents_folded():
-    assert tokenize("Café Zoë", fold_accents=True) == tokenize("cafe zoe")
+    assert tokenize("Café Zoë", index_form=True) == tokenize("cafe zoe")
     assert tokenize("Café Zoë") == ["café", "zoë"]  # unless asked
 
 
+def test_chinese_and_japanese_runs_are_indexed_as_overlapping_pairs():
+    assert cjk_pairs("北京大学") == ["北京", "京大", "大学"]
+    assert cjk_pairs("ev电池组s") == ["ev", "电池", "池组", "s"]
+    assert cjk_pairs("中") == ["中"] and cjk_pairs("한국어") == ["한국어"]  # Korean has spaces
+    assert tokenize("北京大学 battery", index_form=True) == ["北京", "京大", "大学", "batteri"]
+    assert tokenize("北京大学") == ["北京大学"]  # unless asked
+
+
 def test_a_word_folding_to_a_stopword_is_dropped():
-    assert tokenize("à la carte", fold_accents=True) == ["la", "cart"]
+    assert tokenize("à la carte", index_form=True) == ["la", "cart"]
 
 
 def test_a_query_searches_each_word_folded_and_as_written():
     assert query_tokens("Café batteries") == ["cafe", "café", "batteri"]
     assert query_tokens("cafe batteries") == ["cafe", "batteri"]
     assert query_tokens("the À") == []
+    assert query_tokens("北京大学") == ["北京", "京大", "大学", "北京大学"]
 
 
 def test_compatibility_forms_are_normalised():
@@ -82,7 +91,7 @@ def test_never_raises_and_returns_nonempty_strings(text):
 
 @given(st.text())
 def test_every_folded_document_token_is_among_the_query_tokens(text):
-    assert set(tokenize(text, fold_accents=True)) <= set(query_tokens(text))
+    assert set(tokenize(text, index_form=True)) <= set(query_tokens(text))
 
 
 @given(st.text())

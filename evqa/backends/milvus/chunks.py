@@ -24,11 +24,12 @@ def fit(text: str, limit: int) -> str:
 
 
 def bm25_text(text: str) -> str:
-    """evqa's BM25 tokens of a chunk (casefold, accents folded, stopwords, Snowball stems),
-    space-joined: what the server's ``standard`` analyzer splits again on spaces."""
+    """evqa's BM25 tokens of a chunk (casefold, the index form: accents folded and CJK
+    pairs, stopwords, Snowball stems), space-joined: what the server's ``standard``
+    analyzer splits again on spaces."""
     from evqa.tokenize import tokenize
 
-    return fit(" ".join(tokenize(text, fold_accents=True)), VARCHAR_MAX)
+    return fit(" ".join(tokenize(text, index_form=True)), VARCHAR_MAX)
 
 
 def bm25_query_text(query: str) -> str:
