@@ -8,6 +8,7 @@ pytest.importorskip("fastapi")
 
 from fastapi.testclient import TestClient  # noqa: E402
 
+from evqa.cli import cli  # noqa: E402
 from evqa.cli.serve import _opener  # noqa: E402
 from evqa.serve.app import create_app  # noqa: E402
 from evqa.serve.holder import EngineHolder  # noqa: E402
@@ -24,3 +25,11 @@ def test_the_undated_articles_a_request_left_out_are_a_warning_on_the_server_log
     stderr = capsys.readouterr().err
     assert stderr.count(f"warning: {warning}") == 1
     assert "notice: 2 undated" not in stderr
+
+
+def test_an_address_it_cannot_listen_on_is_an_error_without_the_exposure_warning(built, runner):
+    """The warning says that others can reach the server: only true once it listens."""
+    r = runner.invoke(cli, ["serve", "--index", str(built), "--host", "999.1.1.1", "--port", "0"])
+    assert r.exit_code == 2, r.output
+    assert r.stderr.startswith("error: cannot listen on 999.1.1.1:0")
+    assert "warning" not in r.stderr

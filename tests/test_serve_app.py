@@ -128,12 +128,78 @@ def test_citations_quote_the_article_the_api_returns(client):
         assert text[c["start"] : c["end"]] == c["quote"]
 
 
+@pytest.fixture
+def dotted(tmp_path, fake_model):
+    """A client of an index of articles whose ids are "..", "." and "a/b?c#d"."""
+    corpus = tmp_path / "dotted.jsonl"
+    ids = {"..": "Dune Larks", ".": "Herons", "a/b?c#d": "Gulls"}
+    lines = [{"id": i, "title": t, "text": f"The survey counted 812 {t}."} for i, t in ids.items()]
+    corpus.write_text("".join(json.dumps(line) + "\n" for line in lines), encoding="utf-8")
+    root = tmp_path / "dotted-idx"
+    build.build(corpus, root, model=fake_model, settings=small_settings(), cache_dir=tmp_path)
+    return TestClient(create_app(EngineHolder(opener(root))), raise_server_exceptions=False)
+
+
+@pytest.mark.parametrize(
+    "doc_id, title", [("..", "Dune Larks"), (".", "Herons"), ("a/b?c#d", "Gulls")]
+)
+def test_any_article_id_can_be_asked_for_in_the_query(dotted, doc_id, title):
+    """What the page does: a browser resolves /articles/.. to / (and %2E%2E too)."""
+    r = dotted.get("/articles", params={"id": doc_id})
+    assert r.status_code == 200, r.text
+    assert (r.json()["id"], r.json()["title"]) == (doc_id, title)
+    assert dotted.get("/articles/%2E%2E").json()["id"] == ".."  # clients that keep the path
+
+
+def test_the_article_query_without_an_id_says_so(client):
+    error = assert_error(client.get("/articles"), 400, "id: Field required")["error"]
+    assert "JSON" not in error  # no body to send
+    assert_error(client.get("/articles", params={"id": "nope"}), 404, "no article 'nope'")
+    schema = client.get("/openapi.json").json()["paths"]["/articles"]["get"]
+    assert [p["name"] for p in schema["parameters"]] == ["id"]
+
+
 def test_health_names_the_generation_chunks_and_model(client, index):
     body = client.get("/health").json()
     engine = Engine.open(index)
     assert body["generation"] == (index / "CURRENT").read_text().strip()
     assert body["chunks"] == len(engine.data.chunks) and body["articles"] == 3
     assert body["model"] == "fake-bow"
+
+
+class ReloadingEngine:
+    """A stand-in engine that, the first time a request reads its manifest, runs
+    ``on_read``: another request reloading the holder at that very moment."""
+
+    def __init__(self, generation: str, articles: int) -> None:
+        self.root, self.articles = "idx", dict.fromkeys(range(articles))
+        self._manifest = {"generation": generation, "corpus": {"chunks": articles}}
+        self.on_read = None
+
+    @property
+    def manifest(self) -> dict:
+        hook, self.on_read = self.on_read, None
+        if hook:
+            hook()
+        return self._manifest
+
+
+def test_health_names_the_generation_of_the_engine_it_describes(monkeypatch):
+    """A reload finishing while /health reads its engine must not pair the new
+    generation's name with the old generation's counts."""
+    live = ["gen-old"]
+    engines = {"gen-old": ReloadingEngine("gen-old", 3), "gen-new": ReloadingEngine("gen-new", 4)}
+    monkeypatch.setattr(EngineHolder, "_live_generation", staticmethod(lambda engine: live[0]))
+    holder = EngineHolder(lambda check_stale: engines[live[0]])
+
+    def rebuilt() -> None:
+        live[0] = "gen-new"
+        assert holder.get() is engines["gen-new"]
+
+    engines["gen-old"].on_read = rebuilt
+    body = TestClient(create_app(holder)).get("/health").json()
+    assert (body["generation"], body["articles"]) == ("gen-old", 3)
+    assert holder.generation == "gen-new"  # the next request sees the new one
 
 
 def test_openapi_schema_and_offline_docs(client):
@@ -334,6 +400,25 @@ def test_a_body_that_is_not_utf8_is_an_input_error(client):
 
 
 @pytest.mark.parametrize(
+    "headers, sent",
+    [
+        (
+            {"content-type": "application/x-www-form-urlencoded"},
+            "as application/x-www-form-urlencoded",
+        ),
+        ({"content-type": "text/plain; charset=utf-8"}, "as text/plain,"),
+        ({}, "without a Content-Type"),
+    ],
+)
+def test_json_sent_as_another_content_type_is_told_to_send_application_json(client, headers, sent):
+    """curl -d sends a form; the body is JSON all the same, and only the header is wrong."""
+    r = client.post("/ask", content=json.dumps({"question": QUESTION}), headers=headers)
+    error = assert_error(r, 400, f"the body was sent {sent}", "Content-Type: application/json")
+    assert error["type"] == "InputError" and "valid dictionary" not in error["error"]
+    assert '{"question": "..."}' in error["error"]
+
+
+@pytest.mark.parametrize(
     "path, body, example, other",
     [
         ("/search", {"question": "x"}, '{"query": "..."}', '{"question"'),
@@ -507,7 +592,7 @@ def test_a_swap_in_progress_is_a_503_with_retry_after(client, index, monkeypatch
     def swapping(self):
         raise IndexSwappingError("the index at X is being swapped for a new generation")
 
-    monkeypatch.setattr(EngineHolder, "get", swapping)
+    monkeypatch.setattr(EngineHolder, "current", swapping)  # get() asks it too
     r = client.get("/health")
     assert_error(r, 503, "being swapped")
     assert r.headers["retry-after"] == "1"
@@ -589,6 +674,38 @@ def test_a_token_is_required_on_the_api_but_not_for_the_page(index):
     assert client.get("/").status_code == 200
     assert client.head("/health").status_code == 401
     assert client.head("/health", headers={"Authorization": "Bearer s3cret"}).status_code == 200
+
+
+JSON = {"content-type": "application/json"}
+
+
+@pytest.mark.parametrize(
+    "body, headers",
+    [
+        (b"{not json", JSON),
+        ('{"question": "caf\u00e9"}'.encode("latin-1"), JSON),
+        (b'{"question": ' + b"[" * 5000 + b"]" * 5000 + b"}", JSON),
+        (b"", JSON),
+        (json.dumps({"question": QUESTION}).encode(), {"content-type": "text/plain"}),
+    ],
+)
+def test_without_the_token_a_bad_body_is_401_before_it_is_read(index, body, headers):
+    client = TestClient(create_app(EngineHolder(opener(index)), token="s3cret"))
+    r = client.post("/ask", content=body, headers=headers)
+    assert_error(r, 401, "Authorization: Bearer")
+    assert r.headers["www-authenticate"] == "Bearer"
+    authorized = client.post(
+        "/ask", content=body, headers={**headers, "authorization": "Bearer s3cret"}
+    )
+    assert_error(authorized, 400)  # the body's own error, once the token is there
+
+
+def test_the_article_query_needs_the_token_too(index):
+    client = TestClient(create_app(EngineHolder(opener(index)), token="s3cret"))
+    assert_error(client.get("/articles", params={"id": "alpha"}), 401)
+    assert_error(client.get("/articles"), 401)  # before the missing id
+    ok = client.get("/articles?id=alpha", headers={"Authorization": "Bearer s3cret"})
+    assert ok.status_code == 200 and ok.json()["id"] == "alpha"
 
 
 @pytest.mark.parametrize(

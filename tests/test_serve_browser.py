@@ -51,6 +51,10 @@ UNTITLED = (
     "The Quillfeather ferry line added a third electric boat in 2024, carrying 300 passengers "
     "on each crossing of the fjord. Its batteries charge in ten minutes at each quay."
 )
+DOTTED = {  # ids a URL path cannot carry: "/articles/.." is "/" to a browser
+    "..": "Dune Lark Survey",
+    ".": "Heron Count",
+}
 
 
 def evqa(*args: str, **kw) -> subprocess.Popen | subprocess.CompletedProcess:
@@ -62,8 +66,8 @@ def evqa(*args: str, **kw) -> subprocess.Popen | subprocess.CompletedProcess:
 
 @pytest.fixture(scope="module")
 def index(tmp_path_factory):
-    """The seeds index, copied, plus the hostile and an untitled article (only they get
-    embedded)."""
+    """The seeds index, copied, plus the hostile and an untitled article, and articles whose
+    ids are ".." and "." (only they get embedded)."""
     from evqa.engine import Engine
 
     tmp = tmp_path_factory.mktemp("browser")
@@ -72,6 +76,14 @@ def index(tmp_path_factory):
     (corpus / f"{UNTITLED_ID}.txt").write_text(UNTITLED, encoding="utf-8")
     root = shutil.copytree(Engine.open().root, tmp / "idx", ignore=shutil.ignore_patterns(".lock"))
     r = evqa("index", "build", "--corpus", str(corpus), "--index", str(root), timeout=600)
+    assert r.returncode == 0, r.stderr
+    dotted = tmp / "dotted.jsonl"  # a folder corpus cannot name a file "..": JSONL can
+    lines = [
+        {"id": i, "title": t, "text": f"The {t} found 812 birds on the coast."}
+        for i, t in DOTTED.items()
+    ]
+    dotted.write_text("".join(json.dumps(line) + "\n" for line in lines), encoding="utf-8")
+    r = evqa("index", "add", str(dotted), "--index", str(root), timeout=600)
     assert r.returncode == 0, r.stderr
     return root
 
@@ -424,3 +436,43 @@ def test_an_untitled_article_is_headed_with_the_label_its_passages_show(browser,
     )
     assert browser.find_element(By.ID, "article-title").text == "quillfeather ferry"
     assert UNTITLED_ID in browser.find_element(By.ID, "article-meta").text  # the id, beside
+
+
+def article_state(driver) -> str:
+    return driver.find_element(By.ID, "article").get_attribute("data-state")
+
+
+def open_article(browser, doc_id: str) -> str:
+    """openArticle(doc_id), as a click on a citation or passage calls it: the box's state."""
+    browser.execute_script("openArticle(arguments[0])", doc_id)  # "loading" from here
+    WebDriverWait(browser, 30).until(lambda d: article_state(d) in ("open", "error"))
+    return article_state(browser)
+
+
+@pytest.mark.parametrize("doc_id", DOTTED)
+def test_an_article_whose_id_is_a_dot_segment_opens(browser, url, doc_id):
+    browser.get(url)
+    assert open_article(browser, doc_id) == "open"
+    assert browser.find_element(By.ID, "article").get_attribute("data-doc") == doc_id
+    assert browser.find_element(By.ID, "article-title").text == DOTTED[doc_id]
+    assert not browser.find_element(By.ID, "error").is_displayed()
+
+
+def test_an_article_that_opens_clears_the_error_of_one_that_did_not(browser, url):
+    browser.get(url)
+    assert open_article(browser, "no-such-article") == "error"
+    error = browser.find_element(By.ID, "error")
+    assert error.is_displayed() and "no article 'no-such-article'" in error.text
+    assert open_article(browser, "..") == "open"
+    assert not error.is_displayed()
+    browser.get_log("browser")  # the 404 is expected; leave no SEVERE behind
+
+
+def test_an_answer_that_is_not_json_is_an_error_that_says_so(browser, url):
+    """The page itself (HTML) where the API's JSON was expected: once the answer to
+    /articles/.., which the browser had resolved to /."""
+    browser.get(url)
+    message = browser.execute_script(
+        "return api('GET', '/').then(() => 'no error', (e) => e.message);"
+    )
+    assert message == "the server's answer to / is not JSON (HTTP 200, text/html)"

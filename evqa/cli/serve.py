@@ -65,9 +65,8 @@ def serve(
     host, port, token = _listen_flags(host, port, token)
     if token is not None:
         token = server.check_token(token, "--token" if given_token else config.env_name("token"))
-    if warning := server.exposure_warning(host, token):
-        err(f"warning: {warning}")
-    server.serve(_opener(index, model), host, port, token, _on_ready(as_json))
+    exposure = server.exposure_warning(host, token)
+    server.serve(_opener(index, model), host, port, token, _on_ready(as_json, exposure))
 
 
 def _server_module():
@@ -107,11 +106,15 @@ def _opener(index: Path | None, model: Path | None) -> Callable:
     return opener
 
 
-def _on_ready(as_json: bool) -> Callable[[str], None]:
-    """What to say once the server listens: the URL (as JSON on stdout with --json)."""
+def _on_ready(as_json: bool, exposure: str | None) -> Callable[[str], None]:
+    """What to say once the server listens: the exposure warning, if any (not before: an
+    address it cannot listen on exposes nothing), then the URL (as JSON on stdout with
+    --json)."""
     import json
 
     def ready(url: str) -> None:
+        if exposure:
+            err(f"warning: {exposure}")
         if as_json:
             click.echo(json.dumps({"url": url}), nl=True)
             sys.stdout.flush()

@@ -3,6 +3,7 @@
 POST /ask                {question, k?, mode?, since?, until?}        -> Answer.to_dict(), warnings
 POST /search             {query, k?, mode?, since?, until?, explain?} -> {passages, warnings}
 GET  /articles/{doc_id}  cleaned text, title (or derived label), date, url, sentence offsets
+GET  /articles?id=ID     the same, for any id: "." and ".." too, which a URL path cannot carry
 GET  /health             index, generation, chunk count, model
 GET  /                   the page (static/), GET /docs and /openapi.json the schema
 """
@@ -10,10 +11,11 @@ GET  /                   the page (static/), GET /docs and /openapi.json the sch
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable, Coroutine
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import Depends, FastAPI, Request
+from fastapi import FastAPI, Query, Request, Response
 from fastapi.responses import FileResponse, JSONResponse
 from fastapi.routing import APIRoute, APIRouter
 from fastapi.staticfiles import StaticFiles
@@ -116,12 +118,11 @@ def _head_where_get(router: APIRouter) -> None:
     name. A hidden twin keeps HEAD out of the schema; the server sends no body for it."""
     for route in list(router.routes):
         if isinstance(route, APIRoute) and route.methods == {"GET"}:
-            router.add_api_route(
+            router.add_api_route(  # the router's route_class: on the API, checks the token
                 route.path,
                 route.endpoint,
                 methods=["HEAD"],
-                # the router adds its own (the token check) to every route it makes
-                dependencies=[d for d in route.dependencies if d not in router.dependencies],
+                dependencies=route.dependencies,
                 include_in_schema=False,
                 name=route.name,
             )
@@ -140,7 +141,7 @@ ERRORS = {  # the error statuses every route may answer
 def _api(holder: EngineHolder, token: str | None) -> APIRouter:
     errors = {code: d for code, d in ERRORS.items() if code != 401 or token is not None}
     router = APIRouter(
-        dependencies=[Depends(_auth(token))],
+        route_class=_guarded(token),
         responses={code: {"model": ErrorBody, "description": d} for code, d in errors.items()},
     )
     for add_route in (_ask_route, _search_route, _article_route, _health_route):
@@ -176,14 +177,31 @@ def _search_route(router: APIRouter, holder: EngineHolder) -> None:
         )
 
 
+NOT_FOUND = {404: {"model": ErrorBody, "description": "no such article"}}
+ARTICLE_ID = Query(
+    alias="id",
+    description="the article's id; the page asks this way, since a URL path cannot carry "
+    "an id of '.' or '..' (clients resolve it away, %2E%2E included)",
+)
+
+
 def _article_route(router: APIRouter, holder: EngineHolder) -> None:
     @router.get(
         "/articles/{doc_id:path}",
         summary="One article's cleaned text and sentences",
         response_model=ArticleResponse,
-        responses={404: {"model": ErrorBody, "description": "no such article"}},
+        responses=NOT_FOUND,
     )
     def article(doc_id: str) -> JSONResponse:
+        return JSONResponse(_article(holder.get(), doc_id))
+
+    @router.get(
+        "/articles",
+        summary="One article, its id in the query: any id, '.' and '..' too",
+        response_model=ArticleResponse,
+        responses=NOT_FOUND,
+    )
+    def article_by_id(doc_id: Annotated[str, ARTICLE_ID]) -> JSONResponse:
         return JSONResponse(_article(holder.get(), doc_id))
 
 
@@ -197,19 +215,37 @@ def _health_route(router: APIRouter, holder: EngineHolder) -> None:
         return JSONResponse(_health(holder))
 
 
-def _auth(token: str | None):
-    def check(request: Request) -> None:
-        if token is None:
-            return
-        scheme, _, sent = request.headers.get("authorization", "").partition(" ")
-        # the scheme's name is case-insensitive (RFC 9110); the token is compared exactly
-        if scheme.lower() != "bearer" or not secrets.compare_digest(sent.encode(), token.encode()):
-            raise UnauthorizedError(
-                "this server requires its token: send the header 'Authorization: Bearer TOKEN' "
-                "(the page takes it from the address printed by evqa serve)"
-            )
+Handler = Callable[[Request], Coroutine[Any, Any, Response]]
 
-    return check
+
+def _guarded(token: str | None) -> type[APIRoute]:
+    """The API's route class: with a token, every route checks it before anything else.
+    FastAPI reads and parses a body before it runs a route's dependencies, so a check
+    there would answer a malformed body sent without the token 400, not 401."""
+    if token is None:
+        return APIRoute
+
+    class Guarded(APIRoute):
+        def get_route_handler(self) -> Handler:
+            handle = super().get_route_handler()
+
+            async def guarded(request: Request) -> Response:
+                _authorize(request, token)
+                return await handle(request)
+
+            return guarded
+
+    return Guarded
+
+
+def _authorize(request: Request, token: str) -> None:
+    scheme, _, sent = request.headers.get("authorization", "").partition(" ")
+    # the scheme's name is case-insensitive (RFC 9110); the token is compared exactly
+    if scheme.lower() != "bearer" or not secrets.compare_digest(sent.encode(), token.encode()):
+        raise UnauthorizedError(
+            "this server requires its token: send the header 'Authorization: Bearer TOKEN' "
+            "(the page takes it from the address printed by evqa serve)"
+        )
 
 
 def _article(engine: Any, doc_id: str) -> dict[str, Any]:
@@ -235,13 +271,13 @@ def _article(engine: Any, doc_id: str) -> dict[str, Any]:
 
 
 def _health(holder: EngineHolder) -> dict[str, Any]:
-    engine = holder.get()
+    engine, generation = holder.current()  # a reload meanwhile must not mix the two
     model = engine.manifest.get("model", {})
     corpus = engine.manifest.get("corpus", {})  # what the build recorded
     return {
         "status": "ok",
         "index": str(engine.root),
-        "generation": holder.generation,
+        "generation": generation,
         "articles": len(engine.articles),
         "chunks": corpus.get("chunks"),
         "model": model.get("name"),

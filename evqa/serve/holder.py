@@ -42,21 +42,28 @@ class EngineHolder:
     def __init__(self, opener: Opener) -> None:
         self._open = opener
         self._lock = threading.Lock()
-        self._engine, self._generation = self._load(check_stale=True)
+        # one attribute, replaced whole: a request never pairs one load's engine with
+        # another's generation name
+        self._loaded = self._load(check_stale=True)
 
     def get(self) -> Engine:
         """The engine for the live generation, reloading it first if a build moved it."""
-        engine, loaded = self._engine, self._generation
-        if self._live_generation(engine) == loaded:
-            return engine
+        return self.current()[0]
+
+    def current(self) -> tuple[Engine, str]:
+        """``get()`` and the name of that engine's generation, from the same load."""
+        loaded = self._loaded
+        engine, name = loaded
+        if self._live_generation(engine) == name:
+            return loaded
         if not self._lock.acquire(blocking=False):
             raise IndexSwappingError(_swapping(engine.root))
         try:
-            if self._engine is engine:  # nobody else reloaded it meanwhile
+            if self._loaded is loaded:  # nobody else reloaded it meanwhile
                 # the new generation is what the user just built: serve it even if the
                 # corpus has moved on since (staleness was checked when the server started)
-                self._engine, self._generation = self._load(check_stale=False)
-            return self._engine
+                self._loaded = self._load(check_stale=False)
+            return self._loaded
         except (IndexNotFoundError, IndexCorruptError, IndexStaleError) as e:
             raise _unusable(e) from None
         finally:
@@ -64,7 +71,7 @@ class EngineHolder:
 
     @property
     def generation(self) -> str:
-        return self._generation
+        return self._loaded[1]
 
     def _load(self, check_stale: bool) -> tuple[Engine, str]:
         engine = self._open(check_stale=check_stale)

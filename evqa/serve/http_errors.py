@@ -91,20 +91,36 @@ def _send_json(request: Request) -> str:
 
 
 async def _validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
+    return error_response(400, _validation_message(request, exc), "InputError")
+
+
+def _validation_message(request: Request, exc: RequestValidationError) -> str:
     errors = exc.errors()
     unparsed = next((e for e in errors if e.get("type") == "json_invalid"), None)
     if unparsed is not None:
         at = unparsed.get("loc", ())[-1:]
         where = f" (at character {at[0]})" if at and isinstance(at[0], int) else ""
-        message = f"the body is not valid JSON{where}. {_send_json(request)}"
-    else:
-        problems = "; ".join(_problem(e, request) for e in errors)
-        message = f"bad request body: {problems}. {_send_json(request)}"
-    return error_response(400, message, "InputError")
+        return f"the body is not valid JSON{where}. {_send_json(request)}"
+    if isinstance(exc.body, bytes):  # FastAPI reads a body as JSON only when told it is JSON
+        return _not_sent_as_json(request)
+    problems = "; ".join(_problem(e, request) for e in errors)
+    if not any(e.get("loc", ())[:1] == ("body",) for e in errors):
+        return f"bad query string: {problems}"  # GET /articles?id= without the id
+    return f"bad request body: {problems}. {_send_json(request)}"
+
+
+def _not_sent_as_json(request: Request) -> str:
+    sent = request.headers.get("content-type", "").split(";")[0].strip()[:80]
+    how = f"as {sent}" if sent else "without a Content-Type"
+    example = BODY_EXAMPLES.get(request.url.path, '{"question": "..."}')
+    return (
+        f"the body was sent {how}, so it was not read: send JSON such as {example} with the "
+        "header Content-Type: application/json (curl: -H 'content-type: application/json')"
+    )
 
 
 def _problem(error: dict, request: Request) -> str:
-    where = ".".join(str(p) for p in error.get("loc", ()) if p != "body")
+    where = ".".join(str(p) for p in error.get("loc", ()) if p not in ("body", "query"))
     if not where and error.get("type") == "missing":  # no body at all: name what it needs
         fields = REQUIRED.get(request.url.path, ())
         if fields:

@@ -36,10 +36,20 @@ async function api(method, path, body) {
       `cannot reach the evqa server at ${location.origin}; is \`evqa serve\` still running?`);
   }
   if ($("health").dataset.state === "down" && path !== "/health") health();  // it is back
-  let data = null;
-  try { data = await res.json(); } catch (_) { /* not JSON */ }
+  const data = await json(res, path);
   if (!res.ok) throw new Error((data && data.error) || `HTTP ${res.status}`);
   return data;
+}
+
+// the API answers JSON, errors included: anything else (an HTML page, a proxy's error)
+// is an error that says so, never a null the caller would trip over
+async function json(res, path) {
+  try {
+    return await res.json();
+  } catch (_) {
+    const type = (res.headers.get("Content-Type") || "no Content-Type").split(";")[0];
+    throw new Error(`the server's answer to ${path} is not JSON (HTTP ${res.status}, ${type})`);
+  }
 }
 
 // --- building nodes from text -------------------------------------------------------
@@ -217,7 +227,8 @@ async function openArticle(docId, start, end) {
   const box = $("article");
   box.dataset.state = "loading";
   try {
-    const art = await api("GET", "/articles/" + encodeURIComponent(docId));
+    // the id goes in the query: in a path, "." and ".." (even as %2E%2E) are resolved away
+    const art = await api("GET", "/articles?id=" + encodeURIComponent(docId));
     $("article-title").textContent = art.title || art.id;
     $("article-meta").textContent = [art.date, art.title && art.id].filter(Boolean).join(" · ");
     const text = clear($("article-text"));
@@ -225,6 +236,7 @@ async function openArticle(docId, start, end) {
     box.hidden = false;
     box.dataset.state = "open";
     box.dataset.doc = art.id;
+    $("error").hidden = true;  // an earlier article's failure is over
     const q = $("quote");
     if (q) q.scrollIntoView({ block: "center" });
   } catch (e) {
