@@ -145,3 +145,67 @@ def test_an_explicit_date_silences_a_bad_one_in_the_head() -> None:
     raw = f"Bad Date Headline On Buses\nPublished February 30, 2024\n\n{BODY}"
     article = clean_article(raw, "a", meta={"date": "2024-03-01"}, warnings=notes)
     assert (article.date, notes) == ("2024-03-01", [])
+
+
+# --- front matter and HTML <meta> dates go through parse_date, as every date does ----------
+
+
+@pytest.mark.parametrize(
+    ("written", "why"), [("2024-02-30", "February 2024 has 29 days"), ("2024-13-01", "no month 13")]
+)
+def test_a_front_matter_date_that_names_no_day_leaves_the_article_undated_with_a_warning(
+    tmp_path: Path, written: str, why: str
+) -> None:
+    write(tmp_path / "depot.md", f"---\ntitle: Tram Depot Rebuilt\ndate: {written}\n---\n{BODY}")
+    for read in (read_corpus(tmp_path), read_corpus(tmp_path, skip_bad=True)):
+        (article,) = read.articles
+        assert (article.title, article.date, article.text) == ("Tram Depot Rebuilt", None, BODY)
+        (warning,) = read.warnings
+        assert warning.startswith(f"depot.md: front matter date '{written}' is not a recognisable")
+        assert why in warning and warning.endswith("; it was ignored")
+
+
+def _meta_page(*metas: tuple[str, str]) -> str:
+    tags = "".join(f'<meta {attribute} content="{value}">' for attribute, value in metas)
+    return (
+        f"<html><head><title>Harbour cranes</title>{tags}</head><body><article>"
+        f"<h1>Harbour cranes</h1><p>The harbour installed new cranes. {BODY}</p>"
+        "</article></body></html>"
+    )
+
+
+@pytest.mark.parametrize(
+    ("metas", "date"),
+    [
+        ([('name="date"', "12/05/2022")], "2022-12-05"),  # slashes: month first
+        ([('name="date"', "25/12/2022")], "2022-12-25"),  # only the day-first reading
+        ([('name="date"', "05.03.2024")], "2024-03-05"),  # dots: day first
+        ([('itemprop="datePublished"', "12/05/2022")], "2022-12-05"),
+        # a publication date wins over a modification date, wherever it is
+        (
+            [
+                ('property="article:modified_time"', "2024-05-01"),
+                ('property="article:published_time"', "2024-04-01T09:00:00Z"),
+            ],
+            "2024-04-01",
+        ),
+        # a form parse_date does not read: htmldate's reading of it stands
+        ([('name="date"', "20220512")], "2022-05-12"),
+    ],
+)
+def test_an_html_pages_meta_date_is_read_as_every_date_is(
+    metas: list[tuple[str, str]], date: str
+) -> None:
+    notes: list[str] = []
+    assert clean_article(_meta_page(*metas), "p", kind="html", warnings=notes).date == date
+    assert notes == []
+
+
+def test_an_html_meta_date_that_names_no_day_leaves_the_page_undated_with_a_warning() -> None:
+    notes: list[str] = []
+    page = _meta_page(('property="article:published_time"', "2024-02-30T10:00:00Z"))
+    assert clean_article(page, "p", kind="html", warnings=notes).date is None
+    assert notes == [
+        "page metadata date '2024-02-30T10:00:00Z' is not a recognisable date (February 2024 "
+        "has 29 days); it was ignored"
+    ]

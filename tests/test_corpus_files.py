@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 from corpus_fakes import BODY, write
 
-from evqa.corpus import iter_corpus, read_corpus
+from evqa.corpus import corpus_fingerprint, iter_corpus, read_corpus
+from evqa.corpus.files import list_files
 from evqa.errors import CorpusError
 
 
@@ -75,3 +76,48 @@ def test_visible_files_leaves_out_hidden_files_and_folders(tmp_path):
         (tmp_path / rel).write_text("x")
     seen = [(os.path.relpath(folder, tmp_path), names) for folder, names in visible_files(tmp_path)]
     assert seen == [(".", ["a.md", "b.txt"]), ("sub", ["c.html"])]
+
+
+def _link(link: Path, target: str) -> None:
+    try:
+        link.symlink_to(target, target_is_directory=True)
+    except OSError:  # a system or file system without symbolic links
+        pytest.skip("cannot make a symbolic link here")
+
+
+def test_a_linked_folder_is_read_its_files_named_by_their_path_through_the_link(tmp_path):
+    corpus, shared = tmp_path / "corpus", tmp_path / "shared"
+    write(corpus / "otter.txt", "Otters were seen in the river Tay.")
+    write(shared / "pel.txt", "The pelicans returned to Lake Ohrid in April, rangers said.")
+    write(shared / "sub" / "crane.txt", "Cranes nested on the old chimney in Lund.")
+    _link(corpus / "shared", "../shared")
+    ids = ["otter", "shared/pel", "shared/sub/crane"]
+    assert [a.id for a in read_corpus(corpus).articles] == ids
+    assert [a.id for a in iter_corpus(corpus).articles] == ids
+    # within a corpus folder, a path through the link keeps those ids (`index add`)
+    rels = [f.rel for f in list_files(corpus / "shared", base=corpus)]
+    assert rels == ["shared/pel.txt", "shared/sub/crane.txt"]
+
+
+def test_a_folder_reached_twice_is_read_once_and_a_link_loop_ends(tmp_path: Path) -> None:
+    corpus, outside = tmp_path / "corpus", tmp_path / "outside"
+    write(corpus / "zoo" / "zebra.txt", "Zebras grazed in the park, the keeper said.")
+    write(outside / "owl.txt", "Owls hunted at night in the old forest near Bath.")
+    _link(corpus / "a_zoo", "zoo")  # the folder itself is read, where it is
+    _link(corpus / "loop", ".")  # back to the corpus folder
+    _link(corpus / "out", "../outside")
+    _link(outside / "back", "../corpus")  # out/back/out/back/...
+    _link(corpus / "z_owls", "../outside")  # the first link to a folder reads it
+    read = read_corpus(corpus)
+    assert [a.id for a in read.articles] == ["out/owl", "zoo/zebra"]
+    assert read.warnings == ()
+
+
+def test_a_change_in_a_linked_folder_changes_the_corpus_fingerprint(tmp_path: Path) -> None:
+    corpus, shared = tmp_path / "corpus", tmp_path / "shared"
+    write(corpus / "otter.txt", "Otters were seen in the river Tay.")
+    write(shared / "pel.txt", "The pelicans returned to Lake Ohrid in April.")
+    _link(corpus / "shared", "../shared")
+    before = corpus_fingerprint(corpus)
+    write(shared / "pel.txt", "The pelicans returned to Lake Ohrid in May.")
+    assert corpus_fingerprint(corpus) != before

@@ -55,6 +55,10 @@ def test_jsonl_corpus(tmp_path: Path) -> None:
         (json.dumps({"id": "b", "text": BODY, "title": 3}), "field 'title' must be a string"),
         (json.dumps({"id": "b", "text": BODY, "date": 2020}), "field 'date' must be a string"),
         (json.dumps({"id": "b\nc", "text": BODY}), "id '.+' contains control characters"),
+        (  # nested deeper than Python's json can read: bad input, not a RecursionError
+            '{"id": "b", "text": "Moles dig.", "extra": ' + "[" * 100_000 + "]" * 100_000 + "}",
+            r"not valid JSON \(nested too deeply to read\)",
+        ),
     ],
 )
 def test_malformed_jsonl_line(tmp_path: Path, line: str, message: str) -> None:

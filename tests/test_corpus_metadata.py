@@ -223,7 +223,7 @@ def test_title_hint_consumes_only_a_matching_line() -> None:
 def test_front_matter_is_split_off() -> None:
     raw = "---\ntitle: My title\ndate: 2021-03-04\nauthor: x\n---\nBody text here."
     fields, rest, problems = split_front_matter(raw)
-    assert fields == {"title": "My title", "date": dt.date(2021, 3, 4)}
+    assert fields == {"title": "My title", "date": "2021-03-04"}  # as written, for parse_date
     assert rest == "Body text here."
     assert problems == []
 
@@ -233,6 +233,33 @@ def test_broken_front_matter_is_dropped_with_a_problem() -> None:
     assert fields == {}
     assert rest == "Body."
     assert "not valid YAML" in problems[0]
+
+
+@pytest.mark.parametrize(
+    ("written", "date"),
+    [
+        ("2024-02-30", "2024-02-30"),  # no day: for parse_date to say so, not a ValueError
+        ("2024-13-01", "2024-13-01"),
+        ("2001-12-14 21:59:43.10 -5", "2001-12-14"),  # a YAML timestamp: its date as written
+        ("2024-05-17T23:30:00+02:00", "2024-05-17"),
+        ("!!timestamp 2024-02-30", "2024-02-30"),
+        ("March 3, 2024", "March 3, 2024"),
+    ],
+)
+def test_a_front_matter_date_stays_a_string(written: str, date: str) -> None:
+    fields, rest, problems = split_front_matter(f"---\ndate: {written}\n---\nBody.")
+    assert (fields, rest, problems) == ({"date": date}, "Body.", [])
+
+
+@pytest.mark.parametrize(
+    "body",
+    ["count: !!int many", "deep: " + "[" * 100_000 + "]" * 100_000],
+    ids=["a value its tag cannot make", "nested too deeply"],
+)
+def test_front_matter_yaml_cannot_read_is_dropped_with_a_problem(body: str) -> None:
+    fields, rest, problems = split_front_matter(f"---\ntitle: T\n{body}\n---\nBody.")
+    assert (fields, rest) == ({}, "Body.")
+    assert problems[0].startswith("front matter is not valid YAML (")
 
 
 def test_text_without_front_matter_is_unchanged() -> None:

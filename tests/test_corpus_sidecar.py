@@ -39,6 +39,7 @@ def test_sidecar_bad_date_keeps_none_and_warns(tmp_path: Path) -> None:
     ("content", "message", "part", "date"),
     [
         ("{not json", "not a readable UTF-8 JSON file", "it", None),
+        ("[" * 100_000 + "]" * 100_000, "not a readable JSON file", "it", None),  # too deep
         ("[1]", "must hold a JSON object", "it", None),
         # a wrongly typed field: only that field is ignored, the sidecar's date still counts
         ('{"title": 5, "date": "2024-01-02"}', "field 'title' must be", "that field", "2024-01-02"),

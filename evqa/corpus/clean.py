@@ -3,14 +3,22 @@ Markdown heading) read and validated, the body cleaned, the rest found by heuris
 
 from __future__ import annotations
 
-from evqa.corpus.cleaning import clean_text, extract_html, page_lines_before, strip_markdown
+from evqa.corpus.cleaning import (
+    HtmlDoc,
+    clean_text,
+    extract_html,
+    page_lines_before,
+    strip_markdown,
+)
 from evqa.corpus.decode import printable
 from evqa.corpus.metadata import (
     HEAD_LINES,
+    date_problem,
     extract_metadata,
     field_type_errors,
     head_date,
     normalize_fields,
+    parse_date,
     split_front_matter,
 )
 from evqa.corpus.report import Report
@@ -80,15 +88,25 @@ def clean_reported(
     return article
 
 
+def _page_date(page: HtmlDoc) -> str | None:
+    """An HTML page's date as its <meta> tags write it, to be read by `parse_date` as every
+    date is: the first that is a date, else the first that names no day ("2024-02-30": the
+    page is left undated, with a warning); htmldate's reading (of the page's other dates,
+    or of a form `parse_date` does not read) only if there is neither."""
+    written = page.meta_dates
+    read = next((w for w in written if parse_date(w) is not None), None)
+    return read or next((w for w in written if date_problem(w)), None) or page.date
+
+
 def _declared_metadata(raw: str, kind: str, notes: list[str]) -> tuple[dict[str, str | None], str]:
     """Metadata the document itself declares (HTML head, front matter, '# Heading'),
     validated, and the body text still to clean."""
     if kind == "html":
         page = extract_html(raw)
         fields, problems = normalize_fields(
-            {"title": page.title, "date": page.date, "url": page.url}
+            {"title": page.title, "date": _page_date(page), "url": page.url}
         )
-        notes.extend(problems)
+        notes.extend(f"page metadata {p}" for p in problems)
         return fields, page.text
     front, body, problems = split_front_matter(raw)
     notes.extend(problems)

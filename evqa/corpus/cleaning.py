@@ -20,7 +20,8 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from functools import lru_cache
 from html.parser import HTMLParser
 
 __all__ = [
@@ -58,6 +59,13 @@ def _rule(name: str, pattern: str, flags: int = re.IGNORECASE, needles: tuple = 
     return Rule(name, re.compile(pattern, flags), needles)
 
 
+# a footer's links and labels, and an address one gives ("news@example.com", a phone number)
+_FOOTER_LINK = (
+    r"(?:contact us|email us|buyer service|seller service|customer service|advertise with us|"
+    r"about us|privacy policy|terms of (?:use|service)|cookie (?:policy|settings))"
+)
+_ADDRESS = r"(?:\S+@\S+|\+?\d[\d ()./-]{5,}|(?:https?://|www\.)\S+)"
+
 # Boilerplate lines are short: longer lines are body text and skip the rules.
 MAX_BOILERPLATE_CHARS = 500
 
@@ -67,12 +75,15 @@ INLINE_RULES: tuple[Rule, ...] = (_rule("loading placeholder", r"\bLoading\s*(?:
 
 # A stripped line that fully matches one of these is dropped.
 LINE_RULES: tuple[Rule, ...] = (
-    # teaser links to other stories: "See Also: ...", "Read Next: ...", "LATEST | ..."
+    # teaser links to other stories: "See Also: ...", "Read Next: ...", "LATEST | ...": a
+    # label and a headline or a link; a sentence going on in lower case after the label
+    # ("Related: the mayor resigned ...") is the article's own
     _rule(
         "teaser",
         r"(?:see also|read next|read more|also read|related(?: articles?| stories)?|"
         r"recommended(?: reading)?|trending(?: now)?|latest(?: news)?|more from [\w .]{1,40}|"
-        r"don'?t miss|must read|up next|what to read next)\s*[:|>»\-–—].*",
+        r"don'?t miss|must read|up next|what to read next)\s*[:|>»\-–—]"
+        r"(?:\s*|\s*(?-i:[^\sa-z]|https?://|www\.).*)",
     ),
     # image credits: "Image by X via Shutterstock", "Image Via Shutterstock", "Photo: Reuters"
     _rule(
@@ -90,11 +101,17 @@ LINE_RULES: tuple[Rule, ...] = (
         r".{0,60}\bvia (?:shutterstock|getty images|unsplash|pexels)\.?",
         needles=("via ",),
     ),
-    # machine-written / editorial notes: "Engineered by Benzinga Neuro, Edited by ..."
-    _rule("generated-by note", r"engineered by\b.*"),
+    # machine-written / editorial notes: "Engineered by Benzinga Neuro, Edited by ..." (not
+    # "Engineered by a team of 40 students at Delft, the car ...")
+    _rule("generated-by note", r"engineered by (?:[^,.]{1,40},? edited by|benzinga neuro)\b.*"),
     _rule("generator blurb", r".{0,40}\bcontent generation system\b.*", needles=("generation",)),
-    # data/market footers: "Market News and Data brought to you by Benzinga APIs"
-    _rule("brought to you by", r".{0,80}\bbrought to you by\b.{0,80}", needles=("brought",)),
+    # data/market footers: "Market News and Data brought to you by Benzinga APIs": a sponsor's
+    # name closes the line (not "... brought to you by 200 volunteers from the town.")
+    _rule(
+        "brought to you by",
+        r".{0,80}\bbrought to you by(?-i:(?:\s+(?:[A-Z][\w&.'’-]*|&|and|of|the)){1,8})\.?",
+        needles=("brought",),
+    ),
     # comment widgets and taxonomy lines
     _rule(
         "comments",
@@ -105,11 +122,14 @@ LINE_RULES: tuple[Rule, ...] = (
     # marketing and sign-up prompts: "Benzinga simplifies...", "Trade confidently...", "Join Now"
     _rule("tagline", r"[\w.&' -]{1,40} simplifies the \w+ for .{0,80}", needles=("simplifies",)),
     _rule("trade prompt", r"trade confidently\b.*"),
+    # ("Sign up rates for the new pension plan rose ..." is a sentence: a prompt goes on, if
+    # at all, after a mark or with words like "for", "to", "now")
     _rule(
         "sign-up prompt",
         r"(?:join now|sign up|subscribe(?: now| today| to [\w ]{1,40})?|register now|"
         r"get the app|download (?:the|our) app|follow us(?: on [\w ,]{1,40})?|"
-        r"newsletter sign-?up|click here to subscribe)\b.{0,60}",
+        r"newsletter sign-?up|click here to subscribe)"
+        r"(?:\s*[.!:|»›>–—-].{0,60}|\s+(?:for|to|now|today|here|free|and|with|via|on|at)\b.{0,60})?",
     ),
     # app prompts: 'Please click the "..." button Select "browser" to open', "Open at APP"
     _rule("app prompt", r"please (?:click|tap) the\b.{0,40}\bbutton.{0,80}"),
@@ -124,11 +144,11 @@ LINE_RULES: tuple[Rule, ...] = (
         r".{0,120}\ball rights reserved\b.{0,200}",
         needles=("rights reserved",),
     ),
+    # footer links, or a label and an address: "Contact us: ...", "About us | Privacy policy",
+    # "Contact us at news@example.com" (not "Customer service complaints rose 30 percent.")
     _rule(
         "contact footer",
-        r"(?:contact us|email us|buyer service|seller service|customer service|advertise with us|"
-        r"about us|privacy policy|terms of (?:use|service)|cookie (?:policy|settings))\s*:?"
-        r"(?:\s*(?:buyer|seller|customer) service\s*:?)*.{0,80}",
+        rf"{_FOOTER_LINK}(?:\s*[:|•·/–—-].{{0,80}}|\s+at\s+{_ADDRESS}\.?|(?:\s+{_FOOTER_LINK})*\.?)",
     ),
     _rule("service footer", r".{0,300}\b(?:buyer|seller) service\s*:.{0,80}", needles=("service",)),
     # a site promoting itself: "Gasgoo not only offers timely news and profound insight ..."
@@ -253,12 +273,15 @@ def _strip_inline(line: str) -> str:
 
 @dataclass(frozen=True)
 class HtmlDoc:
-    """Main text of an HTML page and the metadata the page declares."""
+    """Main text of an HTML page and the metadata the page declares. ``date`` is
+    htmldate's reading (ISO); ``meta_dates`` are the dates the page's <meta> tags give, as
+    written: its publication dates, then its modification dates, each in page order."""
 
     text: str
     title: str | None = None
     date: str | None = None
     url: str | None = None
+    meta_dates: tuple[str, ...] = ()
 
 
 def extract_html(html: str) -> HtmlDoc:
@@ -267,8 +290,75 @@ def extract_html(html: str) -> HtmlDoc:
     html = _without_boilerplate(html)
     doc = _trafilatura_extract(html)
     if doc is not None and doc.text.strip():
-        return doc
+        return replace(doc, meta_dates=_meta_dates(html))
     return HtmlDoc(text=_visible_text(html))
+
+
+# the commonest of the <meta> tags htmldate reads, should a later version not name them
+_PUBLISHED_META = frozenset(
+    {"date", "pubdate", "publishdate", "datepublished", "dc.date", "dcterms.created"}
+    | {"article:published_time", "og:published_time"}
+)
+_MODIFIED_META = frozenset({"lastmod", "last-modified", "modified", "article:modified_time"})
+
+
+@lru_cache(maxsize=1)
+def _date_meta_rules() -> tuple[tuple[str, frozenset[str], frozenset[str]], ...]:
+    """(attribute, its values that give a publication date, those that give a modification
+    date) for a <meta> tag: the tags and the order of htmldate (trafilatura's date reader),
+    whose first attribute of these that the tag has decides."""
+    try:
+        from htmldate import core
+
+        published, itemprop = core.DATE_ATTRIBUTES, core.ITEMPROP_ATTRS_ORIGINAL
+        name_modified, property_modified = core.NAME_MODIFIED, core.PROPERTY_MODIFIED
+        itemprop_modified = core.ITEMPROP_ATTRS_MODIFIED
+    except (ImportError, AttributeError):
+        published, itemprop = _PUBLISHED_META, {"datepublished", "datecreated"}
+        name_modified = property_modified = _MODIFIED_META
+        itemprop_modified = {"datemodified"}
+    return (
+        ("name", frozenset(published), frozenset(name_modified)),
+        ("property", frozenset(published), frozenset(property_modified)),
+        ("itemprop", frozenset(itemprop), frozenset(itemprop_modified)),
+        ("pubdate", frozenset({"pubdate"}), frozenset()),
+        ("http-equiv", frozenset({"date"}), frozenset({"last-modified"})),
+    )
+
+
+MAX_META_DATES = 20
+
+
+def _meta_dates(html: str) -> tuple[str, ...]:
+    """The dates the page's <meta> tags declare, as written ("12/05/2022"): those of its
+    publication, then those of its last modification, each in page order."""
+    from lxml import etree
+    from trafilatura import load_html
+
+    try:
+        tree = load_html(html)
+    except (etree.LxmlError, ValueError, TypeError):
+        return ()
+    if tree is None:
+        return ()
+    found: tuple[list[str], list[str]] = ([], [])
+    for el in tree.iter("meta"):
+        kind = _meta_date_kind(el)
+        value = " ".join((el.get("datetime") or el.get("content") or "").split())
+        if kind is not None and value:
+            found[kind].append(value)
+    return tuple([*found[0], *found[1]][:MAX_META_DATES])
+
+
+def _meta_date_kind(el) -> int | None:
+    """0 for a <meta> tag giving the page's publication date, 1 for one giving its
+    modification date, else None."""
+    for attribute, published, modified in _date_meta_rules():
+        value = el.get(attribute)
+        if value is not None:
+            value = value.strip().lower()
+            return 0 if value in published else 1 if value in modified else None
+    return None
 
 
 # never article text: site navigation and footers, buttons, dialogs

@@ -4,6 +4,7 @@ warnings)."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -45,6 +46,8 @@ def list_files(root: Path, base: Path | None = None) -> list[SourceFile]:
         rel = _relative(root, base) if base is not None else root.name
         return [SourceFile(root, rel, kind, sidecar_beside(root))]
     found: list[SourceFile] = []
+    # a file's path inside root (through a link to a folder, maybe), under root's inside base
+    prefix = Path(_relative(root, base)) if base is not None else Path()
     for folder, files in visible_files(root):
         names = set(files)
         for name in files:
@@ -54,18 +57,46 @@ def list_files(root: Path, base: Path | None = None) -> list[SourceFile]:
             path = Path(folder, name)
             sidecar_name = stem(name) + SIDECAR_SUFFIX
             sidecar = Path(folder, sidecar_name) if sidecar_name in names else None
-            rel = _relative(path, base) if base is not None else path.relative_to(root).as_posix()
+            rel = (prefix / path.relative_to(root)).as_posix()
             found.append(SourceFile(path, rel, kind, sidecar))
     found.sort(key=lambda f: f.rel)
     return found
 
 
 def visible_files(root: Path) -> Iterator[tuple[str, list[str]]]:
-    """Each folder under ``root`` (``root`` first, subfolders in name order) with the names
-    of its files; hidden files and folders (a leading dot) left out."""
-    for folder, dirs, files in os.walk(root):
-        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-        yield folder, sorted(name for name in files if not name.startswith("."))
+    """Each folder under ``root`` with the names of its files, hidden files and folders (a
+    leading dot) left out: ``root`` first, subfolders in name order, then the folders
+    reached through links to folders (their files named by their path through the link).
+
+    Every folder is listed once, by its real path: one reached both directly and through a
+    link is listed where it is, one that two links reach through the first, and a link
+    back to a folder already listed (a loop) is passed over."""
+    seen: set[str] = set()
+    links = [os.fspath(root)]  # folders still to walk: root, then the links found on the way
+    while links:
+        top = links.pop(0)
+        real = os.path.realpath(top)
+        if real in seen:
+            continue
+        seen.add(real)
+        for folder, dirs, files in os.walk(top):
+            dirs[:] = [d for d in sorted(dirs) if _walk_into(os.path.join(folder, d), seen, links)]
+            yield folder, sorted(name for name in files if not name.startswith("."))
+
+
+def _walk_into(path: str, seen: set[str], links: list[str]) -> bool:
+    """Whether ``os.walk`` is to go into subfolder ``path``: not if it is hidden or a folder
+    already walked; a link to a folder is noted in ``links``, to be walked later."""
+    if os.path.basename(path).startswith("."):
+        return False
+    if os.path.islink(path):
+        links.append(path)
+        return False
+    real = os.path.realpath(path)
+    if real in seen:
+        return False
+    seen.add(real)
+    return True
 
 
 def sidecar_beside(path: Path) -> Path | None:
@@ -84,7 +115,12 @@ def stem(name: str) -> str:
 
 
 def _relative(path: Path, base: Path) -> str:
-    return Path(os.path.realpath(path)).relative_to(os.path.realpath(base)).as_posix()
+    """``path`` inside folder ``base``: as written (through a link to a folder, maybe), else
+    by their real paths."""
+    for resolve in (os.path.abspath, os.path.realpath):
+        with contextlib.suppress(ValueError):
+            return Path(resolve(path)).relative_to(resolve(base)).as_posix()
+    raise ValueError(f"{path} is not inside {base}")
 
 
 def corpus_files(

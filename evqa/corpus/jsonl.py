@@ -85,6 +85,9 @@ def _record(line: str, where: str, report: Report) -> dict | None:
     except json.JSONDecodeError as exc:
         report.bad(f"{where}: not valid JSON ({exc.msg} at column {exc.colno})")
         return None
+    except RecursionError:
+        report.bad(f"{where}: not valid JSON (nested too deeply to read)")
+        return None
     if not isinstance(record, dict):
         report.bad(f"{where}: must be a JSON object with 'id' and 'text'")
         return None

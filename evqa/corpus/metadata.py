@@ -516,18 +516,44 @@ def split_front_matter(raw: str) -> tuple[dict[str, object], str, list[str]]:
 
     rest = raw[m.end() :]
     try:
-        data = yaml.safe_load(m.group("body"))
-    except yaml.YAMLError as exc:
-        reason = str(exc).splitlines()[0]
+        data = yaml.load(m.group("body"), Loader=_front_matter_loader())  # a SafeLoader
+    except (yaml.YAMLError, ValueError, RecursionError) as exc:
+        # ValueError: a value its tag cannot make ("!!int abc"); RecursionError: nesting
+        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         return {}, rest, [f"front matter is not valid YAML ({reason}); it was ignored"]
     if not isinstance(data, dict):
         return {}, rest, ["front matter is not a 'key: value' mapping; it was ignored"]
     return {k: data[k] for k in META_KEYS if data.get(k) is not None}, rest, []
 
 
+@lru_cache(maxsize=1)
+def _front_matter_loader() -> type:
+    """PyYAML's SafeLoader, but a timestamp stays a string, its date as written: a
+    front-matter date is read by `parse_date`, as every other date is ("2024-02-30" names
+    no day: a warning, not a crash)."""
+    import yaml
+
+    class FrontMatterLoader(yaml.SafeLoader):
+        pass
+
+    FrontMatterLoader.add_constructor("tag:yaml.org,2002:timestamp", _timestamp_as_written)
+    return FrontMatterLoader
+
+
+# a YAML timestamp's date, before its time ("2024-02-03" of "2024-02-03 10:00:00 -5"): the
+# day as written, which is what PyYAML's datetime gave (its .date(), in its own time zone)
+_YAML_DATE = re.compile(r"(\d{4}-\d\d?-\d\d?)(?:[Tt \t]|\Z)")
+
+
+def _timestamp_as_written(loader, node) -> str:
+    value = loader.construct_scalar(node).strip()
+    m = _YAML_DATE.match(value)
+    return m.group(1) if m else value
+
+
 def field_type_errors(fields: Mapping[str, object]) -> dict[str, str]:
     """Wrongly typed explicit metadata, by key: title/url/source/date must be strings
-    (front matter may also give a YAML date)."""
+    (a date may also be a date object)."""
     errors = {}
     for key in META_KEYS:
         value = fields.get(key)

@@ -22,6 +22,9 @@ def read_sidecar(item: SourceFile, report: Report) -> dict[str, str | None]:
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
         _ignored(report, f"{where}: not a readable UTF-8 JSON file ({exc})", "it", item)
         return {}
+    except RecursionError:
+        _ignored(report, f"{where}: not a readable JSON file (nested too deeply)", "it", item)
+        return {}
     if not isinstance(data, dict):
         _ignored(report, f"{where}: must hold a JSON object with title/date/url/source", "it", item)
         return {}
