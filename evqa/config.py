@@ -8,6 +8,7 @@ manifest layer; the rest skip it.
 
 from __future__ import annotations
 
+import math
 import numbers
 import os
 from collections.abc import Callable, Mapping
@@ -173,9 +174,11 @@ def check_rrf_k(k: int, name: str | None = None) -> int:
 def check_bm25_weight(weight: float, name: str | None = None) -> float:
     """A BM25 weight in min-max fusion is a share: between 0 and 1. ``name`` (e.g.
     EVQA_BM25_WEIGHT) says where it came from."""
-    if not 0.0 <= weight <= 1.0:
-        raise InputError(f"{name or 'the BM25 weight'} must be between 0 and 1 (got {weight})")
-    return weight
+    if not _number(0.0, 1.0)(weight):
+        raise InputError(
+            f"{name or 'the BM25 weight'} must be a number between 0 and 1 (got {weight!r})"
+        )
+    return float(weight)
 
 
 def check_threshold(threshold: float | None, name: str | None = None) -> float | None:
@@ -185,9 +188,7 @@ def check_threshold(threshold: float | None, name: str | None = None) -> float |
         return None
     t = float(threshold)
     if not 0.0 <= t <= 1.0:  # NaN too
-        raise InputError(
-            f"{name or 'the abstention threshold'} must be between 0 and 1 (got {t})"
-        )
+        raise InputError(f"{name or 'the abstention threshold'} must be between 0 and 1 (got {t})")
     return t
 
 
@@ -235,3 +236,54 @@ def cache_problem(path: Path) -> str | None:
         f"the cache folder {where} is not writable, so the fast query encoder cannot be kept "
         f"and every run is slower; set {env_name('cache_dir')} to a writable folder"
     )
+
+
+# --- what an index's manifest may record --------------------------------------------
+
+
+def _whole(low: int) -> Callable[[Any], bool]:
+    """A test: a whole number (not a bool), at least ``low``."""
+    return lambda v: isinstance(v, numbers.Integral) and not isinstance(v, bool) and v >= low
+
+
+def _number(low: float, high: float = math.inf) -> Callable[[Any], bool]:
+    """A test: a finite number (not a bool) between ``low`` and ``high``."""
+
+    def test(v: Any) -> bool:
+        real = isinstance(v, numbers.Real) and not isinstance(v, bool)
+        return real and math.isfinite(v) and low <= v <= high
+
+    return test
+
+
+def _one_of(choices: tuple[str, ...]) -> Callable[[Any], bool]:
+    return lambda v: isinstance(v, str) and v in choices
+
+
+# each setting a manifest may record: the test its value passes, and what that says. The
+# build checks its settings' ranges when it reuses them (evqa.build.resolve_settings); the
+# fusion ones, which the engine reads, are checked here in full
+MANIFEST_SETTINGS: dict[str, tuple[Callable[[Any], bool], str]] = {
+    "fusion": (_one_of(FUSIONS), f"one of: {', '.join(FUSIONS)}"),
+    "bm25_weight": (_number(0.0, 1.0), "a number between 0 and 1"),
+    "rrf_k": (_whole(0), "a whole number, at least 0"),
+    "chunk_size": (_whole(1), "a whole number, at least 1"),
+    "chunk_overlap": (_whole(0), "a whole number, at least 0"),
+    "bm25_k1": (_number(0.0), "a number, at least 0"),
+    "bm25_b": (_number(0.0, 1.0), "a number between 0 and 1"),
+    "exact_search_max": (_whole(0), "a whole number, at least 0"),
+    "encoder": (_one_of(ENCODERS), f"one of: {', '.join(ENCODERS)}"),
+    "analysis": (lambda v: isinstance(v, bool), "true or false"),
+    "analysis_version": (_whole(0), "a whole number, at least 0"),
+}
+
+
+def manifest_setting_problem(settings: Mapping[str, Any]) -> tuple[str, str] | None:
+    """The first setting in a manifest's ``settings`` whose value is not what it must be,
+    and what it must be; None when every one it records is well-formed (None is "not
+    recorded", as ``resolve`` reads it)."""
+    for key, (test, must) in MANIFEST_SETTINGS.items():
+        value = settings.get(key)
+        if value is not None and not test(value):
+            return key, must
+    return None

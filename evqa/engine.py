@@ -46,6 +46,7 @@ class _Lazy:
         self.encoder: Any = None
         self.encoder_info: Any = None  # the model's ModelInfo, once resolved
         self.encoder_lock = threading.Lock()
+        self.cache_warned = False  # a cache that cannot be written was warned of
         self.reader: Future | None = None  # (reader, calibration, verifier), loading or loaded
         self.reader_lock = threading.Lock()
         self.undated: int | None = None
@@ -74,6 +75,8 @@ class Engine:
     warn: Notice | None = field(default=None, repr=False)
     # where the chunks live (evqa.backends); ``data`` is its articles/spans/sentences view
     backend: Any = field(default=None, repr=False)
+    # what opening the index warned of (see ``open_warnings``)
+    _opened: tuple[str, ...] = field(default=(), repr=False)
     _lazy: _Lazy = field(default_factory=_Lazy, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -109,10 +112,9 @@ class Engine:
         0..1) win over EVQA_K, EVQA_MODE and EVQA_ABSTAIN_THRESHOLD; without either, the
         reader's calibrated threshold is used. ``warn`` is told what may make a result
         misleading, such as an index whose corpus is gone (default: ``notice``)."""
-        if index is not None and not isinstance(index, str | os.PathLike):
-            raise InputError(
-                f"index must be the path of an index folder (str or Path), not {index!r}"
-            )
+        _check_path(index, "index", "an index folder")
+        _check_path(model, "model", "a sentence-transformers model folder")
+        _check_path(cache_dir, "cache_dir", "a cache folder")
         k = _checked("k", k, config.check_k)
         mode = _checked("mode", mode, config.check_mode)
         threshold = _checked("abstain_threshold", threshold, _check_threshold)
@@ -123,7 +125,7 @@ class Engine:
         from evqa.encoder.folder import model_folder
 
         model_flag = model_folder(model)  # flag > EVQA_MODEL > (None) the manifest's model
-        root, gen, backend = _open_index(
+        root, gen, backend, warnings = _open_index(
             root, cache, model_flag, check_stale, notice, progress, warn or notice
         )
         return cls(
@@ -140,7 +142,16 @@ class Engine:
             passages=_checked("reader_passages", None, _check_passages),
             notice=notice,
             warn=warn,
+            _opened=tuple(warnings),
         )
+
+    @property
+    def open_warnings(self) -> list[str]:
+        """What opening the index warned of, which may make any of its results misleading:
+        an index whose corpus is gone, so that whether it is stale cannot be checked (not
+        checked, and so ``[]``, when opened with ``check_stale=False``). :meth:`answer_warnings`
+        and :meth:`search_warnings` include them."""
+        return list(self._opened)
 
     @property
     def articles(self) -> dict[str, Article]:
@@ -158,10 +169,12 @@ class Engine:
         until: str | None = None,
     ) -> list[Hit]:
         """The top ``k`` chunks; ``since``/``until`` (YYYY[-MM[-DD]]) keep only articles
-        dated in that range (evqa.dates)."""
+        dated in that range (evqa.dates). A query without content words ("???", "what is
+        it") is an InputError: it has nothing to rank passages by."""
         from evqa.dates import date_range
+        from evqa.question_content import searchable
 
-        query = clean_question(query, "query")
+        query = searchable(clean_question(query, "query"))  # "???": nothing to rank by
         k = config.check_k(self.k if k is None else k)
         mode = config.check_mode(self.mode if mode is None else mode)
         dates = date_range(since, until)
@@ -182,13 +195,23 @@ class Engine:
 
         return self._date_warnings(date_range(since, until))
 
+    def search_warnings(self, since: str | None = None, until: str | None = None) -> list[str]:
+        """What may make a search with this ``since``/``until`` filter misleading:
+        :attr:`open_warnings`, then :meth:`date_filter_warnings` (what ``evqa search --json``
+        puts in ``warnings``)."""
+        return self.open_warnings + self.date_filter_warnings(since, until)
+
     def answer_warnings(
         self, answer: Answer, since: str | None = None, until: str | None = None
     ) -> list[str]:
-        """What ``ask`` with this ``since``/``until`` filter warned of for ``answer``: a
-        question it did not look up (``answer.reason``) searched nothing and left nothing
-        out, any other as :meth:`date_filter_warnings`."""
-        return [] if answer.reason is not None else self.date_filter_warnings(since, until)
+        """What may make ``answer``, asked with this ``since``/``until`` filter, misleading:
+        :attr:`open_warnings`, then what its search warned of (:meth:`date_filter_warnings`;
+        none for a question it did not look up, ``answer.reason``, which searched
+        nothing). What ``evqa ask --json`` puts in ``warnings``."""
+        if not isinstance(answer, Answer):
+            raise InputError(f"answer must be an Answer, as ask returns it (got {answer!r})")
+        searched = [] if answer.reason is not None else self.date_filter_warnings(since, until)
+        return self.open_warnings + searched
 
     def _date_warnings(self, dates: DateRange | None) -> list[str]:
         """The warnings of a search filtered by ``dates`` (evqa.dates; None: no filter)."""
@@ -280,8 +303,9 @@ class Engine:
     def _query_encoder(self) -> Any:
         """The query encoder, loaded (and exported, the first time) by the first caller
         while any other thread waits. What to say first (a slow one-time export, a cache
-        that cannot keep it) is said once, before the load and with no lock held, so a
-        ``notice`` or ``warn`` callback may call the engine itself."""
+        that cannot keep it) is said once, before the load, and a fallback to the slow
+        torch encoder (a full cache folder...) is warned of once, after it; both with no
+        lock held, so a ``notice`` or ``warn`` callback may call the engine itself."""
         lazy = self._lazy
         if lazy.encoder is not None:
             return lazy.encoder
@@ -292,15 +316,29 @@ class Engine:
             if lazy.encoder_info is None:  # the first caller: says what it has to
                 lazy.encoder_info = self._model_info()
                 told = self._encoder_messages(lazy.encoder_info)
+                lazy.cache_warned = any(tell == self._warn for tell, _ in told)
             info = lazy.encoder_info
         for tell, message in told:
             tell(message)
-        with lazy.encoder_lock:
-            if lazy.encoder is None:
-                from evqa.encoder import load_query_encoder
+        encoder, slower = self._load_encoder(info)
+        if slower is not None:  # once: by the thread that loaded it, with no lock held
+            self._warn(slower)
+        return encoder
 
-                lazy.encoder = load_query_encoder(info, self.cache_dir)
-            return lazy.encoder
+    def _load_encoder(self, info: Any) -> tuple[Any, str | None]:
+        """The query encoder of model ``info``, loaded unless another thread did, and what
+        to warn of if this call loaded the slow torch fallback (unless the cache that
+        could not keep the fast one was warned of already)."""
+        lazy = self._lazy
+        with lazy.encoder_lock:
+            if lazy.encoder is not None:
+                return lazy.encoder, None
+            from evqa.encoder import load_query_encoder
+
+            lazy.encoder = load_query_encoder(info, self.cache_dir)
+            if lazy.cache_warned:
+                return lazy.encoder, None
+            return lazy.encoder, _fallback_warning(lazy.encoder)
 
     def _encoder_messages(self, info: Any) -> list[tuple[Notice, str]]:
         """Who to tell what before loading the query encoder of model ``info``."""
@@ -363,6 +401,23 @@ def _check_passages(value: Any, name: str | None = None) -> int:
     return int(value)
 
 
+def _check_path(value: Any, name: str, what: str) -> None:
+    """InputError unless ``value`` is None or a path (str or os.PathLike) of ``what``."""
+    if value is not None and not isinstance(value, str | os.PathLike):
+        raise InputError(f"{name} must be the path of {what} (str or Path), not {value!r}")
+
+
+def _fallback_warning(encoder: Any) -> str | None:
+    """What to warn of when the fast (ONNX) query encoder could not be made or loaded and
+    queries load torch instead (``encoder.reason`` says why): every run is slower."""
+    reason = getattr(encoder, "reason", "")
+    if not reason:
+        return None
+    return (
+        f"the fast query encoder cannot be used, so every run loads torch and is slower: {reason}"
+    )
+
+
 def _check_callable(value: Any, name: str) -> Any:
     if value is not None and not callable(value):
         raise InputError(f"{name} must be a callable taking a message, or None (got {value!r})")
@@ -412,20 +467,21 @@ def _open_index(
     notice: Notice | None,
     progress,
     warn: Notice | None = None,
-) -> tuple[Path, store.Generation, Any]:
-    """The index's folder (the default one may move to the cache dir), live generation and
-    backend. The default seeds index is built or refreshed first (``notice`` is told); any
-    other is refused when stale (if ``check_stale``; ``warn`` is told when it cannot
-    tell)."""
+) -> tuple[Path, store.Generation, Any, list[str]]:
+    """The index's folder (the default one may move to the cache dir), live generation,
+    backend and what opening it warned of. The default seeds index is built or refreshed
+    first (``notice`` is told); any other is refused when stale (if ``check_stale``;
+    ``warn`` is told when it cannot tell)."""
     is_default = root.resolve() == Path(config.DEFAULTS["index"]).resolve()
     if is_default:
         root = ensure_default_index(root, cache, model_flag, notice, progress)
     from evqa.backends import open_backend
 
     gen, backend = open_backend(root)
+    warnings = []
     if check_stale and not is_default:
-        _refuse_stale(gen, model_flag, cache, warn)
-    return root, gen, backend
+        warnings = _refuse_stale(gen, model_flag, cache, warn)
+    return root, gen, backend, warnings
 
 
 def _fusion(settings: dict[str, Any]) -> FusionSettings:
@@ -439,14 +495,17 @@ def _fusion(settings: dict[str, Any]) -> FusionSettings:
 
 def _refuse_stale(
     gen: store.Generation, model_flag: Path | None, cache: Path, warn: Notice | None = None
-) -> None:
+) -> list[str]:
     """IndexStaleError if the index no longer matches its corpus or model. A corpus that
-    is gone cannot be compared with: the index answers, and ``warn`` is told."""
+    is gone cannot be compared with: the index answers, and ``warn`` is told (the
+    warnings are returned too)."""
     from evqa.encoder import resolve_model
     from evqa.staleness import corpus_path, corpus_warning, stale_reasons
 
-    if warn and (warning := corpus_warning(gen.manifest, gen.root)):
-        warn(warning)
+    warning = corpus_warning(gen.manifest, gen.root)
+    warnings = [] if warning is None else [warning]
+    for message in warnings if warn else ():
+        warn(message)
     sha = resolve_model(model_flag, cache_dir=cache).sha256 if model_flag else None
     reasons = stale_reasons(gen.manifest, gen.root, sha, cache)
     if reasons:
@@ -457,3 +516,4 @@ def _refuse_stale(
         if model_flag is not None:
             cmd += f" --model {model_flag}"
         raise IndexStaleError(f"the index at {gen.root} is stale: {'; '.join(reasons)}. Run: {cmd}")
+    return warnings

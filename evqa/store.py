@@ -127,22 +127,26 @@ def _no_index(root: Path) -> str:
 
 
 def recorded_manifest(root: Path) -> dict[str, Any] | None:
-    """The live generation's manifest; if that cannot be read, the newest readable one
-    among the folder's generations; None if the folder holds no index."""
-    try:
-        return open_generation(root).manifest
-    except (IndexNotFoundError, IndexCorruptError):
-        pass
-    if not Path(root).is_dir():
+    """What the index records (its corpus, backend...), for a rebuild: the live
+    generation's manifest, even with a bad model or settings value; if that cannot be
+    read, the newest readable one among the folder's generations; None if the folder
+    holds no index."""
+    root = Path(root)
+    with contextlib.suppress(IndexNotFoundError, IndexCorruptError):
+        return read_manifest(current_generation(root), root, check_values=False)
+    if not root.is_dir():
         return None
-    gens = (p for p in Path(root).iterdir() if _GEN_NAME.fullmatch(p.name) and p.is_dir())
+    gens = (p for p in root.iterdir() if _GEN_NAME.fullmatch(p.name) and p.is_dir())
     for gen in sorted(gens, key=lambda p: p.name, reverse=True):
         with contextlib.suppress(IndexCorruptError):
-            return read_manifest(gen, Path(root))
+            return read_manifest(gen, root, check_values=False)
     return None
 
 
-def read_manifest(gen: Path, root: Path) -> dict[str, Any]:
+def read_manifest(gen: Path, root: Path, *, check_values: bool = True) -> dict[str, Any]:
+    """The manifest of generation ``gen`` of the index at ``root``; IndexCorruptError
+    if it is unreadable, not an evqa manifest or damaged, or (``check_values``) if a
+    value of its model or settings section is not what evqa writes there (hand-edited)."""
     fix = f"rebuild with: evqa index build --index {root}"
     try:
         manifest = json.loads((gen / MANIFEST).read_text(encoding="utf-8"))
@@ -174,7 +178,54 @@ def read_manifest(gen: Path, root: Path) -> dict[str, Any]:
     if bad or not isinstance(model, dict) or not model.keys() >= MODEL_KEYS:
         what = ", ".join(bad) or "model"
         raise IndexCorruptError(f"{gen / MANIFEST} has a damaged {what} section; {fix}")
+    if check_values and (problem := _bad_value(manifest)) is not None:
+        raise IndexCorruptError(f"{gen / MANIFEST} has {problem}; {fix}")
     return manifest
+
+
+# what each value of a manifest's model section must be, and what that says
+_MODEL_VALUES: dict[str, tuple[type | tuple[type, ...], str]] = {
+    "name": (str, "a string"),
+    "path": ((str, type(None)), "a string or null"),
+    "sha256": (str, "a string"),
+    "dim": (int, "a whole number, at least 1"),
+    "encoder": ((str, type(None)), "a string or null"),
+}
+
+
+def _bad_value(manifest: dict[str, Any]) -> str | None:
+    """The first value of the manifest's model or settings section (hand-edited?) that is
+    not what evqa wrote there, said as ``a bad settings.fusion 'rfr' (it must be ...)``;
+    None when they are all well-formed."""
+    from evqa import config
+
+    found = _bad_model_value(manifest["model"])
+    if found is None:
+        setting = config.manifest_setting_problem(manifest.get("settings", {}))
+        found = None if setting is None else (f"settings.{setting[0]}", setting[1])
+    if found is None:
+        return None
+    field, must = found
+    value = repr(_dotted(manifest, field))
+    value = value if len(value) <= 60 else value[:57] + "..."
+    return f"a bad {field} {value} (it must be {must})"
+
+
+def _bad_model_value(model: dict[str, Any]) -> tuple[str, str] | None:
+    """The model section's first ill-typed value, as (field, what it must be)."""
+    for key, (kind, must) in _MODEL_VALUES.items():
+        value = model.get(key)
+        wrong = isinstance(value, bool) or not isinstance(value, kind)
+        if key == "dim" and not wrong:
+            wrong = value < 1
+        if wrong and (key in MODEL_KEYS or value is not None):
+            return f"model.{key}", must
+    return None
+
+
+def _dotted(manifest: dict[str, Any], field: str) -> Any:
+    section, key = field.split(".", 1)
+    return manifest[section].get(key)
 
 
 def _file_entry(meta: Any) -> bool:

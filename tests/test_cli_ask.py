@@ -246,3 +246,33 @@ def test_a_day_that_does_not_exist_is_named(built, runner):
 def test_an_empty_or_loose_date_is_refused_not_ignored(built, runner, value, message):
     r = run(runner, "search", "solar boat", "--index", built, "--since", value)
     assert_clean_error(r, 2, message)
+
+
+@pytest.mark.parametrize("cmd", ["ask", "search"])
+def test_json_lists_the_warning_that_staleness_cannot_be_checked(tmp_path, fake_model, runner, cmd):
+    """stderr said the corpus was gone, but `--json` had `"warnings": []`."""
+    import shutil
+
+    corpus = write_corpus(tmp_path / "gone", {"alpha": ARTICLES["alpha"]})
+    assert build_index(runner, corpus, tmp_path / "gone-idx", "--no-ner").exit_code == 0
+    shutil.rmtree(corpus)
+    r = run(runner, cmd, "solar boat speed", "--index", tmp_path / "gone-idx", "--json")
+    assert r.exit_code == 0, r.output
+    warnings = json.loads(r.stdout)["warnings"]
+    assert len(warnings) == 1 and f"the corpus {corpus} no longer exists" in warnings[0]
+    assert r.stderr.count(f"warning: {warnings[0]}") == 1
+
+
+@pytest.mark.parametrize("cmd", ["ask", "search"])
+@pytest.mark.parametrize(
+    ("section", "key", "value"),
+    [("settings", "bm25_weight", "0.3"), ("model", "path", 123), ("settings", "fusion", "rfr")],
+)
+def test_a_hand_edited_manifest_value_is_a_corrupt_index(built, runner, cmd, section, key, value):
+    """A traceback (exit 1), or exit 2 as if the user's input were at fault."""
+    path = store.open_generation(built).path / store.MANIFEST
+    manifest = json.loads(path.read_text())
+    manifest[section][key] = value
+    path.write_text(json.dumps(manifest))
+    r = run(runner, cmd, "solar boat speed", "--index", built)
+    assert_clean_error(r, 3, f"has a bad {section}.{key} ", f"evqa index build --index {built}")

@@ -73,3 +73,22 @@ def test_the_rrf_constant_is_a_whole_number_from_0(bad):
     with pytest.raises(InputError, match="must be a whole number, at least 0"):
         config.check_rrf_k(bad)
     assert config.check_rrf_k(0) == 0 and config.check_rrf_k(60) == 60
+
+
+@pytest.mark.parametrize("bad", ["0.3", None, [0.3], True, float("inf")])
+def test_a_bm25_weight_that_is_no_number_is_an_input_error(bad):
+    """A string (from a hand-edited manifest) used to raise a TypeError."""
+    with pytest.raises(InputError, match=r"^EVQA_BM25_WEIGHT must be a number between 0 and 1"):
+        config.check_bm25_weight(bad, "EVQA_BM25_WEIGHT")
+    assert config.check_bm25_weight(1) == 1.0
+
+
+def test_the_first_bad_manifest_setting_is_named_with_what_it_must_be():
+    assert config.manifest_setting_problem({}) is None
+    good = {"fusion": "minmax", "bm25_weight": 0.3, "rrf_k": 60, "chunk_size": 600}
+    assert config.manifest_setting_problem({**good, "bm25_k1": None}) is None  # not recorded
+    assert config.manifest_setting_problem({**good, "fusion": "rfr"}) == (
+        "fusion",
+        "one of: minmax, rrf",
+    )
+    assert config.manifest_setting_problem({"bm25_b": float("nan")})[0] == "bm25_b"

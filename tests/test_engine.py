@@ -8,6 +8,7 @@ import socket
 import threading
 from dataclasses import replace
 
+import numpy as np
 import pytest
 from click.testing import CliRunner
 
@@ -644,3 +645,138 @@ def test_a_program_interrupted_while_the_reader_loads_ends_without_aborting(tmp_
         )
         assert run.returncode != 134 and "terminate called" not in run.stderr, delay
         assert run.stderr.rstrip().endswith("KeyboardInterrupt"), run.stderr
+
+
+# --- wrong argument types, a corrupt manifest's values, open-time warnings ----------------
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"model": 123}, "model must be the path of a sentence-transformers model folder"),
+        ({"model": b"/x"}, "model must be the path of a sentence-transformers model folder"),
+        ({"cache_dir": 123}, "cache_dir must be the path of a cache folder"),
+    ],
+)
+def test_a_model_or_cache_dir_that_is_not_a_path_is_an_input_error(small_engine, kwargs, message):
+    """They used to escape as a TypeError."""
+    with pytest.raises(InputError, match=f"^{message} \\(str or Path\\), not"):
+        Engine.open(small_engine.root, **kwargs)
+
+
+@pytest.mark.parametrize("answer", [None, "q", {"reason": None}])
+def test_answer_warnings_of_something_that_is_not_an_answer_is_an_input_error(small_engine, answer):
+    """They used to raise an AttributeError."""
+    with pytest.raises(InputError, match="^answer must be an Answer, as ask returns it"):
+        small_engine.answer_warnings(answer, since="2020")
+
+
+@pytest.mark.parametrize("query", ["???", "what is it"])
+def test_search_refuses_a_query_with_nothing_to_search_for_as_the_cli_does(small_engine, query):
+    """Engine.search used to rank five passages for "???" while `evqa search` refused it."""
+    from evqa.question_content import query_problem
+
+    with pytest.raises(InputError) as e:
+        small_engine.search(query)
+    assert str(e.value) == query_problem(query)
+    assert small_engine.ask(query).reason is not None  # ask declines it, as before
+    assert small_engine.search("turbines turbines")  # a repeated word is searched
+
+
+def _edit_live_manifest(root, edit) -> None:
+    from evqa import store
+
+    path = store.open_generation(root).path / store.MANIFEST
+    manifest = json.loads(path.read_text(encoding="utf-8"))
+    edit(manifest)
+    path.write_text(json.dumps(manifest), encoding="utf-8")
+
+
+@pytest.mark.parametrize(
+    ("section", "key", "value"),
+    [("settings", "bm25_weight", "0.3"), ("settings", "fusion", "rfr"), ("model", "path", 123)],
+)
+def test_a_bad_manifest_value_is_a_corrupt_index_not_a_crash_or_bad_input(
+    small_engine, section, key, value
+):
+    from evqa.errors import IndexCorruptError
+
+    _edit_live_manifest(small_engine.root, lambda m: m[section].update({key: value}))
+    with pytest.raises(IndexCorruptError, match=f"bad {section}.{key} .*; rebuild with"):
+        Engine.open(small_engine.root)
+
+
+def test_the_environment_still_wins_over_the_manifest_and_is_named(small_engine, monkeypatch):
+    _edit_live_manifest(small_engine.root, lambda m: m["settings"].update(fusion="rrf"))
+    assert Engine.open(small_engine.root).fusion.method == "rrf"
+    monkeypatch.setenv("EVQA_FUSION", "minmax")
+    assert Engine.open(small_engine.root).fusion.method == "minmax"
+    monkeypatch.setenv("EVQA_FUSION", "rfr")
+    with pytest.raises(InputError, match="unknown fusion 'rfr' in EVQA_FUSION.*unset EVQA_FUSION"):
+        Engine.open(small_engine.root)
+
+
+def test_the_warnings_of_opening_the_index_come_with_every_result(tmp_path, corpus, fake_model):
+    """A gone corpus was told to ``warn`` only: `ask --json` and `search --json` listed no
+    warning although stderr had one."""
+    import shutil
+
+    from evqa import build
+
+    root = tmp_path / "idx"
+    build.build(corpus, root, model=fake_model, settings=small_settings(), cache_dir=tmp_path)
+    assert Engine.open(root).open_warnings == []
+    shutil.rmtree(corpus)
+    told: list[str] = []
+    engine = Engine.open(root, warn=told.append)
+    assert len(told) == 1 and "no longer exists" in told[0]
+    assert engine.open_warnings == told
+    assert Engine.open(root).open_warnings == told  # with no callback to tell, too
+    assert engine.search_warnings() == told
+    assert engine.search_warnings(since="2020") == [*told, undated_warning(2)]
+    answer = engine.ask("How fast is the Helios boat?")
+    assert engine.answer_warnings(answer) == told
+    assert engine.answer_warnings(engine.ask("???")) == told  # as stderr said it too
+    assert engine.date_filter_warnings() == []  # only the date filter's
+    assert Engine.open(root, check_stale=False).open_warnings == []  # not checked
+
+
+class _SlowEncoder:
+    """What load_query_encoder falls back to when the ONNX export cannot be made."""
+
+    reason = "cannot write the ONNX export of m in /c/onnx/x (No space left on device); free"
+
+    def encode(self, texts):
+        from conftest import fake_vector
+
+        return np.stack([fake_vector(t) for t in texts])
+
+
+def test_a_torch_fallback_is_warned_of_once_with_its_reason(small_engine, monkeypatch):
+    """A full cache folder made every run export again and fall back to torch, ten times
+    slower, with nothing said but "preparing the fast query encoder (one time...)"."""
+    from evqa import encoder
+
+    monkeypatch.setattr(encoder, "has_onnx", lambda info, cache: False)
+    monkeypatch.setattr(encoder, "load_query_encoder", lambda info, cache: _SlowEncoder())
+    told: list[str] = []
+    engine = Engine.open(small_engine.root, warn=told.append, notice=lambda m: None)
+    engine.search("wind farm", mode="dense")
+    engine.search("solar boat", mode="dense")
+    assert told == [
+        "the fast query encoder cannot be used, so every run loads torch and is slower: "
+        + _SlowEncoder.reason
+    ]
+
+
+def test_an_unwritable_cache_is_warned_of_not_again_as_a_fallback(small_engine, monkeypatch):
+    import os
+
+    from evqa import encoder
+
+    monkeypatch.setattr(encoder, "has_onnx", lambda info, cache: False)
+    monkeypatch.setattr(encoder, "load_query_encoder", lambda info, cache: _SlowEncoder())
+    monkeypatch.setattr(os, "access", lambda path, mode: False)  # as if read-only
+    told: list[str] = []
+    Engine.open(small_engine.root, warn=told.append).search("wind farm", mode="dense")
+    assert len(told) == 1 and "is not writable" in told[0]

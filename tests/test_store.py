@@ -340,3 +340,39 @@ def test_verify_lists_an_unreadable_file_as_a_problem(tmp_path, monkeypatch):
 
     monkeypatch.setattr(store, "sha256_file", denied)
     assert store.verify(gen) == ["data.txt: unreadable (Permission denied)"]
+
+
+@pytest.mark.parametrize(
+    ("edit", "field", "must"),
+    [
+        (lambda m: m["model"].update(path=123), "model.path 123", "a string or null"),
+        (lambda m: m["model"].update(dim="384"), "model.dim '384'", "a whole number"),
+        (lambda m: m["model"].update(dim=True), "model.dim True", "a whole number"),
+        (lambda m: m["model"].update(sha256=None), "model.sha256 None", "a string"),
+        (lambda m: m.update(settings={"bm25_weight": "0.3"}), "settings.bm25_weight '0.3'", "a"),
+        (lambda m: m.update(settings={"bm25_weight": 1.5}), "settings.bm25_weight 1.5", "a"),
+        (lambda m: m.update(settings={"fusion": "rfr"}), "settings.fusion 'rfr'", "one of"),
+        (lambda m: m.update(settings={"rrf_k": "60"}), "settings.rrf_k '60'", "a whole"),
+        (lambda m: m.update(settings={"chunk_size": [600]}), "settings.chunk_size [600]", "a"),
+        (lambda m: m.update(settings={"analysis": "no"}), "settings.analysis 'no'", "true"),
+    ],
+)
+def test_a_manifest_value_of_the_wrong_type_is_corrupt_naming_the_field(
+    tmp_path, edit, field, must
+):
+    """A hand-edited value used to crash its readers with a TypeError (exit 1), or be taken
+    for bad input (exit 2) although the index is at fault."""
+    _edit_manifest(_write_gen(tmp_path, "one"), edit)
+    with pytest.raises(IndexCorruptError) as e:
+        store.open_generation(tmp_path)
+    assert f"manifest.json has a bad {field} (it must be {must}" in str(e.value)
+    assert str(e.value).endswith(f"; rebuild with: evqa index build --index {tmp_path}")
+    # a rebuild still finds what the index records (its corpus, its backend)
+    assert store.recorded_manifest(tmp_path)["model"]["name"] == "m"
+
+
+def test_well_formed_manifest_values_are_read(tmp_path):
+    settings = {"fusion": "rrf", "bm25_weight": 1, "rrf_k": 0, "analysis": False, "encoder": None}
+    model = {"name": "m", "path": "/models/m", "sha256": "m", "dim": 3, "encoder": "onnx"}
+    _edit_manifest(_write_gen(tmp_path, "one"), lambda m: m.update(settings=settings, model=model))
+    assert store.open_generation(tmp_path).manifest["settings"] == settings

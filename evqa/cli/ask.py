@@ -88,7 +88,7 @@ def search(
     hits = engine.search(query, k=k, mode=mode, since=since, until=until)
     if as_json:
         passages = [h.to_dict(explain=explain) for h in hits]
-        print_json({"passages": passages, "warnings": engine.date_filter_warnings(since, until)})
+        print_json({"passages": passages, "warnings": engine.search_warnings(since, until)})
         return
     from evqa.cli import render
 
@@ -110,8 +110,9 @@ def _checked_engine(
 ):
     """The engine, opened once the question (``what="query"``: the query) and the flags
     have passed their checks: a mistake fails fast, before anything is loaded. A query
-    without content words ("???") is refused: it has nothing to rank passages by (a
-    question without any is answered "not found" with the reason, by Engine.ask)."""
+    without content words ("???") is refused, as Engine.search refuses it, but before the
+    index is opened: it has nothing to rank passages by (a question without any is
+    answered "not found" with the reason, by Engine.ask)."""
     from evqa.dates import date_range
     from evqa.question_content import searchable
     from evqa.question_text import clean_question

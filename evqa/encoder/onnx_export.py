@@ -54,23 +54,29 @@ def ensure_onnx(model: ModelInfo, cache_dir: Path) -> Path:
             "set EVQA_CACHE_DIR to a writable folder"
         ) from None
     st = load_model(str(model.path))
-    meta = _export_meta(st, model)
-    _write_export(st, model, meta["inputs"], folder)
-    atomic_write_bytes(folder / "meta.json", json.dumps(meta, indent=1).encode())
+    _write_export(st, model, _export_meta(st, model), folder)
     return folder / "model.onnx"
 
 
-def _write_export(st: Any, model: ModelInfo, inputs: list[str], folder: Path) -> None:
-    """The graph, its optimised form and the tokenizer, each renamed into place when done."""
+def _write_export(st: Any, model: ModelInfo, meta: dict[str, Any], folder: Path) -> None:
+    """The graph, its optimised form, the tokenizer and (last: the export is complete)
+    meta.json, each renamed into place when done."""
     try:
         with atomic_path(folder / "model.onnx") as tmp:
-            export_graph(st, inputs, tmp)
+            export_graph(st, meta["inputs"], tmp)
         with atomic_path(folder / OPTIMISED) as tmp:
             optimise_graph(folder / "model.onnx", tmp)
         with atomic_path(folder / "tokenizer.json") as tmp:
             st.tokenizer.backend_tokenizer.save(str(tmp))
+        atomic_write_bytes(folder / "meta.json", json.dumps(meta, indent=1).encode())
     except ModelError:
         raise
+    except OSError as e:  # a full (or read-only) cache folder
+        raise ModelError(
+            f"cannot write the ONNX export of {model.name} in {folder} "
+            f"({e.strerror or e}); free space there, or set EVQA_CACHE_DIR to a writable "
+            "folder with room"
+        ) from None
     except Exception as e:  # the exporter raises many types
         raise ModelError(
             f"cannot export {model.name} to ONNX ({type(e).__name__}: {e}); queries will be "
