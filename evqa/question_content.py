@@ -76,7 +76,7 @@ def query_problem(query: str) -> str | None:
 
 def searchable(query: str) -> str:
     """``query``, if it has something to search for; else an InputError that says why (the
-    CLI's `search` and the API's /search refuse such a query, Engine.search ranks it)."""
+    CLI's `search`, the API's /search and Engine.search refuse such a query)."""
     if (problem := query_problem(query)) is not None:
         raise InputError(problem)
     return query

@@ -14,9 +14,12 @@ import os
 from pathlib import Path
 from typing import Any
 
+from evqa.folders import visible_files
+
 
 def stat_fingerprint(path: Path) -> str | None:
-    """Hash of (relative path, size, mtime) of every non-hidden file under the corpus; None
+    """Hash of (relative path, size, mtime) of every non-hidden file under the corpus (as
+    corpus reading walks it: through links to folders, evqa.folders); None
     if it is missing. Any difference sends the caller to the content fingerprint, which
     decides, so this may be conservative but never wrong."""
     path = Path(path)
@@ -25,7 +28,7 @@ def stat_fingerprint(path: Path) -> str | None:
         base = path.parent
     elif path.is_dir():
         base = path
-        files = sorted(_walk(path))
+        files = sorted(Path(d) / name for d, names in visible_files(path) for name in names)
     else:
         return None
     h = hashlib.sha256()
@@ -37,14 +40,6 @@ def stat_fingerprint(path: Path) -> str | None:
         name = f.relative_to(base).as_posix().encode("utf-8", "surrogateescape")
         h.update(name + (f"\0{st.st_size}\0{st.st_mtime_ns}\n" if st else "\0-\n").encode())
     return h.hexdigest()
-
-
-def _walk(root: Path):
-    for dirpath, dirnames, filenames in os.walk(root):
-        dirnames[:] = [d for d in dirnames if not d.startswith(".")]
-        for name in filenames:
-            if not name.startswith("."):
-                yield Path(dirpath) / name
 
 
 def corpus_path(manifest: dict[str, Any], index_root: Path) -> Path | None:
@@ -84,11 +79,15 @@ def edited_corpus(manifest: dict[str, Any], index_root: Path) -> dict[str, Any]:
 
 
 def ids_base(path: Path, root: Path | None) -> Path | None:
-    """``root`` if ``path`` lies inside it (its files' ids are then relative to it)."""
+    """``root`` if ``path`` lies inside it, as written (through a link to a folder in it,
+    maybe) or by real paths: its files' ids are then relative to it."""
     if root is None:
         return None
-    here, root = os.path.realpath(path), os.path.realpath(root)
-    return Path(root) if os.path.commonpath([here, root]) == root and here != root else None
+    for resolve in (os.path.abspath, os.path.realpath):
+        here, top = resolve(path), resolve(root)
+        if here != top and os.path.commonpath([here, top]) == top:
+            return Path(os.path.realpath(root))
+    return None
 
 
 def relative_corpus_path(corpus: Path, index_root: Path) -> str:

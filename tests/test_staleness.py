@@ -6,7 +6,7 @@ import os
 
 from conftest import write_corpus
 
-from evqa.staleness import corpus_path, relative_corpus_path, stat_fingerprint
+from evqa.staleness import corpus_path, ids_base, relative_corpus_path, stat_fingerprint
 
 
 def test_stat_fingerprint_changes_with_files(tmp_path):
@@ -20,6 +20,27 @@ def test_stat_fingerprint_changes_with_files(tmp_path):
     assert stat_fingerprint(corpus) != second
     (corpus / ".hidden").write_text("ignored")
     assert stat_fingerprint(corpus) == stat_fingerprint(corpus)
+
+
+def test_stat_fingerprint_sees_a_file_in_a_linked_folder_change(tmp_path):
+    corpus, shared = write_corpus(tmp_path / "c"), tmp_path / "shared"
+    shared.mkdir()
+    (shared / "pel.txt").write_text("Pelicans\n\nThe pelicans returned.")
+    (corpus / "shared").symlink_to(shared)
+    (corpus / "loop").symlink_to(corpus)  # a loop ends
+    first = stat_fingerprint(corpus)
+    (shared / "pel.txt").write_text("Pelicans\n\nThe pelicans returned in April.")
+    assert stat_fingerprint(corpus) != first
+
+
+def test_a_file_added_through_a_linked_folder_takes_ids_from_the_corpus(tmp_path):
+    corpus, shared = write_corpus(tmp_path / "c"), tmp_path / "shared"
+    shared.mkdir()
+    (shared / "pel.txt").write_text("x")
+    (corpus / "shared").symlink_to(shared)
+    assert ids_base(corpus / "shared" / "pel.txt", corpus) == corpus.resolve()
+    assert ids_base(shared / "pel.txt", corpus) is None  # reached from outside the corpus
+    assert ids_base(corpus, corpus) is None
 
 
 def test_stat_fingerprint_of_a_file_and_of_nothing(tmp_path):

@@ -173,7 +173,7 @@ def _search_route(router: APIRouter, holder: EngineHolder) -> None:
         hits = engine.search(query, k=req.k, mode=req.mode, **dates)
         passages = [h.to_dict(explain=req.explain) for h in hits]
         return JSONResponse(
-            {"passages": passages, "warnings": engine.date_filter_warnings(**dates)}
+            {"passages": passages, "warnings": engine.search_warnings(**dates)}
         )
 
 
