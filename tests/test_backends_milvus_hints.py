@@ -14,6 +14,7 @@ milvus = pytest.importorskip("evqa.backends.milvus")
 
 pytest_plugins = ["milvus_fixtures"]
 
+
 def test_a_missing_lite_file_says_what_to_run(mbuilt, runner):
     import shutil
 
@@ -71,5 +72,24 @@ def test_a_missing_lite_file_or_collection_hint_rebuilds_that_index(
     r = run(runner, "ask", "solar", "--index", mbuilt)
     assert_clean_error(r, 3, "is missing", f"--index {mbuilt}")
     assert "Choose another" not in r.output and "drop" not in r.output
+    assert run(runner, *command(r.output, "rebuild the index with: ")).exit_code == 0
+    assert run(runner, "ask", "solar", "--index", mbuilt).exit_code == 0
+
+
+def test_a_damaged_lite_file_says_so_and_how_to_rebuild(mbuilt, runner, monkeypatch, tmp_path):
+    import shutil
+
+    from milvus_lite.server_manager import server_manager_instance
+
+    lite = mbuilt / "milvus.db"
+    server_manager_instance.release_server(str(lite))  # as in a new process: nothing cached
+    (lite / "collections" / "evqa_midx" / "schema.json").write_text("")
+    monkeypatch.chdir(tmp_path)
+    for args in (("ask", "solar"), ("index", "status"), ("index", "verify")):
+        r = run(runner, *args, "--index", mbuilt)
+        assert_clean_error(r, 3, "not valid JSON", "may be damaged", f"move {lite} aside")
+        assert "one process at a time" not in r.output and "loopback" not in r.output
+    server_manager_instance.release_server(str(lite))
+    shutil.move(lite, tmp_path / "damaged.db")
     assert run(runner, *command(r.output, "rebuild the index with: ")).exit_code == 0
     assert run(runner, "ask", "solar", "--index", mbuilt).exit_code == 0

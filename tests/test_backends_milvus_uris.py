@@ -10,6 +10,7 @@ milvus = pytest.importorskip("evqa.backends.milvus")
 
 pytest_plugins = ["milvus_fixtures"]
 
+
 @pytest.mark.parametrize(
     "flags",
     [
@@ -32,3 +33,13 @@ def test_bad_uris_and_names_are_input_errors(tmp_path, corpus, fake_model, runne
 )
 def test_uris_pymilvus_takes_are_accepted(uri):
     assert milvus.check_uri(uri) == uri
+
+
+def test_a_lite_file_name_that_is_not_utf8_is_bad_input(
+    lite_ok, tmp_path, corpus, fake_model, runner
+):
+    uri = str(tmp_path) + "/bad\udcff.db"  # the bytes b"bad\xff.db", as Python reads argv
+    r = build(runner, corpus, tmp_path / "i", "--backend", "milvus", "--uri", uri)
+    assert_clean_error(r, 2, "bad\\xff.db is not valid UTF-8")
+    assert not (tmp_path / "i").exists()  # nothing written: no half-built index to finish
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["corpus"]  # nor a lite file

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 import numpy as np
-from cli_helpers import live_generation, run
+from cli_helpers import assert_clean_error, live_generation, run
 
 
 def test_status_and_verify(built, runner):
@@ -29,3 +29,11 @@ def test_status_text_shows_the_dense_index_and_settings_readably(built, runner):
     chunks = json.loads(run(runner, "index", "status", "--index", built, "--json").stdout)["chunks"]
     assert lines["dense"] == f"dense      IndexFlatIP, {chunks} vectors"
     assert "analysis=False, " in lines["settings"] and "{" not in r.stdout
+
+
+def test_status_of_an_emptied_file_is_a_corrupt_index(built, runner):
+    (live_generation(built) / "embeddings.npy").write_bytes(b"")  # numpy: EOFError
+    for flags in ((), ("--json",)):
+        r = run(runner, "index", "status", "--index", built, *flags)
+        assert_clean_error(r, 3, "embeddings.npy has 0 bytes", "rebuild with: evqa index build")
+        assert "Aborted" not in r.output

@@ -62,13 +62,19 @@ class MilvusBackend(Retrieval):
                 f"finish it with: {finish_command(gen.root, gen.manifest)}"
             )
         rebuild = rebuild_command(gen.root, gen.manifest, collection=False)
-        client = connect(uri, rebuild=rebuild_command(gen.root, gen.manifest))
+        whole = rebuild_command(gen.root, gen.manifest)
+        client = connect(uri, rebuild=whole)
         dim = int(gen.manifest.get("model", {}).get("dim", 0))
         try:
             check_pair(client, collection, dim, rebuild)
         except require_pymilvus().MilvusException as e:
-            raise classify(e, uri, "opening the index") from None
+            raise classify(e, uri, "opening the index", rebuild=whole) from None
         return cls(client, uri, collection, gen.manifest, gen.root)
+
+    @property
+    def rebuild(self) -> str:
+        """The command that rebuilds this index (for messages)."""
+        return rebuild_command(self.root, self.manifest)
 
     # --- articles -----------------------------------------------------------------------
 
@@ -85,7 +91,7 @@ class MilvusBackend(Retrieval):
             try:
                 self.fetch([doc_id])
             except require_pymilvus().MilvusException as e:
-                raise classify(e, self.uri, "fetching an article") from None
+                raise classify(e, self.uri, "fetching an article", rebuild=self.rebuild) from None
         self._docs.move_to_end(doc_id)
         return self._docs[doc_id]
 

@@ -26,7 +26,7 @@ from evqa.types import Chunk, Hit
 
 class Retrieval:
     """The search half of MilvusBackend. The backend provides ``client``, ``uri``,
-    ``collection``, ``manifest``, ``root``, ``articles`` and ``fetch``."""
+    ``collection``, ``manifest``, ``root``, ``rebuild``, ``articles`` and ``fetch``."""
 
     def search(
         self,
@@ -41,7 +41,7 @@ class Retrieval:
         try:
             return self._search(query, query_vector, k=k, mode=mode, fusion=fusion, dates=dates)
         except require_pymilvus().MilvusException as e:
-            raise classify(e, self.uri, "searching") from None
+            raise classify(e, self.uri, "searching", rebuild=self.rebuild) from None
 
     def _search(self, query, query_vector, *, k, mode, fusion, dates) -> list[Hit]:
         pool = pool_size(k)

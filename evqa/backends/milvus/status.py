@@ -19,7 +19,8 @@ def status_of(gen: store.Generation, max_ids: int = 10_000) -> dict[str, Any]:
     ``article_ids`` lists at most ``max_ids`` ids (None above that)."""
     entry = gen.manifest.get("backend") or {}
     uri = resolve_uri(entry, gen.root)
-    client = connect(uri, rebuild=rebuild_command(gen.root, gen.manifest))
+    rebuild = rebuild_command(gen.root, gen.manifest)
+    client = connect(uri, rebuild=rebuild)
     backend = MilvusBackend(client, uri, entry.get("collection"), gen.manifest, gen.root)
     try:
         problems = backend.verify()
@@ -30,7 +31,7 @@ def status_of(gen: store.Generation, max_ids: int = 10_000) -> dict[str, Any]:
         if st and st["articles"] <= max_ids:
             ids = sorted(backend.doc_ids())
     except require_pymilvus().MilvusException as e:
-        raise classify(e, uri, "reading the index status") from None
+        raise classify(e, uri, "reading the index status", rebuild=rebuild) from None
     if not entry.get("complete"):
         problems.append(
             f"the build did not finish; finish it with: {finish_command(gen.root, gen.manifest)}"

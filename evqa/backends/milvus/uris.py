@@ -27,6 +27,7 @@ def check_uri(uri: str) -> str:
     """``uri`` if pymilvus can use it, else InputError saying what is accepted."""
     if not uri or not uri.strip():
         raise InputError(f"the Milvus URI is empty; pass --uri with {URI_FORMS}")
+    _check_encodable(uri)
     if is_lite(uri):
         if not uri.endswith(".db"):
             raise InputError(f"the Milvus URI {uri!r} is not {URI_FORMS}")
@@ -49,6 +50,27 @@ def check_uri(uri: str) -> str:
     if uri.endswith(".db"):  # pymilvus would open it as a milvus-lite file
         raise InputError(f"the Milvus server URI {uri!r} must not end in .db; pass {URI_FORMS}")
     return uri
+
+
+def _check_encodable(uri: str) -> None:
+    """InputError for a URI that is not valid UTF-8 (a file name's bytes, surrogate-escaped):
+    pymilvus and milvus-lite cannot pass it on, and a manifest could not name it."""
+    try:
+        uri.encode("utf-8")
+    except UnicodeEncodeError:
+        raise InputError(
+            f"the Milvus URI {_shown(uri)} is not valid UTF-8; pass --uri with a name that "
+            f"is (rename the file or folder), {URI_FORMS}"
+        ) from None
+
+
+def _shown(uri: str) -> str:
+    """``uri`` printable: a file name's undecodable bytes as ``\\xff``."""
+    try:
+        raw = uri.encode("utf-8", "surrogateescape")
+    except UnicodeEncodeError:  # a surrogate that is no escaped byte
+        return uri.encode("utf-8", "backslashreplace").decode()
+    return raw.decode("utf-8", "backslashreplace")
 
 
 def recorded_uri(uri: str, index_root: Path) -> str:

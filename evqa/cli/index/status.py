@@ -110,8 +110,9 @@ def _contents(gen) -> dict[str, Any]:
             "article_ids": remote["article_ids"],
             "problems": list(remote["problems"]),
         }
-    from evqa import indexdata
+    from evqa import indexdata, store
 
+    store.check_sizes(gen)  # as every open does: numpy cannot read an emptied file
     data = indexdata.load(gen)
     return {
         "complete": True,
@@ -186,15 +187,7 @@ def _backend_line(entry: dict[str, Any]) -> str:
 def _advise(root: Path, m: dict[str, Any], status: dict[str, Any]) -> None:
     """After the figures: what to run for a broken index (then exit 3) or a stale one."""
     if status["problems"]:
-        from evqa.backends.milvus import rebuild_command
-
-        entry = m.get("backend") or {}
-        err(
-            "error: the Milvus build did not finish; finish it with the command above"
-            if not entry.get("complete")
-            else "error: the index does not hold what its build recorded; rebuild it with: "
-            + rebuild_command(root, m)
-        )
+        err(_milvus_error(root, m, "the index does not hold what its build recorded"))
         sys.exit(3)
     if status["stale_reasons"]:
         corpus_flag = f" --corpus {status['corpus']}" if status["corpus"] else ""
@@ -233,8 +226,22 @@ def index_verify(index, as_json) -> None:
     else:
         click.echo(_verify_text(root, gen.manifest, problems, remote))
     if problems:
-        err(f"error: the index is corrupt; rebuild with: evqa index build --index {root}")
+        err(
+            _milvus_error(root, gen.manifest, "the index is corrupt")
+            if remote is not None
+            else f"error: the index is corrupt; rebuild with: evqa index build --index {root}"
+        )
         sys.exit(3)
+
+
+def _milvus_error(root: Path, m: dict[str, Any], what: str) -> str:
+    """The last line of `index status`/`verify` for a Milvus index with problems: an
+    unfinished build is finished with the command its problem gives, else rebuilt."""
+    from evqa.backends.milvus import rebuild_command
+
+    if not (m.get("backend") or {}).get("complete"):
+        return "error: the Milvus build did not finish; finish it with the command above"
+    return f"error: {what}; rebuild it with: {rebuild_command(root, m)}"
 
 
 def _verify_text(root: Path, m: dict[str, Any], problems: list[str], remote) -> str:
