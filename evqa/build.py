@@ -6,7 +6,9 @@ reused for unchanged articles. The result is the same index a full rebuild would
 
 The public functions (build, rebuild, add, remove) take paths as str or Path, and resolve
 what they are not given as the CLI does: ``model`` (:func:`resolve_model`), ``settings``
-(:func:`resolve_settings`) and ``cache_dir`` (EVQA_CACHE_DIR, else ~/.cache/evqa).
+(:func:`resolve_settings`) and ``cache_dir`` (EVQA_CACHE_DIR, else ~/.cache/evqa). Each
+works on the backend the index records: a Milvus index is built, added to and removed from
+by :mod:`evqa.backends.milvus` (imported only then), as `evqa index build/add/remove` do.
 """
 
 from __future__ import annotations
@@ -94,18 +96,68 @@ def build(
     skip_bad: bool = False,
     wait: float = 0.0,
     progress: Progress | None = None,
+    backend: str | None = None,
+    uri: str | Path | None = None,
+    collection: str | None = None,
 ) -> BuildReport:
     """Build (or incrementally refresh) the index at ``index_root`` from ``corpus`` (a
     folder or a .jsonl file). ``model``: see :func:`resolve_model`; ``settings`` None:
     ``resolve_settings`` over the index's own settings (EVQA_* > the index's > default);
-    ``cache_dir`` None: EVQA_CACHE_DIR, else ~/.cache/evqa."""
+    ``cache_dir`` None: EVQA_CACHE_DIR, else ~/.cache/evqa; ``wait``: seconds to wait for
+    another build of the index. ``backend``, ``uri``, ``collection``: where the chunks
+    live, as ``--backend``, ``--uri`` and ``--collection`` (see :func:`resolve_backend`:
+    a Milvus index stays one, in its own collection, unless told otherwise)."""
+    started = time.perf_counter()
+    corpus, index_root = _path(corpus, "corpus"), _path(index_root, "index_root")
+    wait = _checked_wait(wait)
+    kind, uri, collection = resolve_backend(index_root, backend, uri, collection)
+    cache_dir, model = _model_and_cache(model, cache_dir)
+    _check_settings(settings)
+    if kind == "milvus":
+        from evqa.backends import milvus
+
+        live = (live_manifest(index_root) or {}).get("settings")
+        return milvus.build(
+            corpus,
+            index_root,
+            uri=uri,
+            collection=collection,
+            model=model,
+            settings=settings or resolve_settings(None, live),
+            cache_dir=cache_dir,
+            skip_bad=skip_bad,
+            wait=wait,
+            progress=progress,
+        )
+    return _build_local(
+        corpus,
+        index_root,
+        model=model,
+        settings=settings,
+        cache_dir=cache_dir,
+        skip_bad=skip_bad,
+        wait=wait,
+        progress=progress,
+        started=started,
+    )
+
+
+def _build_local(
+    corpus: Path,
+    index_root: Path,
+    *,
+    model,
+    settings: BuildSettings | None,
+    cache_dir: Path,
+    skip_bad: bool,
+    wait: float,
+    progress: Progress | None,
+    started: float,
+) -> BuildReport:
+    """:func:`build` of a local index, its arguments checked."""
     from evqa.corpus import corpus_fingerprint, read_corpus
     from evqa.staleness import corpus_location, stat_fingerprint
 
-    started = time.perf_counter()
-    corpus, index_root = _path(corpus, "corpus"), _path(index_root, "index_root")
-    cache_dir, model = _model_and_cache(model, cache_dir)
-    _check_settings(settings)
     read = read_corpus(corpus, skip_bad=skip_bad)
     corpus_meta = {
         **corpus_location(corpus, index_root),
@@ -129,6 +181,72 @@ def build(
             progress=progress,
             started=started,
         )
+
+
+def resolve_backend(
+    index_root: str | Path,
+    backend: str | None = None,
+    uri: str | Path | None = None,
+    collection: str | None = None,
+) -> tuple[str, str | None, str | None]:
+    """Where a build of ``index_root`` puts its chunks: (backend, uri, collection), each by
+    argument > EVQA_BACKEND, EVQA_MILVUS_URI, EVQA_MILVUS_COLLECTION > what the live index
+    records > default (local; for milvus, None: INDEX/milvus.db and evqa_<folder name>).
+    ``uri`` and ``collection`` are for the milvus backend only (InputError otherwise)."""
+    from evqa.backends import backend_type, check_backend
+
+    index_root = _path(index_root, "index_root")
+    manifest = store.recorded_manifest(index_root) or {}  # even with a bad settings value
+    recorded = backend_type(manifest) if manifest else None
+    kind = check_backend(config.resolve("backend", backend, {"backend": recorded}))
+    if kind != "milvus":
+        if uri is not None or collection is not None:
+            raise InputError(
+                f"uri and collection are for backend='milvus'; {index_root} is built {kind} "
+                "(pass backend='milvus' to put its chunks in Milvus)"
+            )
+        return kind, None, None
+    _check_target(uri, collection)
+    entry = _recorded_milvus(manifest, index_root) if recorded == "milvus" else {}
+    uri = config.resolve("milvus_uri", uri, {"milvus_uri": entry.get("uri")})
+    collection = config.resolve(
+        "milvus_collection", collection, {"milvus_collection": entry.get("collection")}
+    )
+    return kind, None if uri is None else str(uri), collection
+
+
+def _check_target(uri: Any, collection: Any) -> None:
+    """InputError for a ``uri`` or ``collection`` of another type (None is the default)."""
+    if uri is not None and not isinstance(uri, str | os.PathLike):
+        raise InputError(f"uri must be a str or Path (a milvus-lite file or a URL), not {uri!r}")
+    if collection is not None and not isinstance(collection, str):
+        raise InputError(f"collection must be a str (a Milvus collection name), not {collection!r}")
+
+
+def _recorded_milvus(manifest: dict[str, Any], index_root: Path) -> dict[str, Any]:
+    """The backend entry of a Milvus index's manifest, its URI as given to Milvus."""
+    from evqa.backends.milvus import resolve_uri
+
+    entry = manifest.get("backend") or {}
+    return {**entry, "uri": resolve_uri(entry, index_root)}
+
+
+def _milvus_index(index_root: Path) -> bool:
+    """Whether the live index at ``index_root`` records the Milvus backend (an index that
+    cannot be read is not: the local path says what is wrong with it)."""
+    from evqa.backends import backend_type
+
+    manifest = live_manifest(index_root)
+    return manifest is not None and backend_type(manifest) == "milvus"
+
+
+def _checked_wait(wait: Any) -> float:
+    """``wait`` (seconds to wait for another build of the index) if it is a number, 0 or
+    more; InputError naming it otherwise (a negative, NaN or infinite one included)."""
+    ok = isinstance(wait, numbers.Real) and not isinstance(wait, bool)
+    if not ok or not math.isfinite(wait) or wait < 0:
+        raise InputError(f"wait must be a number of seconds, 0 or more (got {wait!r})")
+    return float(wait)
 
 
 def corpus_swap_warning(
@@ -164,6 +282,13 @@ def rebuild(
     articles it holds, with this model and these settings (None: as for :func:`build`)."""
     started = time.perf_counter()
     index_root = _path(index_root, "index_root")
+    wait = _checked_wait(wait)
+    if _milvus_index(index_root):
+        raise InputError(
+            f"{index_root} is a Milvus index: rebuild it from its corpus with "
+            f"build(CORPUS, {str(index_root)!r}) (evqa index build --index {index_root} "
+            "--corpus CORPUS)"
+        )
     cache_dir, model = _model_and_cache(model, cache_dir)
     _check_settings(settings)
     with store.build_lock(index_root, wait):
@@ -219,8 +344,22 @@ def add(
 
     started = time.perf_counter()
     paths, index_root = added_paths(paths), _path(index_root, "index_root")
+    wait = _checked_wait(wait)
     cache_dir, model = _model_and_cache(model, cache_dir)
     _check_settings(settings)
+    if _milvus_index(index_root):
+        from evqa.backends import milvus
+
+        return milvus.add(
+            paths,
+            index_root,
+            model=model,
+            settings=settings,
+            cache_dir=cache_dir,
+            skip_bad=skip_bad,
+            wait=wait,
+            progress=progress,
+        )
     new, warnings = _read_added(paths, index_root, skip_bad)
     with store.build_lock(index_root, wait):
         old, manifest = _live_articles(index_root)
@@ -275,7 +414,14 @@ def remove(
     as for :func:`build`; the index keeps its settings."""
     started = time.perf_counter()
     ids, index_root = removed_ids(ids), _path(index_root, "index_root")
+    wait = _checked_wait(wait)
     cache_dir, model = _model_and_cache(model, cache_dir)
+    if _milvus_index(index_root):
+        from evqa.backends import milvus
+
+        return milvus.remove(
+            ids, index_root, model=model, cache_dir=cache_dir, wait=wait, progress=progress
+        )
     with store.build_lock(index_root, wait):
         old, manifest = _live_articles(index_root)
         check_removal(ids, {a.id for a in old}, len(old), index_root)

@@ -8,8 +8,11 @@ that was built. Articles, chunks, sentences and spans live in ``docs.sqlite``
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import hashlib
-from collections.abc import Mapping, Sequence
+import sqlite3
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -17,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from evqa import docstore, npy
-from evqa.errors import IndexCorruptError
+from evqa.errors import IndexCorruptError, IndexWriteError
 from evqa.store import Generation
 from evqa.types import Article, Chunk, Span
 
@@ -65,24 +68,71 @@ def stored(embeddings: np.ndarray) -> np.ndarray:
 
 
 def save(data: IndexData, folder: Path, *, exact_max: int) -> dict[str, Any]:
-    """Write every file of a generation into ``folder``. Returns manifest facts."""
+    """Write every file of a generation into ``folder``. Returns manifest facts. A file
+    that cannot be written (disk full, read-only folder) is an IndexWriteError."""
     from evqa import bm25, dense
 
-    docstore.write(
-        folder / docstore.DOCS,
-        data.articles.values(),
-        data.article_hashes,
-        data.sentences,
-        data.spans,
-        data.chunks,
-        data.embedded,
-    )
-    np.save(folder / EMBEDDINGS, np.ascontiguousarray(data.embeddings, dtype=EMBEDDING_DTYPE))
+    with _writing(folder, docstore.DOCS):
+        docstore.write(
+            folder / docstore.DOCS,
+            data.articles.values(),
+            data.article_hashes,
+            data.sentences,
+            data.spans,
+            data.chunks,
+            data.embedded,
+        )
+    embeddings = np.ascontiguousarray(data.embeddings, dtype=EMBEDDING_DTYPE)
+    with _writing(folder, EMBEDDINGS):
+        np.save(folder / EMBEDDINGS, embeddings, allow_pickle=False)
     index = dense.build_index(stored(data.embeddings), exact_max)
-    dense.save_index(index, folder / DENSE)
-    (folder / BM25_DIR).mkdir()
-    bm25.save(data.bm25, folder / BM25_DIR)
+    dense.save_index(index, folder / DENSE)  # its own IndexWriteError
+    with _writing(folder, BM25_DIR):
+        (folder / BM25_DIR).mkdir()
+        bm25.save(data.bm25, folder / BM25_DIR)
     return {"dense": {"type": type(index).__name__, "ntotal": int(index.ntotal)}}
+
+
+# what a failed write of a generation file says: errno -> what happened
+_NO_SPACE = {errno.ENOSPC: "no space left on device", errno.EDQUOT: "disk quota exceeded"}
+# SQLite's (primary) result codes of a write the disk or the folder refused
+_SQLITE_WRITE = {
+    sqlite3.SQLITE_FULL,
+    sqlite3.SQLITE_IOERR,
+    sqlite3.SQLITE_CANTOPEN,
+    sqlite3.SQLITE_READONLY,
+    sqlite3.SQLITE_PERM,
+}
+
+
+@contextlib.contextmanager
+def _writing(folder: Path, name: str) -> Iterator[None]:
+    """Turn a failed write of generation file ``name`` (OSError, or SQLite's disk full,
+    I/O error, read-only...) into an IndexWriteError that says what to do."""
+    try:
+        yield
+    except OSError as e:
+        full = _NO_SPACE.get(e.errno or 0)
+        raise _write_error(folder, name, full, e.strerror or str(e)) from None
+    except sqlite3.OperationalError as e:
+        code = getattr(e, "sqlite_errorcode", sqlite3.SQLITE_IOERR) & 0xFF
+        if code not in _SQLITE_WRITE:
+            raise
+        full = _NO_SPACE[errno.ENOSPC] if code == sqlite3.SQLITE_FULL else None
+        raise _write_error(folder, name, full, str(e)) from None
+
+
+def _write_error(folder: Path, name: str, full: str | None, why: str) -> IndexWriteError:
+    """The IndexWriteError of generation file ``name`` written into ``folder`` (a new
+    generation of an index): ``full`` says the disk is full, else ``why`` it failed."""
+    where = f"{name} of the index {folder.parent}"
+    unchanged = "any previous index is unchanged"
+    if full:
+        return IndexWriteError(f"{full} writing {where}; free space and run again ({unchanged})")
+    return IndexWriteError(
+        f"cannot write {where} ({why}); check the index folder is writable and the disk is "
+        f"not full, and run again ({unchanged})"
+    )
 
 
 def load(gen: Generation) -> IndexData:

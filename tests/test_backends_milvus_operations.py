@@ -17,6 +17,7 @@ milvus = pytest.importorskip("evqa.backends.milvus")
 
 pytest_plugins = ["milvus_fixtures"]
 
+
 def test_build_records_the_backend_and_counts(mbuilt):
     gen = store.open_generation(mbuilt)
     entry = gen.manifest["backend"]
@@ -107,8 +108,9 @@ def test_one_path_or_id_given_to_the_library_is_one_not_its_characters(
 ):
     extra = write_corpus(tmp_path / "extra", {"delta": "Tidal Power\n\nLa Rance, 240 MW."})
     cache = tmp_path / "cache"
-    report = milvus.add(str(extra / "delta.txt"), mbuilt, model=fake_model, settings=None,
-                        cache_dir=cache)
+    report = milvus.add(
+        str(extra / "delta.txt"), mbuilt, model=fake_model, settings=None, cache_dir=cache
+    )
     assert report.articles == 4
     report = milvus.remove("delta", mbuilt, model=fake_model, cache_dir=cache)
     assert report.articles == 3
@@ -157,3 +159,83 @@ def test_add_and_remove_never_create_a_missing_lite_file(mbuilt, tmp_path, runne
     r = run(runner, "index", "remove", "alpha", "--index", mbuilt)
     assert_clean_error(r, 3, "does not exist")
     assert not (mbuilt / "milvus.db").exists()
+
+
+def test_the_library_adds_to_and_removes_from_a_milvus_index_as_the_cli_does(
+    mbuilt, tmp_path, fake_model
+):
+    from evqa import build
+
+    before = store.open_generation(mbuilt).manifest["backend"]
+    extra = write_corpus(tmp_path / "extra", {"delta": "Tidal Power\n\nLa Rance makes 240 MW."})
+    assert build.add(str(extra / "delta.txt"), mbuilt, model=fake_model).articles == 4
+    assert Engine.open(mbuilt).search("tidal Rance", k=1)[0].doc_id == "delta"
+    assert build.remove("delta", mbuilt, model=fake_model).articles == 3
+    assert store.open_generation(mbuilt).manifest["backend"] == before
+    assert "delta" not in Engine.open(mbuilt).articles
+
+
+def test_the_library_build_of_a_milvus_index_keeps_it_in_its_collection(mbuilt, corpus, fake_model):
+    from evqa import build
+
+    before = store.open_generation(mbuilt).manifest
+    (corpus / "bravo.txt").write_text("Wind Farm\n\nA new text about tidal kites.", "utf-8")
+    report = build.build(corpus, mbuilt, model=fake_model)  # no backend, uri, collection
+    assert report.articles == 3 and 1 <= report.embedded < report.chunks  # bravo's only
+    after = store.open_generation(mbuilt)
+    assert after.manifest["backend"] == before["backend"]  # same uri, collection and owner
+    assert after.manifest["settings"] == before["settings"]
+    assert not (after.path / "docs.sqlite").exists()
+    assert Engine.open(mbuilt).search("tidal kites", k=1)[0].doc_id == "bravo"
+    with pytest.raises(InputError, match="is a Milvus index: rebuild it from its corpus"):
+        build.rebuild(mbuilt, model=fake_model)
+
+
+def test_a_rebuild_of_a_milvus_index_with_a_bad_manifest_value_stays_in_milvus(
+    mbuilt, corpus, runner
+):
+    gen = store.open_generation(mbuilt)
+    path = gen.path / "manifest.json"
+    manifest = json.loads(path.read_text("utf-8"))
+    manifest["settings"]["bm25_weight"] = "0.3"  # hand-edited: the index is corrupt
+    path.write_text(json.dumps(manifest), "utf-8")
+    r = run(runner, "index", "build", "--index", mbuilt, "--corpus", corpus)
+    assert r.exit_code == 0, r.output
+    rebuilt = store.open_generation(mbuilt).manifest
+    assert rebuilt["backend"]["type"] == "milvus"
+    assert rebuilt["backend"]["collection"] == manifest["backend"]["collection"]
+
+
+def test_the_library_build_takes_the_backend_uri_and_collection_like_the_flags(
+    lite_ok, tmp_path, corpus, fake_model, monkeypatch
+):
+    from conftest import small_settings
+
+    from evqa import build
+
+    root, settings = tmp_path / "news.idx", small_settings()
+    build.build(
+        corpus,
+        root,
+        model=fake_model,
+        settings=settings,
+        backend="milvus",
+        uri=tmp_path / "own.db",
+        collection="news",
+    )
+    entry = store.open_generation(root).manifest["backend"]
+    assert (entry["type"], entry["uri"], entry["collection"]) == (
+        "milvus",
+        str(tmp_path / "own.db"),
+        "news",
+    )
+    with pytest.raises(InputError, match="uri and collection are for backend='milvus'"):
+        build.build(corpus, root, model=fake_model, backend="local", collection="news")
+    monkeypatch.setenv("EVQA_MILVUS_COLLECTION", "other")
+    build.build(corpus, root, model=fake_model, settings=settings)  # env > the manifest
+    assert store.open_generation(root).manifest["backend"]["collection"] == "other"
+    monkeypatch.setenv("EVQA_BACKEND", "local")
+    monkeypatch.delenv("EVQA_MILVUS_COLLECTION")
+    build.build(corpus, root, model=fake_model, settings=settings)  # as --backend local
+    assert store.open_generation(root).manifest["backend"] == {"type": "local"}
+    assert Engine.open(root).search("hydrogen trains", k=1)[0].doc_id == "charlie"

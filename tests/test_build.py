@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import json
 import multiprocessing as mp
 import os
@@ -16,10 +17,10 @@ from pathlib import Path, PurePosixPath, PureWindowsPath
 import pytest
 from conftest import ARTICLES, small_settings, write_corpus
 
-from evqa import build, indexdata, store
+from evqa import bm25, build, indexdata, store
 from evqa.encoder.onnx_documents import prepare as REAL_PREPARE
 from evqa.engine import Engine
-from evqa.errors import InputError, ModelError
+from evqa.errors import IndexWriteError, InputError, ModelError
 
 QUERIES = ["hydrogen train range", "wind turbines Brittany", "solar boat battery", "who built it"]
 
@@ -679,3 +680,129 @@ def test_a_bad_setting_is_named_as_the_caller_calls_it(monkeypatch):
 def test_settings_of_another_type_are_refused(tmp_path, corpus, fake_model):
     with pytest.raises(InputError, match="settings must be BuildSettings"):
         build.build(corpus, tmp_path / "idx", model=fake_model, settings={"chunk_size": 800})
+
+
+# --- a full disk while writing a generation ----------------------------------------------
+
+
+def _sqlite_full(monkeypatch):
+    """docs.sqlite hits SQLITE_FULL ("database or disk is full"), as on a full disk."""
+    from evqa import docstore
+
+    connect = sqlite3.connect
+
+    def small(path, *args, **kwargs):
+        db = connect(path, *args, **kwargs)
+        db.execute("PRAGMA max_page_count=2")  # a store holds more pages than that
+        return db
+
+    monkeypatch.setattr(docstore.sqlite3, "connect", small)
+
+
+def _enospc(monkeypatch, module, name):
+    def full(*args, **kwargs):
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(module, name, full)
+
+
+DISK_FULL = {
+    "docs.sqlite": _sqlite_full,
+    "embeddings.npy": lambda m: _enospc(m, indexdata.np, "save"),
+    "bm25": lambda m: _enospc(m, bm25, "save"),
+}
+EDITS = {
+    "add": lambda root, m, extra: build.add(extra, root, model=m, cache_dir=root.parent),
+    "remove": lambda root, m, extra: build.remove("bravo", root, model=m, cache_dir=root.parent),
+    "build": lambda root, m, extra: build.build(
+        extra, root, model=m, settings=small_settings(), cache_dir=root.parent
+    ),
+    "rebuild": lambda root, m, extra: build.rebuild(
+        root, model=m, settings=small_settings(chunk_size=90), cache_dir=root.parent
+    ),
+}
+
+
+@pytest.mark.parametrize("edit", list(EDITS))
+@pytest.mark.parametrize("failing", list(DISK_FULL))
+def test_a_full_disk_is_an_index_write_error_and_the_live_index_stays(
+    tmp_path, corpus, fake_model, monkeypatch, failing, edit
+):
+    root = tmp_path / "idx"
+    do_build(corpus, root, fake_model)
+    live = store.open_generation(root).path
+    extra = write_corpus(tmp_path / "extra", {"delta": "Tidal Power\n\nLa Rance, 240 MW."})
+    with monkeypatch.context() as m:
+        DISK_FULL[failing](m)
+        with pytest.raises(IndexWriteError) as caught:
+            EDITS[edit](root, fake_model, extra)
+    message = str(caught.value)
+    assert f"no space left on device writing {failing} of the index {root}" in message
+    assert "free space and run again" in message
+    assert (
+        store.open_generation(root).path == live and store.verify(store.open_generation(root)) == []
+    )
+    assert not [p.name for p in root.iterdir() if p.name.startswith(store.TMP_PREFIX)]
+    assert Engine.open(root).search("hydrogen trains", k=1)[0].doc_id == "charlie"
+
+
+@pytest.mark.parametrize("wait", [-1, -0.5, float("nan"), float("inf"), "5", True, None])
+@pytest.mark.parametrize("edit", ["add", "remove", "build", "rebuild"])
+def test_a_wait_that_is_not_seconds_from_0_is_refused_naming_it(
+    tmp_path, corpus, fake_model, edit, wait
+):
+    root = tmp_path / "idx"
+    do_build(corpus, root, fake_model)
+    live = store.open_generation(root).path
+    calls = {
+        "add": lambda: build.add(corpus / "alpha.txt", root, model=fake_model, wait=wait),
+        "remove": lambda: build.remove("bravo", root, model=fake_model, wait=wait),
+        "build": lambda: build.build(corpus, root, model=fake_model, wait=wait),
+        "rebuild": lambda: build.rebuild(root, model=fake_model, wait=wait),
+    }
+    with pytest.raises(InputError, match=r"wait must be a number of seconds, 0 or more \(got"):
+        calls[edit]()
+    assert store.open_generation(root).path == live
+
+
+def test_editing_a_local_index_never_imports_the_milvus_backend(
+    tmp_path, corpus, fake_model, monkeypatch
+):
+    import evqa.backends
+
+    monkeypatch.delattr(evqa.backends, "milvus", raising=False)
+    monkeypatch.setitem(sys.modules, "evqa.backends.milvus", None)  # importing it fails
+    root = tmp_path / "idx"
+    assert build.build(corpus, root, model=fake_model).articles == 3
+    extra = write_corpus(tmp_path / "extra", {"delta": "Tidal Power\n\nLa Rance, 240 MW."})
+    assert build.add(extra, root, model=fake_model).articles == 4
+    assert build.remove("delta", root, model=fake_model).articles == 3
+    assert build.rebuild(root, model=fake_model).articles == 3
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"backend": "mongo"}, "unknown backend 'mongo'"),
+        ({"uri": "x.db"}, "uri and collection are for backend='milvus'"),
+        ({"backend": "local", "collection": "news"}, "uri and collection are for backend="),
+        ({"backend": "milvus", "uri": 3}, "uri must be a str or Path"),
+        ({"backend": "milvus", "collection": 3}, "collection must be a str"),
+    ],
+)
+def test_a_bad_backend_argument_is_refused_before_anything_is_written(
+    tmp_path, corpus, fake_model, kwargs, message
+):
+    with pytest.raises(InputError, match=message):
+        build.build(corpus, tmp_path / "idx", model=fake_model, **kwargs)
+    assert not (tmp_path / "idx").exists()
+
+
+def test_the_backend_resolves_argument_env_index_default(tmp_path, corpus, fake_model, monkeypatch):
+    root = tmp_path / "idx"
+    assert build.resolve_backend(root) == ("local", None, None)
+    monkeypatch.setenv("EVQA_BACKEND", "milvus")
+    monkeypatch.setenv("EVQA_MILVUS_COLLECTION", "news")
+    assert build.resolve_backend(root) == ("milvus", None, "news")
+    assert build.resolve_backend(root, "milvus", Path("a.db")) == ("milvus", "a.db", "news")
+    assert build.resolve_backend(root, "local") == ("local", None, None)

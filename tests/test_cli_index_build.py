@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import errno
 import json
 import os
+import sqlite3
 
 import pytest
 from cli_helpers import assert_clean_error, build_index, run
@@ -238,3 +240,65 @@ def test_citations_show_a_jsonl_source_field(tmp_path, fake_model, runner, monke
         text = run(runner, "ask", question, "--index", tmp_path / "i").stdout
         assert f"{cited['doc_id']} — source: {cited['source']}  chars" in text
     assert sources == {"j1": "wire", "j2": "news.jsonl:2"}
+
+
+def _no_space(*args, **kwargs):
+    raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+
+def _sqlite_full(monkeypatch):
+    """docs.sqlite hits SQLITE_FULL ("database or disk is full"), as on a full disk."""
+    from evqa import docstore
+
+    connect = sqlite3.connect
+
+    def small(path, *args, **kwargs):
+        db = connect(path, *args, **kwargs)
+        db.execute("PRAGMA max_page_count=2")
+        return db
+
+    monkeypatch.setattr(docstore.sqlite3, "connect", small)
+
+
+@pytest.mark.parametrize("failing", ["docs.sqlite", "bm25"])
+@pytest.mark.parametrize(
+    "command",
+    [("add", "{extra}"), ("remove", "bravo"), ("build", "--corpus", "{extra}")],
+    ids=["add", "remove", "build"],
+)
+def test_a_full_disk_is_exit_6_and_the_index_still_answers(
+    built, tmp_path, runner, monkeypatch, failing, command
+):
+    from evqa import bm25
+
+    extra = write_corpus(tmp_path / "extra", {"delta": "Tidal Power\n\nLa Rance, 240 MW."})
+    live = store.open_generation(built).path
+    args = [a.format(extra=extra) for a in command]
+    with monkeypatch.context() as m:
+        if failing == "bm25":
+            m.setattr(bm25, "save", _no_space)
+        else:
+            _sqlite_full(m)
+        r = run(runner, "index", *args, "--index", built)
+    assert_clean_error(r, 6, f"no space left on device writing {failing} of the index")
+    assert "free space and run again" in r.output
+    assert store.open_generation(built).path == live
+    assert not [p.name for p in built.iterdir() if p.name.startswith(store.TMP_PREFIX)]
+    assert run(runner, "index", "verify", "--index", built).exit_code == 0
+    r = run(runner, "search", "hydrogen trains", "--index", built, "--json")
+    assert json.loads(r.stdout)["passages"][0]["doc_id"] == "charlie"
+
+
+@pytest.mark.parametrize("wait", ["-1", "nan", "inf", "-inf"])
+@pytest.mark.parametrize(
+    "command",
+    [("build",), ("add", "{corpus}"), ("remove", "bravo")],
+    ids=["build", "add", "remove"],
+)
+def test_a_wait_that_is_not_seconds_from_0_is_a_usage_error(built, runner, command, wait):
+    live = store.open_generation(built).path
+    args = [a.format(corpus=built.parent / "corpus") for a in command]
+    r = run(runner, "index", *args, "--index", built, "--wait", wait)
+    assert r.exit_code == 2, r.output
+    assert "Invalid value for '--wait': must be a number of seconds, 0 or more" in r.output
+    assert store.open_generation(built).path == live

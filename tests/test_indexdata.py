@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import errno
+import os
+import sqlite3
+
 import numpy as np
 import pytest
 from conftest import small_settings
 from test_docstore import record_queries
 
-from evqa import bm25, indexdata, store
-from evqa.errors import IndexCorruptError
+from evqa import bm25, docstore, indexdata, store
+from evqa.errors import IndexCorruptError, IndexWriteError
 from evqa.types import Article, Chunk, Span
 
 ARTS = {
@@ -88,3 +92,60 @@ def test_a_store_that_disagrees_with_the_bm25_arrays_is_corrupt(tmp_path, gen):
     store.commit(tmp_path, tmp, {"model": {"name": "m", "path": None, "sha256": "m", "dim": 3}})
     with pytest.raises(IndexCorruptError, match="BM25|bm25"):
         indexdata.load(store.open_generation(tmp_path))
+
+
+def _raise(error):
+    def fail(*args, **kwargs):
+        raise error
+
+    return fail
+
+
+@pytest.mark.parametrize(
+    ("module", "name", "error", "message"),
+    [
+        (
+            docstore,
+            "write",
+            OSError(errno.EROFS, os.strerror(errno.EROFS)),
+            "cannot write docs.sqlite of the index {root} (Read-only file system); check the "
+            "index folder is writable",
+        ),
+        (
+            np,
+            "save",
+            OSError(errno.EDQUOT, os.strerror(errno.EDQUOT)),
+            "disk quota exceeded writing embeddings.npy of the index {root}; free space",
+        ),
+        (  # numpy's short write names no errno
+            bm25,
+            "save",
+            OSError("720 requested and 496 written"),
+            "cannot write bm25 of the index {root} (720 requested and 496 written)",
+        ),
+        (
+            docstore,
+            "write",
+            sqlite3.OperationalError("disk I/O error"),
+            "cannot write docs.sqlite of the index {root} (disk I/O error)",
+        ),
+    ],
+)
+def test_a_file_that_cannot_be_written_is_an_index_write_error(
+    tmp_path, monkeypatch, module, name, error, message
+):
+    folder = tmp_path / "idx" / ".tmp-gen"
+    folder.mkdir(parents=True)
+    monkeypatch.setattr(module, name, _raise(error))
+    with pytest.raises(IndexWriteError) as caught:
+        indexdata.save(make_data(), folder, exact_max=10)
+    assert message.format(root=tmp_path / "idx") in str(caught.value)
+
+
+def test_an_sqlite_error_of_another_kind_is_not_called_a_write_error(tmp_path, monkeypatch):
+    def bad_sql(*args):
+        sqlite3.connect(":memory:").execute("SELEC 1")  # a bug, not a full disk
+
+    monkeypatch.setattr(docstore, "write", bad_sql)
+    with pytest.raises(sqlite3.OperationalError, match="syntax error"):
+        indexdata.save(make_data(), tmp_path, exact_max=10)

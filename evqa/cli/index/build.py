@@ -9,13 +9,7 @@ import click
 from evqa import config
 from evqa.cli.common import handle_errors, resolve_model
 from evqa.cli.index.options import backend_options, build_options, wait_option
-from evqa.cli.index.resolve import (
-    backend_choice,
-    backend_of,
-    build_args,
-    build_corpus,
-    index_root,
-)
+from evqa.cli.index.resolve import backend_choice, build_args, build_corpus, index_root
 from evqa.cli.options import corpus_option, index_option, json_option, model_option
 from evqa.cli.output import ProgressBars, err, print_json
 from evqa.errors import InputError
@@ -64,14 +58,9 @@ def index_build(
         kwargs.update(wait=wait, progress=progress)
         if corpus is None:
             report = rebuild(root, **kwargs)
-        elif kind == "milvus":
-            from evqa.backends import milvus
-
-            report = milvus.build(
-                corpus, root, uri=uri, collection=collection, **kwargs, skip_bad=skip_bad
-            )
         else:
-            report = build(corpus, root, **kwargs, skip_bad=skip_bad)
+            where = {"backend": kind, "uri": uri, "collection": collection}
+            report = build(corpus, root, **kwargs, **where, skip_bad=skip_bad)
     _finish_build(report, as_json)
 
 
@@ -92,8 +81,6 @@ def index_add(paths, index, model, skip_bad, wait, as_json, **settings) -> None:
     from evqa.build import add
 
     root, kwargs = build_args(index, model, settings)
-    if backend_of(root) == "milvus":
-        from evqa.backends.milvus import add
     with ProgressBars() as progress:
         report = add(list(paths), root, **kwargs, skip_bad=skip_bad, wait=wait, progress=progress)
     _finish_build(report, as_json)
@@ -116,8 +103,6 @@ def index_remove(ids, index, model, wait, as_json) -> None:
     from evqa.build import remove
 
     root = index_root(index)
-    if backend_of(root) == "milvus":
-        from evqa.backends.milvus import remove
     with ProgressBars() as progress:
         report = remove(
             list(ids),

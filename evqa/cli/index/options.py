@@ -2,16 +2,27 @@
 
 from __future__ import annotations
 
+import math
+
 import click
 
 from evqa import config
 from evqa.cli.options import json_option, stack
+
+
+def _seconds(ctx: click.Context, param: click.Parameter, value: float) -> float:
+    """--wait's value if it is 0 or more seconds (not NaN, not infinite)."""
+    if not math.isfinite(value) or value < 0:
+        raise click.BadParameter(f"must be a number of seconds, 0 or more (got {value})")
+    return value
+
 
 wait_option = click.option(
     "--wait",
     type=float,
     default=0.0,
     show_default=True,
+    callback=_seconds,
     help="Seconds to wait for another build of the same index.",
 )
 

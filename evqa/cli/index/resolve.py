@@ -8,7 +8,7 @@ from typing import Any
 
 from evqa import config
 from evqa.cli.common import resolve_model
-from evqa.errors import IndexCorruptError, IndexNotFoundError, InputError
+from evqa.errors import InputError
 
 
 def index_root(flag: Path | None) -> Path:
@@ -51,35 +51,10 @@ def build_corpus(root: Path, flag: Path | None) -> Path | None:
 
 
 def backend_choice(root: Path, backend, uri, collection) -> tuple[str, str | None, str | None]:
-    """(backend, uri, collection) by flag > EVQA_* env > the live manifest > default."""
-    from evqa import store
-    from evqa.backends import backend_type, check_backend
+    """(backend, uri, collection) by flag > EVQA_* env > what the index records > default
+    (:func:`evqa.build.resolve_backend`), its refusal in the flags' words."""
+    from evqa.build import resolve_backend
 
-    try:
-        manifest = store.open_generation(root).manifest
-        recorded = backend_type(manifest)
-    except (IndexNotFoundError, IndexCorruptError):
-        manifest, recorded = {}, None
-    kind = check_backend(str(config.resolve("backend", backend, {"backend": recorded})))
-    if kind != "milvus":
-        if uri or collection:
-            raise InputError("--uri and --collection are for --backend milvus")
-        return kind, None, None
-    entry = manifest.get("backend") or {} if recorded == "milvus" else {}
-    if entry:
-        from evqa.backends.milvus import resolve_uri
-
-        entry = {**entry, "uri": resolve_uri(entry, root)}
-    uri = config.resolve("milvus_uri", uri, {"milvus_uri": entry.get("uri")})
-    collection = config.resolve(
-        "milvus_collection", collection, {"milvus_collection": entry.get("collection")}
-    )
-    return kind, uri, collection
-
-
-def backend_of(root: Path) -> str:
-    """The backend of the live index: local or milvus."""
-    from evqa import store
-    from evqa.backends import backend_type
-
-    return backend_type(store.open_generation(root).manifest)
+    if (uri or collection) and resolve_backend(root, backend)[0] != "milvus":
+        raise InputError("--uri and --collection are for --backend milvus")
+    return resolve_backend(root, backend, uri, collection)
