@@ -79,14 +79,16 @@ def edited_corpus(manifest: dict[str, Any], index_root: Path) -> dict[str, Any]:
 
 
 def ids_base(path: Path, root: Path | None) -> Path | None:
-    """``root`` if ``path`` lies inside it, as written (through a link to a folder in it,
-    maybe) or by real paths: its files' ids are then relative to it."""
+    """The folder that ``path``'s ids are relative to: the nearest folder above it, as
+    written, that is ``root`` (whatever links either path goes through: a file reached
+    through a link to a folder in the corpus keeps the id it has there); None if ``path``
+    is not inside ``root``."""
     if root is None:
         return None
-    for resolve in (os.path.abspath, os.path.realpath):
-        here, top = resolve(path), resolve(root)
-        if here != top and os.path.commonpath([here, top]) == top:
-            return Path(os.path.realpath(root))
+    top = os.path.realpath(root)
+    for folder in Path(os.path.abspath(path)).parents:
+        if os.path.realpath(folder) == top:
+            return folder
     return None
 
 

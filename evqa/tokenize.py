@@ -95,10 +95,10 @@ def tokenize(
     """Tokens of ``text`` for BM25 (``index_form``: as documents are indexed, accents
     folded and CJK runs in pairs). Never raises on any ``str``."""
     tokens = _words(text)
+    if stopwords:  # as written: "thé" is not "the"
+        tokens = [t for t in tokens if t not in stopwords]
     if index_form:
         tokens = [t for word in tokens for t in _index_form(word)]
-    if stopwords:
-        tokens = [t for t in tokens if t not in stopwords]
     return _stemmer().stemWords(tokens) if stem else tokens
 
 
@@ -108,9 +108,9 @@ def query_tokens(text: str) -> list[str]:
     indexes built before, and a plain English word is searched once, as before."""
     tokens: list[str] = []
     for word in _words(text):
-        forms = _index_form(word)
-        kept = [t for t in forms if t not in STOPWORDS]
-        tokens += kept + ([word] if kept and forms != [word] else [])
+        if word not in STOPWORDS:  # as written, as documents are filtered
+            forms = _index_form(word)
+            tokens += forms + ([word] if forms != [word] else [])
     return _stemmer().stemWords(tokens)
 
 

@@ -103,3 +103,25 @@ def test_an_article_row_keyed_before_sources_were_is_rewritten_once(
     assert report["replaced"] == []
     row = client.query(articles, filter='doc_id == "a2022" and part == 0', output_fields=["hash"])
     assert ":" in row[0]["hash"]
+
+
+def test_a_rebuild_rewrites_bm25_words_of_an_older_tokenizer_without_embedding(
+    lite_ok, tmp_path, fake_model, runner
+):
+    from evqa.tokenize import tokenize
+
+    corpus = tmp_path / "news.jsonl"
+    rows = [*DATED, {"id": "cafe", "text": "The Café Zoë in Nîmes opens."}]
+    corpus.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    index = tmp_path / "m"
+    assert build(runner, corpus, index, "--backend", "milvus").exit_code == 0
+    backend = Engine.open(index).backend
+    client, chunks = backend.client, backend.collection
+    row = client.query(chunks, filter='doc_id == "cafe"', output_fields=["*"])[0]
+    row.pop("sparse", None)  # the server's BM25 function makes it
+    written = {**row, "bm25_text": " ".join(tokenize(row["text"]))}  # as before 2026-12-06
+    client.upsert(chunks, [written])
+    assert Engine.open(index).search("cafe zoe", k=5, mode="bm25") == []
+    report = json.loads(build(runner, corpus, index, "--json").stdout)
+    assert report["embedded"] == 0
+    assert [h.doc_id for h in Engine.open(index).search("cafe zoe", k=5, mode="bm25")] == ["cafe"]

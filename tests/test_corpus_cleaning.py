@@ -124,6 +124,8 @@ def test_seed_cleaning_is_idempotent() -> None:
         "Sign up now!",
         "Contact us at news@example.com",
         "Terms of use | Privacy policy | Cookie settings",
+        "About Us Contact Us | Advertise With Us",
+        "Privacy Policy Terms of Service | Contact",
         "This podcast is brought to you by Squarespace.",
     ],
 )

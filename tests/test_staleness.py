@@ -38,9 +38,32 @@ def test_a_file_added_through_a_linked_folder_takes_ids_from_the_corpus(tmp_path
     shared.mkdir()
     (shared / "pel.txt").write_text("x")
     (corpus / "shared").symlink_to(shared)
-    assert ids_base(corpus / "shared" / "pel.txt", corpus) == corpus.resolve()
+    assert ids_base(corpus / "shared" / "pel.txt", corpus) == corpus
     assert ids_base(shared / "pel.txt", corpus) is None  # reached from outside the corpus
     assert ids_base(corpus, corpus) is None
+
+
+def test_a_file_added_through_links_keeps_its_id_when_the_corpus_path_has_a_link(
+    tmp_path, fake_model
+):
+    from conftest import small_settings
+
+    from evqa import build
+    from evqa.engine import Engine
+
+    (tmp_path / "real" / "news").mkdir(parents=True)
+    (tmp_path / "home").symlink_to(tmp_path / "real")  # e.g. a home folder behind a link
+    corpus, outside = write_corpus(tmp_path / "home" / "news"), tmp_path / "shared"
+    outside.mkdir()
+    (outside / "x.txt").write_text("Pelicans\n\nThe pelicans returned to the lake.")
+    (corpus / "linkdir").symlink_to(outside)
+    index = tmp_path / "idx"
+    build.build(corpus, index, model=fake_model, settings=small_settings(), cache_dir=tmp_path)
+    ids = set(Engine.open(index).articles)
+    assert "linkdir/x" in ids
+    (outside / "x.txt").write_text("Pelicans\n\nThe pelicans returned in April.")
+    build.add(corpus / "linkdir" / "x.txt", index, model=fake_model, cache_dir=tmp_path)
+    assert set(Engine.open(index).articles) == ids  # replaced, not added as "x"
 
 
 def test_stat_fingerprint_of_a_file_and_of_nothing(tmp_path):

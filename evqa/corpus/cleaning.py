@@ -148,7 +148,8 @@ LINE_RULES: tuple[Rule, ...] = (
     # "Contact us at news@example.com" (not "Customer service complaints rose 30 percent.")
     _rule(
         "contact footer",
-        rf"{_FOOTER_LINK}(?:\s*[:|•·/–—-].{{0,80}}|\s+at\s+{_ADDRESS}\.?|(?:\s+{_FOOTER_LINK})*\.?)",
+        rf"{_FOOTER_LINK}(?:\s+{_FOOTER_LINK})*"
+        rf"(?:\s*[:|•·/–—-].{{0,80}}|\s+at\s+{_ADDRESS}\.?|\.?)",
     ),
     _rule("service footer", r".{0,300}\b(?:buyer|seller) service\s*:.{0,80}", needles=("service",)),
     # a site promoting itself: "Gasgoo not only offers timely news and profound insight ..."

@@ -17,7 +17,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from evqa.backends.milvus.articles import article_rows, read_articles
-from evqa.backends.milvus.chunks import SCALARS, chunk_row, embed_key, scalars
+from evqa.backends.milvus.chunks import SCALARS, bm25_text, chunk_row, embed_key, scalars
 from evqa.backends.milvus.names import ARTICLES_SUFFIX
 from evqa.backends.milvus.queries import count_rows, groups, in_expr
 from evqa.edits import replaced_ids
@@ -117,13 +117,17 @@ class Writer:
         have = self._stored_chunks([a.id for a in articles])
         self._delete_stale(have, {p.chunk.id for p in planned})
         todo = [p for p in planned if have.get(p.chunk.id, {}).get("hash") != p.key]
-        # same vector, other metadata (a new date, the chunk at other offsets): rewrite the
-        # row with its stored vector, so --since/--until filter on the article's date now
+        # same vector, other metadata (a new date, the chunk at other offsets) or BM25 words
+        # of an older tokenizer: rewrite the row with its stored vector, so --since/--until
+        # filter on the article's date now and BM25 finds it as a new row would be found
         moved = [
             p
             for p in planned
             if have.get(p.chunk.id, {}).get("hash") == p.key
-            and {f: have[p.chunk.id].get(f) for f in SCALARS} != scalars(p.chunk, p.article)
+            and (
+                {f: have[p.chunk.id].get(f) for f in SCALARS} != scalars(p.chunk, p.article)
+                or have[p.chunk.id].get("bm25_text") != bm25_text(p.text)
+            )
         ]
         rows = self._embedded_rows(todo, progress) + self._moved_rows(moved)
         for group in groups(rows, 512):
@@ -236,14 +240,14 @@ class Writer:
         return out
 
     def _stored_chunks(self, doc_ids: Sequence[str]) -> dict[str, dict[str, Any]]:
-        """chunk id -> its stored hash and SCALARS, for the chunks of ``doc_ids``."""
+        """chunk id -> its stored hash, bm25_text and SCALARS, for the chunks of ``doc_ids``."""
         out = {}
         # few docs a query: a query returns at most 16,384 rows (maxQueryResultWindow)
         for group in groups(doc_ids, 50):
             rows = self.client.query(
                 self.collection,
                 filter=in_expr("doc_id", group),
-                output_fields=["chunk_id", "hash", *SCALARS],
+                output_fields=["chunk_id", "hash", "bm25_text", *SCALARS],
             )
             out.update({r["chunk_id"]: r for r in rows})
         return out
