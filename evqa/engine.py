@@ -47,6 +47,7 @@ class _Lazy:
         self.encoder_info: Any = None  # the model's ModelInfo, once resolved
         self.encoder_lock = threading.Lock()
         self.cache_warned = False  # a cache that cannot be written was warned of
+        self.encoder_warnings: list[str] = []  # what loading the query encoder warned of
         self.reader: Future | None = None  # (reader, calibration, verifier), loading or loaded
         self.reader_lock = threading.Lock()
         self.undated: int | None = None
@@ -154,6 +155,14 @@ class Engine:
         return list(self._opened)
 
     @property
+    def standing_warnings(self) -> list[str]:
+        """What may make any result of this engine misleading: :attr:`open_warnings`, then
+        what loading the query encoder (on the first question) warned of: a cache folder
+        that cannot keep the fast encoder, so every run is slower. :meth:`answer_warnings`
+        and :meth:`search_warnings` start with them."""
+        return list(self._opened) + list(self._lazy.encoder_warnings)
+
+    @property
     def articles(self) -> dict[str, Article]:
         return self.data.articles
 
@@ -197,21 +206,21 @@ class Engine:
 
     def search_warnings(self, since: str | None = None, until: str | None = None) -> list[str]:
         """What may make a search with this ``since``/``until`` filter misleading:
-        :attr:`open_warnings`, then :meth:`date_filter_warnings` (what ``evqa search --json``
-        puts in ``warnings``)."""
-        return self.open_warnings + self.date_filter_warnings(since, until)
+        :attr:`standing_warnings`, then :meth:`date_filter_warnings` (what ``evqa search
+        --json`` puts in ``warnings``)."""
+        return self.standing_warnings + self.date_filter_warnings(since, until)
 
     def answer_warnings(
         self, answer: Answer, since: str | None = None, until: str | None = None
     ) -> list[str]:
         """What may make ``answer``, asked with this ``since``/``until`` filter, misleading:
-        :attr:`open_warnings`, then what its search warned of (:meth:`date_filter_warnings`;
+        :attr:`standing_warnings`, then what its search warned of (:meth:`date_filter_warnings`;
         none for a question it did not look up, ``answer.reason``, which searched
         nothing). What ``evqa ask --json`` puts in ``warnings``."""
         if not isinstance(answer, Answer):
             raise InputError(f"answer must be an Answer, as ask returns it (got {answer!r})")
         searched = [] if answer.reason is not None else self.date_filter_warnings(since, until)
-        return self.open_warnings + searched
+        return self.standing_warnings + searched
 
     def _date_warnings(self, dates: DateRange | None) -> list[str]:
         """The warnings of a search filtered by ``dates`` (evqa.dates; None: no filter)."""
@@ -319,11 +328,17 @@ class Engine:
                 lazy.cache_warned = any(tell == self._warn for tell, _ in told)
             info = lazy.encoder_info
         for tell, message in told:
-            tell(message)
+            self._tell(tell, message)
         encoder, slower = self._load_encoder(info)
         if slower is not None:  # once: by the thread that loaded it, with no lock held
-            self._warn(slower)
+            self._tell(self._warn, slower)
         return encoder
+
+    def _tell(self, tell: Notice, message: str) -> None:
+        """Say ``message`` to ``tell``; a warning is also kept for standing_warnings."""
+        if tell == self._warn:
+            self._lazy.encoder_warnings.append(message)
+        tell(message)
 
     def _load_encoder(self, info: Any) -> tuple[Any, str | None]:
         """The query encoder of model ``info``, loaded unless another thread did, and what

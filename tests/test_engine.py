@@ -767,6 +767,9 @@ def test_a_torch_fallback_is_warned_of_once_with_its_reason(small_engine, monkey
         "the fast query encoder cannot be used, so every run loads torch and is slower: "
         + _SlowEncoder.reason
     ]
+    assert engine.standing_warnings == told  # so ask --json and search --json list it
+    answer = engine.ask("wind farm")
+    assert engine.answer_warnings(answer) == told == engine.search_warnings()
 
 
 def test_an_unwritable_cache_is_warned_of_not_again_as_a_fallback(small_engine, monkeypatch):
@@ -778,5 +781,7 @@ def test_an_unwritable_cache_is_warned_of_not_again_as_a_fallback(small_engine, 
     monkeypatch.setattr(encoder, "load_query_encoder", lambda info, cache: _SlowEncoder())
     monkeypatch.setattr(os, "access", lambda path, mode: False)  # as if read-only
     told: list[str] = []
-    Engine.open(small_engine.root, warn=told.append).search("wind farm", mode="dense")
+    engine = Engine.open(small_engine.root, warn=told.append)
+    engine.search("wind farm", mode="dense")
     assert len(told) == 1 and "is not writable" in told[0]
+    assert engine.standing_warnings == told

@@ -106,6 +106,22 @@ def test_a_question_not_looked_up_ranks_nothing():
     assert engine.searched == []  # as `evqa search` refuses it
 
 
+def test_gold_can_be_a_file_and_nothing_else_than_gold_items(tmp_path):
+    path = tmp_path / "gold.jsonl"
+    path.write_text(
+        "".join(
+            json.dumps({"id": g.id, "question": g.question, "answers": list(g.answers)}) + "\n"
+            for g in GOLD_ITEMS
+        ),
+        encoding="utf-8",
+    )
+    for gold in (path, str(path)):
+        result = run_eval(FakeEngine(), gold, k=2, warmup=False)
+        assert [r["id"] for r in result.records] == [g.id for g in GOLD_ITEMS]
+    with pytest.raises(InputError, match="gold must be a gold file's path"):
+        run_eval(FakeEngine(), [{"question": "x"}], warmup=False)
+
+
 def test_run_eval_empty_split():
     only_dev = [g for g in GOLD_ITEMS if g.split == "dev"]
     with pytest.raises(InputError, match="no gold questions"):

@@ -31,7 +31,7 @@ class AskEngine(Protocol):
 
 def run_eval(
     engine: AskEngine,
-    gold: Sequence[GoldItem],
+    gold: Sequence[GoldItem] | str | Path,
     *,
     k: int | None = None,
     mode: str | None = None,
@@ -41,7 +41,8 @@ def run_eval(
     progress: Callable[[int], None] | None = None,
     clock: Callable[[], float] = time.perf_counter,
 ) -> EvalResult:
-    """Ask every gold question (of ``split``, if given) and score the answers.
+    """Ask every gold question (of ``split``, if given) and score the answers. ``gold`` is a
+    gold file's path or the items :func:`evqa.evaluation.load_gold` reads from one.
 
     Each ``engine.ask`` call is timed with ``clock`` (``time.perf_counter``). With ``warmup`` one
     untimed ask runs first so that lazy model loading is not counted as latency. If the
@@ -59,7 +60,7 @@ def run_eval(
     mode = config.check_mode(
         getattr(engine, "mode", config.DEFAULTS["mode"]) if mode is None else mode
     )
-    items = filter_split(gold, split)
+    items = filter_split(_gold_items(gold), split)
     if not items:
         raise InputError(f"no gold questions in split {split!r}; check the gold file")
     if warmup:
@@ -81,6 +82,19 @@ def run_eval(
         if progress is not None:
             progress(done)
     return make_result(records, k=k, mode=mode, depth=depth)
+
+
+def _gold_items(gold: Sequence[GoldItem] | str | Path) -> Sequence[GoldItem]:
+    """``gold`` as items: a gold file's path is read (:func:`evqa.evaluation.load_gold`)."""
+    from evqa.evaluation.gold import load_gold
+
+    if isinstance(gold, str | Path):
+        return load_gold(gold)
+    if not all(isinstance(g, GoldItem) for g in gold):
+        raise InputError(
+            "gold must be a gold file's path or the GoldItems of evqa.evaluation.load_gold(path)"
+        )
+    return gold
 
 
 def write_predictions(records: Iterable[Mapping[str, Any]], path: Path | str) -> Path:
