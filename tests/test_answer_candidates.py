@@ -102,6 +102,13 @@ def test_question_words_and_names_the_passage_lacks():
         ("Amazon.com.", "Amazon.com"),
         ("at 5 p.m.", "at 5 p.m."),
         (".", "."),
+        ("1] 45 million dollars", "45 million dollars"),  # the tail of "[1]"
+        ("Lisa Simpson [2", "Lisa Simpson"),
+        ("[1] 45 million", "[1] 45 million"),
+        ("(see) 45", "(see) 45"),
+        ("90 million dollars 💰", "90 million dollars"),
+        ("⚡ 350 Wh/kg", "350 Wh/kg"),
+        ("85°C", "85°C"),
     ],
 )
 def test_trim_drops_edge_separators_and_unpaired_quotes(span, kept):

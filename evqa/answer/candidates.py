@@ -78,8 +78,34 @@ def trim(text: str) -> tuple[int, int]:
             j -= 1
         if i < j and _full_stop(text[i:j]):
             j -= 1
+        i, j = _past_fragments(text, i, j)
         if (i, j) == (k, m):
             return i, j
+
+
+# a bracket's tail or head cut off at the span's edge: "1] 45 million" of "[1] 45 million"
+_CUT_HEAD = re.compile(r"[^\s\[\]()]{0,3}[\])]\s+")
+_CUT_TAIL = re.compile(r"\s+[\[(][^\s\[\]()]{0,3}$")
+
+
+def _past_fragments(text: str, i: int, j: int) -> tuple[int, int]:
+    """``text[i:j]`` without an edge pictograph (an emoji after "90 million dollars") or a
+    bracket cut in two at an edge (the "1]" of a "[1]" before the answer)."""
+    while i < j and _pictograph(text[i]):
+        i += 1
+    while j > i and _pictograph(text[j - 1]):
+        j -= 1
+    if head := _CUT_HEAD.match(text, i, j):  # its opening bracket is outside the span
+        i = head.end()
+    if tail := _CUT_TAIL.search(text, i, j):  # and this one's closing bracket
+        j = tail.start()
+    return i, j
+
+
+def _pictograph(char: str) -> bool:
+    """An emoji or other pictograph, or the joiners and selectors that build emoji."""
+    code = ord(char)
+    return 0x1F000 <= code <= 0x1FAFF or 0x2600 <= code <= 0x27BF or code in (0x200D, 0xFE0F)
 
 
 # words whose full stop is their own ("Rivian Automotive Inc.", "Martin Luther King Jr.")
