@@ -159,9 +159,10 @@ def test_corpus_brackets_are_printed_literally():
     )
     for terminal in (True, False):
         out = strip_ansi(render_to(render.print_answer, a, terminal=terminal))
-        assert f"{TRICKY} [1]" in out  # the answer sentence
+        # the answer sentence (off a terminal, no styles: the span is «marked»)
+        assert f"{TRICKY if terminal else render.marked(TRICKY, (6, 9))} [1]" in out
         assert f"“{TRICKY}”" in out  # the quote
-        assert out.count(TRICKY) == 5  # + the passage and two figure rows
+        assert out.count(TRICKY) == (5 if terminal else 2)  # + the passage, two figure rows
         assert "what about [bold]this[/bold]?" in out
         assert "Title [draft]" in out
         assert "[red]T[/red]" in out
@@ -180,6 +181,38 @@ def test_no_color_console_keeps_highlight_but_drops_colours():
     out = buf.getvalue()
     assert not COLOUR.search(out)
     assert "\x1b[1;7m350 Wh/kg" in out
+
+
+def test_a_console_without_colours_marks_the_span_with_guillemets():
+    # TERM=dumb (Emacs M-x shell): rich has no colour system and prints no style at all,
+    # so the span gets the marks of the plain output, in the sentence and the figures table
+    buf = io.StringIO()
+    console = Console(file=buf, force_terminal=True, color_system=None, width=100)
+    render.print_answer(console, answer(figures=figures()))
+    out = buf.getvalue()
+    assert not ANSI.search(out)
+    assert "stores «350 Wh/kg», a record. [1]" in out
+    assert "drops to «280 Wh/kg»." in out
+
+
+def test_a_dumb_terminal_gets_the_guillemets(monkeypatch):
+    monkeypatch.setenv("TERM", "dumb")
+    monkeypatch.setenv("TTY_COMPATIBLE", "1")  # a terminal, whatever pytest's stdout is
+    monkeypatch.delenv("FORCE_COLOR", raising=False)
+    console = render.make_console()
+    console.file = io.StringIO()
+    assert console.is_terminal and render.needs_marks(console)
+    render.print_answer(console, answer(), show_passages=False)
+    assert "«350 Wh/kg»" in console.file.getvalue()
+
+
+def test_a_colour_terminal_highlights_the_span_without_guillemets():
+    for console in (Console(force_terminal=True), Console(force_terminal=True, no_color=True)):
+        assert not render.needs_marks(console)  # NO_COLOR keeps bold reverse video
+        console.file = io.StringIO()
+        render.print_answer(console, answer(figures=figures()))
+        out = console.file.getvalue()
+        assert "\x1b[1;7m350 Wh/kg" in out and "«" not in out
 
 
 def test_make_console_honours_no_color(monkeypatch):
@@ -463,3 +496,42 @@ def test_a_citation_shows_its_source_unless_it_is_the_file_its_id_names(doc_id, 
     a = answer(citations=(c,), passages=())
     assert line in render.answer_plain(a)
     assert line in strip_ansi(render_to(render.print_answer, a))
+
+
+LONG_TITLE = "A Very Long Title " * 20  # 359 characters, as in the audit's longferry.md
+
+
+def long_titled() -> Answer:
+    c = Citation(1, "ferry", LONG_TITLE, "2023-06-01", CELL, 0, len(CELL))
+    return answer(citations=(c,), passages=(hit(1, "ferry", CELL, title=LONG_TITLE),))
+
+
+def test_long_titles_are_shortened_in_hit_citation_and_best_guess_lines():
+    short = ("A Very Long Title " * 5) + "A Very…"  # 98 characters, cut at a word
+    a = long_titled()
+    guess = replace(abstained(), best_guess=BestGuess("x", "ferry", LONG_TITLE))
+    assert render.hit_line(a.passages[0]) == f"1.  1.000  {short} — 2024-03-05  ferry  (ferry#0)"
+    assert render.source_line(a.citations[0]).startswith(f"[1] {short} — 2023-06-01 — ferry")
+    assert render.best_guess_line(guess).endswith(f"from {short}")
+    outputs = (
+        render.answer_plain(a),
+        render.answer_plain(guess),
+        render.hits_plain(a.passages),
+        strip_ansi(render_to(render.print_answer, a)),
+        strip_ansi(render_to(render.print_answer, guess)),
+        strip_ansi(render_to(render.print_hits, a.passages)),
+    )
+    for out in outputs:
+        flat = " ".join(out.replace("│", " ").split())  # rich wraps at 100 columns
+        assert short in flat and LONG_TITLE.strip() not in flat
+
+
+def test_full_sources_and_json_keep_the_whole_title():
+    a = long_titled()
+    whole = LONG_TITLE.strip()
+    assert render.full_sources_plain(a).count(whole) == 2  # the citation and the passage
+    out = render_to(render.print_full_sources, a, terminal=False)
+    assert " ".join(out.split()).count(whole) == 2
+    data = json.loads(render.to_json(a))
+    assert data["citations"][0]["title"] == LONG_TITLE
+    assert data["passages"][0]["title"] == LONG_TITLE

@@ -35,6 +35,7 @@ HIGHLIGHT = "bold reverse"  # the answer span, in a terminal
 MARK_OPEN, MARK_CLOSE = "«", "»"  # the answer span, in plain text
 PASSAGE_CHARS = 240  # passages are shortened to about this many characters
 QUOTE_CHARS = 400  # citation quotes too (``/sources`` in chat shows them in full)
+TITLE_CHARS = 100  # titles in hit, citation and best-guess lines (--json keeps them whole)
 NOT_FOUND = "Not found in the articles"
 # why, when the question gives no reason: what evqa knows, never that no article answers
 LOW_CONFIDENCE = "No answer found with enough confidence"  # the reader's best span was unsure
@@ -92,9 +93,15 @@ def best_guess_line(answer: Answer) -> str:
     g = answer.best_guess
     if g is None:
         return f"confidence {answer.confidence:.2f}"
-    return visible(
-        f"Best guess: {g.answer} (confidence {answer.confidence:.2f}), from {g.title or g.doc_id}"
-    )
+    source = short_title(g.title, full=False) or g.doc_id
+    return visible(f"Best guess: {g.answer} (confidence {answer.confidence:.2f}), from {source}")
+
+
+def short_title(title: str | None, *, full: bool) -> str | None:
+    """``title`` shortened to about ``TITLE_CHARS`` at a word boundary, unless ``full``."""
+    if title is None or full:
+        return title
+    return shorten(title, TITLE_CHARS)
 
 
 def quoted(text: str) -> str:
@@ -109,11 +116,13 @@ def quoted(text: str) -> str:
     return f"“{text}”"
 
 
-def source_line(c: Citation) -> str:
+def source_line(c: Citation, *, full: bool = False) -> str:
     """``[1] Title — 2024-05-01 — doc_id — source: wire  chars 10–52`` (missing title, date
-    or source are left out, and so is a source that is only the file the id names)."""
+    or source are left out, and so is a source that is only the file the id names). A long
+    title is shortened unless ``full``."""
     source = None if _names_its_file(c.source, c.doc_id) else f"source: {c.source}"
-    head = DASH.join(x for x in (c.title, c.date, c.doc_id, source) if x)
+    title = short_title(c.title, full=full)
+    head = DASH.join(x for x in (title, c.date, c.doc_id, source) if x)
     return visible(f"[{c.n}] {head}  chars {c.start}–{c.end}")
 
 
@@ -123,9 +132,10 @@ def _names_its_file(source: str | None, doc_id: str) -> bool:
     return not source or re.fullmatch(re.escape(doc_id) + r"\.\w+", source) is not None
 
 
-def hit_line(h: Hit) -> str:
-    """``1. 0.812  Title — 2024-05-01  doc_id  doc_id#3`` for a passage or search hit."""
-    meta = DASH.join(x for x in (h.title, h.date) if x)
+def hit_line(h: Hit, *, full: bool = False) -> str:
+    """``1. 0.812  Title — 2024-05-01  doc_id  doc_id#3`` for a passage or search hit (a
+    long title shortened unless ``full``)."""
+    meta = DASH.join(x for x in (short_title(h.title, full=full), h.date) if x)
     parts = [f"{h.rank}.", f"{h.score:.3f}", meta, h.doc_id, f"({h.chunk.id})"]
     return visible("  ".join(p for p in parts if p))
 
@@ -176,19 +186,32 @@ def make_console(stderr: bool = False) -> Console:
     return Console(stderr=stderr, highlight=False, emoji=False)
 
 
-def highlighted(sentence: str, span: tuple[int, int] | None) -> Text:
+def needs_marks(console: Console) -> bool:
+    """Whether ``console`` shows no styles at all, so the answer span needs «marks»: no
+    colour system (TERM=dumb, e.g. Emacs M-x shell, or not a terminal). NO_COLOR is not
+    such a case: rich drops only the colours and keeps bold reverse video."""
+    return console.color_system is None
+
+
+def highlighted(sentence: str, span: tuple[int, int] | None, *, marks: bool = False) -> Text:
+    """``sentence`` with the answer ``span`` in bold reverse video, and between «marks»
+    too when ``marks`` (for a console that shows no styles)."""
+    if span is None:
+        return Text(sentence)
+    a, b = span
+    if marks:
+        sentence, b = marked(sentence, span), b + len(MARK_OPEN) + len(MARK_CLOSE)
     text = Text(sentence)
-    if span is not None:
-        text.stylize(HIGHLIGHT, *span)
+    text.stylize(HIGHLIGHT, a, b)
     return text
 
 
-def _answer_body(answer: Answer) -> list[RenderableType]:
+def _answer_body(answer: Answer, *, marks: bool) -> list[RenderableType]:
     sentence = answer.answer_sentence or answer.answer or ""
     span = span_in(sentence, answer.answer, answer.answer_start, answer.answer_end)
     cites = markers(answer_markers(answer))
     body: list[RenderableType] = []
-    line = highlighted(sentence, span)
+    line = highlighted(sentence, span, marks=marks)
     if cites:
         line.append(" " + cites, style="cyan")
     body.append(line)
@@ -199,11 +222,11 @@ def _answer_body(answer: Answer) -> list[RenderableType]:
     body.append(verdict)
     if len(answer.figures) > 1:
         body.append(Text(""))
-        body.append(figures_table(answer.figures))
+        body.append(figures_table(answer.figures, marks=marks))
     return body
 
 
-def figures_table(figures: Sequence[Figure]) -> Table:
+def figures_table(figures: Sequence[Figure], *, marks: bool = False) -> Table:
     """Several figures side by side: figure | sentence (figure highlighted) | source."""
     table = Table(show_edge=False, expand=True, pad_edge=False)
     table.add_column("figure", no_wrap=True, style="bold")
@@ -211,7 +234,8 @@ def figures_table(figures: Sequence[Figure]) -> Table:
     table.add_column("source", no_wrap=True, justify="right")
     for f in figures:
         span = span_in(f.sentence, f.answer, None, None)
-        table.add_row(Text(f.answer), highlighted(f.sentence, span), Text(f"[{f.citation}]"))
+        line = highlighted(f.sentence, span, marks=marks)
+        table.add_row(Text(f.answer), line, Text(f"[{f.citation}]"))
     return table
 
 
@@ -241,7 +265,8 @@ def print_answer(console: Console, answer: Answer, *, show_passages: bool = True
         if show_passages:
             print_passages(console, answer.passages, heading="Related passages")
         return
-    console.print(Panel(Group(*head, *_answer_body(answer)), title=title, title_align="left"))
+    body = _answer_body(answer, marks=needs_marks(console))
+    console.print(Panel(Group(*head, *body), title=title, title_align="left"))
     print_sources(console, answer)
     if show_passages:
         print_passages(console, answer.passages, heading="Supporting passages")
@@ -253,7 +278,7 @@ def print_sources(console: Console, answer: Answer, *, full: bool = False) -> No
         return
     console.print(Text("Sources", style="bold underline"))
     for c in answer.citations:
-        console.print(Text(source_line(c), style="cyan"))
+        console.print(Text(source_line(c, full=full), style="cyan"))
         quote = c.quote if full else shorten(c.quote, QUOTE_CHARS)
         console.print(Padding(Text(quoted(quote), style="italic"), (0, 0, 0, 4)))
     console.print()
@@ -281,7 +306,7 @@ def print_full_sources(console: Console, answer: Answer) -> None:
 
 
 def _print_hit(console: Console, h: Hit, *, full: bool, explain: bool) -> None:
-    console.print(Text(hit_line(h), style="bold"))
+    console.print(Text(hit_line(h, full=full), style="bold"))
     if explain:
         console.print(Padding(Text(explain_line(h), style="dim"), (0, 0, 0, 4)))
     text = h.chunk.text if full else shorten(h.chunk.text, PASSAGE_CHARS)
@@ -352,7 +377,7 @@ def sources_plain(answer: Answer, *, full: bool = False) -> list[str]:
     lines = ["Sources"]
     for c in answer.citations:
         quote = c.quote if full else shorten(c.quote, QUOTE_CHARS)
-        lines += [source_line(c), _indent(quoted(quote))]
+        lines += [source_line(c, full=full), _indent(quoted(quote))]
     return [*lines, ""]
 
 
@@ -363,7 +388,7 @@ def _passages_plain(
         return []
     lines = [heading]
     for h in hits:
-        lines.append(hit_line(h))
+        lines.append(hit_line(h, full=full))
         if explain:
             lines.append(_indent(explain_line(h)))
         lines.append(_indent(h.chunk.text if full else shorten(h.chunk.text, PASSAGE_CHARS)))
