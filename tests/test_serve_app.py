@@ -676,6 +676,23 @@ def test_a_token_is_required_on_the_api_but_not_for_the_page(index):
     assert client.head("/health", headers={"Authorization": "Bearer s3cret"}).status_code == 200
 
 
+@pytest.mark.parametrize("header", [None, "Bearer", "Bearer ", "Basic s3cret", "s3cret"])
+def test_a_missing_token_says_the_server_requires_one(index, header):
+    client = TestClient(create_app(EngineHolder(opener(index)), token="s3cret"))
+    r = client.get("/health", headers={"Authorization": header} if header else {})
+    assert_error(r, 401, "this server requires its token")
+    assert r.headers["www-authenticate"] == "Bearer"
+
+
+@pytest.mark.parametrize("header", ["Bearer x", "bearer S3CRET", "Bearer  s3cret"])
+def test_a_wrong_token_says_it_does_not_match(index, header):
+    client = TestClient(create_app(EngineHolder(opener(index)), token="s3cret"))
+    r = client.post("/ask", json={"question": QUESTION}, headers={"Authorization": header})
+    body = assert_error(r, 401, "the token does not match")
+    assert "requires its token" not in body["error"]
+    assert r.headers["www-authenticate"] == "Bearer"
+
+
 JSON = {"content-type": "application/json"}
 
 

@@ -462,7 +462,7 @@ def test_an_article_that_opens_clears_the_error_of_one_that_did_not(browser, url
     browser.get(url)
     assert open_article(browser, "no-such-article") == "error"
     error = browser.find_element(By.ID, "error")
-    assert error.is_displayed() and "no article 'no-such-article'" in error.text
+    assert error.is_displayed() and error.text == GONE
     assert open_article(browser, "..") == "open"
     assert not error.is_displayed()
     browser.get_log("browser")  # the 404 is expected; leave no SEVERE behind
@@ -476,3 +476,93 @@ def test_an_answer_that_is_not_json_is_an_error_that_says_so(browser, url):
         "return api('GET', '/').then(() => 'no error', (e) => e.message);"
     )
     assert message == "the server's answer to / is not JSON (HTTP 200, text/html)"
+
+
+GONE = "this article is no longer in the index (it changed since this answer); ask again"
+
+
+def test_an_article_gone_from_the_index_says_so_and_hides_the_one_open_before(browser, url):
+    """A citation of an article removed since the answer: no API jargon, and the article
+    opened before is not left on screen as if it were this one."""
+    browser.get(url)
+    assert open_article(browser, "..") == "open"
+    assert open_article(browser, "zoo") == "error"
+    error = browser.find_element(By.ID, "error")
+    assert error.is_displayed() and error.text == GONE
+    article = browser.find_element(By.ID, "article")
+    assert not article.is_displayed() and article.get_attribute("data-doc") is None
+    browser.get_log("browser")  # the 404 is expected; leave no SEVERE behind
+
+
+def health_state(driver) -> str:
+    return driver.find_element(By.ID, "health").get_attribute("data-state")
+
+
+def test_the_header_is_checked_again_after_each_answer(browser, url):
+    """The index may have been rebuilt, or gone and come back, since the page last asked
+    /health: an answer refreshes the header, whatever it said before."""
+    browser.get(url)
+    WebDriverWait(browser, 30).until(lambda d: health_state(d) == "ok")
+    browser.execute_script(
+        "const h = document.getElementById('health');"
+        "h.textContent = 'stale'; h.dataset.state = 'error';"
+    )
+    assert ask(browser, url, "energy density of Jinshi battery") == "answered"
+    WebDriverWait(browser, 10).until(lambda d: health_state(d) == "ok")
+    assert "articles" in browser.find_element(By.ID, "health").text
+
+
+def test_a_wrong_token_is_forgotten_and_said_to_be_wrong(browser, index):
+    with served(index, "--token", "s3cret") as (address, _):
+        base = address.split("#")[0]
+        browser.get(base + "#token=wrong")
+        WebDriverWait(browser, 30).until(lambda d: health_state(d) == "error")
+        health = browser.find_element(By.ID, "health").text
+        assert "does not match" in health and "forgot it" in health
+        assert browser.execute_script("return sessionStorage.getItem('evqa.token')") is None
+        assert ask(browser, base, "energy density of Jinshi battery") == "error"
+        error = browser.find_element(By.ID, "error").text
+        assert error == "this server requires its token: send the header 'Authorization: " + (
+            "Bearer TOKEN' (the page takes it from the address printed by evqa serve)"
+        )
+        browser.get_log("browser")  # the 401s are expected
+
+
+def test_a_citation_scrolls_only_the_article_pane_never_the_page(browser, url):
+    """The answer being read stays where it is; the quote is centred in the pane."""
+    ask(browser, url, "energy density of Jinshi battery")
+    browser.execute_script("document.body.style.paddingBottom = '3000px'; scrollTo(0, 300)")
+    try:
+        before = browser.execute_script("return scrollY")
+        open_citation(browser, 1)
+        after = browser.execute_script("return scrollY")
+        centred = browser.execute_script(
+            "const q = document.getElementById('quote').getBoundingClientRect();"
+            "const box = document.getElementById('article-text').getBoundingClientRect();"
+            "return q.top >= box.top && q.bottom <= box.bottom;"
+        )
+    finally:
+        browser.execute_script("document.body.style.paddingBottom = ''")
+    assert before == 300 and after == before
+    assert centred
+
+
+LONG_TITLE = "Battery " * 44 + "end"  # 355 characters
+
+
+def test_long_titles_are_shortened_in_the_lists_with_the_full_title_as_a_tooltip(browser, url):
+    browser.get(url)
+    shown = browser.execute_script(
+        "const t = arguments[0];"
+        "showCitations({citations: [{n: 1, doc_id: 'd', title: t, date: null, quote: 'q',"
+        " start: 0, end: 1}]});"
+        "showPassages({abstained: false, passages: [{doc_id: 'd', title: t, date: null,"
+        " score: 0.3, start: 0, end: 1, text: 'x'}]});"
+        "const c = document.querySelector('#citations .title');"
+        "const p = document.querySelector('#passages .title');"
+        "return [c.textContent, c.title, p.textContent, p.title];",
+        LONG_TITLE,
+    )
+    for text, tooltip in (shown[:2], shown[2:]):
+        assert len(text) <= 120 and text.endswith("…") and LONG_TITLE.startswith(text[:-1])
+        assert tooltip == LONG_TITLE

@@ -130,7 +130,7 @@ def _head_where_get(router: APIRouter) -> None:
 
 ERRORS = {  # the error statuses every route may answer
     400: "bad input (also a malformed body: never 422)",
-    401: "the server's --token is required",
+    401: "the server's --token is missing or does not match",
     413: "request body too large",
     500: "internal error",
     503: "the index is being swapped (with Retry-After: retry), or is gone or unusable "
@@ -172,9 +172,7 @@ def _search_route(router: APIRouter, holder: EngineHolder) -> None:
         query = searchable(clean_question(req.query, "query"))  # "???" is a 400, as on the CLI
         hits = engine.search(query, k=req.k, mode=req.mode, **dates)
         passages = [h.to_dict(explain=req.explain) for h in hits]
-        return JSONResponse(
-            {"passages": passages, "warnings": engine.search_warnings(**dates)}
-        )
+        return JSONResponse({"passages": passages, "warnings": engine.search_warnings(**dates)})
 
 
 NOT_FOUND = {404: {"model": ErrorBody, "description": "no such article"}}
@@ -238,14 +236,23 @@ def _guarded(token: str | None) -> type[APIRoute]:
     return Guarded
 
 
+TOKEN_MISSING = (
+    "this server requires its token: send the header 'Authorization: Bearer TOKEN' "
+    "(the page takes it from the address printed by evqa serve)"
+)
+TOKEN_WRONG = (
+    "the token does not match this server's: send the one evqa serve was started with "
+    "(the page takes it from the address printed by evqa serve)"
+)
+
+
 def _authorize(request: Request, token: str) -> None:
     scheme, _, sent = request.headers.get("authorization", "").partition(" ")
     # the scheme's name is case-insensitive (RFC 9110); the token is compared exactly
-    if scheme.lower() != "bearer" or not secrets.compare_digest(sent.encode(), token.encode()):
-        raise UnauthorizedError(
-            "this server requires its token: send the header 'Authorization: Bearer TOKEN' "
-            "(the page takes it from the address printed by evqa serve)"
-        )
+    if scheme.lower() != "bearer" or not sent:
+        raise UnauthorizedError(TOKEN_MISSING)
+    if not secrets.compare_digest(sent.encode(), token.encode()):
+        raise UnauthorizedError(TOKEN_WRONG)
 
 
 def _article(engine: Any, doc_id: str) -> dict[str, Any]:

@@ -21,6 +21,14 @@ function token() {
 // no response at all: the server stopped, or the network is down
 class Unreachable extends Error {}
 
+// the server's error answer: its message, and the HTTP status it came with
+class ApiError extends Error {
+  constructor(message, status) { super(message); this.status = status; }
+}
+
+const WRONG_TOKEN = "the page's token does not match this server's, so it forgot it: "
+  + "open the address evqa serve printed (with #token=)";
+
 async function api(method, path, body) {
   const headers = { "Content-Type": "application/json" };
   const t = token();
@@ -35,10 +43,22 @@ async function api(method, path, body) {
     throw new Unreachable(
       `cannot reach the evqa server at ${location.origin}; is \`evqa serve\` still running?`);
   }
-  if ($("health").dataset.state === "down" && path !== "/health") health();  // it is back
+  if (res.status === 401 && t) forgetToken(t);
+  // the index may have changed (rebuilt, gone, back) or the server come back: say so above
+  if (path !== "/health") health();
   const data = await json(res, path);
-  if (!res.ok) throw new Error((data && data.error) || `HTTP ${res.status}`);
+  if (!res.ok) throw new ApiError(errorMessage(res, data, t), res.status);
   return data;
+}
+
+function errorMessage(res, data, sentToken) {
+  if (res.status === 401 && sentToken) return WRONG_TOKEN;
+  return (data && data.error) || `HTTP ${res.status}`;
+}
+
+// a token the server refused is of no further use: asking without it says what to do
+function forgetToken(t) {
+  if (sessionStorage.getItem("evqa.token") === t) sessionStorage.removeItem("evqa.token");
 }
 
 // the API answers JSON, errors included: anything else (an HTML page, a proxy's error)
@@ -82,6 +102,14 @@ function marked(text, start, end, markProps) {
 }
 
 function clear(node) { node.replaceChildren(); return node; }
+
+// a title for a list: at most TITLE_MAX characters (code points), the rest an ellipsis
+const TITLE_MAX = 120;
+
+function shortTitle(title) {
+  const chars = Array.from(title);
+  return chars.length <= TITLE_MAX ? title : chars.slice(0, TITLE_MAX - 1).join("").trimEnd() + "…";
+}
 
 // --- asking ---------------------------------------------------------------------------
 
@@ -145,8 +173,9 @@ function showBestGuess(a) {
   box.append("Best guess: ", el("strong", {}, g.answer),
     ` (confidence ${a.confidence.toFixed(2)}), from `,
     el("button", {
-      type: "button", class: "link title", onclick: () => openArticle(g.doc_id),
-    }, g.title || g.doc_id));
+      type: "button", class: "link title", title: g.title || g.doc_id,
+      onclick: () => openArticle(g.doc_id),
+    }, shortTitle(g.title || g.doc_id)));
 }
 
 function showAnswer(a) {
@@ -199,7 +228,8 @@ function showCitations(a) {
   for (const c of a.citations) {
     list.append(el("li", { class: "citation" },
       citeButton(c), " ",
-      el("span", { class: "title" }, c.title || c.doc_id), " ",
+      el("span", { class: "title", title: c.title || c.doc_id }, shortTitle(c.title || c.doc_id)),
+      " ",
       el("span", { class: "muted" }, c.date || ""),
       el("blockquote", {}, c.quote)));
   }
@@ -212,9 +242,9 @@ function showPassages(a) {
   for (const p of a.passages) {
     list.append(el("li", { class: "passage" },
       el("button", {
-        type: "button", class: "link title",
+        type: "button", class: "link title", title: p.title || p.doc_id,
         onclick: () => openArticle(p.doc_id, p.start, p.end),
-      }, p.title || p.doc_id),
+      }, shortTitle(p.title || p.doc_id)),
       " ", el("span", { class: "muted" },
         [p.date, `score ${p.score.toFixed(3)}`].filter(Boolean).join(" · ")),
       el("p", {}, p.text)));
@@ -237,14 +267,33 @@ async function openArticle(docId, start, end) {
     box.dataset.state = "open";
     box.dataset.doc = art.id;
     $("error").hidden = true;  // an earlier article's failure is over
-    const q = $("quote");
-    if (q) q.scrollIntoView({ block: "center" });
+    showQuote();
   } catch (e) {
+    // never leave the article opened before on screen as if it were this one
+    box.hidden = true;
+    delete box.dataset.doc;
     box.dataset.state = "error";
-    $("error").textContent = e.message;
+    $("error").textContent = e.status === 404 ? GONE : e.message;
     $("error").hidden = false;
     if (e instanceof Unreachable) serverDown(e);
   }
+}
+
+// a citation or passage names an article the index no longer has (index add/remove/build)
+const GONE = "this article is no longer in the index (it changed since this answer); ask again";
+
+// the quote centred in the article's pane, scrolling only the pane: scrollIntoView would
+// scroll the page too, taking the answer being read off the screen
+function showQuote() {
+  const pane = $("article-text");
+  const q = $("quote");
+  if (q) {
+    const top = q.getBoundingClientRect().top - pane.getBoundingClientRect().top;
+    pane.scrollTop += top - (pane.clientHeight - q.offsetHeight) / 2;
+  } else pane.scrollTop = 0;
+  // one column (a narrow screen): the article is below the answer, perhaps off the screen
+  const box = $("article").getBoundingClientRect();
+  if (box.top >= innerHeight || box.bottom <= 0) $("article").scrollIntoView({ block: "start" });
 }
 
 function closeArticle() {
@@ -292,13 +341,18 @@ async function copyJson() {
 
 // --- start ----------------------------------------------------------------------------
 
+let healthAsked = 0;  // several checks may overlap: only the latest one's answer is shown
+
 async function health() {
+  const n = ++healthAsked;
   try {
     const h = await api("GET", "/health");
+    if (n !== healthAsked) return;
     $("health").textContent = `${h.articles} articles · ${h.chunks} chunks · ${h.model} · ${h.generation}`;
     $("health").dataset.state = "ok";
     $("health").title = "";
   } catch (e) {
+    if (n !== healthAsked) return;
     if (e instanceof Unreachable) serverDown(e);
     else {
       $("health").textContent = e.message;
