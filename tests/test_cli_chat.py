@@ -24,10 +24,10 @@ def test_chat_piped_json(built, runner):
 
 def test_piped_chat_writes_errors_to_stderr(built, runner):
     r = run(runner, "chat", "--index", built, input="/k 0\n/foo\n")
-    assert r.exit_code == 0, r.output
+    assert r.exit_code == 2, r.output  # as `evqa ask` exits for input it refuses
     assert r.stdout == ""
-    assert "error: /k must be at least 1 (got 0)" in r.stderr
-    assert "error: unknown command /foo" in r.stderr
+    assert "line 1: error: /k must be at least 1 (got 0)" in r.stderr
+    assert "line 2: error: unknown command /foo" in r.stderr
 
 
 def test_piped_json_chat_prints_utf_8_for_bytes_that_are_not(built):
@@ -42,6 +42,6 @@ def test_piped_json_chat_prints_utf_8_for_bytes_that_are_not(built):
         env={**os.environ, "LC_ALL": "C.UTF-8", "PYTHONIOENCODING": ""},
         timeout=120,
     )
-    assert r.returncode == 0, r.stderr
+    assert r.returncode == 2, r.stderr
     line = json.loads(r.stdout.decode("utf-8"))
     assert line["question"] == "" and line["error"].startswith("the question is empty")

@@ -98,9 +98,9 @@ def test_k_command_changes_engine_k():
 
 def test_bad_k_is_an_error_and_the_loop_continues():
     code, out, engine = piped("/k 0\n/k many\nquestion\n")
-    assert code == 0
-    assert "error: /k must be at least 1" in out and "-k" not in out
-    assert "error: /k needs a whole number" in out
+    assert code == 2
+    assert "line 1: error: /k must be at least 1" in out and "-k" not in out
+    assert "line 2: error: /k needs a whole number" in out
     assert engine.k == 5
     assert engine.asked == [("question", 5, "hybrid")]
 
@@ -139,7 +139,7 @@ def test_sources_prints_full_sources_of_last_answer():
 
 def test_sources_before_any_answer_is_an_error():
     code, out, _ = piped("/sources\n")
-    assert code == 0 and "error: no answer yet" in out
+    assert code == 2 and "line 1: error: no answer yet" in out
 
 
 def test_quit_stops_reading():
@@ -151,8 +151,8 @@ def test_quit_stops_reading():
 
 def test_engine_error_is_one_line_and_loop_continues():
     code, out, engine = piped("boom\nfine\n")
-    assert code == 0
-    assert "error: the question is not allowed; ask something else" in out
+    assert code == 2
+    assert "line 1: error: the question is not allowed; ask something else" in out
     assert engine.asked[0][0] == "fine"
 
 
@@ -163,11 +163,11 @@ def test_empty_input_exits_zero():
 
 def test_plain_errors_go_to_stderr_and_answers_to_stdout():
     code, out, err, engine = piped_apart("/k 0\n/foo\nboom\nfine\n/sources\n")
-    assert code == 0
+    assert code == 2
     assert err.splitlines() == [
-        "error: /k must be at least 1 (got 0)",
-        "error: unknown command /foo; type /help for the list",
-        "error: the question is not allowed; ask something else",
+        "line 1: error: /k must be at least 1 (got 0)",
+        "line 2: error: unknown command /foo; type /help for the list",
+        "line 3: error: the question is not allowed; ask something else",
     ]
     assert "error" not in out
     assert out.startswith("Q: fine") and out.count("-" * 40) == 1  # the answer, its sources
@@ -202,6 +202,7 @@ def test_json_errors_and_commands():
     assert objs[0] == {
         "question": "boom",
         "error": "the question is not allowed; ask something else",
+        "line": 1,
     }
     assert objs[1] == {"command": "k", "k": 2}
     assert objs[2]["command"] == "k" and "at least 1" in objs[2]["error"]
@@ -225,8 +226,8 @@ def test_json_lines_never_echo_undecodable_input():
     out.encode("utf-8")  # strict: no surrogate left
     error = "the question is not allowed; ask something else"
     assert json_lines(out)[:3] == [
-        {"question": "", "error": error},
-        {"question": "wind farm", "error": error},
+        {"question": "", "error": error, "line": 1},
+        {"question": "wind farm", "error": error, "line": 2},
         {"command": "k", "k": 2},
     ]
     assert "unknown command /;" in json_lines(out)[3]["error"]
@@ -334,3 +335,132 @@ def test_importing_chat_does_not_import_prompt_toolkit():
 def test_quit_variants(line):
     _, _, engine = piped(f"{line}\nnever\n")
     assert engine.asked == []
+
+
+# --- invisible characters, line numbers and the exit code (piped) ------------------------
+
+
+def test_command_after_a_bom_or_zero_width_space_is_a_command():
+    """A Notepad file's BOM on its first line, or a zero-width space, hid the slash: the
+    command was asked as a question and the setting silently not applied."""
+    code, out, engine = piped("\ufeff/k 2\nquestion\n\u200b/mode bm25\n \u200b /help\n")
+    assert code == 0
+    assert engine.k == 2 and engine.mode == "bm25"
+    assert engine.asked == [("question", 2, "hybrid")]
+    assert "/sources" in out  # /help ran
+
+
+def test_piped_errors_name_their_input_line_and_exit_2():
+    code, out, err, engine = piped_apart("fine\n\nboom\n/k 0\nfine again\n/quit\nboom\n")
+    assert code == 2  # as `evqa ask` exits for a question it refuses; the rest still ran
+    assert err.splitlines() == [
+        "line 3: error: the question is not allowed; ask something else",
+        "line 4: error: /k must be at least 1 (got 0)",
+    ]
+    assert [q for q, _, _ in engine.asked] == ["fine", "fine again"]
+
+
+def test_piped_json_errors_carry_the_line_number():
+    code, out, err, _ = piped_apart("ok\n/k 0\n\nboom\n", json_mode=True)
+    assert code == 2 and err == ""
+    objs = json_lines(out)
+    assert "line" not in objs[0]  # an answer has no line field
+    assert objs[1] == {"command": "k", "error": "/k must be at least 1 (got 0)", "line": 2}
+    assert objs[2]["question"] == "boom" and objs[2]["line"] == 4
+
+
+def test_piped_chat_without_failures_exits_0():
+    code, _, _ = piped("/k 3\nquestion\n/sources\n")
+    assert code == 0
+
+
+# --- interactive: a pasted block, stdout redirected ---------------------------------------
+
+
+def test_interactive_paste_asks_each_line(tmp_path):
+    """Pasting several lines (bracketed paste) asked one merged question."""
+    paste = "\x1b[200~first question\n\n/k 2\nsecond question\n\x1b[201~"
+    code, out, engine = run_interactive(paste + "\r\x04", tmp_path)
+    assert code == 0
+    assert engine.asked == [("first question", 5, "hybrid"), ("second question", 2, "hybrid")]
+    assert "k = 2" in out
+
+
+def test_paste_ending_in_quit_ends_the_chat(tmp_path):
+    code, _, engine = run_interactive("\x1b[200~one\n/quit\ntwo\x1b[201~\r\x04", tmp_path)
+    assert code == 0 and [q for q, _, _ in engine.asked] == ["one"]
+
+
+class FakeTty(io.StringIO):
+    def isatty(self):
+        return True
+
+
+def test_terminal_in_but_no_terminal_out_or_err_reads_lines(tmp_path):
+    """stdin a terminal, stdout and stderr not (`evqa chat > out 2> err`): nowhere to draw a
+    prompt, so lines are read as from a pipe."""
+    out, err = io.StringIO(), io.StringIO()
+    engine = FakeEngine()
+    code = chat_loop.run_chat(
+        engine, input_stream=FakeTty("q\n/k 0\n"), output=out, error_output=err
+    )
+    assert code == 2 and [q for q, _, _ in engine.asked] == ["q"]
+    assert out.getvalue().startswith("Q: q") and "\x1b[" not in out.getvalue()
+    assert err.getvalue() == "line 2: error: /k must be at least 1 (got 0)\n"
+
+
+def _read_until(fd: int, marker: bytes, seen: bytearray, timeout: float = 15) -> bool:
+    import os
+    import select
+    import time
+
+    end = time.monotonic() + timeout
+    while marker not in seen and time.monotonic() < end:
+        ready, _, _ = select.select([fd], [], [], 0.2)
+        if ready:
+            try:
+                seen.extend(os.read(fd, 4096))
+            except OSError:  # the child closed the terminal
+                break
+    return marker in seen
+
+
+def test_redirected_stdout_draws_the_prompt_on_stderr(tmp_path):
+    """`evqa chat > session.txt` in a terminal: the prompt wrote to the file, so the user
+    typed blind and the file filled with prompt redraws."""
+    import os
+    import pty
+
+    tests = Path(__file__).resolve().parent
+    script = (
+        "import sys; from pathlib import Path; sys.path.insert(0, sys.argv[1]);"
+        "from test_cli_chat_loop import FakeEngine; from evqa.cli import chat_loop;"
+        "sys.exit(chat_loop.run_chat(FakeEngine(), history_path=Path(sys.argv[2])))"
+    )
+    master, slave = pty.openpty()
+    session = tmp_path / "session.txt"
+    env = {**os.environ, "TERM": "xterm", "PROMPT_TOOLKIT_NO_CPR": "1"}
+    with session.open("w") as file:
+        proc = subprocess.Popen(
+            [sys.executable, "-c", script, str(tests), str(tmp_path / "hist")],
+            stdin=slave,
+            stdout=file,
+            stderr=slave,
+            env=env,
+            cwd=tests.parent,
+        )
+    os.close(slave)
+    seen = bytearray()
+    try:
+        assert _read_until(master, b"evqa>", seen), bytes(seen)
+        os.write(master, b"hello\r")
+        assert _read_until(master, b"hello", seen)
+        os.write(master, b"\x04")
+        assert proc.wait(timeout=30) == 0
+    finally:
+        proc.kill()
+        os.close(master)
+    text = session.read_text()
+    assert text.startswith("Q: hello") and "«42 kWh»" in text  # the plain answer only
+    assert "evqa>" not in text and "\x1b" not in text and "\r" not in text
+    assert b"Ask a question" in seen  # the greeting on the terminal

@@ -22,7 +22,8 @@ def chat(
     """Ask questions in a terminal session; the index loads once.
 
     Type /help for commands (/sources, /k N, /mode M, /quit). Questions can also be
-    piped in, one per line.
+    piped in, one per line: errors name their input line, and the exit code is 2
+    when any line was refused.
 
     \b
     Examples:

@@ -4,12 +4,16 @@ Interactive (stdin is a terminal): a prompt-toolkit prompt with line editing and
 file; answers are rendered like ``evqa ask``. Piped: one question per line, answered in turn
 as plain text (or, with ``json_mode``, one JSON object per line), flushed after each.
 
-Commands, in both modes: /help, /sources, /k N, /mode hybrid|bm25|dense, /quit, /exit.
-Errors go to stderr in plain mode. In JSON mode everything goes to stdout: a command
-prints one object, ``{"command": "k", "k": 3}``, a failed one ``{"command": "k", "error":
-...}`` (the command's name without the slash, either way), and a failed question
-``{"question": ..., "error": ...}``. prompt_toolkit is imported only when the interactive
-loop starts.
+Commands, in both modes: /help, /sources, /k N, /mode hybrid|bm25|dense, /quit, /exit;
+a line is a command when it starts with a slash once normalised as a question is (a BOM
+or zero-width space before it does not count). A pasted block is taken line by line.
+Errors go to stderr in plain mode; piped, each names its input line (``line 3: error:
+...``, a ``"line"`` field in JSON) and any refused line makes the exit code 2. A terminal
+on stdin with stdout redirected gets the prompt on stderr and plain answers on stdout.
+In JSON mode everything goes to stdout: a command prints one object, ``{"command": "k",
+"k": 3}``, a failed one ``{"command": "k", "error": ...}`` (the command's name without
+the slash, either way), and a failed question ``{"question": ..., "error": ...}``.
+prompt_toolkit is imported only when the interactive loop starts.
 """
 
 from __future__ import annotations
@@ -32,6 +36,7 @@ from evqa.question_text import normalize_question
 from evqa.types import Answer
 
 PROMPT = "evqa> "
+EXIT_REFUSED = 2  # a piped chat that had a question or command refused, as `evqa ask` exits
 HISTORY_FILE = "chat_history"
 COMMANDS: dict[str, str] = {
     "/help": "list the commands",
@@ -56,8 +61,9 @@ class Output(Protocol):
     def answer(self, answer: Answer) -> None: ...
     def sources(self, answer: Answer) -> None: ...
     def info(self, command: str, text: str, data: dict[str, Any]) -> None: ...
-    def error(self, line: str, message: str, *, command: bool) -> None:
-        """``line`` is the failed question, or the command's name (``k``) when ``command``."""
+    def error(self, line: str, message: str, *, command: bool, lineno: int | None = None) -> None:
+        """``line`` is the failed question, or the command's name (``k``) when ``command``;
+        ``lineno`` the input line it came from (piped chats)."""
 
 
 @dataclass
@@ -75,7 +81,7 @@ class RichOutput:
     def info(self, command: str, text: str, data: dict[str, Any]) -> None:
         self.console.print(Text(text))
 
-    def error(self, line: str, message: str, *, command: bool) -> None:
+    def error(self, line: str, message: str, *, command: bool, lineno: int | None = None) -> None:
         self.console.print(Text(f"error: {message}", style="red"))
 
 
@@ -104,8 +110,9 @@ class PlainOutput:
     def info(self, command: str, text: str, data: dict[str, Any]) -> None:
         self._write(text)
 
-    def error(self, line: str, message: str, *, command: bool) -> None:
-        self.errors.write(f"error: {message}\n")
+    def error(self, line: str, message: str, *, command: bool, lineno: int | None = None) -> None:
+        where = "" if lineno is None else f"line {lineno}: "
+        self.errors.write(f"{where}error: {message}\n")
         self.errors.flush()
 
 
@@ -129,8 +136,11 @@ class JsonOutput:
     def info(self, command: str, text: str, data: dict[str, Any]) -> None:
         self._write({"command": command, **data})
 
-    def error(self, line: str, message: str, *, command: bool) -> None:
-        self._write({"command" if command else "question": line, "error": message})
+    def error(self, line: str, message: str, *, command: bool, lineno: int | None = None) -> None:
+        obj: dict[str, Any] = {"command" if command else "question": line, "error": message}
+        if lineno is not None:
+            obj["line"] = lineno
+        self._write(obj)
 
 
 # --- the session: questions and commands ------------------------------------------------
@@ -141,21 +151,28 @@ class Session:
     engine: Asker
     out: Output
     last: Answer | None = None
+    lineno: int | None = None  # the input line being handled (piped chats), for errors
+    failures: int = 0  # questions and commands refused
 
     def handle(self, line: str) -> bool:
         """Answer a question or run a command. Returns False when the chat should end."""
         line = line.strip()
         if not line:
             return True
-        if line.startswith("/"):
+        # a BOM or zero-width space before the slash is still a command
+        if normalize_question(line).startswith("/"):
             return self.command(line)
         try:
             self.last = self.engine.ask(line)
         except EvqaError as e:  # the question shown as ask shows it: normalised, printable
-            self.out.error(normalize_question(line), str(e), command=False)
+            self.error(normalize_question(line), str(e), command=False)
             return True
         self.out.answer(self.last)
         return True
+
+    def error(self, line: str, message: str, *, command: bool) -> None:
+        self.failures += 1
+        self.out.error(line, message, command=command, lineno=self.lineno)
 
     def command(self, line: str) -> bool:
         # as a question is: undecodable bytes read from a pipe are dropped, not echoed
@@ -169,7 +186,7 @@ class Session:
                 raise InputError(f"unknown command {name}; type /help for the list")
             handler(arg)
         except EvqaError as e:
-            self.out.error(name.removeprefix("/"), str(e), command=True)
+            self.error(name.removeprefix("/"), str(e), command=True)
         return True
 
     def _handlers(self) -> dict[str, Callable[[str], None]]:
@@ -222,34 +239,51 @@ def run_chat(
     prompt_output: Any = None,
     error_output: TextIO | None = None,
 ) -> int:
-    """Run a chat until /quit or end of input; returns the exit code (0).
+    """Run a chat until /quit or end of input; returns the exit code: 0, or
+    ``EXIT_REFUSED`` when a piped chat had a question or command refused.
 
     ``interactive`` defaults to whether ``input_stream`` (stdin) is a terminal.
     ``output`` is the stream for plain/JSON output (stdout); ``console`` the rich console
     for interactive answers (a new one on stdout). ``history_path`` defaults to
     ``cache_dir/chat_history``. ``prompt_input``/``prompt_output`` are prompt_toolkit
     Input/Output objects (tests and embedding); giving ``prompt_input`` means interactive.
-    ``error_output`` takes the errors of a plain piped chat (stderr).
+    ``error_output`` takes the errors of a plain piped chat (stderr). A terminal on stdin
+    whose stdout is not one (``evqa chat > session.txt``) gets the prompt on stderr and
+    plain answers on stdout, or, when stderr is no terminal either, the piped loop.
     """
     stream = sys.stdin if input_stream is None else input_stream
     if interactive is None:
         interactive = prompt_input is not None or _isatty(stream)
     out_stream = sys.stdout if output is None else output
+    errors = sys.stderr if error_output is None else error_output
+    redirected = interactive and prompt_output is None and not _isatty(out_stream)
+    if redirected and not _isatty(errors):
+        interactive = False
+    plain: Output = JsonOutput(out_stream) if json_mode else PlainOutput(out_stream, errors)
     if not interactive:
-        errors = sys.stderr if error_output is None else error_output
-        out: Output = JsonOutput(out_stream) if json_mode else PlainOutput(out_stream, errors)
-        return piped_loop(Session(engine, out), stream)
+        return piped_loop(Session(engine, plain), stream)
+    path = history_path or default_history_path(engine)
+    if redirected:  # the prompt and its redraws on the terminal, only answers in the file
+        console = console or Console(file=errors, highlight=False, emoji=False)
+        session = Session(engine, plain)
+        return interactive_loop(session, console, path, prompt_input, _prompt_output(errors))
     console = console or render.make_console()
     out = JsonOutput(out_stream) if json_mode else RichOutput(console)
-    path = history_path or default_history_path(engine)
     return interactive_loop(Session(engine, out), console, path, prompt_input, prompt_output)
 
 
+def _prompt_output(stream: TextIO) -> Any:
+    from prompt_toolkit.output import create_output
+
+    return create_output(stdout=stream)
+
+
 def piped_loop(session: Session, stream: TextIO) -> int:
-    for line in stream:
+    for lineno, line in enumerate(stream, start=1):
+        session.lineno = lineno
         if not session.handle(line):
             break
-    return 0
+    return EXIT_REFUSED if session.failures else 0
 
 
 def interactive_loop(
@@ -270,12 +304,25 @@ def interactive_loop(
         except EOFError:  # Ctrl-D
             return 0
         try:
-            if not session.handle(line):
+            if not handle_lines(session, console, line):
                 return 0
-        except KeyboardInterrupt:  # Ctrl-C while answering: drop this question
+        except KeyboardInterrupt:  # Ctrl-C while answering: drop this question (and paste)
             console.print(Text("cancelled", style="yellow"))
-        if isinstance(session.out, RichOutput) and line.strip():
+            if isinstance(session.out, RichOutput):
+                console.print(Rule(style="dim"))
+
+
+def handle_lines(session: Session, console: Console, text: str) -> bool:
+    """Each non-empty line of ``text`` (several when pasted) in turn, as a piped chat
+    takes them. Returns False when the chat should end."""
+    for line in text.replace("\r\n", "\n").replace("\r", "\n").split("\n"):
+        if not line.strip():
+            continue
+        if not session.handle(line):
+            return False
+        if isinstance(session.out, RichOutput):
             console.print(Rule(style="dim"))
+    return True
 
 
 def default_history_path(engine: Any) -> Path:
