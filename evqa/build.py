@@ -252,17 +252,23 @@ def _checked_wait(wait: Any) -> float:
 def corpus_swap_warning(
     manifest: dict[str, Any] | None, index_root: Path, corpus: Path, articles: int
 ) -> str | None:
-    """A warning when an index built from one corpus is rebuilt from another (a typo in
-    ``--corpus`` or ``--index`` replaces what the index held): None when it had no corpus
-    recorded (new, or edited with add/remove) or the corpus is the same."""
+    """A warning when an index built from one corpus, or edited with add/remove, is
+    rebuilt from a corpus (a typo in ``--corpus`` or ``--index`` replaces what the index
+    held, and articles added with add may be nowhere else): None when it is new or the
+    corpus is the same."""
     from evqa.corpus import printable
     from evqa.staleness import corpus_path
 
+    recorded = (manifest or {}).get("corpus") or {}
     old = None if manifest is None else corpus_path(manifest, index_root)
-    if old is None or old.resolve() == Path(corpus).resolve():
+    held = recorded.get("articles")
+    count = f"{held} " if isinstance(held, int) else ""
+    if old is None and recorded.get("edited"):
+        was = f"the {count}articles it was edited to hold with index add/remove"
+    elif old is None or old.resolve() == Path(corpus).resolve():
         return None
-    held = manifest.get("corpus", {}).get("articles")
-    was = f"the {held} articles of {old}" if isinstance(held, int) else f"the articles of {old}"
+    else:
+        was = f"the {count}articles of {old}"
     return printable(
         f"{index_root} held {was}; it now holds the {articles} of {corpus}, "
         "a different corpus (to keep both, build the new one with another --index)"

@@ -179,6 +179,17 @@ def test_rebuilding_from_another_corpus_warns_what_the_index_held(tmp_path, corp
     assert Engine.open(idx).articles.keys() == {"one"}  # the build itself went ahead
 
 
+def test_rebuilding_an_edited_index_from_a_corpus_warns_what_it_held(tmp_path, corpus, fake_model):
+    idx, extra = tmp_path / "idx", tmp_path / "extra"
+    do_build(corpus, idx, fake_model)
+    extra.mkdir()
+    (extra / "kept.txt").write_text("Ferries\n\nElectric ferries cross the fjord daily.\n")
+    build.add(extra / "kept.txt", idx, model=fake_model, cache_dir=tmp_path)
+    [warning] = [w for w in do_build(corpus, idx, fake_model).warnings if "held" in w]
+    assert "held the 4 articles it was edited to hold with index add/remove" in warning
+    assert "now holds the 3 of" in warning
+
+
 def test_rebuilding_an_unchanged_corpus_embeds_nothing(tmp_path, corpus, fake_model):
     do_build(corpus, tmp_path / "idx", fake_model)
     again = do_build(corpus, tmp_path / "idx", fake_model)

@@ -425,6 +425,22 @@ def _read_until(fd: int, marker: bytes, seen: bytearray, timeout: float = 15) ->
     return marker in seen
 
 
+def _read_until_after(fd: int, marker: bytes, seen: bytearray, start: int) -> bool:
+    """Read until ``marker`` shows in ``seen`` after byte ``start``."""
+    import os
+    import select
+    import time
+
+    end = time.monotonic() + 15
+    while marker not in seen[start:] and time.monotonic() < end:
+        if select.select([fd], [], [], 0.2)[0]:
+            try:
+                seen.extend(os.read(fd, 4096))
+            except OSError:
+                break
+    return marker in seen[start:]
+
+
 def test_redirected_stdout_draws_the_prompt_on_stderr(tmp_path):
     """`evqa chat > session.txt` in a terminal: the prompt wrote to the file, so the user
     typed blind and the file filled with prompt redraws."""
@@ -454,7 +470,9 @@ def test_redirected_stdout_draws_the_prompt_on_stderr(tmp_path):
     try:
         assert _read_until(master, b"evqa>", seen), bytes(seen)
         os.write(master, b"hello\r")
+        prompted = len(seen)  # Ctrl-D once the next prompt is up, not typed ahead of it
         assert _read_until(master, b"hello", seen)
+        assert _read_until_after(master, b"evqa>", seen, prompted), bytes(seen)
         os.write(master, b"\x04")
         assert proc.wait(timeout=30) == 0
     finally:

@@ -134,6 +134,7 @@ def test_index_build_help_names_the_chunk_variables(runner):
     help_text = " ".join(run(runner, "index", "build", "--help").output.split())
     assert "Characters per chunk [env EVQA_CHUNK_SIZE; default: the index's, else 600]" in help_text
     assert "[env EVQA_CHUNK_OVERLAP; default: the index's, else 1]" in help_text
+    assert "entity recognition at index time [default: the index's, else on]" in help_text
 
 
 def test_add_and_remove(built, tmp_path, runner):

@@ -92,3 +92,11 @@ def test_the_first_bad_manifest_setting_is_named_with_what_it_must_be():
         "one of: minmax, rrf",
     )
     assert config.manifest_setting_problem({"bm25_b": float("nan")})[0] == "bm25_b"
+
+
+def test_documents_are_embedded_16_at_a_time_unless_told(monkeypatch):
+    from evqa.build import resolve_settings
+
+    assert resolve_settings(None, None).batch_size == 16  # a third of 64's peak memory
+    monkeypatch.setenv("EVQA_BATCH_SIZE", "8")
+    assert resolve_settings(None, None).batch_size == 8

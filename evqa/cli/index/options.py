@@ -32,7 +32,7 @@ settings_options = stack(
         "--ner/--no-ner",
         "analysis",
         default=None,
-        help="Run spaCy entity recognition at index time [default: on].",
+        help="Run spaCy entity recognition at index time [default: the index's, else on].",
     ),
     click.option(
         "--encoder",
