@@ -425,5 +425,18 @@ def test_eval_on_a_corpus_shows_the_build_warnings(tmp_path, fake_model, runner)
 
 def test_eval_skip_bad_needs_a_corpus(built, tmp_path, runner):
     _, gold = _jsonl_corpus(tmp_path)
-    r = run(runner, "eval", "--gold", gold, "--index", built, "--skip-bad")
-    assert_clean_error(r, 2, "--skip-bad applies to the articles of --corpus")
+    for flag in ("--skip-bad", "--no-ner", "--ner"):
+        r = run(runner, "eval", "--gold", gold, "--index", built, flag)
+        assert_clean_error(r, 2, "--skip-bad and --ner/--no-ner apply to the articles of --corpus")
+
+
+def test_eval_on_a_corpus_can_skip_entity_recognition(tmp_path, fake_model, runner, monkeypatch):
+    from evqa import store
+    from evqa.evaluation.corpus_index import corpus_index_root
+
+    monkeypatch.setenv("EVQA_CACHE_DIR", str(tmp_path / "cache"))
+    news, gold = _jsonl_corpus(tmp_path)
+    r = run(runner, "eval", "--gold", gold, "--corpus", news, "--skip-bad", "--no-ner", "--json")
+    assert r.exit_code == 0, r.output
+    root = corpus_index_root(news, tmp_path / "cache")
+    assert store.open_generation(root).manifest["settings"]["analysis"] is False

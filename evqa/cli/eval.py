@@ -27,6 +27,13 @@ from evqa.errors import EvqaError, InputError
 @corpus_option("Evaluate on this corpus, indexed into a cached index first.")
 @skip_bad_option
 @click.option(
+    "--ner/--no-ner",
+    "analysis",
+    default=None,
+    help="With --corpus: run spaCy entity recognition when indexing it (--no-ner builds "
+    "faster) [default: on].",
+)
+@click.option(
     "--mode",
     type=click.Choice([*config.MODES, "all"]),
     default=None,
@@ -60,7 +67,19 @@ from evqa.errors import EvqaError, InputError
 @model_option
 @handle_errors
 def eval_cmd(
-    gold, index, corpus, skip_bad, mode, k, split, predictions, report, plot, as_json, model
+    gold,
+    index,
+    corpus,
+    skip_bad,
+    analysis,
+    mode,
+    k,
+    split,
+    predictions,
+    report,
+    plot,
+    as_json,
+    model,
 ) -> None:
     """Score answers, citations, abstention and latency against a gold question set.
 
@@ -76,15 +95,15 @@ def eval_cmd(
       evqa eval --gold eval/gold/seeds.jsonl --mode all --report eval/out/report.md
       evqa eval --gold eval/gold/seeds.jsonl --plot eval/out/eval.png --json
       evqa eval --gold my_gold.jsonl --corpus my_articles/ --predictions preds.jsonl
-      evqa eval --gold my_gold.jsonl --corpus news.jsonl --skip-bad
+      evqa eval --gold my_gold.jsonl --corpus news.jsonl --skip-bad --no-ner
     """
     from evqa import evaluation
 
     outputs = {"--predictions": predictions, "--report": report, "--plot": plot}
-    modes = _check_flags(gold, index, corpus, skip_bad, mode, k, outputs)
+    modes = _check_flags(gold, index, corpus, skip_bad or analysis is not None, mode, k, outputs)
     items = evaluation.load_split(gold, None if split == "all" else split)
     if corpus is not None:
-        index = _cached_corpus_index(corpus, model, skip_bad)
+        index = _cached_corpus_index(corpus, model, skip_bad, analysis)
     engine = open_engine(index, model, k=k, mode=modes[0])
     if unknown := evaluation.unknown_doc_ids_warning(items, engine.articles):
         warning(unknown)
@@ -98,7 +117,7 @@ def _check_flags(
     gold: Path,
     index: Path | None,
     corpus: Path | None,
-    skip_bad: bool,
+    corpus_flags: bool,
     mode: str | None,
     k: int | None,
     outputs: dict[str, Path | None],
@@ -108,8 +127,10 @@ def _check_flags(
 
     if index is not None and corpus is not None:
         raise InputError("give --index or --corpus, not both")
-    if skip_bad and corpus is None:
-        raise InputError("--skip-bad applies to the articles of --corpus; give --corpus too")
+    if corpus_flags and corpus is None:
+        raise InputError(
+            "--skip-bad and --ner/--no-ner apply to the articles of --corpus; give --corpus too"
+        )
     if k is not None:
         config.check_k(k, "-k")
     mode = _eval_mode(mode)
@@ -162,14 +183,21 @@ def _same_file(a: Path, b: Path) -> bool:
     return a.resolve() == b.resolve()
 
 
-def _cached_corpus_index(corpus: Path, model: Path | None, skip_bad: bool) -> Path:
+def _cached_corpus_index(
+    corpus: Path, model: Path | None, skip_bad: bool, analysis: bool | None
+) -> Path:
     """Index a corpus into the cache (incrementally), with progress bars on a terminal and
     the build's warnings on stderr, as `evqa index build` shows them."""
     from evqa import evaluation
 
     with ProgressBars() as progress:
         return evaluation.cached_corpus_index(
-            corpus, resolve_model(model), progress=progress, skip_bad=skip_bad, warn=warning
+            corpus,
+            resolve_model(model),
+            progress=progress,
+            skip_bad=skip_bad,
+            analysis=analysis,
+            warn=warning,
         )
 
 

@@ -23,11 +23,13 @@ def cached_corpus_index(
     progress=None,
     *,
     skip_bad: bool = False,
+    analysis: bool | None = None,
     warn: Callable[[str], None] | None = None,
 ) -> Path:
     """Index ``corpus`` with the embedding ``model`` (a ModelInfo) into its cached index,
     building or refreshing it, and return the index folder. ``skip_bad`` and the build's
-    warnings (told to ``warn``, one by one) are those of ``evqa.build.build``."""
+    warnings (told to ``warn``, one by one) are those of ``evqa.build.build``; ``analysis``
+    False skips spaCy's entity recognition (None: EVQA_* env, else on)."""
     from evqa.build import build, resolve_settings
 
     cache = Path(config.resolve("cache_dir"))
@@ -36,7 +38,7 @@ def cached_corpus_index(
         Path(corpus),
         root,
         model=model,
-        settings=resolve_settings(),
+        settings=resolve_settings({"analysis": analysis}),
         cache_dir=cache,
         skip_bad=skip_bad,
         wait=config.AUTO_BUILD_WAIT,
