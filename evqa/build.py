@@ -14,7 +14,6 @@ by :mod:`evqa.backends.milvus` (imported only then), as `evqa index build/add/re
 from __future__ import annotations
 
 import math
-import numbers
 import os
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -243,8 +242,7 @@ def _milvus_index(index_root: Path) -> bool:
 def _checked_wait(wait: Any) -> float:
     """``wait`` (seconds to wait for another build of the index) if it is a number, 0 or
     more; InputError naming it otherwise (a negative, NaN or infinite one included)."""
-    ok = isinstance(wait, numbers.Real) and not isinstance(wait, bool)
-    if not ok or not math.isfinite(wait) or wait < 0:
+    if not config.is_number(0.0)(wait):
         raise InputError(f"wait must be a number of seconds, 0 or more (got {wait!r})")
     return float(wait)
 
@@ -821,9 +819,10 @@ def resolve_settings(
 
 
 def _whole(low: int, high: int | None = None, unit: str = "") -> Callable[[Any], int]:
+    test = config.is_whole(low, math.inf if high is None else high)
+
     def check(value: Any) -> int:
-        ok = isinstance(value, numbers.Integral) and not isinstance(value, bool)
-        if not ok or value < low or (high is not None and value > high):
+        if not test(value):
             span = f"at least {low}" if high is None else f"between {low} and {high}"
             raise ValueError(f"must be a whole number{unit}, {span}")
         return int(value)
@@ -832,9 +831,10 @@ def _whole(low: int, high: int | None = None, unit: str = "") -> Callable[[Any],
 
 
 def _real(low: float, high: float | None = None) -> Callable[[Any], float]:
+    test = config.is_number(low, math.inf if high is None else high)
+
     def check(value: Any) -> float:
-        ok = isinstance(value, numbers.Real) and not isinstance(value, bool)
-        if not ok or not math.isfinite(value) or value < low or (high is not None and value > high):
+        if not test(value):
             span = f"at least {low}" if high is None else f"between {low} and {high}"
             raise ValueError(f"must be a number, {span}")
         return float(value)

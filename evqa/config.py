@@ -176,7 +176,7 @@ def check_rrf_k(k: int, name: str | None = None) -> int:
 def check_bm25_weight(weight: float, name: str | None = None) -> float:
     """A BM25 weight in min-max fusion is a share: between 0 and 1. ``name`` (e.g.
     EVQA_BM25_WEIGHT) says where it came from."""
-    if not _number(0.0, 1.0)(weight):
+    if not is_number(0.0, 1.0)(weight):
         raise InputError(
             f"{name or 'the BM25 weight'} must be a number between 0 and 1 (got {weight!r})"
         )
@@ -240,15 +240,17 @@ def cache_problem(path: Path) -> str | None:
     )
 
 
-# --- what an index's manifest may record --------------------------------------------
+# --- value tests: of settings (here and evqa.build), and what a manifest may record ---
 
 
-def _whole(low: int) -> Callable[[Any], bool]:
-    """A test: a whole number (not a bool), at least ``low``."""
-    return lambda v: isinstance(v, numbers.Integral) and not isinstance(v, bool) and v >= low
+def is_whole(low: int, high: float = math.inf) -> Callable[[Any], bool]:
+    """A test: a whole number (not a bool) between ``low`` and ``high``."""
+    return lambda v: (
+        isinstance(v, numbers.Integral) and not isinstance(v, bool) and low <= v <= high
+    )
 
 
-def _number(low: float, high: float = math.inf) -> Callable[[Any], bool]:
+def is_number(low: float, high: float = math.inf) -> Callable[[Any], bool]:
     """A test: a finite number (not a bool) between ``low`` and ``high``."""
 
     def test(v: Any) -> bool:
@@ -267,16 +269,16 @@ def _one_of(choices: tuple[str, ...]) -> Callable[[Any], bool]:
 # fusion ones, which the engine reads, are checked here in full
 MANIFEST_SETTINGS: dict[str, tuple[Callable[[Any], bool], str]] = {
     "fusion": (_one_of(FUSIONS), f"one of: {', '.join(FUSIONS)}"),
-    "bm25_weight": (_number(0.0, 1.0), "a number between 0 and 1"),
-    "rrf_k": (_whole(0), "a whole number, at least 0"),
-    "chunk_size": (_whole(1), "a whole number, at least 1"),
-    "chunk_overlap": (_whole(0), "a whole number, at least 0"),
-    "bm25_k1": (_number(0.0), "a number, at least 0"),
-    "bm25_b": (_number(0.0, 1.0), "a number between 0 and 1"),
-    "exact_search_max": (_whole(0), "a whole number, at least 0"),
+    "bm25_weight": (is_number(0.0, 1.0), "a number between 0 and 1"),
+    "rrf_k": (is_whole(0), "a whole number, at least 0"),
+    "chunk_size": (is_whole(1), "a whole number, at least 1"),
+    "chunk_overlap": (is_whole(0), "a whole number, at least 0"),
+    "bm25_k1": (is_number(0.0), "a number, at least 0"),
+    "bm25_b": (is_number(0.0, 1.0), "a number between 0 and 1"),
+    "exact_search_max": (is_whole(0), "a whole number, at least 0"),
     "encoder": (_one_of(ENCODERS), f"one of: {', '.join(ENCODERS)}"),
     "analysis": (lambda v: isinstance(v, bool), "true or false"),
-    "analysis_version": (_whole(0), "a whole number, at least 0"),
+    "analysis_version": (is_whole(0), "a whole number, at least 0"),
 }
 
 
