@@ -72,7 +72,8 @@ def index_beside(root: Path) -> Path | None:
 def _articles_in(root: Path) -> tuple[bool, list[Path]]:
     """Whether folder ``root`` holds .txt/.md/.html files (a folder corpus), and its .jsonl
     files (each a corpus of its own), hidden files and folders left out."""
-    from evqa.corpus.files import JSONL_SUFFIXES, SUPPORTED_SUFFIXES, visible_files
+    from evqa.corpus.files import JSONL_SUFFIXES, SUPPORTED_SUFFIXES
+    from evqa.folders import visible_files
 
     jsonl: list[Path] = []
     for n, (folder, files) in enumerate(visible_files(root)):
