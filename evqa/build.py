@@ -24,7 +24,14 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from evqa import config, store
-from evqa.edits import added_paths, check_removal, id_clashes, removed_ids, replaced_ids
+from evqa.edits import (
+    added_paths,
+    check_removal,
+    id_clashes,
+    new_ids,
+    removed_ids,
+    replaced_ids,
+)
 from evqa.errors import EvqaError, IndexCorruptError, IndexNotFoundError, InputError
 from evqa.indexdata import IndexData, chunk_hash, index_text
 from evqa.staleness import edited_corpus
@@ -75,6 +82,8 @@ class BuildReport:
     warnings: tuple[str, ...] = field(default=())
     # ids of indexed articles an add replaced with another article of the same id
     replaced: tuple[str, ...] = field(default=())
+    added: tuple[str, ...] = field(default=())  # ids an add put in that the index lacked
+    removed: tuple[str, ...] = field(default=())  # ids a remove took out
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -82,6 +91,8 @@ class BuildReport:
             "index": str(self.index),
             "warnings": list(self.warnings),
             "replaced": list(self.replaced),
+            "added": list(self.added),
+            "removed": list(self.removed),
         }
 
 
@@ -367,9 +378,9 @@ def add(
     new, warnings = _read_added(paths, index_root, skip_bad)
     with store.build_lock(index_root, wait):
         old, manifest = _live_articles(index_root)
-        replaced = replaced_ids(
-            {a.id: article_hash(a) for a in old}, {i: article_hash(a) for i, a in new.items()}
-        )
+        stored = {a.id: article_hash(a) for a in old}
+        hashes = {i: article_hash(a) for i, a in new.items()}
+        replaced, added = replaced_ids(stored, hashes), new_ids(stored, hashes)
         merged = {**{a.id: a for a in old}, **new}
         report = _write(
             list(merged.values()),
@@ -382,7 +393,7 @@ def add(
             progress=progress,
             started=started,
         )
-    return replace(report, replaced=tuple(replaced))
+    return replace(report, replaced=tuple(replaced), added=tuple(added))
 
 
 def _read_added(
@@ -430,7 +441,7 @@ def remove(
         old, manifest = _live_articles(index_root)
         check_removal(ids, {a.id for a in old}, len(old), index_root)
         kept = [a for a in old if a.id not in set(ids)]
-        return _write(
+        report = _write(
             kept,
             index_root,
             model=model,
@@ -441,6 +452,7 @@ def remove(
             progress=progress,
             started=started,
         )
+    return replace(report, removed=tuple(dict.fromkeys(ids)))
 
 
 def resolve_model(

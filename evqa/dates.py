@@ -54,6 +54,11 @@ def date_num(value: str | None) -> int:
     return y * 10000 + (mo or 1) * 100 + (d or 1)
 
 
+def num_text(num: int) -> str:
+    """``YYYY-MM-DD`` of a date_num (20230601 -> "2023-06-01")."""
+    return f"{num // 10000:04d}-{num // 100 % 100:02d}-{num % 100:02d}"
+
+
 @dataclass(frozen=True)
 class DateRange:
     lo: int | None  # inclusive YYYYMMDD, None = open

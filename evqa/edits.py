@@ -101,6 +101,12 @@ def replaced_ids(stored: Mapping[str, str], added: Mapping[str, str]) -> list[st
     return sorted(i for i, key in added.items() if i in stored and stored[i] != key)
 
 
+def new_ids(stored: Mapping[str, str], added: Mapping[str, str]) -> list[str]:
+    """The ids, sorted, of the added articles the index did not hold (maps as for
+    :func:`replaced_ids`)."""
+    return sorted(i for i in added if i not in stored)
+
+
 def check_removal(ids: Sequence[str], known: set[str], total: int, index_root: Path) -> None:
     """Refuse (InputError, nothing changed) no ids, unknown ids, or removing every article."""
     _check_some(ids)

@@ -52,6 +52,7 @@ class _Lazy:
         self.reader_lock = threading.Lock()
         self.undated: int | None = None
         self.undated_lock = threading.Lock()
+        self.empty_ranges: dict[DateRange, str | None] = {}  # a filter's "kept nothing" warning
 
 
 @dataclass
@@ -224,8 +225,25 @@ class Engine:
 
     def _date_warnings(self, dates: DateRange | None) -> list[str]:
         """The warnings of a search filtered by ``dates`` (evqa.dates; None: no filter)."""
-        undated = 0 if dates is None else self.undated_articles()
-        return [undated_warning(undated)] if undated else []
+        if dates is None:
+            return []
+        undated = self.undated_articles()
+        empty = self._empty_range_warning(dates)
+        return ([undated_warning(undated)] if undated else []) + ([empty] if empty else [])
+
+    def _empty_range_warning(self, dates: DateRange) -> str | None:
+        """The warning of a filter that keeps no dated article (None when it keeps one, or
+        when no article is dated: the undated warning says that)."""
+        lazy = self._lazy
+        with lazy.undated_lock:
+            if dates not in lazy.empty_ranges:
+                if len(lazy.empty_ranges) >= 1024:  # a server sees many ranges
+                    lazy.empty_ranges.clear()
+                bounds = None if self.backend.count_dated(dates) else self.backend.date_bounds()
+                lazy.empty_ranges[dates] = (
+                    None if bounds is None else empty_range_warning(dates, bounds)
+                )
+            return lazy.empty_ranges[dates]
 
     def undated_articles(self) -> int:
         """How many of the index's articles have no date: a since/until filter leaves
@@ -456,6 +474,22 @@ def undated_warning(count: int) -> str:
     return (
         f"{count} undated {were} left out by the since/until date filter (only dated "
         "articles can match it)"
+    )
+
+
+def empty_range_warning(dates: DateRange, bounds: tuple[int, int]) -> str:
+    """What a date filter that kept none of the dated articles (dated ``bounds``, the
+    earliest and latest YYYYMMDD) warns."""
+    from evqa.dates import num_text
+
+    lo, hi = (None if n is None else num_text(n) for n in (dates.lo, dates.hi))
+    asked = (
+        f"from {lo} to {hi}" if lo and hi else f"on or after {lo}" if lo else f"on or before {hi}"
+    )
+    first, last = (num_text(n) for n in bounds)
+    return (
+        f"no article is dated {asked}, so nothing was searched; the index's dated articles "
+        f"run from {first} to {last}"
     )
 
 

@@ -13,6 +13,7 @@ milvus = pytest.importorskip("evqa.backends.milvus")
 
 pytest_plugins = ["milvus_fixtures"]
 
+
 def test_a_long_article_is_stored_in_parts_and_read_back_whole(
     lite_ok, tmp_path, fake_model, runner
 ):

@@ -11,6 +11,7 @@ pytest.importorskip("pymilvus", reason="the milvus extra is not installed")
 
 pytest_plugins = ["milvus_fixtures"]
 
+
 def test_lazy_article_mappings(mbuilt):
     engine = Engine.open(mbuilt)
     assert engine.articles["alpha"].title == "Solar Boats Reach Record Speed"
@@ -22,6 +23,21 @@ def test_lazy_article_mappings(mbuilt):
     assert any(s.text == "42 km/h" for s in engine.data.spans["alpha"])
     with pytest.raises(KeyError):
         engine.data.spans["nope"]
+
+
+def test_milvus_counts_the_articles_a_date_filter_keeps_and_knows_their_dates(mbuilt):
+    from evqa.dates import date_range
+
+    engine = Engine.open(mbuilt)
+    assert engine.backend.count_dated(date_range("2024")) == 1  # alpha, 2024-03-05
+    assert engine.backend.count_dated(date_range("2024-03-06")) == 0
+    assert engine.backend.count_dated(date_range(None, "2024-03-05")) == 1
+    assert engine.backend.date_bounds() == (20240305, 20240305)
+    warnings = engine.date_filter_warnings(until="2023")
+    assert warnings[-1] == (
+        "no article is dated on or before 2023-12-31, so nothing was searched; the index's "
+        "dated articles run from 2024-03-05 to 2024-03-05"
+    )
 
 
 def test_undated_articles_are_counted_in_milvus(mbuilt):

@@ -10,6 +10,7 @@ pytest.importorskip("pymilvus", reason="the milvus extra is not installed")
 
 pytest_plugins = ["milvus_fixtures"]
 
+
 def test_torch_vector_keys_are_those_written_before_the_encoder_was_recorded():
     from evqa.backends.milvus import embed_key
 

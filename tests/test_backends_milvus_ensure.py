@@ -10,6 +10,7 @@ milvus = pytest.importorskip("evqa.backends.milvus")
 
 pytest_plugins = ["milvus_fixtures"]
 
+
 def test_a_collection_of_another_dimension_is_refused(
     lite_ok, tmp_path, corpus, fake_model, runner
 ):

@@ -9,6 +9,7 @@ pytest.importorskip("pymilvus", reason="the milvus extra is not installed")
 
 pytest_plugins = ["milvus_fixtures"]
 
+
 def test_bad_collection_names_and_backend_flags(tmp_path, corpus, fake_model, runner):
     r = build(runner, corpus, tmp_path / "i", "--backend", "milvus", "--collection", "9 bad")
     assert_clean_error(r, 2, "collection")

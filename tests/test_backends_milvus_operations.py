@@ -85,6 +85,9 @@ def test_add_and_remove(mbuilt, tmp_path, runner):
     r = run(runner, "index", "add", extra, "--index", mbuilt, "--json")
     assert r.exit_code == 0, r.output
     assert json.loads(r.stdout)["articles"] == 4
+    assert json.loads(r.stdout)["added"] == ["delta"]
+    again = run(runner, "index", "add", extra, "--index", mbuilt, "--json")
+    assert json.loads(again.stdout)["added"] == []  # held already, unchanged
     hits = json.loads(
         run(runner, "search", "tidal plant Rance", "--index", mbuilt, "--json").stdout
     )["passages"]
@@ -92,6 +95,7 @@ def test_add_and_remove(mbuilt, tmp_path, runner):
     r = run(runner, "index", "remove", "delta", "--index", mbuilt, "--json")
     assert r.exit_code == 0, r.output
     assert json.loads(r.stdout)["articles"] == 3
+    assert json.loads(r.stdout)["removed"] == ["delta"]
     r = run(runner, "search", "tidal Rance", "--index", mbuilt, "--json")
     hits = json.loads(r.stdout)["passages"]
     assert "delta" not in {h["doc_id"] for h in hits}

@@ -14,6 +14,7 @@ milvus = pytest.importorskip("evqa.backends.milvus")
 
 pytest_plugins = ["milvus_fixtures"]
 
+
 def test_a_collection_owned_by_another_index_is_refused(
     lite_ok, tmp_path, fake_model, runner, monkeypatch
 ):

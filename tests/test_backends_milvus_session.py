@@ -16,6 +16,7 @@ milvus = pytest.importorskip("evqa.backends.milvus")
 
 pytest_plugins = ["milvus_fixtures"]
 
+
 def test_an_interrupted_build_is_refused_then_resumed(
     lite_ok, tmp_path, corpus, fake_model, runner, monkeypatch
 ):

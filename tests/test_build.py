@@ -220,6 +220,7 @@ def test_remove_gives_the_same_hits_as_a_full_rebuild(tmp_path, fake_model):
     do_build(write_corpus(tmp_path / "abc"), tmp_path / "inc", fake_model)
     report = build.remove(["bravo"], tmp_path / "inc", model=fake_model, cache_dir=tmp_path)
     assert report.articles == 2 and report.embedded == 0
+    assert report.removed == ("bravo",) and report.added == ()
     do_build(
         write_corpus(tmp_path / "ac", {k: ARTICLES[k] for k in ("alpha", "charlie")}),
         tmp_path / "full",
@@ -239,9 +240,12 @@ def test_add_reports_the_indexed_articles_it_replaces_with_another(tmp_path, cor
     report = add(other / "bravo.txt")  # another folder's bravo.txt: its id is its name
     assert report.replaced == ("bravo",) and report.to_dict()["replaced"] == ["bravo"]
     assert "Kites over Orkney" in Engine.open(tmp_path / "idx").articles["bravo"].text
+    assert report.added == ()  # bravo was held: replaced, not added
     assert add(other / "bravo.txt").replaced == ()  # added again unchanged: nothing replaced
     new = write_corpus(tmp_path / "new", {"delta": "Tidal Power\n\nLa Rance, 240 MW."})
-    assert add(new / "delta.txt").replaced == ()
+    added = add(new / "delta.txt")
+    assert added.replaced == () and added.added == ("delta",)
+    assert added.to_dict()["added"] == ["delta"]
 
 
 def test_remove_unknown_id_changes_nothing(tmp_path, corpus, fake_model):

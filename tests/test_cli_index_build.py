@@ -153,6 +153,54 @@ def test_add_and_remove(built, tmp_path, runner):
     assert_clean_error(run(runner, "index", "remove", "nope", "--index", built), 2, "nope")
 
 
+def test_add_and_remove_say_what_they_changed_then_what_the_index_holds(built, tmp_path, runner):
+    extra = write_corpus(tmp_path / "extra", {"delta": "Tidal Power\n\nLa Rance, 240 MW."})
+    r = run(runner, "index", "add", extra, "--index", built)
+    assert r.exit_code == 0, r.output
+    assert r.stdout.startswith(
+        f"added 1 new article, replaced 0 articles; {built} now holds 4 articles, "
+    )
+    assert (
+        json.loads(run(runner, "index", "add", extra, "--index", built, "--json").stdout)["added"]
+        == []
+    )  # already there, unchanged
+    r = run(runner, "index", "remove", "delta", "bravo", "--index", built)
+    assert r.exit_code == 0, r.output
+    assert r.stdout.startswith(f"removed 2 articles; {built} now holds 2 articles, ")
+
+
+def test_remove_reads_ids_from_a_file_or_standard_input(built, tmp_path, runner):
+    ids = tmp_path / "ids.txt"
+    ids.write_text("\ufeff# gone stories\nbravo\n\n", encoding="utf-8")
+    r = run(runner, "index", "remove", "--from-file", ids, "--index", built, "--json")
+    assert r.exit_code == 0, r.output
+    assert json.loads(r.stdout)["removed"] == ["bravo"]
+    r = run(
+        runner, "index", "remove", "--from-file", "-", "--index", built, "--json", input="charlie\n"
+    )
+    assert r.exit_code == 0, r.output
+    assert json.loads(r.stdout)["removed"] == ["charlie"]
+    assert json.loads(r.stdout)["articles"] == 1
+
+
+def test_remove_without_ids_or_with_an_unreadable_id_file_is_refused(built, tmp_path, runner):
+    assert_clean_error(run(runner, "index", "remove", "--index", built), 2, "--from-file")
+    bad = tmp_path / "bad.txt"
+    bad.write_bytes(b"\xff\xfebravo\n")
+    assert_clean_error(
+        run(runner, "index", "remove", "--from-file", bad, "--index", built), 2, "not UTF-8"
+    )
+    empty = tmp_path / "empty.txt"
+    empty.write_text("# nothing\n\n")
+    assert_clean_error(
+        run(runner, "index", "remove", "--from-file", empty, "--index", built), 2, "give the ids"
+    )
+    assert (
+        json.loads(run(runner, "index", "status", "--index", built, "--json").stdout)["articles"]
+        == 3
+    )  # nothing changed
+
+
 def test_add_warns_of_the_articles_it_replaces(built, tmp_path, runner):
     other = write_corpus(tmp_path / "other", {"bravo": "Tidal Kites\n\nKites over Orkney."})
     r = run(runner, "index", "add", other / "bravo.txt", "--index", built, "--json")
@@ -164,7 +212,8 @@ def test_add_warns_of_the_articles_it_replaces(built, tmp_path, runner):
     (other / "bravo.txt").write_text("Tidal Kites\n\nKites over Shetland.")
     r = run(runner, "index", "add", other / "bravo.txt", "--index", built)
     assert r.exit_code == 0, r.output
-    assert "replaced 1 article" in r.stderr and "indexed 3 articles" in r.stdout
+    assert "replaced 1 article" in r.stderr
+    assert r.stdout.startswith(f"added 0 new articles, replaced 1 article; {built} now holds 3 ")
     r = run(runner, "index", "add", other / "bravo.txt", "--index", built, "--json")
     assert json.loads(r.stdout)["replaced"] == [] and "replaced" not in r.stderr
 

@@ -111,3 +111,11 @@ def test_the_schema_pattern_accepts_exactly_what_date_range_does():
             accepted = False
         # JSON Schema's $ is the end of the string: Python's \Z
         assert bool(re.search(DATE_PATTERN.replace("$", r"\Z"), value)) == accepted, value
+
+
+def test_num_text_writes_a_date_num_back_as_iso():
+    from evqa.dates import num_text
+
+    assert num_text(date_num("2023-06")) == "2023-06-01"
+    assert num_text(20241231) == "2024-12-31"
+    assert num_text(date_num("0099-01-02")) == "0099-01-02"

@@ -322,6 +322,38 @@ def test_a_date_filter_warns_of_the_undated_articles_it_left_out(small_engine):
     assert len(told) == 2  # once per question
 
 
+def test_a_date_filter_that_keeps_no_dated_article_says_when_the_articles_are_dated(small_engine):
+    told: list[str] = []
+    engine = Engine.open(small_engine.root, warn=told.append)
+    assert engine.search("solar boat", since="2025-01") == []
+    empty = (
+        "no article is dated on or after 2025-01-01, so nothing was searched; the index's "
+        "dated articles run from 2024-03-05 to 2024-03-05"
+    )
+    assert told[1:] == [empty]  # after the undated warning
+    told.clear()
+    engine.search("solar boat", since="2023", until="2023-06")
+    assert told[1:] == [
+        "no article is dated from 2023-01-01 to 2023-06-30, so nothing was searched; the "
+        "index's dated articles run from 2024-03-05 to 2024-03-05"
+    ]
+    assert engine.date_filter_warnings(until="2024-03-04")[1].startswith(
+        "no article is dated on or before 2024-03-04,"
+    )
+    assert len(engine.date_filter_warnings(since="2024-03-05")) == 1  # alpha is kept
+    assert engine.search_warnings(since="2025")[-1].startswith("no article is dated on or after")
+
+
+def test_an_index_without_dated_articles_warns_only_of_the_undated_ones(small_engine):
+    engine = Engine.open(small_engine.root)
+    engine.backend.count_dated = lambda dates: 0
+    engine.backend.date_bounds = lambda: None
+    from evqa.engine import undated_warning
+
+    # the undated warning alone says why nothing matched
+    assert engine.date_filter_warnings(since="2020") == [undated_warning(2)]
+
+
 def test_date_filter_warnings_are_returned_not_told(small_engine):
     from evqa.engine import undated_warning
 
@@ -332,7 +364,7 @@ def test_date_filter_warnings_are_returned_not_told(small_engine):
         "2 undated articles were left out by the since/until date filter (only dated "
         "articles can match it)"
     ]
-    assert engine.date_filter_warnings(None, "2019-06") == [undated_warning(2)]
+    assert engine.date_filter_warnings(None, "2024-06") == [undated_warning(2)]
     assert told == []  # returned to the caller, never told to warn
     engine.search("wind farm", since="2020")
     assert told == engine.date_filter_warnings(since="2020")  # what the search told

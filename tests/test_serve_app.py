@@ -16,7 +16,8 @@ from conftest import ARTICLES, small_settings, write_corpus  # noqa: E402
 from fastapi.testclient import TestClient  # noqa: E402
 
 from evqa import build, config  # noqa: E402
-from evqa.engine import Engine, undated_warning  # noqa: E402
+from evqa.dates import date_range  # noqa: E402
+from evqa.engine import Engine, empty_range_warning, undated_warning  # noqa: E402
 from evqa.serve.app import STATIC, create_app  # noqa: E402
 from evqa.serve.holder import EngineHolder  # noqa: E402
 
@@ -452,7 +453,9 @@ def test_search_passes_the_date_filters_as_ask_does(client, index):
     assert r.json() == {"passages": passages, "warnings": [undated_warning(2)]}
     assert {p["doc_id"] for p in r.json()["passages"]} == {"alpha"}  # the only dated one
     r = client.post("/search", json={"query": "wind", "until": "2023"})
-    assert r.status_code == 200 and r.json() == {"passages": [], "warnings": [undated_warning(2)]}
+    empty = empty_range_warning(date_range(None, "2023"), (20240305, 20240305))
+    assert r.status_code == 200
+    assert r.json() == {"passages": [], "warnings": [undated_warning(2), empty]}
     assert_error(
         client.post("/search", json={"query": "wind", "since": "2024-13"}),
         400,
@@ -487,8 +490,9 @@ def test_a_date_filter_s_undated_articles_are_in_the_responses_warnings(one_unda
     assert r.status_code == 200, r.text
     assert r.json()["warnings"] == [ONE_UNDATED]
     assert {p["doc_id"] for p in r.json()["passages"]} == {"alpha"}
-    r = one_undated.post(path, json={**body, "until": "2019"})  # nothing kept: still warned
-    assert r.json()["warnings"] == [ONE_UNDATED]
+    r = one_undated.post(path, json={**body, "until": "2019"})  # nothing kept: said why
+    empty = empty_range_warning(date_range(None, "2019"), (20240305, 20240305))
+    assert r.json()["warnings"] == [ONE_UNDATED, empty]
     r = one_undated.post(path, json=body)
     assert r.status_code == 200 and r.json()["warnings"] == []
     assert "bravo" in {p["doc_id"] for p in r.json()["passages"]}

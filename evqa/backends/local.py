@@ -60,6 +60,20 @@ class LocalBackend:
     def count_undated(self) -> int:
         """Articles without a date (what a date filter leaves out; see evqa.dates), counted
         from their dates alone: a loaded index reads no article text for it."""
+        return int((self._article_dates() == NO_DATE).sum())
+
+    def count_dated(self, dates: DateRange) -> int:
+        """Articles whose date ``dates`` keeps."""
+        return int(dates.keeps(self._article_dates()).sum())
+
+    def date_bounds(self) -> tuple[int, int] | None:
+        """The earliest and latest article date (YYYYMMDD, see evqa.dates), or None when no
+        article is dated."""
+        nums = self._article_dates()
+        dated = nums[nums != NO_DATE]
+        return (int(dated.min()), int(dated.max())) if dated.size else None
+
+    def _article_dates(self) -> np.ndarray:
         from evqa.docstore import Articles
 
         articles = self.data.articles
@@ -67,7 +81,7 @@ class LocalBackend:
             dates = articles.dates()
         else:  # a build's articles, in memory
             dates = [a.date for a in articles.values()]
-        return sum(date_num(d) == NO_DATE for d in dates)
+        return np.array([date_num(d) for d in dates], dtype=np.int64)
 
     def allowed(self, dates: DateRange) -> np.ndarray:
         """A boolean per chunk: its article's date is inside ``dates``."""

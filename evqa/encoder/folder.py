@@ -37,8 +37,7 @@ def check_folder(folder: Path, env: str | None = None) -> None:
         )
     else:
         hint = (
-            "pass --model a local sentence-transformers folder, or omit it to use the "
-            "bundled model"
+            "pass --model a local sentence-transformers folder, or omit it to use the bundled model"
         )
     if not folder.exists():
         if env:
@@ -48,8 +47,7 @@ def check_folder(folder: Path, env: str | None = None) -> None:
         raise ModelError(f"{where if env else f'--model {folder}'} is a file, not a folder; {hint}")
     if not any((folder / name).is_file() for name in ("modules.json", "config.json")):
         raise ModelError(
-            f"{where} is not a sentence-transformers model (no modules.json or config.json); "
-            f"{hint}"
+            f"{where} is not a sentence-transformers model (no modules.json or config.json); {hint}"
         )
     weights_file(folder, env)
 

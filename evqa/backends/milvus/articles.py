@@ -11,7 +11,7 @@ from typing import Any
 
 from evqa.backends.milvus.names import ARTICLES_SUFFIX
 from evqa.backends.milvus.queries import in_expr
-from evqa.dates import date_num
+from evqa.dates import NO_DATE, date_num
 from evqa.types import Article, Span
 
 PART_CHARS = 16_000  # <= 64,000 bytes in UTF-8 whatever the script
@@ -85,15 +85,23 @@ def _doc(payload: dict[str, Any]) -> Doc:
 
 
 def iter_doc_ids(client, collection: str, batch: int = 1000) -> Iterator[str]:
+    for row in _iter_articles(client, collection, "part == 0", "doc_id", batch):
+        yield row["doc_id"]
+
+
+def iter_date_nums(client, collection: str, batch: int = 1000) -> Iterator[int]:
+    """The dates (YYYYMMDD) of the dated articles."""
+    expr = f"part == 0 and date_num != {NO_DATE}"
+    for row in _iter_articles(client, collection, expr, "date_num", batch):
+        yield int(row["date_num"])
+
+
+def _iter_articles(client, collection: str, expr: str, field: str, batch: int) -> Iterator[dict]:
     it = client.query_iterator(
-        collection + ARTICLES_SUFFIX,
-        batch_size=batch,
-        filter="part == 0",
-        output_fields=["doc_id"],
+        collection + ARTICLES_SUFFIX, batch_size=batch, filter=expr, output_fields=[field]
     )
     try:
         while rows := it.next():
-            for r in rows:
-                yield r["doc_id"]
+            yield from rows
     finally:
         it.close()

@@ -10,17 +10,17 @@ from pathlib import Path
 from typing import Any
 
 from evqa import store
-from evqa.backends.milvus.articles import Doc, iter_doc_ids, read_articles
+from evqa.backends.milvus.articles import Doc, iter_date_nums, iter_doc_ids, read_articles
 from evqa.backends.milvus.connection import classify, connect, require_pymilvus
 from evqa.backends.milvus.ensure import check_pair, load_pair
 from evqa.backends.milvus.hints import finish_command, rebuild_command
 from evqa.backends.milvus.names import ARTICLES_SUFFIX
 from evqa.backends.milvus.ownership import index_id, owner_of
-from evqa.backends.milvus.queries import count_rows, groups
+from evqa.backends.milvus.queries import count_rows, date_expr, groups
 from evqa.backends.milvus.schema import schema_problems
 from evqa.backends.milvus.search import Retrieval
 from evqa.backends.milvus.uris import resolve_uri
-from evqa.dates import NO_DATE
+from evqa.dates import NO_DATE, DateRange
 from evqa.errors import IndexStaleError
 
 CACHE_ARTICLES = 4_096  # fetched articles kept per engine (LRU)
@@ -110,6 +110,18 @@ class MilvusBackend(Retrieval):
         """Articles without a date (what a date filter leaves out; see evqa.dates)."""
         expr = f"part == 0 and date_num == {NO_DATE}"
         return count_rows(self.client, self.collection + ARTICLES_SUFFIX, expr)
+
+    def count_dated(self, dates: DateRange) -> int:
+        """Articles whose date ``dates`` keeps."""
+        expr = f"part == 0 and {date_expr(dates)}"
+        return count_rows(self.client, self.collection + ARTICLES_SUFFIX, expr)
+
+    def date_bounds(self) -> tuple[int, int] | None:
+        """The earliest and latest article date (YYYYMMDD), or None when no article is
+        dated. Milvus cannot order a query, so this reads every article's date: the engine
+        asks only when a date filter kept no article."""
+        nums = list(iter_date_nums(self.client, self.collection))
+        return (min(nums), max(nums)) if nums else None
 
     # --- status and verify -----------------------------------------------------------------
 

@@ -136,7 +136,9 @@ def add(
             warnings += clashes
             writer.flush()
         report = session.finish(writer, counts, warnings, started, model, cache_dir)
-    return replace(report, replaced=tuple(sorted(counts.replaced)))
+    return replace(
+        report, replaced=tuple(sorted(counts.replaced)), added=tuple(sorted(counts.added))
+    )
 
 
 def _clashes(bases, skip_bad: bool) -> tuple[set[tuple[Path, str]], list[str]]:
@@ -193,7 +195,8 @@ def remove(
         with session.guard():
             writer.drop(list(ids))
             writer.flush()
-        return session.finish(writer, Counts(), [], started, model, cache_dir)
+        report = session.finish(writer, Counts(), [], started, model, cache_dir)
+    return replace(report, removed=tuple(dict.fromkeys(ids)))
 
 
 def _encoder(model, cache_dir: Path, settings) -> tuple[str, list[str]]:

@@ -83,39 +83,69 @@ def index_add(paths, index, model, skip_bad, wait, as_json, **settings) -> None:
     root, kwargs = build_args(index, model, settings)
     with ProgressBars() as progress:
         report = add(list(paths), root, **kwargs, skip_bad=skip_bad, wait=wait, progress=progress)
-    _finish_build(report, as_json)
+    _finish_build(report, as_json, "add")
 
 
 @click.command("remove")
-@click.argument("ids", nargs=-1, required=True)
+@click.argument("ids", nargs=-1)
+@click.option(
+    "--from-file",
+    "id_file",
+    type=click.Path(dir_okay=False, allow_dash=True, path_type=Path),
+    help="Also remove the ids in this file, one per line ('-': standard input; blank lines "
+    "and lines starting with # are skipped).",
+)
 @index_option
 @model_option
 @wait_option
 @json_option("Print the report as JSON.")
 @handle_errors
-def index_remove(ids, index, model, wait, as_json) -> None:
+def index_remove(ids, id_file, index, model, wait, as_json) -> None:
     """Remove articles by id from an index.
 
     \b
-    Example:
+    Examples:
       evqa index remove 004_1b31b26ffe040619 --index my_index/
+      evqa index remove --from-file old_ids.txt --index my_index/
+      grep ^2019 ids.txt | evqa index remove --from-file - --index my_index/
     """
     from evqa.build import remove
 
+    ids = list(ids) + (_read_ids(id_file) if id_file is not None else [])
+    if not ids:
+        raise InputError("give the ids to remove, or a file of them with --from-file")
     root = index_root(index)
     with ProgressBars() as progress:
         report = remove(
-            list(ids),
+            ids,
             root,
             model=resolve_model(model),
             cache_dir=Path(config.resolve("cache_dir")),
             wait=wait,
             progress=progress,
         )
-    _finish_build(report, as_json)
+    _finish_build(report, as_json, "remove")
 
 
-def _finish_build(report, as_json: bool) -> None:
+def _read_ids(path: Path) -> list[str]:
+    """The ids in ``path`` ('-': stdin), one per line; blank and # lines skipped."""
+    import sys
+
+    name = "standard input" if str(path) == "-" else str(path)
+    try:
+        if str(path) == "-":
+            text = sys.stdin.buffer.read().decode("utf-8-sig")
+        else:
+            text = path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError:
+        raise InputError(f"--from-file {name} is not UTF-8 text; save it as UTF-8") from None
+    except OSError as e:
+        raise InputError(f"cannot read --from-file {name}: {e.strerror or e}") from None
+    lines = (line.strip() for line in text.splitlines())
+    return [line for line in lines if line and not line.startswith("#")]
+
+
+def _finish_build(report, as_json: bool, command: str = "build") -> None:
     for w in report.warnings:
         err(f"warning: {w}")
     if report.replaced:
@@ -123,11 +153,30 @@ def _finish_build(report, as_json: bool) -> None:
     if as_json:
         print_json(report.to_dict())
     else:
-        click.echo(
-            f"indexed {report.articles} articles, {report.chunks} chunks "
-            f"({report.embedded} embedded, {report.reused} reused) into {report.index} "
-            f"in {report.seconds:.1f}s"
+        click.echo(_summary(report, command))
+
+
+def _summary(report, command: str) -> str:
+    """The report's line: what an add or remove changed, then what the index holds."""
+    holds = (
+        f"{report.articles} articles, {report.chunks} chunks "
+        f"({report.embedded} embedded, {report.reused} reused)"
+    )
+    took = f"in {report.seconds:.1f}s"
+    if command == "remove":
+        removed = _count(len(report.removed), "article")
+        return f"removed {removed}; {report.index} now holds {holds}, {took}"
+    if command == "add":
+        return (
+            f"added {_count(len(report.added), 'new article')}, replaced "
+            f"{_count(len(report.replaced), 'article')}; "
+            f"{report.index} now holds {holds}, {took}"
         )
+    return f"indexed {holds} into {report.index} {took}"
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
 
 
 def _replaced_text(ids: tuple[str, ...], shown: int = 10) -> str:
