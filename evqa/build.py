@@ -118,8 +118,12 @@ def build(
     live, as ``--backend``, ``--uri`` and ``--collection`` (see :func:`resolve_backend`:
     a Milvus index stays one, in its own collection, unless told otherwise)."""
     started = time.perf_counter()
-    corpus, index_root = _path(corpus, "corpus"), _path(index_root, "index_root")
+    corpus, index_root = (
+        config.check_path(corpus, "corpus"),
+        config.check_path(index_root, "index_root"),
+    )
     wait = _checked_wait(wait)
+    _check_progress(progress)
     kind, uri, collection = resolve_backend(index_root, backend, uri, collection)
     cache_dir, model = _model_and_cache(model, cache_dir)
     _check_settings(settings)
@@ -205,7 +209,7 @@ def resolve_backend(
     ``uri`` and ``collection`` are for the milvus backend only (InputError otherwise)."""
     from evqa.backends import backend_type, check_backend
 
-    index_root = _path(index_root, "index_root")
+    index_root = config.check_path(index_root, "index_root")
     manifest = store.recorded_manifest(index_root) or {}  # even with a bad settings value
     recorded = backend_type(manifest) if manifest else None
     kind = check_backend(config.resolve("backend", backend, {"backend": recorded}))
@@ -296,7 +300,7 @@ def rebuild(
     """Rebuild an index edited with add/remove (it records no corpus folder) from the
     articles it holds, with this model and these settings (None: as for :func:`build`)."""
     started = time.perf_counter()
-    index_root = _path(index_root, "index_root")
+    index_root = config.check_path(index_root, "index_root")
     wait = _checked_wait(wait)
     if _milvus_index(index_root):
         raise InputError(
@@ -306,6 +310,8 @@ def rebuild(
         )
     cache_dir, model = _model_and_cache(model, cache_dir)
     _check_settings(settings)
+    _check_progress(progress)
+    store.require_index(index_root)
     with store.build_lock(index_root, wait):
         old, manifest = _verified_live_articles(index_root)
         return _write(
@@ -358,8 +364,9 @@ def add(
     from evqa.corpus import article_hash
 
     started = time.perf_counter()
-    paths, index_root = added_paths(paths), _path(index_root, "index_root")
+    paths, index_root = added_paths(paths), config.check_path(index_root, "index_root")
     wait = _checked_wait(wait)
+    _check_progress(progress)
     cache_dir, model = _model_and_cache(model, cache_dir)
     _check_settings(settings)
     if _milvus_index(index_root):
@@ -375,6 +382,7 @@ def add(
             wait=wait,
             progress=progress,
         )
+    store.require_index(index_root)
     new, warnings = _read_added(paths, index_root, skip_bad)
     with store.build_lock(index_root, wait):
         old, manifest = _live_articles(index_root)
@@ -428,8 +436,9 @@ def remove(
     every article are an InputError; nothing is changed then. ``model``, ``cache_dir``:
     as for :func:`build`; the index keeps its settings."""
     started = time.perf_counter()
-    ids, index_root = removed_ids(ids), _path(index_root, "index_root")
+    ids, index_root = removed_ids(ids), config.check_path(index_root, "index_root")
     wait = _checked_wait(wait)
+    _check_progress(progress)
     cache_dir, model = _model_and_cache(model, cache_dir)
     if _milvus_index(index_root):
         from evqa.backends import milvus
@@ -437,6 +446,7 @@ def remove(
         return milvus.remove(
             ids, index_root, model=model, cache_dir=cache_dir, wait=wait, progress=progress
         )
+    store.require_index(index_root)
     with store.build_lock(index_root, wait):
         old, manifest = _live_articles(index_root)
         check_removal(ids, {a.id for a in old}, len(old), index_root)
@@ -486,10 +496,11 @@ def _model_and_cache(
     return cache, resolve_model(model, cache)
 
 
-def _path(value: str | Path, name: str) -> Path:
-    if not isinstance(value, str | os.PathLike):
-        raise InputError(f"{name} must be a path (str or Path), not {value!r}")
-    return Path(value)
+def _check_progress(progress: Progress | None) -> None:
+    if progress is not None and not callable(progress):
+        raise InputError(
+            f"progress must be None or a callable taking (stage, done, total), not {progress!r}"
+        )
 
 
 def _check_settings(settings: BuildSettings | None) -> None:
@@ -797,6 +808,12 @@ def resolve_settings(
 
     An index whose manifest names no encoder was embedded with torch, so that is its
     manifest's value: rebuilding it keeps its embeddings unless asked otherwise."""
+    for name, value in (("flags", flags), ("manifest", manifest), ("names", names)):
+        if value is not None and not isinstance(value, Mapping):
+            raise InputError(
+                f"{name} must be a dict of setting names (e.g. {{'chunk_size': 800}}) or None, "
+                f"not {value!r}"
+            )
     flags = dict(flags or {})
     unknown = sorted(set(flags) - {*_CHECKS, "encoder", "analysis"})
     if unknown:

@@ -4,7 +4,8 @@ Sentence splitting uses sentencex (Wikimedia; a Rust core, ~100x faster than pys
 here and better on "Co.,Ltd." and "U.S. This ..."), run per text block. Blocks are the
 text's lines, so a headline or section heading on its own line is its own sentence;
 a line that does not end a sentence and is followed by one starting in lower case is
-taken as hard-wrapped and joined to it.
+taken as hard-wrapped and joined to it. A time and the day it is on stay one sentence
+("until 8 p.m. Tuesday.", "at 9 a.m. March 3"), though the segmenter cuts after "p.m.".
 
 Chunks pack whole sentences up to ``size`` characters (a longer sentence is split at
 word boundaries), carrying ``overlap`` sentences over from the previous chunk, and
@@ -34,6 +35,14 @@ LANGUAGE = "en"
 
 _SENTENCE_END = re.compile(r"[.!?…:;][\"'”’)\]]*$")
 _WORD = re.compile(r"\S+")
+# a cut after a time ("8 p.m.") before its day: a weekday ("Tuesday", not "Tuesday's"), or
+# a month and a day number ("March 3"; "May said ..." is a new sentence)
+_TIME_END = re.compile(r"\b[ap]\.\s?m\.\s*$", re.IGNORECASE)
+_DAY_START = re.compile(
+    r"\s*(?:(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day\b(?!['’]s)|"
+    r"(?:January|February|March|April|May|June|July|August|September|October|November|"
+    r"December|(?:Jan|Feb|Mar|Apr|Aug|Sept?|Oct|Nov|Dec)\.)\s+\d{1,2}\b)"
+)
 
 
 def split_sentences(text: str) -> list[tuple[int, int]]:
@@ -73,12 +82,17 @@ def _segment(block: str) -> list[tuple[int, int]]:
     try:
         for boundary in sentencex.get_sentence_boundaries(LANGUAGE, block):
             cut = boundary["end_index"]
-            if cuts[-1] < cut < len(block):
+            if cuts[-1] < cut < len(block) and not _time_and_day(block, cut):
                 cuts.append(cut)
     except Exception:  # e.g. lone surrogates: fall back to the whole block
         cuts = [0]
     cuts.append(len(block))
     return [span for a, b in zip(cuts, cuts[1:], strict=False) if (span := _trim(block, a, b))]
+
+
+def _time_and_day(block: str, cut: int) -> bool:
+    """True if ``cut`` separates a time from the day it is on ("8 p.m. | Tuesday.")."""
+    return bool(_TIME_END.search(block, max(0, cut - 8), cut) and _DAY_START.match(block, cut))
 
 
 def _trim(text: str, start: int, end: int) -> tuple[int, int] | None:

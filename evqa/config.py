@@ -194,6 +194,16 @@ def check_threshold(threshold: float | None, name: str | None = None) -> float |
     return t
 
 
+def check_path(value: Any, name: str, what: str = "a file or folder") -> Path:
+    """``value`` (str or os.PathLike) as a Path; InputError for another type or an empty
+    string, which Path would take as the current folder."""
+    if not isinstance(value, str | os.PathLike):
+        raise InputError(f"{name} must be the path of {what} (str or Path), not {value!r}")
+    if isinstance(value, str) and not value.strip():
+        raise InputError(f"{name} is empty; give the path of {what}")
+    return Path(value)
+
+
 def cache_dir(flag: Path | str | None = None) -> Path:
     """The cache folder, by flag > EVQA_CACHE_DIR > default. It may not exist yet (it is
     made when something is cached); InputError when it is a file, or lies under one, as

@@ -10,6 +10,7 @@ import os
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
+from evqa import config
 from evqa.errors import CorpusError, InputError
 
 
@@ -24,7 +25,7 @@ def added_paths(paths: str | os.PathLike | Iterable[str | os.PathLike]) -> list[
     for p in paths:
         if not isinstance(p, str | os.PathLike):
             raise InputError(_paths_hint(p))
-        out.append(Path(p))
+        out.append(config.check_path(p, "an added path"))
     if not out:
         raise InputError(
             "no paths given, nothing to add; pass a file, a folder or a .jsonl file, or a "

@@ -15,7 +15,6 @@ ask first.
 from __future__ import annotations
 
 import numbers
-import os
 import threading
 from collections.abc import Callable
 from concurrent.futures import Future
@@ -122,6 +121,9 @@ class Engine:
         threshold = _checked("abstain_threshold", threshold, _check_threshold)
         _check_callable(notice, "notice")
         _check_callable(warn, "warn")
+        _check_callable(progress, "progress", "(stage, done, total)")
+        if not isinstance(check_stale, bool):
+            raise InputError(f"check_stale must be True or False, not {check_stale!r}")
         root = Path(config.resolve("index", index))
         cache = config.cache_dir(cache_dir)  # an error when it is a file
         from evqa.encoder.folder import model_folder
@@ -220,7 +222,8 @@ class Engine:
         nothing). What ``evqa ask --json`` puts in ``warnings``."""
         if not isinstance(answer, Answer):
             raise InputError(f"answer must be an Answer, as ask returns it (got {answer!r})")
-        searched = [] if answer.reason is not None else self.date_filter_warnings(since, until)
+        warned = self.date_filter_warnings(since, until)  # checks the dates either way
+        searched = [] if answer.reason is not None else warned
         return self.standing_warnings + searched
 
     def _date_warnings(self, dates: DateRange | None) -> list[str]:
@@ -436,8 +439,8 @@ def _check_passages(value: Any, name: str | None = None) -> int:
 
 def _check_path(value: Any, name: str, what: str) -> None:
     """InputError unless ``value`` is None or a path (str or os.PathLike) of ``what``."""
-    if value is not None and not isinstance(value, str | os.PathLike):
-        raise InputError(f"{name} must be the path of {what} (str or Path), not {value!r}")
+    if value is not None:
+        config.check_path(value, name, what)
 
 
 def _fallback_warning(encoder: Any) -> str | None:
@@ -451,9 +454,18 @@ def _fallback_warning(encoder: Any) -> str | None:
     )
 
 
-def _check_callable(value: Any, name: str) -> Any:
+def _check_fusion(value: Any) -> FusionSettings:
+    if not isinstance(value, FusionSettings):
+        raise InputError(
+            f"fusion must be an evqa.fusion.FusionSettings (e.g. the engine's own, changed with "
+            f"dataclasses.replace), not {value!r}"
+        )
+    return value
+
+
+def _check_callable(value: Any, name: str, takes: str = "a message") -> Any:
     if value is not None and not callable(value):
-        raise InputError(f"{name} must be a callable taking a message, or None (got {value!r})")
+        raise InputError(f"{name} must be a callable taking {takes}, or None (got {value!r})")
     return value
 
 
@@ -465,6 +477,8 @@ _SETTINGS: dict[str, Callable[[Any], Any]] = {
     "passages": _check_passages,
     "notice": lambda value: _check_callable(value, "notice"),
     "warn": lambda value: _check_callable(value, "warn"),
+    "fusion": lambda value: _check_fusion(value),
+    "cache_dir": lambda value: config.check_path(value, "cache_dir", "a cache folder"),
 }
 
 

@@ -302,6 +302,19 @@ def build_lock(root: Path, wait: float = 0.0) -> Iterator[None]:
         os.close(fd)
 
 
+def require_index(root: Path) -> None:
+    """IndexNotFoundError (with the command that builds one) unless ``root`` holds an index,
+    live or damaged: checked before an edit takes the build lock, which would create the
+    folder."""
+    root = Path(root)
+    if (root / CURRENT).exists():
+        return
+    if root.is_dir() and any(p.name.startswith(GEN_PREFIX) for p in root.iterdir()):
+        return  # a damaged index: the edit says how to rebuild it
+    open_generation(root)  # says why: no folder, a file, or no index in it
+    raise IndexNotFoundError(_no_index(root))
+
+
 def check_index_folder(root: Path) -> None:
     """Refuse (InputError) a folder that holds files but no evqa index: a build writes
     and collects garbage there, so it must not mix with someone's own files."""

@@ -27,7 +27,18 @@ class Article:
 
     @classmethod
     def from_dict(cls, row: dict) -> Article:
-        """The inverse of ``to_dict`` (extra keys are ignored)."""
+        """The inverse of ``to_dict`` (extra keys are ignored); InputError for a row that
+        is not a dict with a str ``id`` and ``text``."""
+        from evqa.errors import InputError
+
+        if not isinstance(row, dict):
+            raise InputError(f"an article must be a dict, as to_dict gives it (got {row!r:.80})")
+        bad = [k for k in ("id", "text") if not isinstance(row.get(k), str)]
+        if bad:
+            raise InputError(
+                f"an article needs {' and '.join(map(repr, bad))} (str) in its dict (got the "
+                f"keys {', '.join(map(repr, row))})"
+            )
         return cls(
             id=row["id"],
             text=row["text"],

@@ -569,7 +569,7 @@ def test_one_str_given_to_remove_is_one_id(tmp_path, corpus, fake_model):
         (lambda root, m: build.add([], root, model=m), "no paths given, nothing to add"),
         (lambda root, m: build.remove([3], root, model=m), "ids must be an article id"),
         (lambda root, m: build.add([3], root, model=m), "paths must be a file"),
-        (lambda root, m: build.add("x.txt", 3, model=m), "index_root must be a path"),
+        (lambda root, m: build.add("x.txt", 3, model=m), "index_root must be the path of"),
         (lambda root, m: build.add("x.txt", root, model=3), "model must be a model folder"),
     ],
 )
@@ -821,3 +821,52 @@ def test_the_backend_resolves_argument_env_index_default(tmp_path, corpus, fake_
     assert build.resolve_backend(root) == ("milvus", None, "news")
     assert build.resolve_backend(root, "milvus", Path("a.db")) == ("milvus", "a.db", "news")
     assert build.resolve_backend(root, "local") == ("local", None, None)
+
+
+def test_an_empty_path_is_refused_not_taken_as_the_current_folder(
+    tmp_path, corpus, fake_model, monkeypatch
+):
+    monkeypatch.chdir(tmp_path)
+    for call in (
+        lambda: build.build("", tmp_path / "idx", model=fake_model, cache_dir=tmp_path),
+        lambda: build.build(corpus, "", model=fake_model, cache_dir=tmp_path),
+        lambda: build.add(["  "], tmp_path / "idx", model=fake_model, cache_dir=tmp_path),
+    ):
+        with pytest.raises(InputError, match="is empty"):
+            call()
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([corpus.name])  # nothing written
+
+
+def test_edits_of_a_missing_index_say_so_and_create_nothing(tmp_path, corpus, fake_model):
+    from evqa.errors import IndexNotFoundError
+
+    missing = tmp_path / "never-built"
+    kw = {"model": fake_model, "cache_dir": tmp_path}
+    for call in (
+        lambda: build.add(corpus, missing, **kw),
+        lambda: build.remove("alpha", missing, **kw),
+        lambda: build.rebuild(missing, **kw),
+    ):
+        with pytest.raises(IndexNotFoundError, match="no index at"):
+            call()
+        assert not missing.exists()
+    missing.mkdir()
+    with pytest.raises(IndexNotFoundError):
+        build.add(corpus, missing, **kw)
+    assert list(missing.iterdir()) == []  # no .lock left in an empty folder
+
+
+def test_a_progress_that_cannot_be_called_is_refused_before_anything_is_written(
+    tmp_path, corpus, fake_model
+):
+    with pytest.raises(InputError, match="progress must be None or a callable"):
+        build.build(corpus, tmp_path / "idx", model=fake_model, cache_dir=tmp_path, progress=1)
+    assert not (tmp_path / "idx").exists()
+
+
+@pytest.mark.parametrize(
+    ("args", "name"), [(("chunk_size",), "flags"), ((800,), "flags"), ((None, "x"), "manifest")]
+)
+def test_resolve_settings_refuses_what_is_not_a_dict(args, name):
+    with pytest.raises(InputError, match=f"{name} must be a dict of setting names"):
+        build.resolve_settings(*args)

@@ -184,3 +184,32 @@ def test_seed_chunks() -> None:
         "An impressive energy density of 350 Wh/kg, which is about 40% more potent than your "
         "average ternary lithium battery."
     ) in sentences(seed.text)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "A warning is in effect until 8 p.m. Tuesday. Schools will close.",
+            ["A warning is in effect until 8 p.m. Tuesday.", "Schools will close."],
+        ),
+        ("Polls close at 8 P.M. Sunday, officials said.", None),
+        ("The vote ends at 2 a.m. May 3, officials said.", None),
+        ("Polls close at 8 p.m. Sept. 14, officials said.", None),
+    ],
+)
+def test_a_time_and_its_day_stay_one_sentence(text: str, expected: list[str] | None) -> None:
+    assert sentences(text) == (expected or [text])
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "He left at 9 a.m. Police said so.",
+        "He left at 5 p.m. May said so.",
+        "He left at 9 p.m. Sunday's game was off.",
+    ],
+)
+def test_a_sentence_after_a_time_is_still_split(text: str) -> None:
+    first, second = text.split("m. ", 1)
+    assert sentences(text) == [f"{first}m.", second]

@@ -441,6 +441,28 @@ def _read_until_after(fd: int, marker: bytes, seen: bytearray, start: int) -> bo
     return marker in seen[start:]
 
 
+def _end_with_ctrl_d(proc, fd: int, seen: bytearray, timeout: float = 60) -> int | None:
+    """Send Ctrl-D until the chat exits, reading the terminal meanwhile (a child blocked on
+    a full terminal never exits; on a loaded machine a Ctrl-D sent while the prompt is
+    still being set up can be lost, and a second one on an empty prompt only ends it)."""
+    import os
+    import select
+    import time
+
+    end = time.monotonic() + timeout
+    next_send = 0.0
+    while proc.poll() is None and time.monotonic() < end:
+        if time.monotonic() >= next_send:
+            os.write(fd, b"\x04")
+            next_send = time.monotonic() + 3
+        if select.select([fd], [], [], 0.2)[0]:
+            try:
+                seen.extend(os.read(fd, 4096))
+            except OSError:  # the child closed the terminal: it is exiting
+                return proc.wait(timeout=max(1.0, end - time.monotonic()))
+    return proc.poll()
+
+
 def test_redirected_stdout_draws_the_prompt_on_stderr(tmp_path):
     """`evqa chat > session.txt` in a terminal: the prompt wrote to the file, so the user
     typed blind and the file filled with prompt redraws."""
@@ -473,8 +495,7 @@ def test_redirected_stdout_draws_the_prompt_on_stderr(tmp_path):
         prompted = len(seen)  # Ctrl-D once the next prompt is up, not typed ahead of it
         assert _read_until(master, b"hello", seen)
         assert _read_until_after(master, b"evqa>", seen, prompted), bytes(seen)
-        os.write(master, b"\x04")
-        assert proc.wait(timeout=30) == 0
+        assert _end_with_ctrl_d(proc, master, seen) == 0
     finally:
         proc.kill()
         os.close(master)

@@ -78,3 +78,25 @@ def test_a_bad_environment_value_in_use_names_its_variable(built, runner, monkey
         r = run(runner, *args, "--index", built, input="")
         assert_clean_error(r, 2, "EVQA_K must be at least 1")
         assert "-k" not in r.stderr
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("index", "build", "--corpus", "", "--index", "IDX"),
+        ("index", "build", "--index", ""),
+        ("index", "add", "", "--index", "IDX"),
+        ("index", "remove", "--from-file", "", "--index", "IDX"),
+        ("ask", "wind", "--index", " "),
+        ("search", "wind", "--model", ""),
+    ],
+)
+def test_an_empty_path_is_refused_not_taken_as_the_current_folder(
+    tmp_path, runner, monkeypatch, args
+):
+    monkeypatch.chdir(tmp_path)
+    args = [str(tmp_path / "idx") if a == "IDX" else a for a in args]
+    r = run(runner, *args)
+    assert r.exit_code == 2, r.output
+    assert "is empty; give a path" in r.output and "Traceback" not in r.output
+    assert list(tmp_path.iterdir()) == []  # nothing built or locked anywhere

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 import pytest
 
@@ -100,3 +101,12 @@ def test_documents_are_embedded_16_at_a_time_unless_told(monkeypatch):
     assert resolve_settings(None, None).batch_size == 16  # a third of 64's peak memory
     monkeypatch.setenv("EVQA_BATCH_SIZE", "8")
     assert resolve_settings(None, None).batch_size == 8
+
+
+def test_check_path_takes_str_or_pathlike_and_refuses_empty_strings(tmp_path):
+    assert config.check_path("a/b", "x") == Path("a/b")
+    assert config.check_path(tmp_path, "x") == tmp_path
+    with pytest.raises(InputError, match="x is empty; give the path of a cache folder"):
+        config.check_path(" ", "x", "a cache folder")
+    with pytest.raises(InputError, match="x must be the path of a file or folder"):
+        config.check_path(3, "x")

@@ -348,3 +348,73 @@ def test_a_post_tagged_cookies_is_not_a_banner() -> None:
 
 def test_c1_controls_are_dropped_and_line_separators_kept() -> None:
     assert normalize_chars("a\x9bb\x1bc\x85d\x1ce") == "abc\nd\ne"
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Share on Facebook | Share on X | Email this article",
+        "Share on Facebook | Share on X | Email",
+        "Share | Tweet | Email",
+        "Share this story: Facebook Twitter WhatsApp",
+        "Share this article: Facebook, LinkedIn, Reddit, Copy link",
+        "Share on LinkedIn | Share on X",
+        "Facebook • Twitter • Pinterest • Telegram",
+        "Facebook / X / Email / Print",
+        "Copy link",
+        "Email this story",
+    ],
+)
+def test_rows_of_share_buttons_are_removed(line: str) -> None:
+    assert boilerplate_rule(line) is not None
+    assert clean_text(f"Real text stays.\n{line}\nMore text.") == "Real text stays.\n\nMore text."
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Facebook, Twitter and WhatsApp were down for hours on Monday.",
+        "Share this: the company's stock rose 4% on Facebook's results.",
+        "Share on Facebook rose after the update, the analysts said.",
+        "Facebook",
+        "Email and print subscriptions fell 8% in 2024.",
+    ],
+)
+def test_sentences_naming_social_sites_are_kept(line: str) -> None:
+    assert boilerplate_rule(line) is None
+    assert clean_text(line) == line
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Photo: Smoke rises over Cedar Ridge on Sunday. (AP Photo/John Carr)",
+        "Image: Rescue crews at the site of the collapse in Izmir.",
+        "Picture: The new bridge seen from the river.",
+        "Caption: Workers at the plant in Leipzig.",
+        "Smoke rises over Cedar Ridge on Sunday. (AP Photo/John Carr)",
+        "Firefighters battle the blaze near Athens. (Reuters/Louiza Vradi)",
+        "Voters queue outside a polling station. (Photo: Jane Doe/AFP)",
+        "The prime minister arrives in Brussels. (Getty Images)",
+        "A trader on the floor of the exchange (AFP via Getty Images).",
+        "Photo credit: Jane Doe",
+    ],
+)
+def test_photo_captions_and_credits_are_removed(line: str) -> None:
+    assert boilerplate_rule(line) is not None
+    assert clean_text(f"Real text stays.\n{line}\nMore text.") == "Real text stays.\n\nMore text."
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "The photo, taken by AP photographer John Carr, shows smoke over the ridge.",
+        "A photo of the minister went viral on Sunday.",
+        "Photo finish: Smith won the 100m by 0.01 seconds.",
+        "Support for the party stood at 41% (Reuters/Ipsos).",
+        "Getty Images said its revenue rose 5% in the quarter.",
+    ],
+)
+def test_sentences_about_photos_are_kept(line: str) -> None:
+    assert boilerplate_rule(line) is None
+    assert clean_text(line) == line

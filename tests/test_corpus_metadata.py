@@ -403,3 +403,34 @@ def test_head_date_takes_the_first_dated_line() -> None:
     assert head_date(lines) == "2025-08-21"
     assert head_date(["Advertisement", "by March 2027 the fab will open"]) is None
     assert head_date([]) is None
+
+
+@pytest.mark.parametrize(
+    ("head", "expected"),
+    [
+        # the dateline below says which reading of "12/05/2024" is meant
+        ("12/05/2024\n\nVALDORA CITY, 12 May 2024 (Reuters) — The party won.", "2024-05-12"),
+        ("12/05/2024\nPublished 2024-05-12\n\nThe party won.", "2024-05-12"),
+        ("12-05-2024\n\nVALDORA CITY, May 12, 2024 — The party won.", "2024-05-12"),
+        ("05.12.2024\n\nVALDORA CITY, 12 May 2024 (Reuters) — The party won.", "2024-05-12"),
+        # it agrees with the usual reading, or is neither reading: the usual reading stays
+        ("12/05/2024\n\nVALDORA CITY, 5 December 2024 (Reuters) — The party won.", "2024-12-05"),
+        ("12/05/2024\n\nVALDORA CITY, 7 May 2024 (Reuters) — The party won.", "2024-12-05"),
+        # one reading only ("25/12/2024"), or a date in the body: nothing to settle
+        ("25/12/2024\n\nVALDORA CITY, 12 May 2024 (Reuters) — The party won.", "2024-12-25"),
+        ("12/05/2024\n\nThe party won on 12 May 2024, officials said.", "2024-12-05"),
+        # the first line is unambiguous: it wins, as before
+        ("Published May 12, 2024\n12/05/2023\n\nThe party won.", "2024-05-12"),
+    ],
+)
+def test_a_head_date_settles_an_ambiguous_numeric_date(head: str, expected: str) -> None:
+    found = extract_metadata(f"{HEADLINE}\n{head}")
+    assert (found.title, found.date) == (HEADLINE, expected)
+
+
+def test_head_date_settles_an_ambiguous_numeric_date() -> None:
+    from evqa.corpus.metadata import head_date
+
+    assert head_date(["12/05/2024", "By Jane Doe, 12 May 2024"]) == "2024-05-12"
+    assert head_date(["12/05/2024", "By Jane Doe, 7 May 2024"]) == "2024-12-05"
+    assert head_date(["12/05/2024", "Updated 11/05/2024"]) == "2024-12-05"

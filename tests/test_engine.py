@@ -817,3 +817,43 @@ def test_an_unwritable_cache_is_warned_of_not_again_as_a_fallback(small_engine, 
     engine.search("wind farm", mode="dense")
     assert len(told) == 1 and "is not writable" in told[0]
     assert engine.standing_warnings == told
+
+
+def test_open_refuses_an_empty_index_path_and_unchecked_arguments(small_engine):
+    with pytest.raises(InputError, match="index is empty"):
+        Engine.open("")
+    with pytest.raises(InputError, match="check_stale must be True or False"):
+        Engine.open(small_engine.root, check_stale="no")
+    with pytest.raises(InputError, match="progress must be a callable"):
+        Engine.open(small_engine.root, progress=1)
+
+
+def test_fusion_and_cache_dir_are_checked_when_set(small_engine):
+    engine = Engine.open(small_engine.root)
+    with pytest.raises(InputError, match="fusion must be an evqa.fusion.FusionSettings"):
+        engine.fusion = None
+    with pytest.raises(InputError, match="cache_dir must be the path of a cache folder"):
+        engine.cache_dir = 1
+    engine.cache_dir = str(small_engine.root.parent / "c")
+    assert engine.cache_dir == small_engine.root.parent / "c"  # a str becomes a Path
+    engine.fusion = replace(engine.fusion, rrf_k=10)
+    assert engine.search("solar boat")  # still searches
+
+
+def test_answer_warnings_check_the_dates_even_for_a_question_not_looked_up(small_engine):
+    engine = Engine.open(small_engine.root)
+    answer = engine.ask("???")
+    assert answer.reason is not None and engine.answer_warnings(answer, since="2020") == []
+    with pytest.raises(InputError, match="since must be a date"):
+        engine.answer_warnings(answer, since="bad")
+
+
+def test_an_article_row_without_id_or_text_is_an_input_error():
+    from evqa.types import Article
+
+    with pytest.raises(InputError, match="'id' \\(str\\)"):
+        Article.from_dict({"text": "x"})
+    with pytest.raises(InputError, match="must be a dict"):
+        Article.from_dict(["x"])
+    row = Article(id="a", text="t", title="T").to_dict()
+    assert Article.from_dict(row) == Article(id="a", text="t", title="T")

@@ -12,6 +12,21 @@ from evqa import config
 MODE_CHOICE = click.Choice(config.MODES)
 
 
+class NonEmptyPath(click.Path):
+    """click.Path that refuses an empty value: Path("") is the current folder, so
+    ``--corpus ""`` would index whatever folder the command runs in."""
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, str) and not value.strip():
+            default = (
+                ", or leave the option out for its default"
+                if isinstance(param, click.Option)
+                else ""
+            )
+            self.fail(f"is empty; give a path{default}", param, ctx)
+        return super().convert(value, param, ctx)
+
+
 def stack(*options: Callable) -> Callable:
     """One decorator made of several click options, listed in --help in the order given."""
 
@@ -30,13 +45,13 @@ def json_option(text: str = "Print JSON.") -> Callable:
 def corpus_option(text: str) -> Callable:
     """--corpus: a folder of articles or a .jsonl file; ``text`` says what the command does
     with it."""
-    return click.option("--corpus", type=click.Path(path_type=Path), default=None, help=text)
+    return click.option("--corpus", type=NonEmptyPath(path_type=Path), default=None, help=text)
 
 
 index_option = click.option(
     "--index",
     "index",
-    type=click.Path(path_type=Path),
+    type=NonEmptyPath(path_type=Path),
     default=None,
     help="Index folder [env EVQA_INDEX; default: the project's index/].",
 )
@@ -44,7 +59,7 @@ index_option = click.option(
 model_option = click.option(
     "--model",
     "model",
-    type=click.Path(path_type=Path),
+    type=NonEmptyPath(path_type=Path),
     default=None,
     help="A local sentence-transformers folder [env EVQA_MODEL; default: bundled "
     "all-MiniLM-L6-v2].",

@@ -66,8 +66,33 @@ _FOOTER_LINK = (
 )
 _ADDRESS = r"(?:\S+@\S+|\+?\d[\d ()./-]{5,}|(?:https?://|www\.)\S+)"
 
+# share buttons: "Share on X", "Facebook", "Email this article", "Copy link", "Tweet"
+_SHARE_SITE = (
+    r"(?:facebook|x|twitter|linkedin|whatsapp|reddit|pinterest|telegram|messenger|threads|"
+    r"bluesky|flipboard|tumblr|e-?mail|mail|sms|print)"
+)
+_SHARE_ACTION = (
+    rf"(?:share(?: this(?: article| story| post| page)?)?(?: (?:on|via|to) {_SHARE_SITE})?|"
+    r"tweet(?: this)?|(?:e-?mail|print) this(?: article| story| post| page)?|"
+    r"copy(?: the)? (?:link|url)|link copied)"
+)
+_SHARE_LABEL = rf"(?:{_SHARE_ACTION}|{_SHARE_SITE})"
+_SHARE_SEP = r"(?:\s*[|•·/,]\s*|\s+)"
+
+# image captions and the credits that close them: "(AP Photo/John Carr)", "(Reuters/Jane
+# Doe)", "(Photo: Jane Doe/AFP)", "(AFP via Getty Images)"; an agency and a slash need a
+# name of two words ("(Reuters/Ipsos)" is a poll)
+_PHOTO_WORD = r"(?:photo(?:graph)?|image|picture|pic)s?"
+_CREDIT = (
+    rf"\((?:[^()]{{0,40}}\b{_PHOTO_WORD}\s*(?:/|:|\bby\b)[^()]{{1,80}}|"
+    r"[^()]{0,60}\b(?:getty images|shutterstock|alamy|istock(?:photo)?)|"
+    r"(?:ap|afp|reuters|epa(?:-efe)?|anadolu|xinhua|dpa|ansa|kyodo|yonhap)\s*/\s*"
+    r"(?-i:[A-Z][\w.'’-]+(?:\s+[A-Z][\w.'’-]+)+))\)"
+)
+
 # Boilerplate lines are short: longer lines are body text and skip the rules.
 MAX_BOILERPLATE_CHARS = 500
+MAX_CAPTION_CHARS = 300
 
 
 # Removed wherever they occur, even mid-line (" date 2023-12-28 Loading... Loading...").
@@ -90,6 +115,25 @@ LINE_RULES: tuple[Rule, ...] = (
         "image credit",
         r"(?:featured |header |top |lead )?(?:image|photo|picture|pic|illustration)s?"
         r"(?:\s+(?:by|via|courtesy(?: of)?|credit|source)\b|\s*:)[^.!?]{0,80}",
+    ),
+    # captions: "Photo: Smoke rises over the ridge. (AP Photo/John Carr)", "Caption: ...",
+    # or a line closed by a credit ("Smoke rises over the ridge. (Reuters/Jane Doe)")
+    _rule(
+        "image caption",
+        rf"(?:{_PHOTO_WORD}|pictured|caption)\s*:\s*\S.{{0,{MAX_CAPTION_CHARS}}}|"
+        rf".{{0,{MAX_CAPTION_CHARS}}}{_CREDIT}\.?",
+        needles=(
+            "photo",
+            "image",
+            "picture",
+            "pic",
+            "caption",
+            "getty",
+            "shutterstock",
+            "alamy",
+            "istock",
+            "/",
+        ),
     ),
     _rule(
         "photo credit",
@@ -173,6 +217,14 @@ LINE_RULES: tuple[Rule, ...] = (
         "share/ad slot",
         r"(?:share(?: this)?(?: article| story| post)?(?: on \w+)?|tweet|print(?: this)?|"
         r"advertisement|sponsored(?: content)?|ad)\s*:?",
+    ),
+    # a row of share buttons ("Share on Facebook | Share on X | Email", "Share | Tweet",
+    # "Share this story: Facebook Twitter WhatsApp", "Copy link"); a lone site name is kept
+    _rule(
+        "share buttons",
+        rf"share(?: this(?: article| story| post| page)?)?\s*:\s*{_SHARE_LABEL}"
+        rf"(?:{_SHARE_SEP}{_SHARE_LABEL})*|{_SHARE_LABEL}(?:{_SHARE_SEP}{_SHARE_LABEL})+|"
+        rf"{_SHARE_ACTION}",
     ),
 )
 

@@ -26,7 +26,9 @@ first sentence: a title must not be a body paragraph); renderers show the doc id
 Dates are normalised to ISO: YYYY-MM-DD, or YYYY-MM / YYYY when only those are given.
 ``parse_date`` is the one place that reads them: a numeric date is day-first with dots
 ("05.03.2024" is 5 March) and month-first (US) with slashes or dashes ("12/05/2022" is
-December 5) unless only the other reading is a day; dateparser (imported lazily, it is slow
+December 5) unless only the other reading is a day; in an article's head, another head line
+or the opening dateline that writes one of its readings unambiguously ("12 May 2024") settles
+it (`_settled`); dateparser (imported lazily, it is slow
 to load) handles what the fast paths don't. A date that names no day ("February 30, 2024")
 is none: ``date_problem`` says why, and the article is left undated with a warning.
 """
@@ -435,8 +437,37 @@ def _inline_dateline(line: str) -> str | None:
 
 def head_date(lines: list[str]) -> str | None:
     """The first date that one of ``lines`` (head lines of an article: bylines,
-    datelines, "Published ..." lines) gives, else None."""
-    return next((d for line in lines if line and (d := _dateline(line))), None)
+    datelines, "Published ..." lines) gives, as another of them settles it (see
+    `_settled`), else None."""
+    return _settled([(line, d) for line in lines if line and (d := _dateline(line))])
+
+
+def _ambiguous_readings(line: str) -> tuple[str, str] | None:
+    """The two days a line's only numeric date may be ("12/05/2024": December 5 or 12
+    May), the preferred first; None unless the line has one such date and both of its
+    readings are days."""
+    found = list(_NUMERIC_DATE.finditer(line))
+    if len(found) != 1:
+        return None
+    readings = [r for r in _numeric_readings(found[0]) if _is_day(*r)]
+    if len(readings) != 2 or readings[0] == readings[1]:
+        return None
+    first, second = (dt.date(*r).isoformat() for r in readings)
+    return first, second
+
+
+def _settled(dated: list[tuple[str, str]]) -> str | None:
+    """The date of the first of ``dated`` (head lines and the dates they give), unless it
+    is a numeric date that may be read two ways ("12/05/2024") and another line gives one
+    of them unambiguously ("VALDORA CITY, 12 May 2024 (Reuters) — ..."): that one."""
+    if not dated:
+        return None
+    line, date = dated[0]
+    readings = _ambiguous_readings(line)
+    if readings is None or date not in readings:
+        return date
+    settled = (d for other, d in dated[1:] if _ambiguous_readings(other) is None)
+    return next((d for d in settled if d in readings), date)
 
 
 def extract_metadata(text: str, *, title_hint: str | None = None) -> Extracted:
@@ -447,7 +478,8 @@ def extract_metadata(text: str, *, title_hint: str | None = None) -> Extracted:
     headline-like line before the body is.
     """
     lines = text.split("\n")
-    title = date = problem = None
+    title = problem = None
+    dated: list[tuple[str, str]] = []  # the head lines that give a date, and their dates
     seen = 0
     for i, line in enumerate(lines):
         if not line:
@@ -457,15 +489,17 @@ def extract_metadata(text: str, *, title_hint: str | None = None) -> Extracted:
             break
         kind, value = _classify(line, title_hint, have_title=title is not None)
         if kind == "body":
-            if date is None:  # "TOKYO, April 3, 2025 — Japan's ...": stays in the text
-                date = _inline_dateline(line)
+            # "TOKYO, April 3, 2025 — Japan's ...": stays in the text
+            if inline := _inline_dateline(line):
+                dated.append((line, inline))
+            elif not dated:
                 problem = problem or _inline_problem(line)
             break
         if kind == "kept":
             continue
         lines[i] = ""
-        if kind == "date" and date is None:
-            date = value
+        if kind == "date":
+            dated.append((line, value))
         elif kind == "bad date":
             problem = problem or value
         elif kind == "title":
@@ -473,6 +507,7 @@ def extract_metadata(text: str, *, title_hint: str | None = None) -> Extracted:
     body = join_lines(lines)
     if not body:  # the head was everything: keep the text, claim nothing
         return Extracted(text=text)
+    date = _settled(dated)
     return Extracted(text=body, title=title, date=date, date_problem=None if date else problem)
 
 

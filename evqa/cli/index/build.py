@@ -10,7 +10,13 @@ from evqa import config
 from evqa.cli.common import handle_errors, resolve_model
 from evqa.cli.index.options import backend_options, build_options, wait_option
 from evqa.cli.index.resolve import backend_choice, build_args, build_corpus, index_root
-from evqa.cli.options import corpus_option, index_option, json_option, model_option
+from evqa.cli.options import (
+    NonEmptyPath,
+    corpus_option,
+    index_option,
+    json_option,
+    model_option,
+)
 from evqa.cli.output import ProgressBars, err, print_json
 from evqa.errors import InputError
 
@@ -65,7 +71,7 @@ def index_build(
 
 
 @click.command("add")
-@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.argument("paths", nargs=-1, required=True, type=NonEmptyPath(path_type=Path))
 @index_option
 @model_option
 @build_options
@@ -91,7 +97,7 @@ def index_add(paths, index, model, skip_bad, wait, as_json, **settings) -> None:
 @click.option(
     "--from-file",
     "id_file",
-    type=click.Path(dir_okay=False, allow_dash=True, path_type=Path),
+    type=NonEmptyPath(dir_okay=False, allow_dash=True, path_type=Path),
     help="Also remove the ids in this file, one per line ('-': standard input; blank lines "
     "and lines starting with # are skipped).",
 )
