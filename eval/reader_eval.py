@@ -21,6 +21,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from evqa.errors import EvqaError, InputError  # noqa: E402
 from evqa.evaluation import squad_em, squad_f1  # noqa: E402
 from evqa.reader import data as rdata  # noqa: E402
 from evqa.reader.session import MODEL_DIR, Reader  # noqa: E402
@@ -52,7 +53,7 @@ def gold_paragraph_eval(reader: Reader, examples) -> dict:
     }
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> int:
     examples = __doc__.partition("\nexamples:\n")[2]
     ap = argparse.ArgumentParser(
         description=__doc__.split("\n\n")[0],
@@ -61,10 +62,40 @@ def main() -> None:
     )
     ap.add_argument("model", nargs="?", type=Path, default=MODEL_DIR, help="reader folder")
     ap.add_argument("--squad", type=Path, default=SQUAD, help="SQuAD folder (../shared)")
-    args = ap.parse_args()
-    _, val = rdata.load_split(args.squad)
-    print(json.dumps(gold_paragraph_eval(Reader(args.model), val), indent=2))
+    args = ap.parse_args(argv)
+    try:
+        reader = load_reader(args.model)
+        _, val = rdata.load_split(args.squad)
+    except EvqaError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    print(json.dumps(gold_paragraph_eval(reader, val), indent=2))
+    return 0
+
+
+READER_FILES = ("manifest.json", "model.onnx", "tokenizer.json")
+
+
+def load_reader(folder: Path) -> Reader:
+    """The reader in ``folder``; a folder that is missing or is not a reader's (as
+    eval/export_reader.py writes one) is an InputError naming it."""
+    export = "give a folder written by eval/export_reader.py"
+    if not folder.is_dir():
+        raise InputError(f"reader folder {folder} not found; {export} (default: {MODEL_DIR})")
+    if missing := [n for n in READER_FILES if not (folder / n).is_file()]:
+        raise InputError(f"reader folder {folder} has no {', '.join(missing)}; {export}")
+    try:
+        return Reader(folder)
+    except EvqaError as e:
+        if folder.resolve() == Path(MODEL_DIR).resolve():
+            raise  # the shipped reader: its message says to reinstall evqa
+        what = str(e).split("; ")[0]  # not its advice, which is for the shipped reader
+        raise InputError(f"reader folder {folder} cannot be read ({what}); {export}") from None
+    except Exception as e:  # tokenizers raises a bare Exception for a damaged tokenizer.json
+        raise InputError(
+            f"reader folder {folder} cannot be read ({type(e).__name__}: {e}); {export}"
+        ) from None
 
 
 if __name__ == "__main__":
-    main()
+    raise SystemExit(main())

@@ -4,7 +4,10 @@ Each SQuAD article becomes one corpus article (its paragraphs joined by blank li
 title as the headline); each question becomes a gold line with its answers, or, for a
 v2.0 unanswerable question, with no answers (type "unanswerable"). Articles listed in
 ``--dev`` get split "dev", the rest "test", so calibration can be fitted on some
-articles and reported on others.
+articles and reported on others. Titles in ``--articles`` and ``--dev`` must be the SQuAD
+files' own (``--dev`` among the chosen articles). A gold answer no answer can match (SQuAD
+has "."; see evqa.evaluation.gold.answer_problem) is left out, and so is a question left
+with none, so that ``evqa eval`` reads the gold file; the report line counts them.
 
 By default the articles are the reader's validation articles (never trained on).
 ``--keywords content`` (or ``opening``) writes each question as the keyword query a
@@ -24,13 +27,18 @@ examples:
 from __future__ import annotations
 
 import argparse
+import difflib
 import json
 import re
 import sys
+from collections import Counter
+from collections.abc import Collection, Iterable
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from evqa.errors import EvqaError, InputError  # noqa: E402
+from evqa.evaluation.gold import answer_problem  # noqa: E402
 from evqa.reader.data import (  # noqa: E402
     FILES,
     KEYWORD_STYLES,
@@ -50,39 +58,91 @@ def doc_id(title: str) -> str:
 
 
 def convert(
-    files: list[Path], articles: set[str] | None, dev: set[str], keywords: str | None = None
-) -> tuple[list, list]:
-    """(corpus rows, gold rows) of the chosen articles over all ``files`` (v1.1 then v2.0:
-    a question id seen once is not repeated; a paragraph seen once is not repeated), the
-    questions rewritten by ``keyword_query(question, keywords)`` when it is given."""
+    examples: Iterable[SquadExample],
+    articles: set[str] | None,
+    dev: set[str],
+    keywords: str | None = None,
+) -> tuple[list[dict], list[dict], Counter[str]]:
+    """(corpus rows, gold rows, what was dropped) of the chosen articles over ``examples``
+    (v1.1's then v2.0's: a question id seen once is not repeated; a paragraph seen once is
+    not repeated), the questions rewritten by ``keyword_query(question, keywords)`` when it
+    is given. A gold answer no answer can match (evqa.evaluation.gold.answer_problem: "."
+    in SQuAD) is dropped ("answers"), and so is a question left with none ("questions"):
+    `evqa eval` would refuse the file. Titles that become the same doc id are an
+    InputError."""
     paragraphs: dict[str, list[str]] = {}
     gold: dict[str, dict] = {}
-    for path in files:
-        for e in read_squad(path):
-            if articles is not None and e.article not in articles:
-                continue
-            paras = paragraphs.setdefault(e.article, [])
-            if e.context.strip() not in paras:
-                paras.append(e.context.strip())
-            if e.qid not in gold:
-                gold[e.qid] = _gold_row(e, e.article in dev, keywords)
+    dropped: Counter[str] = Counter()
+    for e in examples:
+        if articles is not None and e.article not in articles:
+            continue
+        paras = paragraphs.setdefault(e.article, [])
+        if e.context.strip() not in paras:
+            paras.append(e.context.strip())
+        if e.qid in gold:
+            continue
+        answers = [a for a in e.answers if answer_problem(a) is None]
+        dropped["answers"] += len(e.answers) - len(answers)
+        if e.answers and not answers:
+            dropped["questions"] += 1
+            gold[e.qid] = {}  # seen: not taken from a later file either
+            continue
+        gold[e.qid] = _gold_row(e, answers, e.article in dev, keywords)
+    _check_doc_ids(paragraphs)
     corpus = [
         {"id": doc_id(t), "title": t.replace("_", " "), "text": "\n\n".join(ps)}
         for t, ps in paragraphs.items()
     ]
-    return corpus, list(gold.values())
+    return corpus, [row for row in gold.values() if row], dropped
 
 
-def _gold_row(e: SquadExample, dev: bool, keywords: str | None) -> dict:
+def _check_doc_ids(titles: Iterable[str]) -> None:
+    """Refuse titles that become the same doc id ("Prime_number", "Prime number"): the
+    corpus would hold two articles of one id."""
+    by_id: dict[str, list[str]] = {}
+    for t in titles:
+        by_id.setdefault(doc_id(t), []).append(t)
+    clashes = [ts for ts in by_id.values() if len(ts) > 1]
+    if clashes:
+        shown = "; ".join(
+            " and ".join(repr(t) for t in ts) + f" -> {doc_id(ts[0])!r}" for ts in clashes[:5]
+        )
+        raise InputError(
+            f"article titles that become the same doc id: {shown}; choose one of each"
+            " with --articles"
+        )
+
+
+def check_titles(names: set[str], titles: Collection[str], flag: str, among: str) -> set[str]:
+    """``names`` (given to ``flag``) if they are all among ``titles`` (described by
+    ``among``); else InputError naming the others, each with the nearest title, and a few
+    of ``titles``."""
+    unknown = sorted(names - set(titles))
+    if not unknown:
+        return names
+    hints = []
+    for name in unknown[:5]:
+        near = difflib.get_close_matches(name, list(titles), n=1)
+        hints.append(f"{name!r}" + (f" (did you mean {near[0]!r}?)" if near else ""))
+    more = f" and {len(unknown) - 5} more" if len(unknown) > 5 else ""
+    some = ", ".join(sorted(titles)[:5]) + (", ..." if len(titles) > 5 else "")
+    verb = "is" if len(unknown) == 1 else "are"
+    raise InputError(
+        f"{flag}: {', '.join(hints)}{more} {verb} not among the {len(titles)} {among}"
+        f" ({some}); give their titles, spelt as the SQuAD files spell them"
+    )
+
+
+def _gold_row(e: SquadExample, answers: list[str], dev: bool, keywords: str | None) -> dict:
     question = " ".join(e.question.split())
     row = {
         "id": e.qid,
         "question": keyword_query(question, keywords) if keywords else question,
-        "answers": list(e.answers),
-        "doc_ids": [doc_id(e.article)] if e.answers else [],
+        "answers": answers,
+        "doc_ids": [doc_id(e.article)] if answers else [],
         "split": "dev" if dev else "test",
     }
-    if not e.answers:
+    if not answers:
         row["type"] = "unanswerable"
     return row
 
@@ -105,8 +165,9 @@ def main(argv: list[str] | None = None) -> int:
     which = ap.add_mutually_exclusive_group()
     which.add_argument(
         "--articles",
-        default=",".join(sorted(VALIDATION_ARTICLES)),
-        help="comma-separated article titles, or 'all' (default: the reader's held-out ones)",
+        default=None,
+        help="comma-separated article titles, as the SQuAD files spell them, or 'all' "
+        f"(default: the reader's held-out ones, {','.join(sorted(VALIDATION_ARTICLES))})",
     )
     which.add_argument(
         "--fold",
@@ -116,7 +177,12 @@ def main(argv: list[str] | None = None) -> int:
         help="instead of --articles: fold K of N of the reader's training articles "
         "(evqa.reader.data.fold_articles), read by a reader trained with --leave-out K/N",
     )
-    ap.add_argument("--dev", default=",".join(DEV_ARTICLES), help="articles that get split dev")
+    ap.add_argument(
+        "--dev",
+        default=None,
+        help="comma-separated titles of chosen articles that get split dev "
+        f"(default: {','.join(DEV_ARTICLES)})",
+    )
     ap.add_argument("--no-v2", action="store_true", help="leave out v2.0's unanswerables")
     ap.add_argument(
         "--keywords", choices=KEYWORD_STYLES, default=None, help="questions as keyword queries"
@@ -127,11 +193,27 @@ def main(argv: list[str] | None = None) -> int:
     if missing:
         print(f"error: missing SQuAD file(s): {', '.join(missing)}", file=sys.stderr)
         return 2
-    chosen = None if a.articles == "all" else set(filter(None, a.articles.split(",")))
-    if a.fold:
-        trained = {e.article for f in files for e in read_squad(f)} - VALIDATION_ARTICLES
-        chosen = set(fold_articles(trained, *a.fold))
-    corpus, gold = convert(files, chosen, set(filter(None, a.dev.split(","))), a.keywords)
+    try:
+        examples = [e for f in files for e in read_squad(f)]
+        titles = list(dict.fromkeys(e.article for e in examples))
+        if a.fold:
+            chosen = set(fold_articles(set(titles) - VALIDATION_ARTICLES, *a.fold))
+        elif a.articles is None:
+            chosen = set(VALIDATION_ARTICLES)
+        elif a.articles == "all":
+            chosen = None
+        else:
+            among = "articles in the SQuAD files"
+            chosen = check_titles(_names(a.articles), titles, "--articles", among)
+        if a.dev is None:
+            dev = set(DEV_ARTICLES)
+        else:
+            among = "chosen articles" if chosen is not None else "articles in the SQuAD files"
+            dev = check_titles(_names(a.dev), titles if chosen is None else chosen, "--dev", among)
+        corpus, gold, dropped = convert(examples, chosen, dev, a.keywords)
+    except EvqaError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
     if not corpus:
         print("error: none of the chosen articles is in the SQuAD files", file=sys.stderr)
         return 2
@@ -139,11 +221,24 @@ def main(argv: list[str] | None = None) -> int:
     write_jsonl(corpus, a.out / "corpus.jsonl")
     write_jsonl(gold, a.out / "gold.jsonl")
     unans = sum(1 for g in gold if not g["answers"])
+    left_out = ""
+    if dropped["answers"]:
+        left_out = (
+            f"; left out {dropped['answers']} gold answer(s) no answer can match (no letter"
+            f" or digit, or only a/an/the) and {dropped['questions']} question(s) left"
+            " with none"
+        )
     print(
-        f"{len(corpus)} articles, {len(gold)} questions ({unans} unanswerable) -> {a.out}",
+        f"{len(corpus)} articles, {len(gold)} questions ({unans} unanswerable) -> {a.out}"
+        + left_out,
         file=sys.stderr,
     )
     return 0
+
+
+def _names(text: str) -> set[str]:
+    """The comma-separated names of ``text`` (blank ones and surrounding spaces dropped)."""
+    return {n.strip() for n in text.split(",") if n.strip()}
 
 
 if __name__ == "__main__":

@@ -440,3 +440,16 @@ def test_eval_on_a_corpus_can_skip_entity_recognition(tmp_path, fake_model, runn
     assert r.exit_code == 0, r.output
     root = corpus_index_root(news, tmp_path / "cache")
     assert store.open_generation(root).manifest["settings"]["analysis"] is False
+
+
+@pytest.mark.parametrize("flag", ["--plot", "--report", "--predictions"])
+def test_an_output_path_that_names_a_folder_is_refused_before_anything_runs(
+    built, runner, tmp_path, flag
+):
+    gold = tmp_path / "gold.jsonl"
+    gold.write_text('{"id": "q1", "question": "How fast is the Helios?", "answers": ["42 km/h"]}\n')
+    r = run(runner, "eval", "--gold", gold, "--index", built, flag, f"{tmp_path}/new/")
+    assert r.exit_code == 2 and "ends in a slash, so it names a folder" in r.output
+    r = run(runner, "eval", "--gold", gold, "--index", built, flag, tmp_path)
+    assert r.exit_code == 2 and "is a folder" in r.output
+    assert not (tmp_path / "new").exists()

@@ -15,6 +15,7 @@ from evqa.errors import InputError
 from evqa.evaluation.gold import (
     TYPES,
     GoldItem,
+    answer_problem,
     load_gold,
     load_split,
     unknown_doc_ids_warning,
@@ -39,7 +40,7 @@ def gold_line(**over) -> str:
     obj = {
         "id": "q1",
         "question": "Q?",
-        "answers": ["A"],
+        "answers": ["Alpha"],
         "doc_ids": ["d1"],
         "type": "phrase",
         "split": "dev",
@@ -58,7 +59,7 @@ def test_load_gold_ok(tmp_path):
         ],
     )
     items = load_gold(path)
-    assert items[0] == GoldItem("q1", "Q?", ("A",), ("d1",), "phrase", "dev")
+    assert items[0] == GoldItem("q1", "Q?", ("Alpha",), ("d1",), "phrase", "dev")
     assert items[0].answerable and not items[1].answerable
 
 
@@ -87,8 +88,11 @@ def test_load_gold_takes_every_answer_kind(tmp_path):
         (gold_line(id="q9", question="x" * 3200), r":3: the question is 3,200 characters"),
         (gold_line(id="q9", question="\u200b\u200c\u2060"), r":3: 'question' holds only"),
         # an answer that normalises to nothing can never be matched
-        (gold_line(id="q9", answers=["A", " .,!? "]), r":3: answer ' .,!\? ' has no letter"),
+        (gold_line(id="q9", answers=["Alpha", " .,!? "]), r":3: answer ' .,!\? ' has no letter"),
         (gold_line(id="q9", answers=["\u2014"]), r":3: answer '\u2014' has no letter"),
+        # so does one of only articles (SQuAD's normalisation drops a, an, the)
+        (gold_line(id="q9", answers=["Alpha", "the"]), r":3: answer 'the' normalises to nothing"),
+        (gold_line(id="q9", answers=["An."]), r":3: answer 'An.' normalises to nothing"),
     ],
 )
 def test_load_gold_errors_name_the_line(tmp_path, line, message):
@@ -130,6 +134,46 @@ def test_load_gold_lists_at_most_20_problems_and_counts_the_rest(tmp_path):
     assert lines[-1] == "  and 5 more"
 
 
+def test_load_gold_splits_lines_on_newline_only(tmp_path):
+    # U+2028, U+2029 and U+0085 are valid unescaped in a JSON string; str.splitlines()
+    # would split there and refuse the line (and number the lines after it wrongly)
+    odd = "Q\u2028a\u2029b\u0085c?"
+    lines = [
+        json.dumps({"id": "q1", "question": odd, "answers": ["A\u2028B"]}, ensure_ascii=False),
+        '{"id": "q2"\x1c}',  # not valid JSON: one problem, on line 2 (splitlines(): two)
+        json.dumps({"id": "q3", "question": "Q?", "answers": ["B"]}),
+    ]
+    path = tmp_path / "gold.jsonl"
+    path.write_bytes("\r\n".join(lines).encode())  # CRLF line ends are fine
+    with pytest.raises(InputError, match=rf"^{re.escape(str(path))}:2: not valid JSON[^\n]*$"):
+        load_gold(path)
+    path.write_bytes("\r\n".join([lines[0], "", lines[2], ""]).encode())
+    items = load_gold(path)
+    assert [(g.id, g.question, g.answers) for g in items] == [
+        ("q1", odd, ("A\u2028B",)),
+        ("q3", "Q?", ("B",)),
+    ]
+    bad = json.dumps({"id": "q4", "question": "Q?", "answers": ["B"], "type": "x"})
+    path.write_text("\n".join([lines[0], lines[0].replace("q1", "q2"), bad]) + "\n")
+    with pytest.raises(InputError, match=rf"^{re.escape(str(path))}:3: unknown type 'x'"):
+        load_gold(path)
+
+
+def test_answer_problem_says_why_no_answer_can_match():
+    assert answer_problem("42 km/h") is None and answer_problem("Vitamin A") is None
+    assert "no letter or digit" in answer_problem(".")
+    assert "normalises to nothing" in answer_problem("the")
+    assert "normalises to nothing" in answer_problem("a, an")
+    # a lone "A" too: SQuAD's normalisation drops it as the article, so an empty
+    # prediction would "match" it
+    assert "normalises to nothing" in answer_problem("A")
+
+
+def test_load_gold_refuses_a_path_that_is_not_one():
+    with pytest.raises(InputError, match="^path must be the path of a gold JSONL file"):
+        load_gold(None)
+
+
 def test_load_gold_reads_a_byte_order_mark(tmp_path):
     path = tmp_path / "gold.jsonl"
     path.write_text(gold_line() + "\n", encoding="utf-8-sig")
@@ -158,13 +202,13 @@ def test_load_gold_minimal_lines_get_the_documented_defaults(tmp_path):
     path = write_lines(
         tmp_path,
         [
-            json.dumps({"id": "m1", "question": "Q1?", "answers": ["A"]}),
+            json.dumps({"id": "m1", "question": "Q1?", "answers": ["Alpha"]}),
             json.dumps({"id": "m2", "question": "Q2?", "answers": []}),
             json.dumps({"id": "m3", "question": "Q3?", "answers": ["B"], "type": "number"}),
         ],
     )
     items = load_gold(path)
-    assert items[0] == GoldItem("m1", "Q1?", ("A",), (), "phrase", "test")
+    assert items[0] == GoldItem("m1", "Q1?", ("Alpha",), (), "phrase", "test")
     assert items[1] == GoldItem("m2", "Q2?", (), (), "unanswerable", "test")
     assert (items[2].type, items[2].split) == ("number", "test")
 

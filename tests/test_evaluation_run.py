@@ -154,3 +154,44 @@ def test_a_failed_write_leaves_the_old_file_whole(tmp_path, write):
     assert [p.name for p in tmp_path.iterdir()] == ["keep.out"]  # no temporary left
     write(path)
     assert path.read_bytes() != b"OLD\n"
+
+
+def test_run_eval_takes_a_generator_of_gold_items():
+    from_list = run_eval(FakeEngine(), GOLD_ITEMS, k=2, mode="bm25", clock=lambda: 0.0)
+    engine = FakeEngine()
+    result = run_eval(engine, (g for g in GOLD_ITEMS), k=2, mode="bm25", clock=lambda: 0.0)
+    assert len(engine.asked) == 1 + len(GOLD_ITEMS)
+    assert result.metrics == from_list.metrics
+
+
+@pytest.mark.parametrize(
+    ("engine", "gold", "options", "message"),
+    [
+        (FakeEngine(), None, {}, r"^gold must be a gold file's path .*, not None \(NoneType\)$"),
+        (FakeEngine(), 42, {}, r"^gold must be .*, not 42 \(int\)$"),
+        (FakeEngine(), ["q1"], {}, r"^gold must be .*, not \['q1'\] \(list\)$"),
+        (None, GOLD_ITEMS, {}, r"^engine must have ask\(question, k=, mode=\)"),
+        (FakeEngine(), GOLD_ITEMS, {"depth": "x"}, r"^depth must be a whole number \(got 'x'\)"),
+        (FakeEngine(), GOLD_ITEMS, {"depth": 0}, r"^depth must be at least 1 \(got 0\)"),
+        (FakeEngine(), GOLD_ITEMS, {"depth": 5000}, r"^depth must be at most 1000 \(got 5000\)"),
+    ],
+)
+def test_run_eval_refuses_bad_arguments_before_asking_anything(engine, gold, options, message):
+    with pytest.raises(InputError, match=message):
+        run_eval(engine, gold, k=2, mode="bm25", **options)
+    assert engine is None or engine.asked == []  # no warm-up, no question
+
+
+@pytest.mark.parametrize(
+    "write",
+    [
+        lambda path: write_predictions(scored_records(), path),
+        lambda path: write_markdown_report(two_modes(), path),
+        lambda path: write_plot(two_modes(), path),
+    ],
+)
+def test_a_writer_refuses_a_path_ending_in_a_slash(tmp_path, write):
+    path = f"{tmp_path}/newdir/"  # a folder meant; Path() would drop the slash
+    with pytest.raises(InputError, match=r"newdir/ ends in a slash, so it names a folder"):
+        write(path)
+    assert list(tmp_path.iterdir()) == []

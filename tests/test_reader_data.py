@@ -1,16 +1,21 @@
 """evqa.reader.data: SQuAD examples, their keyword-query rewrites and name swaps (synthetic
 data)."""
 
+import json
 import random
+import re
+from pathlib import Path
 
 import pytest
 
+from evqa.errors import InputError
 from evqa.reader.data import (
     SquadExample,
     fold,
     fold_articles,
     keyword_query,
     question_names,
+    read_squad,
     swapped_name_questions,
     with_keyword_queries,
 )
@@ -161,3 +166,50 @@ def test_fold_reads_k_of_n_and_refuses_anything_else():
     for bad in ("3/3", "1", "a/2", "1/0", "-1/2", "0/1"):
         with pytest.raises(ValueError, match="is not K/N"):
             fold(bad)
+
+
+def _squad_file(tmp_path, qa: dict) -> Path:
+    doc = {"data": [{"title": "Wind", "paragraphs": [{"context": "Iberdrola.", "qas": [qa]}]}]}
+    path = tmp_path / "squad.json"
+    path.write_text(json.dumps(doc))
+    return path
+
+
+def test_read_squad_reads_the_official_shape(tmp_path):
+    qa = {"id": "b1", "question": " Who? ", "answers": [{"text": "Iberdrola", "answer_start": 0}]}
+    (e,) = read_squad(_squad_file(tmp_path, qa))
+    assert (e.article, e.qid, e.question, e.answers, e.answer_start) == (
+        "Wind",
+        "b1",
+        "Who?",
+        ("Iberdrola",),
+        0,
+    )
+
+
+@pytest.mark.parametrize(
+    ("qa", "message"),
+    [
+        ({"id": "b1", "answers": []}, r"article 'Wind' \(data\[0\]\) paragraph 0 question 'b1' "
+         r"has no 'question' field"),
+        ({"question": "Who?"}, r"paragraph 0 question 0 has no 'id' field"),
+        ({"id": "b1", "question": 7}, r"question 'b1': 'question' must be a string, not 7"),
+        ({"id": "b1", "question": "Who?", "answers": [{"text": "I"}]},
+         r"question 'b1' answer 0 has no 'answer_start' field"),
+    ],
+)  # fmt: skip
+def test_read_squad_names_the_file_and_the_missing_field(tmp_path, qa, message):
+    path = _squad_file(tmp_path, qa)
+    with pytest.raises(InputError, match=rf"^SQuAD file {re.escape(str(path))}: .*{message}"):
+        read_squad(path)
+
+
+def test_read_squad_refuses_a_missing_or_broken_file(tmp_path):
+    with pytest.raises(InputError, match=r"SQuAD file .*nope\.json not found"):
+        read_squad(tmp_path / "nope.json")
+    (tmp_path / "bad.json").write_text("{")
+    with pytest.raises(InputError, match=r"bad\.json is not valid JSON"):
+        read_squad(tmp_path / "bad.json")
+    (tmp_path / "list.json").write_text("[]")
+    with pytest.raises(InputError, match=r"list\.json: the file is not a JSON object"):
+        read_squad(tmp_path / "list.json")

@@ -6,6 +6,9 @@ from pathlib import Path
 import eval_scripts
 import pytest
 
+from evqa.evaluation.gold import load_gold
+from evqa.reader.data import FILES
+
 squad_corpus = eval_scripts.load("squad_corpus")
 
 
@@ -77,8 +80,86 @@ def test_missing_files_or_unknown_articles_exit_2(tmp_path, capsys):
     assert squad_corpus.main([str(tmp_path), "--out", str(tmp_path / "o")]) == 2
     assert "missing SQuAD file" in capsys.readouterr().err
     _write(tmp_path)
-    assert squad_corpus.main([str(tmp_path), "--out", str(tmp_path / "o"), "--articles", "X"]) == 2
+    # the default articles (the reader's held-out ones) are not in these files
+    assert squad_corpus.main([str(tmp_path), "--out", str(tmp_path / "o")]) == 2
     assert "none of the chosen articles" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("flags", "message"),
+    [
+        (["--articles", "Wind,Solar_boat"],
+         "error: --articles: 'Solar_boat' (did you mean 'Solar_boats'?) is not among the 2"
+         " articles in the SQuAD files (Solar_boats, Wind)"),
+        (["--articles", "all", "--dev", "Wnd,X"],
+         "error: --dev: 'Wnd' (did you mean 'Wind'?), 'X' are not among the 2 articles"),
+        # --dev names chosen articles: another one would put every question in "test"
+        (["--articles", "Wind", "--dev", "Solar_boats"],
+         "error: --dev: 'Solar_boats' is not among the 1 chosen articles (Wind)"),
+        (["--fold", "1/2", "--dev", "Solar_boats"],
+         "error: --dev: 'Solar_boats' is not among the 1 chosen articles (Wind)"),
+    ],
+)  # fmt: skip
+def test_unknown_titles_in_articles_or_dev_exit_2(tmp_path, capsys, flags, message):
+    _write(tmp_path)
+    out = tmp_path / "out"
+    assert squad_corpus.main([str(tmp_path), "--out", str(out), *flags]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(message) and err.count("\n") == 1
+    assert not out.exists()
+
+
+def _one_article(folder: Path, title: str, qas: list[dict], name: str = "squad-v1.1-train.json"):
+    doc = {"data": [{"title": title, "paragraphs": [{"context": "The Wind.", "qas": qas}]}]}
+    (folder / name).write_text(json.dumps(doc))
+
+
+def test_answers_no_answer_can_match_are_left_out_and_counted(tmp_path, capsys):
+    qas = [
+        _qa("c1", "Which mark ends it?", ["."]),  # only an unmatchable answer: dropped
+        _qa("c2", "What blows?", [".", "the", "Wind"]),  # keeps "Wind"
+        _qa("c3", "Which article?", ["The"]),
+        _qa("c4", "Who paid?", impossible=True),  # unanswerable: kept
+    ]
+    _one_article(tmp_path, "Wind", qas)
+    _one_article(tmp_path, "Wind", [_qa("c1", "Which mark ends it?", ["."])], FILES[1])
+    out = tmp_path / "out"
+    assert squad_corpus.main([str(tmp_path), "--out", str(out), "--articles", "all"]) == 0
+    gold = {g.id: g for g in load_gold(out / "gold.jsonl")}  # evqa eval reads it
+    assert list(gold) == ["c2", "c4"]  # c1 is not taken from v2.0 either
+    assert gold["c2"].answers == ("Wind",) and gold["c4"].type == "unanswerable"
+    err = capsys.readouterr().err
+    assert "1 articles, 2 questions (1 unanswerable)" in err
+    assert "left out 4 gold answer(s) no answer can match" in err
+    assert "and 2 question(s) left with none" in err
+
+
+def test_titles_that_become_one_doc_id_exit_2(tmp_path, capsys):
+    doc = {"data": [
+        {"title": t, "paragraphs": [{"context": "C.", "qas": [_qa(t, "Which?", ["C"])]}]}
+        for t in ("Prime_number", "Prime number")
+    ]}  # fmt: skip
+    (tmp_path / FILES[0]).write_text(json.dumps(doc))
+    out = tmp_path / "out"
+    args = [str(tmp_path), "--out", str(out), "--no-v2", "--articles"]
+    assert squad_corpus.main([*args, "all"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: article titles that become the same doc id:")
+    assert "'Prime_number' and 'Prime number' -> 'prime_number'" in err
+    assert not out.exists()
+    assert squad_corpus.main([*args, "Prime number"]) == 0
+
+
+def test_a_question_without_its_text_exits_2_naming_the_file_and_field(tmp_path, capsys):
+    _one_article(tmp_path, "Wind", [{"id": "c1", "answers": []}])
+    args = [str(tmp_path), "--out", str(tmp_path / "out"), "--articles", "all", "--no-v2"]
+    assert squad_corpus.main(args) == 2
+    err = capsys.readouterr().err
+    assert err == (
+        f"error: SQuAD file {tmp_path / FILES[0]}: article 'Wind' (data[0]) paragraph 0"
+        " question 'c1' has no 'question' field; use the official SQuAD JSON file or add the"
+        " field\n"
+    )
 
 
 def test_keywords_write_the_questions_as_keyword_queries(tmp_path):

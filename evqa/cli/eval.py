@@ -10,8 +10,14 @@ import click
 
 from evqa import config
 from evqa.cli.common import handle_errors, open_engine, resolve_model, warning
-from evqa.cli.index.options import skip_bad_option
-from evqa.cli.options import corpus_option, index_option, json_option, model_option
+from evqa.cli.options import (
+    NonEmptyPath,
+    OutputFile,
+    corpus_option,
+    index_option,
+    json_option,
+    model_option,
+)
 from evqa.cli.output import ProgressBars, console, print_json
 from evqa.errors import EvqaError, InputError
 
@@ -19,13 +25,18 @@ from evqa.errors import EvqaError, InputError
 @click.command("eval")
 @click.option(
     "--gold",
-    type=click.Path(path_type=Path),
+    type=NonEmptyPath(path_type=Path),
     required=True,
     help="Gold questions, JSONL (see README).",
 )
 @index_option
 @corpus_option("Evaluate on this corpus, indexed into a cached index first.")
-@skip_bad_option
+@click.option(
+    "--skip-bad",
+    is_flag=True,
+    help="With --corpus: skip the corpus's malformed JSONL lines and duplicate article ids"
+    " with a warning instead of failing. Not for --gold: every gold line is checked.",
+)
 @click.option(
     "--ner/--no-ner",
     "analysis",
@@ -49,16 +60,14 @@ from evqa.errors import EvqaError, InputError
 )
 @click.option(
     "--predictions",
-    type=click.Path(path_type=Path),
+    type=OutputFile(),
     default=None,
     help="Write one JSONL line per question (and mode) to this file.",
 )
-@click.option(
-    "--report", type=click.Path(path_type=Path), default=None, help="Write a markdown report here."
-)
+@click.option("--report", type=OutputFile(), default=None, help="Write a markdown report here.")
 @click.option(
     "--plot",
-    type=click.Path(path_type=Path),
+    type=OutputFile(),
     default=None,
     help="Write a PNG here: recall@k per mode and a reliability diagram of confidence"
     " (needs matplotlib).",

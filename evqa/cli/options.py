@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from pathlib import Path
 
@@ -24,6 +25,19 @@ class NonEmptyPath(click.Path):
                 else ""
             )
             self.fail(f"is empty; give a path{default}", param, ctx)
+        return super().convert(value, param, ctx)
+
+
+class OutputFile(NonEmptyPath):
+    """A file a command writes: a path ending in a slash names a folder (Path would drop
+    the slash and write a file there)."""
+
+    def __init__(self) -> None:
+        super().__init__(path_type=Path)  # the command says when it is a folder
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, str) and value.endswith(("/", os.sep)):
+            self.fail("ends in a slash, so it names a folder; give the path of a file", param, ctx)
         return super().convert(value, param, ctx)
 
 

@@ -6,11 +6,13 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from os import PathLike
 from pathlib import Path
 from typing import Any
 
 from evqa import config
 from evqa.errors import InputError
+from evqa.evaluation.normalize import normalize, squad_normalize
 from evqa.question_text import clean_question, normalize_question
 from evqa.types import Article
 
@@ -38,13 +40,18 @@ class GoldItem:
 
 
 def load_gold(path: Path | str) -> list[GoldItem]:
-    """Read a gold JSONL file (one object per line; blank lines are skipped; a UTF-8 byte
-    order mark is allowed). Questions are checked as ``evqa ask`` checks them, and every
-    answer must hold a letter or digit (one of only punctuation normalises to nothing).
-    Every line is checked: one InputError names each problem as ``FILE:LINE: ...``."""
+    r"""Read a gold JSONL file (one object per line, lines ending in ``\n`` or ``\r\n``;
+    blank lines are skipped; a UTF-8 byte order mark is allowed). Questions are checked as
+    ``evqa ask`` checks them, and every answer must be one an answer can match
+    (:func:`answer_problem`). Every line is checked: one InputError names each problem as
+    ``FILE:LINE: ...``."""
+    if not isinstance(path, str | PathLike):
+        raise InputError(
+            f"path must be the path of a gold JSONL file (a str or Path), not {path!r}"
+        )
     path = Path(path)
     try:
-        lines = path.read_text(encoding="utf-8-sig").splitlines()
+        lines = read_jsonl_lines(path)
     except FileNotFoundError:
         raise InputError(f"gold file {path} not found; pass the path of a gold JSONL") from None
     except (OSError, UnicodeDecodeError) as e:
@@ -73,6 +80,29 @@ def load_gold(path: Path | str) -> list[GoldItem]:
     if not items:
         raise InputError(f"gold file {path} has no questions; add one JSON object per line")
     return items
+
+
+def read_jsonl_lines(path: Path) -> list[str]:
+    r"""The lines of a UTF-8 JSONL file (a byte order mark is dropped): split on ``\n`` only,
+    a trailing ``\r`` stripped. The other breaks ``str.splitlines`` splits on neither split
+    a line nor shift the line numbers: U+2028, U+2029 and U+0085, which a JSON string may
+    hold unescaped, and \x0b, \x0c, \x1c-\x1e (the line they are on is reported as not
+    valid JSON). OSError and UnicodeDecodeError are the caller's."""
+    text = path.read_bytes().decode("utf-8-sig")
+    return [line.removesuffix("\r") for line in text.split("\n")]
+
+
+def answer_problem(answer: str) -> str | None:
+    """Why no answer can ever match the gold ``answer`` (what is wrong with it, for a
+    message), or None when it is fine: it has no letter or digit (only punctuation or white
+    space), or it normalises to nothing (only the articles a/an/the), so that the official
+    SQuAD normalisation (:func:`evqa.evaluation.normalize.squad_normalize`) or evqa's
+    (:func:`evqa.evaluation.normalize.normalize`) leaves nothing to compare."""
+    if not any(ch.isalnum() for ch in answer):
+        return "has no letter or digit (only punctuation or white space)"
+    if not squad_normalize(answer) or not normalize(answer):
+        return "normalises to nothing (the articles a, an and the are dropped, and punctuation)"
+    return None
 
 
 def _problems_message(path: Path, problems: list[str], show: int = MAX_PROBLEMS_SHOWN) -> str:
@@ -106,10 +136,9 @@ def _parse_gold_line(line: str, where: str) -> GoldItem:
             raise InputError(f"{where}: {key!r} must be a list of non-empty strings; fix it")
     _check_question(obj["question"], where)
     for a in obj["answers"]:
-        if not any(ch.isalnum() for ch in a):  # normalises to nothing: nothing can match it
+        if problem := answer_problem(a):
             raise InputError(
-                f"{where}: answer {a!r} has no letter or digit (only punctuation or white"
-                " space), so no answer can ever match it; fix or remove it"
+                f"{where}: answer {a!r} {problem}, so no answer can ever match it; fix or remove it"
             )
     item = GoldItem(
         id=obj["id"],

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from pathlib import Path
 
-from evqa.evaluation.result import EvalResult
+from evqa.evaluation.result import EvalResult, output_file
 from evqa.evaluation.tables import (
     Table,
     format_reliability_table,
@@ -50,7 +50,7 @@ def markdown_report(results_by_mode: Mapping[str, EvalResult]) -> str:
 def write_markdown_report(results_by_mode: Mapping[str, EvalResult], path: Path | str) -> Path:
     """Write the markdown report (all metrics per mode, then per-type and per-split tables
     per mode), atomically: a failed write leaves ``path`` as it was."""
-    path = Path(path)
+    path = output_file(path)
     text = markdown_report(results_by_mode)
     with atomic_path(path) as tmp:
         tmp.write_text(text, encoding="utf-8")

@@ -10,7 +10,7 @@ from typing import Any
 from evqa.errors import EvqaError
 from evqa.evaluation.aggregate import calibration_data
 from evqa.evaluation.calibration import reliability_bins
-from evqa.evaluation.result import EvalResult
+from evqa.evaluation.result import EvalResult, output_file
 from evqa.evaluation.tables import format_value
 from evqa.store import atomic_path
 
@@ -37,7 +37,7 @@ def write_plot(results_by_mode: Mapping[str, EvalResult], path: Path | str) -> P
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
-    path = Path(path)
+    path = output_file(path)
     fig = Figure(figsize=(11, 4.5), dpi=100, layout="constrained")
     FigureCanvasAgg(fig)
     recall_ax, reliability_ax = fig.subplots(1, 2)

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping
+from os import PathLike
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -13,7 +14,7 @@ from evqa import config
 from evqa.errors import InputError
 from evqa.evaluation.aggregate import CURVE_DEPTH
 from evqa.evaluation.gold import GoldItem, filter_split
-from evqa.evaluation.result import EvalResult, make_result
+from evqa.evaluation.result import EvalResult, make_result, output_file
 from evqa.evaluation.scoring import score_question
 from evqa.store import atomic_path
 from evqa.types import Answer, Article
@@ -31,7 +32,7 @@ class AskEngine(Protocol):
 
 def run_eval(
     engine: AskEngine,
-    gold: Sequence[GoldItem] | str | Path,
+    gold: Iterable[GoldItem] | str | PathLike[str],
     *,
     k: int | None = None,
     mode: str | None = None,
@@ -42,7 +43,10 @@ def run_eval(
     clock: Callable[[], float] = time.perf_counter,
 ) -> EvalResult:
     """Ask every gold question (of ``split``, if given) and score the answers. ``gold`` is a
-    gold file's path or the items :func:`evqa.evaluation.load_gold` reads from one.
+    gold file's path or the items :func:`evqa.evaluation.load_gold` reads from one (any
+    iterable of them, read once). ``depth`` (1 to 1000, as ``k``) is how deep the ranked doc
+    ids for the recall curve go. Bad arguments are an InputError before any question is
+    asked.
 
     Each ``engine.ask`` call is timed with ``clock`` (``time.perf_counter``). With ``warmup`` one
     untimed ask runs first so that lazy model loading is not counted as latency. If the
@@ -56,13 +60,20 @@ def run_eval(
     ``Engine.open`` resolved from its arguments and EVQA_K/EVQA_MODE), or to evqa's
     defaults for an engine without them.
     """
+    if not callable(getattr(engine, "ask", None)):
+        raise InputError(
+            "engine must have ask(question, k=, mode=) and articles (evqa.Engine.open(...)"
+            f" gives one), not {_describe(engine)}"
+        )
     k = config.check_k(getattr(engine, "k", config.DEFAULTS["k"]) if k is None else k)
     mode = config.check_mode(
         getattr(engine, "mode", config.DEFAULTS["mode"]) if mode is None else mode
     )
+    depth = config.check_k(depth, "depth")  # searched max(k, depth) deep: as k, at most MAX_K
     items = filter_split(_gold_items(gold), split)
     if not items:
-        raise InputError(f"no gold questions in split {split!r}; check the gold file")
+        where = "" if split is None else f" in split {split!r}"
+        raise InputError(f"no gold questions{where}; check the gold file")
     if warmup:
         engine.ask(items[0].question, k=k, mode=mode)
     search = getattr(engine, "search", None)
@@ -84,23 +95,31 @@ def run_eval(
     return make_result(records, k=k, mode=mode, depth=depth)
 
 
-def _gold_items(gold: Sequence[GoldItem] | str | Path) -> Sequence[GoldItem]:
-    """``gold`` as items: a gold file's path is read (:func:`evqa.evaluation.load_gold`)."""
+def _gold_items(gold: Iterable[GoldItem] | str | PathLike[str]) -> list[GoldItem]:
+    """``gold`` as a list of items: a gold file's path is read
+    (:func:`evqa.evaluation.load_gold`); an iterable (a generator too) is read once."""
     from evqa.evaluation.gold import load_gold
 
-    if isinstance(gold, str | Path):
+    if isinstance(gold, str | PathLike):
         return load_gold(gold)
-    if not all(isinstance(g, GoldItem) for g in gold):
+    items = list(gold) if isinstance(gold, Iterable) else None
+    if items is None or not all(isinstance(g, GoldItem) for g in items):
         raise InputError(
-            "gold must be a gold file's path or the GoldItems of evqa.evaluation.load_gold(path)"
+            "gold must be a gold file's path or the GoldItems of"
+            f" evqa.evaluation.load_gold(path), not {_describe(gold)}"
         )
-    return gold
+    return items
+
+
+def _describe(value: object) -> str:
+    """``value`` for a message: its repr, cut to 40 characters, and its type."""
+    return f"{value!r:.40} ({type(value).__name__})"
 
 
 def write_predictions(records: Iterable[Mapping[str, Any]], path: Path | str) -> Path:
     """Write records as JSONL (one per line, UTF-8), atomically: a failed write leaves
     ``path`` as it was."""
-    path = Path(path)
+    path = output_file(path)
     with atomic_path(path) as tmp, tmp.open("w", encoding="utf-8") as f:
         for r in records:
             f.write(json.dumps(r, ensure_ascii=False) + "\n")

@@ -11,7 +11,9 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
+from evqa.errors import InputError
 from evqa.question_content import FUNCTION_WORDS
 
 # Held out from training: the reader's own validation articles (three with SQuAD 2.0
@@ -36,25 +38,82 @@ class SquadExample:
         return self.answers[0] if self.answers else None
 
 
-def read_squad(path: Path) -> list[SquadExample]:
+def read_squad(path: Path | str) -> list[SquadExample]:
+    """The questions of an official SQuAD JSON file (v1.1 or v2.0), in file order. A file
+    that is missing, not JSON or not in SQuAD's shape is an InputError naming the file and
+    what is wrong (for a missing field, where: article, paragraph and question)."""
+    path = Path(path)
+    try:
+        doc = json.loads(path.read_bytes())
+    except FileNotFoundError:
+        raise InputError(
+            f"SQuAD file {path} not found; give the folder of the official SQuAD JSON files"
+        ) from None
+    except (OSError, UnicodeDecodeError) as e:
+        raise InputError(f"cannot read SQuAD file {path} ({e}); check the file") from None
+    except json.JSONDecodeError as e:
+        raise InputError(
+            f"SQuAD file {path} is not valid JSON ({e.msg}, line {e.lineno});"
+            " use the official SQuAD JSON file"
+        ) from None
     out = []
-    for art in json.loads(Path(path).read_text())["data"]:
-        for para in art["paragraphs"]:
-            for qa in para["qas"]:
-                answers = qa.get("answers") or []
+    for i, art in enumerate(_field(doc, "data", list, path, "the file")):
+        where = f"data[{i}]"
+        title = _field(art, "title", str, path, where)
+        where = f"article {title!r} (data[{i}])"
+        for j, para in enumerate(_field(art, "paragraphs", list, path, where)):
+            at = f"{where} paragraph {j}"
+            context = _field(para, "context", str, path, at)
+            for n, qa in enumerate(_field(para, "qas", list, path, at)):
+                q_at = f"{at} question {n}"
+                qid = _field(qa, "id", str, path, q_at)
+                q_at = f"{at} question {qid!r}"
+                question = _field(qa, "question", str, path, q_at)
+                answers = _field(qa, "answers", list, path, q_at, required=False) or []
                 if qa.get("is_impossible"):
                     answers = []
+                for m, a in enumerate(answers):
+                    a_at = f"{q_at} answer {m}"
+                    _field(a, "text", str, path, a_at)
+                    _field(a, "answer_start", int, path, a_at)
                 out.append(
                     SquadExample(
-                        art["title"],
-                        qa["id"],
-                        qa["question"].strip(),
-                        para["context"],
+                        title,
+                        qid,
+                        question.strip(),
+                        context,
                         tuple(dict.fromkeys(a["text"] for a in answers)),
                         answers[0]["answer_start"] if answers else None,
                     )
                 )
     return out
+
+
+_KINDS = {list: "a list", str: "a string", int: "a whole number"}
+
+
+def _field(obj: object, key: str, kind: type, path: Path, where: str, required: bool = True) -> Any:
+    """``obj[key]``, checked to be of ``kind``; missing (when ``required``) or of another
+    kind is an InputError naming the file, ``where`` in it and the field. Missing and not
+    required: None."""
+    if not isinstance(obj, dict):
+        raise InputError(
+            f"SQuAD file {path}: {where} is not a JSON object; use the official SQuAD JSON file"
+        )
+    if key not in obj:
+        if not required:
+            return None
+        raise InputError(
+            f"SQuAD file {path}: {where} has no {key!r} field;"
+            " use the official SQuAD JSON file or add the field"
+        )
+    value = obj[key]
+    if not isinstance(value, kind) or isinstance(value, bool):
+        raise InputError(
+            f"SQuAD file {path}: {where}: {key!r} must be {_KINDS[kind]}, not {value!r:.40};"
+            " use the official SQuAD JSON file"
+        )
+    return value
 
 
 def load_all(squad_dir: Path, with_v2: bool = True) -> list[SquadExample]:

@@ -1,0 +1,48 @@
+"""eval/reader_eval.py: a bad reader folder or SQuAD folder is one error line and exit 2,
+not a traceback."""
+
+import eval_scripts
+import pytest
+
+reader_eval = eval_scripts.load("reader_eval")
+
+
+def _error_line(capsys) -> str:
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "Traceback" not in err
+    return err
+
+
+def test_a_missing_reader_folder_exits_2_naming_it(tmp_path, capsys):
+    folder = tmp_path / "runs" / "reader" / "export" / "int8"
+    assert reader_eval.main([str(folder)]) == 2
+    assert _error_line(capsys).startswith(
+        f"error: reader folder {folder} not found; give a folder written by eval/export_reader.py"
+    )
+
+
+def test_a_folder_that_is_not_a_readers_exits_2_naming_it(tmp_path, capsys):
+    assert reader_eval.main([str(tmp_path)]) == 2
+    assert _error_line(capsys) == (
+        f"error: reader folder {tmp_path} has no manifest.json, model.onnx, tokenizer.json;"
+        " give a folder written by eval/export_reader.py\n"
+    )
+    for name in reader_eval.READER_FILES:
+        (tmp_path / name).write_text("damaged")
+    assert reader_eval.main([str(tmp_path)]) == 2
+    err = _error_line(capsys)
+    assert err.startswith(f"error: reader folder {tmp_path} cannot be read (")
+    assert "reinstall evqa" not in err  # that advice is for the shipped reader
+
+
+@pytest.mark.parametrize("make", [False, True])
+def test_a_missing_squad_folder_or_file_exits_2_naming_it(tmp_path, capsys, monkeypatch, make):
+    monkeypatch.setattr(reader_eval, "load_reader", lambda folder: object())
+    squad = tmp_path / "squad"
+    if make:
+        squad.mkdir()
+    assert reader_eval.main(["--squad", str(squad)]) == 2
+    assert _error_line(capsys) == (
+        f"error: SQuAD file {squad / 'squad-v1.1-train.json'} not found; give the folder of"
+        " the official SQuAD JSON files\n"
+    )
