@@ -124,3 +124,27 @@ def test_candidates_are_trimmed_in_article_offsets_and_merged():
     [c] = read_candidates(reader, "what is it called?", [hit])
     assert c.text == "Jinshi Battery" == art.text[c.start : c.end]
     assert c.score == 3.0
+
+
+@pytest.mark.parametrize(
+    ("text", "span", "kept"),
+    [
+        ("Shares of Halvora N.V. rose.", "Halvora N.V", "Halvora N.V."),
+        (
+            "It blamed Pacific Gas & Electric Co. for it.",
+            "Pacific Gas & Electric Co",
+            "Pacific Gas & Electric Co.",
+        ),
+        ("said Lt. Col. Ana Ruiz", "Lt. Col", "Lt. Col."),
+        ("It was built in the U.K. last year.", "the U.K", "the U.K."),
+        ("The plan was drawn up by Tobias Wren. He left.", "Tobias Wren", "Tobias Wren"),
+        ("They chose Plan B. It worked.", "Plan B", "Plan B"),  # one letter: maybe a sentence end
+        ("Say yes or no. Then go.", "yes or no", "yes or no"),  # "no" is not "No."
+        ("The price was fixed at 5 Co, not 6.", "5 Co", "5 Co"),  # no stop after it
+    ],
+)
+def test_a_span_takes_the_full_stop_of_its_closing_abbreviation(text, span, kept):
+    art = Article("a", text)
+    hit = Hit(1, 1.0, Chunk("a#0", "a", 0, len(text), text))
+    [c] = read_candidates(FakeReader({span: 2.0}), "q", [hit])
+    assert c.text == kept == art.text[c.start : c.end]

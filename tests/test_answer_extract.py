@@ -155,3 +155,38 @@ def test_a_run_on_sentence_is_quoted_around_the_answer_only():
     assert a.answer_sentence.endswith("the final order was 77 turbines")
     [c] = a.citations
     assert text[c.start : c.end] == c.quote == a.answer_sentence
+
+
+BUDGET = Article(
+    "budget",
+    "Parks get $9.8 million this year. The reserve stood at $52.3 million in June. "
+    "The new pool cost $161 million in all. Results come on May 19. Polls closed on 12 May.",
+)
+
+
+def _ask_budget(reader, question="How much do parks get?"):
+    return extract_answer(
+        question, hits_of([BUDGET]), {"budget": BUDGET}, {}, {"budget": _sentences(BUDGET)},
+        reader=reader, calibration=margin_calibration(0.5),
+    )  # fmt: skip
+
+
+def test_figures_are_whole_values_without_leading_words():
+    a = _ask_budget(FakeReader({"$9.8 million": 4.0, "at $52.3 million": 3.9, "$161": 3.8}))
+    assert a.answer == "$9.8 million"
+    assert [f.answer for f in a.figures] == ["$9.8 million", "$52.3 million", "$161 million"]
+    for f, c in zip(a.figures, a.citations, strict=True):
+        assert f.answer in f.sentence == c.quote
+
+
+def test_a_date_has_no_figures_beside_it():
+    a = _ask_budget(FakeReader({"May 19": 4.0, "12 May": 3.9}), "When are the results?")
+    assert a.answer == "May 19" and a.figures == ()
+
+
+def test_a_best_guess_made_of_the_question_s_own_words_is_no_guess():
+    q = "What is the capital of Australia?"
+    assert _ask_budget(FakeReader({"Parks": -1.0}), q).best_guess.answer == "Parks"
+    assert _ask_budget(FakeReader({"Parks": -1.0}), "Who runs the parks?").best_guess is None
+    a = _ask_budget(FakeReader({"The reserve": -1.0}), "What is the reserve?")
+    assert a.abstained and a.best_guess is None and a.passages

@@ -1,4 +1,6 @@
-from evqa.answer.figures import side_by_side, unit_of
+import pytest
+
+from evqa.answer.figures import figure_of, side_by_side, unit_of
 
 
 def test_unit_of():
@@ -44,3 +46,44 @@ def test_figures_come_from_the_answers_article_and_need_a_unit():
     unitless = ["44", "435.8", "60,000"]
     places = [("a", 0, 0, 2), ("a", 50, 50, 55), ("a", 90, 90, 96)]
     assert side_by_side(0, unitless, places, [0.9, 0.85, 0.8], 0.1) == [0]
+
+
+@pytest.mark.parametrize(
+    ("text", "span", "figure"),
+    [
+        ("It cost $161 million in all.", "$161", "$161 million"),  # not off a million-fold
+        ("It cost $161 million in all.", "$161 million", "$161 million"),
+        ("He gets a fee of €4.75 million from it.", "a fee of €4.75 million", "€4.75 million"),
+        ("It stood at $52.3 million then.", "at $52.3 million", "$52.3 million"),
+        ("That is roughly 12.7% of spending.", "roughly 12.7%", "12.7%"),
+        ("Shares rose to CHF 98.50 in Zurich.", "to CHF 98.50", "CHF 98.50"),
+        ("The site uses 11 million litres a day.", "11 million litres", "11 million litres"),
+        ("They offered £70m for him.", "£70m", "£70m"),
+        ("It missed the 5% threshold with 4.7% of votes.", "5% threshold with 4.7%", None),
+        ("Polls closed on 12 May at noon.", "12 May", None),  # a date, not 12 of a unit "May"
+        ("Results come on May 19, officials said.", "May 19", None),
+        ("Results come on May 19, officials said.", "19", None),  # the month is beside it
+        ("Its opinion is due on 20.06.2025 at the latest.", "20.06.2025", None),
+        ("It was led by Mihai Petrescu.", "Mihai Petrescu", None),
+        (
+            "the full pack system hits an energy density of 280 Wh/kg",
+            "the full pack system hits an energy density of 280 Wh/kg",
+            None,
+        ),  # a clause, not a figure
+    ],
+)
+def test_figure_of_is_the_whole_value_without_leading_words_and_no_date(text, span, figure):
+    start = text.index(span)
+    assert figure_of(text, start, start + len(span)) == figure
+
+
+def test_the_magnitude_is_not_taken_past_the_text_given():
+    text = "It cost $161 million in all."
+    assert figure_of(text[:12], 8, 12) == "$161"
+
+
+def test_a_candidate_that_is_no_figure_is_never_side_by_side():
+    texts = ["41.3%", None, "7.2%"]  # None: "5% threshold with 4.7%"
+    places = [("a", 0, 0, 5), ("a", 50, 50, 72), ("a", 90, 90, 94)]
+    assert side_by_side(0, texts, places, [0.9, 0.85, 0.8], 0.1) == [0, 2]
+    assert side_by_side(1, texts, places, [0.9, 0.85, 0.8], 0.1) == [1]

@@ -44,7 +44,7 @@ def test_a_span_ending_or_starting_on_a_word_piece_takes_the_whole_word():
     offs = ((-1, -1), (10, 12), (13, 16), (17, 19), (19, 20), (-1, -1))  # 40 per kw ##h
     start = np.array([0, 5.0, 0, 0, 0, 0])
     end = np.array([0, 0, 0, 5.0, 0, 0])  # ends on "kw"
-    assert best_spans([(W(offs), start, end)], text, top=1)[0].text == "40 per kWh"
+    assert best_spans([(W(offs), start, end)], text, top=1)[0].text == "$40 per kWh"
     start = np.array([0, 0, 0, 0, 5.0, 0])
     end = np.array([0, 0, 0, 0, 5.0, 0])  # starts and ends on "##h"
     assert best_spans([(W(offs), start, end)], text, top=1)[0].text == "kWh"
@@ -52,7 +52,7 @@ def test_a_span_ending_or_starting_on_a_word_piece_takes_the_whole_word():
 
 @pytest.mark.parametrize(
     ("span", "whole"),
-    [((10, 11), "40"), ((17, 19), "kWh"), ((0, 1), "It"), ((22, 26), "today"), ((26, 27), ".")],
+    [((10, 11), "$40"), ((17, 19), "kWh"), ((0, 1), "It"), ((22, 26), "today"), ((26, 27), ".")],
 )
 def test_whole_words_keeps_word_edges_and_text_edges(span, whole):
     text = "It costs $40 per kWh today."
@@ -93,3 +93,35 @@ def test_whole_words_takes_the_whole_number(span, whole):
     text = "13,213 ships, 2.5 m."
     a, b = whole_words(text, *span)
     assert text[a:b] == whole
+
+
+@pytest.mark.parametrize(
+    ("span", "whole"),
+    [
+        ((34, 46), "$52.3 million"),  # "52.3 million" of "$52.3 million"
+        ((49, 53), "€4.75"),
+        ((59, 61), "27%"),
+        ((64, 65), "3‰"),
+        ((12, 15), "US$720"),  # the symbol, then the letters glued to it
+        ((25, 27), "40"),  # a spaced symbol stays outside, as before
+        ((59, 63), "27%,"),  # a span past the sign is not widened further
+    ],
+)
+def test_a_number_takes_its_currency_symbol_and_percent_sign(span, whole):
+    text = "It costs US$720 (about $ 40), or $52.3 million; €4.75 fee, 27%, 3‰ drop."
+    a, b = whole_words(text, *span)
+    assert text[a:b] == whole
+
+
+def test_no_span_crosses_a_paragraph_break():
+    text = "rose 5 points.\n\nShares rose 2.1% today"
+    offs = ((-1, -1), (0, 4), (5, 6), (7, 13), (13, 14), (16, 22), (23, 27), (28, 31), (-1, -1))
+    start = np.array([0, 0, 6.0, 0, 0, 0, 0, 0, 0])  # starts on "5"
+    end = np.array([0, 0, 1.0, 0, 0, 0, 0, 6.0, 0])  # ends best on "2.1", past the blank line
+    spans = best_spans([(W(offs), start, end)], text, top=5)
+    assert spans[0].text == "5" and all("\n\n" not in g.text for g in spans)
+    # a single newline (a wrapped line) is no paragraph break; a blank line of spaces is
+    wrapped = text.replace("\n\n", " \n")
+    assert best_spans([(W(offs), start, end)], wrapped, top=1)[0].text.endswith("rose 2.1%")
+    spaced = text.replace("\n\n", "\n \n")
+    assert best_spans([(W(offs), start, end)], spaced, top=1)[0].text == "5"

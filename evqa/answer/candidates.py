@@ -49,6 +49,8 @@ def read_candidates(
             text = g.text[lead:trail]
             if not text:
                 continue
+            if _takes_stop(text, hit.chunk.text[g.start + trail : g.start + trail + 1]):
+                text += "."
             start = hit.chunk.start + g.start + lead
             c = Candidate(
                 hit.doc_id, start, start + len(text), text, g.score, read.null, hit.rank, rel,
@@ -117,6 +119,21 @@ ABBREVIATIONS = frozenset(
 
 
 _DOTTED = re.compile(r"[A-Za-z](?:\.[A-Za-z])*")
+_ACRONYM = re.compile(r"[A-Za-z](?:\.[A-Za-z])+")  # "N.V", "U.K": dotted, not one initial
+
+
+def _takes_stop(span: str, after: str) -> bool:
+    """True if the full stop right ``after`` the span belongs to its last word: the reader's
+    span ends before the stop of "Halvora N.V." or "Pacific Gas & Electric Co.", which is
+    part of the name. A capitalised known abbreviation or a dotted acronym takes it; a
+    single initial does not (a sentence can end on "Plan B.")."""
+    words = span.split()
+    if after != "." or not words:
+        return False
+    last = words[-1]
+    return _ACRONYM.fullmatch(last) is not None or (
+        last[0].isupper() and last.lower() in ABBREVIATIONS
+    )
 
 
 def _full_stop(span: str) -> bool:

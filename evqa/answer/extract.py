@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping, Sequence
 
 import numpy as np
@@ -11,7 +12,7 @@ from evqa.answer.calibration import Calibration
 from evqa.answer.candidates import Candidate, SpanReader, read_candidates
 from evqa.answer.citations import cite
 from evqa.answer.features import feature_matrix
-from evqa.answer.figures import side_by_side
+from evqa.answer.figures import figure_of, side_by_side
 from evqa.answer.sentences import answer_sentence
 from evqa.answer.verifier import Verifier, verify
 from evqa.types import Answer, Article, BestGuess, Citation, Figure, Hit, Span
@@ -70,7 +71,9 @@ def extract_answer(
         x, _verifying(verifier, question, candidates, articles, sentences)
     )
     if probs[best] < threshold:
-        guess = best_guess(candidates[best], hits, articles)
+        guess = None
+        if not _echoes(candidates[best].text, question):
+            guess = best_guess(candidates[best], hits, articles)
         return Answer(
             question, None, None, float(probs[best]), True, passages=hits, best_guess=guess
         )
@@ -88,6 +91,16 @@ def _verifying(
     if verifier is None:
         return None
     return lambda idx: verify(verifier, question, [candidates[i] for i in idx], articles, sentences)
+
+
+def _echoes(span: str, question: str) -> bool:
+    """True if every word of ``span`` is one of the question's own words ("capital" for
+    "What is the capital of Australia?"): no guess at the answer."""
+    words = set(_WORD.findall(span.casefold()))
+    return words <= set(_WORD.findall(question.casefold()))
+
+
+_WORD = re.compile(r"\w+")
 
 
 def best_guess(c: Candidate, hits: Sequence[Hit], articles: Mapping[str, Article]) -> BestGuess:
@@ -115,9 +128,13 @@ def _cited_answer(
         answer_sentence(articles[c.doc_id].text, sentences.get(c.doc_id, ()), c.start, c.end)
         for c in candidates
     ]
+    figures = [
+        figure_of(articles[c.doc_id].text[: b[1]], c.start, c.end)
+        for c, b in zip(candidates, bounds, strict=True)
+    ]
     picked = side_by_side(
         best,
-        [c.text for c in candidates],
+        figures,
         [(c.doc_id, b[0], c.start, c.end) for c, b in zip(candidates, bounds, strict=True)],
         probs,
         threshold,
@@ -135,20 +152,20 @@ def _cited_answer(
         False,
         citations=citations,
         passages=hits,
-        figures=_figures(candidates, picked, citations),
+        figures=_figures(figures, picked, citations),
         answer_start=c.start - sent_start,
         answer_end=c.end - sent_start,
     )
 
 
 def _figures(
-    candidates: Sequence[Candidate], picked: Sequence[int], citations: Sequence[Citation]
+    figures: Sequence[str | None], picked: Sequence[int], citations: Sequence[Citation]
 ) -> tuple[Figure, ...]:
-    """The picked figures side by side, each with its citation; none when the answer
-    stands alone."""
+    """The picked figures side by side (as ``figure_of`` writes them: no words before the
+    number, no magnitude cut off), each with its citation; none when the answer stands
+    alone."""
     if len(picked) < 2:
         return ()
     return tuple(
-        Figure(candidates[i].text, cit.quote, cit.n)
-        for i, cit in zip(picked, citations, strict=True)
+        Figure(str(figures[i]), cit.quote, cit.n) for i, cit in zip(picked, citations, strict=True)
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -45,15 +46,34 @@ def window_spans(
     return out
 
 
+_PARAGRAPH_BREAK = re.compile(r"\n[^\S\n]*\n")  # a blank line
+_PERCENT = "%‰"
+
+
 def whole_words(text: str, start: int, end: int) -> tuple[int, int]:
     """``start``/``end`` widened to whole words: a span that starts or ends on a word piece
     ("kw" of "kWh"), on part of a number ("213" of "13,213") or on the symbol of a prefixed
-    currency ("$1.1" of "A$1.1", "US$720") takes the rest of it."""
-    while 0 < start < len(text) and _joined(text, start):
-        start -= 1
+    currency ("$1.1" of "A$1.1", "US$720") takes the rest of it. A number takes the currency
+    symbol written right before it ("52.3 million" of "$52.3 million", "€4.75") and the
+    percent sign right after it ("27" of "27%")."""
+    start = _words_start(text, start)
+    if 0 < start < len(text) and _is_currency(text[start - 1]) and text[start].isdigit():
+        start = _words_start(text, start - 1)  # "US$720": the letters glued to "$" too
     while 0 < end < len(text) and _joined(text, end):
         end += 1
+    if 0 < end < len(text) and text[end] in _PERCENT and text[end - 1].isdigit():
+        end += 1
     return start, end
+
+
+def _words_start(text: str, start: int) -> int:
+    while 0 < start < len(text) and _joined(text, start):
+        start -= 1
+    return start
+
+
+def _is_currency(c: str) -> bool:
+    return unicodedata.category(c) == "Sc"
 
 
 def _joined(text: str, i: int) -> bool:
@@ -62,7 +82,7 @@ def _joined(text: str, i: int) -> bool:
     a, b = text[i - 1], text[i]
     return (
         _in_word(a)
-        and (_in_word(b) or unicodedata.category(b) == "Sc")
+        and (_in_word(b) or _is_currency(b))
         or _in_number(text, i - 1)
         or _in_number(text, i)
     )
@@ -86,12 +106,16 @@ def _in_word(c: str) -> bool:
 def best_spans(
     scored: Iterable[tuple[object, np.ndarray, np.ndarray]], context: str, top: int = 5
 ) -> list[SpanGuess]:
-    """The ``top`` distinct spans over all windows ``(window, start, end)`` of one passage."""
+    """The ``top`` distinct spans over all windows ``(window, start, end)`` of one passage.
+    No span crosses a paragraph break (a blank line): no answer runs from one paragraph
+    into the next, so such a pair of tokens is not a span."""
     best: dict[tuple[int, int], SpanGuess] = {}
     for w, s, e in scored:
         offs = w.offsets
         null = float(s[0] + e[0])
         for i, j, score in window_spans(offs, s, e):
+            if _PARAGRAPH_BREAK.search(context, offs[i][0], offs[j][1]):
+                continue
             a, b = whole_words(context, offs[i][0], offs[j][1])
             if (a, b) not in best or best[(a, b)].score < score:
                 best[(a, b)] = SpanGuess(a, b, context[a:b], score, null)
