@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from evqa import config, store
+from evqa import checkpoint, config, store
 from evqa.edits import (
     added_paths,
     check_removal,
@@ -84,6 +84,8 @@ class BuildReport:
     replaced: tuple[str, ...] = field(default=())
     added: tuple[str, ...] = field(default=())  # ids an add put in that the index lacked
     removed: tuple[str, ...] = field(default=())  # ids a remove took out
+    # of ``reused``, the embeddings an interrupted build of this folder had saved
+    resumed: int = 0
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -543,9 +545,11 @@ def _write(
     used, fallback = doc_encoder.prepare(model, cache_dir, settings.encoder)
     previous, problem = _previous(index_root, model.sha256, used, settings, verified)
     embed = _embedder(model, settings, used, cache_dir)
-    data, reused = _index_data(articles, previous, model, settings, embed, progress)
+    resume = _Resume(index_root, checkpoint.Key(model.sha256, used, model.dim))
+    data, reused = _index_data(articles, previous, model, settings, embed, progress, resume)
     corpus = {**corpus_meta, "articles": len(articles), "chunks": len(data.chunks)}
     final = _commit(index_root, data, settings, _manifest(model, used, settings, corpus))
+    checkpoint.clear(index_root)
     store.collect_garbage(index_root)
     warnings = [*warnings, *filter(None, (fallback, problem)), *_prepare_queries(model, cache_dir)]
     return BuildReport(
@@ -557,6 +561,7 @@ def _write(
         reused=reused,
         seconds=round(time.perf_counter() - started, 3),
         warnings=tuple(warnings),
+        resumed=resume.resumed,
     )
 
 
@@ -567,9 +572,11 @@ def _index_data(
     settings: BuildSettings,
     embed: Embedder,
     progress: Progress | None,
+    resume: _Resume | None = None,
 ) -> tuple[IndexData, int]:
     """The index of ``articles`` (sorted by id), reusing the spans and embeddings ``previous``
-    holds for unchanged articles and chunks; and how many embeddings were reused."""
+    holds for unchanged articles and chunks, and those an interrupted build saved
+    (``resume``); and how many embeddings were reused."""
     from evqa import bm25
     from evqa.chunking import chunk_article, split_sentences
     from evqa.corpus import article_hash
@@ -584,7 +591,7 @@ def _index_data(
     by_id = {a.id: a for a in articles}
     texts = [index_text(c, by_id[c.doc_id]) for c in chunks]
     embedded = [chunk_hash(t) for t in texts]
-    embeddings, reused = _embed(texts, embedded, previous, model, embed, progress)
+    embeddings, reused = _embed(texts, embedded, previous, model, embed, progress, resume)
     data = IndexData(
         articles=by_id,
         article_hashes=hashes,
@@ -760,6 +767,16 @@ def _embedder(model, settings: BuildSettings, used: str, cache_dir: Path) -> Emb
     return embed
 
 
+@dataclass
+class _Resume:
+    """Where a build saves what it embeds (evqa.checkpoint), and how many embeddings it took
+    from an interrupted build."""
+
+    root: Path
+    key: checkpoint.Key
+    resumed: int = 0
+
+
 def _embed(
     texts: list[str],
     hashes: list[str],
@@ -767,24 +784,37 @@ def _embed(
     model,
     embed: Embedder,
     progress: Progress | None,
+    resume: _Resume | None = None,
 ) -> tuple[np.ndarray, int]:
-    known: dict[str, int] = {}
+    """The embeddings of ``texts`` (their hashes ``hashes``): from ``previous``, from the
+    checkpoint of an interrupted build, else embedded a block at a time, each block saved
+    to the checkpoint; and how many were not embedded here."""
+    known: dict[str, np.ndarray] = {}
     if previous is not None:
         for i, h in enumerate(previous.embedded):
-            known.setdefault(h, i)
-    todo = [i for i, h in enumerate(hashes) if h not in known]
+            known.setdefault(h, previous.embeddings[i])
     out = np.zeros((len(texts), model.dim), dtype=np.float32)
+    todo = [i for i, h in enumerate(hashes) if h not in known]
+    if todo and resume is not None:
+        saved = checkpoint.load(resume.root, resume.key)
+        resume.resumed = sum(hashes[i] in saved for i in todo)
+        known.update((h, saved[h]) for h in {hashes[i] for i in todo} if h in saved)
+        todo = [i for i in todo if hashes[i] not in known]
     for i, h in enumerate(hashes):
         if h in known:
-            out[i] = previous.embeddings[known[h]]
+            out[i] = known[h]
     if progress:
         progress("embed", 0, len(todo))
-    if todo:
+    saver = checkpoint.Writer(resume.root, resume.key) if todo and resume else None
+    for start in range(0, len(todo), checkpoint.BLOCK):
+        block = todo[start : start + checkpoint.BLOCK]
         vecs = embed(
-            [texts[i] for i in todo],
+            [texts[i] for i in block],
             (lambda n: progress("embed", n, None)) if progress else None,
         )
-        out[todo] = vecs
+        out[block] = vecs
+        if saver is not None:
+            saver.append([hashes[i] for i in block], vecs)
     return out, len(texts) - len(todo)
 
 

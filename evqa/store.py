@@ -5,6 +5,8 @@ Layout of an index folder::
     index/
       CURRENT                 name of the live generation, replaced atomically
       .lock                   flock() held by a build (never committed)
+      .embedded/              what an unfinished build embedded, for the next one to resume
+                              from (see evqa.checkpoint; removed when a build finishes)
       gen-<stamp>-<rand>/     one complete, immutable generation
         manifest.json         format version, model, settings, corpus, file checksums
         docs.sqlite           articles, sentences, spans and chunks, read by id
@@ -51,6 +53,7 @@ FORMAT_VERSION = 2  # 2: docs.sqlite replaced articles.jsonl and chunks.jsonl
 MILVUS_VERSIONS = (1, 2)  # a Milvus index folder holds no data files: version 1 still reads
 CURRENT = "CURRENT"
 LOCK = ".lock"
+CHECKPOINT = ".embedded"  # see evqa.checkpoint
 MANIFEST = "manifest.json"
 TMP_PREFIX = ".tmp-"
 GEN_PREFIX = "gen-"
@@ -332,7 +335,7 @@ def holds_other_files(root: Path) -> bool:
     if not root.is_dir():
         return False
     entries = [p.name for p in root.iterdir()]
-    own = (CURRENT, LOCK)
+    own = (CURRENT, LOCK, CHECKPOINT)
     return bool(entries) and not any(
         n in own or _GEN_NAME.fullmatch(n) or _TMP_NAME.fullmatch(n) for n in entries
     )

@@ -352,3 +352,14 @@ def test_a_wait_that_is_not_seconds_from_0_is_a_usage_error(built, runner, comma
     assert r.exit_code == 2, r.output
     assert "Invalid value for '--wait': must be a number of seconds, 0 or more" in r.output
     assert store.open_generation(built).path == live
+
+
+def test_the_build_line_counts_the_embeddings_an_interrupted_build_left(tmp_path):
+    from evqa.build import BuildReport
+    from evqa.cli.index.build import _summary
+
+    report = BuildReport(tmp_path, "gen", 3, 10, 4, 6, 1.0, resumed=5)
+    assert "(4 embedded, 6 reused, 5 of them from an interrupted build)" in _summary(
+        report, "build"
+    )
+    assert "interrupted" not in _summary(BuildReport(tmp_path, "gen", 3, 10, 4, 6, 1.0), "build")

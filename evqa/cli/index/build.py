@@ -164,9 +164,10 @@ def _finish_build(report, as_json: bool, command: str = "build") -> None:
 
 def _summary(report, command: str) -> str:
     """The report's line: what an add or remove changed, then what the index holds."""
+    resumed = f", {report.resumed} of them from an interrupted build" if report.resumed else ""
     holds = (
         f"{report.articles} articles, {report.chunks} chunks "
-        f"({report.embedded} embedded, {report.reused} reused)"
+        f"({report.embedded} embedded, {report.reused} reused{resumed})"
     )
     took = f"in {report.seconds:.1f}s"
     if command == "remove":
