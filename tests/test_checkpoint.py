@@ -56,9 +56,7 @@ def test_a_checkpoint_that_cannot_be_written_only_stops_saving(tmp_path):
     writer.append(["a"], unit(1))  # no error: the build goes on without it
 
 
-def test_an_interrupted_build_resumes_from_what_it_had_embedded(
-    tmp_path, fake_model, monkeypatch
-):
+def test_an_interrupted_build_resumes_from_what_it_had_embedded(tmp_path, fake_model, monkeypatch):
     from evqa import encoder
 
     corpus = write_corpus(tmp_path / "c")
