@@ -464,20 +464,57 @@ def commit(root: Path, tmp: Path, manifest: dict[str, Any]) -> Path:
         "generation": final.name,
         "files": files,
     }
+    previous = _live_name(root)
+    if previous is not None:  # what garbage collection keeps for readers still on it
+        manifest["previous"] = previous
+    pointer_tmp = root / f"{TMP_PREFIX}{CURRENT}-{secrets.token_hex(3)}"
+    swapped = False
     try:
         write_json(tmp / MANIFEST, manifest)
         _fsync_tree(tmp)
         os.rename(tmp, final)
-        pointer_tmp = root / f"{TMP_PREFIX}{CURRENT}-{secrets.token_hex(3)}"
         pointer_tmp.write_text(final.name + "\n", encoding="utf-8")
         _fsync_file(pointer_tmp)
         os.replace(pointer_tmp, root / CURRENT)
+        swapped = True
         _fsync_dir(root)
-    except OSError as e:
+    except BaseException as e:
+        if not swapped:  # Ctrl-C or a failed write before the swap: take back what was made
+            _unmake(final, pointer_tmp)
+        if not isinstance(e, OSError):
+            raise
+        if swapped:  # only the folder's fsync failed: the new generation is live
+            return final
         raise IndexWriteError(
             f"cannot write the index in {root}: {e.strerror}; the previous index is unchanged"
         ) from None
     return final
+
+
+def _live_name(root: Path) -> str | None:
+    try:
+        return current_generation(root).name
+    except (IndexNotFoundError, IndexCorruptError):
+        return None
+
+
+def _previous_name(gen: Path) -> str | None:
+    """The generation that was live before ``gen``, as its manifest records it."""
+    try:
+        previous = json.loads((gen / MANIFEST).read_text(encoding="utf-8")).get("previous")
+    except (OSError, ValueError, AttributeError):
+        return None
+    return previous if isinstance(previous, str) else None
+
+
+def _unmake(final: Path, pointer_tmp: Path) -> None:
+    """Remove a generation that was renamed into place but never made live, and the
+    pointer file that was to make it so: left behind, the next build would keep it as
+    the "previous" generation and collect the one that was live."""
+    with contextlib.suppress(OSError):
+        pointer_tmp.unlink(missing_ok=True)
+    if final.is_dir():
+        shutil.rmtree(final, ignore_errors=True)
 
 
 def collect_garbage(root: Path, keep_previous: int = 1) -> list[str]:
@@ -489,16 +526,17 @@ def collect_garbage(root: Path, keep_previous: int = 1) -> list[str]:
     The previous generation is kept so that a reader that resolved CURRENT just before
     a swap can finish reading it. Must be called with the build lock held.
     """
-    try:
-        live = current_generation(root).name
-    except (IndexNotFoundError, IndexCorruptError):
-        live = None
+    live = _live_name(root)
     removed = []
     gens = sorted(
         (p for p in root.iterdir() if _GEN_NAME.fullmatch(p.name) and (p / MANIFEST).is_file()),
         key=lambda p: p.stat().st_mtime_ns,
         reverse=True,
     )
+    # the generation that was live before this one, as its manifest records it (a
+    # generation a killed build left behind is newer, but was never read)
+    before = _previous_name(root / live) if live else None
+    gens.sort(key=lambda p: p.name != before)  # stable: then newest first
     old = [p for p in gens if p.name != live][keep_previous:]
     tmps = [p for p in root.iterdir() if _TMP_NAME.fullmatch(p.name)]
     for path in old + tmps:

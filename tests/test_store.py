@@ -376,3 +376,60 @@ def test_well_formed_manifest_values_are_read(tmp_path):
     model = {"name": "m", "path": "/models/m", "sha256": "m", "dim": 3, "encoder": "onnx"}
     _edit_manifest(_write_gen(tmp_path, "one"), lambda m: m.update(settings=settings, model=model))
     assert store.open_generation(tmp_path).manifest["settings"] == settings
+
+
+def test_a_commit_interrupted_before_the_swap_takes_back_the_generation_it_renamed(
+    tmp_path, monkeypatch
+):
+    live = _write_gen(tmp_path, "one")
+    tmp = store.new_tmp_generation(tmp_path)
+    (tmp / "data.txt").write_text("two")
+    real = store._fsync_file
+
+    def interrupted(path):
+        if path.name.startswith(store.TMP_PREFIX + store.CURRENT):
+            raise KeyboardInterrupt  # Ctrl-C between the rename and the swap
+        real(path)
+
+    monkeypatch.setattr(store, "_fsync_file", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        store.commit(tmp_path, tmp, {})
+    monkeypatch.setattr(store, "_fsync_file", real)
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
+        [store.CURRENT, store.LOCK, live.name]
+    )
+    assert store.open_generation(tmp_path).path == live
+
+
+def test_a_failed_write_before_the_swap_leaves_nothing_behind(tmp_path, monkeypatch):
+    from evqa.errors import IndexWriteError
+
+    live = _write_gen(tmp_path, "one")
+    tmp = store.new_tmp_generation(tmp_path)
+
+    def full(src, dst):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(store.os, "replace", full)
+    with pytest.raises(IndexWriteError, match="previous index is unchanged"):
+        store.commit(tmp_path, tmp, {})
+    monkeypatch.undo()
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
+        [store.CURRENT, store.LOCK, live.name]
+    )
+
+
+def test_garbage_collection_keeps_the_generation_that_was_live_before_not_the_newest(
+    tmp_path,
+):
+    first = _write_gen(tmp_path, "one")
+    time.sleep(0.01)
+    second = _write_gen(tmp_path, "two")
+    assert store.open_generation(tmp_path).manifest["previous"] == first.name
+    orphan = tmp_path / "gen-20991231T000000-abcdef"  # a killed build's, never live
+    orphan.mkdir()
+    (orphan / store.MANIFEST).write_text("{}")
+    with store.build_lock(tmp_path):
+        removed = store.collect_garbage(tmp_path)
+    assert removed == [orphan.name]
+    assert first.exists() and second.exists()
