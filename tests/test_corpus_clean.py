@@ -209,3 +209,85 @@ def test_an_html_meta_date_that_names_no_day_leaves_the_page_undated_with_a_warn
         "page metadata date '2024-02-30T10:00:00Z' is not a recognisable date (February 2024 "
         "has 29 days); it was ignored"
     ]
+
+
+# --- a page's publication date wins over its modification dates, wherever those are -------
+
+_JSON_LD = (
+    '<script type="application/ld+json">{"@context": "https://schema.org", "@type": '
+    '"NewsArticle", "headline": "Harbour cranes", "datePublished": "2023-11-02T09:15:00Z", '
+    '"dateModified": "2024-01-15T10:00:00Z"}</script>'
+)
+_MODIFIED_METAS = (
+    '<meta property="og:updated_time" content="2024-01-15T10:00:00+00:00">'
+    '<meta property="article:modified_time" content="2024-01-15T10:00:00+00:00">'
+)
+
+
+def _dated_page(head: str, byline: str = "") -> str:
+    return (
+        f"<html><head><title>Harbour cranes</title>{head}</head><body><article>"
+        f"<h1>Harbour cranes</h1><p class='byline'>{byline}</p>"
+        f"<p>The harbour installed new cranes. {BODY}</p></article></body></html>"
+    )
+
+
+@pytest.mark.parametrize(
+    ("head", "byline", "date"),
+    [
+        (_MODIFIED_METAS + _JSON_LD, "", "2023-11-02"),  # JSON-LD datePublished
+        (
+            '<meta property="article:modified_time" content="2024-09-30T08:00:00Z">',
+            "By Eva Lund, <time datetime='2024-07-05T08:00:00Z' itemprop='datePublished'>"
+            "July 5, 2024</time>",
+            "2024-07-05",
+        ),
+        # a modification date is the last resort: better than none
+        (
+            '<meta property="article:modified_time" content="2024-09-30T08:00:00Z">',
+            "",
+            "2024-09-30",
+        ),
+        ('<meta name="lastmod" content="2024-09-30">', "", "2024-09-30"),
+    ],
+)
+def test_a_modification_date_dates_a_page_only_when_nothing_else_does(
+    head: str, byline: str, date: str
+) -> None:
+    notes: list[str] = []
+    article = clean_article(_dated_page(head, byline), "p", kind="html", warnings=notes)
+    assert (article.date, notes) == (date, [])
+    assert article.text.endswith(BODY)
+
+
+# --- a site's name after an og:title, as after a <title> -----------------------------------
+
+
+@pytest.mark.parametrize(
+    "head",
+    [
+        "<title>Port Traffic Hits Record High | Baltic Shipping News</title>"
+        "<meta property='og:title' content='Port Traffic Hits Record High | Baltic Shipping News'>",
+        "<title>Port news</title><meta property='og:site_name' content='Baltic Shipping News'>"
+        "<meta property='og:title' content='Port Traffic Hits Record High - Baltic Shipping News'>",
+    ],
+)
+def test_a_site_name_after_the_og_title_is_dropped(head: str) -> None:
+    page = (
+        f"<html><head>{head}</head><body><article><h1>Port Traffic Hits Record High</h1>"
+        f"<p>The port authority said container traffic rose 17 percent. {BODY}</p>"
+        "</article></body></html>"
+    )
+    article = clean_article(page, "p", kind="html")
+    assert article.title == "Port Traffic Hits Record High"
+    assert article.text.startswith("The port authority said")  # the headline line is consumed
+
+
+def test_an_og_title_whose_last_part_is_not_the_site_is_kept() -> None:
+    page = (
+        "<html><head><title>Fed holds rates | Daily Planet</title>"
+        "<meta property='og:site_name' content='Daily Planet'>"
+        "<meta property='og:title' content='Fed holds rates | Analysis'></head><body><article>"
+        f"<p>The Fed held rates on Wednesday. {BODY}</p></article></body></html>"
+    )
+    assert clean_article(page, "p", kind="html").title == "Fed holds rates | Analysis"

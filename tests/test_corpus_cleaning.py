@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from evqa.corpus import cleaning
+from evqa.corpus import cleaning, read_corpus
 from evqa.corpus.cleaning import (
     boilerplate_rule,
     clean_text,
@@ -14,6 +14,7 @@ from evqa.corpus.cleaning import (
     normalize_chars,
     strip_markdown,
 )
+from evqa.errors import CorpusError
 
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"
 
@@ -416,5 +417,147 @@ def test_photo_captions_and_credits_are_removed(line: str) -> None:
     ],
 )
 def test_sentences_about_photos_are_kept(line: str) -> None:
+    assert boilerplate_rule(line) is None
+    assert clean_text(line) == line
+
+
+# --- a page that is only the site's header, navigation and footer --------------------------
+
+SITE_CHROME_HTML = """<html><head><title>Page not found | Valdora Daily</title>
+<meta property="og:site_name" content="Valdora Daily"></head><body>
+<header class="site-header"><a class="logo" href="/">Valdora Daily</a>
+<nav><ul><li><a href="/world">World</a></li><li><a href="/sport">Sport</a></li></ul></nav>
+</header>
+<footer><p>&copy; 2024 Valdora Daily. All rights reserved.</p></footer></body></html>"""
+
+
+def test_a_page_of_only_the_sites_header_gives_no_text(tmp_path: Path) -> None:
+    assert clean_text(extract_html(SITE_CHROME_HTML).text) == ""
+    (tmp_path / "missing.html").write_text(SITE_CHROME_HTML, encoding="utf-8")
+    with pytest.raises(CorpusError, match="no article text"):
+        read_corpus(tmp_path)
+
+
+def test_a_page_whose_text_is_only_the_site_name_gives_no_text() -> None:
+    page = (
+        "<html><head><title>Archive | BSN</title></head><body>"
+        '<div class="logo"><a href="/">BSN</a></div></body></html>'
+    )
+    assert extract_html(page).text == ""
+
+
+def test_a_short_article_is_not_taken_for_a_site_name() -> None:
+    page = (
+        "<html><head><title>Archive | BSN</title></head><body>"
+        "<p>BSN shares rose 4% on Monday.</p></body></html>"
+    )
+    assert clean_text(extract_html(page).text) == "BSN shares rose 4% on Monday."
+
+
+@pytest.mark.parametrize(
+    "header",
+    [
+        "<header><h1>Port strike ends after nine days</h1></header>",
+        "<header><p>By Ann Lee, <time datetime='2024-06-02'>June 2, 2024</time></p></header>",
+    ],
+)
+def test_a_header_with_the_headline_or_a_date_is_not_the_sites(header: str) -> None:
+    page = (
+        f"<html><body>{header}<div class='story'><p>Dock workers in Antwerp ended a "
+        "nine-day strike on Sunday after the port authority agreed to a pay rise.</p>"
+        "<p>About 120 ships had been waiting at anchor, the authority said.</p></div>"
+        "</body></html>"
+    )
+    assert cleaning._without_boilerplate(page).count("<header") == 1
+    site = page.replace(header, "<header><a href='/'>Daily Planet</a></header>")
+    assert "<header" not in cleaning._without_boilerplate(site)
+
+
+# --- paragraphs in the order the page shows them --------------------------------------------
+
+SPLIT_BODY_HTML = """<html><head><title>Wildfire Destroys 120 Homes | Sierra Courier</title>
+</head><body><article class="story"><h1>Wildfire Destroys 120 Homes</h1>
+<p class="standfirst">A fast-moving wildfire fanned by 70 km/h winds destroyed 120 homes in the
+hills above Pinecrest overnight, forcing 4,000 people to flee.</p>
+<div class="article-body">
+<p>Fire chief Rosa Delgado said crews had contained about 15 percent of the blaze by Tuesday
+morning, but warned that winds would pick up again in the afternoon.</p>
+<p>Two firefighters were treated in hospital for smoke inhalation and later released.</p>
+</div><div class="ad-slot"><div id="ad-mid-1"></div></div><div class="article-body">
+<p>The fire started on Monday afternoon near a power line, and investigators from the state
+utilities commission have been sent to the area.</p>
+<p>Evacuation centres have been set up at Pinecrest High School and the fairgrounds.</p>
+</div></article></body></html>"""
+
+
+def test_a_split_article_body_keeps_its_lead_first() -> None:
+    lines = clean_text(extract_html(SPLIT_BODY_HTML).text).split("\n")
+    starts = [" ".join(line.split()[:3]) for line in lines if line]
+    assert starts == [
+        "A fast-moving wildfire",
+        "Fire chief Rosa",
+        "Two firefighters were",
+        "The fire started",
+        "Evacuation centres have",
+    ]
+
+
+def test_lines_are_put_in_page_order_with_what_cannot_be_placed_following_its_line() -> None:
+    html = "<p>One.</p><p>Two.</p><table><tr><td>a</td></tr></table><p>Yes.</p><p>Three.</p>"
+    html += "<p>Yes.</p>"
+    text = "Three.\nOne.\nTwo.\n| a |\nYes."
+    # "| a |" is no visible line and "Yes." is on the page twice: both follow "Two."
+    assert cleaning._in_page_order(text, html) == "One.\nTwo.\n| a |\nYes.\nThree."
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "One.\nTwo.\nThree.",  # already in order
+        "Three.\nNot on the page.\nNor this.\nOne.",  # most lines not found: left as is
+    ],
+)
+def test_lines_in_order_or_mostly_unplaced_are_left_as_they_are(text: str) -> None:
+    html = "<p>One.</p><p>Two.</p><p>Three.</p>"
+    assert cleaning._in_page_order(text, html) == text
+
+
+# --- paywall prompts and ad slots that tell the reader to go on ---------------------------
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Continue reading with a subscription",
+        "Subscribe to continue reading",
+        "Log in to continue reading.",
+        "Subscribe now to read the full article",
+        "This article is for subscribers only.",
+        "Already a subscriber? Log in",
+        "Already a subscriber? Sign in here",
+        "Already have an account? Log in.",
+        "Story continues below advertisement",
+        "Article continues below",
+        "Continue reading below",
+        "Advertisement - scroll to continue",
+        "Advertisement - Scroll to continue with content",
+    ],
+)
+def test_paywall_prompts_and_ad_continuations_are_removed(line: str) -> None:
+    assert boilerplate_rule(line) is not None
+    assert clean_text(f"Real text stays.\n{line}\nMore text.") == "Real text stays.\n\nMore text."
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Already a subscriber to the paper, he cancelled after the price rose.",
+        "The story continues below the surface of the lake, divers said.",
+        "Continue reading with a subscription costs 5 euros a month, the publisher said.",
+        "Advertisement revenue fell 4% in the quarter.",
+        "Article continues to draw criticism from lawyers.",
+    ],
+)
+def test_sentences_about_subscriptions_and_ads_are_kept(line: str) -> None:
     assert boilerplate_rule(line) is None
     assert clean_text(line) == line

@@ -43,7 +43,7 @@ def _decoded(item: SourceFile, report: Report) -> str | None:
     except OSError as exc:
         report.bad(f"{item.rel}: cannot be read ({exc.strerror or exc})")
         return None
-    raw, encoding = decode_text(data)
+    raw, encoding = decode_text(data, html=item.kind == "html")
     if raw is None:
         report.warn(f"{item.rel}: looks like a binary file, not text; skipped")
         return None

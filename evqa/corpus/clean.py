@@ -89,13 +89,20 @@ def clean_reported(
 
 
 def _page_date(page: HtmlDoc) -> str | None:
-    """An HTML page's date as its <meta> tags write it, to be read by `parse_date` as every
-    date is: the first that is a date, else the first that names no day ("2024-02-30": the
-    page is left undated, with a warning); htmldate's reading (of the page's other dates,
-    or of a form `parse_date` does not read) only if there is neither."""
-    written = page.meta_dates
+    """An HTML page's publication date. First its <meta> tags' publication dates, as
+    written, to be read by `parse_date` as every date is: the first that is a date, else
+    the first that names no day ("2024-02-30": the page is left undated, with a warning);
+    then htmldate's reading (of the page's JSON-LD, <time> and other dates, or of a form
+    `parse_date` does not read); only then, as the last resort, the <meta> tags'
+    modification dates, read the same way."""
+    published = _first_date(page.meta_dates)
+    return published or page.date or _first_date(page.modified_dates)
+
+
+def _first_date(written: tuple[str, ...]) -> str | None:
+    """The first of ``written`` that is a date, else the first that names no day."""
     read = next((w for w in written if parse_date(w) is not None), None)
-    return read or next((w for w in written if date_problem(w)), None) or page.date
+    return read or next((w for w in written if date_problem(w)), None)
 
 
 def _declared_metadata(raw: str, kind: str, notes: list[str]) -> tuple[dict[str, str | None], str]:

@@ -12,8 +12,9 @@ blank lines becomes one paragraph break ("\\n\\n").
 
 HTML goes through trafilatura (main-content extraction plus title/date/url); if it
 finds nothing, a small stdlib ``html.parser`` fallback keeps the visible text. Both
-read the page without its navigation, footers, buttons and cookie/consent banners,
-so a page that is only boilerplate gives no text.
+read the page without its site header, navigation, footers, buttons and cookie/consent
+banners, so a page that is only boilerplate (or only its site's name) gives no text; the
+extracted lines are kept in the order the page shows them.
 """
 
 from __future__ import annotations
@@ -175,6 +176,31 @@ LINE_RULES: tuple[Rule, ...] = (
         r"newsletter sign-?up|click here to subscribe)"
         r"(?:\s*[.!:|»›>–—-].{0,60}|\s+(?:for|to|now|today|here|free|and|with|via|on|at)\b.{0,60})?",
     ),
+    # paywall prompts: "Continue reading with a subscription", "Subscribe to continue
+    # reading", "Already a subscriber? Log in" (not "Already a subscriber to the paper, he ...")
+    _rule(
+        "paywall prompt",
+        r"(?:continue reading with (?:an? )?(?:subscription|account|free trial)|"
+        r"(?:subscribe|sign up|sign in|log ?in|register)(?: now| today)? to (?:continue|keep) "
+        r"reading(?: (?:this|the) (?:article|story))?|"
+        r"(?:subscribe|sign up|sign in|log ?in|register)(?: now| today)? to (?:read|unlock|"
+        r"access) (?:the (?:full|whole|rest of the) |this )(?:article|story)|"
+        r"this (?:article|story|content) is (?:only )?(?:for|available to) subscribers(?: only)?|"
+        r"already (?:a (?:subscriber|member)|have an account|registered)\s*\?"
+        r"(?:\s*(?:log ?in|sign in)(?: here)?)?)\s*[.!]?",
+        needles=("subscri", "reading", "already", "log", "sign", "register"),
+    ),
+    # ad slots telling the reader to go on: "Story continues below advertisement",
+    # "Article continues below", "Advertisement - scroll to continue (with content)"
+    _rule(
+        "ad continuation",
+        r"(?:(?:the )?(?:story|article|content|text) continues (?:below|after)"
+        r"(?: (?:this |the )?(?:advertisement|advert|ad))?|"
+        r"continue reading (?:below|after (?:the |this )?(?:advertisement|advert|ad))|"
+        r"advertisement\s*[-–—:|]?\s*(?:scroll(?: down)? to continue|continue reading)"
+        r"(?: (?:with|reading) (?:the )?(?:content|article|story))?)\s*[.!]?",
+        needles=("continue",),
+    ),
     # app prompts: 'Please click the "..." button Select "browser" to open', "Open at APP"
     _rule("app prompt", r"please (?:click|tap) the\b.{0,40}\bbutton.{0,80}"),
     _rule(
@@ -327,24 +353,89 @@ def _strip_inline(line: str) -> str:
 @dataclass(frozen=True)
 class HtmlDoc:
     """Main text of an HTML page and the metadata the page declares. ``date`` is
-    htmldate's reading (ISO); ``meta_dates`` are the dates the page's <meta> tags give, as
-    written: its publication dates, then its modification dates, each in page order."""
+    htmldate's reading (ISO) of the page without its modification-date <meta> tags (so
+    that a JSON-LD ``datePublished`` or a ``<time itemprop="datePublished">`` beats them);
+    ``meta_dates`` are the publication dates the page's <meta> tags give and
+    ``modified_dates`` their modification dates, as written, each in page order."""
 
     text: str
     title: str | None = None
     date: str | None = None
     url: str | None = None
     meta_dates: tuple[str, ...] = ()
+    modified_dates: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class _Page:
+    """A page made ready for extraction: its HTML without boilerplate elements and
+    modification-date <meta> tags, the dates those tags (and the publication ones) give,
+    and the names the page gives its site (og:site_name, the suffix of its <title>)."""
+
+    html: str
+    published: tuple[str, ...] = ()
+    modified: tuple[str, ...] = ()
+    site_names: tuple[str, ...] = ()
 
 
 def extract_html(html: str) -> HtmlDoc:
     """Extract the article text (trafilatura), falling back to all visible text; both
-    without the page's boilerplate elements (see :func:`_without_boilerplate`)."""
-    html = _without_boilerplate(html)
-    doc = _trafilatura_extract(html)
+    without the page's boilerplate elements (see :func:`_without_boilerplate`). Text that
+    is only the site's name (a logo) is no article: the text is then empty."""
+    page = _prepared_page(html)
+    doc = _trafilatura_extract(page.html)
     if doc is not None and doc.text.strip():
-        return replace(doc, meta_dates=_meta_dates(html))
-    return HtmlDoc(text=_visible_text(html))
+        return replace(
+            doc,
+            text=_only_article(_in_page_order(doc.text, page.html), page.site_names),
+            title=_without_site_name(doc.title, page.site_names),
+            meta_dates=page.published[:MAX_META_DATES],
+            modified_dates=page.modified[:MAX_META_DATES],
+        )
+    return HtmlDoc(text=_only_article(_visible_text(page.html), page.site_names))
+
+
+def _in_page_order(text: str, html: str) -> str:
+    """``text`` (extracted from ``html``) with its lines in the order the page shows them.
+
+    Main-content extraction may put a block it recovered late (a standfirst, a nested
+    paragraph, the headline) after the text it found first. Each line that the page's
+    visible text holds exactly once gives a position; a line that is not found there, or
+    not once (a table row, a repeated "Yes."), stays after the line before it. The lines
+    are re-sorted only if most of them are placed; otherwise ``text`` is returned as is."""
+    lines = text.split("\n")
+    counts: dict[str, int] = {}
+    where: dict[str, int] = {}
+    for i, visible in enumerate(_visible_text(html).split("\n")):
+        key = " ".join(visible.split())
+        if key:
+            counts[key] = counts.get(key, 0) + 1
+            where.setdefault(key, i)
+    groups: list[tuple[int, list[str]]] = []
+    placed = 0
+    for line in lines:
+        key = " ".join(line.split())
+        if key and counts.get(key) == 1:
+            groups.append((where[key], [line]))
+            placed += 1
+        elif groups:
+            groups[-1][1].append(line)
+        else:
+            groups.append((-1, [line]))
+    positions = [pos for pos, _ in groups]
+    if placed * 2 <= len([line for line in lines if line.strip()]) or positions == sorted(
+        positions
+    ):
+        return text
+    ordered = sorted(groups, key=lambda g: g[0])  # stable: an unplaced head stays first
+    return "\n".join(line for _, group in ordered for line in group)
+
+
+def _only_article(text: str, site_names: tuple[str, ...]) -> str:
+    """``text``, or "" if it is only one of the site's names (the logo of a page that
+    holds no article)."""
+    key = " ".join(text.split()).casefold()
+    return "" if key and key in {n.casefold() for n in site_names} else text
 
 
 # the commonest of the <meta> tags htmldate reads, should a later version not name them
@@ -382,25 +473,59 @@ def _date_meta_rules() -> tuple[tuple[str, frozenset[str], frozenset[str]], ...]
 MAX_META_DATES = 20
 
 
-def _meta_dates(html: str) -> tuple[str, ...]:
-    """The dates the page's <meta> tags declare, as written ("12/05/2022"): those of its
-    publication, then those of its last modification, each in page order."""
+def _load_tree(html: str):
+    """The page parsed (trafilatura's loader), or None if it cannot be."""
     from lxml import etree
     from trafilatura import load_html
 
     try:
-        tree = load_html(html)
+        return load_html(html)
     except (etree.LxmlError, ValueError, TypeError):
-        return ()
+        return None
+
+
+def _prepared_page(html: str) -> _Page:
+    """``html`` without its boilerplate elements and modification-date <meta> tags (left
+    unchanged if it has neither, or cannot be parsed), with the dates and site names the
+    page declares."""
+    from lxml import etree
+    from lxml import html as lxml_html
+
+    tree = _load_tree(html)
     if tree is None:
-        return ()
-    found: tuple[list[str], list[str]] = ([], [])
+        return _Page(html)
+    try:
+        dropped = _drop_boilerplate(tree)
+        published, modified = _meta_dates(tree)
+        for el in modified:
+            el.drop_tree()
+        page = _Page(
+            html,
+            published=tuple(_meta_value(el) for el in published),
+            modified=tuple(_meta_value(el) for el in modified),
+            site_names=_site_names(tree),
+        )
+        if dropped or modified:
+            page = replace(page, html=lxml_html.tostring(tree, encoding="unicode"))
+        return page
+    except (etree.LxmlError, ValueError, TypeError):
+        return _Page(html)
+
+
+def _meta_dates(tree) -> tuple[list, list]:
+    """The page's <meta> tags that declare a date: those of its publication, then those of
+    its last modification, each in page order."""
+    found: tuple[list, list] = ([], [])
     for el in tree.iter("meta"):
         kind = _meta_date_kind(el)
-        value = " ".join((el.get("datetime") or el.get("content") or "").split())
-        if kind is not None and value:
-            found[kind].append(value)
-    return tuple([*found[0], *found[1]][:MAX_META_DATES])
+        if kind is not None and _meta_value(el):
+            found[kind].append(el)
+    return found
+
+
+def _meta_value(el) -> str:
+    """A date <meta> tag's date as written ("12/05/2022"), spaces normalised."""
+    return " ".join((el.get("datetime") or el.get("content") or "").split())
 
 
 def _meta_date_kind(el) -> int | None:
@@ -414,7 +539,40 @@ def _meta_date_kind(el) -> int | None:
     return None
 
 
-# never article text: site navigation and footers, buttons, dialogs
+# "Headline | Site", "Headline - Site", "Headline – Site", "Headline — Site"
+_TITLE_SEPARATOR = re.compile(r"\s+[|–—-]\s+|\s*\|\s*")
+_SITE_NAME_META = ("og:site_name", "application-name")
+
+
+def _site_names(tree) -> tuple[str, ...]:
+    """The names a page gives its site: og:site_name (and the like), and the last part of
+    its <title> after a separator ("Port traffic rises | Baltic Shipping News")."""
+    names: list[str] = []
+    for el in tree.iter("meta"):
+        key = (el.get("property") or el.get("name") or "").strip().lower()
+        if key in _SITE_NAME_META:
+            names.append(" ".join((el.get("content") or "").split()).lstrip("@"))
+    title = next(tree.iter("title"), None)
+    if title is not None:
+        parts = _TITLE_SEPARATOR.split(" ".join((title.text or "").split()))
+        if len(parts) > 1:
+            names.append(parts[-1])
+    return tuple(n for n in names if n)
+
+
+def _without_site_name(title: str | None, site_names: tuple[str, ...]) -> str | None:
+    """``title`` without a trailing " | Site name" (any separator of a <title>) that names
+    the page's site: og:title often carries it, as <title> does."""
+    if not title:
+        return title
+    for name in site_names:
+        match = re.search(rf"(?:{_TITLE_SEPARATOR.pattern}){re.escape(name)}\s*$", title, re.I)
+        if match and match.start() > 0:
+            return title[: match.start()].strip() or title
+    return title
+
+
+# never article text: site navigation, headers and footers, buttons, dialogs
 _BOILERPLATE_TAGS = frozenset({"nav", "footer", "button", "dialog"})
 _BOILERPLATE_ROLES = frozenset({"navigation", "contentinfo", "dialog", "alertdialog"})
 _CONSENT_NAME = re.compile(r"cookie|consent|gdpr", re.IGNORECASE)
@@ -424,37 +582,44 @@ _CONSENT_TEXT = re.compile(r"cookie|consent", re.IGNORECASE)
 _STATE_PREFIXES = ("has-", "is-", "js-", "no-", "tag-", "category-")
 _CONTENT_TAGS = frozenset({"html", "body", "main", "article"})
 MAX_BANNER_CHARS = 1000  # a cookie/consent element longer than this is kept (a wrapper?)
+MAX_SITE_HEADER_CHARS = 200  # a site's header: its logo, a tagline, a date line at most
 
 
 def _without_boilerplate(html: str) -> str:
     """``html`` without <nav>, <footer>, <button> and <dialog> elements, their ARIA
-    equivalents, and short cookie/consent banners (by id or class). Unchanged if the page
-    cannot be parsed."""
+    equivalents, a site's <header> (see :func:`_is_site_header`) and short cookie/consent
+    banners (by id or class). Unchanged if there are none or the page cannot be parsed."""
     from lxml import etree
     from lxml import html as lxml_html
-    from trafilatura import load_html
 
+    tree = _load_tree(html)
+    if tree is None:
+        return html
     try:
-        tree = load_html(html)
-        if tree is None:
+        if not _drop_boilerplate(tree):
             return html
-        doomed = [el for el in tree.iter() if isinstance(el.tag, str) and _is_boilerplate(el)]
-        if not doomed:
-            return html
-        for el in doomed:
-            if el.getparent() is not None:
-                el.drop_tree()  # keeps the text that follows the element (its tail)
         return lxml_html.tostring(tree, encoding="unicode")
     except (etree.LxmlError, ValueError, TypeError):
         return html
 
 
+def _drop_boilerplate(tree) -> bool:
+    """Drop the boilerplate elements from ``tree``; True if there were any."""
+    doomed = [el for el in tree.iter() if isinstance(el.tag, str) and _is_boilerplate(el)]
+    for el in doomed:
+        if el.getparent() is not None:
+            el.drop_tree()  # keeps the text that follows the element (its tail)
+    return bool(doomed)
+
+
 def _is_boilerplate(el) -> bool:
-    """A site's navigation, footer (not an article's own, which may hold its byline and
-    date), button or dialog; or a short element named for cookies or consent whose text
+    """A site's navigation, header or footer (not an article's own, which may hold its
+    byline and date), button or dialog; or a short element named for cookies or consent whose text
     speaks of them (a banner, not a page wrapper that merely carries such a class)."""
     if el.tag in _BOILERPLATE_TAGS or el.get("role") in _BOILERPLATE_ROLES:
         return not _inside_content(el)
+    if el.tag == "header" or el.get("role") == "banner":
+        return _is_site_header(el)
     names = f"{el.get('id') or ''} {el.get('class') or ''}".split()
     if el.tag in _CONTENT_TAGS or not any(
         _CONSENT_NAME.search(n) and not n.startswith(_STATE_PREFIXES) for n in names
@@ -466,6 +631,16 @@ def _is_boilerplate(el) -> bool:
         and _CONSENT_TEXT.search(text) is not None
         and next(el.iter(*_CONTENT_TAGS, "h1", "h2"), None) is None
     )
+
+
+def _is_site_header(el) -> bool:
+    """A <header> (or banner) of the site, not of the article: outside the page's
+    <article> and <main>, without a headline (h1, h2) or a <time>, and short (a logo, a tagline)."""
+    if any(a.tag in ("article", "main") for a in el.iterancestors()):
+        return False
+    if next(el.iter(*_CONTENT_TAGS, "h1", "h2", "time"), None) is not None:
+        return False
+    return len(" ".join(_own_text(el).split())) <= MAX_SITE_HEADER_CHARS
 
 
 def _own_text(el) -> str:
