@@ -209,12 +209,19 @@ def resolve_backend(
     argument > EVQA_BACKEND, EVQA_MILVUS_URI, EVQA_MILVUS_COLLECTION > what the live index
     records > default (local; for milvus, None: INDEX/milvus.db and evqa_<folder name>).
     ``uri`` and ``collection`` are for the milvus backend only (InputError otherwise)."""
-    from evqa.backends import backend_type, check_backend
+    from evqa.backends import BACKENDS, backend_type, check_backend
 
     index_root = config.check_path(index_root, "index_root")
     manifest = store.recorded_manifest(index_root) or {}  # even with a bad settings value
     recorded = backend_type(manifest) if manifest else None
-    kind = check_backend(config.resolve("backend", backend, {"backend": recorded}))
+    kind = config.resolve("backend", backend, {"backend": recorded})
+    if config.from_env("backend", backend) and kind not in BACKENDS:
+        name = config.env_name("backend")
+        raise InputError(
+            f"{name}={kind!r} is not a backend; set it to one of: "
+            f"{', '.join(BACKENDS)}, or unset it"
+        )
+    kind = check_backend(kind)
     if kind != "milvus":
         if uri is not None or collection is not None:
             raise InputError(

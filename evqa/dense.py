@@ -109,20 +109,22 @@ def save_index(index: Any, path: Path) -> None:
         tmp.unlink(missing_ok=True)
 
 
-def load_index(path: Path) -> Any:
-    """Read an index written by ``save_index``; IndexCorruptError if missing or damaged."""
+def load_index(path: Path, fix: str = _FIX) -> Any:
+    """Read an index written by ``save_index``; IndexCorruptError if missing or damaged,
+    its message ending with ``fix`` (what to run)."""
     import faiss
 
     path = Path(path)
     if not path.is_file():
-        raise IndexCorruptError(f"the dense index {path} is missing; {_FIX}")
+        raise IndexCorruptError(f"the dense index {path} is missing; {fix}")
     try:
         index = faiss.read_index(str(path), faiss.IO_FLAG_MMAP_IFC)
-    except RuntimeError as e:  # faiss raises RuntimeError for short reads and bad headers
-        reason = str(e).strip().splitlines()[-1][:120] if str(e).strip() else "unreadable"
-        raise IndexCorruptError(f"the dense index {path} is damaged ({reason}); {_FIX}") from None
+    except RuntimeError:  # faiss raises RuntimeError (C++ text) for short reads, bad headers
+        raise IndexCorruptError(
+            f"the dense index {path} is damaged (faiss cannot read it); {fix}"
+        ) from None
     if not isinstance(index, faiss.IndexFlatIP | faiss.IndexHNSWSQ | faiss.IndexHNSWFlat):
-        raise IndexCorruptError(f"{path} is not an evqa dense index; {_FIX}")
+        raise IndexCorruptError(f"{path} is not an evqa dense index; {fix}")
     if not is_exact(index):
         index.hnsw.efSearch = HNSW_EF_SEARCH
     return index

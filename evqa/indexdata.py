@@ -145,11 +145,11 @@ def load(gen: Generation) -> IndexData:
     chunks = docstore.Chunks(articles)
     try:
         embeddings = npy.load(gen.file(EMBEDDINGS), mmap=True)
-    except (OSError, ValueError) as e:
-        raise _corrupt(gen, f"{EMBEDDINGS} is unreadable ({e})") from None
+    except (OSError, ValueError):  # numpy's own text would suggest allow_pickle
+        raise _corrupt(gen, f"{EMBEDDINGS} is not a readable .npy array") from None
     if embeddings.ndim != 2 or embeddings.shape[0] != len(chunks):
         raise _corrupt(gen, f"{EMBEDDINGS} has shape {embeddings.shape} for {len(chunks)} chunks")
-    index = dense.load_index(gen.file(DENSE))
+    index = dense.load_index(gen.file(DENSE), f"rebuild with: evqa index build --index {gen.root}")
     if index.ntotal != len(chunks):
         raise _corrupt(gen, f"{DENSE} holds {index.ntotal} vectors for {len(chunks)} chunks")
     bm = bm25.load(gen.file(BM25_DIR))

@@ -127,7 +127,7 @@ def corpus_warning(manifest: dict[str, Any], index_root: Path) -> str | None:
         return None
     return printable(
         f"the corpus {corpus} no longer exists, so whether the index is stale cannot be "
-        f"checked; answering from the index as built (rebuild with: evqa index build "
+        f"checked; the index is used as built (rebuild with: evqa index build "
         f"--index {index_root} --corpus CORPUS)"
     )
 

@@ -870,3 +870,12 @@ def test_a_progress_that_cannot_be_called_is_refused_before_anything_is_written(
 def test_resolve_settings_refuses_what_is_not_a_dict(args, name):
     with pytest.raises(InputError, match=f"{name} must be a dict of setting names"):
         build.resolve_settings(*args)
+
+
+def test_a_bad_evqa_backend_is_named_as_the_variable(tmp_path, corpus, fake_model, monkeypatch):
+    monkeypatch.setenv("EVQA_BACKEND", "foo")
+    with pytest.raises(InputError, match="EVQA_BACKEND='foo' is not a backend; set it to one of"):
+        build.build(corpus, tmp_path / "idx", model=fake_model, cache_dir=tmp_path)
+    assert not (tmp_path / "idx").exists()
+    with pytest.raises(InputError, match="unknown backend 'bar'"):
+        build.build(corpus, tmp_path / "idx", model=fake_model, backend="bar")

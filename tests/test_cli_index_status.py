@@ -37,3 +37,10 @@ def test_status_of_an_emptied_file_is_a_corrupt_index(built, runner):
         r = run(runner, "index", "status", "--index", built, *flags)
         assert_clean_error(r, 3, "embeddings.npy has 0 bytes", "rebuild with: evqa index build")
         assert "Aborted" not in r.output
+
+
+def test_a_bad_evqa_model_is_named_as_the_variable_not_as_a_flag(built, runner, monkeypatch):
+    monkeypatch.setenv("EVQA_MODEL", "/nonexistent-model")
+    r = run(runner, "index", "status", "--index", built)
+    assert_clean_error(r, 4, "EVQA_MODEL=/nonexistent-model: no model folder there")
+    assert "--model" not in r.output

@@ -33,3 +33,11 @@ def test_an_address_it_cannot_listen_on_is_an_error_without_the_exposure_warning
     assert r.exit_code == 2, r.output
     assert r.stderr.startswith("error: cannot listen on 999.1.1.1:0")
     assert "warning" not in r.stderr
+
+
+def test_a_port_out_of_range_names_where_it_came_from(built, runner, monkeypatch):
+    r = runner.invoke(cli, ["serve", "--index", str(built), "--port", "70000"])
+    assert r.exit_code == 2 and "--port must be between 0 and 65535 (got 70000)" in r.output
+    monkeypatch.setenv("EVQA_PORT", "70000")
+    r = runner.invoke(cli, ["serve", "--index", str(built)])
+    assert r.exit_code == 2 and "EVQA_PORT must be between 0 and 65535 (got 70000)" in r.output

@@ -149,3 +149,20 @@ def test_an_sqlite_error_of_another_kind_is_not_called_a_write_error(tmp_path, m
     monkeypatch.setattr(docstore, "write", bad_sql)
     with pytest.raises(sqlite3.OperationalError, match="syntax error"):
         indexdata.save(make_data(), tmp_path, exact_max=10)
+
+
+@pytest.mark.parametrize(
+    ("name", "shown", "hidden"),
+    [
+        (indexdata.DENSE, "is damaged (faiss cannot read it)", "faiss::"),
+        (indexdata.EMBEDDINGS, "is not a readable .npy array", "allow_pickle"),
+    ],
+)
+def test_a_damaged_vector_file_names_the_rebuild_of_its_own_index(gen, name, shown, hidden):
+    g, _ = gen
+    path = g.file(name)
+    path.write_bytes(b"\0" * path.stat().st_size)
+    with pytest.raises(IndexCorruptError) as e:
+        indexdata.load(g)
+    assert shown in str(e.value) and hidden not in str(e.value)
+    assert str(e.value).endswith(f"rebuild with: evqa index build --index {g.root}")

@@ -82,7 +82,7 @@ def search(
       evqa search "sodium-ion battery"
       evqa search "energy density" -k 10 --mode bm25 --explain
       evqa search "Nio FAW battery swap" --json
-      evqa search "battery swap" --since 2024-03 --explain
+      evqa search "solid-state battery" --since 2020-12 --until 2021 --explain
     """
     engine = _checked_engine(query, "query", k, mode, since, until, index, model)
     hits = engine.search(query, k=k, mode=mode, since=since, until=until)

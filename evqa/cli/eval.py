@@ -50,7 +50,13 @@ from evqa.errors import EvqaError, InputError
     default=None,
     help="Retriever to evaluate; all = side by side [env EVQA_MODE, except all; default hybrid].",
 )
-@click.option("-k", "k", type=int, default=None, help="Passages per question.")
+@click.option(
+    "-k",
+    "k",
+    type=int,
+    default=None,
+    help=f"Passages per question [env EVQA_K; default {config.DEFAULTS['k']}].",
+)
 @click.option(
     "--split",
     type=click.Choice(["all", "dev", "test"]),

@@ -85,12 +85,13 @@ def _listen_flags(
     """Host, port and token by flag > EVQA_* env > default; a port out of range is refused.
     EVQA_TOKEN set but empty is kept as "" (refused by check_token), not read as unset."""
     host = str(config.resolve("host", host))
-    port = int(config.resolve("port", port))
+    port_flag, port = port, int(config.resolve("port", port))
     token = config.resolve("token", token)
     if token is None and os.environ.get(config.env_name("token")) == "":
         token = ""
     if not 0 <= port <= 65535:
-        raise InputError(f"--port must be between 0 and 65535 (got {port})")
+        name = config.env_name("port") if config.from_env("port", port_flag) else "--port"
+        raise InputError(f"{name} must be between 0 and 65535 (got {port})")
     return host, port, token
 
 

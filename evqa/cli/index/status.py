@@ -84,7 +84,9 @@ def _freshness(
     """Why the index is stale; and when that cannot be checked, a warning and why not."""
     from evqa.staleness import corpus_warning, edited_warning, stale_reasons
 
-    info = resolve_model(config.resolve("model", model, {"model": _existing(m["model"]["path"])}))
+    if model is None and not config.from_env("model"):  # else the flag, or EVQA_MODEL by name
+        model = _existing(m["model"]["path"])
+    info = resolve_model(model)
     reasons = stale_reasons(m, root, info.sha256)
     gone, edited = corpus_warning(m, root), edited_warning(m, root)
     if gone:
