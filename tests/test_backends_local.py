@@ -217,3 +217,17 @@ def test_undated_articles_are_counted_from_the_dates_without_reading_the_texts(
     assert engine.undated_articles() == 1
     assert "SELECT date FROM articles ORDER BY row" in seen
     assert not any("text" in q and "WHERE" not in q for q in seen)  # no scan of the texts
+
+
+def test_article_dates_are_read_once_per_open_index(dated_index, monkeypatch):
+    from test_docstore import record_queries
+
+    from evqa.dates import date_range
+
+    engine = Engine.open(dated_index)
+    seen = record_queries(monkeypatch)
+    for since in ("2020", "2021", "2022"):
+        engine.backend.count_dated(date_range(since))
+    engine.backend.count_undated()
+    engine.backend.date_bounds()
+    assert sum("SELECT date FROM articles" in q for q in seen) == 1

@@ -181,3 +181,24 @@ def test_vectors_are_what_the_index_scores(emb, exact_max):
     scores, ids = dense.search(index, q, 5)
     np.testing.assert_allclose(dense.vectors(index, ids) @ q, scores, atol=1e-5)
     assert dense.vectors(index, []).shape == (0, DIM)
+
+
+def test_one_query_is_searched_on_one_thread_and_a_batch_on_faiss_s_default(monkeypatch):
+    import faiss
+
+    from evqa import dense
+
+    emb = np.eye(4, dtype=np.float32)
+    index = dense.build_index(emb, exact_max=100)
+    seen: list[int] = []
+    real_search = type(index).search
+
+    def search(self, q, k, params=None):
+        seen.append(faiss.omp_get_max_threads())
+        return real_search(self, q, k, params=params)
+
+    monkeypatch.setattr(type(index), "search", search)
+    before = faiss.omp_get_max_threads()
+    dense.search(index, emb[0], 2)
+    dense.search(index, emb[:2], 2)
+    assert seen == [1, before] and faiss.omp_get_max_threads() == before

@@ -19,7 +19,8 @@ from evqa.types import Article, Hit, Span
 @dataclass
 class LocalBackend:
     data: IndexData
-    _dates: np.ndarray | None = field(default=None, repr=False)
+    _dates: np.ndarray | None = field(default=None, repr=False)  # per chunk
+    _article_nums: np.ndarray | None = field(default=None, repr=False)  # per article
 
     @classmethod
     def open(cls, root: Path) -> tuple[Any, LocalBackend]:
@@ -74,14 +75,17 @@ class LocalBackend:
         return (int(dated.min()), int(dated.max())) if dated.size else None
 
     def _article_dates(self) -> np.ndarray:
-        from evqa.docstore import Articles
+        """Each article's date_num (read once: an open index never changes)."""
+        if self._article_nums is None:
+            from evqa.docstore import Articles
 
-        articles = self.data.articles
-        if isinstance(articles, Articles):
-            dates = articles.dates()
-        else:  # a build's articles, in memory
-            dates = [a.date for a in articles.values()]
-        return np.array([date_num(d) for d in dates], dtype=np.int64)
+            articles = self.data.articles
+            if isinstance(articles, Articles):
+                dates = articles.dates()
+            else:  # a build's articles, in memory
+                dates = [a.date for a in articles.values()]
+            self._article_nums = np.array([date_num(d) for d in dates], dtype=np.int64)
+        return self._article_nums
 
     def allowed(self, dates: DateRange) -> np.ndarray:
         """A boolean per chunk: its article's date is inside ``dates``."""
