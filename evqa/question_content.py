@@ -85,9 +85,8 @@ def searchable(query: str) -> str:
 def _no_content(text: str, what: str, verb: str) -> str:
     """The reason a ``what`` (question, query) without content words is not looked up."""
     said = tokenize(text, stem=False, stopwords=None)
+    function = list(dict.fromkeys(w for w in said if w in FUNCTION_WORDS))
     kind = (
-        "only function words (what, is, the...)"
-        if any(w in FUNCTION_WORDS for w in said)
-        else "no words to search for"
+        f"only function words ({', '.join(function[:6])})" if function else "no words to search for"
     )
     return f"the {what} has {kind}; {verb} something, e.g. a company, a product or a figure"

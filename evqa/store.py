@@ -252,7 +252,8 @@ def check_sizes(gen: Generation) -> None:
             ) from None
         if size != meta["size"]:
             raise IndexCorruptError(
-                f"index file {path} has {size} bytes, expected {meta['size']} (truncated?); "
+                f"index file {path} has {size} bytes, expected {meta['size']} "
+                f"({'truncated' if size < meta['size'] else 'written to since the build'}); "
                 f"rebuild with: evqa index build --index {gen.root}"
             )
 

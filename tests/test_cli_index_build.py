@@ -193,7 +193,9 @@ def test_remove_without_ids_or_with_an_unreadable_id_file_is_refused(built, tmp_
     empty = tmp_path / "empty.txt"
     empty.write_text("# nothing\n\n")
     assert_clean_error(
-        run(runner, "index", "remove", "--from-file", empty, "--index", built), 2, "give the ids"
+        run(runner, "index", "remove", "--from-file", empty, "--index", built),
+        2,
+        f"--from-file {empty} holds no ids (blank and # lines are skipped)",
     )
     assert (
         json.loads(run(runner, "index", "status", "--index", built, "--json").stdout)["articles"]
@@ -363,3 +365,11 @@ def test_the_build_line_counts_the_embeddings_an_interrupted_build_left(tmp_path
         report, "build"
     )
     assert "interrupted" not in _summary(BuildReport(tmp_path, "gen", 3, 10, 4, 6, 1.0), "build")
+
+
+def test_the_build_line_counts_one_article_and_one_chunk_in_the_singular(tmp_path):
+    from evqa.build import BuildReport
+    from evqa.cli.index.build import _summary
+
+    line = _summary(BuildReport(tmp_path, "gen", 1, 1, 1, 0, 0.5), "build")
+    assert line.startswith("indexed 1 article, 1 chunk (1 embedded, 0 reused)")

@@ -433,3 +433,11 @@ def test_garbage_collection_keeps_the_generation_that_was_live_before_not_the_ne
         removed = store.collect_garbage(tmp_path)
     assert removed == [orphan.name]
     assert first.exists() and second.exists()
+
+
+def test_a_file_that_grew_is_not_called_truncated(tmp_path):
+    gen_path = _write_gen(tmp_path, "short")
+    (gen_path / "data.txt").write_text("short and then some")
+    with pytest.raises(IndexCorruptError, match="written to since the build") as e:
+        store.check_sizes(store.open_generation(tmp_path))
+    assert "truncated" not in str(e.value)

@@ -219,11 +219,12 @@ def normalize_title(value: str) -> str | None:
 _CONTROLS = re.compile(r"[\x00-\x1f\x7f-\x9f]")  # never in a title, url or source
 
 
-def looks_like_headline(line: str) -> bool:
-    """A short line of 3-30 words, with letters, not ending like a sentence or a label."""
+def looks_like_headline(line: str, *, min_words: int = 3) -> bool:
+    """A short line of 3-30 words (``min_words``-30), with letters, not ending like a
+    sentence or a label."""
     words = line.split()
     return (
-        3 <= len(words) <= MAX_TITLE_WORDS
+        min_words <= len(words) <= MAX_TITLE_WORDS
         and len(line) <= MAX_TITLE_CHARS
         and not _HEADLINE_END.search(line.rstrip("\"'”’)"))
         and any(c.isalpha() for c in line)
@@ -480,14 +481,11 @@ def extract_metadata(text: str, *, title_hint: str | None = None) -> Extracted:
     lines = text.split("\n")
     title = problem = None
     dated: list[tuple[str, str]] = []  # the head lines that give a date, and their dates
-    seen = 0
-    for i, line in enumerate(lines):
-        if not line:
-            continue
-        seen += 1
-        if seen > HEAD_LINES:
-            break
-        kind, value = _classify(line, title_hint, have_title=title is not None)
+    heads = [i for i, line in enumerate(lines) if line][:HEAD_LINES]
+    for n, i in enumerate(heads):
+        line = lines[i]
+        below = lines[heads[n + 1]] if n + 1 < len(heads) else None
+        kind, value = _classify(line, below, title_hint, have_title=title is not None)
         if kind == "body":
             # "TOKYO, April 3, 2025 — Japan's ...": stays in the text
             if inline := _inline_dateline(line):
@@ -511,7 +509,11 @@ def extract_metadata(text: str, *, title_hint: str | None = None) -> Extracted:
     return Extracted(text=body, title=title, date=date, date_problem=None if date else problem)
 
 
-def _classify(line: str, title_hint: str | None, *, have_title: bool) -> tuple[str, str | None]:
+def _classify(
+    line: str, below: str | None, title_hint: str | None, *, have_title: bool
+) -> tuple[str, str | None]:
+    """What head ``line`` is (``below``: the next head line, if any): "date", "bad date",
+    "byline", "title", "kept" (a headline-like line left in the text) or "body"."""
     date = _dateline(line, title_pending=not have_title and title_hint is None)
     if date:
         return "date", date
@@ -523,10 +525,26 @@ def _classify(line: str, title_hint: str | None, *, have_title: bool) -> tuple[s
     if not have_title:
         if title_hint is not None and _same_title(line, title_hint):
             return "title", normalize_title(line)
-        if looks_like_headline(line):
-            # with an explicit, different title, a headline line stays in the text
-            return ("kept", None) if title_hint is not None else ("title", normalize_title(line))
+        if looks_like_headline(line) or _short_headline(line, below):
+            # with an explicit, different title, a headline line stays in the text, as
+            # one word does ("Opinion" above "By Jane Doe | March 3, 2024": a section)
+            if title_hint is not None or len(line.split()) < 2:
+                return "kept", None
+            return "title", normalize_title(line)
     return "body", None
+
+
+def _short_headline(line: str, below: str | None) -> bool:
+    """A headline of one or two words ("Bridge Reopens"): headline-shaped, opening with a
+    capital or a digit, and right above a head line that dates the article (a byline or
+    dateline with a date: "By Ann Lee | March 3, 2024", "Published August 21, 2025"). A
+    short line above body text ("Yes.", "Bridge Reopens" then a sentence) is body."""
+    if below is None or not looks_like_headline(line, min_words=1):
+        return False
+    first = next(c for c in line if c.isalnum())
+    if first.islower():
+        return False
+    return _dateline(below) is not None or _dateline_problem(below) is not None
 
 
 # --- front matter ---------------------------------------------------------------------------

@@ -117,7 +117,11 @@ def index_remove(ids, id_file, index, model, wait, as_json) -> None:
     """
     from evqa.build import remove
 
-    ids = list(ids) + (_read_ids(id_file) if id_file is not None else [])
+    listed = _read_ids(id_file) if id_file is not None else []
+    if id_file is not None and not listed and not ids:
+        name = "standard input" if str(id_file) == "-" else str(id_file)
+        raise InputError(f"--from-file {name} holds no ids (blank and # lines are skipped)")
+    ids = list(ids) + listed
     if not ids:
         raise InputError("give the ids to remove, or a file of them with --from-file")
     root = index_root(index)
@@ -166,7 +170,7 @@ def _summary(report, command: str) -> str:
     """The report's line: what an add or remove changed, then what the index holds."""
     resumed = f", {report.resumed} of them from an interrupted build" if report.resumed else ""
     holds = (
-        f"{report.articles} articles, {report.chunks} chunks "
+        f"{_count(report.articles, 'article')}, {_count(report.chunks, 'chunk')} "
         f"({report.embedded} embedded, {report.reused} reused{resumed})"
     )
     took = f"in {report.seconds:.1f}s"
