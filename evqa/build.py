@@ -423,7 +423,8 @@ def _read_added(
 
     root = id_root(store.recorded_manifest(index_root) or {}, index_root)
     reads = [
-        (Path(p), read_corpus(Path(p), skip_bad=skip_bad, base=ids_base(p, root))) for p in paths
+        (Path(p), read_corpus(Path(p), skip_bad=skip_bad, base=ids_base(p, root), added=True))
+        for p in paths
     ]
     pairs = [(p, a.id) for p, read in reads for a in read.articles]
     skip, warnings = id_clashes(pairs, skip_bad)

@@ -373,3 +373,13 @@ def test_the_build_line_counts_one_article_and_one_chunk_in_the_singular(tmp_pat
 
     line = _summary(BuildReport(tmp_path, "gen", 1, 1, 1, 0, 0.5), "build")
     assert line.startswith("indexed 1 article, 1 chunk (1 embedded, 0 reused)")
+
+
+def test_add_names_a_missing_or_unreadable_path_in_its_own_terms(built, tmp_path, runner):
+    r = run(runner, "index", "add", tmp_path / "nosuch.txt", "--index", built)
+    assert_clean_error(r, 2, "nosuch.txt does not exist; check the path")
+    assert "corpus" not in r.output
+    other = tmp_path / "report.docx"
+    other.write_text("x")
+    r = run(runner, "index", "add", other, "--index", built)
+    assert_clean_error(r, 2, "report.docx is not a .txt, .md, .html or .jsonl file")

@@ -25,6 +25,21 @@ def test_folder_without_supported_files(tmp_path: Path) -> None:
         read_corpus(tmp_path)
 
 
+@pytest.mark.parametrize("name", ["report.docx", "notes", "data.json"])
+def test_one_file_of_another_type_is_said_to_be_one(tmp_path: Path, name: str) -> None:
+    path = write(tmp_path / name, "x")
+    expected = (
+        f"{path} is not a .txt, .md, .html or .jsonl file (the types evqa reads); save the "
+        "article as a .txt file, or pass a folder of articles or a .jsonl file"
+    )
+    for read in (read_corpus, iter_corpus):
+        with pytest.raises(CorpusError) as err:
+            read(path, added=True)
+        assert str(err.value) == expected
+    with pytest.raises(CorpusError, match="^.*report.docx is not a .txt"):
+        read_corpus(write(tmp_path / "report.docx", "x"))  # a corpus path too
+
+
 def test_a_jsonl_file_inside_a_folder_corpus_is_named_in_a_warning(tmp_path):
     folder = tmp_path / "c"
     folder.mkdir()

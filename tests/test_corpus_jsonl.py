@@ -82,6 +82,46 @@ def test_jsonl_duplicate_ids(tmp_path: Path) -> None:
     assert "first on line 1" in read.warnings[0]
 
 
+BAD_LINES = [
+    '{"id": "a", "text": "Alpha."',
+    json.dumps({"id": "b"}),
+    json.dumps({"id": "c", "text": BODY, "title": 5}),
+    json.dumps({"id": "d", "text": "Delta.", "date": "2024-02-30"}),  # a warning, not bad
+    json.dumps({"id": "e", "text": "Echo."}),
+    json.dumps({"id": "e", "text": "Echo again."}),
+]
+
+
+def test_every_bad_line_of_a_jsonl_file_is_named_in_one_error(tmp_path: Path) -> None:
+    path = write_jsonl(tmp_path / "c.jsonl", BAD_LINES)
+    with pytest.raises(CorpusError) as err:
+        read_corpus(path)
+    assert str(err.value).split("\n") == [
+        f"{path} has 4 problems; fix them, or pass --skip-bad to leave each out with a warning:",
+        "  c.jsonl line 1: not valid JSON (Expecting ',' delimiter at column 29)",
+        "  c.jsonl line 2: missing required field 'text'",
+        "  c.jsonl line 3: field 'title' must be a string, not int",
+        "  c.jsonl line 6: duplicate article id 'e' (first on line 5)",
+    ]
+    read = read_corpus(path, skip_bad=True)  # the same problems, as warnings
+    assert [a.id for a in read.articles] == ["d", "e"]
+    assert [w.split(":")[0] for w in read.warnings] == [
+        f"c.jsonl line {n}" for n in (1, 2, 3, 4, 6)
+    ]
+
+
+def test_a_jsonl_file_with_many_problems_lists_the_first_and_counts_the_rest(tmp_path):
+    lines = [json.dumps({"id": f"x{n}"}) for n in range(1, 26)] + [json.dumps({"id": "y"})]
+    path = write_jsonl(tmp_path / "c.jsonl", [{"id": "a", "text": BODY}, *lines])
+    with pytest.raises(CorpusError) as err:
+        read_corpus(path)
+    listed = str(err.value).split("\n")
+    assert listed[0].startswith(f"{path} has 26 problems;")
+    assert listed[1] == "  c.jsonl line 2: missing required field 'text'"
+    assert listed[20] == "  c.jsonl line 21: missing required field 'text'"
+    assert listed[21:] == ["  and 6 more"]
+
+
 def test_jsonl_bad_date_and_empty_text_warn(tmp_path: Path) -> None:
     path = write_jsonl(
         tmp_path / "c.jsonl",

@@ -201,6 +201,70 @@ def test_looks_like_headline(line: str, expected: bool) -> None:
     assert looks_like_headline(line) is expected
 
 
+@pytest.mark.parametrize(
+    ("head", "title", "date"),
+    [
+        ("Bridge Reopens\nBy Ann Lee | March 3, 2024", "Bridge Reopens", "2024-03-03"),
+        ("Markets Rally\nBy Tom Ray | June 4, 2024", "Markets Rally", "2024-06-04"),
+        ("Ferry Strike\nPublished August 21, 2025", "Ferry Strike", "2025-08-21"),
+        ("Ferry Strike\nBy Ann Lee\nMarch 3, 2024", "Ferry Strike", "2024-03-03"),
+        ("‘Never Again’\nBy Ann Lee, March 3, 2024", "‘Never Again’", "2024-03-03"),
+    ],
+)
+def test_a_two_word_headline_above_a_dated_byline_is_the_title(head, title, date) -> None:
+    found = extract_metadata(f"{head}\n\n{BODY}")
+    assert (found.title, found.date, found.text) == (title, date, BODY)
+
+
+def test_a_two_word_headline_above_an_opening_dateline_is_the_title() -> None:
+    found = extract_metadata(f"Bridge Reopens\nTOKYO, March 3, 2025 — {BODY}")
+    assert (found.title, found.date) == ("Bridge Reopens", "2025-03-03")
+    assert found.text == f"TOKYO, March 3, 2025 — {BODY}"
+
+
+def test_a_two_word_headline_above_a_day_that_is_no_day_is_the_title_undated() -> None:
+    found = extract_metadata(f"Ferry Strike\nPublished February 30, 2025\n\n{BODY}")
+    assert (found.title, found.date, found.text) == ("Ferry Strike", None, BODY)
+    assert "February 2025 has 28 days" in found.date_problem
+
+
+def test_one_word_above_a_dated_byline_stays_in_the_text_and_the_date_is_found() -> None:
+    # a section ("Opinion") more often than a headline: not the title
+    found = extract_metadata(f"Opinion\nBy Ann Lee | March 3, 2024\n\n{BODY}")
+    assert (found.title, found.date, found.text) == (None, "2024-03-03", f"Opinion\n\n{BODY}")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Yes.\nThe council voted on Monday to close the road.",
+        "Yes.\nBy Ann Lee | March 3, 2024\n\nThe council voted.",  # a sentence
+        "Bridge Reopens\nThe council voted on Monday to close the road.",  # no byline
+        "Bridge Reopens\nBy Ann Lee\n\nThe council voted on Monday.",  # nor a date
+        "Bridge Reopens\nIt reopened on March 3, 2024.",  # a date in a sentence
+        "bridge reopens\nBy Ann Lee | March 3, 2024\n\nThe council voted.",  # lower case
+        "Bridge Reopens\nMarch 3, 2020 - the day markets crashed.",  # no dateline
+        "Key figures:\nPublished August 21, 2025\n\nThe council voted.",  # a label
+    ],
+)
+def test_a_short_first_line_above_no_dated_head_line_is_body(text: str) -> None:
+    found = extract_metadata(text)
+    assert found.title is None
+    assert found.text.split("\n")[0] == text.split("\n")[0]
+
+
+def test_a_short_headline_with_an_explicit_title_stays_in_the_text() -> None:
+    text = f"Bridge Reopens\nBy Ann Lee | March 3, 2024\n\n{BODY}"
+    found = extract_metadata(text, title_hint="Kessel Bridge Reopens To Traffic")
+    assert (found.title, found.date, found.text) == (
+        None,
+        "2024-03-03",
+        f"Bridge Reopens\n\n{BODY}",
+    )
+    found = extract_metadata(text, title_hint="bridge reopens")
+    assert (found.title, found.text) == ("Bridge Reopens", BODY)
+
+
 def test_sentence_starting_with_by_is_not_a_byline() -> None:
     text = f"By Tesla standards, the car is slow.\n{BODY}"
     assert extract_metadata(text).text == text

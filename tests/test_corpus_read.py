@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from corpus_fakes import BODY, SEEDS, write
 
-from evqa.corpus import read_corpus
+from evqa.corpus import iter_corpus, read_corpus
 from evqa.errors import CorpusError
 
 
@@ -58,6 +58,34 @@ def test_duplicate_file_ids(tmp_path: Path) -> None:
     assert read.warnings[0] == (
         "x/same.txt: duplicate article id 'x/same' (also x/same.md); skipped, x/same.md is kept"
     )
+
+
+def test_every_bad_file_of_a_folder_is_named_in_one_error(tmp_path: Path) -> None:
+    write(tmp_path / "x" / "same.md", "First one. " + BODY)
+    write(tmp_path / "x" / "same.txt", "Second one. " + BODY)
+    write(tmp_path / "y.txt", "Third one. " + BODY)
+    write(tmp_path / "y.meta.json", "[1]")
+    with pytest.raises(CorpusError) as err:
+        read_corpus(tmp_path)
+    assert str(err.value).split("\n") == [
+        f"{tmp_path} has 2 problems; fix them, or pass --skip-bad to leave each out with a "
+        "warning:",
+        "  x/same.txt: duplicate article id 'x/same' (also x/same.md)",
+        "  y.meta.json: must hold a JSON object with title/date/url/source",
+    ]
+
+
+def test_a_missing_added_path_is_said_in_add_terms(tmp_path: Path) -> None:
+    missing = tmp_path / "nosuch.txt"
+    with pytest.raises(CorpusError, match=r"^corpus path .*nosuch\.txt does not exist"):
+        read_corpus(missing)
+    for read in (read_corpus, iter_corpus):
+        with pytest.raises(CorpusError) as err:
+            read(missing, added=True)
+        assert str(err.value) == (
+            f"{missing} does not exist; check the path, and add a .txt/.md/.html file, a "
+            "folder of articles or a .jsonl file"
+        )
 
 
 def test_single_file_path_is_a_corpus(tmp_path: Path) -> None:

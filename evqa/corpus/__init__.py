@@ -13,8 +13,9 @@
   the title and date heuristics are ``metadata``'s.
 
 Articles come back sorted by id (``read``). Problems that lose data (malformed JSONL line,
-duplicate id, unreadable file, bad sidecar) raise CorpusError unless ``skip_bad`` is set,
-then the item is skipped with a warning (``report``; a bad sidecar is ignored, its file read
+duplicate id, unreadable file, bad sidecar) raise CorpusError unless ``skip_bad`` is set
+(``read_corpus``: one error naming them all; ``iter_corpus``: the first), then the item is
+skipped with a warning (``report``; a bad sidecar is ignored, its file read
 without it). Files that hold no article (binary, empty, only boilerplate) and articles that
 repeat an earlier one's text (``duplicates``) are always skipped with a warning. Warnings are
 returned, never printed.

@@ -103,6 +103,11 @@ def corpus_files(
         for warning in _unsupported_warnings(unsupported):
             report.warn(warning)
     files = list_files(root, base)
+    if not files and Path(root).is_file():
+        raise CorpusError(
+            f"{root} is not a .txt, .md, .html or .jsonl file (the types evqa reads); save "
+            "the article as a .txt file, or pass a folder of articles or a .jsonl file"
+        )
     if not files:
         raise CorpusError(
             f"no .txt, .md or .html files found in {root} (hidden files are ignored); "

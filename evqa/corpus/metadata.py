@@ -5,9 +5,11 @@ Two sources, explicit first:
 * explicit metadata: a ``<stem>.meta.json`` sidecar, JSONL fields, or YAML front matter
   ("---\\ntitle: ...\\ndate: ...\\n---") at the top of a .txt/.md file;
 * heuristics on the *head* of the cleaned text (`extract_metadata`): a leading headline
-  line, a labelled dateline ("date 2023-12-28", "Published: ..."), a byline carrying a
-  date ("Monika From Gasgoo| December 25 , 2020", "Ritika Sharma · Ahmedabad · Published
-  August 21, 2025", "By Jane Doe, March 3, 2025"), a place in capitals and a date
+  line (of three words or more; of two only right above a line that dates the article,
+  "Bridge Reopens" over "By Ann Lee | March 3, 2024"), a labelled dateline ("date
+  2023-12-28", "Published: ..."), a byline carrying a date ("Monika From Gasgoo|
+  December 25 , 2020", "Ritika Sharma · Ahmedabad · Published August 21, 2025", "By Jane
+  Doe, March 3, 2025"), a place in capitals and a date
   ("WASHINGTON, October 14, 2025", "SÃO PAULO, ..."; "Paris (AFP), ..." with a known
   agency), a line that is only a date, or a plain "By Name" byline; and a news dateline
   opening the first body line ("TOKYO, April 3, 2025 — Japan's ...", "March 3, 2025
@@ -483,8 +485,7 @@ def extract_metadata(text: str, *, title_hint: str | None = None) -> Extracted:
     dated: list[tuple[str, str]] = []  # the head lines that give a date, and their dates
     heads = [i for i, line in enumerate(lines) if line][:HEAD_LINES]
     for n, i in enumerate(heads):
-        line = lines[i]
-        below = lines[heads[n + 1]] if n + 1 < len(heads) else None
+        line, below = lines[i], [lines[j] for j in heads[n + 1 :]]
         kind, value = _classify(line, below, title_hint, have_title=title is not None)
         if kind == "body":
             # "TOKYO, April 3, 2025 — Japan's ...": stays in the text
@@ -510,9 +511,9 @@ def extract_metadata(text: str, *, title_hint: str | None = None) -> Extracted:
 
 
 def _classify(
-    line: str, below: str | None, title_hint: str | None, *, have_title: bool
+    line: str, below: list[str], title_hint: str | None, *, have_title: bool
 ) -> tuple[str, str | None]:
-    """What head ``line`` is (``below``: the next head line, if any): "date", "bad date",
+    """What head ``line`` is (``below``: the head lines under it): "date", "bad date",
     "byline", "title", "kept" (a headline-like line left in the text) or "body"."""
     date = _dateline(line, title_pending=not have_title and title_hint is None)
     if date:
@@ -534,17 +535,26 @@ def _classify(
     return "body", None
 
 
-def _short_headline(line: str, below: str | None) -> bool:
+def _short_headline(line: str, below: list[str]) -> bool:
     """A headline of one or two words ("Bridge Reopens"): headline-shaped, opening with a
-    capital or a digit, and right above a head line that dates the article (a byline or
-    dateline with a date: "By Ann Lee | March 3, 2024", "Published August 21, 2025"). A
-    short line above body text ("Yes.", "Bridge Reopens" then a sentence) is body."""
-    if below is None or not looks_like_headline(line, min_words=1):
+    capital or a digit, and right above (plain "By Name" bylines between) a line that
+    dates the article: a byline or dateline with a date ("By Ann Lee | March 3, 2024",
+    "Published August 21, 2025") or a news dateline opening the body ("TOKYO, March 3,
+    2025 — ..."). A short line above anything else ("Yes." or "Bridge Reopens" above a
+    sentence) is body text."""
+    if not looks_like_headline(line, min_words=1):
         return False
-    first = next(c for c in line if c.isalnum())
-    if first.islower():
+    if next(c for c in line if c.isalnum()).islower():
         return False
-    return _dateline(below) is not None or _dateline_problem(below) is not None
+    nearest = next((b for b in below if not _BYLINE.fullmatch(b)), None)
+    return nearest is not None and _dates_article(nearest)
+
+
+def _dates_article(line: str) -> bool:
+    """Whether ``line`` is a head line or an opening dateline giving the article's date
+    (or a date that names no day, "Published February 30, 2024")."""
+    found = _dateline(line) or _dateline_problem(line)
+    return bool(found or _inline_dateline(line) or _inline_problem(line))
 
 
 # --- front matter ---------------------------------------------------------------------------

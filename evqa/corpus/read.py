@@ -37,13 +37,18 @@ class CorpusStream:
     warnings: list[str] = field(default_factory=list)
 
 
-def read_corpus(path: Path, *, skip_bad: bool = False, base: Path | None = None) -> CorpusRead:
+def read_corpus(
+    path: Path, *, skip_bad: bool = False, base: Path | None = None, added: bool = False
+) -> CorpusRead:
     """Read every article under ``path`` (folder, .jsonl file or one supported file).
     Files' ids are their paths relative to ``base`` (a corpus folder holding ``path``),
-    else relative to ``path``."""
-    path = _existing_corpus(path)
-    report = Report(skip_bad)
+    else relative to ``path``. ``added``: ``path`` is one an add reads, not a corpus (a
+    missing one is said so). Every bad item is named in one CorpusError (unless
+    ``skip_bad``), raised before any article is returned."""
+    path = _existing_corpus(path, added=added)
+    report = Report(skip_bad, collect=True)  # every problem in one error
     articles = read_jsonl(path, report) if is_jsonl(path) else _read_files(path, report, base)
+    report.check(path)
     articles = list(distinct_texts(articles, report))
     if not articles:
         detail = ""
@@ -54,9 +59,12 @@ def read_corpus(path: Path, *, skip_bad: bool = False, base: Path | None = None)
     return CorpusRead(tuple(articles), tuple(report.warnings))
 
 
-def iter_corpus(path: Path, *, skip_bad: bool = False, base: Path | None = None) -> CorpusStream:
-    """Like :func:`read_corpus`, but streaming: only the ids seen so far stay in memory."""
-    path = _existing_corpus(path)
+def iter_corpus(
+    path: Path, *, skip_bad: bool = False, base: Path | None = None, added: bool = False
+) -> CorpusStream:
+    """Like :func:`read_corpus`, but streaming: only the ids seen so far stay in memory,
+    and the first bad item raises (articles before it were already handed out)."""
+    path = _existing_corpus(path, added=added)
     report = Report(skip_bad)
     if is_jsonl(path):
         with open(path, "rb") as f:
@@ -87,14 +95,20 @@ def _unique(
         raise CorpusError(f"no readable articles in {path}; add non-empty text articles")
 
 
-def _existing_corpus(path: Path) -> Path:
+def _existing_corpus(path: Path, *, added: bool = False) -> Path:
+    """``path`` as a Path; CorpusError if there is nothing there (``added``: a path an add
+    reads, not a corpus)."""
     path = Path(path)
-    if not path.exists():
+    if path.exists():
+        return path
+    if added:
         raise CorpusError(
-            f"corpus path {path} does not exist; pass a folder of .txt/.md/.html files "
-            "or a .jsonl file"
+            f"{path} does not exist; check the path, and add a .txt/.md/.html file, a folder "
+            "of articles or a .jsonl file"
         )
-    return path
+    raise CorpusError(
+        f"corpus path {path} does not exist; pass a folder of .txt/.md/.html files or a .jsonl file"
+    )
 
 
 def _read_files(root: Path, report: Report, base: Path | None = None) -> list[Article]:

@@ -146,7 +146,11 @@ def _clashes(bases, skip_bad: bool) -> tuple[set[tuple[Path, str]], list[str]]:
     the (path, id) pairs to skip, and the warnings for them."""
     from evqa.corpus import iter_corpus
 
-    pairs = [(p, a.id) for p, b in bases for a in iter_corpus(p, skip_bad=True, base=b).articles]
+    pairs = [
+        (p, a.id)
+        for p, b in bases
+        for a in iter_corpus(p, skip_bad=True, base=b, added=True).articles
+    ]
     return id_clashes(pairs, skip_bad)
 
 
@@ -157,7 +161,7 @@ def _write_files(writer: Writer, bases, skip, skip_bad: bool, counts: Counts, pr
 
     warnings: list[str] = []
     for path, b in bases:
-        stream = iter_corpus(path, skip_bad=skip_bad, base=b)
+        stream = iter_corpus(path, skip_bad=skip_bad, base=b, added=True)
         kept = (a for a in stream.articles if (path, a.id) not in skip)
         writer.write_all(kept, counts, progress)
         warnings += stream.warnings
