@@ -38,8 +38,9 @@ DEFAULTS: dict[str, Any] = {
     "abstain_threshold": None,
     "reader_passages": 5,  # the reader reads this many of the top passages
     "exact_search_max": 20_000,  # above this many chunks, faiss uses HNSW
-    # documents embedded per batch at build time: 16 embeds as fast as 64 here and peaks at
-    # a third of the memory (640 SciFact abstracts, int8: 596 MB against 1,913 MB, 18 s both)
+    # documents the torch encoder embeds per batch at build time (16 was as fast as 64 here
+    # at a third of the memory); the ONNX encoders run each text alone and report progress
+    # every batch_size texts (evqa.encoder.onnx_documents)
     "batch_size": 16,
     # how documents are embedded at build time (evqa.encoder): onnx-int8 | onnx | torch
     "encoder": "onnx-int8",

@@ -48,23 +48,42 @@ def _fake_encoder(lower: bool = False) -> tuple[OnnxDocumentEncoder, _FakeSessio
 # ----------------------------------------------------------------------------- batching
 
 
-def test_batches_are_length_sorted_padded_per_batch_and_returned_in_input_order():
+def test_each_text_is_run_alone_unpadded_and_returned_in_input_order():
     enc, session = _fake_encoder()
     texts = ["a", "b c d e", "f g", "h i j", "", "k l m n o p"]
     done: list[int] = []
     emb = enc.encode(texts, batch_size=2, progress=done.append)
     assert done == [2, 2, 2]
-    assert [f["input_ids"].shape for f in session.feeds] == [(2, 6), (2, 3), (2, 1)]
-    assert [f["attention_mask"].sum(axis=1).tolist() for f in session.feeds] == [
-        [6, 4],
-        [3, 2],
-        [1, 0],
+    assert [f["input_ids"].shape for f in session.feeds] == [
+        (1, 1),
+        (1, 4),
+        (1, 2),
+        (1, 3),
+        (1, 0),
+        (1, 6),
     ]
+    assert all(f["attention_mask"].all() for f in session.feeds)  # no padding
     assert set(session.feeds[0]) == {"input_ids", "attention_mask"}  # the graph's inputs only
     raw = np.array([[len(t.split()), 1.0, 0.0] for t in texts])
     want = raw / np.linalg.norm(raw, axis=1, keepdims=True)
     assert emb.dtype == np.float32 and emb.shape == (6, 3)
     np.testing.assert_allclose(emb, want, rtol=1e-6)
+
+
+def test_a_text_s_vector_does_not_depend_on_the_texts_beside_it():
+    """The int8 graph quantises activations per run: batched, a vector depended on its
+    batch. Fake a session whose output does depend on the run's other rows."""
+    enc, session = _fake_encoder()
+
+    def run(outputs, feeds):
+        session.feeds.append(feeds)
+        n = feeds["attention_mask"].sum(axis=1).astype(np.float32)
+        return [np.stack([n, np.full_like(n, n.max()), np.ones_like(n)], axis=1)]
+
+    session.run = run
+    alone = enc.encode(["a b", "c"])[0]
+    beside = enc.encode(["a b", "c d e f g h"])[0]
+    np.testing.assert_array_equal(alone, beside)
 
 
 def test_progress_adds_up_to_the_number_of_texts():

@@ -2,8 +2,9 @@
 
 The encoders (``evqa.config.ENCODERS``): ``torch`` (sentence-transformers, in ``documents``),
 ``onnx`` (the fp32 export that queries use too) and ``onnx-int8`` (``int8``). The ONNX ones
-tokenise with ``tokenizers``, sort texts by token count, pad each batch only to its longest
-text and run onnxruntime on every core (a build is one long job, unlike a query).
+tokenise with ``tokenizers`` and run each text alone (unpadded, and so the same vector
+whatever is embedded beside it) with onnxruntime on every core (a build is one long job,
+unlike a query).
 
 ``prepare`` tells a build which encoder it can use, falling back int8 -> fp32 -> torch with a
 warning instead of failing; ``load`` gives the encoder itself.
@@ -23,7 +24,7 @@ from evqa import config
 from evqa.encoder.int8 import ensure_int8
 from evqa.encoder.model import ModelInfo
 from evqa.encoder.onnx_export import OPTIMISED, ensure_onnx, export_meta, onnx_dir
-from evqa.encoder.vectors import length_order, normalise
+from evqa.encoder.vectors import normalise
 from evqa.errors import ModelError
 
 TORCH, ONNX, INT8 = "torch", "onnx", "onnx-int8"
@@ -61,19 +62,27 @@ class OnnxDocumentEncoder:
         batch_size: int = config.DEFAULTS["batch_size"],
         progress: Callable[[int], None] | None = None,
     ) -> np.ndarray:
-        """float32 (n, dim), L2-normalised, in input order; ``progress(n)`` after each batch."""
+        """float32 (n, dim), L2-normalised, in input order; ``progress(n)`` after every
+        ``batch_size`` texts.
+
+        Each text is run alone. The int8 graph quantises its activations per run, so in a
+        batch a text's vector depended on the texts beside it (up to 0.026 in a component);
+        alone it is the same in any build, add or order. Unpadded runs are as fast or
+        faster here: on 2 cores 98 against 95 texts a second for 600-character chunks, 50
+        against 34 for whole SciFact abstracts (batches of 16, fp32 29 against 19)."""
         if batch_size < 1:
             raise ValueError("batch_size must be at least 1")
         out = np.zeros((len(texts), self.dim), dtype=np.float32)
         if not texts:
             return out
         ids = [e.ids for e in self._tok.encode_batch(self._prepared(texts))]
-        order = length_order([len(x) for x in ids])
-        for start in range(0, len(order), batch_size):
-            idx = order[start : start + batch_size]
-            out[idx] = self._run([ids[i] for i in idx])
-            if progress is not None:
-                progress(len(idx))
+        done = 0
+        for i, x in enumerate(ids):
+            out[i] = self._run([x])[0]
+            done += 1
+            if progress is not None and (done == batch_size or i == len(ids) - 1):
+                progress(done)
+                done = 0
         return normalise(out)
 
     def _prepared(self, texts: Sequence[str]) -> list[str]:
