@@ -86,6 +86,8 @@ def test_add_and_remove(mbuilt, tmp_path, runner):
     assert r.exit_code == 0, r.output
     assert json.loads(r.stdout)["articles"] == 4
     assert json.loads(r.stdout)["added"] == ["delta"]
+    report = json.loads(r.stdout)  # as a local index counts: every chunk it did not embed
+    assert report["embedded"] >= 1 and report["reused"] == report["chunks"] - report["embedded"]
     again = run(runner, "index", "add", extra, "--index", mbuilt, "--json")
     assert json.loads(again.stdout)["added"] == []  # held already, unchanged
     hits = json.loads(
@@ -243,3 +245,34 @@ def test_the_library_build_takes_the_backend_uri_and_collection_like_the_flags(
     build.build(corpus, root, model=fake_model, settings=settings)  # as --backend local
     assert store.open_generation(root).manifest["backend"] == {"type": "local"}
     assert Engine.open(root).search("hydrogen trains", k=1)[0].doc_id == "charlie"
+
+
+BAD_LINES = (
+    '{"id": "d1", "text": "Tidal power at La Rance."}\n'
+    '{"id": "d2", "text": \n'
+    '{"id": "d3"}\n'
+    '{"id": "d1", "text": "Another text."}\n'
+)
+
+
+def test_an_add_of_bad_lines_is_refused_before_anything_is_written(mbuilt, tmp_path, runner):
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text(BAD_LINES)
+    r = run(runner, "index", "add", bad, "--index", mbuilt)
+    assert_clean_error(r, 2, "has 3 problems", "line 2: not valid JSON", "line 3", "line 4")
+    r = run(runner, "search", "solar boat", "--index", mbuilt, "--json")
+    assert r.exit_code == 0, r.output  # still complete: nothing was written
+    assert "d1" not in {h["doc_id"] for h in json.loads(r.stdout)["passages"]}
+    r = run(runner, "index", "add", bad, "--index", mbuilt, "--skip-bad", "--json")
+    assert r.exit_code == 0, r.output
+    assert json.loads(r.stdout)["added"] == ["d1"]
+
+
+def test_a_build_of_bad_lines_names_them_all_and_makes_no_index(
+    lite_ok, tmp_path, fake_model, runner
+):
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text(BAD_LINES)
+    r = build(runner, bad, tmp_path / "midx", "--backend", "milvus")
+    assert_clean_error(r, 2, "has 3 problems", "line 2: not valid JSON")
+    assert not (tmp_path / "midx" / store.CURRENT).exists()

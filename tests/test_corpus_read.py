@@ -110,3 +110,17 @@ def test_seed_corpus() -> None:
     assert by_id["002_9549c912d5ab0164"].title is None
     assert by_id["004_1b31b26ffe040619"].title is None
     assert all(a.title is None or len(a.title) <= 200 for a in read.articles)
+
+
+def test_check_corpus_keeps_only_ids_and_names_every_problem(tmp_path):
+    from evqa.corpus import check_corpus
+
+    good = tmp_path / "good.jsonl"
+    good.write_text('{"id": "b", "text": "Bee."}\n{"id": "a", "text": "Ay."}\n')
+    assert check_corpus(good) == ["b", "a"]  # in reading order
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"id": "a", "text": "Ay."}\n{oops\n{"id": "a", "text": "Again."}\n')
+    with pytest.raises(CorpusError, match="has 2 problems") as e:
+        check_corpus(bad)
+    assert "line 2: not valid JSON" in str(e.value) and "line 3: duplicate" in str(e.value)
+    assert check_corpus(bad, skip_bad=True) == ["a"]

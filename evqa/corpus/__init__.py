@@ -14,7 +14,8 @@
 
 Articles come back sorted by id (``read``). Problems that lose data (malformed JSONL line,
 duplicate id, unreadable file, bad sidecar) raise CorpusError unless ``skip_bad`` is set
-(``read_corpus``: one error naming them all; ``iter_corpus``: the first), then the item is
+(``read_corpus`` and ``check_corpus``: one error naming them all; ``iter_corpus``: the
+first, so a streaming writer runs ``check_corpus`` before it writes), then the item is
 skipped with a warning (``report``; a bad sidecar is ignored, its file read
 without it). Files that hold no article (binary, empty, only boilerplate) and articles that
 repeat an earlier one's text (``duplicates``) are always skipped with a warning. Warnings are
@@ -29,12 +30,13 @@ from evqa.corpus.clean import clean_article
 from evqa.corpus.decode import decode_text, printable
 from evqa.corpus.fingerprint import article_hash, corpus_fingerprint
 from evqa.corpus.ids import safe_id
-from evqa.corpus.read import iter_corpus, read_corpus
+from evqa.corpus.read import check_corpus, iter_corpus, read_corpus
 from evqa.corpus.report import SKIP_HINT
 
 __all__ = [
     "SKIP_HINT",
     "article_hash",
+    "check_corpus",
     "clean_article",
     "corpus_fingerprint",
     "decode_text",

@@ -78,6 +78,25 @@ def iter_corpus(
     return CorpusStream(total, articles, report.warnings)
 
 
+def check_corpus(
+    path: Path, *, skip_bad: bool = False, base: Path | None = None, added: bool = False
+) -> list[str]:
+    """Read ``path`` once, as :func:`iter_corpus` streams it, keeping only the ids: every
+    bad item is named in one CorpusError (unless ``skip_bad``), as :func:`read_corpus`
+    names them. A streaming build or add runs it before it writes anything, so that bad
+    input never leaves an index half-written. Returns the ids of the articles read."""
+    path = _existing_corpus(path, added=added)
+    report = Report(skip_bad, collect=True)
+    if is_jsonl(path):
+        items = stream_jsonl(path, report)
+    else:
+        files = corpus_files(path, base, report)
+        items = ((read_source_file(item, report), item.rel) for item in files)
+    ids = [a.id for a in distinct_texts(_unique(items, report, path), report)]
+    report.check(path)
+    return ids
+
+
 def _unique(
     items: Iterable[tuple[Article | None, str]], report: Report, path: Path
 ) -> Iterator[Article]:

@@ -41,11 +41,13 @@ def build(
     rerun after a crash or Ctrl-C skips what is already stored. The index folder's
     manifest says ``complete: false`` until the last batch is flushed and articles no
     longer in the corpus are removed."""
-    from evqa.corpus import iter_corpus
+    from evqa.corpus import check_corpus, iter_corpus
 
     started = time.perf_counter()
     index_root = Path(index_root)
     uri, collection = _target(index_root, uri, collection)
+    if not skip_bad:  # bad input is refused, every problem named, before anything is written
+        check_corpus(Path(corpus))
     stream = iter_corpus(Path(corpus), skip_bad=skip_bad)
     corpus_meta = _corpus_meta(Path(corpus), index_root)
     with store.build_lock(index_root, wait):
@@ -142,14 +144,13 @@ def add(
 
 
 def _clashes(bases, skip_bad: bool) -> tuple[set[tuple[Path, str]], list[str]]:
-    """A first pass for ids only, so that a clash is refused before anything is written:
-    the (path, id) pairs to skip, and the warnings for them."""
-    from evqa.corpus import iter_corpus
+    """A first pass for ids only, so that bad input (every problem named) and a clash are
+    refused before anything is written: the (path, id) pairs to skip, and the warnings for
+    them."""
+    from evqa.corpus import check_corpus
 
     pairs = [
-        (p, a.id)
-        for p, b in bases
-        for a in iter_corpus(p, skip_bad=True, base=b, added=True).articles
+        (p, i) for p, b in bases for i in check_corpus(p, skip_bad=skip_bad, base=b, added=True)
     ]
     return id_clashes(pairs, skip_bad)
 

@@ -97,7 +97,9 @@ class Session:
             articles=n_articles,
             chunks=n_chunks,
             embedded=counts.embedded,
-            reused=counts.reused,
+            # every chunk the collection holds that this write did not embed, as a local
+            # index counts the chunks it carries over (an add of 3 chunks to 37: 37 reused)
+            reused=max(n_chunks - counts.embedded, 0),
             seconds=round(time.perf_counter() - started, 3),
             warnings=tuple(warnings),
         )
