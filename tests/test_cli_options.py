@@ -99,4 +99,5 @@ def test_an_empty_path_is_refused_not_taken_as_the_current_folder(
     r = run(runner, *args)
     assert r.exit_code == 2, r.output
     assert "is empty; give a path" in r.output and "Traceback" not in r.output
+    assert "for its default" not in r.output  # --from-file has none
     assert list(tmp_path.iterdir()) == []  # nothing built or locked anywhere

@@ -156,6 +156,9 @@ def test_the_article_query_without_an_id_says_so(client):
     error = assert_error(client.get("/articles"), 400, "id: Field required")["error"]
     assert "JSON" not in error  # no body to send
     assert_error(client.get("/articles", params={"id": "nope"}), 404, "no article 'nope'")
+    assert_error(
+        client.get("/articles", params={"id": ""}), 400, "id: String should have at least 1"
+    )
     schema = client.get("/openapi.json").json()["paths"]["/articles"]["get"]
     assert [p["name"] for p in schema["parameters"]] == ["id"]
 

@@ -19,11 +19,7 @@ class NonEmptyPath(click.Path):
 
     def convert(self, value, param, ctx):
         if isinstance(value, str) and not value.strip():
-            default = (
-                ", or leave the option out for its default"
-                if isinstance(param, click.Option)
-                else ""
-            )
+            default = ", or leave the option out" if isinstance(param, click.Option) else ""
             self.fail(f"is empty; give a path{default}", param, ctx)
         return super().convert(value, param, ctx)
 

@@ -176,6 +176,7 @@ def _search_route(router: APIRouter, holder: EngineHolder) -> None:
 NOT_FOUND = {404: {"model": ErrorBody, "description": "no such article"}}
 ARTICLE_ID = Query(
     alias="id",
+    min_length=1,
     description="the article's id; the page asks this way, since a URL path cannot carry "
     "an id of '.' or '..' (clients resolve it away, %2E%2E included)",
 )
