@@ -125,7 +125,7 @@ def build(
         config.check_path(index_root, "index_root"),
     )
     wait = _checked_wait(wait)
-    _check_progress(progress)
+    config.check_callable(progress, "progress", "(stage, done, total)")
     kind, uri, collection = resolve_backend(index_root, backend, uri, collection)
     cache_dir, model = _model_and_cache(model, cache_dir)
     _check_settings(settings)
@@ -319,7 +319,7 @@ def rebuild(
         )
     cache_dir, model = _model_and_cache(model, cache_dir)
     _check_settings(settings)
-    _check_progress(progress)
+    config.check_callable(progress, "progress", "(stage, done, total)")
     store.require_index(index_root)
     with store.build_lock(index_root, wait):
         old, manifest = _verified_live_articles(index_root)
@@ -375,7 +375,7 @@ def add(
     started = time.perf_counter()
     paths, index_root = added_paths(paths), config.check_path(index_root, "index_root")
     wait = _checked_wait(wait)
-    _check_progress(progress)
+    config.check_callable(progress, "progress", "(stage, done, total)")
     cache_dir, model = _model_and_cache(model, cache_dir)
     _check_settings(settings)
     if _milvus_index(index_root):
@@ -448,7 +448,7 @@ def remove(
     started = time.perf_counter()
     ids, index_root = removed_ids(ids), config.check_path(index_root, "index_root")
     wait = _checked_wait(wait)
-    _check_progress(progress)
+    config.check_callable(progress, "progress", "(stage, done, total)")
     cache_dir, model = _model_and_cache(model, cache_dir)
     if _milvus_index(index_root):
         from evqa.backends import milvus
@@ -504,13 +504,6 @@ def _model_and_cache(
     """The cache folder (checked) and the resolved model, before anything is read."""
     cache = config.cache_dir(cache_dir)
     return cache, resolve_model(model, cache)
-
-
-def _check_progress(progress: Progress | None) -> None:
-    if progress is not None and not callable(progress):
-        raise InputError(
-            f"progress must be None or a callable taking (stage, done, total), not {progress!r}"
-        )
 
 
 def _check_settings(settings: BuildSettings | None) -> None:
@@ -805,9 +798,9 @@ def _embed(
     todo = [i for i, h in enumerate(hashes) if h not in known]
     if todo and resume is not None:
         saved = checkpoint.load(resume.root, resume.key)
-        resume.resumed = sum(hashes[i] in saved for i in todo)
         known.update((h, saved[h]) for h in {hashes[i] for i in todo} if h in saved)
-        todo = [i for i in todo if hashes[i] not in known]
+        left = [i for i in todo if hashes[i] not in known]
+        resume.resumed, todo = len(todo) - len(left), left
     for i, h in enumerate(hashes):
         if h in known:
             out[i] = known[h]

@@ -13,7 +13,8 @@ Layout::
       00000.npz ...       one block each: hashes (the chunks' embedded-text hashes, as
                           IndexData.embedded) and vectors (float16, L2-normalised)
 
-A block is written to a temporary name and renamed, so a block on disk is whole. Nothing
+A block is written to a temporary name and renamed (``store.atomic_path``), so a block on
+disk is whole. Nothing
 is unpickled (``allow_pickle=False``). A checkpoint that cannot be written only costs the
 resume: the build goes on without it.
 """
@@ -22,13 +23,13 @@ from __future__ import annotations
 
 import contextlib
 import json
-import os
 import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
+from evqa import store
 from evqa.store import CHECKPOINT as FOLDER
 
 META = "meta.json"
@@ -52,11 +53,7 @@ def load(root: Path, key: Key) -> dict[str, np.ndarray]:
     {} when there is none, it is of another key, or it cannot be read (a damaged block is
     skipped: those chunks are embedded again)."""
     folder = Path(root) / FOLDER
-    try:
-        meta = json.loads((folder / META).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}
-    if meta != key.to_dict():
+    if _saved_key(folder) != key.to_dict():
         return {}
     vectors: dict[str, np.ndarray] = {}
     for path in sorted(folder.glob("[0-9]*.npz")):
@@ -81,14 +78,11 @@ class Writer:
     def __post_init__(self) -> None:
         folder = Path(self.root) / FOLDER
         try:
-            same = json.loads((folder / META).read_text(encoding="utf-8")) == self.key.to_dict()
-        except (OSError, ValueError):
-            same = False
-        try:
-            if not same:
+            if _saved_key(folder) != self.key.to_dict():
                 shutil.rmtree(folder, ignore_errors=True)
                 folder.mkdir(parents=True, exist_ok=True)
-                _write_atomic(folder / META, json.dumps(self.key.to_dict()).encode())
+                with store.atomic_path(folder / META) as tmp:
+                    tmp.write_text(json.dumps(self.key.to_dict()), encoding="utf-8")
             numbers = [int(p.stem) for p in folder.glob("[0-9]*.npz") if p.stem.isdigit()]
             self._next = max(numbers, default=-1) + 1
         except OSError:
@@ -97,16 +91,12 @@ class Writer:
     def append(self, hashes: list[str], vectors: np.ndarray) -> None:
         if self.broken or not hashes:
             return
-        path = Path(self.root) / FOLDER / f"{self._next:05d}.npz"
-        tmp = path.with_suffix(".tmp")
         try:
-            with tmp.open("wb") as f:
+            path = Path(self.root) / FOLDER / f"{self._next:05d}.npz"
+            with store.atomic_path(path) as tmp, tmp.open("wb") as f:
                 np.savez(f, hashes=np.array(hashes), vectors=vectors.astype(np.float16))
-            os.replace(tmp, path)
         except OSError:
             self.broken = True
-            with contextlib.suppress(OSError):
-                tmp.unlink()
             return
         self._next += 1
 
@@ -116,7 +106,9 @@ def clear(root: Path) -> None:
     shutil.rmtree(Path(root) / FOLDER, ignore_errors=True)
 
 
-def _write_atomic(path: Path, data: bytes) -> None:
-    tmp = path.with_suffix(".tmp")
-    tmp.write_bytes(data)
-    os.replace(tmp, path)
+def _saved_key(folder: Path) -> dict | None:
+    """The key the checkpoint in ``folder`` was made with, None if it cannot be read."""
+    try:
+        return json.loads((folder / META).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None

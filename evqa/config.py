@@ -195,6 +195,14 @@ def check_threshold(threshold: float | None, name: str | None = None) -> float |
     return t
 
 
+def check_callable(value: Any, name: str, takes: str = "a message") -> Any:
+    """``value`` if it is None or callable (a notice, warn or progress hook); InputError
+    naming it otherwise."""
+    if value is not None and not callable(value):
+        raise InputError(f"{name} must be a callable taking {takes}, or None (got {value!r})")
+    return value
+
+
 def check_path(value: Any, name: str, what: str = "a file or folder") -> Path:
     """``value`` (str or os.PathLike) as a Path; InputError for another type or an empty
     string, which Path would take as the current folder."""

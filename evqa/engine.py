@@ -119,9 +119,9 @@ class Engine:
         k = _checked("k", k, config.check_k)
         mode = _checked("mode", mode, config.check_mode)
         threshold = _checked("abstain_threshold", threshold, _check_threshold)
-        _check_callable(notice, "notice")
-        _check_callable(warn, "warn")
-        _check_callable(progress, "progress", "(stage, done, total)")
+        config.check_callable(notice, "notice")
+        config.check_callable(warn, "warn")
+        config.check_callable(progress, "progress", "(stage, done, total)")
         if not isinstance(check_stale, bool):
             raise InputError(f"check_stale must be True or False, not {check_stale!r}")
         root = Path(config.resolve("index", index))
@@ -463,21 +463,15 @@ def _check_fusion(value: Any) -> FusionSettings:
     return value
 
 
-def _check_callable(value: Any, name: str, takes: str = "a message") -> Any:
-    if value is not None and not callable(value):
-        raise InputError(f"{name} must be a callable taking {takes}, or None (got {value!r})")
-    return value
-
-
 # what setting an Engine's field checks (the others are set by Engine.open)
 _SETTINGS: dict[str, Callable[[Any], Any]] = {
     "k": config.check_k,
     "mode": config.check_mode,
     "threshold": _check_threshold,
     "passages": _check_passages,
-    "notice": lambda value: _check_callable(value, "notice"),
-    "warn": lambda value: _check_callable(value, "warn"),
-    "fusion": lambda value: _check_fusion(value),
+    "notice": lambda value: config.check_callable(value, "notice"),
+    "warn": lambda value: config.check_callable(value, "warn"),
+    "fusion": _check_fusion,
     "cache_dir": lambda value: config.check_path(value, "cache_dir", "a cache folder"),
 }
 

@@ -859,7 +859,8 @@ def test_edits_of_a_missing_index_say_so_and_create_nothing(tmp_path, corpus, fa
 def test_a_progress_that_cannot_be_called_is_refused_before_anything_is_written(
     tmp_path, corpus, fake_model
 ):
-    with pytest.raises(InputError, match="progress must be None or a callable"):
+    expected = r"progress must be a callable taking \(stage, done, total\), or None"
+    with pytest.raises(InputError, match=expected):
         build.build(corpus, tmp_path / "idx", model=fake_model, cache_dir=tmp_path, progress=1)
     assert not (tmp_path / "idx").exists()
 
