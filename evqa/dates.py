@@ -29,6 +29,12 @@ if TYPE_CHECKING:
 DATE_PATTERN = r"^[0-9]{4}(-[0-9]{2}(-[0-9]{2})?)?$"  # as JSON Schema writes it
 _DATE = re.compile(r"([0-9]{4})(?:-([0-9]{2})(?:-([0-9]{2}))?)?")
 NO_DATE = 0  # what date_num gives an article without a (valid) date
+# a month's name or its abbreviation, lower case, maybe with a stop ("sept.", "may"): what
+# datelines (evqa.corpus.metadata) and figures (evqa.answer.figures) take for a month
+MONTH_PATTERN = (
+    r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|"
+    r"sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?"
+)
 SHAPE = "YYYY, YYYY-MM or YYYY-MM-DD"
 
 

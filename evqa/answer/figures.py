@@ -7,6 +7,8 @@ import re
 import unicodedata
 from collections.abc import Sequence
 
+from evqa.dates import MONTH_PATTERN
+
 MAX_FIGURES = 3
 MAX_FIGURE_WORDS = 5  # a figure is a number with its unit, not a clause that holds one
 FIGURE_RATIO = 0.5  # another figure must be at least half as probable as the answer
@@ -35,10 +37,7 @@ _CURRENCY_CODES = frozenset(
     "USD EUR GBP CHF JPY CNY RMB INR AUD CAD NZD HKD SGD SEK NOK DKK PLN CZK ZAR BRL MXN KRW "
     "Rs Rs. RM R$ kr".split()
 )
-_MONTHS = frozenset(
-    "january february march april may june july august september october november december "
-    "jan feb mar apr jun jul aug sep sept oct nov dec".split()
-)
+_MONTH = re.compile(MONTH_PATTERN)  # "May" beside a number makes it a date, not a figure
 
 
 def figure_of(text: str, start: int, end: int) -> str | None:
@@ -78,7 +77,11 @@ def _currency(word: str) -> bool:
 
 def _month(words: list[str]) -> bool:
     """True if the one word in ``words`` is a month's name, capitalised ("May", "Dec.")."""
-    return bool(words) and words[0][:1].isupper() and words[0].strip(".,").lower() in _MONTHS
+    return (
+        bool(words)
+        and words[0][:1].isupper()
+        and _MONTH.fullmatch(words[0].strip(".,").lower()) is not None
+    )
 
 
 def side_by_side(

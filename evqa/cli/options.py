@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
 from pathlib import Path
 
@@ -25,15 +24,21 @@ class NonEmptyPath(click.Path):
 
 
 class OutputFile(NonEmptyPath):
-    """A file a command writes: a path ending in a slash names a folder (Path would drop
-    the slash and write a file there)."""
+    """An eval output file: refused as evqa.evaluation.result.output_file refuses it (a
+    path ending in a slash names a folder), before click's Path drops the slash."""
 
     def __init__(self) -> None:
         super().__init__(path_type=Path)  # the command says when it is a folder
 
     def convert(self, value, param, ctx):
-        if isinstance(value, str) and value.endswith(("/", os.sep)):
-            self.fail("ends in a slash, so it names a folder; give the path of a file", param, ctx)
+        if isinstance(value, str):
+            from evqa.errors import InputError
+            from evqa.evaluation.result import output_file
+
+            try:
+                output_file(value)
+            except InputError as e:
+                self.fail(str(e), param, ctx)
         return super().convert(value, param, ctx)
 
 

@@ -44,7 +44,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from evqa.corpus.cleaning import join_lines
-from evqa.dates import why_not_a_date
+from evqa.dates import MONTH_PATTERN, why_not_a_date
 
 __all__ = [
     "HEAD_LINES",
@@ -252,10 +252,7 @@ _SEPARATORS = re.compile(r"\s*[|•·]\s*")
 
 # a full date as datelines and bylines write it: "October 14, 2025", "Oct. 14 2025",
 # "14 October 2025", "Tuesday, October 14, 2025", "2025-10-14" (day, month and year)
-_MONTH = (
-    r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|"
-    r"sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?"
-)
+_MONTH = MONTH_PATTERN
 _DAY = r"(?:0?[1-9]|[12]\d|3[01])(?:st|nd|rd|th)?"
 _YYYY = r"(?:1[89]|20)\d\d"
 _WEEKDAY = r"(?:mon|tues?|wed(?:nes)?|thu(?:rs)?|fri|sat(?:ur)?|sun)(?:day)?\.?,?\s+"

@@ -66,14 +66,12 @@ def iter_corpus(
     and the first bad item raises (articles before it were already handed out)."""
     path = _existing_corpus(path, added=added)
     report = Report(skip_bad)
-    if is_jsonl(path):
+    items, files = _items(path, base, report)
+    if files is None:
         with open(path, "rb") as f:
             total = sum(1 for line in f if line.strip())
-        items = stream_jsonl(path, report)
     else:
-        files = corpus_files(path, base, report)
         total = len(files)
-        items = ((read_source_file(item, report), item.rel) for item in files)
     articles = distinct_texts(_unique(items, report, path), report)
     return CorpusStream(total, articles, report.warnings)
 
@@ -87,14 +85,19 @@ def check_corpus(
     input never leaves an index half-written. Returns the ids of the articles read."""
     path = _existing_corpus(path, added=added)
     report = Report(skip_bad, collect=True)
-    if is_jsonl(path):
-        items = stream_jsonl(path, report)
-    else:
-        files = corpus_files(path, base, report)
-        items = ((read_source_file(item, report), item.rel) for item in files)
+    items, _ = _items(path, base, report)
     ids = [a.id for a in distinct_texts(_unique(items, report, path), report)]
     report.check(path)
     return ids
+
+
+def _items(path: Path, base: Path | None, report: Report) -> tuple[Iterator, list | None]:
+    """The (article or None, where) pairs of ``path``, read as they are asked for, and the
+    folder's files (None for a .jsonl file)."""
+    if is_jsonl(path):
+        return stream_jsonl(path, report), None
+    files = corpus_files(path, base, report)
+    return ((read_source_file(item, report), item.rel) for item in files), files
 
 
 def _unique(

@@ -119,8 +119,9 @@ def index_remove(ids, id_file, index, model, wait, as_json) -> None:
 
     listed = _read_ids(id_file) if id_file is not None else []
     if id_file is not None and not listed and not ids:
-        name = "standard input" if str(id_file) == "-" else str(id_file)
-        raise InputError(f"--from-file {name} holds no ids (blank and # lines are skipped)")
+        raise InputError(
+            f"--from-file {_file_name(id_file)} holds no ids (blank and # lines are skipped)"
+        )
     ids = list(ids) + listed
     if not ids:
         raise InputError("give the ids to remove, or a file of them with --from-file")
@@ -141,7 +142,7 @@ def _read_ids(path: Path) -> list[str]:
     """The ids in ``path`` ('-': stdin), one per line; blank and # lines skipped."""
     import sys
 
-    name = "standard input" if str(path) == "-" else str(path)
+    name = _file_name(path)
     try:
         if str(path) == "-":
             text = sys.stdin.buffer.read().decode("utf-8-sig")
@@ -153,6 +154,10 @@ def _read_ids(path: Path) -> list[str]:
         raise InputError(f"cannot read --from-file {name}: {e.strerror or e}") from None
     lines = (line.strip() for line in text.splitlines())
     return [line for line in lines if line and not line.startswith("#")]
+
+
+def _file_name(path: Path) -> str:
+    return "standard input" if str(path) == "-" else str(path)
 
 
 def _finish_build(report, as_json: bool, command: str = "build") -> None:
