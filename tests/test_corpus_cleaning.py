@@ -561,3 +561,113 @@ def test_paywall_prompts_and_ad_continuations_are_removed(line: str) -> None:
 def test_sentences_about_subscriptions_and_ads_are_kept(line: str) -> None:
     assert boilerplate_rule(line) is None
     assert clean_text(line) == line
+
+
+# --- tables: each value with its column's header, layout and link tables no junk ------------
+
+LEAD = (
+    "Voltra Cells said on Monday it would start selling two new battery cells for grid "
+    "storage and electric trucks, with first deliveries due in the autumn."
+)
+CLOSE = (
+    "Chief executive Mara Lind said both cells would be made at the company's plant in "
+    "Ohio from next year, creating about 300 jobs."
+)
+
+
+def _table_page(table: str) -> str:
+    return (
+        "<html><head><title>New cells</title></head><body><article>"
+        f"<p>{LEAD}</p>{table}<p>{CLOSE}</p></article></body></html>"
+    )
+
+
+def _lines(html: str) -> list[str]:
+    return clean_text(extract_html(html).text).split("\n")
+
+
+SPEC_TABLE = """<table><caption>Voltra cell specifications</caption>
+<thead><tr><th>Cell</th><th>Energy density</th><th>Cycle life</th></tr></thead>
+<tbody><tr><td>Model A</td><td>350 Wh/kg</td><td>4,000</td></tr>
+<tr><td>Model B</td><td>290 Wh/kg</td><td>6,500</td></tr></tbody></table>"""
+
+
+def test_a_tables_values_keep_their_column_headers_and_row_labels() -> None:
+    lines = _lines(_table_page(SPEC_TABLE))
+    assert "Model A — Energy density: 350 Wh/kg; Cycle life: 4,000." in lines
+    assert "Model B — Energy density: 290 Wh/kg; Cycle life: 6,500." in lines
+    assert not any("|" in line for line in lines)
+
+
+def test_a_tables_caption_is_a_line_and_its_rows_stay_in_page_order() -> None:
+    assert _lines(_table_page(SPEC_TABLE)) == [
+        LEAD,
+        "Voltra cell specifications",
+        "Model A — Energy density: 350 Wh/kg; Cycle life: 4,000.",
+        "Model B — Energy density: 290 Wh/kg; Cycle life: 6,500.",
+        CLOSE,
+    ]
+
+
+@pytest.mark.parametrize(
+    "table",
+    [
+        # row labels in <th>, an empty corner cell
+        "<table><tr><th></th><th>Energy density</th><th>Cycle life</th></tr>"
+        "<tr><th scope='row'>Model A</th><td>350 Wh/kg</td><td>4,000</td></tr></table>",
+        # a header row of <td> cells in <thead>
+        "<table><thead><tr><td>Cell</td><td>Energy density</td><td>Cycle life</td></tr></thead>"
+        "<tbody><tr><td>Model A</td><td>350 Wh/kg</td><td>4,000</td></tr></tbody></table>",
+    ],
+)
+def test_row_labels_in_th_and_a_thead_of_td_cells_are_read(table: str) -> None:
+    assert "Model A — Energy density: 350 Wh/kg; Cycle life: 4,000." in _lines(_table_page(table))
+
+
+def test_a_table_without_a_header_row_keeps_each_row_on_a_line() -> None:
+    table = (
+        "<table><tr><td>Model A</td><td>350 Wh/kg</td><td>4,000</td></tr>"
+        "<tr><td>Model B</td><td>290 Wh/kg</td><td>6,500</td></tr></table>"
+    )
+    assert _lines(_table_page(table)) == [
+        LEAD,
+        "Model A; 350 Wh/kg; 4,000.",
+        "Model B; 290 Wh/kg; 6,500.",
+        CLOSE,
+    ]
+
+
+def test_a_layout_table_with_navigation_links_gives_only_the_article() -> None:
+    page = (
+        "<html><head><title>New cells</title></head><body><table width='100%'><tr>"
+        "<td class='side'><a href='/'>Home</a><br><a href='/news'>News</a><br>"
+        "<a href='/sport'>Sport</a></td>"
+        f"<td class='main'><h1>Voltra unveils cells</h1><p>{LEAD}</p><p>{CLOSE}</p></td>"
+        "</tr></table></body></html>"
+    )
+    assert _lines(page) == ["Voltra unveils cells", LEAD, CLOSE]
+
+
+def test_a_table_of_links_inside_the_article_is_navigation() -> None:
+    table = (
+        "<table><tr><td><a href='/world'>World</a></td><td><a href='/business'>Business</a>"
+        "</td><td><a href='/tech'>Tech</a> |</td></tr></table>"
+    )
+    assert _lines(_table_page(table)) == [LEAD, CLOSE]
+
+
+def test_a_table_holding_a_table_reads_the_inner_one() -> None:
+    table = (
+        "<table><tr><td><table><tr><th>Cell</th><th>Energy density</th></tr>"
+        "<tr><td>Model A</td><td>350 Wh/kg</td></tr></table></td></tr></table>"
+    )
+    assert _lines(_table_page(table)) == [LEAD, "Model A — Energy density: 350 Wh/kg.", CLOSE]
+
+
+_TABLE_TOKENS = ["<table>", "</table>", "<tr>", "<td>", "</td>", "<th>", "<caption>", "<thead>"]
+
+
+@settings(max_examples=50, deadline=None)
+@given(st.lists(st.sampled_from([*_TABLE_TOKENS, "<a href=x>", "</a>", "<h2>", "x", " 1"])))
+def test_extract_html_never_raises_on_tables(tokens: list[str]) -> None:
+    assert isinstance(extract_html(_table_page("".join(tokens))).text, str)

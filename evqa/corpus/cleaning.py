@@ -14,7 +14,10 @@ HTML goes through trafilatura (main-content extraction plus title/date/url); if 
 finds nothing, a small stdlib ``html.parser`` fallback keeps the visible text. Both
 read the page without its site header, navigation, footers, buttons and cookie/consent
 banners, so a page that is only boilerplate (or only its site's name) gives no text; the
-extracted lines are kept in the order the page shows them.
+extracted lines are kept in the order the page shows them. A table of figures comes out as
+one line a row, each value with its column's header ("Model A — Energy density: 350 Wh/kg;
+Cycle life: 4,000."); a table that lays out the page is read as the text it holds, and a
+table of links (a menu) is navigation.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ import unicodedata
 from dataclasses import dataclass, replace
 from functools import lru_cache
 from html.parser import HTMLParser
+from itertools import zip_longest
 
 __all__ = [
     "INLINE_RULES",
@@ -485,9 +489,9 @@ def _load_tree(html: str):
 
 
 def _prepared_page(html: str) -> _Page:
-    """``html`` without its boilerplate elements and modification-date <meta> tags (left
-    unchanged if it has neither, or cannot be parsed), with the dates and site names the
-    page declares."""
+    """``html`` without its boilerplate elements and modification-date <meta> tags, its
+    tables ready for extraction (see :func:`_prepare_tables`; left unchanged if there is
+    nothing to do, or it cannot be parsed), with the dates and site names the page declares."""
     from lxml import etree
     from lxml import html as lxml_html
 
@@ -495,7 +499,8 @@ def _prepared_page(html: str) -> _Page:
     if tree is None:
         return _Page(html)
     try:
-        dropped = _drop_boilerplate(tree)
+        changed = _drop_boilerplate(tree)
+        changed = _prepare_tables(tree) or changed
         published, modified = _meta_dates(tree)
         for el in modified:
             el.drop_tree()
@@ -505,7 +510,7 @@ def _prepared_page(html: str) -> _Page:
             modified=tuple(_meta_value(el) for el in modified),
             site_names=_site_names(tree),
         )
-        if dropped or modified:
+        if changed or modified:
             page = replace(page, html=lxml_html.tostring(tree, encoding="unicode"))
         return page
     except (etree.LxmlError, ValueError, TypeError):
@@ -587,8 +592,9 @@ MAX_SITE_HEADER_CHARS = 200  # a site's header: its logo, a tagline, a date line
 
 def _without_boilerplate(html: str) -> str:
     """``html`` without <nav>, <footer>, <button> and <dialog> elements, their ARIA
-    equivalents, a site's <header> (see :func:`_is_site_header`) and short cookie/consent
-    banners (by id or class). Unchanged if there are none or the page cannot be parsed."""
+    equivalents, a site's <header> (see :func:`_is_site_header`), tables of links and short
+    cookie/consent banners (by id or class). Unchanged if there are none or the page cannot
+    be parsed."""
     from lxml import etree
     from lxml import html as lxml_html
 
@@ -614,12 +620,15 @@ def _drop_boilerplate(tree) -> bool:
 
 def _is_boilerplate(el) -> bool:
     """A site's navigation, header or footer (not an article's own, which may hold its
-    byline and date), button or dialog; or a short element named for cookies or consent whose text
-    speaks of them (a banner, not a page wrapper that merely carries such a class)."""
+    byline and date), button or dialog, a table of links (a menu); or a short element named
+    for cookies or consent whose text speaks of them (a banner, not a page wrapper that
+    merely carries such a class)."""
     if el.tag in _BOILERPLATE_TAGS or el.get("role") in _BOILERPLATE_ROLES:
         return not _inside_content(el)
     if el.tag == "header" or el.get("role") == "banner":
         return _is_site_header(el)
+    if el.tag == "table" and _is_link_table(el):
+        return True
     names = f"{el.get('id') or ''} {el.get('class') or ''}".split()
     if el.tag in _CONTENT_TAGS or not any(
         _CONSENT_NAME.search(n) and not n.startswith(_STATE_PREFIXES) for n in names
@@ -677,7 +686,7 @@ def _trafilatura_extract(html: str) -> HtmlDoc | None:
     if doc is None:
         return None
     return HtmlDoc(
-        text=doc.text or "",
+        text=_text_with_tables(doc),
         title=(doc.title or "").strip() or None,
         date=doc.date or None,
         url=doc.url or None,
@@ -739,3 +748,126 @@ def _visible_text(html: str) -> str:
     except Exception:  # html.parser is lenient, but never let a page break the corpus
         pass
     return "".join(parser.parts)
+
+
+# --- HTML tables ----------------------------------------------------------------------------
+
+_TABLE_PARTS = ("table", "caption", "thead", "tbody", "tfoot", "tr", "td", "th")
+_HEADINGS = ("h1", "h2", "h3", "h4", "h5", "h6")
+_LAYOUT_ROLES = frozenset({"presentation", "none"})
+MAX_TABLE_CELL_CHARS = 400  # a cell longer than this is prose: its table lays out the page
+_NO_WORDS = re.compile(r"\W+")
+
+
+def _is_link_table(table) -> bool:
+    """A <table> whose words are all its links' (a menu laid out as a table)."""
+    links = "".join("".join(a.itertext()) for a in table.iter("a"))
+    words = _NO_WORDS.sub("", links)
+    return bool(words) and len(words) == len(_NO_WORDS.sub("", "".join(table.itertext())))
+
+
+def _is_layout_table(table) -> bool:
+    """A <table> that lays out the page rather than holding figures: marked presentational,
+    or holding a table, a heading or a cell of prose."""
+    if (table.get("role") or "").strip().lower() in _LAYOUT_ROLES:
+        return True
+    if next(table.iterdescendants("table", *_HEADINGS), None) is not None:
+        return True
+    cells = table.iter("td", "th")
+    return any(len(" ".join(c.text_content().split())) > MAX_TABLE_CELL_CHARS for c in cells)
+
+
+def _prepare_tables(tree) -> bool:
+    """Ready the page's tables for extraction: a layout table's own rows and cells become
+    <div>s (its text is read as the page's), the cells of a table's <thead> header cells.
+    True if any table changed."""
+    tables = list(tree.iter("table"))
+    layout = [t for t in tables if _is_layout_table(t)]
+    parts = [el for t in layout for el in t.iter(*_TABLE_PARTS) if _table_of(el) is t]
+    heads = [td for t in tables if t not in layout for td in t.iterfind("thead/tr/td")]
+    for el in parts:
+        el.tag = "div"
+    for td in heads:
+        td.tag = "th"
+    return bool(parts or heads)
+
+
+def _table_of(el):
+    """The table ``el`` belongs to: itself, or the nearest table holding it."""
+    return el if el.tag == "table" else next(el.iterancestors("table"), None)
+
+
+def _text_with_tables(doc) -> str:
+    """trafilatura's text of an extracted page (``doc``), each table in it as the lines
+    :func:`_table_lines` gives."""
+    body = doc.body
+    if body is None or next(body.iter("table"), None) is None:
+        return doc.text or ""
+    from trafilatura.xml import xmltotxt
+
+    for table in reversed(list(body.iter("table"))):  # a table in a cell before its own
+        _as_lines(table, _table_lines(table))
+    return xmltotxt(body, False)
+
+
+def _as_lines(table, lines: list[str]) -> None:
+    """Make ``table`` (trafilatura's XML) a paragraph of ``lines``, one a line."""
+    from lxml import etree
+
+    table.clear(keep_tail=True)
+    table.tag = "p"
+    table.text = lines[0] if lines else None
+    for line in lines[1:]:
+        etree.SubElement(table, "lb").tail = line
+
+
+def _table_lines(table) -> list[str]:
+    """A table's lines (trafilatura's XML: rows of cells, header cells with role="head"): a
+    row with one value (the caption, a section's name) is a line of its own; a first row
+    of header cells names the values of the rows below it (see :func:`_row_line`)."""
+    header: list[str] | None = None
+    lines: list[str] = []
+    rows = 0
+    for row in table.iterchildren("row"):
+        cells = list(row.iterchildren("cell"))
+        texts = [_cell_text(cell) for cell in cells]
+        if sum(1 for text in texts if text) <= 1:
+            lines.extend(text for text in texts if text)
+        elif header is None and not rows and _is_header_row(cells, texts):
+            header = texts
+        else:
+            lines.append(_row_line(texts, header))
+            rows += 1
+    if header is not None and not rows:
+        lines.append(_row_line(header, None))
+    return lines
+
+
+def _is_header_row(cells: list, texts: list[str]) -> bool:
+    """True if every cell of the row that holds text is a header cell (<th>)."""
+    return all(cell.get("role") == "head" for cell, text in zip(cells, texts, strict=True) if text)
+
+
+def _cell_text(cell) -> str:
+    """A cell's text on one line, as trafilatura writes it."""
+    from copy import deepcopy
+
+    from trafilatura.xml import xmltotxt
+
+    block = deepcopy(cell)
+    block.tag, block.tail = "p", None
+    return " ".join(xmltotxt(block, False).split())
+
+
+def _row_line(texts: list[str], header: list[str] | None) -> str:
+    """A row as a sentence: "Model A — Energy density: 350 Wh/kg; Cycle life: 4,000." with
+    a header (the first cell labels the row), "Model A; 350 Wh/kg; 4,000." without one."""
+    if header is None:
+        line = "; ".join(text for text in texts if text)
+    else:
+        names = [name.rstrip(":").strip() for name in header[1:]]
+        values = zip_longest(names, texts[1:], fillvalue="")
+        line = "; ".join(f"{name}: {value}" if name else value for name, value in values if value)
+        if texts[0]:
+            line = f"{texts[0]} — {line}" if line else texts[0]
+    return line if line.endswith((".", "!", "?")) else f"{line}."
