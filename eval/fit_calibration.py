@@ -13,6 +13,8 @@ the label "the span holds a gold answer". Then:
    (evqa.answer.verifier; ``--no-verifier``: without) to the probability that it is right;
 3. the abstention threshold maximises decision accuracy on dev.
 
+``--keep-judge`` keeps the manifest's whole calibration and fits the off-topic bound only.
+
 The verifier's scores of every cached candidate are cached too, beside ``--cache``, as
 CACHE.verifier-SHA.pkl (SHA that of the verifier's model.onnx).
 
@@ -23,6 +25,15 @@ articles, e.g. one written with ``--keywords content`` (the questions as keyword
 
     python eval/squad_corpus.py ../shared/data/squad --out /tmp/squad-kw --keywords content
     python eval/fit_calibration.py --squad /tmp/squad --also /tmp/squad-kw
+
+Before the judge, the off-topic bound (``evqa.answer.topic``): the 1st percentile of the
+dev answerable questions' closeness (the dense cosine of their closest passage read). A
+question whose closest passage is below it, and whose names the passages do not all
+mention, abstains unread.
+
+``--off-topic N`` reports on questions the index cannot be about (not fitted on them):
+every Nth SQuAD question asked of the seeds' index and every Nth seeds question asked of
+the SQuAD index, as unanswerable (source "off-topic").
 
 ``--cross-fit DIR READER`` (repeatable) adds the training articles' questions to the fit,
 each read by a reader that never trained on its article: fold K of the training articles
@@ -74,6 +85,7 @@ from evqa.answer.calibration import (  # noqa: E402
 from evqa.answer.extract import top_candidates  # noqa: E402
 from evqa.answer.features import FEATURES, feature_matrix  # noqa: E402
 from evqa.answer.sentences import answer_sentence  # noqa: E402
+from evqa.answer.topic import closeness, names_mentioned  # noqa: E402
 from evqa.answer.verifier import MODEL_DIR as VERIFIER_DIR  # noqa: E402
 from evqa.answer.verifier import Verifier, verify  # noqa: E402
 from evqa.engine import Engine  # noqa: E402
@@ -83,6 +95,7 @@ from evqa.question_content import content_problem  # noqa: E402
 from evqa.reader.session import MODEL_DIR, load_reader  # noqa: E402
 from evqa.store import sha256_file  # noqa: E402
 
+OFF_TOPIC_PERCENTILE = 1.0  # of dev answerable questions' closeness: the off-topic bound
 L2 = 1.0  # the ranker's (14 features, ~13k candidate rows)
 JUDGE_L2 = 10.0  # the judge's (16 inputs, ~530 questions): stronger, it has far fewer rows
 
@@ -101,6 +114,7 @@ class Question:
     y: np.ndarray = field(default_factory=lambda: np.zeros(0))  # the span holds an answer
     s: np.ndarray = field(default_factory=lambda: np.zeros(0))  # ... or its sentence does
     recall: bool = False  # a passage read holds a gold answer
+    closeness: float | None = None  # the dense cosine of the closest passage read
     # the candidates' features: computed from ``cands`` each time the script runs, so a
     # feature change needs no re-reading of the cache
     x: np.ndarray = field(default_factory=lambda: np.zeros((0, len(FEATURES))))
@@ -123,6 +137,7 @@ def collect(engine: Engine, gold, source: str, passages: int, folder: Path) -> l
         hits = engine.search(g.question, k=max(engine.k, passages))
         q.cands = top_candidates(reader, g.question, hits, engine.data.articles, passages)
         q.recall = any(evaluation.answer_in(h.chunk.text, g.answers) for h in hits[:passages])
+        q.closeness = closeness(hits[:passages])
         q.y = np.array([evaluation.answer_in(c.text, g.answers) for c in q.cands], dtype=float)
         q.s = np.array(
             [
@@ -175,13 +190,32 @@ def refit_judge(
             correct.append(q.y[j])
     judge = fit_logistic(np.array(judged), np.array(correct), JUDGE_L2)
     out = replace(cal, judge=judge, threshold=0.0, verified=verified)
+    out = replace(out, min_closeness=off_topic_bound(dev))
     points = [_point(out, q, cols) for q in dev]
     return replace(out, threshold=evaluation.calibrate_threshold(points).threshold)
 
 
+def off_topic_bound(dev: list[Question]) -> float | None:
+    """The OFF_TOPIC_PERCENTILE-th percentile of the answerable ``dev`` questions'
+    closeness (None when none was measured)."""
+    measured = [q.closeness for q in dev if q.answerable and q.closeness is not None]
+    return float(np.percentile(measured, OFF_TOPIC_PERCENTILE)) if measured else None
+
+
+def _off_topic(cal: Calibration, q: Question) -> bool:
+    """As ``evqa.answer.topic.off_topic`` (the passages read are the candidates': each
+    passage read gives some)."""
+    bound = cal.min_closeness
+    if bound is None or q.closeness is None or q.closeness >= bound:
+        return False
+    return not names_mentioned(q.question, {c.passage for c in q.cands})
+
+
 def _best(cal: Calibration, q: Question, cols: list[int]) -> tuple[int, float]:
+    """The ranker's choice and its probability of being right: 0 for a question the
+    engine does not read (off topic), whose choice the figures without abstention keep."""
     j, _, probs = cal.choose(q.x[:, cols], lambda idx: q.v[idx])
-    return j, float(probs[j])
+    return j, 0.0 if _off_topic(cal, q) else float(probs[j])
 
 
 def _point(cal: Calibration, q: Question, cols: list[int]) -> evaluation.CalibPoint:
@@ -279,6 +313,19 @@ def main() -> None:
     )
     ap.add_argument("--no-verifier", action="store_true", help="a judge without the verifier")
     ap.add_argument(
+        "--keep-judge",
+        action="store_true",
+        help="keep the reader manifest's whole calibration; fit the off-topic bound only",
+    )
+    ap.add_argument(
+        "--off-topic",
+        type=int,
+        default=0,
+        metavar="N",
+        help="report on every Nth SQuAD question asked of the seeds' index, and every Nth "
+        "seeds question asked of the SQuAD index, as unanswerable (0: none; never fitted on)",
+    )
+    ap.add_argument(
         "--keep-ranker",
         action="store_true",
         help="keep the ranker of the reader manifest's calibration; refit the judge and the "
@@ -293,26 +340,38 @@ def main() -> None:
     qs = read_questions(a, index, a.squad, a.cache, with_seeds=True)
     print(f"read {len(qs)} questions in {time.perf_counter() - t0:.0f} s", file=sys.stderr)
     engines = {"squad": Engine.open(index), "seeds": Engine.open()}
+    if a.off_topic:
+        engines |= {"off-topic squad": engines["seeds"], "off-topic seeds": engines["squad"]}
     spans = {k: e.data.spans for k, e in engines.items()}
     add_features(qs, spans)
     verifier = None if a.no_verifier else Verifier(a.verifier)
     if verifier is not None:
         add_verifier_scores(qs, engines, verifier, a.cache)
+    if a.off_topic:  # reported, never fitted on
+        off = off_topic(a, engines, a.off_topic)
+        add_features(off, spans)
+        if verifier is not None:
+            add_verifier_scores(off, engines, verifier, _suffixed(a.cache, "off-topic"))
+        qs += off
 
-    dev = [q for q in qs if q.split == "dev"]
+    dev = [q for q in qs if q.split == "dev" and not q.source.startswith("off-topic")]
     crossed = cross_fitted(a, spans)
     cols = list(range(len(FEATURES)))
     verified = verifier is not None
-    if a.keep_ranker:
-        kept = calibration_of(json.loads((a.reader / "manifest.json").read_text()), FEATURES)
-        cal = refit_judge(kept, dev + crossed, cols, verified)
+    manifest = json.loads((a.reader / "manifest.json").read_text())
+    if a.keep_judge:
+        kept = calibration_of(manifest, FEATURES)
+        cal = replace(kept, min_closeness=off_topic_bound(dev + crossed))
+    elif a.keep_ranker:
+        cal = refit_judge(calibration_of(manifest, FEATURES), dev + crossed, cols, verified)
     else:
         cal = fit(dev + crossed, cols, a.label, verified)
     out = {"calibration": cal.to_dict(), "dev": {}, "test": {}}
-    for src in ("squad", "seeds"):
+    for src in ("squad", "seeds", "off-topic"):
         for split in ("dev", "test"):
-            part = [q for q in qs if q.source == src and q.split == split]
-            out[split][src] = report(cal, part, cols)
+            part = [q for q in qs if q.source.startswith(src) and q.split == split]
+            if part:
+                out[split][src] = report(cal, part, cols)
     if a.ablate:
         out["ablation_test_squad"] = {}
         for drop in cols:
@@ -355,7 +414,16 @@ def write(a, cal: Calibration, out: dict, dev: list, crossed: list, verifier) ->
         "l2": {"ranker": L2, "judge": JUDGE_L2},
         "verifier": None
         if verifier is None
-        else {"sha256": sha256_file(a.verifier / "model.onnx"), "ranker_kept": a.keep_ranker},
+        else {
+            "sha256": sha256_file(a.verifier / "model.onnx"),
+            "ranker_kept": a.keep_ranker or a.keep_judge,
+            "judge_kept": a.keep_judge,
+        },
+        "off_topic_bound": {
+            "percentile": OFF_TOPIC_PERCENTILE,
+            "of": "closeness of the dev answerable questions (dense cosine of the closest "
+            "passage read)",
+        },
         "held_out_test": out["test"],
     }
     if a.also:
@@ -363,6 +431,32 @@ def write(a, cal: Calibration, out: dict, dev: list, crossed: list, verifier) ->
         manifest["calibration_fit"]["also_test"].update(out["also"]["test"])
     path.write_text(json.dumps(manifest, indent=2) + "\n")
     print(f"wrote the calibration into {path}", file=sys.stderr)
+
+
+def off_topic(a, engines: dict, every: int) -> list[Question]:
+    """Every ``every``th SQuAD question asked of the seeds' index and every ``every``th
+    seeds question asked of the SQuAD index, as unanswerable questions (cached beside
+    ``--cache``)."""
+    cache = _suffixed(a.cache, "off-topic")
+    if cache is not None and cache.exists():
+        return pickle.loads(cache.read_bytes())
+    out = []
+    for source, gold_path in (
+        ("off-topic squad", a.squad / "gold.jsonl"),
+        ("off-topic seeds", a.seeds_gold),
+    ):
+        gold = [
+            replace(g, answers=(), doc_ids=(), id=f"off-{g.id}")
+            for g in evaluation.load_gold(gold_path)[::every]
+        ]
+        out += collect(engines[source], gold, source, a.passages, a.reader)
+    if cache is not None:
+        cache.write_bytes(pickle.dumps(out))
+    return out
+
+
+def _suffixed(cache: Path | None, suffix: str) -> Path | None:
+    return None if cache is None else cache.with_name(f"{cache.stem}.{suffix}.pkl")
 
 
 def add_verifier_scores(qs: list[Question], engines: dict, verifier: Verifier, cache) -> None:

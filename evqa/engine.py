@@ -297,7 +297,15 @@ class Engine:
             verifier=verifier,
             threshold=self.threshold,
             passages=self.passages,
+            closeness=self._bundled_model(),
         )
+
+    def _bundled_model(self) -> bool:
+        """True if the index's vectors are the bundled model's, whose cosines the answer
+        calibration's off-topic bound was measured in."""
+        from evqa.encoder.model import BUNDLED_SHA256
+
+        return self.manifest.get("model", {}).get("sha256") == BUNDLED_SHA256
 
     def reader(self):
         """The answer reader (ONNX, loaded once per process), its calibration and the answer

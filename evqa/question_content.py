@@ -19,6 +19,7 @@ reason (``query_problem``); one that repeats a word is searched all the same.
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 
 from evqa.errors import InputError
@@ -50,6 +51,15 @@ def content_words(question: str) -> list[str]:
     """The question's content words, casefolded, in order (unstemmed)."""
     words = tokenize(question, stem=False, stopwords=FUNCTION_WORDS)
     return [w for w in words if len(w) > 1 or w.isdigit()]
+
+
+_NAME = re.compile(r"(?<!^)(?<![.?!] )\b[A-Z][\w'’-]*")
+
+
+def question_names(question: str) -> set[str]:
+    """Stems of the question's capitalised words after its first word: the names it asks
+    about ("Ouyang Minggao", "Tour de France")."""
+    return {t for m in _NAME.findall(question.strip()) for t in tokenize(m)}
 
 
 def content_problem(question: str) -> str | None:

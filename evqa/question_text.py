@@ -19,7 +19,9 @@ _EXAMPLES = {
 
 def clean_question(text: str, what: str = "question") -> str:
     """Normalise a question (or a search ``what="query"``): NFKC, drop control and
-    zero-width characters, trim. Raises InputError for an empty or oversized one."""
+    zero-width characters, trim. Raises InputError for an empty or oversized one, or one
+    with no words at all, only punctuation or symbols ("???", an emoji): bad input, as an
+    empty one is. One of function words only ("what is it?") has words."""
     if not isinstance(text, str):
         raise InputError(f"the {what} must be text")
 
@@ -36,6 +38,8 @@ def clean_question(text: str, what: str = "question") -> str:
         raise InputError(f"the {what} is empty; {_EXAMPLES[what]}")
     if len(text) > config.MAX_QUESTION_CHARS:
         raise too_long(len(text))
+    if not any(ch.isalnum() for ch in text):
+        raise InputError(f"the {what} has no words, only punctuation or symbols; {_EXAMPLES[what]}")
     return text
 
 

@@ -1,3 +1,5 @@
+from dataclasses import replace
+
 import numpy as np
 import pytest
 from answer_fakes import margin_calibration, verified_calibration
@@ -69,6 +71,16 @@ def test_choose_and_round_trip():
     assert probs == pytest.approx(sigmoid(np.array([1.0, 3.0, -2.0])))
     assert Calibration.from_dict(cal.to_dict()) == cal
     assert calibration_of({"calibration": cal.to_dict()}, cal.features) == cal
+
+
+def test_the_off_topic_bound_round_trips_and_an_older_calibration_has_none():
+    cal = replace(margin_calibration(0.3), min_closeness=0.27)
+    assert Calibration.from_dict(cal.to_dict()) == cal
+    older = cal.to_dict()
+    del older["min_closeness"]
+    assert Calibration.from_dict(older).min_closeness is None
+    with pytest.raises(ModelError, match="damaged"):
+        Calibration.from_dict(cal.to_dict() | {"min_closeness": "far"})
 
 
 def test_manifest_checks():

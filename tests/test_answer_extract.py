@@ -1,3 +1,5 @@
+from dataclasses import replace
+
 import pytest
 from answer_fakes import (
     FakeReader,
@@ -8,9 +10,10 @@ from answer_fakes import (
 )
 
 from evqa.answer import CitationMismatchError, cite, extract_answer
+from evqa.answer.topic import OFF_TOPIC
 from evqa.chunking import split_sentences
 from evqa.errors import ModelError
-from evqa.types import Answer, Article, BestGuess, Hit
+from evqa.types import Answer, Article, BestGuess, Hit, RetrieverScore
 
 BOAT = Article(
     "boat",
@@ -190,3 +193,41 @@ def test_a_best_guess_made_of_the_question_s_own_words_is_no_guess():
     assert _ask_budget(FakeReader({"Parks": -1.0}), "Who runs the parks?").best_guess is None
     a = _ask_budget(FakeReader({"The reserve": -1.0}), "What is the reserve?")
     assert a.abstained and a.best_guess is None and a.passages
+
+
+def _scored(hits: list[Hit], cosines: list[float]) -> list[Hit]:
+    return [
+        replace(h, explain={"dense": RetrieverScore(h.rank, c, 1.0)})
+        for h, c in zip(hits, cosines, strict=True)
+    ]
+
+
+def _off_topic_ask(reader, cosines, bound=0.3, **kwargs):
+    calibration = replace(margin_calibration(0.5), min_closeness=bound)
+    hits = _scored(hits_of([BOAT, CELL]), cosines)
+    return extract_answer(
+        "How fast was the boat?", hits, ARTICLES, {}, SENTENCES,
+        reader=reader, calibration=calibration, **kwargs,
+    )  # fmt: skip
+
+
+def test_a_question_far_from_every_passage_is_not_read_and_says_why():
+    reader = FakeReader({"42 km/h": 9.0})
+    a = _off_topic_ask(reader, [0.2, 0.1])
+    assert a.abstained and a.answer is None and a.confidence == 0.0
+    assert a.reason == OFF_TOPIC and a.best_guess is None
+    assert [h.doc_id for h in a.passages] == ["boat", "cell"]  # still listed
+    assert reader.calls == []
+
+
+def test_one_close_passage_is_enough_and_another_models_cosines_are_not_compared():
+    reader = FakeReader({"42 km/h": 9.0})
+    assert _off_topic_ask(reader, [0.2, 0.45]).answer == "42 km/h"
+    assert _off_topic_ask(reader, [0.2, 0.1], bound=None).answer == "42 km/h"
+    assert _off_topic_ask(reader, [0.2, 0.1], closeness=False).answer == "42 km/h"
+
+
+def test_only_the_passages_read_count_for_closeness():
+    reader = FakeReader({"42 km/h": 9.0})
+    a = _off_topic_ask(reader, [0.2, 0.9], passages=1)  # the close one is not read
+    assert a.reason == OFF_TOPIC

@@ -145,15 +145,53 @@ def test_search_of_an_empty_query_speaks_of_a_query(built, runner):
 
 @pytest.mark.parametrize(
     ("query", "kind"),
-    [("???", "no words to search for"), ("what is it", "only function words (what, is, it)")],
+    [
+        ("???", "no words, only punctuation or symbols"),
+        ("what is it", "only function words (what, is, it)"),
+    ],
 )
-def test_a_query_without_content_is_refused_as_ask_declines_it(built, runner, query, kind):
+def test_a_query_without_content_is_refused(built, runner, query, kind):
     """search used to rank five unrelated passages for "???" while ask said why it would not."""
     r = run(runner, "search", query, "--index", built, "--json")
     assert_clean_error(r, 2, f"error: the query has {kind}; search for something")
     assert r.stdout == ""
-    reason = json.loads(run(runner, "ask", query, "--index", built, "--json").stdout)["reason"]
-    assert reason.startswith(f"the question has {kind}")
+
+
+NO_WORDS = "error: the question has no words, only punctuation or symbols; ask something"
+
+
+@pytest.mark.parametrize(
+    "question", ["???", " ?! ", "(-_-)", "\U0001f50b\u26a1", "\u2014 \u2026 \u2014"]
+)
+@pytest.mark.parametrize("as_json", [[], ["--json"]])
+def test_a_question_with_no_words_is_a_usage_error_as_an_empty_one_is(
+    built, runner, question, as_json
+):
+    """`evqa ask "???"` ended 0 with a reason, while `evqa ask ""` was refused (exit 2)."""
+    r = run(runner, "ask", question, "--index", built, *as_json)
+    assert_clean_error(r, 2, NO_WORDS)
+    assert r.stdout == "" and r.stderr.count("\n") == 1
+
+
+def test_a_question_with_no_words_is_refused_before_the_index_is_opened(tmp_path, runner):
+    r = run(runner, "ask", "???", "--index", tmp_path / "nowhere", "-k", "0")
+    assert_clean_error(r, 2, NO_WORDS)
+
+
+@pytest.mark.parametrize(
+    ("question", "reason"),
+    [
+        ("what is it?", "the question has only function words (what, is, it)"),
+        ("x?", "the question has no words to search for"),  # a word, if not a content word
+    ],
+)
+def test_a_question_of_words_without_content_is_still_answered_not_found(
+    built, runner, question, reason
+):
+    r = run(runner, "ask", question, "--index", built, "--json")
+    assert r.exit_code == 0, r.output
+    answer = json.loads(r.stdout)
+    assert answer["abstained"] is True and answer["reason"].startswith(reason)
 
 
 def test_a_query_that_repeats_a_word_is_still_searched(built, runner):

@@ -45,3 +45,11 @@ def test_piped_json_chat_prints_utf_8_for_bytes_that_are_not(built):
     assert r.returncode == 2, r.stderr
     line = json.loads(r.stdout.decode("utf-8"))
     assert line["question"] == "" and line["error"].startswith("the question is empty")
+
+
+def test_chat_help_says_when_it_exits_2(runner):
+    r = run(runner, "chat", "--help")
+    text = " ".join(r.stdout.split())
+    assert "typed at the prompt shows each error as it comes and ends 0" in text
+    assert "piped in, one per line, as a script" in text
+    assert "the exit code is 2 when any line was refused" in text

@@ -327,6 +327,116 @@ def test_an_interrupted_build_leaves_no_generation_nor_temporary_files(tmp_path,
     assert sorted(p.name for p in index.iterdir()) == [".embedded", ".lock"]
 
 
+# --- click's usage errors: one `error:` line, as every other error ---------------------
+
+
+@pytest.mark.parametrize(
+    ("args", "line"),
+    [
+        (["ask", "q", "-k", "x"], "invalid value for '-k': 'x' is not a valid integer"),
+        (
+            ["search", "q", "--mode", "foo"],
+            "invalid value for '--mode': 'foo' is not one of 'hybrid', 'bm25', 'dense'",
+        ),
+        (["chat", "--mode", "foo"], "invalid value for '--mode': 'foo' is not one of"),
+        (
+            ["index", "build", "--wait", "-1"],
+            "invalid value for '--wait': must be a number of seconds, 0 or more (got -1.0)",
+        ),
+        (["index", "remove", "x", "--wait", "x"], "invalid value for '--wait': 'x' is not a"),
+        (["index", "build", "--encoder", "gpu"], "invalid value for '--encoder': 'gpu' is not"),
+        (["index", "status", "--index", ""], "invalid value for '--index': is empty; give a"),
+        (["serve", "--port", "x"], "invalid value for '--port': 'x' is not a valid integer"),
+        (["eval", "--gold", "g.jsonl", "--mode", "x"], "invalid value for '--mode': 'x' is not"),
+        (["ask"], "missing argument 'QUESTION'; see 'evqa ask --help'"),
+        (["eval"], "missing option '--gold'; see 'evqa eval --help'"),
+        (["ask", "q", "--jsn"], "no such option '--jsn' (did you mean one of: '--json', "),
+        (["ask", "q", "r"], "got unexpected extra argument (r); see 'evqa ask --help'"),
+        (["ask", "q", "-k"], "option '-k' requires an argument"),
+        (["index", "bogus"], "no such command 'bogus'; see 'evqa index --help'"),
+        (["--bogus"], "no such option '--bogus'; see 'evqa --help'"),
+    ],
+)
+def test_a_usage_error_is_one_error_line_and_2(runner, args, line):
+    """A bad option value was click's `Usage: ...`, `Try ...` and `Error: Invalid value ...`
+    lines, while a value evqa checks itself (`-k 0`) was one `error: ...` line."""
+    from evqa.cli import cli
+
+    r = runner.invoke(cli, args, prog_name="evqa")
+    assert r.exit_code == 2
+    assert r.stdout == ""
+    assert r.stderr.startswith(f"error: {line}") and r.stderr.count("\n") == 1, r.stderr
+
+
+def test_a_group_without_its_command_still_shows_its_help(runner):
+    from evqa.cli import cli
+
+    r = runner.invoke(cli, ["index"], prog_name="evqa")
+    assert "Usage: evqa index [OPTIONS] COMMAND" in r.output and "Commands:" in r.output
+
+
+def test_a_usage_error_is_still_a_click_usage_error_for_programs_that_catch_it():
+    import click
+
+    from evqa.cli import cli
+
+    with pytest.raises(click.UsageError, match="invalid value for '-k'"):
+        cli.main(["ask", "q", "-k", "x"], standalone_mode=False)
+
+
+# --- SIGTERM while a command writes an index (the commands' own tests kill a real build) ---
+
+
+def test_sigterm_in_terminated_cleanly_raises_terminated_once_and_restores_the_default():
+    import signal
+
+    from evqa.cli.common import Terminated, terminated_cleanly
+
+    cleaned = []
+    with pytest.raises(Terminated), terminated_cleanly():
+        # else the SIGTERM would end pytest itself
+        assert signal.getsignal(signal.SIGTERM) is not signal.SIG_DFL
+        try:
+            os.kill(os.getpid(), signal.SIGTERM)
+            pytest.fail("SIGTERM did not raise")
+        finally:
+            os.kill(os.getpid(), signal.SIGTERM)  # a second one must not cut the cleanup
+            cleaned.append(True)
+    assert cleaned == [True]
+    assert signal.getsignal(signal.SIGTERM) is signal.SIG_DFL
+
+
+def test_terminated_cleanly_leaves_a_programs_own_sigterm_handler_alone():
+    import signal
+
+    from evqa.cli.common import terminated_cleanly
+
+    def own(signum, frame):
+        pass
+
+    previous = signal.signal(signal.SIGTERM, own)
+    try:
+        with terminated_cleanly():
+            assert signal.getsignal(signal.SIGTERM) is own
+        assert signal.getsignal(signal.SIGTERM) is own
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def test_terminated_is_said_and_143(runner):
+    import click
+
+    from evqa.cli.common import Terminated, handle_errors
+
+    @click.command()
+    @handle_errors
+    def killed():
+        raise Terminated
+
+    r = runner.invoke(killed)
+    assert (r.exit_code, r.stderr, r.stdout) == (143, "terminated\n", "")
+
+
 def test_an_index_given_the_articles_suggests_a_build_that_works(
     tmp_path, corpus, fake_model, runner, monkeypatch
 ):

@@ -389,6 +389,31 @@ def test_eval_on_a_corpus_indexes_it_once(tmp_path, corpus, fake_model, runner, 
     assert embedded[0] > 0 and sum(embedded[1:]) == 0  # the second run re-embeds nothing
 
 
+def test_sigterm_while_eval_indexes_a_corpus_leaves_no_temporary_generation(
+    tmp_path, corpus, fake_model, runner, monkeypatch
+):
+    import os
+    import signal
+
+    from evqa import indexdata
+    from evqa.evaluation.corpus_index import corpus_index_root
+
+    def killed(data, folder, **kwargs):
+        (folder / "docs.sqlite").write_text("half written")
+        # else the SIGTERM would end pytest itself
+        assert signal.getsignal(signal.SIGTERM) is not signal.SIG_DFL
+        os.kill(os.getpid(), signal.SIGTERM)
+
+    monkeypatch.setattr(indexdata, "save", killed)
+    gold = tmp_path / "gold.jsonl"
+    gold.write_text(json.dumps({"id": "g1", "question": "How many turbines?", "answers": []}))
+    r = run(runner, "eval", "--gold", gold, "--corpus", corpus, "--no-ner")
+    assert (r.exit_code, r.stderr) == (143, "terminated\n")
+    root = corpus_index_root(corpus, tmp_path / "cache")
+    assert not [p.name for p in root.iterdir() if p.name.startswith(".tmp-")]
+    assert signal.getsignal(signal.SIGTERM) is signal.SIG_DFL
+
+
 def _jsonl_corpus(tmp_path):
     """A JSONL corpus with an unrecognisable date (a build warning) and a duplicate id."""
     rows = [

@@ -99,7 +99,7 @@ def test_index_build_encoder_flag_is_recorded(tmp_path, corpus, fake_model, runn
 def test_index_build_bad_encoder_is_a_clean_usage_error(tmp_path, corpus, fake_model, runner):
     result = build_index(runner, corpus, tmp_path / "idx", "--encoder", "gpu")
     assert result.exit_code == 2
-    assert "Invalid value for '--encoder'" in result.output
+    assert "error: invalid value for '--encoder'" in result.output
     assert "onnx-int8" in result.output and "Traceback" not in result.output
     assert not (tmp_path / "idx").exists()
 
@@ -352,7 +352,7 @@ def test_a_wait_that_is_not_seconds_from_0_is_a_usage_error(built, runner, comma
     args = [a.format(corpus=built.parent / "corpus") for a in command]
     r = run(runner, "index", *args, "--index", built, "--wait", wait)
     assert r.exit_code == 2, r.output
-    assert "Invalid value for '--wait': must be a number of seconds, 0 or more" in r.output
+    assert "error: invalid value for '--wait': must be a number of seconds, 0 or more" in r.output
     assert store.open_generation(built).path == live
 
 
@@ -383,3 +383,81 @@ def test_add_names_a_missing_or_unreadable_path_in_its_own_terms(built, tmp_path
     other.write_text("x")
     r = run(runner, "index", "add", other, "--index", built)
     assert_clean_error(r, 2, "report.docx is not a .txt, .md, .html or .jsonl file")
+
+
+# --- SIGTERM: cleaned up as Ctrl-C is --------------------------------------------------
+
+# `evqa` with the fake model, whose new generation's save stops half-way: it says "saving"
+# on stderr once the temporary generation holds a file, then waits to be killed
+KILLED_WHILE_SAVING = """
+import sys, time
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, sys.argv[1])
+import conftest
+
+conftest.fake_model.__wrapped__(pytest.MonkeyPatch(), Path(sys.argv[2]))
+from evqa import indexdata
+from evqa.cli import main
+
+
+def save(data, folder, **kwargs):
+    (folder / "docs.sqlite").write_text("half written")
+    print("saving", file=sys.stderr, flush=True)
+    time.sleep(60)
+
+
+indexdata.save = save
+sys.argv = ["evqa", *sys.argv[3:]]
+main()
+"""
+
+
+@pytest.mark.parametrize(
+    "command",
+    [("build", "--corpus", "{corpus}", "--no-ner"), ("add", "{new}"), ("remove", "bravo")],
+    ids=["build", "add", "remove"],
+)
+def test_sigterm_while_writing_leaves_no_temporary_generation(built, tmp_path, runner, command):
+    """SIGTERM (`kill`, `timeout`, a service manager) killed the build where it stood: a
+    `.tmp-gen-*` folder stayed in the index folder until the next build."""
+    import signal
+    import subprocess
+    import sys
+
+    live = store.open_generation(built).path
+    new = write_corpus(tmp_path / "more", {"delta": "Tidal Power\n\nA tidal plant opened."})
+    (built.parent / "corpus" / "echo.txt").write_text("Geothermal\n\nA geothermal plant.")
+    args = [a.format(corpus=built.parent / "corpus", new=new) for a in command]
+    tests = os.path.dirname(__file__)
+    script = [sys.executable, "-c", KILLED_WHILE_SAVING, tests, tmp_path]
+    with subprocess.Popen(
+        [*script, "index", *args, "--index", built],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    ) as proc:
+        try:
+            seen = []
+            while (line := proc.stderr.readline()) not in ("saving\n", ""):
+                seen.append(line)
+            assert line == "saving\n", "".join(seen)
+            assert any(p.name.startswith(".tmp-gen-") for p in built.iterdir())
+            proc.send_signal(signal.SIGTERM)
+            assert proc.wait(timeout=60) == 143
+            assert (proc.stdout.read(), proc.stderr.read()) == ("", "terminated\n")
+        finally:
+            if proc.poll() is None:  # a failed check: not 60 s of waiting for it
+                proc.kill()
+    assert not [p.name for p in built.iterdir() if p.name.startswith(".tmp-")]
+    assert store.open_generation(built).path == live  # the previous generation, intact
+    assert run(runner, "index", "verify", "--index", built).exit_code == 0
+
+
+def test_the_index_commands_restore_the_default_sigterm_handler(built, runner):
+    import signal
+
+    assert run(runner, "index", "remove", "bravo", "--index", built).exit_code == 0
+    assert signal.getsignal(signal.SIGTERM) is signal.SIG_DFL

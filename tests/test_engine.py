@@ -158,7 +158,7 @@ def test_any_unicode_question_gives_an_answer_or_a_clean_refusal(small_engine, q
     try:
         a = small_engine.ask(question)
     except InputError as e:
-        assert "empty" in str(e) or "limit" in str(e)
+        assert "empty" in str(e) or "limit" in str(e) or "no words" in str(e)
         return
     assert 0.0 <= a.confidence <= 1.0
     assert a.abstained == (a.answer is None)
@@ -647,7 +647,7 @@ def test_a_gone_corpus_is_told_to_warn_and_else_to_notice(tmp_path, corpus, fake
 
 def test_an_answer_to_a_question_not_looked_up_warns_of_nothing(small_engine, monkeypatch):
     monkeypatch.setattr(small_engine, "undated_articles", lambda: 3)
-    unread = small_engine.ask("???", since="2020")
+    unread = small_engine.ask("what is it?", since="2020")
     assert unread.reason is not None
     assert small_engine.answer_warnings(unread, since="2020") == []
     asked = replace(unread, reason=None)
@@ -703,16 +703,18 @@ def test_answer_warnings_of_something_that_is_not_an_answer_is_an_input_error(sm
         small_engine.answer_warnings(answer, since="2020")
 
 
-@pytest.mark.parametrize("query", ["???", "what is it"])
-def test_search_refuses_a_query_with_nothing_to_search_for_as_the_cli_does(small_engine, query):
-    """Engine.search used to rank five passages for "???" while `evqa search` refused it."""
+def test_search_refuses_a_query_with_nothing_to_search_for_as_the_cli_does(small_engine):
+    """Engine.search used to rank five passages for "what is it" while `evqa search`
+    refused it."""
     from evqa.question_content import query_problem
 
     with pytest.raises(InputError) as e:
-        small_engine.search(query)
-    assert str(e.value) == query_problem(query)
-    assert small_engine.ask(query).reason is not None  # ask declines it, as before
+        small_engine.search("what is it")
+    assert str(e.value) == query_problem("what is it")
+    assert small_engine.ask("what is it").reason is not None  # ask declines it, as before
     assert small_engine.search("turbines turbines")  # a repeated word is searched
+    with pytest.raises(InputError, match="^the query has no words, only punctuation"):
+        small_engine.search("???")  # bad input, as an empty query is
 
 
 def _edit_live_manifest(root, edit) -> None:
@@ -768,7 +770,7 @@ def test_the_warnings_of_opening_the_index_come_with_every_result(tmp_path, corp
     assert engine.search_warnings(since="2020") == [*told, undated_warning(2)]
     answer = engine.ask("How fast is the Helios boat?")
     assert engine.answer_warnings(answer) == told
-    assert engine.answer_warnings(engine.ask("???")) == told  # as stderr said it too
+    assert engine.answer_warnings(engine.ask("what is it?")) == told  # as stderr said it too
     assert engine.date_filter_warnings() == []  # only the date filter's
     assert Engine.open(root, check_stale=False).open_warnings == []  # not checked
 
@@ -842,7 +844,7 @@ def test_fusion_and_cache_dir_are_checked_when_set(small_engine):
 
 def test_answer_warnings_check_the_dates_even_for_a_question_not_looked_up(small_engine):
     engine = Engine.open(small_engine.root)
-    answer = engine.ask("???")
+    answer = engine.ask("what is it?")
     assert answer.reason is not None and engine.answer_warnings(answer, since="2020") == []
     with pytest.raises(InputError, match="since must be a date"):
         engine.answer_warnings(answer, since="bad")
@@ -857,3 +859,41 @@ def test_an_article_row_without_id_or_text_is_an_input_error():
         Article.from_dict(["x"])
     row = Article(id="a", text="t", title="T").to_dict()
     assert Article.from_dict(row) == Article(id="a", text="t", title="T")
+
+
+def test_only_the_bundled_models_cosines_are_checked_for_an_off_topic_question(
+    small_engine, monkeypatch
+):
+    import evqa.answer
+    from evqa.encoder.model import BUNDLED_SHA256
+
+    seen = []
+    real = evqa.answer.extract_answer
+
+    def spy(*args, **kwargs):
+        seen.append(kwargs["closeness"])
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(evqa.answer, "extract_answer", spy)
+    small_engine.ask("How fast is the Helios boat?")  # the test model: its cosines differ
+    model = dict(small_engine.manifest["model"], sha256=BUNDLED_SHA256)
+    monkeypatch.setitem(small_engine.manifest, "model", model)
+    small_engine.ask("How fast is the Helios boat?")
+    assert seen == [False, True]
+
+
+@pytest.mark.integration
+def test_a_question_no_seed_article_is_about_is_not_read(engine):
+    from evqa.answer.topic import OFF_TOPIC
+
+    a = engine.ask("Who won the 2025 Tour de France?")
+    assert a.abstained and a.reason == OFF_TOPIC and a.best_guess is None
+    assert not engine.ask("energy density of Jinshi battery").abstained
+
+
+def test_a_question_with_no_words_is_refused_as_an_empty_one_is(small_engine):
+    """`???` was answered "not found" (exit 0) while an empty question was refused."""
+    for question in ("???", "\U0001f50b\u26a1"):
+        with pytest.raises(InputError, match="^the question has no words, only punctuation"):
+            small_engine.ask(question)
+    assert small_engine.ask("what is it?").reason is not None  # words: the reason says why not

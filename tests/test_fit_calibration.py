@@ -1,13 +1,16 @@
 """eval/fit_calibration.py: the question cache and the features computed from it."""
 
 import hashlib
+import json
 import pickle
 import subprocess
 import sys
 import types
+from dataclasses import replace
 
 import eval_scripts
 import numpy as np
+import pytest
 
 from evqa import evaluation
 from evqa.answer.candidates import Candidate
@@ -118,3 +121,76 @@ def test_a_verified_judge_learns_from_the_verifier_and_a_kept_ranker_stays():
     assert acc["verified"] > acc["plain"]
     kept = fit_calibration.refit_judge(plain, dev, cols, verified=True)
     assert kept.ranker == plain.ranker and kept.verified and kept.judge == cal.judge
+
+
+def test_the_off_topic_bound_is_the_1st_percentile_of_answerable_dev_closeness():
+    dev = [_question(f"a{i}") for i in range(101)]
+    for i, q in enumerate(dev):
+        q.closeness = 0.2 + i / 100  # 0.20 .. 1.20
+    una = _question("u")
+    una.answerable, una.closeness = False, 0.01  # an unanswerable one does not count
+    unmeasured = _question("m")  # bm25 mode: no closeness
+    bound = fit_calibration.off_topic_bound([*dev, una, unmeasured])
+    assert bound == pytest.approx(0.21)
+    assert fit_calibration.off_topic_bound([unmeasured]) is None
+
+
+def test_a_question_below_the_bound_is_an_abstention_in_the_figures(tmp_path):
+    rng = np.random.default_rng(0)
+    dev = [_verified_question(f"q{i}", rng, answerable=True) for i in range(30)]
+    fit_calibration.add_features(dev, {"squad": {}})
+    cols = list(range(len(FEATURES)))
+    cal = replace(fit_calibration.fit(dev, cols, verified=True), threshold=1e-6)
+    for q in dev:
+        q.closeness = 0.5
+    far = dev[0]
+    far.closeness = 0.1
+    gated = replace(cal, min_closeness=0.3)
+    j, p = fit_calibration._best(gated, far, cols)
+    assert p == 0.0 and j == fit_calibration._best(cal, far, cols)[0]
+    assert fit_calibration._best(gated, dev[1], cols) == fit_calibration._best(cal, dev[1], cols)
+    before, after = fit_calibration.report(cal, dev, cols), fit_calibration.report(gated, dev, cols)
+    assert after["false_abstention"] == pytest.approx(before["false_abstention"] + 1 / 30)
+    assert after["span_holds_no_abstention"] == before["span_holds_no_abstention"]
+
+
+def test_off_topic_questions_are_every_nth_asked_of_the_other_index(tmp_path, monkeypatch):
+    squad, seeds = tmp_path / "squad", tmp_path / "seeds.jsonl"
+    squad.mkdir()
+    rows = [{"id": f"s{i}", "question": f"Who built tower {i}?", "answers": ["Ada"],
+             "doc_ids": ["t"], "type": "person", "split": "dev" if i % 2 else "test"}
+            for i in range(8)]  # fmt: skip
+    (squad / "gold.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
+    seeds.write_text(json.dumps(rows[0] | {"id": "e0"}) + "\n")
+    asked = []
+
+    def fake_collect(engine, gold, source, passages, folder):
+        asked.append((engine, source))
+        return [fit_calibration.Question(source, g.split, g.id, g.answerable, g.answers,
+                                         g.question) for g in gold]  # fmt: skip
+
+    monkeypatch.setattr(fit_calibration, "collect", fake_collect)
+    args = types.SimpleNamespace(
+        squad=squad, seeds_gold=seeds, passages=5, reader=None, cache=tmp_path / "c.pkl"
+    )
+    engines = {"off-topic squad": "seeds engine", "off-topic seeds": "squad engine"}
+    qs = fit_calibration.off_topic(args, engines, every=3)
+    assert [q.qid for q in qs] == ["off-s0", "off-s3", "off-s6", "off-e0"]
+    assert not any(q.answerable or q.answers for q in qs)
+    assert asked == [("seeds engine", "off-topic squad"), ("squad engine", "off-topic seeds")]
+    assert [q.split for q in qs] == ["test", "dev", "test", "test"]
+    again = fit_calibration.off_topic(args, {}, every=3)  # from the cache, no index opened
+    assert [q.qid for q in again] == [q.qid for q in qs] and len(asked) == 2
+
+
+def test_a_far_question_whose_names_its_passages_mention_is_read_in_the_figures_too():
+    rng = np.random.default_rng(1)
+    q = _verified_question("n", rng)
+    q.question, q.closeness = "Who hired Mara Vent?", 0.1
+    q.cands = [replace(c, passage="Mara Vent was hired by Helios.") for c in q.cands]
+    fit_calibration.add_features([q], {"squad": {}})
+    cols = list(range(len(FEATURES)))
+    cal = replace(fit_calibration.fit([q] * 3, cols, verified=True), min_closeness=0.3)
+    assert fit_calibration._best(cal, q, cols)[1] > 0.0
+    q.question = "Who hired Mara Vent in Oslo?"  # "Oslo" is not in the passages
+    assert fit_calibration._best(cal, q, cols)[1] == 0.0

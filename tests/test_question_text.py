@@ -34,3 +34,26 @@ def test_the_empty_question_example_assumes_no_articles(what):
         clean_question("", what)
     for seeds_word in ("Jinshi", "battery", "sodium", "Nio", "Yiwei"):
         assert seeds_word not in str(e.value)
+
+
+@pytest.mark.parametrize(
+    "text", ["???", "?!", "(-_-)", "\U0001f50b\u26a1", "\u2014 \u2026 \u2014", "\u200b?\u200b"]
+)
+@pytest.mark.parametrize("what", ["question", "query"])
+def test_text_with_no_letter_or_digit_is_refused_as_an_empty_one_is(text, what):
+    with pytest.raises(InputError, match=f"^the {what} has no words, only punctuation or symb"):
+        clean_question(text, what)
+
+
+@pytest.mark.parametrize(
+    ("question", "cleaned"),
+    [
+        ("what is it?", "what is it?"),  # function words: Engine.ask says why not
+        ("x?", "x?"),
+        ("42?", "42?"),
+        (" \u98ce\u7535\u573a ", "\u98ce\u7535\u573a"),
+        ("Who\u200b built\tit?", "Who built it?"),
+    ],
+)
+def test_a_question_with_words_is_returned_cleaned(question, cleaned):
+    assert clean_question(question) == cleaned

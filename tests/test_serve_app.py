@@ -87,6 +87,21 @@ def test_search_returns_the_libraries_passages(client, index):
     assert set(r.json()["passages"][0]["explain"]) == {"bm25", "dense"}
 
 
+@pytest.mark.parametrize("question", ["???", " ?! ", "\U0001f50b\u26a1"])
+def test_ask_refuses_a_question_with_no_words_as_the_cli_does(client, question):
+    """/ask answered "???" 200 "not found" while `evqa ask "???"` is a usage error."""
+    body = assert_error(client.post("/ask", json={"question": question}), 400)
+    assert body["type"] == "InputError"
+    assert body["error"].startswith("the question has no words, only punctuation or symbols")
+
+
+def test_ask_answers_a_question_of_function_words_not_found_with_the_reason(client):
+    r = client.post("/ask", json={"question": "what is it?"})
+    assert r.status_code == 200
+    assert r.json()["abstained"] is True
+    assert r.json()["reason"].startswith("the question has only function words (what, is, it)")
+
+
 @pytest.mark.parametrize("query", ["???", "what is the"])
 def test_search_refuses_a_query_with_nothing_to_search_for_as_the_cli_does(client, query):
     body = assert_error(client.post("/search", json={"query": query}), 400, "search for")

@@ -12,7 +12,9 @@ manifest:
    With ``verified`` the answer verifier's score (``evqa.answer.verifier``) is one more
    input: the verifier reads the chosen span again, in its sentence.
 
-The abstention threshold maximises decision accuracy on the same dev data.
+The abstention threshold maximises decision accuracy on the same dev data. Before any of
+this, a question whose passages are all far from it is not read (``evqa.answer.topic``;
+``min_closeness``).
 """
 
 from __future__ import annotations
@@ -65,6 +67,8 @@ class Calibration:
     judge: Linear  # over JUDGE_EXTRA + the features (+ the verifier's score), of the answer
     threshold: float  # abstain below this probability
     verified: bool = False  # the judge weighs the verifier's score too
+    # no passage this close to the question (bundled model's cosine): it is off topic
+    min_closeness: float | None = None
 
     def choose(
         self, x: np.ndarray, verify: Callable[[np.ndarray], np.ndarray] | None = None
@@ -91,6 +95,7 @@ class Calibration:
             "judge": self.judge.to_dict(),
             "threshold": self.threshold,
             "verified": self.verified,
+            "min_closeness": self.min_closeness,
         }
 
     @classmethod
@@ -101,12 +106,14 @@ class Calibration:
             verified = d.get("verified", False)
             if not isinstance(verified, bool):
                 raise ValueError("verified must be true or false")
+            closeness = d.get("min_closeness")
             return cls(
                 features,
                 Linear.from_dict(d["ranker"], n),
                 Linear.from_dict(d["judge"], n + len(JUDGE_EXTRA) + verified),
                 float(d["threshold"]),
                 verified,
+                None if closeness is None else float(closeness),
             )
         except (KeyError, TypeError, ValueError, IndexError):
             raise ModelError(

@@ -14,6 +14,7 @@ from evqa.answer.citations import cite
 from evqa.answer.features import feature_matrix
 from evqa.answer.figures import figure_of, side_by_side
 from evqa.answer.sentences import answer_sentence
+from evqa.answer.topic import OFF_TOPIC, off_topic
 from evqa.answer.verifier import Verifier, verify
 from evqa.types import Answer, Article, BestGuess, Citation, Figure, Hit, Span
 
@@ -57,13 +58,20 @@ def extract_answer(
     verifier: Verifier | None = None,
     threshold: float | None = None,
     passages: int = READ_PASSAGES,
+    closeness: bool = True,
 ) -> Answer:
     """The most probable span, with its sentence and verified citations; or an abstention
     (``answer=None``, the passages kept as related reading, the span as ``best_guess``)
     when its probability of being right is below ``threshold`` (default: the calibrated
-    one). A calibration fitted with the answer verifier needs the ``verifier``."""
+    one). A calibration fitted with the answer verifier needs the ``verifier``.
+
+    A question that even the closest passage read is far from (``evqa.answer.topic``) is
+    not read: an abstention with the reason. ``closeness=False`` skips that check, for
+    hits scored by an embedding model other than the bundled one."""
     hits = tuple(hits)
     threshold = calibration.threshold if threshold is None else threshold
+    if closeness and off_topic(question, hits[:passages], calibration.min_closeness):
+        return Answer(question, None, None, 0.0, True, passages=hits, reason=OFF_TOPIC)
     candidates, x = candidates_and_features(reader, question, hits, articles, spans, passages)
     if not candidates:
         return Answer(question, None, None, 0.0, True, passages=hits)

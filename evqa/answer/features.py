@@ -14,7 +14,7 @@ import numpy as np
 from evqa.answer.calibration import softmax
 from evqa.answer.candidates import Candidate
 from evqa.answer.qtype import answer_kind, expected_unit, kind_fit, unit_fit
-from evqa.question_content import FUNCTION_WORDS
+from evqa.question_content import FUNCTION_WORDS, question_names
 from evqa.tokenize import tokenize
 from evqa.types import Span
 
@@ -51,7 +51,7 @@ def feature_matrix(
     for c, p in zip(candidates, share, strict=True):
         support[_norm(c.text)] = support.get(_norm(c.text), 0.0) + p
     qwords = set(tokenize(question, stopwords=FUNCTION_WORDS))
-    names = _names(question)
+    names = question_names(question)
     passages = {c.passage: set(tokenize(c.passage)) for c in candidates}
     rows = [
         (
@@ -81,14 +81,6 @@ def _shares(candidates: Sequence[Candidate]) -> np.ndarray:
     nulls = {(c.doc_id, c.rank): c.null for c in candidates}
     logits = np.array([c.score for c in candidates] + list(nulls.values()))
     return softmax(logits)[: len(candidates)]
-
-
-_NAME = re.compile(r"(?<!^)(?<![.?!] )\b[A-Z][\w'’-]*")
-
-
-def _names(question: str) -> set[str]:
-    """Stems of the question's capitalised words after its first word."""
-    return {t for m in _NAME.findall(question.strip()) for t in tokenize(m)}
 
 
 def _overlap(text: str, qwords: set[str]) -> float:

@@ -19,7 +19,7 @@ from evqa.cli import ask, chat, common, index, serve
 from evqa.cli import eval as eval_module  # not `eval`, the builtin
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=common.Commands, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="evqa")
 def cli() -> None:
     """Offline question answering over news articles, with cited answers.
@@ -49,7 +49,8 @@ def main() -> None:
     try:
         cli(prog_name="evqa")
     except SystemExit as e:
-        if e.code == common.EXIT_INTERRUPTED:  # Ctrl-C, said and cleaned up by handle_errors
-            common.end_interrupted()
+        # Ctrl-C, or a SIGTERM while writing an index: said and cleaned up by handle_errors
+        if e.code in (common.EXIT_INTERRUPTED, common.EXIT_TERMINATED):
+            common.end_interrupted(e.code)
         common.ctrl_c_ends_at_once()
         raise

@@ -109,9 +109,10 @@ def _checked_engine(
     model: Path | None,
 ):
     """The engine, opened once the question (``what="query"``: the query) and the flags
-    have passed their checks: a mistake fails fast, before anything is loaded. A query
-    without content words ("???") is refused, as Engine.search refuses it, but before the
-    index is opened: it has nothing to rank passages by (a question without any is
+    have passed their checks: a mistake fails fast, before anything is loaded. Text with
+    no words at all ("???") is refused (evqa.question_text). A query without content words
+    ("what is it") is refused too, as Engine.search refuses it, but before the index is
+    opened: it has nothing to rank passages by (a question of function words only is
     answered "not found" with the reason, by Engine.ask)."""
     from evqa.dates import date_range
     from evqa.question_content import searchable

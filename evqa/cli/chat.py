@@ -21,9 +21,10 @@ def chat(
 ) -> None:
     """Ask questions in a terminal session; the index loads once.
 
-    Type /help for commands (/sources, /k N, /mode M, /quit). Questions can also be
-    piped in, one per line: errors name their input line, and the exit code is 2
-    when any line was refused.
+    Type /help for commands (/sources, /k N, /mode M, /quit). A session typed at the
+    prompt shows each error as it comes and ends 0 when you leave it. Questions can
+    also be piped in, one per line, as a script: errors name their input line, and the
+    exit code is 2 when any line was refused.
 
     \b
     Examples:

@@ -8,7 +8,8 @@ Commands, in both modes: /help, /sources, /k N, /mode hybrid|bm25|dense, /quit, 
 a line is a command when it starts with a slash once normalised as a question is (a BOM
 or zero-width space before it does not count). A pasted block is taken line by line.
 Errors go to stderr in plain mode; piped, each names its input line (``line 3: error:
-...``, a ``"line"`` field in JSON) and any refused line makes the exit code 2. A terminal
+...``, a ``"line"`` field in JSON) and any refused line makes the exit code 2, as in a
+script; an interactive session shows each error as it comes and ends 0. A terminal
 on stdin with stdout redirected gets the prompt on stderr and plain answers on stdout.
 In JSON mode everything goes to stdout: a command prints one object, ``{"command": "k",
 "k": 3}``, a failed one ``{"command": "k", "error": ...}`` (the command's name without

@@ -10,15 +10,25 @@ import io
 import os
 import signal
 import sys
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import NoReturn
+
+import click
 
 from evqa.cli.output import ProgressBars, err, notice
 from evqa.errors import EvqaError
 
 EXIT_BROKEN_PIPE = 128 + 13  # what a shell reports for a command ended by SIGPIPE
 EXIT_INTERRUPTED = 128 + 2  # what a shell reports for a command ended by SIGINT (Ctrl-C)
+EXIT_TERMINATED = 128 + 15  # what a shell reports for a command ended by SIGTERM (kill)
+
+
+class Terminated(BaseException):
+    """SIGTERM arrived while a command wrote an index (``terminated_cleanly``). Not an
+    Exception, as KeyboardInterrupt is not: only the ``finally`` and ``except
+    BaseException`` blocks that clean up after a Ctrl-C see it."""
 
 
 # set by evqa.cli.main: the process is evqa's own (not a test's, nor a program that calls
@@ -31,10 +41,60 @@ def own_the_process() -> None:
     _own_process = True
 
 
+class UsageLine(click.UsageError):
+    """A click usage error (a bad option value, an unknown option, a missing argument)
+    shown as evqa's other errors are: one ``error: ...`` line on stderr, exit 2, rather than
+    click's usage, hint and ``Error: ...`` lines."""
+
+    def show(self, file=None) -> None:
+        err(f"error: {self.message}")
+
+
+# `evqa index` alone: click prints the group's help (an error since click 8.2)
+_HELP_FOR_NO_ARGS = tuple(filter(None, [getattr(click.exceptions, "NoArgsIsHelpError", None)]))
+
+
+class Commands(click.Group):
+    """The `evqa` group: every usage error click raises while it reads a command line, for
+    any command under it (subgroups' commands too), becomes a UsageLine."""
+
+    def make_context(self, info_name, args, parent=None, **extra) -> click.Context:
+        with _usage_lines():
+            return super().make_context(info_name, args, parent=parent, **extra)
+
+    def invoke(self, ctx: click.Context):
+        with _usage_lines():  # the subcommands' own command lines are read in here
+            return super().invoke(ctx)
+
+
+@contextlib.contextmanager
+def _usage_lines() -> Iterator[None]:
+    try:
+        yield
+    except (UsageLine, *_HELP_FOR_NO_ARGS):
+        raise
+    except click.UsageError as e:
+        raise UsageLine(usage_line(e), e.ctx) from None
+
+
+def usage_line(e: click.UsageError) -> str:
+    """click's message as one line in evqa's style: lower case, no full stop; an error that
+    is not about a value (an unknown option or command, a missing argument) says where
+    the usage is: `no such option '--jsn'; see 'evqa ask --help'`."""
+    message = " ".join(e.format_message().split()).removesuffix(".")
+    message = message.replace(". (Did you mean", " (did you mean")  # an unknown option
+    message = message[:1].lower() + message[1:]
+    about_a_value = isinstance(e, click.BadParameter) and not isinstance(e, click.MissingParameter)
+    if about_a_value or e.ctx is None:
+        return message
+    return f"{message}; see '{e.ctx.command_path} --help'"
+
+
 def handle_errors(fn: Callable) -> Callable:
     """Turn library errors into `error: ...` on stderr and the error's exit code. A closed
     stdout is an error; a reader that leaves the pipe early (`| head`) ends us quietly
-    with 141, as SIGPIPE ends other commands; Ctrl-C is `interrupted` and 130."""
+    with 141, as SIGPIPE ends other commands; Ctrl-C is `interrupted` and 130, a SIGTERM
+    that ``terminated_cleanly`` caught `terminated` and 143."""
 
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
@@ -61,6 +121,9 @@ def _reported(fn: Callable, *args, **kwargs):
     except KeyboardInterrupt:  # `finally` blocks (a build's cleanup) have run by now
         err("interrupted")
         sys.exit(EXIT_INTERRUPTED)
+    except Terminated:  # as for Ctrl-C, the cleanup has run
+        err("terminated")
+        sys.exit(EXIT_TERMINATED)
     except BrokenPipeError:
         _drop_stdout()
         sys.exit(EXIT_BROKEN_PIPE)
@@ -69,8 +132,39 @@ def _reported(fn: Callable, *args, **kwargs):
         sys.exit(1)
 
 
-def end_interrupted() -> NoReturn:
-    """End evqa's own process after Ctrl-C, without finalising the interpreter: the thread
+@contextlib.contextmanager
+def terminated_cleanly() -> Iterator[None]:
+    """Within the block, SIGTERM (`kill PID`, `timeout`, a service manager stopping evqa)
+    raises Terminated in the main thread, so that a build's cleanup runs as it does after
+    Ctrl-C (the temporary generation removed, the live one untouched) instead of the
+    process dying with a `.tmp-gen-*` folder left for the next build to remove. A second
+    SIGTERM while that cleanup runs is ignored (SIGKILL still ends the process). The
+    previous handler is restored when the block ends; a program that handles SIGTERM
+    itself (any handler but the default), or a block outside the main thread, is left as
+    it is."""
+    if (
+        threading.current_thread() is not threading.main_thread()
+        or signal.getsignal(signal.SIGTERM) is not signal.SIG_DFL
+    ):
+        yield
+        return
+    caught: list[int] = []
+
+    def terminate(signum: int, frame: object) -> None:
+        if not caught:  # once: a second SIGTERM must not cut the cleanup short
+            caught.append(signum)
+            raise Terminated
+
+    signal.signal(signal.SIGTERM, terminate)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+
+
+def end_interrupted(code: int = EXIT_INTERRUPTED) -> NoReturn:
+    """End evqa's own process after Ctrl-C (or a SIGTERM caught by ``terminated_cleanly``:
+    ``code`` 143), without finalising the interpreter: the thread
     that loads the reader while the engine searches may still be inside onnxruntime, and
     Ctrl-C ends the command now rather than once the load is done (the interpreter would
     wait for it: finalising around it aborts the process, `terminate called without an
@@ -80,7 +174,7 @@ def end_interrupted() -> NoReturn:
     signal.signal(signal.SIGINT, signal.SIG_DFL)
     atexit._run_exitfuncs()
     _flush_output()
-    os._exit(EXIT_INTERRUPTED)
+    os._exit(code)
 
 
 def ctrl_c_ends_at_once() -> None:

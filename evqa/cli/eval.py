@@ -9,7 +9,13 @@ from typing import Any
 import click
 
 from evqa import config
-from evqa.cli.common import handle_errors, open_engine, resolve_model, warning
+from evqa.cli.common import (
+    handle_errors,
+    open_engine,
+    resolve_model,
+    terminated_cleanly,
+    warning,
+)
 from evqa.cli.options import (
     NonEmptyPath,
     OutputFile,
@@ -202,10 +208,11 @@ def _cached_corpus_index(
     corpus: Path, model: Path | None, skip_bad: bool, analysis: bool | None
 ) -> Path:
     """Index a corpus into the cache (incrementally), with progress bars on a terminal and
-    the build's warnings on stderr, as `evqa index build` shows them."""
+    the build's warnings on stderr, as `evqa index build` shows them; a SIGTERM cleans up
+    as there."""
     from evqa import evaluation
 
-    with ProgressBars() as progress:
+    with terminated_cleanly(), ProgressBars() as progress:
         return evaluation.cached_corpus_index(
             corpus,
             resolve_model(model),

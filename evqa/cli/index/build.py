@@ -1,4 +1,5 @@
-"""`evqa index build`, `add` and `remove`: the commands that write an index."""
+"""`evqa index build`, `add` and `remove`: the commands that write an index. Each writes
+it under ``terminated_cleanly``: a SIGTERM cleans up as Ctrl-C does (exit 143)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from pathlib import Path
 import click
 
 from evqa import config
-from evqa.cli.common import handle_errors, resolve_model
+from evqa.cli.common import handle_errors, resolve_model, terminated_cleanly
 from evqa.cli.index.options import backend_options, build_options, wait_option
 from evqa.cli.index.resolve import backend_choice, build_args, build_corpus, index_root
 from evqa.cli.options import (
@@ -60,7 +61,7 @@ def index_build(
             f"{root} was edited with evqa index add/remove and records no corpus; "
             "pass the corpus to build from with --corpus"
         )
-    with ProgressBars() as progress:
+    with terminated_cleanly(), ProgressBars() as progress:
         kwargs.update(wait=wait, progress=progress)
         if corpus is None:
             report = rebuild(root, **kwargs)
@@ -87,7 +88,7 @@ def index_add(paths, index, model, skip_bad, wait, as_json, **settings) -> None:
     from evqa.build import add
 
     root, kwargs = build_args(index, model, settings)
-    with ProgressBars() as progress:
+    with terminated_cleanly(), ProgressBars() as progress:
         report = add(list(paths), root, **kwargs, skip_bad=skip_bad, wait=wait, progress=progress)
     _finish_build(report, as_json, "add")
 
@@ -126,7 +127,7 @@ def index_remove(ids, id_file, index, model, wait, as_json) -> None:
     if not ids:
         raise InputError("give the ids to remove, or a file of them with --from-file")
     root = index_root(index)
-    with ProgressBars() as progress:
+    with terminated_cleanly(), ProgressBars() as progress:
         report = remove(
             ids,
             root,
