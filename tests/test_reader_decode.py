@@ -98,6 +98,21 @@ def test_whole_words_takes_the_whole_number(span, whole):
 @pytest.mark.parametrize(
     ("span", "whole"),
     [
+        ((12, 23), "2024/25: 455,000"),  # "25: 455,000" was an answer
+        ((28, 30), "12/05/2024"),
+        ((44, 45), "3/4"),
+        ((49, 52), "and"),  # words: the slash parts them
+    ],
+)
+def test_a_season_fraction_or_numeric_date_is_one_number(span, whole):
+    text = "Jaén — 2024/25: 455,000; 12/05/2024, rose 3/4 of and/or"
+    a, b = whole_words(text, *span)
+    assert text[a:b] == whole
+
+
+@pytest.mark.parametrize(
+    ("span", "whole"),
+    [
         ((34, 46), "$52.3 million"),  # "52.3 million" of "$52.3 million"
         ((49, 53), "€4.75"),
         ((59, 61), "27%"),

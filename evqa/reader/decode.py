@@ -52,10 +52,10 @@ _PERCENT = "%‰"
 
 def whole_words(text: str, start: int, end: int) -> tuple[int, int]:
     """``start``/``end`` widened to whole words: a span that starts or ends on a word piece
-    ("kw" of "kWh"), on part of a number ("213" of "13,213") or on the symbol of a prefixed
-    currency ("$1.1" of "A$1.1", "US$720") takes the rest of it. A number takes the currency
-    symbol written right before it ("52.3 million" of "$52.3 million", "€4.75") and the
-    percent sign right after it ("27" of "27%")."""
+    ("kw" of "kWh"), on part of a number ("213" of "13,213", "25" of "2024/25") or on the
+    symbol of a prefixed currency ("$1.1" of "A$1.1", "US$720") takes the rest of it. A
+    number takes the currency symbol written right before it ("52.3 million" of "$52.3
+    million", "€4.75") and the percent sign right after it ("27" of "27%")."""
     start = _words_start(text, start)
     if 0 < start < len(text) and _is_currency(text[start - 1]) and text[start].isdigit():
         start = _words_start(text, start - 1)  # "US$720": the letters glued to "$" too
@@ -89,10 +89,11 @@ def _joined(text: str, i: int) -> bool:
 
 
 def _in_number(text: str, i: int) -> bool:
-    """True if ``text[i]`` is a digit-group or decimal mark inside a number ("13,213")."""
+    """True if ``text[i]`` is a digit-group or decimal mark inside a number ("13,213"), or
+    the slash of a season, fraction or numeric date ("2024/25", "3/4", "12/05/2024")."""
     return (
         0 < i < len(text) - 1
-        and text[i] in ",."
+        and text[i] in ",./"
         and text[i - 1].isdigit()
         and text[i + 1].isdigit()
     )
