@@ -135,8 +135,13 @@ def test_no_span_crosses_a_paragraph_break():
     end = np.array([0, 0, 1.0, 0, 0, 0, 0, 6.0, 0])  # ends best on "2.1", past the blank line
     spans = best_spans([(W(offs), start, end)], text, top=5)
     assert spans[0].text == "5" and all("\n\n" not in g.text for g in spans)
-    # a single newline (a wrapped line) is no paragraph break; a blank line of spaces is
-    wrapped = text.replace("\n\n", " \n")
+    # a single newline inside a sentence (a wrapped line) is no break; a blank line of
+    # spaces is, and so is a newline after a sentence's end (a table row's, a page's
+    # paragraph's: "€0.09.⏎Idle fee after 15 minutes" was an answer)
+    wrapped = text.replace(".\n\n", ", \n")
     assert best_spans([(W(offs), start, end)], wrapped, top=1)[0].text.endswith("rose 2.1%")
     spaced = text.replace("\n\n", "\n \n")
     assert best_spans([(W(offs), start, end)], spaced, top=1)[0].text == "5"
+    for ended in (".\n ", ". \n", "!”\n"):
+        lines = text.replace(".\n\n", ended)
+        assert best_spans([(W(offs), start, end)], lines, top=1)[0].text == "5", ended

@@ -46,7 +46,8 @@ def window_spans(
     return out
 
 
-_PARAGRAPH_BREAK = re.compile(r"\n[^\S\n]*\n")  # a blank line
+# a blank line, or a line break after a sentence's end (a table row, a page's paragraph)
+_BREAK = re.compile(r"\n[^\S\n]*\n|[.!?][\"'”’)\]]*[^\S\n]*\n")
 _PERCENT = "%‰"
 
 
@@ -108,14 +109,16 @@ def best_spans(
     scored: Iterable[tuple[object, np.ndarray, np.ndarray]], context: str, top: int = 5
 ) -> list[SpanGuess]:
     """The ``top`` distinct spans over all windows ``(window, start, end)`` of one passage.
-    No span crosses a paragraph break (a blank line): no answer runs from one paragraph
-    into the next, so such a pair of tokens is not a span."""
+    No span crosses a paragraph break (a blank line) or a line break after a sentence's
+    end (rows of a table, paragraphs of a page): no answer runs from one into the next, so
+    such a pair of tokens is not a span. A line break inside a sentence (hard-wrapped
+    text) is crossed."""
     best: dict[tuple[int, int], SpanGuess] = {}
     for w, s, e in scored:
         offs = w.offsets
         null = float(s[0] + e[0])
         for i, j, score in window_spans(offs, s, e):
-            if _PARAGRAPH_BREAK.search(context, offs[i][0], offs[j][1]):
+            if _BREAK.search(context, offs[i][0], offs[j][1]):
                 continue
             a, b = whole_words(context, offs[i][0], offs[j][1])
             if (a, b) not in best or best[(a, b)].score < score:
