@@ -394,6 +394,9 @@ def test_a_dateline_opening_the_body_dates_the_article_and_stays(first_line, exp
         "AHMEDABAD, Thursday, August 21, 2025 —",
         "ZÜRICH, August 21, 2025 —",
         "AUSTIN, Texas, August 21, 2025",
+        "Kecskemét, Hungary — 21 August 2025 — By Dóra Szalai",  # parted by spaced dashes
+        "Jakarta – 21 August 2025 – By Andreas Pratama",
+        "Ritika Sharma -- August 21, 2025",
     ],
 )
 def test_a_dated_byline_or_dateline_line_is_consumed(line: str) -> None:
@@ -418,6 +421,7 @@ def test_a_dated_byline_or_dateline_line_is_consumed(line: str) -> None:
         "October 14, 2025 — The US Commerce Department said it would act.",
         "Paris, March 3, 2025 - the climate talks opened.",
         "October 19, 1987: Black Monday wiped 22% off the Dow in a single day.",
+        "Paris — March 3, 2025 — the climate talks opened with a row over money",  # long
     ],
 )
 def test_a_date_in_the_body_text_does_not_date_the_article(first_line: str) -> None:

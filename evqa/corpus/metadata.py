@@ -249,6 +249,11 @@ _BYLINE = re.compile(
     r"(?:\s+(?:[A-Z][\w.'’-]*|and|&|de|van|von|da)){0,5}(?:\s*,\s*[\w&'-]+(?: [\w&'-]+){0,4})?"
 )
 _SEPARATORS = re.compile(r"\s*[|•·]\s*")
+# "Kecskemét, Hungary — 14 March 2025 — By Dóra Szalai": spaced dashes part a byline whose
+# parts are all short, unlike "TOKYO, March 3, 2025 — The company said ..." (a dateline
+# opening the body)
+_DASHES = re.compile(r"\s+(?:[—–]|--?)\s+")
+MAX_DASHED_PART_WORDS = 6
 
 # a full date as datelines and bylines write it: "October 14, 2025", "Oct. 14 2025",
 # "14 October 2025", "Tuesday, October 14, 2025", "2025-10-14" (day, month and year)
@@ -358,7 +363,7 @@ def _dateline_problem(line: str) -> str | None:
     None for any other line."""
     if len(line) > 120 or not _YEAR.search(line):
         return None
-    for part in (p for p in _SEPARATORS.split(line) if p):
+    for part in _parts(line):
         m = _DATE_LABEL.fullmatch(part) or _PLACE_DATE.fullmatch(part)
         m = m or _BYLINE_DATE.fullmatch(part)
         written = (m.group("date") if m else part).strip()
@@ -391,7 +396,7 @@ def _dateline(line: str, *, title_pending: bool = False) -> str | None:
     labelled = _DATE_LABEL.fullmatch(line)
     if labelled:
         return parse_date(labelled.group("date"), partial=True)
-    parts = [p for p in _SEPARATORS.split(line) if p]
+    parts = _parts(line)
     if len(parts) > 1:
         if len(parts) > 4 or any(len(p) > 80 for p in parts):
             return None
@@ -411,6 +416,17 @@ def _dateline(line: str, *, title_pending: bool = False) -> str | None:
     if dated:
         return parse_date(dated.group("date"), partial=False)
     return parse_date(line, partial=False)
+
+
+def _parts(line: str) -> list[str]:
+    """The parts of a byline: split at bars and bullets, else at spaced dashes when every
+    part is short (at most MAX_DASHED_PART_WORDS words) and none ends a sentence."""
+    parts = [p for p in _SEPARATORS.split(line) if p]
+    if len(parts) == 1:
+        dashed = [p for p in _DASHES.split(line) if p]
+        if all(len(p.split()) <= MAX_DASHED_PART_WORDS and p[-1] not in ".!?" for p in dashed):
+            return dashed
+    return parts
 
 
 def _place_date(m: re.Match[str]) -> str | None:
