@@ -108,6 +108,9 @@ def test_question_words_and_names_the_passage_lacks():
         ("(see) 45", "(see) 45"),
         ("90 million dollars 💰", "90 million dollars"),
         ("⚡ 350 Wh/kg", "350 Wh/kg"),
+        ("— 45% —", "45%"),  # a table row's dash
+        ("842 pounds (382 kg", "842 pounds (382 kg"),  # an answer in a bracket left open
+        ("2021 — 45%", "2021 — 45%"),
         ("85°C", "85°C"),
     ],
 )

@@ -12,7 +12,7 @@ from evqa.types import Hit
 SPANS_PER_PASSAGE = 5
 _PAIRS = {"“": "”", "«": "»", "(": ")", "[": "]"}  # '"' is its own partner: see _unpaired
 _CLOSERS = {v: k for k, v in _PAIRS.items()}
-_SEPARATORS = frozenset(",;:")
+_SEPARATORS = frozenset(",;:—")
 
 
 class SpanReader(Protocol):
@@ -63,7 +63,7 @@ def read_candidates(
 
 
 def trim(text: str) -> tuple[int, int]:
-    """Bounds of ``text`` without edge whitespace, separators (``,;:``), quotes or
+    """Bounds of ``text`` without edge whitespace, separators (``,;:—``), quotes or
     brackets whose partner is not inside the span, and a sentence's full stop: a reader's
     token-level span can end on a closing quote, a comma or a full stop, which no answer
     does. A stop that ends an abbreviation ("U.S.") or an initial ("J.") stays."""
