@@ -18,6 +18,11 @@ The tf saturation is rank-bm25's ``BM25Okapi``. The idf depends on ``variant``:
   negative values (terms in more than half the documents) replaced by
   ``epsilon * mean idf``. A term in exactly half the documents weighs 0. On a corpus of 30
   chunks about batteries, "battery" would count for (almost) nothing, hence the default.
+
+The weights are computed from each document's term counts (:class:`TermCounts`), and the
+saved arrays give those counts back (:func:`term_counts`): an index of a changed corpus is
+built from the counts of the documents it keeps plus the new ones' tokens
+(:func:`combine`, :func:`from_counts`), the same arrays a full build gives.
 """
 
 from __future__ import annotations
@@ -59,10 +64,30 @@ class BM25Index:
     docs: np.ndarray
     weights: np.ndarray
     doc_lengths: np.ndarray
+    # what made the token lists, as the caller names it ("": not recorded): counts from
+    # :func:`term_counts` stand for a document's tokens only under the same tokenizer
+    tokenizer: str = ""
 
     @property
     def n_docs(self) -> int:
         return int(self.doc_lengths.shape[0])
+
+
+@dataclass(frozen=True, eq=False)
+class TermCounts:
+    """How often each term occurs in each document, the corpus a BM25 index is computed
+    from. Entries are sorted by term, then document, one per (term, document) pair; every
+    term occurs somewhere."""
+
+    terms: list[str]  # sorted
+    rows: np.ndarray  # int64 per entry: the term, an index into terms
+    docs: np.ndarray  # int64 per entry: the document
+    tf: np.ndarray  # int64 per entry: how often the term occurs in the document, >= 1
+    lengths: np.ndarray  # int64 per document: its tokens
+
+    @property
+    def n_docs(self) -> int:
+        return int(self.lengths.shape[0])
 
 
 def idf(df: np.ndarray, n_docs: int, variant: str = "lucene") -> np.ndarray:
@@ -78,37 +103,177 @@ def idf(df: np.ndarray, n_docs: int, variant: str = "lucene") -> np.ndarray:
 
 
 def build(
-    token_lists: Sequence[Sequence[str]], k1: float, b: float, variant: str = "lucene"
+    token_lists: Sequence[Sequence[str]],
+    k1: float,
+    b: float,
+    variant: str = "lucene",
+    tokenizer: str = "",
 ) -> BM25Index:
-    """Index documents given as token lists (from :func:`evqa.tokenize.tokenize`)."""
-    if variant not in VARIANTS:
-        raise ValueError(f"unknown BM25 variant {variant!r}; choose one of: {', '.join(VARIANTS)}")
+    """Index documents given as token lists (from :func:`evqa.tokenize.tokenize`);
+    ``tokenizer`` names what made them (see :attr:`BM25Index.tokenizer`)."""
+    return from_counts(count(token_lists), k1, b, variant, tokenizer)
+
+
+def count(token_lists: Sequence[Sequence[str]]) -> TermCounts:
+    """The term counts of documents given as token lists."""
     n_docs = len(token_lists)
     lengths = np.fromiter((len(t) for t in token_lists), dtype=np.int64, count=n_docs)
     terms = sorted(set(chain.from_iterable(token_lists)))
     vocab = {t: i for i, t in enumerate(terms)}
-    total = int(lengths.sum())
     term_ids = np.fromiter(
-        (vocab[t] for t in chain.from_iterable(token_lists)), dtype=np.int64, count=total
+        (vocab[t] for t in chain.from_iterable(token_lists)),
+        dtype=np.int64,
+        count=int(lengths.sum()),
     )
     doc_of = np.repeat(np.arange(n_docs, dtype=np.int64), lengths)
     # one key per (term, doc), sorted by term then doc; counts = term frequencies
     keys, tf = np.unique(term_ids * max(n_docs, 1) + doc_of, return_counts=True)
     rows, docs = np.divmod(keys, max(n_docs, 1))
-    df = np.bincount(rows, minlength=len(terms))
-    indptr = np.concatenate(([0], np.cumsum(df))).astype(np.int64)
-    avgdl = total / n_docs if total else 1.0
-    norm = k1 * (1.0 - b + b * lengths[docs] / avgdl)
-    weights = idf(df, n_docs, variant)[rows] * tf * (k1 + 1.0) / (tf + norm)
+    return TermCounts(terms=terms, rows=rows, docs=docs, tf=tf.astype(np.int64), lengths=lengths)
+
+
+def from_counts(
+    counts: TermCounts, k1: float, b: float, variant: str = "lucene", tokenizer: str = ""
+) -> BM25Index:
+    """The BM25 index of a corpus given as its term counts."""
+    _check_variant(variant)
+    n_docs = counts.n_docs
+    df = np.bincount(counts.rows, minlength=len(counts.terms))
+    norm = _norm(counts.lengths, counts.docs, k1, b)
+    weights = _weights(idf(df, n_docs, variant)[counts.rows], counts.tf, norm, k1)
     return BM25Index(
         k1=float(k1),
         b=float(b),
         variant=variant,
-        vocab=vocab,
-        indptr=indptr,
-        docs=docs.astype(np.int32),
+        vocab={t: i for i, t in enumerate(counts.terms)},
+        indptr=np.concatenate(([0], np.cumsum(df))).astype(np.int64),
+        docs=counts.docs.astype(np.int32),
         weights=weights.astype(np.float32),
-        doc_lengths=lengths.astype(np.int32),
+        doc_lengths=counts.lengths.astype(np.int32),
+        tokenizer=tokenizer,
+    )
+
+
+def _check_variant(variant: str) -> None:
+    if variant not in VARIANTS:
+        raise ValueError(f"unknown BM25 variant {variant!r}; choose one of: {', '.join(VARIANTS)}")
+
+
+def _norm(lengths: np.ndarray, docs: np.ndarray, k1: float, b: float) -> np.ndarray:
+    """Per entry, the tf saturation's length term ``k1 * (1 - b + b * dl / avgdl)``."""
+    total = int(lengths.sum())
+    avgdl = total / lengths.shape[0] if total else 1.0
+    return k1 * (1.0 - b + b * lengths[docs] / avgdl)
+
+
+def _weights(idfs: np.ndarray, tf: np.ndarray, norm: np.ndarray, k1: float) -> np.ndarray:
+    """Per entry, the BM25 weight (float64) of a term's ``tf`` occurrences in a document."""
+    return idfs * tf * (k1 + 1.0) / (tf + norm)
+
+
+def term_counts(index: BM25Index) -> TermCounts | None:
+    """The term counts ``index`` was computed from, read back from its weights; None when
+    the weights do not tell them (k1 0, a term of idf 0, a saturated count): each count
+    is kept only if it gives its stored weight exactly and its neighbours do not, and
+    every document's counts add up to its length."""
+    n_docs = index.n_docs
+    df = np.diff(np.asarray(index.indptr, dtype=np.int64))
+    rows = np.repeat(np.arange(df.shape[0], dtype=np.int64), df)
+    docs = np.asarray(index.docs, dtype=np.int64)
+    lengths = np.asarray(index.doc_lengths, dtype=np.int64)
+    stored = np.asarray(index.weights, dtype=np.float32)
+    idfs = idf(df, n_docs, index.variant)[rows]
+    norm = _norm(lengths, docs, index.k1, index.b)
+    with np.errstate(all="ignore"):  # weight = idf * tf (k1 + 1) / (tf + norm), for tf
+        ratio = stored / idfs
+        guess = np.rint(ratio * norm / (index.k1 + 1.0 - ratio))
+    if guess.size and not (np.isfinite(guess).all() and guess.min() >= 1):
+        return None
+    tf = guess.astype(np.int64)
+    if not _tells(stored, idfs, tf, norm, index.k1):
+        return None
+    if not np.array_equal(np.bincount(docs, weights=tf, minlength=n_docs), lengths):
+        return None
+    terms = sorted(index.vocab, key=index.vocab.__getitem__)
+    return TermCounts(terms=terms, rows=rows, docs=docs, tf=tf, lengths=lengths)
+
+
+def _tells(
+    stored: np.ndarray, idfs: np.ndarray, tf: np.ndarray, norm: np.ndarray, k1: float
+) -> bool:
+    """Whether each stored (float32) weight is the one of its count ``tf``, and not the one
+    of a count one fewer or one more: the weight moves one way with the count, so then no
+    other count gives it."""
+
+    def gives(counts: np.ndarray) -> np.ndarray:
+        with np.errstate(all="ignore"):
+            return _weights(idfs, counts, norm, k1).astype(np.float32) == stored
+
+    return bool(gives(tf).all() and not gives(tf - 1).any() and not gives(tf + 1).any())
+
+
+def combine(parts: Sequence[tuple[TermCounts, np.ndarray]], n_docs: int) -> TermCounts:
+    """The corpus of ``n_docs`` documents made of documents of ``parts``: each part is its
+    counts and, per document, the one it becomes (-1: left out). Every document of the
+    corpus must come from one document of one part (ValueError otherwise)."""
+    parts = [(counts, np.asarray(place, dtype=np.int64)) for counts, place in parts]
+    if any(place.shape != (counts.n_docs,) for counts, place in parts):
+        raise ValueError("a part's places are not one per document")
+    targets = np.concatenate([np.zeros(0, np.int64), *(p[p >= 0] for _, p in parts)])
+    if not np.array_equal(np.bincount(targets, minlength=n_docs), np.ones(n_docs, np.int64)):
+        raise ValueError("each document must come from one document of one part")
+    lengths = np.zeros(n_docs, dtype=np.int64)
+    for counts, place in parts:
+        lengths[place[place >= 0]] = counts.lengths[place >= 0]
+    taken = [_placed(counts, place) for counts, place in parts]
+    terms = sorted(set(chain.from_iterable(t.terms for t in taken)))
+    vocab = {term: i for i, term in enumerate(terms)}
+    rows = [
+        np.fromiter((vocab[term] for term in t.terms), dtype=np.int64, count=len(t.terms))[t.rows]
+        for t in taken
+    ]
+    return _sorted(
+        terms,
+        np.concatenate([np.zeros(0, np.int64), *rows]),
+        np.concatenate([np.zeros(0, np.int64), *(t.docs for t in taken)]),
+        np.concatenate([np.zeros(0, np.int64), *(t.tf for t in taken)]),
+        lengths,
+    )
+
+
+@dataclass(frozen=True, eq=False)
+class _Placed:
+    """The entries of a part of a combined corpus: as :class:`TermCounts` (sorted by term,
+    each term an index into ``terms``), the documents numbered as in the combined corpus."""
+
+    terms: list[str]
+    rows: np.ndarray
+    docs: np.ndarray
+    tf: np.ndarray
+
+
+def _placed(counts: TermCounts, place: np.ndarray) -> _Placed:
+    """The entries of the documents of ``counts`` that ``place`` moves (-1: left out) to
+    another corpus, and only the terms they hold."""
+    moved = place[counts.docs]
+    kept = moved >= 0
+    rows = counts.rows[kept]  # sorted
+    first = np.diff(rows, prepend=-1) != 0  # the first entry of each term left
+    return _Placed(
+        terms=[counts.terms[i] for i in rows[first]],
+        rows=np.cumsum(first) - 1,
+        docs=moved[kept],
+        tf=counts.tf[kept],
+    )
+
+
+def _sorted(
+    terms: list[str], rows: np.ndarray, docs: np.ndarray, tf: np.ndarray, lengths: np.ndarray
+) -> TermCounts:
+    """TermCounts of these entries, put in order by term then document."""
+    order = np.argsort(rows * max(lengths.shape[0], 1) + docs, kind="stable")
+    return TermCounts(
+        terms=terms, rows=rows[order], docs=docs[order], tf=tf[order], lengths=lengths
     )
 
 
@@ -168,6 +333,7 @@ def save(index: BM25Index, folder: Path) -> list[str]:
         "n_docs": index.n_docs,
         "n_terms": len(terms),
         "nnz": int(index.docs.shape[0]),
+        "tokenizer": index.tokenizer,
     }
     (folder / PARAMS_FILE).write_text(json.dumps(params, indent=2) + "\n", encoding="utf-8")
     written.append(PARAMS_FILE)
@@ -189,6 +355,7 @@ def load(folder: Path, *, mmap: bool = True) -> BM25Index:
             b=float(params["b"]),
             variant=str(params["variant"]),
             vocab={t: i for i, t in enumerate(terms)},
+            tokenizer=params.get("tokenizer", ""),
             **arrays,
         )
         _check(index, params, terms)
@@ -214,6 +381,8 @@ def _check(index: BM25Index, params: dict, terms: list) -> None:
         raise ValueError("a posting points past the last document")
     if index.variant not in VARIANTS:
         raise ValueError(f"unknown variant {index.variant!r}")
+    if not isinstance(index.tokenizer, str):
+        raise ValueError(f"the tokenizer {index.tokenizer!r} is not a name")
 
 
 def _read_json(path: Path):

@@ -1,8 +1,10 @@
 """The indexing pipeline: articles -> chunks -> spans -> embeddings -> BM25 + faiss -> disk.
 
 Every build is incremental: embeddings are reused from the live generation for chunks
-whose text is unchanged (same model, same document encoder), and index-time analysis is
-reused for unchanged articles. The result is the same index a full rebuild would give.
+whose text is unchanged (same model, same document encoder), and so are their BM25 term
+counts (read back from its BM25 arrays, same tokenizer: only new chunks are tokenised);
+index-time analysis is reused for unchanged articles. The result is the same index a full
+rebuild would give.
 
 The public functions (build, rebuild, add, remove) take paths as str or Path, and resolve
 what they are not given as the CLI does: ``model`` (:func:`resolve_model`), ``settings``
@@ -38,7 +40,13 @@ from evqa.staleness import edited_corpus
 from evqa.types import Article, Span
 
 if TYPE_CHECKING:
+    from evqa.bm25 import BM25Index, TermCounts
     from evqa.encoder import ModelInfo
+
+# what evqa.tokenize.tokenize(text, index_form=True) makes of a chunk, as a local index's
+# BM25 files record it: a build reuses the term counts of unchanged chunks only from an
+# index whose label is this one, so change it whenever the tokenizer changes
+BM25_TOKENIZER = "index_form/1"
 
 # progress(stage, advance, total): stages are "analyse", "embed"
 Progress = Callable[[str, int, int | None], None]
@@ -578,17 +586,14 @@ def _index_data(
     """The index of ``articles`` (sorted by id), reusing the spans and embeddings ``previous``
     holds for unchanged articles and chunks, and those an interrupted build saved
     (``resume``); and how many embeddings were reused."""
-    from evqa import bm25
     from evqa.chunking import chunk_article, split_sentences
     from evqa.corpus import article_hash
-    from evqa.tokenize import tokenize
 
     hashes = {a.id: article_hash(a) for a in articles}
     sentences = {a.id: list(split_sentences(a.text)) for a in articles}
     spans = _analyse(articles, hashes, previous, settings.analysis, progress)
-    chunks = [
-        c for a in articles for c in chunk_article(a, settings.chunk_size, settings.chunk_overlap)
-    ]
+    size, overlap = settings.chunk_size, settings.chunk_overlap
+    chunks = [c for a in articles for c in chunk_article(a, size, overlap, sentences[a.id])]
     by_id = {a.id: a for a in articles}
     texts = [index_text(c, by_id[c.doc_id]) for c in chunks]
     embedded = [chunk_hash(t) for t in texts]
@@ -601,11 +606,42 @@ def _index_data(
         chunks=chunks,
         embeddings=embeddings,
         embedded=embedded,
-        bm25=bm25.build(
-            [tokenize(t, index_form=True) for t in texts], settings.bm25_k1, settings.bm25_b
-        ),
+        bm25=_bm25(texts, embedded, previous, settings),
     )
     return data, reused
+
+
+def _bm25(
+    texts: list[str], hashes: list[str], previous: IndexData | None, settings: BuildSettings
+) -> BM25Index:
+    """The BM25 index of the chunks ``texts`` (their chunk hashes ``hashes``): the term
+    counts of those ``previous`` holds the same text of are read back from its BM25 arrays
+    (:func:`_previous_counts`), only the others are tokenised. The arrays are those a build
+    tokenising every chunk gives."""
+    from evqa import bm25
+    from evqa.tokenize import tokenize
+
+    old = _previous_counts(previous)
+    at = {} if old is None else {h: i for i, h in enumerate(previous.embedded)}
+    source = np.array([at.pop(h, -1) for h in hashes], dtype=np.int64)  # each reused once
+    todo = np.flatnonzero(source < 0)
+    parts = [(bm25.count([tokenize(texts[i], index_form=True) for i in todo]), todo)]
+    if old is not None:
+        place = np.full(old.n_docs, -1, dtype=np.int64)
+        place[source[source >= 0]] = np.flatnonzero(source >= 0)
+        parts.append((old, place))
+    counts = bm25.combine(parts, len(texts))
+    return bm25.from_counts(counts, settings.bm25_k1, settings.bm25_b, tokenizer=BM25_TOKENIZER)
+
+
+def _previous_counts(previous: IndexData | None) -> TermCounts | None:
+    """The term counts of ``previous``'s chunks (in its order), if its BM25 files were made
+    by this tokenizer (:data:`BM25_TOKENIZER`) and its weights give them back; else None."""
+    from evqa import bm25
+
+    if previous is None or previous.bm25.tokenizer != BM25_TOKENIZER:
+        return None
+    return bm25.term_counts(previous.bm25)
 
 
 def _manifest(model, used: str, settings: BuildSettings, corpus: dict[str, Any]) -> dict[str, Any]:

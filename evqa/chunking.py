@@ -103,9 +103,14 @@ def _trim(text: str, start: int, end: int) -> tuple[int, int] | None:
     return (start, end) if start < end else None
 
 
-def chunk_article(article: Article, size: int, overlap: int) -> list[Chunk]:
-    """Chunks of ``article`` with ids f"{article.id}#{ordinal}" (ordinal from 0)."""
-    spans = chunk_spans(article.text, split_sentences(article.text), size, overlap)
+def chunk_article(
+    article: Article, size: int, overlap: int, sentences: list[tuple[int, int]] | None = None
+) -> list[Chunk]:
+    """Chunks of ``article`` with ids f"{article.id}#{ordinal}" (ordinal from 0);
+    ``sentences``: its sentences, when the caller has split them already."""
+    if sentences is None:
+        sentences = list(split_sentences(article.text))
+    spans = chunk_spans(article.text, sentences, size, overlap)
     return [
         Chunk(id=f"{article.id}#{i}", doc_id=article.id, start=s, end=e, text=article.text[s:e])
         for i, (s, e) in enumerate(spans)

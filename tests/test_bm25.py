@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import json
 import math
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -188,3 +189,103 @@ def test_not_an_index(saved):
     (saved / bm25.PARAMS_FILE).write_text('{"format": "something else"}')
     with pytest.raises(IndexCorruptError):
         bm25.load(saved)
+
+
+# ---------------------------------------------------------------- term counts
+
+
+def _same_index(a: bm25.BM25Index, b: bm25.BM25Index) -> bool:
+    arrays = ("indptr", "docs", "weights", "doc_lengths")
+    return a.vocab == b.vocab and all(np.array_equal(getattr(a, f), getattr(b, f)) for f in arrays)
+
+
+def _same_counts(a: bm25.TermCounts, b: bm25.TermCounts) -> bool:
+    arrays = ("rows", "docs", "tf", "lengths")
+    return a.terms == b.terms and all(np.array_equal(getattr(a, f), getattr(b, f)) for f in arrays)
+
+
+@pytest.mark.parametrize("variant", bm25.VARIANTS)
+@pytest.mark.parametrize(("k1", "b"), [(1.2, 0.75), (0.9, 1.0), (2.0, 0.0), (0.01, 1.0)])
+def test_the_saved_weights_give_back_every_document_term_counts(tmp_path, variant, k1, b):
+    corpus = [*_corpus(4, 79), [], ["w1"] * 40]  # an empty document, a long repeat; N odd:
+    # no term is in exactly half the documents (okapi would weigh it 0, see below)
+    bm25.save(bm25.build(corpus, k1, b, variant), tmp_path)
+    counts = bm25.term_counts(bm25.load(tmp_path))
+    assert counts is not None and _same_counts(counts, bm25.count(corpus))
+
+
+def test_weights_that_do_not_tell_the_counts_give_none():
+    assert bm25.term_counts(bm25.build(_corpus(), k1=0.0, b=0.75)) is None  # tf never counts
+    half = [["x", "a"], ["x", "x", "b"], ["c"], ["d"]]  # okapi: "x" weighs 0 in every document
+    assert bm25.term_counts(bm25.build(half, 1.2, 0.75, "okapi")) is None
+    assert bm25.term_counts(bm25.build(half, 1.2, 0.75)) is not None
+
+
+def test_a_count_is_read_back_only_when_no_other_count_gives_its_weight():
+    idfs, norm = np.array([2.0, 0.7]), np.array([1.1, 0.8])
+    tf = np.array([1, 7])
+    stored = bm25._weights(idfs, tf, norm, 1.2).astype(np.float32)
+    assert bm25._tells(stored, idfs, tf, norm, 1.2)
+    assert not bm25._tells(stored, idfs, tf + 1, norm, 1.2)
+    # k1 tiny: counts 7 and 8 weigh the same float32, so 7 is not told
+    stored = bm25._weights(idfs, tf, norm * 1e-9, 1e-9).astype(np.float32)
+    assert bm25._weights(idfs, tf + 1, norm * 1e-9, 1e-9).astype(np.float32)[1] == stored[1]
+    assert not bm25._tells(stored, idfs, tf, norm * 1e-9, 1e-9)
+
+
+def test_weights_changed_after_the_build_give_none(tmp_path):
+    index = bm25.build(_corpus(), 1.2, 0.75)
+    weights = np.array(index.weights)
+    weights[3] = np.nextafter(weights[3], np.float32(10))  # one ulp: a count it cannot be
+    assert bm25.term_counts(replace(index, weights=weights)) is None
+    lengths = np.array(index.doc_lengths)
+    lengths[0] += 1  # the norms move: the weights are not those of any counts
+    assert bm25.term_counts(replace(index, doc_lengths=lengths)) is None
+    doubled = replace(index, doc_lengths=index.doc_lengths * 2)  # the same norms and weights
+    assert bm25.term_counts(doubled) is None  # but the counts add up to half the lengths
+
+
+@pytest.mark.parametrize("variant", bm25.VARIANTS)
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_combined_counts_give_the_index_a_full_build_gives(variant, seed):
+    rng = np.random.default_rng(seed)
+    old, new = _corpus(seed, 60), [*_corpus(seed + 10, 7), []]
+    kept = rng.permutation(60)[:45]  # 15 documents dropped, the rest shuffled
+    slots = rng.permutation(len(kept) + len(new))  # the new ones among them
+    place_old = np.full(60, -1)
+    place_old[kept] = slots[: len(kept)]
+    corpus: list[list[str]] = [[] for _ in slots]
+    for doc, slot in zip([*kept, *range(60, 60 + len(new))], slots, strict=True):
+        corpus[slot] = (old + new)[doc]
+    counts = bm25.term_counts(bm25.build(old, 1.2, 0.75, variant))
+    parts = [(counts, place_old), (bm25.count(new), slots[len(kept) :])]
+    combined = bm25.from_counts(bm25.combine(parts, len(corpus)), 1.2, 0.75, variant)
+    full = bm25.build(corpus, 1.2, 0.75, variant)
+    assert _same_index(combined, full)  # bit for bit, so every score is the same
+    for q in QUERIES:
+        assert np.array_equal(bm25.score(combined, q), bm25.score(full, q))
+
+
+def test_combine_takes_each_document_from_one_place():
+    a, b = bm25.count([["x"], ["y"]]), bm25.count([["z"]])
+    assert bm25.combine([(a, np.array([1, -1])), (b, np.array([0]))], 2).terms == ["x", "z"]
+    with pytest.raises(ValueError, match="one document of one part"):
+        bm25.combine([(a, np.array([0, 1])), (b, np.array([1]))], 2)  # 1 twice
+    with pytest.raises(ValueError, match="one document of one part"):
+        bm25.combine([(a, np.array([0, -1])), (b, np.array([-1]))], 2)  # 1 from nowhere
+    with pytest.raises(ValueError, match="one document of one part"):
+        bm25.combine([(a, np.array([0, 2])), (b, np.array([1]))], 2)  # 2 past the end
+    with pytest.raises(ValueError, match="one per document"):
+        bm25.combine([(a, np.array([0])), (b, np.array([1]))], 2)
+
+
+def test_the_tokenizer_label_is_saved_and_checked(tmp_path):
+    bm25.save(bm25.build(_corpus(), 1.2, 0.75, tokenizer="words/3"), tmp_path)
+    assert bm25.load(tmp_path).tokenizer == "words/3"
+    params = json.loads((tmp_path / bm25.PARAMS_FILE).read_text())
+    del params["tokenizer"]  # an index saved before the label
+    (tmp_path / bm25.PARAMS_FILE).write_text(json.dumps(params))
+    assert bm25.load(tmp_path).tokenizer == ""
+    (tmp_path / bm25.PARAMS_FILE).write_text(json.dumps({**params, "tokenizer": 3}))
+    with pytest.raises(IndexCorruptError, match="tokenizer"):
+        bm25.load(tmp_path)

@@ -14,6 +14,7 @@ import time
 from dataclasses import replace
 from pathlib import Path, PurePosixPath, PureWindowsPath
 
+import numpy as np
 import pytest
 from conftest import ARTICLES, small_settings, write_corpus
 
@@ -227,6 +228,161 @@ def test_remove_gives_the_same_hits_as_a_full_rebuild(tmp_path, fake_model):
         fake_model,
     )
     assert hits_of(tmp_path / "inc") == hits_of(tmp_path / "full")
+
+
+BM25_QUERIES = [
+    "solar boat battery",
+    "wind farm turbines Brittany MW",
+    "hydrogen trains tank",
+    "tidal power La Rance",
+    "nothing indexed",
+]
+
+
+def _tokenised(monkeypatch) -> list[str]:
+    """The texts a build tokenises for BM25, in order."""
+    from evqa import tokenize
+
+    texts: list[str] = []
+    real = tokenize.tokenize
+
+    def recording(text, **kw):
+        if kw.get("index_form"):
+            texts.append(text)
+        return real(text, **kw)
+
+    monkeypatch.setattr(tokenize, "tokenize", recording)
+    return texts
+
+
+def _chunk_texts(root, doc_ids=None) -> list[str]:
+    data = indexdata.load(store.open_generation(root))
+    return [
+        indexdata.index_text(c, data.articles[c.doc_id])
+        for c in data.chunks
+        if doc_ids is None or c.doc_id in doc_ids
+    ]
+
+
+def assert_same_bm25(root, full_root):
+    """The BM25 index at ``root`` is the one a full build of the same corpus gave
+    ``full_root``: the same chunks, arrays bit for bit, and so the same scores."""
+    from evqa.tokenize import tokenize
+
+    inc, full = (indexdata.load(store.open_generation(r)) for r in (root, full_root))
+    assert [c.id for c in inc.chunks] == [c.id for c in full.chunks]
+    assert inc.bm25.vocab == full.bm25.vocab
+    for field in ("indptr", "docs", "weights", "doc_lengths"):
+        assert np.array_equal(getattr(inc.bm25, field), getattr(full.bm25, field)), field
+    for query in BM25_QUERIES:
+        tokens = tokenize(query, index_form=True)
+        assert np.array_equal(bm25.score(inc.bm25, tokens), bm25.score(full.bm25, tokens))
+
+
+def test_add_and_remove_tokenise_only_new_chunks_and_score_as_a_full_build(
+    tmp_path, fake_model, monkeypatch
+):
+    do_build(write_corpus(tmp_path / "abc"), tmp_path / "inc", fake_model)
+    tokenised = _tokenised(monkeypatch)
+    edits = {
+        "bravo": "Wind Farm Opens Off Brittany\n\nThe farm now delivers 500 MW. Again.",
+        "delta": "Tidal Power\n\nLa Rance has made 240 MW since 1966. It is in Brittany.",
+    }
+    build.add(
+        [write_corpus(tmp_path / "edits", edits)],
+        tmp_path / "inc",
+        model=fake_model,
+        settings=None,
+        cache_dir=tmp_path,
+    )
+    assert sorted(tokenised) == sorted(_chunk_texts(tmp_path / "inc", {"bravo", "delta"}))
+    do_build(write_corpus(tmp_path / "added", {**ARTICLES, **edits}), tmp_path / "f1", fake_model)
+    assert_same_bm25(tmp_path / "inc", tmp_path / "f1")
+
+    tokenised.clear()
+    build.remove(["alpha", "delta"], tmp_path / "inc", model=fake_model, cache_dir=tmp_path)
+    assert tokenised == []
+    rest = {"bravo": edits["bravo"], "charlie": ARTICLES["charlie"]}
+    do_build(write_corpus(tmp_path / "removed", rest), tmp_path / "f2", fake_model)
+    assert_same_bm25(tmp_path / "inc", tmp_path / "f2")
+
+
+def test_a_chunk_held_twice_is_scored_as_a_full_build(tmp_path, fake_model, monkeypatch):
+    twice = {**ARTICLES, "echo": ARTICLES["alpha"] + " An echo."}  # its first chunks: alpha's
+    do_build(
+        write_corpus(tmp_path / "a", {"alpha": ARTICLES["alpha"]}), tmp_path / "inc", fake_model
+    )
+    alpha_texts = _chunk_texts(tmp_path / "inc")
+    tokenised = _tokenised(monkeypatch)
+    build.add(
+        [write_corpus(tmp_path / "c", twice)],
+        tmp_path / "inc",
+        model=fake_model,
+        cache_dir=tmp_path,
+    )
+    shared = [t for t in _chunk_texts(tmp_path / "inc", {"echo"}) if t in alpha_texts]
+    assert shared and [t for t in tokenised if t in alpha_texts] == shared  # echo's copies
+    do_build(write_corpus(tmp_path / "full", twice), tmp_path / "full-idx", fake_model)
+    assert_same_bm25(tmp_path / "inc", tmp_path / "full-idx")
+
+
+@pytest.mark.parametrize("change", ["tokenizer", "k1 0"])
+def test_counts_that_cannot_be_reused_are_tokenised_again(
+    tmp_path, fake_model, monkeypatch, change
+):
+    """An index whose BM25 files another tokenizer made (or made before they said which), or
+    whose weights do not give its term counts back (k1 0), has every chunk tokenised."""
+    k1 = 0.0 if change == "k1 0" else 1.2
+    do_build(
+        write_corpus(tmp_path / "ab", {k: ARTICLES[k] for k in ("alpha", "bravo")}),
+        tmp_path / "inc",
+        fake_model,
+        bm25_k1=k1,
+    )
+    if change == "tokenizer":
+        monkeypatch.setattr(build, "BM25_TOKENIZER", "index_form/0")
+    tokenised = _tokenised(monkeypatch)
+    build.add(
+        [write_corpus(tmp_path / "c", {"charlie": ARTICLES["charlie"]})],
+        tmp_path / "inc",
+        model=fake_model,
+        cache_dir=tmp_path,
+    )
+    assert sorted(tokenised) == sorted(_chunk_texts(tmp_path / "inc"))
+    do_build(write_corpus(tmp_path / "abc"), tmp_path / "full", fake_model, bm25_k1=k1)
+    assert_same_bm25(tmp_path / "inc", tmp_path / "full")
+    assert (
+        indexdata.load(store.open_generation(tmp_path / "inc")).bm25.tokenizer
+        == build.BM25_TOKENIZER
+    )
+
+
+def test_a_rebuild_with_other_bm25_settings_reuses_the_counts(
+    tmp_path, corpus, fake_model, monkeypatch
+):
+    do_build(corpus, tmp_path / "inc", fake_model)
+    tokenised = _tokenised(monkeypatch)
+    do_build(corpus, tmp_path / "inc", fake_model, bm25_k1=0.9, bm25_b=0.3)
+    assert tokenised == []
+    do_build(corpus, tmp_path / "full", fake_model, bm25_k1=0.9, bm25_b=0.3)
+    assert_same_bm25(tmp_path / "inc", tmp_path / "full")
+
+
+def test_the_bm25_tokenizer_label_goes_with_what_tokenize_makes_of_a_chunk():
+    """A build reuses the term counts of an index whose BM25 files carry build.BM25_TOKENIZER:
+    if tokenize changes what a chunk becomes, that label must change with it (indexes
+    made before then are tokenised again once), and this test with both."""
+    from evqa.tokenize import tokenize
+
+    text = (
+        "Café Zoë's cells: 2,000 Wh/kg and 3.5 GWh in 2024. The batteries weren't charging; "
+        "北京大学 ordered 1,200 ÉCLAIRS."
+    )
+    tokens = [
+        *("cafe", "zoe", "cell", "2000", "wh", "kg", "3.5", "gwh", "2024", "batteri"),
+        *("weren", "t", "charg", "北京", "京大", "大学", "order", "1200", "eclair"),
+    ]
+    assert (build.BM25_TOKENIZER, tokenize(text, index_form=True)) == ("index_form/1", tokens)
 
 
 def test_add_reports_the_indexed_articles_it_replaces_with_another(tmp_path, corpus, fake_model):

@@ -213,3 +213,14 @@ def test_a_time_and_its_day_stay_one_sentence(text: str, expected: list[str] | N
 def test_a_sentence_after_a_time_is_still_split(text: str) -> None:
     first, second = text.split("m. ", 1)
     assert sentences(text) == [f"{first}m.", second]
+
+
+@pytest.mark.parametrize("overlap", [0, 1, 2])
+def test_chunk_article_uses_the_sentences_it_is_given(overlap):
+    text = "One sentence here. Two sentences there. Three now. Four at last, and long enough."
+    article = _article(text)
+    given = list(split_sentences(text))
+    assert chunk_article(article, 50, overlap, given) == chunk_article(article, 50, overlap)
+    assert len(chunk_article(article, 50, overlap)) > 1
+    whole = [(0, len(text))]  # one "sentence": what it is given is what it packs
+    assert [c.text for c in chunk_article(article, 400, overlap, whole)] == [text]
