@@ -7,6 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from evqa.corpus import cleaning, read_corpus
+from evqa.corpus.clean import clean_article
 from evqa.corpus.cleaning import (
     boilerplate_rule,
     clean_text,
@@ -665,9 +666,180 @@ def test_a_table_holding_a_table_reads_the_inner_one() -> None:
 
 
 _TABLE_TOKENS = ["<table>", "</table>", "<tr>", "<td>", "</td>", "<th>", "<caption>", "<thead>"]
+_SPAN_TOKENS = ["<td rowspan=2>", "<th rowspan=0>", "<th colspan=3>", "<tbody>", "<b>", "</b>"]
+_FIGURE_TOKENS = ["<figure>", "<figcaption>", "</figcaption>", "</figure>"]
 
 
 @settings(max_examples=50, deadline=None)
-@given(st.lists(st.sampled_from([*_TABLE_TOKENS, "<a href=x>", "</a>", "<h2>", "x", " 1"])))
+@given(
+    st.lists(
+        st.sampled_from(
+            [
+                *_TABLE_TOKENS,
+                *_SPAN_TOKENS,
+                *_FIGURE_TOKENS,
+                "<a href=x>",
+                "</a>",
+                "<h2>",
+                "x",
+                " 1",
+            ]
+        )
+    )
+)
 def test_extract_html_never_raises_on_tables(tokens: list[str]) -> None:
     assert isinstance(extract_html(_table_page("".join(tokens))).text, str)
+
+
+@pytest.mark.parametrize("span", ["2", "0"])
+def test_a_row_label_spanning_rows_labels_each_of_them(span: str) -> None:
+    table = (
+        "<table><tr><th>Pack</th><th>Capacity</th><th>Price</th></tr>"
+        f"<tr><td rowspan='{span}'>Standard</td><td>55 kWh</td><td>€41,900</td></tr>"
+        "<tr><td>60 kWh</td><td>€43,500</td></tr></table>"
+    )
+    assert _lines(_table_page(table)) == [
+        LEAD,
+        "Standard — Capacity: 55 kWh; Price: €41,900.",
+        "Standard — Capacity: 60 kWh; Price: €43,500.",
+        CLOSE,
+    ]
+
+
+def test_a_value_spanning_rows_is_repeated_in_its_column() -> None:
+    table = (
+        "<table><tr><th>Cell</th><th>Chemistry</th><th>Price</th><th>Cycles</th></tr>"
+        "<tr><td>Model A</td><td rowspan='3'>LFP</td><td colspan='2'>not yet priced</td></tr>"
+        "<tr><td>Model B</td><td>$80</td><td>6,000</td></tr>"
+        "<tr><td>Model C</td><td>$70</td><td>5,000</td></tr></table>"
+    )
+    assert _lines(_table_page(table))[2:4] == [
+        "Model B — Chemistry: LFP; Price: $80; Cycles: 6,000.",
+        "Model C — Chemistry: LFP; Price: $70; Cycles: 5,000.",
+    ]
+
+
+def test_a_cell_spans_rows_only_of_its_own_group() -> None:
+    table = (
+        "<table><thead><tr><th rowspan='3'>Cell</th><th>Energy density</th></tr></thead>"
+        "<tbody><tr><td>Model A</td><td>350 Wh/kg</td></tr></tbody></table>"
+    )
+    assert "Model A — Energy density: 350 Wh/kg." in _lines(_table_page(table))
+
+
+def test_header_rows_over_one_another_name_each_value_together() -> None:
+    table = (
+        "<table><thead><tr><th rowspan='2'>Plant</th><th colspan='2'>Output (vans)</th></tr>"
+        "<tr><th>2025</th><th>2026</th></tr></thead>"
+        "<tbody><tr><td>Eindhoven</td><td>18,000</td><td>32,000</td></tr></tbody></table>"
+    )
+    assert _lines(_table_page(table)) == [
+        LEAD,
+        "Eindhoven — Output (vans) 2025: 18,000; Output (vans) 2026: 32,000.",
+        CLOSE,
+    ]
+
+
+def test_a_title_row_over_the_header_row_names_no_values() -> None:
+    table = (
+        "<table><tr><th colspan='2'>Voltra cells</th></tr>"
+        "<tr><th>Cell</th><th>Energy density</th></tr>"
+        "<tr><td>Model A</td><td>350 Wh/kg</td></tr></table>"
+    )
+    lines = _lines(_table_page(table))
+    assert "Voltra cells" in lines
+    assert not any("Voltra cells " in line for line in lines)
+
+
+@pytest.mark.parametrize(
+    "first_row",
+    [
+        "<tr><td><b>Cell</b></td><td><strong>Energy density</strong></td><td></td></tr>",
+        "<tr><td> <b>Cell</b> </td><td><b><a href='/e'>Energy</a> density</b></td></tr>",
+    ],
+)
+def test_a_first_row_of_bold_cells_is_a_header_row(first_row: str) -> None:
+    table = f"<table>{first_row}<tr><td>Model A</td><td>350 Wh/kg</td></tr></table>"
+    assert _lines(_table_page(table)) == [LEAD, "Model A — Energy density: 350 Wh/kg.", CLOSE]
+
+
+@pytest.mark.parametrize(
+    "table",
+    [
+        # a cell partly bold
+        "<table><tr><td><b>Model A</b> (new)</td><td><b>350 Wh/kg</b></td></tr>"
+        "<tr><td>Model B</td><td>290 Wh/kg</td></tr></table>",
+        # bold cells in a row that is not the first
+        "<table><tr><td>Model A</td><td>350 Wh/kg</td></tr>"
+        "<tr><td><b>Model B</b></td><td><b>290 Wh/kg</b></td></tr></table>",
+    ],
+)
+def test_bold_cells_not_all_bold_or_not_first_are_values(table: str) -> None:
+    lines = _lines(_table_page(table))
+    assert "Model B; 290 Wh/kg." in lines
+    assert not any(" — " in line for line in lines)
+
+
+def test_a_figcaption_of_a_table_is_a_line_of_its_own() -> None:
+    figure = (
+        "<figure><table><tr><th>Cell</th><th>Energy density</th></tr>"
+        "<tr><td>Model A</td><td>350 Wh/kg</td></tr></table>"
+        "<figcaption>Voltra cells, <i>tested</i> in 2025</figcaption></figure>"
+    )
+    assert _lines(_table_page(figure)) == [
+        LEAD,
+        "Voltra cells, tested in 2025",
+        "Model A — Energy density: 350 Wh/kg.",
+        CLOSE,
+    ]
+
+
+# --- Markdown pipe tables: read as HTML tables are -------------------------------------------
+
+PIPE_TABLE = """Grid operators agreed on new tariffs.
+
+| Interconnector | Capacity (MW) | Tariff (€/MWh) |
+|:---|---:|:-:|
+| NO1–SE3 | 2,145 | 1.20 |
+| **SE1–FI1** | 1,500 \\| 1,650 | 1.45 |
+|  |  | |
+Holm signed the deal."""
+
+
+def test_a_markdown_pipe_table_gives_a_line_a_row() -> None:
+    text, _ = strip_markdown(PIPE_TABLE)
+    assert clean_text(text).split("\n") == [
+        "Grid operators agreed on new tariffs.",
+        "",
+        "NO1–SE3 — Capacity (MW): 2,145; Tariff (€/MWh): 1.20.",
+        "SE1–FI1 — Capacity (MW): 1,500 | 1,650; Tariff (€/MWh): 1.45.",
+        "Holm signed the deal.",
+    ]
+
+
+def test_a_pipe_table_in_a_markdown_file_is_read_as_rows() -> None:
+    article = clean_article(f"# Tariffs agreed\n\n{PIPE_TABLE}", "a", kind="md")
+    assert "NO1–SE3 — Capacity (MW): 2,145; Tariff (€/MWh): 1.20." in article.text
+    assert "|---" not in article.text and "| NO1" not in article.text
+
+
+def test_a_pipe_table_without_header_names_gives_its_values() -> None:
+    text, _ = strip_markdown("| | |\n|---|---|\n| NO1–SE3 | 2,145 |")
+    assert text == "NO1–SE3; 2,145."
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Prices | rose\nTariffs | fell",  # no delimiter row
+        "| NO1–SE3 | 2,145 |\n| NO1–SE4 | 1,500 |",
+        "Capacity | Tariff\n---",  # a rule, not a delimiter row
+        "| Capacity | Tariff |\n|---|---|---|\n| 2,145 | 1.20 |",  # as many cells as the header
+        "| Capacity | Tariff |\n|---|--x|\n| 2,145 | 1.20 |",
+    ],
+)
+def test_lines_with_pipes_that_are_no_table_stay_as_they_are(text: str) -> None:
+    def piped(lines: str) -> list[str]:
+        return [line for line in lines.split("\n") if "|" in line]
+
+    assert piped(strip_markdown(text)[0]) == piped(text)

@@ -16,18 +16,19 @@ read the page without its site header, navigation, footers, buttons and cookie/c
 banners, so a page that is only boilerplate (or only its site's name) gives no text; the
 extracted lines are kept in the order the page shows them. A table of figures comes out as
 one line a row, each value with its column's header ("Model A — Energy density: 350 Wh/kg;
-Cycle life: 4,000."); a table that lays out the page is read as the text it holds, and a
-table of links (a menu) is navigation.
+Cycle life: 4,000."), as does a Markdown pipe table; a table that lays out the page is read
+as the text it holds, and a table of links (a menu) is navigation.
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
 from functools import lru_cache
 from html.parser import HTMLParser
-from itertools import zip_longest
+from itertools import groupby, zip_longest
 
 __all__ = [
     "INLINE_RULES",
@@ -321,14 +322,21 @@ _MD_LINK = re.compile(r"\[([^\]]+)\]\([^)]*\)")
 _MD_EMPHASIS = re.compile(r"(\*\*|__)(?=\S)(.+?)(?<=\S)\1|(?<![\w*])\*(?=\S)([^*\n]+?)(?<=\S)\*")
 _MD_UNDERSCORE = re.compile(r"(?<!\w)_(?=\S)([^_\n]+?)(?<=\S)_(?!\w)")
 _MD_CODE = re.compile(r"`([^`\n]+)`")
+_MD_CELL_SEPARATOR = re.compile(r"(?<!\\)\|")
+_MD_DELIMITER_CELL = re.compile(r":?-+:?")
 
 
 def strip_markdown(text: str) -> tuple[str, str | None]:
     """Lightly strip Markdown syntax. Returns (text, title) where title is a leading
-    '# Heading' (removed from the text), else None."""
+    '# Heading' (removed from the text), else None. A pipe table becomes one line a row, as
+    an HTML table does (see :func:`_rows_lines`)."""
     title: str | None = None
     out: list[str] = []
-    for line in text.split("\n"):
+    for block in _md_blocks(text.split("\n")):
+        if isinstance(block, list):
+            out.extend(block)
+            continue
+        line = block
         if _MD_FENCE.match(line) or _MD_RULE.match(line):
             out.append("")
             continue
@@ -341,6 +349,51 @@ def strip_markdown(text: str) -> tuple[str, str | None]:
         line = _MD_BULLET.sub(r"\1", _MD_QUOTE.sub("", line))
         out.append(_strip_inline(line))
     return "\n".join(out), title
+
+
+def _md_blocks(lines: list[str]) -> Iterator[str | list[str]]:
+    """Markdown's ``lines``, each pipe table among them as the list of its row lines."""
+    i = 0
+    while i < len(lines):
+        end = _pipe_table_end(lines, i)
+        if end:
+            yield _pipe_table_lines(lines[i:end])
+            i = end
+        else:
+            yield lines[i]
+            i += 1
+
+
+def _pipe_table_end(lines: list[str], start: int) -> int:
+    """The end of the pipe table whose header row is ``lines[start]`` (a row of cells
+    between pipes, then a delimiter row as "|---|:--:|" with as many cells, then the body's
+    rows up to a line without a pipe), else 0."""
+    if start + 1 >= len(lines) or "|" not in lines[start] or "|" not in lines[start + 1]:
+        return 0
+    delimiter = _md_row(lines[start + 1])
+    if not all(_MD_DELIMITER_CELL.fullmatch(cell) for cell in delimiter):
+        return 0
+    if len(delimiter) != len(_md_row(lines[start])):
+        return 0
+    end = start + 2
+    while end < len(lines) and "|" in lines[end]:
+        end += 1
+    return end
+
+
+def _md_row(line: str) -> list[str]:
+    """A pipe table's row split into its cells (stripped; "\\|" is a pipe in a cell)."""
+    line = line.strip()
+    line = line[1:] if line.startswith("|") else line
+    line = line[:-1] if line.endswith("|") and not line.endswith("\\|") else line
+    return [cell.replace("\\|", "|").strip() for cell in _MD_CELL_SEPARATOR.split(line)]
+
+
+def _pipe_table_lines(lines: list[str]) -> list[str]:
+    """A pipe table's lines (its header row, delimiter row and body rows), as an HTML
+    table's: the header row names the values of the rows below it."""
+    header, _, *body = ([" ".join(_strip_inline(c).split()) for c in _md_row(r)] for r in lines)
+    return _rows_lines([(header, True), *((row, False) for row in body)])
 
 
 def _strip_inline(line: str) -> str:
@@ -756,6 +809,7 @@ _TABLE_PARTS = ("table", "caption", "thead", "tbody", "tfoot", "tr", "td", "th")
 _HEADINGS = ("h1", "h2", "h3", "h4", "h5", "h6")
 _LAYOUT_ROLES = frozenset({"presentation", "none"})
 MAX_TABLE_CELL_CHARS = 400  # a cell longer than this is prose: its table lays out the page
+MAX_SPAN = 100  # rows or columns a cell spans at most (as trafilatura reads them)
 _NO_WORDS = re.compile(r"\W+")
 
 
@@ -779,17 +833,189 @@ def _is_layout_table(table) -> bool:
 
 def _prepare_tables(tree) -> bool:
     """Ready the page's tables for extraction: a layout table's own rows and cells become
-    <div>s (its text is read as the page's), the cells of a table's <thead> header cells.
-    True if any table changed."""
+    <div>s (its text is read as the page's), a table of figures is made plain for
+    trafilatura (see :func:`_prepare_data_table`). True if any table changed."""
     tables = list(tree.iter("table"))
     layout = [t for t in tables if _is_layout_table(t)]
     parts = [el for t in layout for el in t.iter(*_TABLE_PARTS) if _table_of(el) is t]
-    heads = [td for t in tables if t not in layout for td in t.iterfind("thead/tr/td")]
     for el in parts:
         el.tag = "div"
+    changed = [_prepare_data_table(t) for t in tables if t not in layout]
+    return bool(parts) or any(changed)
+
+
+def _prepare_data_table(table) -> bool:
+    """Make a table of figures plain for trafilatura, which takes only a first row of <th>
+    cells for a header, leaves a cell spanning rows empty in the rows below its own and
+    drops a <figcaption>: the cells of its <thead>, and those of a first row all bold, become
+    <th> cells; a cell spanning rows is repeated in each (:func:`_repeat_rowspans`); header
+    rows over one another become one (:func:`_merge_header_rows`); the <figcaption> of a
+    <figure> holding only this table becomes its <caption>. True if the table changed."""
+    rows = table.xpath("./tr | ./thead/tr | ./tbody/tr | ./tfoot/tr")
+    heads = list(table.iterfind("thead/tr/td"))
     for td in heads:
         td.tag = "th"
-    return bool(parts or heads)
+    changed = [
+        bool(heads),
+        _bold_header_row(rows[:1]),
+        _repeat_rowspans(rows),
+        _merge_header_rows(rows),
+        _figcaption_as_caption(table),
+    ]
+    return any(changed)
+
+
+_BOLD_TAGS = ("b", "strong")
+
+
+def _bold_header_row(rows: list) -> bool:
+    """Make ``rows`` (the table's first row, if any) a row of <th> cells if it has two or
+    more cells with text and each of them is wholly bold. True if it did."""
+    cells = [cell for row in rows for cell in _row_cells(row)]
+    filled = [c for c in cells if c.text_content().strip()]
+    if len(filled) < 2 or all(c.tag == "th" for c in cells):
+        return False
+    if not all(_is_bold(c) for c in filled):
+        return False
+    for cell in cells:
+        cell.tag = "th"
+    return True
+
+
+def _is_bold(cell) -> bool:
+    """True if all of ``cell``'s text is in <b> or <strong> elements."""
+    return not _unbold_text(cell).strip()
+
+
+def _unbold_text(el) -> str:
+    """``el``'s text outside its <b> and <strong> elements."""
+    parts = [el.text or ""]
+    for child in el:
+        if isinstance(child.tag, str) and child.tag not in _BOLD_TAGS:
+            parts.append(_unbold_text(child))
+        parts.append(child.tail or "")
+    return "".join(parts)
+
+
+def _span(cell, attribute: str) -> int:
+    """A cell's rowspan or colspan as a number (1 if it is none, at most ``MAX_SPAN``); a
+    rowspan of 0 spans the rest of its group, a colspan of 0 is 1."""
+    value = (cell.get(attribute) or "").strip()
+    span = min(int(value), MAX_SPAN) if value.isdecimal() else 1
+    return span if span or attribute == "rowspan" else 1
+
+
+def _repeat_rowspans(rows: list) -> bool:
+    """Put a copy of each cell that spans rows (rowspan) in each row below its own that
+    it spans, where the grid places it; the cell spans no rows then. A cell spans rows of
+    its own group (<thead>, <tbody>, <tfoot> or the table) only. True if any cell had a
+    rowspan."""
+    groups = [list(group) for _, group in groupby(rows, key=lambda row: row.getparent())]
+    return any([_repeat_group_rowspans(group) for group in groups])
+
+
+def _repeat_group_rowspans(rows: list) -> bool:
+    """:func:`_repeat_rowspans` for the rows of one group."""
+    from copy import deepcopy
+
+    own: list[list[tuple[int, object]]] = [[] for _ in rows]  # (column, cell) of each row
+    copies: list[list[tuple[int, object]]] = [[] for _ in rows]
+    taken: set[tuple[int, int]] = set()  # (row, column) a cell above fills
+    for i, row in enumerate(rows):
+        column = 0
+        for cell in _row_cells(row):
+            while (i, column) in taken:
+                column += 1
+            own[i].append((column, cell))
+            width, span = _span(cell, "colspan"), _span(cell, "rowspan")
+            for j in range(i + 1, len(rows) if span == 0 else min(i + span, len(rows))):
+                copies[j].append((column, cell))
+                taken.update((j, c) for c in range(column, column + width))
+            column += width
+    for row, cells, spanned in zip(rows, own, copies, strict=True):
+        for column, source in sorted(spanned, key=lambda item: item[0]):
+            copy = deepcopy(source)
+            copy.attrib.pop("rowspan", None)
+            copy.tail = None
+            after = next((cell for c, cell in cells if c > column), None)
+            if after is None:
+                row.append(copy)
+            else:
+                after.addprevious(copy)
+    spanning = [cell for cells in own for _, cell in cells if "rowspan" in cell.attrib]
+    for cell in spanning:  # spanning no rows (past the group's last row, or none)
+        del cell.attrib["rowspan"]
+    return bool(spanning)
+
+
+def _merge_header_rows(rows: list) -> bool:
+    """Make a table's header rows over one another one row (see :func:`_stacked_heads`),
+    each column's header cell named by the names over it ("Output (vans per year) 2025").
+    True if it did."""
+    heads = _stacked_heads(rows)
+    if len(heads) < 2:
+        return False
+    columns = zip_longest(*(_column_names(row) for row in heads), fillvalue="")
+    names = [" ".join(dict.fromkeys(name for name in column if name)) for column in columns]
+    top = heads[0]
+    for cell in _row_cells(top):
+        top.remove(cell)
+    for name in names:
+        top.append(top.makeelement("th", {}))
+        top[-1].text = name
+    for row in heads[1:]:
+        row.drop_tree()
+    return True
+
+
+def _stacked_heads(rows: list) -> list:
+    """The table's first rows that are header rows over one another: a first row of <th>
+    cells, two or more of them with text and one spanning columns (colspan), then each row
+    of <th> cells below a row with a cell spanning columns."""
+    heads: list = []
+    for row in rows:
+        cells = _row_cells(row)
+        if not cells or any(cell.tag != "th" for cell in cells):
+            break
+        if heads and not any(_span(cell, "colspan") > 1 for cell in _row_cells(heads[-1])):
+            break
+        heads.append(row)
+    top = _column_names(heads[0]) if heads else []
+    return heads if len(set(name for name in top if name)) >= 2 else []
+
+
+def _row_cells(row) -> list:
+    """A <tr>'s cells (<td> and <th>)."""
+    return [cell for cell in row if cell.tag in ("td", "th")]
+
+
+def _column_names(row) -> list[str]:
+    """A header row's names, one a column (a cell spanning columns names each)."""
+    cells = _row_cells(row)
+    return [_el_text(cell) for cell in cells for _ in range(_span(cell, "colspan"))]
+
+
+def _el_text(el) -> str:
+    """``el``'s text on one line."""
+    return " ".join(" ".join(el.itertext()).split())
+
+
+def _figcaption_as_caption(table) -> bool:
+    """Make the <figcaption> of the <figure> that holds ``table`` and no other table the
+    table's (last) <caption>. True if there was one."""
+    figure = next(table.iterancestors("figure"), None)
+    if figure is None or len(figure.xpath(".//table")) != 1:
+        return False
+    figcaptions = list(figure.iterchildren("figcaption"))
+    at = len(list(table.iterchildren("caption")))
+    for figcaption in figcaptions:
+        caption = table.makeelement("caption", {})
+        caption.text = figcaption.text
+        caption.extend(list(figcaption))
+        table.insert(at, caption)
+        at += 1
+        figcaption.drop_tree()
+    return bool(figcaptions)
 
 
 def _table_of(el):
@@ -822,23 +1048,33 @@ def _as_lines(table, lines: list[str]) -> None:
 
 
 def _table_lines(table) -> list[str]:
-    """A table's lines (trafilatura's XML: rows of cells, header cells with role="head"): a
-    row with one value (the caption, a section's name) is a line of its own; a first row
-    of header cells names the values of the rows below it (see :func:`_row_line`)."""
-    header: list[str] | None = None
-    lines: list[str] = []
-    rows = 0
+    """A table's lines (trafilatura's XML: rows of cells, header cells with role="head"),
+    as :func:`_rows_lines` gives them."""
+    rows = []
     for row in table.iterchildren("row"):
         cells = list(row.iterchildren("cell"))
         texts = [_cell_text(cell) for cell in cells]
+        rows.append((texts, _is_header_row(cells, texts)))
+    return _rows_lines(rows)
+
+
+def _rows_lines(rows: Iterable[tuple[list[str], bool]]) -> list[str]:
+    """A table's lines from its rows (the texts of its cells, and whether it is a row of
+    header cells): a row with one value (the caption, a section's name) is a line of its
+    own; a first row of header cells names the values of the rows below it (see
+    :func:`_row_line`)."""
+    header: list[str] | None = None
+    lines: list[str] = []
+    count = 0
+    for texts, is_header in rows:
         if sum(1 for text in texts if text) <= 1:
             lines.extend(text for text in texts if text)
-        elif header is None and not rows and _is_header_row(cells, texts):
+        elif header is None and not count and is_header:
             header = texts
         else:
             lines.append(_row_line(texts, header))
-            rows += 1
-    if header is not None and not rows:
+            count += 1
+    if header is not None and not count:
         lines.append(_row_line(header, None))
     return lines
 
