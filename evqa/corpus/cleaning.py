@@ -707,10 +707,15 @@ def _is_site_header(el) -> bool:
 
 def _own_text(el) -> str:
     """``el``'s text without that of the navigation, footers, buttons and dialogs in it."""
+    return _text_outside(el, _BOILERPLATE_TAGS)
+
+
+def _text_outside(el, tags) -> str:
+    """``el``'s text outside the elements of ``tags`` in it."""
     parts = [el.text or ""]
     for child in el:
-        if isinstance(child.tag, str) and child.tag not in _BOILERPLATE_TAGS:
-            parts.append(_own_text(child))
+        if isinstance(child.tag, str) and child.tag not in tags:
+            parts.append(_text_outside(child, tags))
         parts.append(child.tail or "")
     return "".join(parts)
 
@@ -884,17 +889,7 @@ def _bold_header_row(rows: list) -> bool:
 
 def _is_bold(cell) -> bool:
     """True if all of ``cell``'s text is in <b> or <strong> elements."""
-    return not _unbold_text(cell).strip()
-
-
-def _unbold_text(el) -> str:
-    """``el``'s text outside its <b> and <strong> elements."""
-    parts = [el.text or ""]
-    for child in el:
-        if isinstance(child.tag, str) and child.tag not in _BOLD_TAGS:
-            parts.append(_unbold_text(child))
-        parts.append(child.tail or "")
-    return "".join(parts)
+    return not _text_outside(cell, _BOLD_TAGS).strip()
 
 
 def _span(cell, attribute: str) -> int:
