@@ -19,8 +19,16 @@ DONE = True
 """
 
 
-def test_a_ctrl_c_during_the_import_comes_after_it(tmp_path, monkeypatch):
-    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler  # as in evqa
+@pytest.fixture
+def ctrl_c_raises():
+    """SIGINT raising KeyboardInterrupt, as in evqa, for the test: a process started in the
+    background (`nohup ... &`) inherits SIGINT ignored."""
+    before = signal.signal(signal.SIGINT, signal.default_int_handler)
+    yield
+    signal.signal(signal.SIGINT, before)
+
+
+def test_a_ctrl_c_during_the_import_comes_after_it(tmp_path, monkeypatch, ctrl_c_raises):
     (tmp_path / "evqa_halfway.py").write_text(HALFWAY)
     monkeypatch.syspath_prepend(str(tmp_path))
     monkeypatch.delitem(sys.modules, "evqa_halfway", raising=False)
@@ -31,7 +39,7 @@ def test_a_ctrl_c_during_the_import_comes_after_it(tmp_path, monkeypatch):
     monkeypatch.delitem(sys.modules, "evqa_halfway")
 
 
-def test_an_import_without_ctrl_c_returns_the_module(tmp_path, monkeypatch):
+def test_an_import_without_ctrl_c_returns_the_module(tmp_path, monkeypatch, ctrl_c_raises):
     (tmp_path / "evqa_calm.py").write_text("DONE = True\n")
     monkeypatch.syspath_prepend(str(tmp_path))
     assert import_holding_ctrl_c("evqa_calm").DONE
