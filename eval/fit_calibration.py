@@ -85,7 +85,7 @@ from evqa.answer.calibration import (  # noqa: E402
 from evqa.answer.extract import top_candidates  # noqa: E402
 from evqa.answer.features import FEATURES, feature_matrix  # noqa: E402
 from evqa.answer.sentences import answer_sentence  # noqa: E402
-from evqa.answer.topic import closeness, names_mentioned  # noqa: E402
+from evqa.answer.topic import closeness, far_off  # noqa: E402
 from evqa.answer.verifier import MODEL_DIR as VERIFIER_DIR  # noqa: E402
 from evqa.answer.verifier import Verifier, verify  # noqa: E402
 from evqa.engine import Engine  # noqa: E402
@@ -189,8 +189,9 @@ def refit_judge(
             judged.append(np.r_[inputs[j], q.v[j]] if verified else inputs[j])
             correct.append(q.y[j])
     judge = fit_logistic(np.array(judged), np.array(correct), JUDGE_L2)
-    out = replace(cal, judge=judge, threshold=0.0, verified=verified)
-    out = replace(out, min_closeness=off_topic_bound(dev))
+    out = replace(
+        cal, judge=judge, threshold=0.0, verified=verified, min_closeness=off_topic_bound(dev)
+    )
     points = [_point(out, q, cols) for q in dev]
     return replace(out, threshold=evaluation.calibrate_threshold(points).threshold)
 
@@ -205,10 +206,8 @@ def off_topic_bound(dev: list[Question]) -> float | None:
 def _off_topic(cal: Calibration, q: Question) -> bool:
     """As ``evqa.answer.topic.off_topic`` (the passages read are the candidates': each
     passage read gives some)."""
-    bound = cal.min_closeness
-    if bound is None or q.closeness is None or q.closeness >= bound:
-        return False
-    return not names_mentioned(q.question, {c.passage for c in q.cands})
+    passages = (c.passage for c in q.cands)
+    return far_off(q.question, q.closeness, passages, cal.min_closeness)
 
 
 def _best(cal: Calibration, q: Question, cols: list[int]) -> tuple[int, float]:

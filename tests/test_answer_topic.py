@@ -1,4 +1,4 @@
-from evqa.answer.topic import closeness, names_mentioned, off_topic
+from evqa.answer.topic import closeness, far_off, names_mentioned, off_topic
 from evqa.types import Chunk, Hit, RetrieverScore
 
 
@@ -38,3 +38,17 @@ def test_a_question_whose_names_the_passages_all_mention_is_about_them_however_f
     assert off_topic("Who won the 2025 Tour de France?", far, 0.25)  # "Tour", "France": no
     assert off_topic("sourdough starter feeding schedule", far, 0.25)  # no names to go by
     assert not names_mentioned("how fast is it?", ["anything"])
+
+
+def test_far_off_needs_a_measured_closeness_below_the_bound_and_reads_passages_only_then():
+    read = []
+
+    def passages():
+        read.append(True)
+        yield "Ouyang Minggao of Tsinghua University"
+
+    assert not far_off("Who is Ouyang Minggao?", 0.5, passages(), 0.25)
+    assert not far_off("Who is Ouyang Minggao?", None, passages(), 0.25)
+    assert read == []  # not below the bound: the passages are not read
+    assert not far_off("Who is Ouyang Minggao?", 0.1, passages(), 0.25)  # names mentioned
+    assert far_off("Who won the Tour de France?", 0.1, ["Ouyang Minggao"], 0.25)

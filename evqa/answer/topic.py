@@ -45,7 +45,14 @@ def names_mentioned(question: str, passages: Iterable[str]) -> bool:
 def off_topic(question: str, hits: Sequence[Hit], bound: float | None) -> bool:
     """True if ``hits`` were scored by the dense retriever, even the closest is below
     ``bound`` (None: no bound), and they do not mention all the question's names."""
-    best = closeness(hits)
+    return far_off(question, closeness(hits), (h.chunk.text for h in hits), bound)
+
+
+def far_off(
+    question: str, best: float | None, passages: Iterable[str], bound: float | None
+) -> bool:
+    """:func:`off_topic` from the closest passage's cosine ``best`` (None: not measured)
+    and the passages' texts (read only when ``best`` is below ``bound``)."""
     if bound is None or best is None or best >= bound:
         return False
-    return not names_mentioned(question, (h.chunk.text for h in hits))
+    return not names_mentioned(question, passages)
