@@ -231,3 +231,19 @@ def test_only_the_passages_read_count_for_closeness():
     reader = FakeReader({"42 km/h": 9.0})
     a = _off_topic_ask(reader, [0.2, 0.9], passages=1)  # the close one is not read
     assert a.reason == OFF_TOPIC
+
+
+def test_a_year_answer_takes_the_words_that_make_it_a_time():
+    when = Article("when", "Output starts in the first quarter of 2027, the maker said.")
+
+    def ask(question: str) -> Answer:
+        return extract_answer(
+            question, hits_of([when]), {"when": when}, {}, {"when": _sentences(when)},
+            reader=FakeReader({"2027": 4.0}), calibration=margin_calibration(0.5),
+        )  # fmt: skip
+
+    a = ask("When does output start?")
+    assert a.answer == "first quarter of 2027"
+    assert a.answer_sentence[a.answer_start : a.answer_end] == a.answer
+    assert when.text[a.citations[0].start : a.citations[0].end] == a.answer_sentence
+    assert ask("In what year does output start?").answer == "2027"

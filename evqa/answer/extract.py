@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import replace
 
 import numpy as np
 
@@ -14,6 +15,7 @@ from evqa.answer.citations import cite
 from evqa.answer.features import feature_matrix
 from evqa.answer.figures import figure_of, side_by_side
 from evqa.answer.sentences import answer_sentence
+from evqa.answer.timespan import qualified_year
 from evqa.answer.topic import OFF_TOPIC, off_topic
 from evqa.answer.verifier import Verifier, verify
 from evqa.types import Answer, Article, BestGuess, Citation, Figure, Hit, Span
@@ -85,7 +87,15 @@ def extract_answer(
         return Answer(
             question, None, None, float(probs[best]), True, passages=hits, best_guess=guess
         )
+    candidates[best] = _as_time(candidates[best], articles[candidates[best].doc_id], question)
     return _cited_answer(question, hits, articles, sentences, candidates, best, probs, threshold)
+
+
+def _as_time(c: Candidate, article: Article, question: str) -> Candidate:
+    """The answer ``c`` with the words that make its year a time ("first quarter of 2027"),
+    unless the question asks for a year (``evqa.answer.timespan``)."""
+    start = qualified_year(article.text, c.start, c.end, question)
+    return c if start == c.start else replace(c, start=start, text=article.text[start : c.end])
 
 
 def _verifying(
