@@ -233,17 +233,20 @@ def test_only_the_passages_read_count_for_closeness():
     assert a.reason == OFF_TOPIC
 
 
-def test_a_year_answer_takes_the_words_that_make_it_a_time():
-    when = Article("when", "Output starts in the first quarter of 2027, the maker said.")
+def test_the_answer_is_made_whole_a_year_with_its_qualifier_a_number_with_its_unit():
+    when = Article("when", "Output starts in the first quarter of 2027 at 40,000 tonnes a year.")
 
-    def ask(question: str) -> Answer:
+    def ask(question: str, span: str) -> Answer:
         return extract_answer(
             question, hits_of([when]), {"when": when}, {}, {"when": _sentences(when)},
-            reader=FakeReader({"2027": 4.0}), calibration=margin_calibration(0.5),
+            reader=FakeReader({span: 4.0}), calibration=margin_calibration(0.5),
         )  # fmt: skip
 
-    a = ask("When does output start?")
+    a = ask("When does output start?", "2027")
     assert a.answer == "first quarter of 2027"
     assert a.answer_sentence[a.answer_start : a.answer_end] == a.answer
     assert when.text[a.citations[0].start : a.citations[0].end] == a.answer_sentence
-    assert ask("In what year does output start?").answer == "2027"
+    assert ask("In what year does output start?", "2027").answer == "2027"
+    a = ask("annual output", "40,000")
+    assert a.answer == "40,000 tonnes" == a.answer_sentence[a.answer_start : a.answer_end]
+    assert ask("How many tonnes a year?", "40,000").answer == "40,000"

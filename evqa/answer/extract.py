@@ -15,9 +15,9 @@ from evqa.answer.citations import cite
 from evqa.answer.features import feature_matrix
 from evqa.answer.figures import figure_of, side_by_side
 from evqa.answer.sentences import answer_sentence
-from evqa.answer.timespan import qualified_year
 from evqa.answer.topic import OFF_TOPIC, off_topic
 from evqa.answer.verifier import Verifier, verify
+from evqa.answer.whole import whole
 from evqa.types import Answer, Article, BestGuess, Citation, Figure, Hit, Span
 
 READ_PASSAGES = config.DEFAULTS["reader_passages"]  # the reader reads this many top hits
@@ -87,15 +87,18 @@ def extract_answer(
         return Answer(
             question, None, None, float(probs[best]), True, passages=hits, best_guess=guess
         )
-    candidates[best] = _as_time(candidates[best], articles[candidates[best].doc_id], question)
+    candidates[best] = _made_whole(candidates[best], articles[candidates[best].doc_id], question)
     return _cited_answer(question, hits, articles, sentences, candidates, best, probs, threshold)
 
 
-def _as_time(c: Candidate, article: Article, question: str) -> Candidate:
-    """The answer ``c`` with the words that make its year a time ("first quarter of 2027"),
-    unless the question asks for a year (``evqa.answer.timespan``)."""
-    start = qualified_year(article.text, c.start, c.end, question)
-    return c if start == c.start else replace(c, start=start, text=article.text[start : c.end])
+def _made_whole(c: Candidate, article: Article, question: str) -> Candidate:
+    """The answer ``c`` with the words that make its year a time ("first quarter of 2027")
+    and its number's magnitude and unit ("45,000 tonnes"), unless the question asks for
+    them (``evqa.answer.whole``)."""
+    start, end = whole(article.text, c.start, c.end, question)
+    if (start, end) == (c.start, c.end):
+        return c
+    return replace(c, start=start, end=end, text=article.text[start:end])
 
 
 def _verifying(

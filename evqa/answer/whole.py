@@ -1,0 +1,128 @@
+"""The answer made whole: a year with the words that make it a time ("first quarter of
+2027", not "2027"), a number with its magnitude and unit ("45,000 tonnes", not "45,000").
+
+The reader, trained on SQuAD, often stops short of both. SQuAD's own labels (all 24
+articles) say when to go on:
+- where the text qualifies a year, annotators took the qualifier for 13 of 26 answers to
+  "when" questions and for 1 of 28 to "what year" ones; so a year takes it unless the
+  question asks for a year;
+- where a number is followed by a unit, they took the unit for 95 of 107 answers to
+  questions that do not name it, and for 26 of 60 to questions that do ("how many
+  tonnes"); so a number takes it unless the question names it.
+
+Applied to the chosen answer only: what is answered, and how sure, do not change."""
+
+from __future__ import annotations
+
+import re
+
+from evqa.dates import MONTH_PATTERN
+
+_S = r"[^\S\n]+"  # a space, never across a line break
+
+# --- a year and its qualifier -------------------------------------------------------------
+
+_ORDINAL = r"(?:first|second|third|fourth|final|last|1st|2nd|3rd|4th)"
+# the words right before a year that make it a time (matched at the end of the text before
+# it); a leading "the" is matched but not taken: "the first half of 2026" answers "first
+# half of 2026"
+_QUALIFIER = re.compile(
+    rf"(?:the{_S})?(?P<words>"
+    rf"(?:{_ORDINAL}{_S}(?:quarter|half)|end|beginning|start|middle|turn){_S}of{_S}"
+    rf"|(?:spring|summer|autumn|fall|winter)(?:{_S}of)?{_S}"
+    rf"|(?:early|late|mid){_S}|mid-"
+    rf"|[QH][1-4]{_S}"
+    rf"|(?:[0-9]{{1,2}}{_S})?{MONTH_PATTERN}(?:{_S}[0-9]{{1,2}},?)?{_S}"
+    r")$",
+    re.IGNORECASE,
+)
+_YEAR = re.compile(r"1[0-9]{3}|2[0-9]{3}")
+_ASKS_YEAR = re.compile(r"\byears?\b", re.IGNORECASE)
+_LOOK_BACK = 40  # characters: the longest qualifier, "the beginning of", with room
+
+
+def qualified_year(text: str, start: int, end: int, question: str) -> int:
+    """Where the answer ``text[start:end]`` starts once its year takes the words before it
+    that make it a time ("first quarter of", "mid-", "Q1", "12 March"); ``start`` when the
+    span is not a year alone, nothing qualifies it, or the question asks for a year."""
+    if not _YEAR.fullmatch(text, start, end) or _ASKS_YEAR.search(question):
+        return start
+    head = text[max(0, start - _LOOK_BACK) : start]
+    m = _QUALIFIER.search(head)
+    if m is None or (m.start() > 0 and head[m.start() - 1].isalnum()):
+        return start  # "Diamid-2026": the words are part of another word
+    return start - len(head) + m.start("words")
+
+
+# --- a number and its unit ----------------------------------------------------------------
+
+# units written as a word after a number; words that are also common English words ("won",
+# "real", "bar") are left out, so "3 won" is never "3 won"
+UNITS = frozenset(
+    """
+    t tonne tonnes ton tons kt mt kg kilogram kilograms g gram grams lb lbs oz ounce ounces
+    km kilometre kilometres kilometer kilometers mile miles m metre metres meter meters cm mm
+    nm nanometre nanometres nanometer nanometers ft foot feet inch inches
+    ha hectare hectares acre acres
+    w kw mw gw watt watts kilowatt kilowatts megawatt megawatts gigawatt gigawatts
+    wh kwh mwh gwh twh megawatt-hours gigawatt-hours kilowatt-hours wh/kg wh/l
+    ah mah ampere-hours amp-hours kv mph km/h kph psi °c °f
+    l litre litres liter liters gallon gallons barrel barrels bpd teu dwt carats
+    dollars euros pounds yuan renminbi yen rupees rupiah ringgit baht pesos rand dong lira
+    zloty forint francs kronor kroner krona krone
+    percent
+    """.split()
+)
+_MAGNITUDE = r"(?:thousand|million|billion|trillion|bn|mn)\b"
+# a number as an answer: maybe a currency before it ("A$", "€", "NOK "), maybe a magnitude
+_NUMBER = re.compile(
+    rf"(?:[^\W\d_]{{0,3}}[$€£¥₹₩]|[A-Z]{{3}}{_S})?[0-9][0-9,.]*(?:{_S}{_MAGNITUDE})?",
+    re.IGNORECASE,
+)
+_AFTER = re.compile(
+    rf"(?:{_S}(?P<magnitude>{_MAGNITUDE}))?"
+    rf"(?:{_S}(?P<unit>per{_S}cent\b|%|[^\W\d_][\w/°-]*))?",
+    re.IGNORECASE,
+)
+_WORD = re.compile(r"[\w/°%-]+")
+
+
+def with_unit(text: str, start: int, end: int, question: str) -> int:
+    """Where the answer ``text[start:end]`` ends once its number takes the magnitude and
+    the unit written after it ("$161" of "$161 million", "45,000" of "45,000 tonnes", "25"
+    of "25 per cent"); ``end`` when the span is not a number alone or the question names
+    what follows ("How many tonnes ...", "in millions")."""
+    if _NUMBER.fullmatch(text, start, end) is None:
+        return end
+    named = {_singular(w) for w in _WORD.findall(question.casefold())}
+    after = _AFTER.match(text, end)
+    magnitude, unit = after.group("magnitude"), after.group("unit")
+    if magnitude:
+        if _singular(magnitude.casefold()) in named:
+            return end
+        end = after.end("magnitude")
+    if unit and _is_unit(unit) and not _names_unit(unit, named):
+        end = after.end("unit")
+    return end
+
+
+def _is_unit(word: str) -> bool:
+    w = word.casefold()
+    return w in UNITS or w == "%" or (w.startswith("per") and w.endswith("cent"))
+
+
+def _names_unit(unit: str, named: set[str]) -> bool:
+    """True if the question's words name the unit ("tonnes" for "how many tons")."""
+    u = _singular(unit.casefold())
+    if (u.startswith("per") and u.endswith("cent")) or u == "%":
+        return bool(named & {"percent", "percentage", "per", "%"})
+    return u in named or (u.startswith("ton") and bool(named & {"ton", "tonne"}))
+
+
+def _singular(word: str) -> str:
+    return word[:-1] if len(word) > 3 and word.endswith("s") else word
+
+
+def whole(text: str, start: int, end: int, question: str) -> tuple[int, int]:
+    """The bounds of the answer ``text[start:end]`` made whole for ``question``."""
+    return qualified_year(text, start, end, question), with_unit(text, start, end, question)

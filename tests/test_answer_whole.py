@@ -1,0 +1,119 @@
+import pytest
+
+from evqa.answer.whole import qualified_year, whole, with_unit
+
+WHEN = "When will it start?"
+
+
+def _answer(text: str, question: str = WHEN, year: str = "2027") -> str:
+    start = text.rindex(year)
+    end = start + len(year)
+    return text[qualified_year(text, start, end, question) : end]
+
+
+@pytest.mark.parametrize(
+    ("text", "answer"),
+    [
+        ("Output starts in the first quarter of 2027.", "first quarter of 2027"),
+        ("It closes in the second half of 2027, it said.", "second half of 2027"),
+        ("The line is due by mid-2027.", "mid-2027"),
+        ("The line is due in mid 2027.", "mid 2027"),
+        ("Shipments begin in early 2027.", "early 2027"),
+        ("Shipments begin by the end of 2027.", "end of 2027"),
+        ("Trials resume in the spring of 2027.", "spring of 2027"),
+        ("Trials resume in autumn 2027.", "autumn 2027"),
+        ("Guidance for Q1 2027 was cut.", "Q1 2027"),
+        ("The vote is on 12 March 2027.", "12 March 2027"),
+        ("The vote is on March 12, 2027.", "March 12, 2027"),
+        ("The vote is in Sept. 2027.", "Sept. 2027"),
+    ],
+)
+def test_a_year_takes_the_words_that_make_it_a_time(text, answer):
+    assert _answer(text) == answer
+
+
+@pytest.mark.parametrize(
+    "question", ["In what year will it start?", "start year of the line", "Which years?"]
+)
+def test_a_question_that_asks_for_a_year_gets_the_year(question):
+    assert _answer("Output starts in the first quarter of 2027.", question) == "2027"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Output starts in 2027.",
+        "Output starts in the first quarter\nof 2027.",  # never across a line break
+        "The Diamid-2027 trial ended.",  # "mid" inside another word
+        "It had 12 2027 units.",
+    ],
+)
+def test_a_year_nothing_qualifies_stays_alone(text):
+    assert _answer(text) == "2027"
+
+
+def test_only_a_year_alone_is_widened():
+    text = "Output starts in the first quarter of 2027 at 40 MW."
+    start = text.index("2027")
+    assert qualified_year(text, start, start + 10, WHEN) == start  # "2027 at 40"
+    assert qualified_year(text, start, start + 2, WHEN) == start  # "20"
+    at = text.index("40")
+    assert qualified_year(text, at, at + 2, WHEN) == at
+
+
+def _number(text: str, number: str, question: str = "How much is it?") -> str:
+    start = text.index(number)
+    return text[start : with_unit(text, start, start + len(number), question)]
+
+
+@pytest.mark.parametrize(
+    ("text", "number", "answer"),
+    [
+        ("It makes 45,000 tonnes a year.", "45,000", "45,000 tonnes"),
+        ("A swap costs 13,500 rupiah.", "13,500", "13,500 rupiah"),
+        ("It raised $161 million in May.", "$161", "$161 million"),
+        ("It raised $161 million in May.", "$161 million", "$161 million"),
+        ("It will cost NOK 2.9 billion.", "NOK 2.9", "NOK 2.9 billion"),
+        ("Sales rose 25 per cent.", "25", "25 per cent"),
+        ("Sales rose 5 % today.", "5", "5 %"),
+        ("Cells reach 350 Wh/kg.", "350", "350 Wh/kg"),
+        ("Cells reach 350 WH/KG.", "350", "350 WH/KG"),
+        ("Output is 1.5 GWh per year.", "1.5", "1.5 GWh"),
+    ],
+)
+def test_a_number_takes_its_magnitude_and_unit(text, number, answer):
+    assert _number(text, number) == answer
+
+
+@pytest.mark.parametrize(
+    ("text", "number", "question"),
+    [
+        ("It makes 45,000 tonnes a year.", "45,000", "How many tonnes a year?"),
+        ("It makes 45,000 tonnes a year.", "45,000", "How many tons a year?"),
+        ("Sales rose 25 per cent.", "25", "What percentage did sales rise?"),
+        ("It cost 2.9 billion in all.", "2.9", "How many billions did it cost?"),
+    ],
+)
+def test_a_number_leaves_what_the_question_names(text, number, question):
+    assert _number(text, number, question) == number
+
+
+@pytest.mark.parametrize(
+    ("text", "number"),
+    [
+        ("It has 400 employees.", "400"),  # not a unit
+        ("The team 3 won prizes.", "3"),  # a unit's name that is also a word
+        ("It makes 45,000\ntonnes a year.", "45,000"),  # never across a line break
+        ("Phase 2 tonnes", "Phase 2"),  # not a number alone
+    ],
+)
+def test_a_number_without_a_unit_after_it_stays_alone(text, number):
+    assert _number(text, number) == number
+
+
+def test_whole_does_both_and_leaves_other_answers_alone():
+    text = "Line two opens in mid-2027 with 8 GWh, said Mara Vent."
+    year, gwh, name = (text.index(w) for w in ("2027", "8 ", "Mara"))
+    assert whole(text, year, year + 4, "When?") == (text.index("mid"), year + 4)
+    assert whole(text, gwh, gwh + 1, "How big?") == (gwh, gwh + 5)
+    assert whole(text, name, name + 9, "Who said so?") == (name, name + 9)
