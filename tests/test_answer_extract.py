@@ -250,3 +250,4 @@ def test_the_answer_is_made_whole_a_year_with_its_qualifier_a_number_with_its_un
     a = ask("annual output", "40,000")
     assert a.answer == "40,000 tonnes" == a.answer_sentence[a.answer_start : a.answer_end]
     assert ask("How many tonnes a year?", "40,000").answer == "40,000"
+    assert ask("annual output", "at 40,000").answer == "40,000 tonnes"

@@ -9,6 +9,7 @@ from dataclasses import replace
 import numpy as np
 
 from evqa import config
+from evqa.answer.bounds import finished
 from evqa.answer.calibration import Calibration
 from evqa.answer.candidates import Candidate, SpanReader, read_candidates
 from evqa.answer.citations import cite
@@ -17,7 +18,6 @@ from evqa.answer.figures import figure_of, side_by_side
 from evqa.answer.sentences import answer_sentence
 from evqa.answer.topic import OFF_TOPIC, off_topic
 from evqa.answer.verifier import Verifier, verify
-from evqa.answer.whole import whole
 from evqa.types import Answer, Article, BestGuess, Citation, Figure, Hit, Span
 
 READ_PASSAGES = config.DEFAULTS["reader_passages"]  # the reader reads this many top hits
@@ -87,15 +87,15 @@ def extract_answer(
         return Answer(
             question, None, None, float(probs[best]), True, passages=hits, best_guess=guess
         )
-    candidates[best] = _made_whole(candidates[best], articles[candidates[best].doc_id], question)
+    candidates[best] = _finished(candidates[best], articles[candidates[best].doc_id], question)
     return _cited_answer(question, hits, articles, sentences, candidates, best, probs, threshold)
 
 
-def _made_whole(c: Candidate, article: Article, question: str) -> Candidate:
+def _finished(c: Candidate, article: Article, question: str) -> Candidate:
     """The answer ``c`` with the words that make its year a time ("first quarter of 2027")
     and its number's magnitude and unit ("45,000 tonnes"), unless the question asks for
-    them (``evqa.answer.whole``)."""
-    start, end = whole(article.text, c.start, c.end, question)
+    them, and without a preposition before its number (``evqa.answer.bounds``)."""
+    start, end = finished(article.text, c.start, c.end, question)
     if (start, end) == (c.start, c.end):
         return c
     return replace(c, start=start, end=end, text=article.text[start:end])

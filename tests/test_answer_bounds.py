@@ -1,6 +1,6 @@
 import pytest
 
-from evqa.answer.whole import qualified_year, whole, with_unit
+from evqa.answer.bounds import finished, past_preposition, qualified_year, with_unit
 
 WHEN = "When will it start?"
 
@@ -111,9 +111,29 @@ def test_a_number_without_a_unit_after_it_stays_alone(text, number):
     assert _number(text, number) == number
 
 
-def test_whole_does_both_and_leaves_other_answers_alone():
-    text = "Line two opens in mid-2027 with 8 GWh, said Mara Vent."
-    year, gwh, name = (text.index(w) for w in ("2027", "8 ", "Mara"))
-    assert whole(text, year, year + 4, "When?") == (text.index("mid"), year + 4)
-    assert whole(text, gwh, gwh + 1, "How big?") == (gwh, gwh + 5)
-    assert whole(text, name, name + 9, "Who said so?") == (name, name + 9)
+@pytest.mark.parametrize(
+    ("span", "answer"),
+    [
+        ("at $620 million", "$620 million"),
+        ("from 1 November", "1 November"),
+        ("In 2014", "2014"),
+        ("at A$14.2 billion", "A$14.2 billion"),
+        ("from 2024 to 2026", "from 2024 to 2026"),  # a range keeps it
+        ("from 1915 until 1918", "from 1915 until 1918"),
+        ("at Ferrox", "at Ferrox"),  # not before a number
+        ("in-house 40", "in-house 40"),
+    ],
+)
+def test_a_number_loses_the_preposition_before_it(span, answer):
+    text = f"It was {span} then."
+    start = text.index(span)
+    assert text[past_preposition(text, start, start + len(span)) : start + len(span)] == answer
+
+
+def test_finished_does_all_three_and_leaves_other_answers_alone():
+    text = "Line two opens in mid-2027 with 8 GWh, said Mara Vent, at 40 MW."
+    year, gwh, name, mw = (text.index(w) for w in ("2027", "8 ", "Mara", "at 40"))
+    assert finished(text, year, year + 4, "When?") == (text.index("mid"), year + 4)
+    assert finished(text, gwh, gwh + 1, "How big?") == (gwh, gwh + 5)
+    assert finished(text, name, name + 9, "Who said so?") == (name, name + 9)
+    assert finished(text, mw, mw + 5, "What power?") == (mw + 3, mw + 8)
