@@ -33,6 +33,7 @@ from evqa.edits import (
     new_ids,
     removed_ids,
     replaced_ids,
+    unchanged_ids,
 )
 from evqa.errors import EvqaError, IndexCorruptError, IndexNotFoundError, InputError
 from evqa.indexdata import IndexData, chunk_hash, index_text
@@ -94,6 +95,8 @@ class BuildReport:
     removed: tuple[str, ...] = field(default=())  # ids a remove took out
     # of ``reused``, the embeddings an interrupted build of this folder had saved
     resumed: int = 0
+    # ids an add was given that the index already held as they are (left unchanged)
+    unchanged: tuple[str, ...] = field(default=())
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -103,6 +106,7 @@ class BuildReport:
             "replaced": list(self.replaced),
             "added": list(self.added),
             "removed": list(self.removed),
+            "unchanged": list(self.unchanged),
         }
 
 
@@ -374,7 +378,8 @@ def add(
 ) -> BuildReport:
     """Add (or replace, by id) the articles read from ``paths``: one file, folder or .jsonl
     file (str or Path), or a list of them (an empty one is an InputError). The report's
-    ``replaced`` names the indexed articles replaced with another one. Two of them with one
+    ``replaced`` names the indexed articles replaced with another one, ``added`` the new
+    ones and ``unchanged`` those the index already held as they are. Two of them with one
     id are bad input (CorpusError, or with ``skip_bad`` the later one is skipped).
     ``settings`` None: the index's own (under EVQA_*); ``model``, ``cache_dir``: as for
     :func:`build`."""
@@ -406,6 +411,7 @@ def add(
         stored = {a.id: article_hash(a) for a in old}
         hashes = {i: article_hash(a) for i, a in new.items()}
         replaced, added = replaced_ids(stored, hashes), new_ids(stored, hashes)
+        unchanged = unchanged_ids(stored, hashes)
         merged = {**{a.id: a for a in old}, **new}
         report = _write(
             list(merged.values()),
@@ -418,7 +424,7 @@ def add(
             progress=progress,
             started=started,
         )
-    return replace(report, replaced=tuple(replaced), added=tuple(added))
+    return replace(report, replaced=tuple(replaced), added=tuple(added), unchanged=tuple(unchanged))
 
 
 def _read_added(

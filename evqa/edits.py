@@ -1,8 +1,9 @@
 """What `evqa index add` and `remove` may do, whatever the backend: added articles whose
 ids clash are refused (or skipped), an added article replaces the indexed one with its id
-(and the report names it), and a removal of unknown ids or of every article is refused
-before anything changes. A single path (str or Path) given to add is one path, a single
-str given to remove is one id, and an empty list is refused."""
+(and the report names it, as it names those added again unchanged), and a removal of
+unknown ids or of every article is refused before anything changes. A single path (str or
+Path) given to add is one path, a single str given to remove is one id, and an empty list
+is refused."""
 
 from __future__ import annotations
 
@@ -106,6 +107,13 @@ def new_ids(stored: Mapping[str, str], added: Mapping[str, str]) -> list[str]:
     """The ids, sorted, of the added articles the index did not hold (maps as for
     :func:`replaced_ids`)."""
     return sorted(i for i in added if i not in stored)
+
+
+def unchanged_ids(stored: Mapping[str, str], added: Mapping[str, str]) -> list[str]:
+    """The ids, sorted, of the added articles the index already held as they are: in both
+    maps with the same key (maps as for :func:`replaced_ids`). With :func:`replaced_ids`
+    and :func:`new_ids` they name every added article once."""
+    return sorted(i for i, key in added.items() if i in stored and stored[i] == key)
 
 
 def check_removal(ids: Sequence[str], known: set[str], total: int, index_root: Path) -> None:

@@ -134,6 +134,22 @@ def test_add_reports_the_stored_articles_it_replaces_with_another(mbuilt, tmp_pa
     assert json.loads(r.stdout)["replaced"] == []  # added again unchanged
 
 
+def test_add_reports_the_stored_articles_it_was_given_unchanged(mbuilt, corpus, runner):
+    r = run(runner, "index", "add", corpus, "--index", mbuilt)
+    assert r.exit_code == 0, r.output
+    assert r.stdout.startswith("added 0 new articles, replaced 0 articles, 3 unchanged; ")
+    (corpus / "bravo.txt").write_text("Tidal Kites\n\nKites over Orkney.", encoding="utf-8")
+    write_corpus(corpus, {"delta": "Tidal Power\n\nLa Rance, 240 MW."})
+    r = run(runner, "index", "add", corpus, "--index", mbuilt, "--json")
+    assert r.exit_code == 0, r.output
+    report = json.loads(r.stdout)
+    assert (report["added"], report["replaced"], report["unchanged"]) == (
+        ["delta"],
+        ["bravo"],
+        ["alpha", "charlie"],
+    )
+
+
 def test_adding_two_files_with_one_id_is_refused_before_anything_is_written(
     mbuilt, tmp_path, runner
 ):

@@ -404,6 +404,30 @@ def test_add_reports_the_indexed_articles_it_replaces_with_another(tmp_path, cor
     assert added.to_dict()["added"] == ["delta"]
 
 
+def test_add_reports_the_articles_the_index_already_held_unchanged(tmp_path, corpus, fake_model):
+    root = tmp_path / "idx"
+    do_build(corpus, root, fake_model)
+
+    def add(path):
+        return build.add(path, root, model=fake_model, settings=None, cache_dir=tmp_path)
+
+    again = add(corpus)  # the same articles again
+    assert again.unchanged == ("alpha", "bravo", "charlie")
+    assert (again.added, again.replaced, again.embedded) == ((), (), 0)
+    assert again.to_dict()["unchanged"] == ["alpha", "bravo", "charlie"]
+    (corpus / "bravo.txt").write_text("Tidal Kites\n\nKites over Orkney.", encoding="utf-8")
+    write_corpus(corpus, {"delta": "Tidal Power\n\nLa Rance, 240 MW."})
+    mixed = add(corpus)  # one new, one changed, two as they were
+    assert (mixed.added, mixed.replaced, mixed.unchanged) == (
+        ("delta",),
+        ("bravo",),
+        ("alpha", "charlie"),
+    )
+    assert mixed.articles == 4 and mixed.to_dict()["unchanged"] == ["alpha", "charlie"]
+    other = write_corpus(tmp_path / "other", {"echo": "Geothermal\n\nA geothermal plant."})
+    assert add(other).unchanged == ()  # only new articles
+
+
 def test_remove_unknown_id_changes_nothing(tmp_path, corpus, fake_model):
     do_build(corpus, tmp_path / "idx", fake_model)
     before = store.open_generation(tmp_path / "idx").path

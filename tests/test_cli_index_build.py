@@ -6,6 +6,7 @@ import errno
 import json
 import os
 import sqlite3
+from dataclasses import replace
 
 import pytest
 from cli_helpers import assert_clean_error, build_index, run
@@ -167,6 +168,41 @@ def test_add_and_remove_say_what_they_changed_then_what_the_index_holds(built, t
     r = run(runner, "index", "remove", "delta", "bravo", "--index", built)
     assert r.exit_code == 0, r.output
     assert r.stdout.startswith(f"removed 2 articles; {built} now holds 2 articles, ")
+
+
+def test_add_says_how_many_of_its_articles_the_index_held_unchanged(built, runner):
+    corpus = built.parent / "corpus"
+    r = run(runner, "index", "add", corpus, "--index", built)
+    assert r.exit_code == 0, r.output
+    assert r.stdout.startswith(
+        f"added 0 new articles, replaced 0 articles, 3 unchanged; {built} now holds 3 articles, "
+    )
+    (corpus / "bravo.txt").write_text("Tidal Kites\n\nKites over Orkney.", encoding="utf-8")
+    write_corpus(corpus, {"delta": "Tidal Power\n\nLa Rance, 240 MW."})
+    r = run(runner, "index", "add", corpus, "--index", built)
+    assert r.exit_code == 0, r.output
+    assert r.stdout.startswith(
+        f"added 1 new article, replaced 1 article, 2 unchanged; {built} now holds 4 articles, "
+    )
+    (corpus / "alpha.txt").write_text("Solar Boats\n\nA solar boat on Lake Geneva.")
+    r = run(runner, "index", "add", corpus, "--index", built, "--json")
+    assert r.exit_code == 0, r.output
+    report = json.loads(r.stdout)
+    assert (report["added"], report["replaced"], report["unchanged"]) == (
+        [],
+        ["alpha"],
+        ["bravo", "charlie", "delta"],
+    )
+
+
+def test_the_add_line_names_no_unchanged_articles_when_there_are_none(tmp_path):
+    from evqa.build import BuildReport
+    from evqa.cli.index.build import _summary
+
+    report = BuildReport(tmp_path, "gen", 4, 9, 2, 7, 1.0, added=("delta",))
+    assert _summary(report, "add").startswith("added 1 new article, replaced 0 articles; ")
+    line = _summary(replace(report, unchanged=("alpha",)), "add")
+    assert line.startswith("added 1 new article, replaced 0 articles, 1 unchanged; ")
 
 
 def test_remove_reads_ids_from_a_file_or_standard_input(built, tmp_path, runner):

@@ -6,7 +6,14 @@ from pathlib import Path
 
 import pytest
 
-from evqa.edits import added_paths, check_removal, removed_ids, replaced_ids
+from evqa.edits import (
+    added_paths,
+    check_removal,
+    new_ids,
+    removed_ids,
+    replaced_ids,
+    unchanged_ids,
+)
 from evqa.errors import InputError
 
 
@@ -27,6 +34,16 @@ def test_replaced_ids_are_the_stored_ones_added_with_another_key():
     stored = {"a": "1", "b": "2", "c": "3"}
     assert replaced_ids(stored, {"c": "9", "a": "8", "b": "2", "d": "4"}) == ["a", "c"]
     assert replaced_ids(stored, {}) == []
+
+
+def test_unchanged_ids_are_the_stored_ones_added_with_the_same_key():
+    stored = {"a": "1", "b": "2", "c": "3"}
+    added = {"c": "3", "a": "8", "b": "2", "d": "4"}
+    assert unchanged_ids(stored, added) == ["b", "c"]
+    assert unchanged_ids(stored, {}) == [] and unchanged_ids({}, added) == []
+    # new, replaced and unchanged name every added article once
+    parts = [new_ids(stored, added), replaced_ids(stored, added), unchanged_ids(stored, added)]
+    assert sorted(i for part in parts for i in part) == sorted(added)
 
 
 def test_one_path_or_id_is_one_not_its_characters():

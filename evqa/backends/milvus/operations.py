@@ -113,8 +113,9 @@ def add(
     progress: Progress | None = None,
 ):
     """Add (or replace, by id) the articles read from ``paths``, streaming; the report's
-    ``replaced`` names the stored articles replaced with another one. One path (str or
-    Path) is that path, not its characters."""
+    ``replaced`` names the stored articles replaced with another one, ``added`` the new ones
+    and ``unchanged`` those stored as they are. One path (str or Path) is that path, not
+    its characters."""
     from evqa.staleness import id_root, ids_base
 
     paths = added_paths(paths)
@@ -139,7 +140,10 @@ def add(
             writer.flush()
         report = session.finish(writer, counts, warnings, started, model, cache_dir)
     return replace(
-        report, replaced=tuple(sorted(counts.replaced)), added=tuple(sorted(counts.added))
+        report,
+        replaced=tuple(sorted(counts.replaced)),
+        added=tuple(sorted(counts.added)),
+        unchanged=tuple(sorted(counts.unchanged)),
     )
 
 

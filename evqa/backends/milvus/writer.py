@@ -20,7 +20,7 @@ from evqa.backends.milvus.articles import article_rows, read_articles
 from evqa.backends.milvus.chunks import SCALARS, bm25_text, chunk_row, embed_key, scalars
 from evqa.backends.milvus.names import ARTICLES_SUFFIX
 from evqa.backends.milvus.queries import count_rows, groups, in_expr
-from evqa.edits import new_ids, replaced_ids
+from evqa.edits import new_ids, replaced_ids, unchanged_ids
 from evqa.types import Article, Chunk, Span
 
 BATCH_ARTICLES = 256  # articles read, analysed, embedded and inserted together
@@ -35,6 +35,9 @@ class Counts:
     # stored articles rewritten with another article of the same id (what an add replaced)
     replaced: set[str] = field(default_factory=set)
     added: set[str] = field(default_factory=set)  # articles the collection did not hold
+    # articles the collection held with the same text and metadata: an add leaves them as
+    # they are (one read from another ``source`` only has that rewritten)
+    unchanged: set[str] = field(default_factory=set)
 
 
 class _Planned(NamedTuple):
@@ -106,6 +109,7 @@ class Writer:
             counts.reused += c.reused
             counts.replaced.update(c.replaced)
             counts.added.update(c.added)
+            counts.unchanged.update(c.unchanged)
             if seen is not None:
                 seen.update(a.id for a in group)
             if progress:
@@ -114,7 +118,7 @@ class Writer:
     def write(self, articles: Sequence[Article], progress: Progress | None = None) -> Counts:
         """Write one batch: the articles that changed, the chunks whose vector key changed
         (embedded) and those whose other fields changed (with their stored vector)."""
-        replaced, added = self._write_changed_articles(articles)
+        replaced, added, unchanged = self._write_changed_articles(articles)
         planned = self._plan(articles)
         have = self._stored_chunks([a.id for a in articles])
         self._delete_stale(have, {p.chunk.id for p in planned})
@@ -135,7 +139,11 @@ class Writer:
         for group in groups(rows, 512):
             self.client.upsert(self.collection, list(group))
         return Counts(
-            embedded=len(todo), reused=len(planned) - len(todo), replaced=replaced, added=added
+            embedded=len(todo),
+            reused=len(planned) - len(todo),
+            replaced=replaced,
+            added=added,
+            unchanged=unchanged,
         )
 
     def _plan(self, articles: Sequence[Article]) -> list[_Planned]:
@@ -183,9 +191,12 @@ class Writer:
             cache_dir=self.cache_dir,
         )
 
-    def _write_changed_articles(self, articles: Sequence[Article]) -> tuple[set[str], set[str]]:
+    def _write_changed_articles(
+        self, articles: Sequence[Article]
+    ) -> tuple[set[str], set[str], set[str]]:
         """Write the articles whose key changed; the ids of those that replaced a stored one,
-        and of those the collection did not hold."""
+        of those the collection did not hold, and of those it held with the same text and
+        metadata."""
         keys = {a.id: self.article_key(a) for a in articles}
         stored = self.stored_article_keys([a.id for a in articles])
         content = {i: _content(k) for i, k in keys.items()}
@@ -202,7 +213,11 @@ class Writer:
             self._write_articles(changed, keys)
         if relabelled:
             self._rewrite_articles(relabelled, keys)
-        return set(replaced_ids(stored_content, content)), set(new_ids(stored_content, content))
+        return (
+            set(replaced_ids(stored_content, content)),
+            set(new_ids(stored_content, content)),
+            set(unchanged_ids(stored_content, content)),
+        )
 
     def _write_articles(
         self,

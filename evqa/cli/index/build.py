@@ -80,6 +80,8 @@ def index_build(
 def index_add(paths, index, model, skip_bad, wait, as_json, **settings) -> None:
     """Add articles (files, folders or .jsonl) to an index; an existing id is replaced.
 
+    An article the index already holds unchanged is left as it is, and counted unchanged.
+
     \b
     Examples:
       evqa index add new_story.txt --index my_index/
@@ -173,7 +175,8 @@ def _finish_build(report, as_json: bool, command: str = "build") -> None:
 
 
 def _summary(report, command: str) -> str:
-    """The report's line: what an add or remove changed, then what the index holds."""
+    """The report's line: what an add or remove changed (an add: and how many of its
+    articles the index already held unchanged, if any), then what the index holds."""
     resumed = f", {report.resumed} of them from an interrupted build" if report.resumed else ""
     holds = (
         f"{_count(report.articles, 'article')}, {_count(report.chunks, 'chunk')} "
@@ -184,9 +187,10 @@ def _summary(report, command: str) -> str:
         removed = _count(len(report.removed), "article")
         return f"removed {removed}; {report.index} now holds {holds}, {took}"
     if command == "add":
+        unchanged = f", {len(report.unchanged)} unchanged" if report.unchanged else ""
         return (
             f"added {_count(len(report.added), 'new article')}, replaced "
-            f"{_count(len(report.replaced), 'article')}; "
+            f"{_count(len(report.replaced), 'article')}{unchanged}; "
             f"{report.index} now holds {holds}, {took}"
         )
     return f"indexed {holds} into {report.index} {took}"
