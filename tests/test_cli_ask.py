@@ -137,6 +137,21 @@ def test_a_query_bm25_cannot_match_gives_bm25_no_share(built, runner):
     assert hits[0]["score"] == pytest.approx(0.7)  # dense's weight alone
 
 
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (["ask", " "], 'error: the question is empty; ask something, e.g. evqa ask "When did'),
+        (["ask", "???"], 'symbols; ask something, e.g. evqa ask "When did the plant open?"'),
+        (["search", ""], 'error: the query is empty; search for something, e.g. evqa search "'),
+        (["search", "?!"], 'symbols; search for something, e.g. evqa search "plant opening"'),
+    ],
+)
+def test_the_cli_suggests_its_own_command_line(built, runner, args, expected):
+    """The library's example is a bare question (Python and HTTP callers have no CLI);
+    the commands name themselves."""
+    assert_clean_error(run(runner, *args, "--index", built), 2, expected)
+
+
 def test_search_of_an_empty_query_speaks_of_a_query(built, runner):
     r = run(runner, "search", "  ", "--index", built)
     assert_clean_error(r, 2, "the query is empty", 'evqa search "')

@@ -6,7 +6,7 @@ import pytest
 
 from evqa import config
 from evqa.errors import InputError
-from evqa.question_text import clean_question
+from evqa.question_text import EXAMPLES, clean_question
 
 
 def test_clean_question_strips_control_and_zero_width_characters():
@@ -30,10 +30,37 @@ def test_clean_question_refuses_oversized():
 
 @pytest.mark.parametrize("what", ["question", "query"])
 def test_the_empty_question_example_assumes_no_articles(what):
-    with pytest.raises(InputError, match=r"empty; .*e\.g\. evqa (ask|search) \"") as e:
+    with pytest.raises(InputError, match=r"empty; .*e\.g\. \"") as e:
         clean_question("", what)
     for seeds_word in ("Jinshi", "battery", "sodium", "Nio", "Yiwei"):
         assert seeds_word not in str(e.value)
+
+
+@pytest.mark.parametrize("text", ["", " ", "???"])
+@pytest.mark.parametrize("what", ["question", "query"])
+def test_the_example_names_no_command_as_the_caller_may_be_python_or_http(text, what):
+    """The page and POST /ask showed 'e.g. evqa ask "..."' to people who had no CLI."""
+    with pytest.raises(InputError) as e:
+        clean_question(text, what)
+    message = str(e.value)
+    assert message.endswith(f"e.g. {EXAMPLES[what]}"), message
+    assert "evqa" not in message and "--" not in message
+    assert message in (
+        'the question is empty; ask something, e.g. "When did the plant open?"',
+        'the question has no words, only punctuation or symbols; ask something, e.g. "When '
+        'did the plant open?"',
+        'the query is empty; search for something, e.g. "plant opening"',
+        "the query has no words, only punctuation or symbols; search for something, e.g. "
+        '"plant opening"',
+    )
+
+
+def test_a_caller_may_give_its_own_example():
+    """The CLI names its command line: `evqa ask "When did the plant open?"`."""
+    example = f"evqa ask {EXAMPLES['question']}"
+    with pytest.raises(InputError, match="^the question is empty; ask something, e.g. evqa ask"):
+        clean_question(" ", example=example)
+    assert clean_question("Who?", example=example) == "Who?"
 
 
 @pytest.mark.parametrize(

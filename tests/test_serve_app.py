@@ -301,6 +301,17 @@ def test_page_is_served_with_a_content_security_policy(client):
         assert client.get(f"/static/{name}").status_code == 200
 
 
+def test_the_pages_placeholder_assumes_no_articles(client):
+    """The box said "e.g. energy density of Jinshi battery" whatever index was served: its
+    hint is generic until /health gives the count (test_serve_browser.py checks that)."""
+    page = client.get("/").text
+    assert 'placeholder="Ask a question about the indexed articles"' in page
+    for seeds_word in ("Jinshi", "battery", "sodium", "Nio", "Yiwei"):
+        assert seeds_word not in page
+    script = client.get("/static/app.js").text
+    assert '$("question").placeholder = placeholder(h.articles);' in script  # a property
+
+
 def test_the_page_stacks_its_columns_on_narrow_screens(client):
     """The layout itself is checked in a real browser (test_serve_browser.py)."""
     css = client.get("/static/style.css").text
@@ -349,7 +360,6 @@ def cli_error(*args: str) -> str:
 @pytest.mark.parametrize(
     "body, cli_args",
     [
-        ({"question": "   "}, ["ask", "   "]),
         ({"question": "x" * (config.MAX_QUESTION_CHARS + 1)}, ["ask", "x" * 2001]),
         ({"question": QUESTION, "k": 0}, ["ask", QUESTION, "-k", "0"]),
         ({"question": QUESTION, "k": 5000}, ["ask", QUESTION, "-k", "5000"]),
@@ -360,6 +370,24 @@ def test_bad_input_is_400_with_the_clis_message(client, body, cli_args):
     body = assert_error(client.post("/ask", json=body), 400)
     assert body["error"] == cli_error(*cli_args).replace("-k ", "k ", 1)
     assert body["type"] == "InputError"
+
+
+@pytest.mark.parametrize(
+    "path, body, message",
+    [
+        ("/ask", {"question": "   "}, 'the question is empty; ask something, e.g. "When did'),
+        ("/ask", {"question": "?!"}, 'symbols; ask something, e.g. "When did the plant open?"'),
+        ("/search", {"query": ""}, 'the query is empty; search for something, e.g. "plant op'),
+        ("/search", {"query": "???"}, 'symbols; search for something, e.g. "plant opening"'),
+    ],
+)
+def test_an_empty_question_is_400_with_an_example_but_no_command_line(client, path, body, message):
+    """The 400 body (shown by the page) told web users to run `evqa ask "..."`: the CLI
+    adds its command line to the example, the library and the API do not."""
+    error = assert_error(client.post(path, json=body), 400, message)["error"]
+    assert "evqa" not in error and "--" not in error
+    cli = cli_error("ask" if path == "/ask" else "search", *body.values())
+    assert cli.replace(f"evqa {'ask' if path == '/ask' else 'search'} ", "", 1) == error
 
 
 @pytest.mark.parametrize(

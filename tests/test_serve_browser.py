@@ -384,6 +384,27 @@ def test_a_question_of_only_spaces_says_so(browser, url):
     assert browser.find_element(By.ID, "error").text == "Type a question first."
 
 
+def test_a_question_with_no_words_gets_an_example_but_no_command_line(browser, url):
+    """The server's 400 told web users to run `evqa ask "..."`."""
+    assert ask(browser, url, "???") == "error"
+    error = browser.find_element(By.ID, "error").text
+    assert error == (
+        "the question has no words, only punctuation or symbols; ask something, "
+        'e.g. "When did the plant open?"'
+    )
+
+
+def test_the_placeholder_counts_the_served_articles_and_names_none(browser, url, index):
+    """It said "e.g. energy density of Jinshi battery" whatever index was served."""
+    from evqa.engine import Engine
+
+    browser.get(url)
+    WebDriverWait(browser, 30).until(lambda d: health_state(d) == "ok")
+    n = len(Engine.open(index).articles)
+    hint = browser.find_element(By.ID, "question").get_attribute("placeholder")
+    assert hint == f"Ask a question about the {n} indexed articles"
+
+
 def test_a_token_with_reserved_characters_works_and_a_stopped_server_is_reported(browser, index):
     secret = "a&b %c+d=e%zz"
     with served(index, "--token", secret) as (address, proc):

@@ -33,6 +33,6 @@ def cite(n: int, article: Article, start: int, end: int, hits: Sequence[Hit]) ->
     if not quote or article.text[citation.start : citation.end] != citation.quote:
         raise CitationMismatchError(
             f"internal error: citation [{n}] of {article.id!r} does not match the article "
-            f"text at {start}:{end}; rebuild the index with `evqa index --rebuild` and report it"
+            f"text at {start}:{end}; rebuild the index with `evqa index build` and report it"
         )
     return citation

@@ -116,9 +116,12 @@ def _checked_engine(
     answered "not found" with the reason, by Engine.ask)."""
     from evqa.dates import date_range
     from evqa.question_content import searchable
-    from evqa.question_text import clean_question
+    from evqa.question_text import EXAMPLES, clean_question
 
-    text = clean_question(text, what)
+    # the library's example is a bare question (it may be asked from Python or over HTTP);
+    # here the command that asks it is the useful hint
+    command = "ask" if what == "question" else "search"
+    text = clean_question(text, what, example=f"evqa {command} {EXAMPLES[what]}")
     if what == "query":
         searchable(text)
     check_query_flags(k, mode)

@@ -351,6 +351,7 @@ async function health() {
     $("health").textContent = `${h.articles} articles · ${h.chunks} chunks · ${h.model} · ${h.generation}`;
     $("health").dataset.state = "ok";
     $("health").title = "";
+    $("question").placeholder = placeholder(h.articles);
   } catch (e) {
     if (n !== healthAsked) return;
     if (e instanceof Unreachable) serverDown(e);
@@ -359,6 +360,15 @@ async function health() {
       $("health").dataset.state = "error";
     }
   }
+}
+
+// the box's hint follows the served index (any index: no example that assumes its
+// articles); only a count goes in, and through the attribute, never as HTML
+function placeholder(articles) {
+  if (!Number.isInteger(articles) || articles < 0) return "Ask a question about the indexed articles";
+  if (articles === 0) return "The index holds no articles yet";
+  if (articles === 1) return "Ask a question about the 1 indexed article";
+  return `Ask a question about the ${articles.toLocaleString("en")} indexed articles`;
 }
 
 function serverDown(e) {
