@@ -52,6 +52,7 @@ class _Lazy:
         self.undated: int | None = None
         self.undated_lock = threading.Lock()
         self.empty_ranges: dict[DateRange, str | None] = {}  # a filter's "kept nothing" warning
+        self.vocabulary: Any = None  # evqa.answer.names.Vocabulary of a local index's terms
 
 
 @dataclass
@@ -298,7 +299,21 @@ class Engine:
             threshold=self.threshold,
             passages=self.passages,
             closeness=self._bundled_model(),
+            vocabulary=self._vocabulary(),
         )
+
+    def _vocabulary(self):
+        """The index's BM25 terms, for names no article mentions; None for a backend that
+        keeps its terms to itself (Milvus)."""
+        from evqa.answer.names import Vocabulary
+
+        bm25 = getattr(self.data, "bm25", None)
+        if bm25 is None:
+            return None
+        lazy = self._lazy
+        if lazy.vocabulary is None or lazy.vocabulary.terms is not bm25.vocab:
+            lazy.vocabulary = Vocabulary(bm25.vocab)
+        return lazy.vocabulary
 
     def _bundled_model(self) -> bool:
         """True if the index's vectors are the bundled model's, whose cosines the answer

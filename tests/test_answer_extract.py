@@ -251,3 +251,22 @@ def test_the_answer_is_made_whole_a_year_with_its_qualifier_a_number_with_its_un
     assert a.answer == "40,000 tonnes" == a.answer_sentence[a.answer_start : a.answer_end]
     assert ask("How many tonnes a year?", "40,000").answer == "40,000"
     assert ask("annual output", "at 40,000").answer == "40,000 tonnes"
+
+
+def test_a_question_naming_what_no_article_mentions_is_not_read():
+    from evqa.answer.names import Vocabulary
+    from evqa.tokenize import tokenize
+
+    vocabulary = Vocabulary({t: 0 for t in tokenize(BOAT.text + CELL.text, index_form=True)})
+    reader = FakeReader({"42 km/h": 3.0})
+
+    def ask(question: str) -> Answer:
+        return extract_answer(
+            question, hits_of([BOAT, CELL]), ARTICLES, {}, SENTENCES,
+            reader=reader, calibration=margin_calibration(0.5), vocabulary=vocabulary,
+        )  # fmt: skip
+
+    a = ask("How fast was the Zorblax boat?")
+    assert a.abstained and a.reason.startswith("no article mentions 'Zorblax'")
+    assert len(a.passages) == 2 and a.best_guess is None and reader.calls == []
+    assert ask("How fast was the Helios boat?").answer == "42 km/h"

@@ -886,9 +886,36 @@ def test_only_the_bundled_models_cosines_are_checked_for_an_off_topic_question(
 def test_a_question_no_seed_article_is_about_is_not_read(engine):
     from evqa.answer.topic import OFF_TOPIC
 
-    a = engine.ask("Who won the 2025 Tour de France?")
+    a = engine.ask("sourdough starter feeding schedule")
     assert a.abstained and a.reason == OFF_TOPIC and a.best_guess is None
     assert not engine.ask("energy density of Jinshi battery").abstained
+
+
+@pytest.mark.integration
+def test_a_question_naming_what_no_seed_article_mentions_says_which_name(engine):
+    a = engine.ask("Who won the 2025 Tour de France?")
+    assert a.abstained and a.best_guess is None and a.passages
+    assert a.reason.startswith("no article mentions ") and "'France'" in a.reason
+    assert "Nvidia" in engine.ask("What is Nvidia's market capitalisation?").reason
+    a = engine.ask("Who is the chairman of Gotoin?")  # misspelt: still read
+    assert a.reason is None or "mentions" not in a.reason
+
+
+def test_a_local_index_s_terms_are_checked_for_unknown_names(small_engine, monkeypatch):
+    import evqa.answer
+
+    seen = []
+    real = evqa.answer.extract_answer
+
+    def spy(*args, **kwargs):
+        seen.append(kwargs["vocabulary"])
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(evqa.answer, "extract_answer", spy)
+    a = small_engine.ask("How fast is the Zorblax boat?")
+    assert a.abstained and "'Zorblax'" in a.reason
+    small_engine.ask("How fast is the Helios boat?")
+    assert seen[0] is seen[1] and seen[0].terms is small_engine.data.bm25.vocab
 
 
 def test_a_question_with_no_words_is_refused_as_an_empty_one_is(small_engine):

@@ -15,6 +15,7 @@ from evqa.answer.candidates import Candidate, SpanReader, read_candidates
 from evqa.answer.citations import cite
 from evqa.answer.features import feature_matrix
 from evqa.answer.figures import figure_of, side_by_side
+from evqa.answer.names import Vocabulary, unknown_names, unknown_reason
 from evqa.answer.sentences import answer_sentence
 from evqa.answer.topic import OFF_TOPIC, off_topic
 from evqa.answer.verifier import Verifier, verify
@@ -61,6 +62,7 @@ def extract_answer(
     threshold: float | None = None,
     passages: int = READ_PASSAGES,
     closeness: bool = True,
+    vocabulary: Vocabulary | None = None,
 ) -> Answer:
     """The most probable span, with its sentence and verified citations; or an abstention
     (``answer=None``, the passages kept as related reading, the span as ``best_guess``)
@@ -69,9 +71,12 @@ def extract_answer(
 
     A question that even the closest passage read is far from (``evqa.answer.topic``) is
     not read: an abstention with the reason. ``closeness=False`` skips that check, for
-    hits scored by an embedding model other than the bundled one."""
+    hits scored by an embedding model other than the bundled one. Nor is one that names
+    something the index's ``vocabulary`` has never seen (``evqa.answer.names``)."""
     hits = tuple(hits)
     threshold = calibration.threshold if threshold is None else threshold
+    if vocabulary is not None and (names := unknown_names(question, vocabulary)):
+        return Answer(question, None, None, 0.0, True, passages=hits, reason=unknown_reason(names))
     if closeness and off_topic(question, hits[:passages], calibration.min_closeness):
         return Answer(question, None, None, 0.0, True, passages=hits, reason=OFF_TOPIC)
     candidates, x = candidates_and_features(reader, question, hits, articles, spans, passages)

@@ -1,0 +1,57 @@
+import pytest
+
+from evqa.answer.names import Vocabulary, unknown_names, unknown_reason
+from evqa.tokenize import tokenize
+
+TEXT = (
+    "Genghis Khan united the Mongol tribes. Halvorsen Energi's chief executive, Tor "
+    "Engebretsen, spoke in Kecskemét. The European Union backed the Kvalnes plant."
+)
+VOCABULARY = Vocabulary({t: i for i, t in enumerate(tokenize(TEXT, index_form=True))})
+
+
+@pytest.mark.parametrize(
+    ("question", "unknown"),
+    [
+        ("Who is the chief executive of Meridex Shipping?", ["Meridex", "Shipping"]),
+        ("What is Nvidia's market value?", ["Nvidia"]),
+        ("What did Edward Snowden say about Halvorsen?", ["Edward", "Snowden"]),
+    ],
+)
+def test_a_name_no_article_mentions_is_unknown(question, unknown):
+    assert unknown_names(question, VOCABULARY) == unknown
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Who is the chief executive of Halvorsen Energi?",
+        "Where did Engebretsen speak?",
+        "What did Ghengis Khan unite?",  # two letters off "Genghis"
+        "Who leads Halvorson?",  # one letter off
+        "Why did the EU back the plant? Who is the CEO?",  # acronyms
+        "What happened in Kecskemet?",  # written without its accent
+        "What happened in KECSKEMÉT?",
+        "Meridex CEO",  # the first word is capitalised anyway: not taken for a name
+        "What Did The Mongol Tribes Do?",  # title case: no names to tell
+        "What Did The Company Announce?",
+        "Did Halvorsen's chief executive Do it?",  # function words are no names
+        "How many plants has the European Union backed?",
+    ],
+)
+def test_known_names_misspellings_acronyms_and_first_words_are_not_unknown(question):
+    assert unknown_names(question, VOCABULARY) == []
+
+
+def test_a_short_stem_may_be_one_letter_off_a_long_one_two():
+    vocabulary = Vocabulary({"orin": 0, "engebretsen": 1})
+    assert vocabulary.knows("orrin")  # one edit
+    assert not vocabulary.knows("oxrrn")  # two edits, and short
+    assert vocabulary.knows("engebretsan")
+    assert vocabulary.knows("engbretsan")  # two edits, and long
+    assert not vocabulary.knows("angbretsan")  # another first letter: not looked at
+
+
+def test_the_reason_names_the_unknown_names():
+    assert unknown_reason(["Meridex"]).startswith("no article mentions 'Meridex'; ")
+    assert "'Snowden' or 'Bitcoin'" in unknown_reason(["Snowden", "Bitcoin"])
