@@ -97,6 +97,9 @@ class BuildReport:
     resumed: int = 0
     # ids an add was given that the index already held as they are (left unchanged)
     unchanged: tuple[str, ...] = field(default=())
+    # False when nothing was written: an add of articles the index held exactly as they
+    # are, with its own settings and model (``generation`` is then the live one)
+    written: bool = True
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -382,7 +385,9 @@ def add(
     ones and ``unchanged`` those the index already held as they are. Two of them with one
     id are bad input (CorpusError, or with ``skip_bad`` the later one is skipped).
     ``settings`` None: the index's own (under EVQA_*); ``model``, ``cache_dir``: as for
-    :func:`build`."""
+    :func:`build`. When the index already holds every article as it is (source and all),
+    with these settings and this model, nothing is written: the report's ``written`` is
+    False and ``generation`` the live one (see :func:`_changes_nothing`)."""
     from evqa.corpus import article_hash
 
     started = time.perf_counter()
@@ -407,17 +412,32 @@ def add(
     store.require_index(index_root)
     new, warnings = _read_added(paths, index_root, skip_bad)
     with store.build_lock(index_root, wait):
-        old, manifest = _live_articles(index_root)
+        gen, live = _live_index(index_root)
+        old, manifest = list(live.articles.values()), gen.manifest
         stored = {a.id: article_hash(a) for a in old}
         hashes = {i: article_hash(a) for i, a in new.items()}
         replaced, added = replaced_ids(stored, hashes), new_ids(stored, hashes)
         unchanged = unchanged_ids(stored, hashes)
+        settings = settings or resolve_settings(None, manifest.get("settings"))
+        if not (added or replaced) and _changes_nothing(gen, live, new, model, settings, cache_dir):
+            return BuildReport(
+                index=index_root,
+                generation=gen.path.name,
+                articles=len(live.articles),
+                chunks=len(live.chunks),
+                embedded=0,
+                reused=0,
+                seconds=round(time.perf_counter() - started, 3),
+                warnings=tuple(warnings),
+                unchanged=tuple(unchanged),
+                written=False,
+            )
         merged = {**{a.id: a for a in old}, **new}
         report = _write(
             list(merged.values()),
             index_root,
             model=model,
-            settings=settings or resolve_settings(None, manifest.get("settings")),
+            settings=settings,
             cache_dir=cache_dir,
             corpus_meta=edited_corpus(manifest, index_root),
             warnings=tuple(warnings),
@@ -425,6 +445,35 @@ def add(
             started=started,
         )
     return replace(report, replaced=tuple(replaced), added=tuple(added), unchanged=tuple(unchanged))
+
+
+def _changes_nothing(
+    gen: store.Generation,
+    live: IndexData,
+    new: dict[str, Article],
+    model,
+    settings: BuildSettings,
+    cache_dir: Path,
+) -> bool:
+    """Whether writing ``new`` (articles by id) into the live generation ``gen`` (its data
+    ``live``) would give the index it is: every article is held as it is (every field, its
+    source included: article_hash leaves that out), the index records these settings, this
+    model and the document encoder ``settings`` asks for (no fallback), a local backend and
+    this BM25 tokenizer, and its files pass their checksums (a write would re-embed a
+    damaged one). Anything else, or in doubt: False, and the add writes."""
+    from evqa.encoder import onnx_documents as doc_encoder
+
+    manifest = gen.manifest
+    if any(live.articles.get(i) != a for i, a in new.items()):
+        return False
+    if manifest.get("settings") != settings.manifest():
+        return False
+    if manifest.get("backend") != {"type": "local"} or live.bm25.tokenizer != BM25_TOKENIZER:
+        return False
+    used, fallback = doc_encoder.prepare(model, cache_dir, settings.encoder)
+    if fallback is not None or manifest.get("model") != model_entry(model, used):
+        return False
+    return not store.verify(gen)
 
 
 def _read_added(
@@ -862,10 +911,16 @@ def _embed(
 
 
 def _live_articles(index_root: Path) -> tuple[list[Article], dict[str, Any]]:
+    gen, data = _live_index(index_root)
+    return list(data.articles.values()), gen.manifest
+
+
+def _live_index(index_root: Path) -> tuple[store.Generation, IndexData]:
+    """The live generation and what it holds."""
     from evqa import indexdata
 
     gen = store.open_generation(index_root)
-    return list(indexdata.load(gen).articles.values()), gen.manifest
+    return gen, indexdata.load(gen)
 
 
 def resolve_settings(

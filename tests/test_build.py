@@ -428,6 +428,81 @@ def test_add_reports_the_articles_the_index_already_held_unchanged(tmp_path, cor
     assert add(other).unchanged == ()  # only new articles
 
 
+def _generations(root: Path) -> list[str]:
+    return sorted(p.name for p in root.iterdir() if p.name.startswith("gen-"))
+
+
+def test_adding_what_the_index_holds_as_it_is_writes_nothing(tmp_path, corpus, fake_model):
+    root = tmp_path / "idx"
+    do_build(corpus, root, fake_model)
+    live = store.open_generation(root)
+    held = indexdata.load(live)
+    folders = _generations(root)
+    report = build.add(corpus, root, model=fake_model, settings=None, cache_dir=tmp_path)
+    assert (report.written, report.generation) == (False, live.path.name)
+    assert (report.articles, report.chunks) == (3, len(held.chunks))
+    assert (report.embedded, report.reused, report.added, report.replaced) == (0, 0, (), ())
+    assert report.unchanged == ("alpha", "bravo", "charlie") and report.warnings == ()
+    assert report.to_dict()["written"] is False
+    now = store.open_generation(root)
+    assert now.path == live.path and now.manifest == live.manifest  # not turned 'edited'
+    assert now.manifest["corpus"]["path"] is not None and "edited" not in now.manifest["corpus"]
+    assert _generations(root) == folders
+    same = small_settings()  # the settings it was built with, given explicitly
+    again = build.add(corpus, root, model=fake_model, settings=same, cache_dir=tmp_path)
+    assert not again.written and _generations(root) == folders
+
+
+def _bravo_from_jsonl(tmp_path, root):
+    """bravo as a JSONL row: the same id, title and text (so the same article_hash), but
+    another source."""
+    from corpus_fakes import write_jsonl
+
+    bravo = indexdata.load(store.open_generation(root)).articles["bravo"]
+    row = {"id": "bravo", "title": bravo.title, "text": bravo.text}
+    return write_jsonl(tmp_path / "bravo.jsonl", [row])
+
+
+@pytest.mark.parametrize(
+    "change",
+    ["source", "env setting", "settings", "model", "fallback encoder", "checksums", "tokenizer"],
+)
+def test_an_add_of_held_articles_still_writes_what_it_would_change(
+    tmp_path, corpus, fake_model, monkeypatch, change
+):
+    from evqa.encoder import onnx_documents as doc_encoder
+
+    root = tmp_path / "idx"
+    do_build(corpus, root, fake_model)
+    live = store.open_generation(root).path.name
+    paths, model, settings = [corpus], fake_model, None
+    if change == "source":
+        paths = [_bravo_from_jsonl(tmp_path, root)]
+    elif change == "env setting":
+        monkeypatch.setenv("EVQA_CHUNK_SIZE", "200")
+    elif change == "settings":
+        settings = small_settings(bm25_k1=1.5)
+    elif change == "model":
+        model = replace(fake_model, sha256="e" * 64)
+    elif change == "fallback encoder":
+        monkeypatch.setattr(doc_encoder, "prepare", lambda m, c, name: ("onnx", "int8 unavailable"))
+    elif change == "checksums":
+        monkeypatch.setattr(store, "verify", lambda gen: ["embeddings.npy: checksum mismatch"])
+    else:
+        monkeypatch.setattr(build, "BM25_TOKENIZER", "index_form/2")
+    report = build.add(paths, root, model=model, settings=settings, cache_dir=tmp_path)
+    assert report.written and report.generation != live and report.added == report.replaced == ()
+    assert store.open_generation(root).path.name == report.generation
+    manifest = store.open_generation(root).manifest
+    assert manifest["corpus"]["edited"]  # as any add that writes
+    if change == "source":
+        assert report.unchanged == ("bravo",)  # the same article_hash: counted unchanged
+        held = indexdata.load(store.open_generation(root)).articles["bravo"]
+        assert held.source == "bravo.jsonl:1"
+    if change == "env setting":
+        assert manifest["settings"]["chunk_size"] == 200
+
+
 def test_remove_unknown_id_changes_nothing(tmp_path, corpus, fake_model):
     do_build(corpus, tmp_path / "idx", fake_model)
     before = store.open_generation(tmp_path / "idx").path

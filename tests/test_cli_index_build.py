@@ -175,7 +175,8 @@ def test_add_says_how_many_of_its_articles_the_index_held_unchanged(built, runne
     r = run(runner, "index", "add", corpus, "--index", built)
     assert r.exit_code == 0, r.output
     assert r.stdout.startswith(
-        f"added 0 new articles, replaced 0 articles, 3 unchanged; {built} now holds 3 articles, "
+        f"added 0 new articles, replaced 0 articles, 3 unchanged; nothing written, {built} "
+        "still holds 3 articles, "
     )
     (corpus / "bravo.txt").write_text("Tidal Kites\n\nKites over Orkney.", encoding="utf-8")
     write_corpus(corpus, {"delta": "Tidal Power\n\nLa Rance, 240 MW."})
@@ -192,6 +193,55 @@ def test_add_says_how_many_of_its_articles_the_index_held_unchanged(built, runne
         [],
         ["alpha"],
         ["bravo", "charlie", "delta"],
+    )
+
+
+def test_an_add_of_what_the_index_holds_says_nothing_was_written(built, runner):
+    corpus, live = built.parent / "corpus", store.open_generation(built)
+    r = run(runner, "index", "add", corpus, "--index", built)
+    assert r.exit_code == 0, r.output
+    chunks = live.manifest["corpus"]["chunks"]
+    assert r.stdout.startswith(
+        f"added 0 new articles, replaced 0 articles, 3 unchanged; nothing written, {built} "
+        f"still holds 3 articles, {chunks} chunks, in "
+    )
+    r = run(runner, "index", "add", corpus, "--index", built, "--json")
+    assert r.exit_code == 0, r.output
+    report = json.loads(r.stdout)
+    assert (report["written"], report["generation"]) == (False, live.path.name)
+    assert (report["articles"], report["chunks"], report["embedded"], report["reused"]) == (
+        3,
+        chunks,
+        0,
+        0,
+    )
+    assert report["unchanged"] == ["alpha", "bravo", "charlie"]
+    now = store.open_generation(built)
+    assert now.path == live.path and now.manifest == live.manifest
+    (corpus / "delta.txt").write_text("Tidal Power\n\nLa Rance, 240 MW.", encoding="utf-8")
+    r = run(runner, "index", "add", corpus, "--index", built, "--json")
+    written = json.loads(r.stdout)
+    assert written["written"] and written["generation"] != live.path.name
+    assert written.keys() == report.keys()  # the same shape either way
+
+
+def test_an_add_with_other_settings_writes_even_if_its_articles_are_held(built, runner):
+    live = store.open_generation(built).path.name
+    corpus = built.parent / "corpus"
+    r = run(runner, "index", "add", corpus, "--index", built, "--chunk-size", "300")
+    assert r.exit_code == 0, r.output
+    assert "nothing written" not in r.stdout and f"{built} now holds 3 articles" in r.stdout
+    assert store.open_generation(built).path.name != live
+
+
+def test_the_add_line_says_when_nothing_was_written(tmp_path):
+    from evqa.build import BuildReport
+    from evqa.cli.index.build import _summary
+
+    report = BuildReport(tmp_path, "gen", 1, 2, 0, 0, 0.04, unchanged=("alpha",), written=False)
+    assert _summary(report, "add") == (
+        f"added 0 new articles, replaced 0 articles, 1 unchanged; nothing written, {tmp_path} "
+        "still holds 1 article, 2 chunks, in 0.0s"
     )
 
 

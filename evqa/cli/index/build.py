@@ -80,7 +80,8 @@ def index_build(
 def index_add(paths, index, model, skip_bad, wait, as_json, **settings) -> None:
     """Add articles (files, folders or .jsonl) to an index; an existing id is replaced.
 
-    An article the index already holds unchanged is left as it is, and counted unchanged.
+    An article the index already holds unchanged is left as it is, and counted unchanged;
+    when all of them are (and the settings and model are the index's), nothing is written.
 
     \b
     Examples:
@@ -176,7 +177,8 @@ def _finish_build(report, as_json: bool, command: str = "build") -> None:
 
 def _summary(report, command: str) -> str:
     """The report's line: what an add or remove changed (an add: and how many of its
-    articles the index already held unchanged, if any), then what the index holds."""
+    articles the index already held unchanged, if any), then what the index holds (an add
+    that wrote nothing: that it did, and what the index still holds)."""
     resumed = f", {report.resumed} of them from an interrupted build" if report.resumed else ""
     holds = (
         f"{_count(report.articles, 'article')}, {_count(report.chunks, 'chunk')} "
@@ -188,11 +190,14 @@ def _summary(report, command: str) -> str:
         return f"removed {removed}; {report.index} now holds {holds}, {took}"
     if command == "add":
         unchanged = f", {len(report.unchanged)} unchanged" if report.unchanged else ""
-        return (
+        changed = (
             f"added {_count(len(report.added), 'new article')}, replaced "
-            f"{_count(len(report.replaced), 'article')}{unchanged}; "
-            f"{report.index} now holds {holds}, {took}"
+            f"{_count(len(report.replaced), 'article')}{unchanged}"
         )
+        if not report.written:
+            held = f"{_count(report.articles, 'article')}, {_count(report.chunks, 'chunk')}"
+            return f"{changed}; nothing written, {report.index} still holds {held}, {took}"
+        return f"{changed}; {report.index} now holds {holds}, {took}"
     return f"indexed {holds} into {report.index} {took}"
 
 
