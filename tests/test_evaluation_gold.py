@@ -282,7 +282,9 @@ def test_gold_answers_occur_in_cleaned_articles():
     assert problems == []
 
 
-@pytest.mark.parametrize(("name", "questions"), [("fresh", 70), ("fresh2", 72), ("fresh3", 72)])
+@pytest.mark.parametrize(
+    ("name", "questions"), [("fresh", 70), ("fresh2", 72), ("fresh3", 72), ("fresh4", 72)]
+)
 def test_the_news_sets_answers_are_in_their_articles(name, questions):
     # eval/fresh*: held-out sets; every accepted answer is a verbatim span of the cleaned
     # text of an article it names; an unanswerable question names at most the article it
