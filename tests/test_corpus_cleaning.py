@@ -12,6 +12,7 @@ from evqa.corpus.cleaning import (
     boilerplate_rule,
     clean_text,
     extract_html,
+    markdown_constructs,
     normalize_chars,
     strip_markdown,
 )
@@ -203,6 +204,33 @@ def test_strip_markdown_later_heading_is_not_title() -> None:
     assert "Late heading" in text
 
 
+@pytest.mark.parametrize(
+    ("text", "kinds"),
+    [
+        ("# Title\nBody.", {"heading"}),
+        ("Intro.\n  ### Section ###\nBody.", {"heading"}),
+        ("Fans used #tag and #GotionPilot.\n#1 in Asia.\n#\n    # indented code", set()),
+        ("*Published 27 January 2026*", {"emphasis"}),
+        ("It rose **sharply**.", {"emphasis"}),
+        ("A lone * star, a 5* hotel, rated *****, a*b*c, **, 2 * 3 * 4.", set()),
+        ("snake_case and __init__ and _under_", set()),
+        ("See [the report](https://example.com/r) and ![a chart](chart.png).", {"link"}),
+        ("He wrote [sic] (twice), [1](see notes) and [](x).", set()),
+        ("- one\n* two\n+ three", {"list"}),
+        ("- one point only\nThen text.", set()),
+        ("| Cell | Wh/kg |\n|---|--:|\n| G1 | 190 |", {"table"}),
+        ("Cell | Wh/kg\n--- | ---\nG1 | 190", {"table"}),
+        ("a | b\nc | d\n|---|", set()),  # a delimiter row of another width than its header
+        (
+            "# T\n\n**B** [l](u)\n- a\n- b\n\n|a|b|\n|-|-|",
+            {"heading", "emphasis", "link", "list", "table"},
+        ),
+    ],
+)
+def test_markdown_constructs_are_the_kinds_of_syntax_a_text_uses(text: str, kinds: set) -> None:
+    assert markdown_constructs(text) == kinds
+
+
 ARTICLE_HTML = """<html><head><title>Gotion pilot | Site</title>
 <meta property="og:title" content="Gotion starts pilot production">
 <meta property="article:published_time" content="2024-05-17T10:00:00Z">
@@ -346,6 +374,133 @@ def test_a_post_tagged_cookies_is_not_a_banner() -> None:
         "</div></body></html>"
     )
     assert "Regulators fined the retailer" in extract_html(page).text
+
+
+# --- cookie and newsletter prompts inside the article, the kicker over the headline --------
+
+STRIKE = (
+    "<p>Dock workers in Antwerp ended a nine-day strike on Sunday after the port authority "
+    "agreed to a 6% pay rise, the union said.</p>"
+    "<p>About 120 ships had been waiting at anchor, the authority said on Sunday evening.</p>"
+)
+STRIKE_CLOSE = "The port handles 290 million tonnes of cargo a year, more than any but Rotterdam."
+
+
+def _article_text(inside: str, head: str = "<h1>Port strike ends after nine days</h1>") -> str:
+    page = (
+        "<html><head><title>Port strike ends after nine days | Daily Planet</title></head>"
+        f"<body><main><article>{head}{STRIKE}{inside}<p>{STRIKE_CLOSE}</p></article></main>"
+        "</body></html>"
+    )
+    return clean_article(page, "strike", kind="html").text
+
+
+@pytest.mark.parametrize(
+    "block",
+    [
+        # named so (class, id, aria-label), speaking of it
+        '<div class="gdpr-box"><p>By continuing to browse the site you agree to our privacy '
+        "terms.</p></div>",
+        '<p id="notice" aria-label="Cookie consent">By continuing to browse you agree to our '
+        "use of cookies.</p>",
+        '<p class="inline-signup">Get the Port Daily briefing in your inbox every morning.</p>',
+        '<aside class="promo-box"><p>Try Port Pro for 30 days: unlimited access, no ads.</p>'
+        "</aside>",
+        # worded so, in a plain paragraph
+        "<p>We use cookies to improve your experience. Accept all / Manage preferences</p>",
+        "<p>Sign up for our newsletter to get the latest shipping news in your inbox. "
+        "Subscribe</p>",
+        "<div>Get the Port Daily newsletter in your inbox every morning. Enter your email</div>",
+    ],
+)
+def test_a_cookie_or_newsletter_prompt_inside_the_article_is_dropped(block: str) -> None:
+    text = _article_text(block)
+    assert text.startswith("Dock workers in Antwerp ended a nine-day strike")
+    assert text.endswith(STRIKE_CLOSE)
+    assert len(text.split("\n")) == 3
+
+
+@pytest.mark.parametrize(
+    "paragraph",
+    [
+        "Our cookies sell out by noon, so we accept orders a day ahead.",
+        "The bakery's cookies, made with butter from local farms, sold out within an hour, and "
+        "owner Lena Park said she would accept pre-orders and take email orders next week.",
+        "Under the new rules, websites must ask visitors for consent before setting browser "
+        "cookies, and rejecting them must be as easy as accepting them.",
+        "The watchdog said our investigation found that the site set advertising cookies "
+        "before visitors could accept or reject them, despite its privacy policy.",
+        "Readers of the newsletter can now sign up by email to get the union's strike alerts.",
+        "You can now subscribe to the new service by email, at 4.99 euros a month.",
+    ],
+)
+def test_an_article_paragraph_about_cookies_or_newsletters_is_kept(paragraph: str) -> None:
+    assert paragraph in _article_text(f"<p>{paragraph}</p>").split("\n")
+
+
+def test_a_long_paragraph_is_article_text_whatever_it_says() -> None:
+    paragraph = (
+        "We use cookies to improve your experience, and you can accept all of them or manage "
+        "your preferences. "
+    ) * 4
+    assert paragraph.strip() in _article_text(f"<p>{paragraph}</p>")
+
+
+@pytest.mark.parametrize(
+    ("name", "kept"),
+    [
+        ('class="newsletter-item"', "The port will publish its cargo figures on Friday."),
+        ('class="promo"', "The port will publish its cargo figures on Friday."),
+        ('id="cookie-law"', "The port will publish its cargo figures on Friday."),
+        ('class="has-ads story"', "The union said ads for the jobs would run next week."),
+        ('class="signup-story"', "Membership sign-ups rose by a tenth in the strike."),
+    ],
+)
+def test_a_block_named_for_a_prompt_is_kept_unless_it_speaks_of_it(name: str, kept: str) -> None:
+    page = f"<html><body><div {name}><p>{kept}</p></div></body></html>"
+    block = next(cleaning._load_tree(page).iter("div"))
+    assert not cleaning._is_prompt_block(block)
+
+
+@pytest.mark.parametrize(
+    "kicker",
+    [
+        "<p>ENERGY STORAGE</p>",
+        '<a class="kicker" href="/exclusive">Exclusive</a>',
+        '<div class="story-eyebrow"><span>Shipping</span></div>',
+        '<p><a href="/ports">Ports</a></p>',
+    ],
+)
+def test_a_kicker_above_the_headline_is_dropped(kicker: str) -> None:
+    headline = "<h1>Port strike ends after nine days</h1>"
+    for head in (f"{kicker}{headline}", f"<header>{kicker}{headline}</header>"):
+        text = _article_text("", head=head)
+        assert text.startswith("Dock workers in Antwerp ended a nine-day strike"), head
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "ANTWERP, June 2, 2024",  # a dateline: it has digits
+        "Talks end after nine days of stoppage",  # a standfirst: more than four words
+        "Talks end.",  # a sentence
+        "By Ann Lee",  # a byline
+        "Antwerp docks",  # not in capitals, no link, no label
+    ],
+)
+def test_a_dateline_or_standfirst_above_the_headline_is_kept(line: str) -> None:
+    doc = extract_html(
+        f"<html><body><article><p>{line}</p><h1>Port strike ends after nine days</h1>"
+        f"{STRIKE}</article></body></html>"
+    )
+    assert line in clean_text(doc.text).split("\n")
+
+
+def test_a_kicker_needs_the_line_right_above_the_headline() -> None:
+    head = "<p>SHIPPING</p><p>Talks end after nine days of stoppage</p><h1>Port strike ends</h1>"
+    page = f"<html><body><article>{head}{STRIKE}</article></body></html>"
+    lines = clean_text(extract_html(page).text).split("\n")
+    assert lines[:2] == ["SHIPPING", "Talks end after nine days of stoppage"]
 
 
 def test_c1_controls_are_dropped_and_line_separators_kept() -> None:

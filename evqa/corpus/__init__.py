@@ -7,7 +7,9 @@
   A ``<stem>.meta.json`` sidecar next to a file gives explicit title/date/url/source
   (``sidecar``); each file is decoded (``decode``) and turned into an article (``article_file``).
 * A .jsonl file holds one article per line (``jsonl``): ``id`` and ``text`` are required,
-  ``title``, ``date``, ``url`` and ``source`` optional (strings or null).
+  ``title``, ``date``, ``url``, ``source`` and ``format`` optional (strings or null). ``format``
+  ("text", "markdown" or "html") says how ``text`` is read; without it, a text that uses
+  several kinds of Markdown syntax is read as Markdown, any other as plain text.
 * ``clean`` turns raw text into an Article: the text's boilerplate is dropped and HTML and
   Markdown reduced to text by the rules of ``cleaning``; front matter, metadata fields and
   the title and date heuristics are ``metadata``'s.

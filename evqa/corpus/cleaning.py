@@ -13,11 +13,12 @@ blank lines becomes one paragraph break ("\\n\\n").
 HTML goes through trafilatura (main-content extraction plus title/date/url); if it
 finds nothing, a small stdlib ``html.parser`` fallback keeps the visible text. Both
 read the page without its site header, navigation, footers, buttons and cookie/consent
-banners, so a page that is only boilerplate (or only its site's name) gives no text; the
-extracted lines are kept in the order the page shows them. A table of figures comes out as
-one line a row, each value with its column's header ("Model A — Energy density: 350 Wh/kg;
-Cycle life: 4,000."), as does a Markdown pipe table; a table that lays out the page is read
-as the text it holds, and a table of links (a menu) is navigation.
+banners, the cookie, newsletter and promo prompts the article holds and the kicker over its
+headline ("ENERGY STORAGE"), so a page that is only boilerplate (or only its site's name)
+gives no text; the extracted lines are kept in the order the page shows them. A table of
+figures comes out as one line a row, each value with its column's header ("Model A — Energy
+density: 350 Wh/kg; Cycle life: 4,000."), as does a Markdown pipe table; a table that lays
+out the page is read as the text it holds, and a table of links (a menu) is navigation.
 """
 
 from __future__ import annotations
@@ -40,6 +41,7 @@ __all__ = [
     "clean_text",
     "extract_html",
     "join_lines",
+    "markdown_constructs",
     "normalize_chars",
     "page_lines_before",
     "strip_markdown",
@@ -404,6 +406,34 @@ def _strip_inline(line: str) -> str:
     return _MD_UNDERSCORE.sub(r"\1", line)
 
 
+# What tells Markdown from plain text: stricter than what is stripped, so that a lone "*",
+# a "#hashtag", "5*****" or an "__init__" is no sign of it.
+_MD_SIGNS = {
+    "heading": re.compile(r"^ {0,3}#{1,6}[ \t]+\S", re.MULTILINE),
+    "emphasis": re.compile(
+        r"\*\*[^\s*](?:[^*\n]*[^\s*])?\*\*|(?<![\w*])\*[^\s*](?:[^*\n]*[^\s*])?\*(?![\w*])"
+    ),
+    "link": re.compile(r"\[[^\[\]\n]+\]\([^\s()]+(?:[ \t]+\"[^\"\n]*\")?\)"),
+}
+_MD_BULLET_LINE = re.compile(r"^[ \t]*[-*+][ \t]+\S", re.MULTILINE)
+
+
+def markdown_constructs(text: str) -> frozenset[str]:
+    """The kinds of Markdown syntax ``text`` uses, of "heading" (a line "# Heading"),
+    "emphasis" ("**bold**", "*italic*"), "link" ("[text](url)", an image "![alt](src)"),
+    "list" (two or more bullet lines "- item", "* item", "+ item") and "table" (a pipe
+    table: a header row, then a delimiter row "|---|:--:|", as :func:`strip_markdown` reads
+    it)."""
+    found = {kind for kind, pattern in _MD_SIGNS.items() if pattern.search(text)}
+    if len(_MD_BULLET_LINE.findall(text)) >= 2:
+        found.add("list")
+    if "|" in text:
+        lines = text.split("\n")
+        if any(_pipe_table_end(lines, i) for i in range(len(lines) - 1) if "|" in lines[i]):
+            found.add("table")
+    return frozenset(found)
+
+
 # --- HTML -----------------------------------------------------------------------------------
 
 
@@ -645,9 +675,10 @@ MAX_SITE_HEADER_CHARS = 200  # a site's header: its logo, a tagline, a date line
 
 def _without_boilerplate(html: str) -> str:
     """``html`` without <nav>, <footer>, <button> and <dialog> elements, their ARIA
-    equivalents, a site's <header> (see :func:`_is_site_header`), tables of links and short
-    cookie/consent banners (by id or class). Unchanged if there are none or the page cannot
-    be parsed."""
+    equivalents, a site's <header> (see :func:`_is_site_header`), tables of links, short
+    cookie/consent banners (by id or class), prompts (see :func:`_is_prompt_block`) and the
+    kicker over the headline (see :func:`_kickers`). Unchanged if there are none or the page
+    cannot be parsed."""
     from lxml import etree
     from lxml import html as lxml_html
 
@@ -663,19 +694,24 @@ def _without_boilerplate(html: str) -> str:
 
 
 def _drop_boilerplate(tree) -> bool:
-    """Drop the boilerplate elements from ``tree``; True if there were any."""
+    """Drop the boilerplate elements from ``tree``, then the kicker above its headline (see
+    :func:`_kickers`); True if there were any."""
     doomed = [el for el in tree.iter() if isinstance(el.tag, str) and _is_boilerplate(el)]
     for el in doomed:
         if el.getparent() is not None:
             el.drop_tree()  # keeps the text that follows the element (its tail)
-    return bool(doomed)
+    kickers = _kickers(tree)
+    for el in kickers:
+        el.drop_tree()
+    return bool(doomed or kickers)
 
 
 def _is_boilerplate(el) -> bool:
     """A site's navigation, header or footer (not an article's own, which may hold its
-    byline and date), button or dialog, a table of links (a menu); or a short element named
+    byline and date), button or dialog, a table of links (a menu); a short element named
     for cookies or consent whose text speaks of them (a banner, not a page wrapper that
-    merely carries such a class)."""
+    merely carries such a class); or a cookie, newsletter or promo prompt (see
+    :func:`_is_prompt_block`)."""
     if el.tag in _BOILERPLATE_TAGS or el.get("role") in _BOILERPLATE_ROLES:
         return not _inside_content(el)
     if el.tag == "header" or el.get("role") == "banner":
@@ -683,15 +719,221 @@ def _is_boilerplate(el) -> bool:
     if el.tag == "table" and _is_link_table(el):
         return True
     names = f"{el.get('id') or ''} {el.get('class') or ''}".split()
-    if el.tag in _CONTENT_TAGS or not any(
-        _CONSENT_NAME.search(n) and not n.startswith(_STATE_PREFIXES) for n in names
-    ):
+    if el.tag in _CONTENT_TAGS:
         return False
-    text = _own_text(el)
-    return (
-        len(text) <= MAX_BANNER_CHARS
-        and _CONSENT_TEXT.search(text) is not None
-        and next(el.iter(*_CONTENT_TAGS, "h1", "h2"), None) is None
+    if any(_CONSENT_NAME.search(n) and not n.startswith(_STATE_PREFIXES) for n in names):
+        text = _own_text(el)
+        if (
+            len(text) <= MAX_BANNER_CHARS
+            and _CONSENT_TEXT.search(text) is not None
+            and next(el.iter(*_CONTENT_TAGS, "h1", "h2"), None) is None
+        ):
+            return True
+    return _is_prompt_block(el)
+
+
+# Boilerplate blocks the article itself may hold (a cookie or newsletter prompt, a promo, an
+# ad slot): named so by their id, class, aria-label or role, and speaking of it; or a short
+# block of text that is a cookie or newsletter prompt by its words alone.
+_PROMPT_TAGS = frozenset({"p", "div", "aside", "section", "form"})
+MAX_PROMPT_WORDS = 60  # a block longer than this is article text, whatever it says
+_PROMPT_KINDS = (  # (what names a block so, what its text then speaks of)
+    (
+        re.compile(r"cookie|consent|gdpr"),
+        re.compile(r"\b(?:cookies?|consent|privacy|gdpr|accept|agree|preferences)\b", re.I),
+    ),
+    (
+        re.compile(r"newsletter|sign-?up|subscribe(?![a-z])"),
+        re.compile(r"\b(?:newsletters?|subscribe|sign[ -]?up|e-?mail|inbox)\b", re.I),
+    ),
+    (
+        re.compile(
+            r"(?<![a-z])(?:promos?|promotions?|adverts?|advertisement|advertising|ads?)"
+            r"(?![a-z])"
+        ),
+        re.compile(
+            r"\b(?:advert\w*|ads?|sponsor\w*|promo(?:tion)?s?|subscribe|subscription|sign[ -]?up|"
+            r"newsletters?|free trial|download|app|discount|offer)\b",
+            re.I,
+        ),
+    ),
+)
+_CAMEL_HUMP = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
+# a cookie prompt: the site's use of cookies ("uses cookies", "accept all cookies", "cookie
+# policy"), a choice about them, and the site speaking ("we", "our", "this website")
+_COOKIE_USE = re.compile(
+    r"\b(?:uses?|use of|using|sets?|stores?|places?|accept|allow|reject|decline|manage)\s+"
+    r"(?:(?:all|our|optional|non-essential|necessary|analytics|these|the)\s+)*cookies\b|"
+    r"\bcookie (?:policy|settings|preferences|notice)\b",
+    re.IGNORECASE,
+)
+_COOKIE_CHOICE = re.compile(
+    r"\b(?:accept|consent|preferences|privacy (?:policy|notice|statement|settings)|"
+    r"cookie (?:policy|notice|settings)|manage|reject|decline|agree|opt[- ]?out)\b",
+    re.IGNORECASE,
+)
+_SITE_VOICE = re.compile(r"\b(?:we|our|us)\b|\bthis (?:web)?site\b", re.IGNORECASE)
+# a newsletter prompt: two of these, one of the first three, and an offer to the reader
+# ("Sign up ...", "Enter your email", "... in your inbox", "our newsletter")
+_NEWSLETTER_CUES = {
+    "newsletter": re.compile(r"\bnewsletters?\b", re.IGNORECASE),
+    "subscribe": re.compile(r"\bsubscribe\b", re.IGNORECASE),
+    "sign up": re.compile(r"\bsign[ -]?up\b", re.IGNORECASE),
+    "email": re.compile(r"\be-?mail\b", re.IGNORECASE),
+    "inbox": re.compile(r"\binbox\b", re.IGNORECASE),
+}
+_NEWSLETTER_OFFERS = frozenset({"newsletter", "subscribe", "sign up"})
+_READER_OFFER = re.compile(
+    r"\b(?:our|your) (?:[\w-]+ ){0,3}(?:newsletters?|inbox|e-?mail(?: address)?|digest|"
+    r"briefing)\b|(?:^|[.!?:]\s+)\W*(?:sign[ -]?up|subscribe|get|join|enter|register)\b",
+    re.IGNORECASE,
+)
+# a block that reports ("..., the regulator said") is the article's, whatever it is about
+_REPORTING = re.compile(
+    r"\b(?:said|says|told|tells|according to|reported|announced|added|wrote|found|ruled)\b",
+    re.IGNORECASE,
+)
+_PROSE_BLOCKS = ("p", "div", "aside", "section", "form", "blockquote", "li", "table")
+
+
+def _is_prompt_block(el) -> bool:
+    """A short block (a <p>, <div>, <aside>, <section> or <form> of at most
+    ``MAX_PROMPT_WORDS`` words, holding no headline or <time>) that is a cookie, newsletter
+    or promo prompt: named so and speaking of it (:func:`_prompt_topics`), or, holding no
+    block of its own, worded as one (:func:`_is_prompt_text`)."""
+    if el.tag not in _PROMPT_TAGS:
+        return False
+    topics = _prompt_topics(el)
+    leaf = next(el.iterdescendants(*_PROSE_BLOCKS), None) is None
+    if not (topics or leaf):
+        return False
+    text = " ".join(" ".join(el.itertext()).split())
+    if not text or len(text.split()) > MAX_PROMPT_WORDS:
+        return False
+    if next(el.iter(*_CONTENT_TAGS, "h1", "h2", "time"), None) is not None:
+        return False
+    if any(words.search(text) for words in topics):
+        return True
+    return leaf and _is_prompt_text(text)
+
+
+def _prompt_names(el) -> list[str]:
+    """``el``'s id and class names and its aria-label and role, lower case, a camelCase
+    name's words and a label's split by "-" ("newsletterSignup" "newsletter-signup", "Cookie
+    consent" "cookie-consent"); a name saying a state or a tag ("has-ads") is left out."""
+    names = f"{el.get('id') or ''} {el.get('class') or ''} {el.get('role') or ''}".split()
+    label = "-".join((el.get("aria-label") or "").split())
+    names = [_CAMEL_HUMP.sub("-", n).lower() for n in [*names, label] if n]
+    return [n for n in names if not n.startswith(_STATE_PREFIXES)]
+
+
+def _prompt_topics(el) -> list[re.Pattern[str]]:
+    """What the text of ``el`` must speak of to be the prompt its names say it is (one
+    pattern for each of a cookie or consent notice, a newsletter sign-up, a promo or ad
+    that they name); [] when it is named for none."""
+    names = _prompt_names(el)
+    return [words for name, words in _PROMPT_KINDS if any(name.search(n) for n in names)]
+
+
+def _is_prompt_text(text: str) -> bool:
+    """Whether ``text`` (a short block's) is a cookie prompt (the site, speaking as "we",
+    "our" or "this website", names its use of cookies and a choice about them: "We use
+    cookies to improve your experience. Accept all / Manage preferences") or a newsletter
+    prompt (two of newsletter, subscribe, sign up, email and inbox, one of the first three,
+    offered to the reader: "Sign up for our newsletter ... Subscribe", "Enter your email");
+    never when it reports what someone said or found ("..., the regulator said")."""
+    if _REPORTING.search(text):
+        return False
+    cookie = (_COOKIE_USE, _COOKIE_CHOICE, _SITE_VOICE)
+    if all(pattern.search(text) for pattern in cookie):
+        return True
+    cues = {cue for cue, pattern in _NEWSLETTER_CUES.items() if pattern.search(text)}
+    return len(cues) >= 2 and bool(cues & _NEWSLETTER_OFFERS) and bool(_READER_OFFER.search(text))
+
+
+# A kicker: a short label over the headline ("ENERGY STORAGE", "Exclusive" as a link to its
+# section), no part of the article's text.
+MAX_KICKER_WORDS = 4
+_KICKER_NAME = re.compile(r"kicker|eyebrow|section|category|label|overline|rubric")
+_NOT_KICKER_NAME = re.compile(r"author|byline|date|time|standfirst|summary|dek|lede|intro")
+_KICKER_STOPS = frozenset({"article", "main", "body", "html"})
+
+
+def _kickers(tree) -> list:
+    """The kickers right above the page's headlines (see :func:`_headlines`)."""
+    found = (_kicker_before(heading) for heading in _headlines(tree))
+    return list(dict.fromkeys(el for el in found if el is not None))
+
+
+def _headlines(tree) -> list:
+    """The page's <h1> elements; without one, the <h2> or <h3> that reads as the page's
+    <title> (its part before a " | Site" suffix)."""
+    h1s = list(tree.iter("h1"))
+    if h1s:
+        return h1s
+    title = next(tree.iter("title"), None)
+    key = _TITLE_SEPARATOR.split(_el_text(title))[0] if title is not None else ""
+    return [h for h in tree.iter("h2", "h3") if key and _el_text(h) == key]
+
+
+def _kicker_before(heading):
+    """The element that shows the line right above ``heading`` if it is a kicker (see
+    :func:`_is_kicker`), else None. That line is the nearest earlier sibling with visible
+    text, or, when ``heading`` opens its container (a <header>, a <div>; not the <article>
+    or <main>), the one above that container; text between them (a tail) is no kicker."""
+    el = heading
+    while True:
+        prev = el.getprevious()
+        while prev is not None:
+            if (prev.tail or "").strip():
+                return None
+            if _shows_text(prev):
+                return prev if _is_kicker(prev) else None
+            prev = prev.getprevious()
+        parent = el.getparent()
+        if parent is None or parent.tag in _KICKER_STOPS or (parent.text or "").strip():
+            return None
+        el = parent
+
+
+def _shows_text(el) -> bool:
+    """Whether ``el`` is an element that shows text (not a comment, script or style)."""
+    if not isinstance(el.tag, str) or el.tag in _SKIP_TAGS:
+        return False
+    return bool("".join(el.itertext()).strip())
+
+
+def _is_kicker(el) -> bool:
+    """A short label (at most ``MAX_KICKER_WORDS`` words, no digits, no sentence, no byline,
+    no <h1>): all in capitals ("ENERGY STORAGE"), named a kicker, eyebrow, section, category
+    or label (it or an element in it), or a link (not to an author)."""
+    text = _el_text(el)
+    words = text.split()
+    if not words or len(words) > MAX_KICKER_WORDS or any(c.isdigit() for c in text):
+        return False
+    if text.endswith((".", "?", "!")) or words[0].lower() == "by":
+        return False
+    if next(el.iter("h1"), None) is not None:  # a headline itself
+        return False
+    parts = [el, *el.iterdescendants()]
+    names = [n.lower() for part in parts for n in _kicker_names(part)]
+    if any(_NOT_KICKER_NAME.search(n) for n in names):
+        return False
+    letters = [c for c in text if c.isalpha()]
+    if len(letters) >= 2 and all(c.isupper() for c in letters):
+        return True
+    if any(_KICKER_NAME.search(n) for n in names):
+        return True
+    links = [a for a in parts if a.tag == "a"]
+    return len(links) == 1 and _el_text(links[0]) == text
+
+
+def _kicker_names(el) -> list[str]:
+    """``el``'s id and class names, and a link's rel and address."""
+    if not isinstance(el.tag, str):
+        return []
+    return f"{el.get('id') or ''} {el.get('class') or ''} {el.get('rel') or ''}".split() + (
+        [el.get("href") or ""] if el.tag == "a" else []
     )
 
 

@@ -1,5 +1,12 @@
 """A .jsonl corpus: one article a line, ``id`` and ``text`` required, ``title``, ``date``,
-``url`` and ``source`` optional (strings or null)."""
+``url``, ``source`` and ``format`` optional (strings or null).
+
+``format`` says how ``text`` is read: "text" (as a .txt file), "markdown" (as a .md file:
+its markup stripped, a pipe table read one row a line) or "html" (as an .html page); "txt"
+and "md" are the same, case does not matter. A row without one is read as Markdown when its
+text uses at least ``MIN_MARKDOWN_CONSTRUCTS`` kinds of Markdown syntax (see
+`markdown_constructs`: headings, emphasis, links, bullet lists, pipe tables), else as text,
+as every row was before; HTML is never guessed."""
 
 from __future__ import annotations
 
@@ -8,12 +15,16 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from evqa.corpus.clean import clean_reported
+from evqa.corpus.cleaning import markdown_constructs
 from evqa.corpus.decode import decode_text
 from evqa.corpus.ids import safe_id
 from evqa.corpus.metadata import field_type_errors, normalize_fields
 from evqa.corpus.report import Report
 from evqa.errors import CorpusError
 from evqa.types import Article
+
+FORMATS = {"text": "txt", "txt": "txt", "markdown": "md", "md": "md", "html": "html"}
+MIN_MARKDOWN_CONSTRUCTS = 2  # kinds of Markdown syntax that make a row without format Markdown
 
 
 def read_jsonl(path: Path, report: Report) -> list[Article]:
@@ -66,16 +77,41 @@ def jsonl_article(line: str, where: str, source: str, report: Report) -> Article
     if record is None:
         return None
     fields, warnings = normalize_fields(record)
+    if problem := _format_problem(record.get("format")):
+        warnings = [*warnings, f"{problem}: ignored, the text read as it looks"]
     for warning in warnings:
         report.warn(f"{where}: {warning}")
     doc_id = record["id"].strip()
     article = clean_reported(
-        record["text"], doc_id, kind="txt", meta=fields, source=source, report=report, where=where
+        record["text"],
+        doc_id,
+        kind=text_kind(record),
+        meta=fields,
+        source=source,
+        report=report,
+        where=where,
     )
     if not article.text:
         report.warn(f"{where}: article {article.id!r} has no text after cleaning; skipped")
         return None
     return article
+
+
+def text_kind(record: dict) -> str:
+    """How a valid row's text is read, as a file of that kind ("txt", "md" or "html"): its
+    ``format`` if it gives one of FORMATS, else "md" if the text looks like Markdown, else
+    "txt". Another ``format`` (an export's own field: WordPress writes "standard") is
+    ignored, with a warning (see :func:`jsonl_article`)."""
+    declared = record.get("format")
+    if isinstance(declared, str) and declared.strip().lower() in FORMATS:
+        return FORMATS[declared.strip().lower()]
+    return "md" if looks_like_markdown(record["text"]) else "txt"
+
+
+def looks_like_markdown(text: str) -> bool:
+    """Whether ``text`` uses several kinds of Markdown syntax: one alone (a "# " line, a
+    "**bold**" phrase) is too little to tell Markdown from plain text."""
+    return len(markdown_constructs(text)) >= MIN_MARKDOWN_CONSTRUCTS
 
 
 def _record(line: str, where: str, report: Report) -> dict | None:
@@ -112,3 +148,14 @@ def _jsonl_problem(record: dict) -> str | None:
         return f"id {doc_id!r} contains control characters or is too long; use a plain id"
     errors = field_type_errors(record)
     return "; ".join(errors.values()) if errors else None
+
+
+def _format_problem(declared: object) -> str | None:
+    """What is wrong with a row's ``format`` field, if anything (null or "" is no format)."""
+    if declared is None:
+        return None
+    if not isinstance(declared, str):
+        return f"field 'format' is a {type(declared).__name__}, not 'text', 'markdown' or 'html'"
+    if declared.strip() and declared.strip().lower() not in FORMATS:
+        return f"field 'format' is {declared!r}, not 'text', 'markdown' or 'html'"
+    return None
