@@ -198,6 +198,14 @@ def test_strip_markdown_takes_leading_heading_as_title() -> None:
     assert "Section\nitem one\nquoted" in text
 
 
+def test_strip_markdown_emphasis_stops_at_the_next_marker_of_its_kind() -> None:
+    # each marker pairs with the next of its kind: a line of unclosed "**a " pairs nothing
+    # and is read in linear time (it was quadratic: 15 s for 80,000 characters)
+    assert strip_markdown("A **bold *it* run** and __b__ end.")[0] == "A bold *it* run and b end."
+    assert strip_markdown("**a " * 3 + "end")[0] == "**a **a **a end"
+    assert strip_markdown("x **a **b** y")[0] == "x **a b y"
+
+
 def test_strip_markdown_later_heading_is_not_title() -> None:
     text, title = strip_markdown("Intro line.\n\n# Late heading\nBody.")
     assert title is None

@@ -321,7 +321,14 @@ _MD_QUOTE = re.compile(r"^\s{0,3}>\s?")
 _MD_BULLET = re.compile(r"^(\s*)[-*+]\s+")
 _MD_IMAGE = re.compile(r"!\[([^\]]*)\]\([^)]*\)")
 _MD_LINK = re.compile(r"\[([^\]]+)\]\([^)]*\)")
-_MD_EMPHASIS = re.compile(r"(\*\*|__)(?=\S)(.+?)(?<=\S)\1|(?<![\w*])\*(?=\S)([^*\n]+?)(?<=\S)\*")
+# each alternative stops at the next marker of its kind, so a line of unclosed "**a **a ..."
+# is read in linear time (".+?" up to any later "**" made it quadratic: 15 s for 80,000
+# characters)
+_MD_EMPHASIS = re.compile(
+    r"\*\*(?=\S)(?P<bold>(?:[^*\n]|\*(?!\*))+?)(?<=\S)\*\*"
+    r"|__(?=\S)(?P<under>(?:[^_\n]|_(?!_))+?)(?<=\S)__"
+    r"|(?<![\w*])\*(?=\S)(?P<italic>[^*\n]+?)(?<=\S)\*"
+)
 _MD_UNDERSCORE = re.compile(r"(?<!\w)_(?=\S)([^_\n]+?)(?<=\S)_(?!\w)")
 _MD_CODE = re.compile(r"`([^`\n]+)`")
 _MD_CELL_SEPARATOR = re.compile(r"(?<!\\)\|")
@@ -402,7 +409,7 @@ def _strip_inline(line: str) -> str:
     line = _MD_IMAGE.sub(r"\1", line)
     line = _MD_LINK.sub(r"\1", line)
     line = _MD_CODE.sub(r"\1", line)
-    line = _MD_EMPHASIS.sub(lambda m: m.group(2) or m.group(3), line)
+    line = _MD_EMPHASIS.sub(lambda m: m["bold"] or m["under"] or m["italic"], line)
     return _MD_UNDERSCORE.sub(r"\1", line)
 
 
