@@ -105,6 +105,7 @@ def test_a_number_leaves_what_the_question_names(text, number, question):
         ("The team 3 won prizes.", "3"),  # a unit's name that is also a word
         ("It makes 45,000\ntonnes a year.", "45,000"),  # never across a line break
         ("Phase 2 tonnes", "Phase 2"),  # not a number alone
+        ("and 45 tonnes", "and 45"),  # three letters before it are a currency code only in capitals
     ],
 )
 def test_a_number_without_a_unit_after_it_stays_alone(text, number):

@@ -80,7 +80,7 @@ UNITS = frozenset(
 _MAGNITUDE = r"(?:thousand|million|billion|trillion|bn|mn)\b"
 # a number as an answer: maybe a currency before it ("A$", "€", "NOK "), maybe a magnitude
 _NUMBER = re.compile(
-    rf"(?:[^\W\d_]{{0,3}}[$€£¥₹₩]|[A-Z]{{3}}{_S})?[0-9][0-9,.]*(?:{_S}{_MAGNITUDE})?",
+    rf"(?:[^\W\d_]{{0,3}}[$€£¥₹₩]|(?-i:[A-Z]{{3}}){_S})?[0-9][0-9,.]*(?:{_S}{_MAGNITUDE})?",
     re.IGNORECASE,
 )
 _AFTER = re.compile(
