@@ -766,7 +766,7 @@ _PROMPT_TAGS = frozenset({"p", "div", "aside", "section", "form"})
 MAX_PROMPT_WORDS = 60  # a block longer than this is article text, whatever it says
 _PROMPT_KINDS = (  # (what names a block so, what its text then speaks of)
     (
-        re.compile(r"cookie|consent|gdpr"),
+        _CONSENT_NAME,  # as a banner is named (see _is_boilerplate)
         re.compile(r"\b(?:cookies?|consent|privacy|gdpr|accept|agree|preferences)\b", re.I),
     ),
     (
@@ -834,7 +834,7 @@ def _is_prompt_block(el) -> bool:
     leaf = next(el.iterdescendants(*_PROSE_BLOCKS), None) is None
     if not (topics or leaf):
         return False
-    text = " ".join(" ".join(el.itertext()).split())
+    text = _el_text(el)
     if not text or len(text.split()) > MAX_PROMPT_WORDS:
         return False
     if next(el.iter(*_CONTENT_TAGS, "h1", "h2", "time"), None) is not None:
