@@ -56,10 +56,16 @@ def content_words(question: str) -> list[str]:
 _NAME = re.compile(r"(?<!^)(?<![.?!] )\b[A-Z][\w'’-]*")
 
 
+def name_words(question: str) -> list[str]:
+    """The question's capitalised words after its first word (and after any sentence's
+    end), in order: the names it asks about ("Ouyang", "Minggao")."""
+    return _NAME.findall(question.strip())
+
+
 def question_names(question: str) -> set[str]:
-    """Stems of the question's capitalised words after its first word: the names it asks
-    about ("Ouyang Minggao", "Tour de France")."""
-    return {t for m in _NAME.findall(question.strip()) for t in tokenize(m)}
+    """Stems of the question's names (:func:`name_words`): "Ouyang Minggao", "Tour de
+    France"."""
+    return {t for m in name_words(question) for t in tokenize(m)}
 
 
 def content_problem(question: str) -> str | None:

@@ -13,11 +13,9 @@ import re
 from collections.abc import Mapping, Sequence
 from functools import cached_property
 
-from evqa.question_content import FUNCTION_WORDS
+from evqa.question_content import FUNCTION_WORDS, name_words
 from evqa.tokenize import query_tokens
 
-# a capitalised word after the question's first one (which is capitalised anyway)
-_NAME = re.compile(r"(?<!^)(?<![.?!] )\b[A-Z][\w'’-]*")
 _ACRONYM = re.compile(r"[A-Z0-9&.-]{1,5}s?")  # "CEO", "EU", "CFOs", "R&D"
 _POSSESSIVE = re.compile(r"['’]s?$")  # "Nvidia's", "Reuters'"
 SHORT = 5  # a stem this long or shorter may be one letter off; a longer one, two
@@ -61,7 +59,7 @@ def unknown_names(question: str, vocabulary: Vocabulary) -> list[str]:
     if any(w[0].isupper() and w.casefold() in FUNCTION_WORDS for w in later):
         return []  # "Did", "The": capitals that say nothing of names
     out: list[str] = []
-    for word in _NAME.findall(question.strip()):
+    for word in name_words(question):
         word = _POSSESSIVE.sub("", word)
         stems = query_tokens(word)
         if _ACRONYM.fullmatch(word) or not stems or word in out:
