@@ -78,9 +78,10 @@ UNITS = frozenset(
     """.split()
 )
 _MAGNITUDE = r"(?:thousand|million|billion|trillion|bn|mn)\b"
+_CURRENCY = r"[^\W\d_]{0,3}[$€£¥₹₩]"  # a symbol, maybe with letters glued before it: "A$", "US$"
 # a number as an answer: maybe a currency before it ("A$", "€", "NOK "), maybe a magnitude
 _NUMBER = re.compile(
-    rf"(?:[^\W\d_]{{0,3}}[$€£¥₹₩]|(?-i:[A-Z]{{3}}){_S})?[0-9][0-9,.]*(?:{_S}{_MAGNITUDE})?",
+    rf"(?:{_CURRENCY}|(?-i:[A-Z]{{3}}){_S})?[0-9][0-9,.]*(?:{_S}{_MAGNITUDE})?",
     re.IGNORECASE,
 )
 _AFTER = re.compile(
@@ -130,7 +131,7 @@ def _singular(word: str) -> str:
 # --- a preposition before a number ------------------------------------------------------
 
 _PREPOSITION = re.compile(
-    rf"(?:at|from|in|on|by|to|of|for|with|since|until|during){_S}(?=[^\W\d_]{{0,3}}[$€£¥₹₩]|[0-9])",
+    rf"(?:at|from|in|on|by|to|of|for|with|since|until|during){_S}(?={_CURRENCY}|[0-9])",
     re.IGNORECASE,
 )
 _RANGE = re.compile(r"\b(?:to|until|till|through|and)\b|[-–—]", re.IGNORECASE)
