@@ -102,10 +102,15 @@ def text_kind(record: dict) -> str:
     ``format`` if it gives one of FORMATS, else "md" if the text looks like Markdown, else
     "txt". Another ``format`` (an export's own field: WordPress writes "standard") is
     ignored, with a warning (see :func:`jsonl_article`)."""
-    declared = record.get("format")
-    if isinstance(declared, str) and declared.strip().lower() in FORMATS:
-        return FORMATS[declared.strip().lower()]
+    declared = _declared_kind(record.get("format"))
+    if declared is not None:
+        return declared
     return "md" if looks_like_markdown(record["text"]) else "txt"
+
+
+def _declared_kind(declared: object) -> str | None:
+    """The kind a row's ``format`` names (FORMATS), or None if it names none of them."""
+    return FORMATS.get(declared.strip().lower()) if isinstance(declared, str) else None
 
 
 def looks_like_markdown(text: str) -> bool:
@@ -152,10 +157,10 @@ def _jsonl_problem(record: dict) -> str | None:
 
 def _format_problem(declared: object) -> str | None:
     """What is wrong with a row's ``format`` field, if anything (null or "" is no format)."""
-    if declared is None:
+    if declared is None or _declared_kind(declared) is not None:
         return None
     if not isinstance(declared, str):
         return f"field 'format' is a {type(declared).__name__}, not 'text', 'markdown' or 'html'"
-    if declared.strip() and declared.strip().lower() not in FORMATS:
+    if declared.strip():
         return f"field 'format' is {declared!r}, not 'text', 'markdown' or 'html'"
     return None
