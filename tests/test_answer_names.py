@@ -55,3 +55,28 @@ def test_a_short_stem_may_be_one_letter_off_a_long_one_two():
 def test_the_reason_names_the_unknown_names():
     assert unknown_reason(["Meridex"]).startswith("no article mentions 'Meridex'; ")
     assert "'Snowden' or 'Bitcoin'" in unknown_reason(["Snowden", "Bitcoin"])
+
+
+def test_with_the_texts_a_misspelling_is_near_a_capitalised_word_of_them_only():
+    text = "The voltage of the Gotion cell held. Kestrel shares rose."
+    vocabulary = Vocabulary({t: 0 for t in tokenize(text, index_form=True)})
+    question = "How much did Voltrane raise?"
+    assert unknown_names(question, vocabulary, [text]) == ["Voltrane"]  # "voltage": lowercase
+    assert unknown_names(question, vocabulary) == []  # without texts: 2 edits off "voltag"
+    assert unknown_names("Who leads Gotoin?", vocabulary, [text]) == []  # "Gotion"
+    assert unknown_names("Who leads Kestrol?", vocabulary, [text]) == []  # "Kestrel"
+    assert unknown_names("Who leads Kestrol?", vocabulary, ["Gotion"]) == ["Kestrol"]
+
+
+def test_the_texts_are_read_once_and_only_when_a_name_is_not_a_term():
+    reads = []
+
+    def texts():
+        reads.append(1)
+        yield "Genghis Khan"
+
+    vocabulary = Vocabulary({t: 0 for t in tokenize("Genghis Khan", index_form=True)})
+    assert unknown_names("What did Genghis Khan do?", vocabulary, texts()) == []
+    assert reads == []
+    assert unknown_names("What did Ghengis do with Khen?", vocabulary, texts()) == []
+    assert reads == [1]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import replace
 
 import numpy as np
@@ -75,7 +75,8 @@ def extract_answer(
     something the index's ``vocabulary`` has never seen (``evqa.answer.names``)."""
     hits = tuple(hits)
     threshold = calibration.threshold if threshold is None else threshold
-    if vocabulary is not None and (names := unknown_names(question, vocabulary)):
+    texts = _article_texts(hits, articles)
+    if vocabulary is not None and (names := unknown_names(question, vocabulary, texts)):
         return Answer(question, None, None, 0.0, True, passages=hits, reason=unknown_reason(names))
     if closeness and off_topic(question, hits[:passages], calibration.min_closeness):
         return Answer(question, None, None, 0.0, True, passages=hits, reason=OFF_TOPIC)
@@ -94,6 +95,13 @@ def extract_answer(
         )
     candidates[best] = _finished(candidates[best], articles[candidates[best].doc_id], question)
     return _cited_answer(question, hits, articles, sentences, candidates, best, probs, threshold)
+
+
+def _article_texts(hits: Sequence[Hit], articles: Mapping[str, Article]) -> Iterator[str]:
+    """The title and text of each article the ``hits`` are from (read as iterated)."""
+    for doc_id in dict.fromkeys(h.chunk.doc_id for h in hits):
+        article = articles[doc_id]
+        yield f"{article.title or ''}\n{article.text}"
 
 
 def _finished(c: Candidate, article: Article, question: str) -> Candidate:

@@ -3,14 +3,15 @@
 "Who is the chief executive of Meridex Shipping?" over articles that never name Meridex
 still retrieves passages about other shipping lines, and the reader finds a chief
 executive in them. A name the whole index has never seen, not even spelt a letter or two
-differently ("Ghengis" for "Genghis"), cannot be what the articles answer about; the
-question is answered "not found" and told which name. Acronyms ("CEO", "EU") are left
+differently as a name the retrieved articles write ("Ghengis" for "Genghis"; "Voltrane" is
+no "voltage"), cannot be what the articles answer about; the question is answered "not
+found" and told which name. Acronyms ("CEO", "EU") are left
 out: they are often written out in full in the articles."""
 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from functools import cached_property
 
 from evqa.question_content import FUNCTION_WORDS, name_words
@@ -20,6 +21,7 @@ _ACRONYM = re.compile(r"[A-Z0-9&.-]{1,5}s?")  # "CEO", "EU", "CFOs", "R&D"
 _POSSESSIVE = re.compile(r"['’]s?$")  # "Nvidia's", "Reuters'"
 SHORT = 5  # a stem this long or shorter may be one letter off; a longer one, two
 _WORD = re.compile(r"[^\W\d_][\w'’-]*")
+_CAPITALISED = re.compile(r"\b[^\W\d_a-z][\w'’-]*")  # "Voltage", "Ørsted", "CATL"
 
 
 class Vocabulary:
@@ -29,17 +31,24 @@ class Vocabulary:
     def __init__(self, terms: Mapping[str, object]) -> None:
         self.terms = terms  # looked up, never copied
 
-    def knows(self, stem: str) -> bool:
-        """True if ``stem`` is a term, or one letter off a term (two when longer than SHORT):
-        a name spelt another way is still that name."""
+    def knows(self, stem: str, near: Collection[str] | None = None) -> bool:
+        """True if ``stem`` is a term, or one letter off a term (two when longer than SHORT)
+        of ``near`` (default: every term): a name spelt another way is still that name."""
         if stem in self.terms:
             return True
         most = 1 if len(stem) <= SHORT else 2
+        if near is not None:
+            return any(_within(stem, term, most) and term[:1] == stem[:1] for term in near)
         return any(
             _within(stem, term, most)
             for size in range(len(stem) - most, len(stem) + most + 1)
             for term in self._by_start.get((stem[:1], size), ())
         )
+
+    def capitalised(self, texts: Iterable[str]) -> set[str]:
+        """The terms that ``texts`` write capitalised: the names a misspelt one may be."""
+        words = {w for text in texts for w in _CAPITALISED.findall(text)}
+        return {t for t in query_tokens(" ".join(words)) if t in self.terms}
 
     @cached_property
     def _by_start(self) -> dict[tuple[str, int], list[str]]:
@@ -51,20 +60,32 @@ class Vocabulary:
         return out
 
 
-def unknown_names(question: str, vocabulary: Vocabulary) -> list[str]:
+def unknown_names(
+    question: str, vocabulary: Vocabulary, texts: Iterable[str] | None = None
+) -> list[str]:
     """The question's names (capitalised words after its first) that no article mentions,
     in the order asked. Acronyms are never unknown, and a question in title case, with a
-    function word capitalised ("What Did The Company Announce?"), names nothing."""
+    function word capitalised ("What Did The Company Announce?"), names nothing.
+
+    With ``texts`` (the articles of the passages retrieved for it, read only if a name is
+    not a term), a name spelt another way must be near a word they write capitalised:
+    "Voltrane" is not "voltage", and a name whose article was not retrieved cannot be
+    answered from the passages anyway."""
     later = _WORD.findall(question)[1:]
     if any(w[0].isupper() and w.casefold() in FUNCTION_WORDS for w in later):
         return []  # "Did", "The": capitals that say nothing of names
     out: list[str] = []
+    near: set[str] | None = None
     for word in name_words(question):
         word = _POSSESSIVE.sub("", word)
         stems = query_tokens(word)
         if _ACRONYM.fullmatch(word) or not stems or word in out:
             continue
-        if not any(s in vocabulary.terms for s in stems) and not vocabulary.knows(stems[0]):
+        if any(s in vocabulary.terms for s in stems):
+            continue
+        if texts is not None and near is None:
+            near = vocabulary.capitalised(texts)  # once, when a name is first not a term
+        if not vocabulary.knows(stems[0], near):
             out.append(word)
     return out
 
