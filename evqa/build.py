@@ -457,23 +457,31 @@ def _changes_nothing(
 ) -> bool:
     """Whether writing ``new`` (articles by id) into the live generation ``gen`` (its data
     ``live``) would give the index it is: every article is held as it is (every field, its
-    source included: article_hash leaves that out), the index records these settings, this
-    model and the document encoder ``settings`` asks for (no fallback), a local backend and
-    this BM25 tokenizer, and its files pass their checksums (a write would re-embed a
-    damaged one). Anything else, or in doubt: False, and the add writes."""
-    from evqa.encoder import onnx_documents as doc_encoder
-
+    source included: article_hash leaves that out), a local backend and this BM25 tokenizer,
+    the build it records is this one (:func:`records_build`), and its files pass their
+    checksums (a write would re-embed a damaged one). Anything else, or in doubt: False,
+    and the add writes."""
     manifest = gen.manifest
     if any(live.articles.get(i) != a for i, a in new.items()):
         return False
-    if manifest.get("settings") != settings.manifest():
-        return False
     if manifest.get("backend") != {"type": "local"} or live.bm25.tokenizer != BM25_TOKENIZER:
         return False
-    used, fallback = doc_encoder.prepare(model, cache_dir, settings.encoder)
-    if fallback is not None or manifest.get("model") != model_entry(model, used):
+    return records_build(manifest, model, settings, cache_dir) and not store.verify(gen)
+
+
+def records_build(
+    manifest: Mapping[str, Any], model, settings: BuildSettings, cache_dir: Path
+) -> bool:
+    """Whether an index's ``manifest`` records what a write with ``settings`` and ``model``
+    would: these settings, this model and the document encoder ``settings`` asks for, made
+    without a fallback (prepared here, as the write prepares it). An add that would change
+    no article writes nothing only then, on every backend (a Milvus add too)."""
+    from evqa.encoder import onnx_documents as doc_encoder
+
+    if manifest.get("settings") != settings.manifest():
         return False
-    return not store.verify(gen)
+    used, fallback = doc_encoder.prepare(model, cache_dir, settings.encoder)
+    return fallback is None and manifest.get("model") == model_entry(model, used)
 
 
 def _read_added(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 
 import pytest
 from conftest import write_corpus
@@ -292,3 +293,83 @@ def test_a_build_of_bad_lines_names_them_all_and_makes_no_index(
     r = build(runner, bad, tmp_path / "midx", "--backend", "milvus")
     assert_clean_error(r, 2, "has 3 problems", "line 2: not valid JSON")
     assert not (tmp_path / "midx" / store.CURRENT).exists()
+
+
+def _commits(monkeypatch) -> list[bool]:
+    """The ``complete`` flag of each manifest generation a Milvus write commits from now on."""
+    from evqa.backends.milvus import session
+
+    flags, real = [], session.commit
+
+    def recording(root, manifest):
+        flags.append(manifest["backend"]["complete"])
+        return real(root, manifest)
+
+    monkeypatch.setattr(session, "commit", recording)
+    return flags
+
+
+def test_an_add_of_what_the_collections_hold_as_it_is_writes_nothing(
+    mbuilt, corpus, tmp_path, fake_model, runner, monkeypatch
+):
+    from evqa.build import add
+
+    live, commits = store.open_generation(mbuilt), _commits(monkeypatch)
+    report = add(corpus, mbuilt, model=fake_model)
+    assert (report.written, report.generation) == (False, live.path.name)
+    chunks = live.manifest["corpus"]["chunks"]
+    assert (report.articles, report.chunks, report.embedded, report.reused) == (3, chunks, 0, 0)
+    assert (report.added, report.replaced) == ((), ())
+    assert report.unchanged == ("alpha", "bravo", "charlie")
+    r = run(runner, "index", "add", corpus, "--index", mbuilt, "--json")
+    assert r.exit_code == 0, r.output
+    assert json.loads(r.stdout)["written"] is False
+    r = run(runner, "index", "add", corpus, "--index", mbuilt)
+    assert r.stdout.startswith(
+        f"added 0 new articles, replaced 0 articles, 3 unchanged; nothing written, {mbuilt} "
+        f"still holds 3 articles, {chunks} chunks, in "
+    )
+    now = store.open_generation(mbuilt)
+    assert commits == [] and now.path == live.path and now.manifest == live.manifest
+    extra = write_corpus(tmp_path / "extra", {"delta": "Tidal Power\n\nLa Rance, 240 MW."})
+    real = add(extra, mbuilt, model=fake_model)  # a real add still writes, as before
+    assert real.written and real.generation != live.path.name and real.added == ("delta",)
+    assert real.embedded >= 1 and commits == [False, True]  # marked building, then complete
+    now = store.open_generation(mbuilt)
+    assert now.path.name == real.generation and now.manifest["corpus"]["edited"]
+    assert Engine.open(mbuilt).search("tidal Rance", k=1)[0].doc_id == "delta"
+
+
+def _bravo_from_jsonl(tmp_path, index):
+    """bravo as a JSONL row: the same id, title and text, another source."""
+    bravo = Engine.open(index).articles["bravo"]
+    path = tmp_path / "bravo.jsonl"
+    row = {"id": "bravo", "title": bravo.title, "text": bravo.text}
+    path.write_text(json.dumps(row) + "\n", encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize("change", ["source", "settings", "fallback encoder"])
+def test_an_add_of_held_articles_still_writes_what_it_would_change(
+    mbuilt, corpus, tmp_path, fake_model, monkeypatch, change
+):
+    from evqa.backends.milvus.manifest import recorded_settings
+    from evqa.build import add
+    from evqa.encoder import onnx_documents as doc_encoder
+
+    live = store.open_generation(mbuilt)
+    paths, settings = corpus, None
+    if change == "source":
+        paths = _bravo_from_jsonl(tmp_path, mbuilt)
+    elif change == "settings":  # one the collections do not hold: only the manifest does
+        settings = replace(recorded_settings(live.manifest), bm25_k1=1.7)
+    else:
+        monkeypatch.setattr(doc_encoder, "prepare", lambda m, c, name: (name, "int8 unavailable"))
+    commits = _commits(monkeypatch)
+    report = add(paths, mbuilt, model=fake_model, settings=settings)
+    assert report.written and report.generation != live.path.name
+    assert report.added == report.replaced == () and commits[-1] is True
+    assert store.open_generation(mbuilt).manifest["corpus"]["edited"]  # as any add that writes
+    if change == "source":
+        assert report.unchanged == ("bravo",) and commits == [False, True]
+        assert Engine.open(mbuilt).articles["bravo"].source == "bravo.jsonl:1"

@@ -52,19 +52,56 @@ def test_an_interrupted_build_is_refused_then_resumed(
 
 def test_an_interrupted_add_says_to_rerun_the_add(mbuilt, tmp_path, runner, monkeypatch):
     extra = write_corpus(tmp_path / "extra", {"delta": "Tidal Power\n\nLa Rance, 240 MW."})
+    real_write = milvus.Writer.write
 
     def dying_write(self, articles, progress=None):
+        real_write(self, articles, progress)  # the batch is stored, the add not finished
         raise KeyboardInterrupt
 
-    real_write = milvus.Writer.write
     monkeypatch.setattr(milvus.Writer, "write", dying_write)
     assert run(runner, "index", "add", extra, "--index", mbuilt).exit_code == 130
     r = run(runner, "ask", "tidal power", "--index", mbuilt)
     assert_clean_error(r, 3, "did not finish", "evqa index add")
     monkeypatch.setattr(milvus.Writer, "write", real_write)
     r = run(runner, "index", "add", extra, "--index", mbuilt, "--json")
-    assert r.exit_code == 0 and json.loads(r.stdout)["articles"] == 4, r.output
+    assert r.exit_code == 0, r.output
+    report = json.loads(r.stdout)  # delta is stored already, but the index was incomplete
+    assert (report["articles"], report["unchanged"], report["written"]) == (4, ["delta"], True)
+    assert store.open_generation(mbuilt).manifest["backend"]["complete"] is True
     assert run(runner, "ask", "tidal power", "--index", mbuilt).exit_code == 0
+
+
+def test_an_add_stopped_before_it_changes_anything_leaves_the_index_as_it_was(
+    mbuilt, tmp_path, runner, monkeypatch
+):
+    extra = write_corpus(tmp_path / "extra", {"delta": "Tidal Power\n\nLa Rance, 240 MW."})
+    live = store.open_generation(mbuilt)
+
+    def dying_write(self, articles, progress=None):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(milvus.Writer, "write", dying_write)
+    assert run(runner, "index", "add", extra, "--index", mbuilt).exit_code == 130
+    now = store.open_generation(mbuilt)
+    assert now.path == live.path and now.manifest["backend"]["complete"] is True
+    assert run(runner, "ask", "solar boat speed", "--index", mbuilt).exit_code == 0
+
+
+def test_a_server_failing_before_an_add_changes_anything_leaves_it_complete(
+    mbuilt, tmp_path, runner, monkeypatch
+):
+    extra = write_corpus(tmp_path / "extra", {"delta": "Tidal Power\n\nLa Rance, 240 MW."})
+    live = store.open_generation(mbuilt)
+
+    def boom(self, ids):
+        raise pymilvus.MilvusException(code=2, message="server closed the connection")
+
+    monkeypatch.setattr(milvus.Writer, "stored_article_keys", boom)
+    r = run(runner, "index", "add", extra, "--index", mbuilt)
+    assert_clean_error(r, 3, "server closed the connection")
+    assert "marked incomplete" not in r.output  # nothing was written: nothing to finish
+    now = store.open_generation(mbuilt)
+    assert now.path == live.path and now.manifest["backend"]["complete"] is True
 
 
 def test_a_server_failing_mid_build_leaves_it_marked_incomplete(

@@ -127,3 +127,34 @@ def test_a_rebuild_rewrites_bm25_words_of_an_older_tokenizer_without_embedding(
     report = json.loads(build(runner, corpus, index, "--json").stdout)
     assert report["embedded"] == 0
     assert [h.doc_id for h in Engine.open(index).search("cafe zoe", k=5, mode="bm25")] == ["cafe"]
+
+
+def test_before_write_is_called_once_before_the_first_change(mbuilt, corpus, fake_model):
+    from dataclasses import replace
+
+    from evqa import store
+    from evqa.backends.milvus.manifest import recorded_settings
+    from evqa.corpus import read_corpus
+
+    manifest = store.open_generation(mbuilt).manifest
+    client = milvus.connect(str(mbuilt / "milvus.db"))
+    seen = []
+    writer = milvus.Writer(
+        client,
+        manifest["backend"]["collection"],
+        fake_model,
+        recorded_settings(manifest),
+        encoder=manifest["model"]["encoder"],
+        before_write=lambda: seen.append(writer.changed),
+    )
+    articles = read_corpus(corpus).articles
+    counts = writer.write(articles)  # held as they are: nothing to change
+    assert (seen, writer.changed, counts.embedded) == ([], False, 0)
+    writer.drop([])
+    assert (seen, writer.changed) == ([], False)
+    first = replace(articles[0], text=articles[0].text + " A new sentence.")
+    writer.write([first])
+    assert (seen, writer.changed) == ([False], True)  # once, before the change
+    writer.write([replace(first, text=first.text + " Another one.")])
+    writer.drop([articles[1].id])
+    assert seen == [False]

@@ -21,6 +21,7 @@ connection does.
     hints.py       the rebuild and finish commands messages suggest
     writer.py      Writer: batches of articles in, skipping what is stored
     session.py     the folder's side of a write: claim, mark incomplete, commit complete
+                   (an add that changes nothing commits nothing)
     manifest.py    the manifest of a build, add or remove
     operations.py  build, add and remove, streaming
 

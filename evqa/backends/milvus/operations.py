@@ -115,7 +115,8 @@ def add(
     """Add (or replace, by id) the articles read from ``paths``, streaming; the report's
     ``replaced`` names the stored articles replaced with another one, ``added`` the new ones
     and ``unchanged`` those stored as they are. One path (str or Path) is that path, not
-    its characters."""
+    its characters. An add that changes nothing in the collections, into a complete index
+    that records these settings and this model, writes nothing: ``written`` False."""
     from evqa.staleness import id_root, ids_base
 
     paths = added_paths(paths)
@@ -129,9 +130,13 @@ def add(
         root = id_root(gen.manifest, index_root)
         bases = [(Path(p), ids_base(p, root)) for p in paths]
         skip, clashes = _clashes(bases, skip_bad)
-        session = Session(index_root, resolve_uri(entry, index_root), base, gen.manifest)
-        client = session.start(entry["collection"], model.dim, create=False)
-        writer = Writer(client, entry["collection"], model, settings, cache_dir, used)
+        session = Session(index_root, resolve_uri(entry, index_root), base, gen)
+        # the folder is marked building only before a first change: an add of what the
+        # collections hold as it is writes nothing (see Session.finish)
+        client = session.open(entry["collection"], model.dim, create=False)
+        writer = Writer(
+            client, entry["collection"], model, settings, cache_dir, used, session.mark_building
+        )
         counts = Counts()
         warnings: list[str] = list(fallback)
         with session.guard():
@@ -192,7 +197,7 @@ def remove(
         collection = entry["collection"]
         uri = resolve_uri(entry, index_root)
         base = edited_manifest(gen.manifest, index_root)
-        session = Session(index_root, uri, base, gen.manifest)
+        session = Session(index_root, uri, base, gen)
         client = session.open(collection, int(gen.manifest["model"]["dim"]), create=False)
         try:
             writer = Writer(client, collection, model, recorded_settings(gen.manifest))

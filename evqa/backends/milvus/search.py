@@ -160,7 +160,7 @@ class Retrieval:
             chunk=Chunk(cid, doc_id, start, end, article.text[start:end]),
             title=label.text,
             date=article.date,
-            explain=dict(fused.parts),
+            explain=fused.parts,
             title_derived=label.derived,
         )
 

@@ -1,12 +1,14 @@
 """The index folder's side of a Milvus write: connect and claim the collections, mark the
 folder incomplete before the first write and complete after the last; a failure in
-between leaves it marked incomplete, with the command that finishes it."""
+between leaves it marked incomplete, with the command that finishes it. An add that
+changes nothing (and would record what the index does) commits nothing."""
 
 from __future__ import annotations
 
 import contextlib
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -27,17 +29,18 @@ class Session:
         index_root: Path,
         uri: str,
         base: dict[str, Any],
-        live: Mapping[str, Any] | None = None,
+        live: store.Generation | None = None,
     ) -> None:
         self.root, self.uri, self.base = Path(index_root), uri, base
-        self.live = live  # the manifest of the index being edited (add/remove)
+        self.live = live  # the live generation of the index being edited (add/remove)
         self.client = None
+        self.marked = False  # the folder was marked building by this write
 
     def open(self, collection: str, dim: int, *, create: bool):
         """Connect, check the collections (a build, ``create``, may make the lite file and
         the collections; add/remove may not: exit 3 with the rebuild command) and claim
         them for this index (InputError if another index owns them)."""
-        live = self.live
+        live = None if self.live is None else self.live.manifest
         rebuild = None if live is None else rebuild_command(self.root, live, collection=False)
         self.client = connect(
             self.uri,
@@ -60,28 +63,59 @@ class Session:
     def mark_building(self) -> None:
         backend = {**self.base["backend"], "complete": False}
         commit(self.root, {**self.base, "backend": backend})
+        self.marked = True
 
     @contextlib.contextmanager
     def guard(self) -> Iterator[None]:
-        """Turn a Milvus failure while writing into an error that says how to finish."""
+        """Turn a Milvus failure while writing into an error that says how to finish (the
+        error alone if the folder was not marked building: nothing was written)."""
         try:
             yield
         except require_pymilvus().MilvusException as e:
             err = classify(e, self.uri, "writing the index")
+            if not self.marked:
+                raise err from None
             raise type(err)(
                 f"{err}. The index is marked incomplete; when Milvus is back, finish it "
                 f"with: {finish_command(self.root, self.base)}"
             ) from None
 
     def finish(self, writer: Writer, counts: Counts, warnings, started, model, cache_dir):
-        """Count what the collections hold, mark the folder complete and report."""
-        from evqa import encoder
+        """Count what the collections hold, mark the folder complete and report; when the
+        write changed nothing (:meth:`changed_nothing`), commit nothing and report that
+        nothing was written (``generation``: the live one), as a local add does."""
         from evqa.build import BuildReport
 
         try:
             n_articles, n_chunks = writer.counts()
         except require_pymilvus().MilvusException as e:
             raise classify(e, self.uri) from None
+        report = partial(BuildReport, index=self.root, articles=n_articles, chunks=n_chunks)
+        if self.changed_nothing(writer, model, cache_dir):
+            return report(
+                generation=self.live.path.name,
+                embedded=0,
+                reused=0,
+                seconds=round(time.perf_counter() - started, 3),
+                warnings=tuple(warnings),
+                written=False,
+            )
+        generation, warnings = self._complete(n_articles, n_chunks, warnings, model, cache_dir)
+        return report(
+            generation=generation,
+            embedded=counts.embedded,
+            # every chunk the collection holds that this write did not embed, as a local
+            # index counts the chunks it carries over (an add of 3 chunks to 37: 37 reused)
+            reused=max(n_chunks - counts.embedded, 0),
+            seconds=round(time.perf_counter() - started, 3),
+            warnings=tuple(warnings),
+        )
+
+    def _complete(self, n_articles, n_chunks, warnings, model, cache_dir):
+        """Commit the manifest marked complete, with these counts: the generation's name,
+        and the warnings (one more if the fast query encoder cannot be made)."""
+        from evqa import encoder
+
         backend = {**self.base["backend"], "complete": True}
         corpus = {**self.base.get("corpus", {}), "articles": n_articles, "chunks": n_chunks}
         final = commit(self.root, {**self.base, "backend": backend, "corpus": corpus})
@@ -91,18 +125,21 @@ class Session:
             encoder.ensure_onnx(model, cache_dir)
         except EvqaError as e:
             warnings.append(f"fast query encoder unavailable ({e}); queries will load torch")
-        return BuildReport(
-            index=self.root,
-            generation=final.name,
-            articles=n_articles,
-            chunks=n_chunks,
-            embedded=counts.embedded,
-            # every chunk the collection holds that this write did not embed, as a local
-            # index counts the chunks it carries over (an add of 3 chunks to 37: 37 reused)
-            reused=max(n_chunks - counts.embedded, 0),
-            seconds=round(time.perf_counter() - started, 3),
-            warnings=tuple(warnings),
-        )
+        return final.name, warnings
+
+    def changed_nothing(self, writer: Writer, model, cache_dir) -> bool:
+        """Whether this write (an add) leaves the index as it is: ``writer`` changed nothing
+        in the collections (so the folder was never marked building), the live generation
+        is complete and keeps its backend entry, and it records this build
+        (:func:`evqa.build.records_build`, as a local add decides)."""
+        from evqa.build import records_build
+
+        if self.marked or writer.changed or self.live is None:
+            return False
+        manifest = self.live.manifest
+        if manifest["backend"] != {**self.base["backend"], "complete": True}:
+            return False
+        return records_build(manifest, model, writer.settings, cache_dir)
 
 
 def commit(root: Path, manifest: dict[str, Any]) -> Path:

@@ -63,9 +63,20 @@ def batched(items: Iterable[Any], n: int) -> Iterator[list[Any]]:
 class Writer:
     """Writes batches of articles into an index's two collections, skipping the chunks
     whose id and hash (model + text) are already there, and the analysis of articles
-    whose hash is unchanged."""
+    whose hash is unchanged. ``before_write`` is called once, before the first change to
+    the collections (an add marks its index folder building then: an add that changes
+    nothing never calls it); ``changed`` says whether there was one."""
 
-    def __init__(self, client, collection: str, model, settings, cache_dir=None, encoder=None):
+    def __init__(
+        self,
+        client,
+        collection: str,
+        model,
+        settings,
+        cache_dir=None,
+        encoder=None,
+        before_write: Callable[[], None] | None = None,
+    ):
         self.client, self.collection, self.model, self.settings = (
             client,
             collection,
@@ -75,6 +86,7 @@ class Writer:
         self.cache_dir = cache_dir
         self.encoder = encoder or settings.encoder  # the document encoder actually used
         self.articles = collection + ARTICLES_SUFFIX
+        self._before_write, self.changed = before_write, False
         from evqa.spans import ANALYSIS_VERSION
 
         self._analysis = f"{ANALYSIS_VERSION}:{int(bool(settings.analysis))}"
@@ -136,6 +148,8 @@ class Writer:
             )
         ]
         rows = self._embedded_rows(todo, progress) + self._moved_rows(moved)
+        if rows:
+            self._changing()
         for group in groups(rows, 512):
             self.client.upsert(self.collection, list(group))
         return Counts(
@@ -164,6 +178,8 @@ class Writer:
     def _delete_stale(self, have: Mapping[str, Any], current: set[str]) -> None:
         """Delete the stored chunks of these articles that they no longer have."""
         stale = [cid for cid in have if cid not in current]
+        if stale:
+            self._changing()
         for group in groups(stale):
             self.client.delete(self.collection, ids=list(group))
 
@@ -228,6 +244,8 @@ class Writer:
         """Replace the rows of ``articles`` (analysed here unless their ``spans`` are given)."""
         from evqa.analysis import analyze
 
+        if not articles:
+            return
         if spans is None:
             spans = analyze([a.text for a in articles], use_spacy=self.settings.analysis)
         rows = [
@@ -235,6 +253,7 @@ class Writer:
             for a, found in zip(articles, spans, strict=True)
             for row in article_rows(a, found, keys[a.id])
         ]
+        self._changing()
         for group in groups([a.id for a in articles]):
             self.client.delete(self.articles, filter=in_expr("doc_id", group))
         for group in groups(rows, 256):
@@ -280,9 +299,17 @@ class Writer:
         return out
 
     def drop(self, doc_ids: Sequence[str]) -> None:
+        if doc_ids:
+            self._changing()
         for group in groups(list(doc_ids)):
             self.client.delete(self.collection, filter=in_expr("doc_id", group))
             self.client.delete(self.articles, filter=in_expr("doc_id", group))
+
+    def _changing(self) -> None:
+        """Before a change to the collections: the first one calls ``before_write``."""
+        if not self.changed and self._before_write is not None:
+            self._before_write()
+        self.changed = True
 
     def flush(self) -> None:
         # milvus-lite: without a flush every hybrid search rebuilds the sparse index
