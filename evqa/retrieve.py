@@ -5,7 +5,7 @@ Pure over a loaded IndexData and a query vector; the engine supplies both.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 import numpy as np
 
@@ -103,7 +103,7 @@ def _exact_scores(
 
 
 def _hit(
-    data: IndexData, rank: int, idx: int, score: float, parts: dict[str, RetrieverScore]
+    data: IndexData, rank: int, idx: int, score: float, parts: Mapping[str, RetrieverScore]
 ) -> Hit:
     chunk = data.chunks[idx]
     article = data.articles[chunk.doc_id]
@@ -114,6 +114,6 @@ def _hit(
         chunk=chunk,
         title=label.text,
         date=article.date,
-        explain=dict(parts),
+        explain=parts,
         title_derived=label.derived,
     )

@@ -7,7 +7,9 @@ Offsets are always character offsets into the *cleaned* article text
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
+from types import MappingProxyType
 
 
 @dataclass(frozen=True)
@@ -86,15 +88,26 @@ class RetrieverScore:
 @dataclass(frozen=True)
 class Hit:
     """A ranked chunk with the metadata of its article; ``explain`` maps a retriever's
-    name to its RetrieverScore."""
+    name to its RetrieverScore: given as any mapping, held as a read-only copy."""
 
     rank: int  # 1-based
     score: float
     chunk: Chunk
     title: str | None = None
     date: str | None = None
-    explain: dict[str, RetrieverScore] = field(default_factory=dict, compare=False)
+    explain: Mapping[str, RetrieverScore] = field(default_factory=dict, compare=False)
     title_derived: bool = False  # the title is a label derived from the article (evqa.labels)
+
+    def __post_init__(self) -> None:
+        # a copy, so the caller's dict is not the hit's, behind a read-only view of it
+        object.__setattr__(self, "explain", MappingProxyType(dict(self.explain)))
+
+    def __getstate__(self) -> dict:
+        return {**self.__dict__, "explain": dict(self.explain)}  # a mappingproxy won't pickle
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state)
+        self.__post_init__()
 
     @property
     def doc_id(self) -> str:
