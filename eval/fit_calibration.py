@@ -35,6 +35,14 @@ mention, abstains unread.
 every Nth SQuAD question asked of the seeds' index and every Nth seeds question asked of
 the SQuAD index, as unanswerable (source "off-topic").
 
+``--news GOLD INDEX SPLIT`` (repeatable) adds a news gold set (``eval/gold/fresh*.jsonl``)
+read over its own index, as dev (fitted on) or test (reported only), source "news:NAME":
+
+    evqa index build --corpus eval/fresh/corpus --index /tmp/idx-fresh
+    python eval/fit_calibration.py --squad /tmp/squad --cache /tmp/fit/cands.pkl --keep-ranker \\
+        --news eval/gold/fresh.jsonl /tmp/idx-fresh dev --news eval/gold/fresh4.jsonl \\
+        /tmp/idx-fresh4 test
+
 ``--cross-fit DIR READER`` (repeatable) adds the training articles' questions to the fit,
 each read by a reader that never trained on its article: fold K of the training articles
 (``eval/squad_corpus.py --fold K/N``, indexed) read by a reader trained with
@@ -196,10 +204,20 @@ def refit_judge(
     return replace(out, threshold=evaluation.calibrate_threshold(points).threshold)
 
 
+def _from(q: Question, source: str) -> bool:
+    """True if ``q`` is of ``source`` ("off-topic" takes both of its kinds)."""
+    return q.source == source or q.source.startswith(source + " ")
+
+
 def off_topic_bound(dev: list[Question]) -> float | None:
     """The OFF_TOPIC_PERCENTILE-th percentile of the answerable ``dev`` questions'
-    closeness (None when none was measured)."""
-    measured = [q.closeness for q in dev if q.answerable and q.closeness is not None]
+    closeness (None when none was measured); news sets' questions are left out, so the
+    bound stays that of the SQuAD and seeds questions it was chosen on."""
+    measured = [
+        q.closeness
+        for q in dev
+        if q.answerable and q.closeness is not None and not q.source.startswith("news:")
+    ]
     return float(np.percentile(measured, OFF_TOPIC_PERCENTILE)) if measured else None
 
 
@@ -325,6 +343,16 @@ def main() -> None:
         "seeds question asked of the SQuAD index, as unanswerable (0: none; never fitted on)",
     )
     ap.add_argument(
+        "--news",
+        nargs=3,
+        action="append",
+        default=[],
+        metavar=("GOLD", "INDEX", "SPLIT"),
+        help="a news gold set (eval/gold/*.jsonl) over its index, every question put in "
+        "SPLIT (dev: fitted on; test: reported); its candidates are cached beside --cache; "
+        "repeatable",
+    )
+    ap.add_argument(
         "--keep-ranker",
         action="store_true",
         help="keep the ranker of the reader manifest's calibration; refit the judge and the "
@@ -339,13 +367,19 @@ def main() -> None:
     qs = read_questions(a, index, a.squad, a.cache, with_seeds=True)
     print(f"read {len(qs)} questions in {time.perf_counter() - t0:.0f} s", file=sys.stderr)
     engines = {"squad": Engine.open(index), "seeds": Engine.open()}
+    news = news_questions(a, engines)
     if a.off_topic:
         engines |= {"off-topic squad": engines["seeds"], "off-topic seeds": engines["squad"]}
     spans = {k: e.data.spans for k, e in engines.items()}
-    add_features(qs, spans)
+    add_features(qs + news, spans)
     verifier = None if a.no_verifier else Verifier(a.verifier)
     if verifier is not None:
         add_verifier_scores(qs, engines, verifier, a.cache)
+        for source in sorted({q.source for q in news}):
+            part = [q for q in news if q.source == source]
+            cache = _suffixed(a.cache, source.replace(":", "-"))
+            add_verifier_scores(part, engines, verifier, cache)
+    qs += news
     if a.off_topic:  # reported, never fitted on
         off = off_topic(a, engines, a.off_topic)
         add_features(off, spans)
@@ -366,9 +400,9 @@ def main() -> None:
     else:
         cal = fit(dev + crossed, cols, a.label, verified)
     out = {"calibration": cal.to_dict(), "dev": {}, "test": {}}
-    for src in ("squad", "seeds", "off-topic"):
+    for src in ("squad", "seeds", "off-topic", *sorted({q.source for q in news})):
         for split in ("dev", "test"):
-            part = [q for q in qs if q.source.startswith(src) and q.split == split]
+            part = [q for q in qs if _from(q, src) and q.split == split]
             if part:
                 out[split][src] = report(cal, part, cols)
     if a.ablate:
@@ -430,6 +464,29 @@ def write(a, cal: Calibration, out: dict, dev: list, crossed: list, verifier) ->
         manifest["calibration_fit"]["also_test"].update(out["also"]["test"])
     path.write_text(json.dumps(manifest, indent=2) + "\n")
     print(f"wrote the calibration into {path}", file=sys.stderr)
+
+
+def news_questions(a, engines: dict) -> list[Question]:
+    """The ``--news`` sets' questions (source "news:NAME", split as given), read over their
+    own index (cached beside ``--cache`` as CACHE.news-NAME.pkl); adds their engines."""
+    out = []
+    for gold_path, index, split in a.news:
+        if split not in ("dev", "test"):
+            raise EvqaError(f"--news split must be dev or test, not {split!r}")
+        source = f"news:{Path(gold_path).stem}"
+        engines[source] = Engine.open(Path(index))
+        cache = _suffixed(a.cache, source.replace(":", "-"))
+        if cache is not None and cache.exists():
+            qs = pickle.loads(cache.read_bytes())
+        else:
+            gold = evaluation.load_gold(Path(gold_path))
+            qs = collect(engines[source], gold, source, a.passages, a.reader)
+            if cache is not None:
+                cache.write_bytes(pickle.dumps(qs))
+        for q in qs:
+            q.split = split
+        out += qs
+    return out
 
 
 def off_topic(a, engines: dict, every: int) -> list[Question]:

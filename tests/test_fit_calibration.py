@@ -194,3 +194,94 @@ def test_a_far_question_whose_names_its_passages_mention_is_read_in_the_figures_
     assert fit_calibration._best(cal, q, cols)[1] > 0.0
     q.question = "Who hired Mara Vent in Oslo?"  # "Oslo" is not in the passages
     assert fit_calibration._best(cal, q, cols)[1] == 0.0
+
+
+def _news_args(tmp_path, split: str = "dev") -> types.SimpleNamespace:
+    """``--news GOLD INDEX SPLIT`` for the set fresh.jsonl, with ``--cache`` in tmp_path."""
+    gold, index = tmp_path / "gold" / "fresh.jsonl", tmp_path / "idx-fresh"
+    return types.SimpleNamespace(
+        news=[(str(gold), str(index), split)],
+        cache=tmp_path / "cands.pkl",
+        passages=5,
+        reader=None,
+    )
+
+
+def test_news_questions_come_from_their_cache_in_the_split_given(tmp_path, monkeypatch):
+    args = _news_args(tmp_path, "dev")
+    cached = [replace(_question(qid), source="news:fresh") for qid in ("n1", "n2")]
+    (tmp_path / "cands.news-fresh.pkl").write_bytes(pickle.dumps(cached))  # split "test"
+    opened = []
+
+    def engine(index):
+        opened.append(index)
+        return "fresh engine"
+
+    def no_collect(*args, **kwargs):
+        raise AssertionError("cached news questions must not be read again")
+
+    monkeypatch.setattr(fit_calibration.Engine, "open", engine)
+    monkeypatch.setattr(fit_calibration, "collect", no_collect)
+    engines = {"squad": "squad engine"}
+    qs = fit_calibration.news_questions(args, engines)
+    assert [(q.qid, q.source, q.split) for q in qs] == [
+        ("n1", "news:fresh", "dev"),
+        ("n2", "news:fresh", "dev"),
+    ]
+    assert opened == [tmp_path / "idx-fresh"]
+    assert engines == {"squad": "squad engine", "news:fresh": "fresh engine"}
+
+
+def test_news_questions_not_cached_are_read_over_their_own_index_and_cached(tmp_path, monkeypatch):
+    args = _news_args(tmp_path, "test")
+    row = {"id": "f1", "question": "Who steered Helios?", "answers": ["Mara Vent"],
+           "doc_ids": ["boats"], "type": "person", "split": "dev"}  # fmt: skip
+    (tmp_path / "gold").mkdir()
+    (tmp_path / "gold" / "fresh.jsonl").write_text(json.dumps(row) + "\n")
+    asked = []
+
+    def fake_collect(engine, gold, source, passages, folder):
+        asked.append((engine, [g.id for g in gold], source))
+        return [fit_calibration.Question(source, g.split, g.id, g.answerable, g.answers,
+                                         g.question) for g in gold]  # fmt: skip
+
+    monkeypatch.setattr(fit_calibration.Engine, "open", lambda index: f"engine of {index.name}")
+    monkeypatch.setattr(fit_calibration, "collect", fake_collect)
+    (q,) = fit_calibration.news_questions(args, {})
+    assert asked == [("engine of idx-fresh", ["f1"], "news:fresh")]
+    assert (q.qid, q.split) == ("f1", "test")
+    (cached,) = pickle.loads((tmp_path / "cands.news-fresh.pkl").read_bytes())
+    assert (cached.qid, cached.source) == ("f1", "news:fresh")
+
+
+def test_a_news_split_other_than_dev_or_test_is_an_error(tmp_path, monkeypatch):
+    monkeypatch.setattr(fit_calibration.Engine, "open", lambda index: "engine")
+    with pytest.raises(fit_calibration.EvqaError, match="dev or test, not 'train'"):
+        fit_calibration.news_questions(_news_args(tmp_path, "train"), {})
+
+
+@pytest.mark.parametrize(
+    ("source", "asked", "taken"),
+    [
+        ("news:fresh", "news:fresh", True),
+        ("news:fresh2", "news:fresh", False),
+        ("off-topic squad", "off-topic", True),
+        ("off-topic seeds", "off-topic", True),
+        ("squad", "squad", True),
+        ("off-topic squad", "squad", False),
+        ("seeds", "squad", False),
+        ("squad", "off-topic", False),
+    ],
+)
+def test_a_reported_source_takes_its_own_questions_only(source, asked, taken):
+    q = replace(_question("a1"), source=source)
+    assert fit_calibration._from(q, asked) is taken
+
+
+def test_news_questions_do_not_move_the_off_topic_bound():
+    dev = [_question(f"a{i}") for i in range(101)]
+    for i, q in enumerate(dev):
+        q.closeness = 0.2 + i / 100  # 0.20 .. 1.20: the bound is 0.21
+    news = [replace(_question(f"n{i}"), source="news:fresh", closeness=0.01) for i in range(3)]
+    assert fit_calibration.off_topic_bound([*dev, *news]) == pytest.approx(0.21)
+    assert fit_calibration.off_topic_bound(news) is None
