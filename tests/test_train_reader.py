@@ -3,7 +3,9 @@
 import json
 import math
 import random
+import sys
 import types
+from collections import Counter
 from pathlib import Path
 
 import eval_scripts
@@ -238,3 +240,38 @@ def test_an_update_steps_the_weights_and_the_schedule_and_clears_the_gradients(c
     train_reader.update(model, opt, sched, (weight * 1).sum(), step=21, total=4, t0=0.0)
     assert capsys.readouterr().out == ""
     assert opt.param_groups[0]["lr"] == pytest.approx(2 / 3)
+
+
+def _fake_gold_examples(monkeypatch) -> list[tuple[Path, Path]]:
+    """``gold_examples.gold_examples`` answering from EXAMPLES: a.jsonl gives the first two,
+    b.jsonl the third; returns the (gold, index) pairs it was asked for."""
+    asked = []
+    sets = {"a.jsonl": (EXAMPLES[:2], Counter(kept=2, **{"answer not retrieved": 1})),
+            "b.jsonl": (EXAMPLES[2:], Counter(kept=1))}  # fmt: skip
+
+    def fake(gold: Path, index: Path):
+        asked.append((gold, index))
+        return sets[gold.name]
+
+    module = types.ModuleType("gold_examples")
+    module.gold_examples = fake
+    monkeypatch.setitem(sys.modules, "gold_examples", module)
+    return asked
+
+
+def test_extra_examples_are_each_gold_sets_examples_in_order(monkeypatch):
+    asked = _fake_gold_examples(monkeypatch)
+    sets = [(Path("b.jsonl"), Path("idx-b")), (Path("a.jsonl"), Path("idx-a"))]
+    out = train_reader.extra_examples(sets)
+    assert [e.qid for e in out] == ["c", "a", "b"]
+    assert asked == sets
+
+
+def test_extra_examples_print_one_count_line_per_gold_set(monkeypatch, capsys):
+    _fake_gold_examples(monkeypatch)
+    train_reader.extra_examples([(Path("a.jsonl"), Path("idx-a")), (Path("b.jsonl"), Path("i"))])
+    lines = capsys.readouterr().out.splitlines()
+    assert len(lines) == 2
+    assert lines[0].startswith("a.jsonl:") and "'kept': 2" in lines[0]
+    assert "'answer not retrieved': 1" in lines[0]
+    assert lines[1].startswith("b.jsonl:") and "'kept': 1" in lines[1]
