@@ -73,7 +73,9 @@ import json
 import pickle
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -377,8 +379,7 @@ def main() -> None:
         add_verifier_scores(qs, engines, verifier, a.cache)
         for source in sorted({q.source for q in news}):
             part = [q for q in news if q.source == source]
-            cache = _suffixed(a.cache, source.replace(":", "-"))
-            add_verifier_scores(part, engines, verifier, cache)
+            add_verifier_scores(part, engines, verifier, _news_cache(a.cache, source))
     qs += news
     if a.off_topic:  # reported, never fitted on
         off = off_topic(a, engines, a.off_topic)
@@ -475,37 +476,45 @@ def news_questions(a, engines: dict) -> list[Question]:
             raise EvqaError(f"--news split must be dev or test, not {split!r}")
         source = f"news:{Path(gold_path).stem}"
         engines[source] = Engine.open(Path(index))
-        cache = _suffixed(a.cache, source.replace(":", "-"))
-        if cache is not None and cache.exists():
-            qs = pickle.loads(cache.read_bytes())
-        else:
-            gold = evaluation.load_gold(Path(gold_path))
-            qs = collect(engines[source], gold, source, a.passages, a.reader)
-            if cache is not None:
-                cache.write_bytes(pickle.dumps(qs))
+        read = partial(_read_gold, a, engines[source], Path(gold_path), source)
+        qs = _cached(_news_cache(a.cache, source), read)
         for q in qs:
             q.split = split
         out += qs
     return out
 
 
+def _read_gold(a, engine: Engine, gold_path: Path, source: str) -> list[Question]:
+    return collect(engine, evaluation.load_gold(gold_path), source, a.passages, a.reader)
+
+
 def off_topic(a, engines: dict, every: int) -> list[Question]:
     """Every ``every``th SQuAD question asked of the seeds' index and every ``every``th
     seeds question asked of the SQuAD index, as unanswerable questions (cached beside
     ``--cache``)."""
-    cache = _suffixed(a.cache, "off-topic")
+
+    def read() -> list[Question]:
+        out = []
+        for source, gold_path in (
+            ("off-topic squad", a.squad / "gold.jsonl"),
+            ("off-topic seeds", a.seeds_gold),
+        ):
+            gold = [
+                replace(g, answers=(), doc_ids=(), id=f"off-{g.id}")
+                for g in evaluation.load_gold(gold_path)[::every]
+            ]
+            out += collect(engines[source], gold, source, a.passages, a.reader)
+        return out
+
+    return _cached(_suffixed(a.cache, "off-topic"), read)
+
+
+def _cached(cache: Path | None, make: Callable[[], list]) -> list:
+    """What ``cache`` holds (a pickle) when it exists; else ``make()``, written to ``cache``
+    (when there is one)."""
     if cache is not None and cache.exists():
         return pickle.loads(cache.read_bytes())
-    out = []
-    for source, gold_path in (
-        ("off-topic squad", a.squad / "gold.jsonl"),
-        ("off-topic seeds", a.seeds_gold),
-    ):
-        gold = [
-            replace(g, answers=(), doc_ids=(), id=f"off-{g.id}")
-            for g in evaluation.load_gold(gold_path)[::every]
-        ]
-        out += collect(engines[source], gold, source, a.passages, a.reader)
+    out = make()
     if cache is not None:
         cache.write_bytes(pickle.dumps(out))
     return out
@@ -515,6 +524,12 @@ def _suffixed(cache: Path | None, suffix: str) -> Path | None:
     return None if cache is None else cache.with_name(f"{cache.stem}.{suffix}.pkl")
 
 
+def _news_cache(cache: Path | None, source: str) -> Path | None:
+    """Where a news set's candidates are cached beside ``cache`` (CACHE.news-NAME.pkl); its
+    verifier scores go beside that."""
+    return _suffixed(cache, source.replace(":", "-"))
+
+
 def add_verifier_scores(qs: list[Question], engines: dict, verifier: Verifier, cache) -> None:
     """Every candidate's verifier score, from ``CACHE.verifier-SHA.pkl`` when it exists (SHA
     that of the verifier's model.onnx), else computed (and written there)."""
@@ -522,9 +537,8 @@ def add_verifier_scores(qs: list[Question], engines: dict, verifier: Verifier, c
     if cache is not None:
         sha = sha256_file(verifier.folder / "model.onnx")[:16]
         path = cache.with_name(f"{cache.stem}.verifier-{sha}.pkl")
-    if path is not None and path.exists():
-        scores = pickle.loads(path.read_bytes())
-    else:
+
+    def score() -> list:
         scores = []
         for i, q in enumerate(qs):
             e = engines[q.source]
@@ -535,8 +549,9 @@ def add_verifier_scores(qs: list[Question], engines: dict, verifier: Verifier, c
             )
             if (i + 1) % 200 == 0:
                 print(f"  verified {i + 1}/{len(qs)}", file=sys.stderr)
-        if path is not None:
-            path.write_bytes(pickle.dumps(scores))
+        return scores
+
+    scores = _cached(path, score)
     for q, v in zip(qs, scores, strict=True):
         q.v = np.asarray(v, dtype=np.float64)
 
@@ -547,17 +562,17 @@ def read_questions(
     """The questions of ``folder/gold.jsonl`` (and the seeds') with the candidates of
     ``reader`` (default ``a.reader``), from ``cache`` when it exists (and written to it when
     it does not)."""
-    if cache and cache.exists():
-        return pickle.loads(cache.read_bytes())
     reader = reader or a.reader
-    gold = evaluation.load_gold(folder / "gold.jsonl")
-    qs = collect(Engine.open(index), gold, "squad", a.passages, reader)
-    if with_seeds:
-        seeds = evaluation.load_gold(a.seeds_gold)
-        qs += collect(Engine.open(), seeds, "seeds", a.passages, reader)
-    if cache:
-        cache.write_bytes(pickle.dumps(qs))
-    return qs
+
+    def read() -> list[Question]:
+        gold = evaluation.load_gold(folder / "gold.jsonl")
+        qs = collect(Engine.open(index), gold, "squad", a.passages, reader)
+        if with_seeds:
+            seeds = evaluation.load_gold(a.seeds_gold)
+            qs += collect(Engine.open(), seeds, "seeds", a.passages, reader)
+        return qs
+
+    return _cached(cache, read)
 
 
 def cross_fitted(a, spans: dict) -> list[Question]:
