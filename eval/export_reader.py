@@ -39,6 +39,7 @@ from evqa.store import sha256_file  # noqa: E402
 
 OPSET = 17
 LOGITS = ("start_logits", "end_logits")
+OUTPUTS = {name: {0: "batch", 1: "sequence"} for name in LOGITS}  # the reader graph's
 
 
 def export(ckpt: Path, out: Path) -> Path:
@@ -50,11 +51,7 @@ def export(ckpt: Path, out: Path) -> Path:
     state = torch.load(ckpt, weights_only=False)
     model.load_state_dict(state.get("model", state))
     target = out / "model.fp32.onnx"
-    outputs = {
-        "start_logits": {0: "batch", 1: "sequence"},
-        "end_logits": {0: "batch", 1: "sequence"},
-    }
-    to_onnx(model, target, outputs)
+    to_onnx(model, target, OUTPUTS)
     shutil.copy(model_dir / "tokenizer.json", out / "tokenizer.json")
     return target
 

@@ -65,15 +65,11 @@ def value_of(name: str, graph: dict[str, np.ndarray]) -> np.ndarray:
 def state_from_onnx(model: torch.nn.Module, graph_path: Path) -> dict[str, torch.Tensor]:
     """``model``'s state dict with every parameter taken from the graph at ``graph_path``
     (ValueError if any parameter is not found there)."""
-    from export_reader import to_onnx
+    from export_reader import OUTPUTS, to_onnx
 
-    outputs = {
-        "start_logits": {0: "batch", 1: "sequence"},
-        "end_logits": {0: "batch", 1: "sequence"},
-    }
     with tempfile.TemporaryDirectory() as tmp:
         fresh = Path(tmp) / "fresh.onnx"
-        to_onnx(model, fresh, outputs)
+        to_onnx(model, fresh, OUTPUTS)
         names = parameter_names(model, initializers(fresh))
     shipped = initializers(graph_path)
     state = {k: v.clone() for k, v in model.state_dict().items()}

@@ -14,10 +14,7 @@ train_reader = eval_scripts.load("train_reader")
 export_reader = eval_scripts.load("export_reader")
 onnx_weights = eval_scripts.load("onnx_weights")
 
-OUTPUTS = {
-    "start_logits": {0: "batch", 1: "sequence"},
-    "end_logits": {0: "batch", 1: "sequence"},
-}
+OUTPUTS = export_reader.OUTPUTS
 UNUSED = ("pooler", "position_ids")  # not in the graph: the reader never uses them
 
 
