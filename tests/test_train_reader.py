@@ -213,6 +213,26 @@ def test_a_bad_leave_out_fold_is_a_usage_error_before_any_training(
     assert not (tmp_path / "run").exists()
 
 
+@pytest.mark.parametrize(
+    ("flags", "message"),
+    [
+        (["--init", "missing.onnx"], "--init: no weights at"),
+        (["--squad-share", "2"], "--squad-share must be above 0 and at most 1, not 2.0"),
+        (["--squad-share", "0"], "--squad-share must be above 0 and at most 1, not 0.0"),
+    ],
+)
+def test_bad_init_or_squad_share_is_a_usage_error_before_any_training(
+    flags, message, tmp_path, monkeypatch, capsys
+):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr("sys.argv", ["train_reader.py", "--out", str(tmp_path / "run"), *flags])
+    with pytest.raises(SystemExit) as exit_info:
+        train_reader.main()
+    assert exit_info.value.code == 2
+    assert message in capsys.readouterr().err
+    assert not (tmp_path / "run").exists()
+
+
 def test_the_learning_rate_warms_up_then_falls_to_zero():
     opt = torch.optim.SGD([torch.nn.Parameter(torch.zeros(1))], lr=1.0)
     sched = train_reader.warmup_then_linear(opt, total=10, warm=2)
