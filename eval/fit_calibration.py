@@ -84,6 +84,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from evqa import evaluation  # noqa: E402
+from evqa.abbreviations import spelled_out  # noqa: E402
 from evqa.answer import READ_PASSAGES  # noqa: E402
 from evqa.answer.calibration import (  # noqa: E402
     Calibration,
@@ -140,12 +141,14 @@ def collect(engine: Engine, gold, source: str, passages: int, folder: Path) -> l
     reader = load_reader(folder)
     out = []
     for i, g in enumerate(gold):
-        q = Question(source, g.split, g.id, g.answerable, g.answers, g.question)
+        # the question as extract_answer reads it (titles written out; Engine.search does
+        # the same to the query)
+        q = Question(source, g.split, g.id, g.answerable, g.answers, spelled_out(g.question))
         out.append(q)
         if content_problem(g.question) is not None:
             continue
         hits = engine.search(g.question, k=max(engine.k, passages))
-        q.cands = top_candidates(reader, g.question, hits, engine.data.articles, passages)
+        q.cands = top_candidates(reader, q.question, hits, engine.data.articles, passages)
         q.recall = any(evaluation.answer_in(h.chunk.text, g.answers) for h in hits[:passages])
         q.closeness = closeness(hits[:passages])
         q.y = np.array([evaluation.answer_in(c.text, g.answers) for c in q.cands], dtype=float)

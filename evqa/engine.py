@@ -184,10 +184,12 @@ class Engine:
         """The top ``k`` chunks; ``since``/``until`` (YYYY[-MM[-DD]]) keep only articles
         dated in that range (evqa.dates). A query without content words ("???", "what is
         it") is an InputError: it has nothing to rank passages by."""
+        from evqa.abbreviations import spelled_out
         from evqa.dates import date_range
         from evqa.question_content import searchable
 
         query = searchable(clean_question(query, "query"))  # "???": nothing to rank by
+        query = spelled_out(query)  # "Voltreach CFO": the articles write the title out
         k = config.check_k(self.k if k is None else k)
         mode = config.check_mode(self.mode if mode is None else mode)
         dates = date_range(since, until)

@@ -270,3 +270,17 @@ def test_a_question_naming_what_no_article_mentions_is_not_read():
     assert a.abstained and a.reason.startswith("no article mentions 'Zorblax'")
     assert len(a.passages) == 2 and a.best_guess is None and reader.calls == []
     assert ask("How fast was the Helios boat?").answer == "42 km/h"
+
+
+def test_an_abbreviated_title_is_read_written_out_and_the_answer_keeps_the_question():
+    """ "Boat CTO" is read as "Boat chief technology officer": the articles write titles out,
+    and the reader rarely saw an abbreviated one."""
+    reader = FakeReader({"Mara Vent": 2.0, "42 km/h": 3.0})
+    verifier = FakeVerifier({"Mara Vent": 2.0})
+    a = extract_answer(
+        "Helios boat CTO", hits_of([BOAT, CELL]), ARTICLES, {}, SENTENCES,
+        reader=reader, calibration=verified_calibration(0.5), verifier=verifier,
+    )  # fmt: skip
+    assert reader.calls[0][0] == "Helios boat chief technology officer"
+    assert verifier.calls[0][0] == "Helios boat chief technology officer"
+    assert a.question == "Helios boat CTO"

@@ -924,3 +924,25 @@ def test_a_question_with_no_words_is_refused_as_an_empty_one_is(small_engine):
         with pytest.raises(InputError, match="^the question has no words, only punctuation"):
             small_engine.ask(question)
     assert small_engine.ask("what is it?").reason is not None  # words: the reason says why not
+
+
+def test_search_writes_an_abbreviated_title_out_as_the_articles_do(tmp_path, fake_model):
+    """ "Alstom CFO" finds the passage that says "chief financial officer": BM25 has no
+    "cfo" term to match."""
+    from conftest import ARTICLES, write_corpus
+
+    from evqa import build
+
+    articles = {
+        **ARTICLES,
+        "delta": "Alstom Orders\n\nAlstom's chief executive said Alstom orders rose at Alstom.",
+        "echo": "Results\n\nAlstom's chief financial officer, Ines Roy, kept the forecast.",
+    }
+    build.build(
+        write_corpus(tmp_path / "c", articles), tmp_path / "idx", model=fake_model,
+        settings=small_settings(), cache_dir=tmp_path,
+    )  # fmt: skip
+    engine = Engine.open(tmp_path / "idx", mode="bm25", k=1)
+    assert engine.search("Alstom CFO")[0].doc_id == "echo"
+    assert engine.search("Alstom chief")[0].doc_id == "delta"
+    assert engine.search("Alstom trains")[0].doc_id == "charlie"

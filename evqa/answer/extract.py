@@ -9,6 +9,7 @@ from dataclasses import replace
 import numpy as np
 
 from evqa import config
+from evqa.abbreviations import spelled_out
 from evqa.answer.bounds import finished
 from evqa.answer.calibration import Calibration
 from evqa.answer.candidates import Candidate, SpanReader, read_candidates
@@ -72,28 +73,31 @@ def extract_answer(
     A question that even the closest passage read is far from (``evqa.answer.topic``) is
     not read: an abstention with the reason. ``closeness=False`` skips that check, for
     hits scored by an embedding model other than the bundled one. Nor is one that names
-    something the index's ``vocabulary`` has never seen (``evqa.answer.names``)."""
+    something the index's ``vocabulary`` has never seen (``evqa.answer.names``). The
+    question is read with its abbreviated job titles written out
+    (``evqa.abbreviations``), as ``Engine.search`` searches it."""
     hits = tuple(hits)
     threshold = calibration.threshold if threshold is None else threshold
     texts = _article_texts(hits, articles)
     if vocabulary is not None and (names := unknown_names(question, vocabulary, texts)):
         return Answer(question, None, None, 0.0, True, passages=hits, reason=unknown_reason(names))
-    if closeness and off_topic(question, hits[:passages], calibration.min_closeness):
+    read = spelled_out(question)  # "Voltreach CFO" is read as "... chief financial officer"
+    if closeness and off_topic(read, hits[:passages], calibration.min_closeness):
         return Answer(question, None, None, 0.0, True, passages=hits, reason=OFF_TOPIC)
-    candidates, x = candidates_and_features(reader, question, hits, articles, spans, passages)
+    candidates, x = candidates_and_features(reader, read, hits, articles, spans, passages)
     if not candidates:
         return Answer(question, None, None, 0.0, True, passages=hits)
     best, _, probs = calibration.choose(
-        x, _verifying(verifier, question, candidates, articles, sentences)
+        x, _verifying(verifier, read, candidates, articles, sentences)
     )
     if probs[best] < threshold:
         guess = None
-        if not _echoes(candidates[best].text, question):
+        if not _echoes(candidates[best].text, read):
             guess = best_guess(candidates[best], hits, articles)
         return Answer(
             question, None, None, float(probs[best]), True, passages=hits, best_guess=guess
         )
-    candidates[best] = _finished(candidates[best], articles[candidates[best].doc_id], question)
+    candidates[best] = _finished(candidates[best], articles[candidates[best].doc_id], read)
     return _cited_answer(question, hits, articles, sentences, candidates, best, probs, threshold)
 
 
