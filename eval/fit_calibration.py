@@ -84,7 +84,6 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from evqa import evaluation  # noqa: E402
-from evqa.abbreviations import spelled_out  # noqa: E402
 from evqa.answer import READ_PASSAGES  # noqa: E402
 from evqa.answer.calibration import (  # noqa: E402
     Calibration,
@@ -93,7 +92,7 @@ from evqa.answer.calibration import (  # noqa: E402
     fit_logistic,
     judge_inputs,
 )
-from evqa.answer.extract import top_candidates  # noqa: E402
+from evqa.answer.extract import reading, top_candidates  # noqa: E402
 from evqa.answer.features import FEATURES, feature_matrix  # noqa: E402
 from evqa.answer.sentences import answer_sentence  # noqa: E402
 from evqa.answer.topic import closeness, far_off  # noqa: E402
@@ -141,9 +140,8 @@ def collect(engine: Engine, gold, source: str, passages: int, folder: Path) -> l
     reader = load_reader(folder)
     out = []
     for i, g in enumerate(gold):
-        # the question as extract_answer reads it (titles written out; Engine.search does
-        # the same to the query)
-        q = Question(source, g.split, g.id, g.answerable, g.answers, spelled_out(g.question))
+        # the question as extract_answer reads it
+        q = Question(source, g.split, g.id, g.answerable, g.answers, reading(g.question))
         out.append(q)
         if content_problem(g.question) is not None:
             continue

@@ -278,9 +278,35 @@ def test_an_abbreviated_title_is_read_written_out_and_the_answer_keeps_the_quest
     reader = FakeReader({"Mara Vent": 2.0, "42 km/h": 3.0})
     verifier = FakeVerifier({"Mara Vent": 2.0})
     a = extract_answer(
-        "Helios boat CTO", hits_of([BOAT, CELL]), ARTICLES, {}, SENTENCES,
+        "Who is the Helios boat CTO?", hits_of([BOAT, CELL]), ARTICLES, {}, SENTENCES,
         reader=reader, calibration=verified_calibration(0.5), verifier=verifier,
     )  # fmt: skip
-    assert reader.calls[0][0] == "Helios boat chief technology officer"
-    assert verifier.calls[0][0] == "Helios boat chief technology officer"
-    assert a.question == "Helios boat CTO"
+    assert reader.calls[0][0] == "Who is the Helios boat chief technology officer?"
+    assert verifier.calls[0][0] == "Who is the Helios boat chief technology officer?"
+    assert a.question == "Who is the Helios boat CTO?"
+
+
+def test_a_keyword_query_about_a_role_is_read_as_a_question_and_its_first_name_checked():
+    """ "Helios boat captain" is no role query ("captain" is not a job title here), but
+    "Helios boat CTO" is: read as "Who is Helios boat chief technology officer?", so its
+    first word is a name that the names check sees ("Zorblax CTO" is not read)."""
+    from evqa.answer.names import Vocabulary
+    from evqa.tokenize import tokenize
+
+    vocabulary = Vocabulary({t: 0 for t in tokenize(BOAT.text + CELL.text, index_form=True)})
+    reader = FakeReader({"Mara Vent": 2.0})
+
+    def ask(question: str) -> Answer:
+        return extract_answer(
+            question, hits_of([BOAT, CELL]), ARTICLES, {}, SENTENCES,
+            reader=reader, calibration=margin_calibration(0.5), vocabulary=vocabulary,
+        )  # fmt: skip
+
+    a = ask("Helios boat CTO")
+    assert reader.calls[-1][0] == "Who is Helios boat chief technology officer?"
+    assert a.question == "Helios boat CTO" and a.answer == "Mara Vent"
+    assert ask("Helios boat captain").question == reader.calls[-1][0] == "Helios boat captain"
+    calls = len(reader.calls)
+    a = ask("Zorblax CTO")
+    assert a.abstained and a.reason.startswith("no article mentions 'Zorblax'")
+    assert len(reader.calls) == calls

@@ -17,6 +17,7 @@ from evqa.answer.citations import cite
 from evqa.answer.features import feature_matrix
 from evqa.answer.figures import figure_of, side_by_side
 from evqa.answer.names import Vocabulary, unknown_names, unknown_reason
+from evqa.answer.roles import role_question
 from evqa.answer.sentences import answer_sentence
 from evqa.answer.topic import OFF_TOPIC, off_topic
 from evqa.answer.verifier import Verifier, verify
@@ -74,14 +75,13 @@ def extract_answer(
     not read: an abstention with the reason. ``closeness=False`` skips that check, for
     hits scored by an embedding model other than the bundled one. Nor is one that names
     something the index's ``vocabulary`` has never seen (``evqa.answer.names``). The
-    question is read with its abbreviated job titles written out
-    (``evqa.abbreviations``), as ``Engine.search`` searches it."""
+    question is read as ``reading`` writes it; the Answer keeps it as asked."""
     hits = tuple(hits)
     threshold = calibration.threshold if threshold is None else threshold
     texts = _article_texts(hits, articles)
-    if vocabulary is not None and (names := unknown_names(question, vocabulary, texts)):
+    read = reading(question)
+    if vocabulary is not None and (names := unknown_names(read, vocabulary, texts)):
         return Answer(question, None, None, 0.0, True, passages=hits, reason=unknown_reason(names))
-    read = spelled_out(question)  # "Voltreach CFO" is read as "... chief financial officer"
     if closeness and off_topic(read, hits[:passages], calibration.min_closeness):
         return Answer(question, None, None, 0.0, True, passages=hits, reason=OFF_TOPIC)
     candidates, x = candidates_and_features(reader, read, hits, articles, spans, passages)
@@ -99,6 +99,14 @@ def extract_answer(
         )
     candidates[best] = _finished(candidates[best], articles[candidates[best].doc_id], read)
     return _cited_answer(question, hits, articles, sentences, candidates, best, probs, threshold)
+
+
+def reading(question: str) -> str:
+    """The question as it is read (names checked, passages read, the answer judged): its
+    abbreviated job titles written out ("Voltreach CFO" -> "Voltreach chief financial
+    officer", ``evqa.abbreviations``) and a keyword query about a role asked as a question
+    ("Who is Voltreach chief financial officer?", ``evqa.answer.roles``)."""
+    return role_question(spelled_out(question))
 
 
 def _article_texts(hits: Sequence[Hit], articles: Mapping[str, Article]) -> Iterator[str]:
