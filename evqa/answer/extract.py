@@ -79,9 +79,9 @@ def extract_answer(
     hits = tuple(hits)
     threshold = calibration.threshold if threshold is None else threshold
     texts = _article_texts(hits, articles)
-    read = reading(question)
-    if vocabulary is not None and (names := unknown_names(read, vocabulary, texts)):
+    if vocabulary is not None and (names := unknown_names(question, vocabulary, texts)):
         return Answer(question, None, None, 0.0, True, passages=hits, reason=unknown_reason(names))
+    read = reading(question)
     if closeness and off_topic(read, hits[:passages], calibration.min_closeness):
         return Answer(question, None, None, 0.0, True, passages=hits, reason=OFF_TOPIC)
     candidates, x = candidates_and_features(reader, read, hits, articles, spans, passages)
@@ -102,7 +102,8 @@ def extract_answer(
 
 
 def reading(question: str) -> str:
-    """The question as it is read (names checked, passages read, the answer judged): its
+    """The question as it is read (passages read, the answer judged; its names are checked
+    as asked, where a capitalised first word is no name: "Plant manager"): its
     abbreviated job titles written out ("Voltreach CFO" -> "Voltreach chief financial
     officer", ``evqa.abbreviations``) and a keyword query about a role asked as a question
     ("Who is Voltreach chief financial officer?", ``evqa.answer.roles``)."""
