@@ -145,3 +145,21 @@ def test_no_span_crosses_a_paragraph_break():
     for ended in (".\n ", ". \n", "!”\n"):
         lines = text.replace(".\n\n", ended)
         assert best_spans([(W(offs), start, end)], lines, top=1)[0].text == "5", ended
+
+
+@pytest.mark.parametrize(
+    ("text", "start", "end"),
+    [("It holds 13,213 kWh.", 12, 18), ("A$1.1 billion", 1, 5), ("up 27% on 2024/25", 4, 16)],
+)
+def test_a_span_s_edges_widen_independently(text, start, end):
+    """best_spans widens each token edge once and reuses it across pairs: that is only
+    right because the start's widening never depends on the end, nor the end's on the
+    start."""
+    from evqa.reader.decode import word_end, word_start
+
+    assert whole_words(text, start, end) == (word_start(text, start), word_end(text, end))
+    for other in range(len(text) + 1):
+        if other > start:
+            assert whole_words(text, start, other)[0] == word_start(text, start)
+        if other < end:
+            assert whole_words(text, other, end)[1] == word_end(text, end)

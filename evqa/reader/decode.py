@@ -57,14 +57,24 @@ def whole_words(text: str, start: int, end: int) -> tuple[int, int]:
     symbol of a prefixed currency ("$1.1" of "A$1.1", "US$720") takes the rest of it. A
     number takes the currency symbol written right before it ("52.3 million" of "$52.3
     million", "€4.75") and the percent sign right after it ("27" of "27%")."""
+    return word_start(text, start), word_end(text, end)
+
+
+def word_start(text: str, start: int) -> int:
+    """``start`` moved back to its word's start (``whole_words``)."""
     start = _words_start(text, start)
     if 0 < start < len(text) and _is_currency(text[start - 1]) and text[start].isdigit():
         start = _words_start(text, start - 1)  # "US$720": the letters glued to "$" too
+    return start
+
+
+def word_end(text: str, end: int) -> int:
+    """``end`` moved on to its word's end (``whole_words``)."""
     while 0 < end < len(text) and _joined(text, end):
         end += 1
     if 0 < end < len(text) and text[end] in _PERCENT and text[end - 1].isdigit():
         end += 1
-    return start, end
+    return end
 
 
 def _words_start(text: str, start: int) -> int:
@@ -114,13 +124,20 @@ def best_spans(
     such a pair of tokens is not a span. A line break inside a sentence (hard-wrapped
     text) is crossed."""
     best: dict[tuple[int, int], SpanGuess] = {}
+    starts: dict[int, int] = {}  # each token edge widened once, not once per pair
+    ends: dict[int, int] = {}
     for w, s, e in scored:
         offs = w.offsets
         null = float(s[0] + e[0])
         for i, j, score in window_spans(offs, s, e):
             if _BREAK.search(context, offs[i][0], offs[j][1]):
                 continue
-            a, b = whole_words(context, offs[i][0], offs[j][1])
+            a = starts.get(offs[i][0])
+            if a is None:
+                a = starts[offs[i][0]] = word_start(context, offs[i][0])
+            b = ends.get(offs[j][1])
+            if b is None:
+                b = ends[offs[j][1]] = word_end(context, offs[j][1])
             if (a, b) not in best or best[(a, b)].score < score:
                 best[(a, b)] = SpanGuess(a, b, context[a:b], score, null)
     return sorted(best.values(), key=lambda g: -g.score)[:top]
