@@ -284,7 +284,15 @@ def test_gold_answers_occur_in_cleaned_articles():
 
 @pytest.mark.parametrize(
     ("name", "questions"),
-    [("fresh", 70), ("fresh2", 72), ("fresh3", 72), ("fresh4", 72), ("fresh5", 72), ("fresh6", 72)],
+    [
+        ("fresh", 70),
+        ("fresh2", 72),
+        ("fresh3", 72),
+        ("fresh4", 72),
+        ("fresh5", 72),
+        ("fresh6", 72),
+        ("fresh7", 72),
+    ],
 )
 def test_the_news_sets_answers_are_in_their_articles(name, questions):
     # eval/fresh*: held-out sets; every accepted answer is a verbatim span of the cleaned
