@@ -140,8 +140,13 @@ def vectors(index: Any, ids: Sequence[int] | np.ndarray) -> np.ndarray:
     return index.reconstruct_batch(ids)
 
 
-def search(index: Any, qvec: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
-    """The ``k`` nearest vectors by inner product: (scores, ids), best first.
+def search(
+    index: Any, qvec: np.ndarray, k: int, allowed: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """The ``k`` nearest vectors by inner product: (scores, ids), best first; with
+    ``allowed`` (a boolean per vector), among those only, skipped inside faiss (an
+    ``IDSelectorBitmap``: nothing is copied; HNSW stays approximate and finds fewer of a
+    small share, see evqa.retrieve.dense_ranking).
 
     ``qvec`` of shape (dim,) gives 1-D arrays with no -1 ids, so fewer than ``k`` results
     when the index holds fewer vectors. ``qvec`` of shape (m, dim) gives (m, min(k, n))
@@ -159,9 +164,15 @@ def search(index: Any, qvec: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray
     if kk == 0:
         empty = (np.zeros((q.shape[0], 0), np.float32), np.zeros((q.shape[0], 0), np.int64))
         return (empty[0][0], empty[1][0]) if single else empty
-    params = None
+    if allowed is not None and len(allowed) != index.ntotal:
+        raise ValueError(f"allowed has {len(allowed)} flags, the index {index.ntotal} vectors")
+    selector = {}
+    if allowed is not None:  # the bitmap must outlive the search: it is read, not copied
+        bitmap = np.packbits(np.asarray(allowed, dtype=bool), bitorder="little")
+        selector["sel"] = faiss.IDSelectorBitmap(index.ntotal, faiss.swig_ptr(bitmap))
+    params = faiss.SearchParameters(**selector) if selector else None
     if not is_exact(index):
-        params = faiss.SearchParametersHNSW(efSearch=max(index.hnsw.efSearch, kk))
+        params = faiss.SearchParametersHNSW(efSearch=max(index.hnsw.efSearch, kk), **selector)
     if q.shape[0] == 1:  # a query: threads cost more than they save (19.7 ms p50 against
         with _single_thread(faiss):  # 1.2 ms over 19k vectors on a loaded 2-core machine)
             scores, ids = index.search(q, kk, params=params)

@@ -74,14 +74,28 @@ def dense_ranking(
 ) -> list[tuple[int, float]]:
     from evqa import dense
 
-    if allowed is not None:  # exact search over the allowed chunks only
-        rows = np.flatnonzero(allowed)
+    if allowed is not None and not _filter_in_search(data.dense, allowed):
+        rows = np.flatnonzero(allowed)  # exact search over the allowed chunks only
         sims = dense.vectors(data.dense, rows) @ qvec
         top = np.lexsort((rows, -sims))[:pool]
         return [(int(rows[i]), float(sims[i])) for i in top]
 
-    scores, ids = dense.search(data.dense, qvec, pool)
+    scores, ids = dense.search(data.dense, qvec, pool, allowed)
     return [(int(i), float(s)) for i, s in zip(ids, scores, strict=True)]
+
+
+# The least share of an HNSW index's chunks that a filter may allow for faiss to skip the
+# others inside its search; a smaller share is copied out and searched exactly. On
+# SciFact's 13,194 passages (bundled MiniLM, int8), HNSW with the filter found 0.999,
+# 0.998, 0.986, 0.856 and 0.457 of the exact top 50 with 90, 50, 20, 5 and 1 % allowed.
+# Copying costs 400 ms at 90 % of 150,000 chunks; the filtered search about 5 ms.
+FILTER_IN_SEARCH_SHARE = 0.2
+
+
+def _filter_in_search(index, allowed: np.ndarray) -> bool:
+    from evqa import dense
+
+    return not dense.is_exact(index) and allowed.mean() >= FILTER_IN_SEARCH_SHARE
 
 
 def _exact_scores(

@@ -202,3 +202,30 @@ def test_one_query_is_searched_on_one_thread_and_a_batch_on_faiss_s_default(monk
     dense.search(index, emb[0], 2)
     dense.search(index, emb[:2], 2)
     assert seen == [1, before] and faiss.omp_get_max_threads() == before
+
+
+@pytest.mark.parametrize("exact_max", [1000, 10])  # flat, HNSW
+def test_a_filtered_search_returns_only_allowed_vectors_best_first(emb, exact_max):
+    index = dense.build_index(emb, exact_max=exact_max)
+    allowed = np.zeros(len(emb), dtype=bool)
+    allowed[1::2] = True  # the odd rows
+    q = emb[0]  # itself not allowed
+    scores, ids = dense.search(index, q, 10, allowed)
+    rows = np.flatnonzero(allowed)
+    expected = rows[np.argsort(-(emb[rows] @ q), kind="stable")[:10]]
+    assert set(ids.tolist()) <= set(rows.tolist()) and 0 not in ids
+    assert len(set(ids.tolist()) & set(expected.tolist())) >= (10 if exact_max == 1000 else 9)
+    assert list(scores) == sorted(scores, reverse=True)
+
+
+def test_a_filter_allowing_fewer_than_k_gives_only_those(emb):
+    allowed = np.zeros(len(emb), dtype=bool)
+    allowed[[3, 7]] = True
+    for exact_max in (1000, 10):
+        scores, ids = dense.search(dense.build_index(emb, exact_max), emb[3], 5, allowed)
+        assert sorted(ids.tolist()) == [3, 7] and np.isfinite(scores).all()
+
+
+def test_a_filter_of_the_wrong_length_is_refused(emb):
+    with pytest.raises(ValueError, match="allowed has 5 flags, the index 300 vectors"):
+        dense.search(dense.build_index(emb, 1000), emb[0], 3, np.ones(5, dtype=bool))
