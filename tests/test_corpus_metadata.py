@@ -156,6 +156,41 @@ def test_dateline_forms(line: str) -> None:
     assert found.text == BODY
 
 
+@pytest.mark.parametrize(
+    ("head", "expected"),
+    [
+        ("By Katrin Vogel | DÜSSELDORF, March 26, 2026", "2026-03-26"),
+        ("By Lin Haoran | HEFEI, China, Oct. 3, 2025", "2025-10-03"),
+        ("By Rohan Deshpande | Nashik, November 19, 2026", "2026-11-19"),  # Title Case place
+        ("By Claire Dufresne — Montreal, March 4, 2025", "2025-03-04"),
+        ("PORI, Finland, Nov. 27, 2025 / By Liisa Korhonen", "2025-11-27"),
+        ("MANKATO, Minn. (July 15, 2025) -- Greta Lindahl, Staff Writer", "2025-07-15"),
+        ("By Elena Marchetti in Turin and Li Wen in Hefei\nTURIN/HEFEI, 22 May 2025", "2025-05-22"),
+    ],
+)
+def test_byline_with_place_and_date(head: str, expected: str) -> None:
+    # a byline's part may be a dateline in any case, its date bracketed; a spaced slash
+    # parts a byline; a byline may say where its writers are; a place may be two places
+    found = extract_metadata(f"Battery maker opens new plant in Hefei\n{head}\n\n{BODY}")
+    assert found.title == "Battery maker opens new plant in Hefei"
+    assert found.date == expected
+    assert found.text == BODY
+
+
+def test_byline_place_with_a_date_that_names_no_day() -> None:
+    found = extract_metadata(f"By Rohan Deshpande | Nashik, February 30, 2026\n\n{BODY}")
+    assert found.date is None
+    assert "February 2026 has 28 days" in found.date_problem
+    assert found.text == BODY
+
+
+def test_title_case_place_and_date_alone_is_still_a_headline() -> None:
+    # without a byline's separators, a Title Case line with a date is the headline
+    found = extract_metadata(f"Fed Raises Rates, March 3, 2025\n\n{BODY}")
+    assert found.title == "Fed Raises Rates, March 3, 2025"
+    assert found.date is None
+
+
 def test_plain_byline_is_removed_without_date() -> None:
     found = extract_metadata(f"Battery maker opens new plant in Hefei\nBy Jane Doe\n{BODY}")
     assert found.title == "Battery maker opens new plant in Hefei"

@@ -246,9 +246,12 @@ _DATE_LABEL = re.compile(
 )
 _BYLINE = re.compile(
     r"(?:[Bb]y|[Ww]ritten by|[Aa]uthor|[Rr]eporter)\s*:?\s+[A-Z][\w.'’-]*"
-    r"(?:\s+(?:[A-Z][\w.'’-]*|and|&|de|van|von|da)){0,5}(?:\s*,\s*[\w&'-]+(?: [\w&'-]+){0,4})?"
+    r"(?:\s+(?:[A-Z][\w.'’-]*|and|&|de|van|von|da|in)){0,11}"
+    r"(?:\s*,\s*[\w&'-]+(?: [\w&'-]+){0,4})?"
 )
-_SEPARATORS = re.compile(r"\s*[|•·]\s*")
+# bars, bullets and a spaced slash part a byline: "By Lin Haoran | HEFEI, China, Oct. 3,
+# 2025", "PORI, Finland, Nov. 27, 2025 / By Liisa Korhonen"
+_SEPARATORS = re.compile(r"\s*[|•·]\s*|\s+/\s+")
 # "Kecskemét, Hungary — 14 March 2025 — By Dóra Szalai": spaced dashes part a byline whose
 # parts are all short, unlike "TOKYO, March 3, 2025 — The company said ..." (a dateline
 # opening the body)
@@ -272,7 +275,7 @@ _FULL_DATE = (
 # ones too, are listed. A region is in Title Case, so "AMD, Nvidia Rally, March 3, 2025"
 # may be a headline: see `_dateline`
 _UPPER = "".join(c for c in map(chr, range(0x41, 0x250)) if c.isupper())
-_CAPS_WORD = rf"[{_UPPER}][{_UPPER}.'’&-]+"
+_CAPS_WORD = rf"[{_UPPER}][{_UPPER}.'’&/-]+"  # "TURIN/HEFEI" too
 _NAME = r"[A-Z][\w.'’&-]*"
 _REGION = rf"(?:, {_NAME}(?: {_NAME}){{0,2}}){{0,2}}"
 _AGENCY = r"(?:\([^()]{1,40}\)|/[^/]{1,40}/)"
@@ -294,6 +297,14 @@ _INLINE_DATELINE = re.compile(
 )
 # a head line that is only a place and a date: "WASHINGTON, October 14, 2025"
 _PLACE_DATE = re.compile(rf"{_PLACE},\s*(?P<date>{_FULL_DATE})\s*{_AGENCY}?\s*{_DASH}?")
+# one part of a byline parted by bars or dashes that is a place and a date: the place may be
+# in Title Case there ("Nashik, November 19, 2026"), since the byline's separators already
+# tell it from a headline; the date may be in brackets ("MANKATO, Minn. (July 15, 2025)")
+_PART_PLACE = r"[^\W\d_][\w.'’&/-]*(?: [\w.'’&/-]+){0,3}"
+_PART_PLACE_DATE = re.compile(
+    rf"{_PART_PLACE}(?:,\s*{_PART_PLACE}){{0,2}}(?:,\s*(?P<date>{_FULL_DATE})|"
+    rf"\s*\((?P<bracketed>{_FULL_DATE})\))"
+)
 # a byline with its date: "By Jane Doe, March 3, 2025", "By Jane Doe on 3 March 2025"
 _BYLINE_DATE = re.compile(
     rf"(?:[Bb]y|[Ww]ritten by)\s+[A-Z][\w.'’-]*(?:\s+(?:[A-Z][\w.'’-]*|and|&|de|van|von|da))"
@@ -365,8 +376,8 @@ def _dateline_problem(line: str) -> str | None:
         return None
     for part in _parts(line):
         m = _DATE_LABEL.fullmatch(part) or _PLACE_DATE.fullmatch(part)
-        m = m or _BYLINE_DATE.fullmatch(part)
-        written = (m.group("date") if m else part).strip()
+        m = m or _BYLINE_DATE.fullmatch(part) or _PART_PLACE_DATE.fullmatch(part)
+        written = ((m.group("date") or m.groupdict().get("bracketed")) if m else part).strip()
         problem = date_problem(written)
         if problem:
             return _undated(written, problem)
@@ -437,10 +448,14 @@ def _place_date(m: re.Match[str]) -> str | None:
 
 
 def _part_date(part: str) -> str | None:
-    """The date of one part of a byline ("Published August 21, 2025", "June 5, 2025")."""
+    """The date of one part of a byline ("Published August 21, 2025", "June 5, 2025",
+    "Nashik, November 19, 2026", "MANKATO, Minn. (July 15, 2025)")."""
     labelled = _DATE_LABEL.fullmatch(part)
     if labelled:
         return parse_date(labelled.group("date"), partial=True)
+    placed = _PART_PLACE_DATE.fullmatch(part)
+    if placed:
+        return parse_date(placed.group("date") or placed.group("bracketed"), partial=False)
     return parse_date(part, partial=False)
 
 
