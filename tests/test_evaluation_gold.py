@@ -292,6 +292,8 @@ def test_gold_answers_occur_in_cleaned_articles():
         ("fresh5", 72),
         ("fresh6", 72),
         ("fresh7", 72),
+        ("fresh8", 72),
+        ("fresh9", 72),
     ],
 )
 def test_the_news_sets_answers_are_in_their_articles(name, questions):
