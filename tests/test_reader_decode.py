@@ -147,6 +147,38 @@ def test_no_span_crosses_a_paragraph_break():
         assert best_spans([(W(offs), start, end)], lines, top=1)[0].text == "5", ended
 
 
+def _word_window(text: str, start_word: str, end_word: str):
+    """A window over ``text``'s words ([CLS] first, [SEP] last), its start logit high on
+    ``start_word`` and its end logit high on ``end_word`` (and a little on words ending a
+    sentence, so that the best span that stays in one sentence is one)."""
+    import re
+
+    words = [(m.start(), m.end()) for m in re.finditer(r"\S+", text)]
+    offs = ((-1, -1), *words, (-1, -1))
+    start, end = np.zeros(len(offs)), np.zeros(len(offs))
+    for k, (a, b) in enumerate(offs):
+        start[k] += 6.0 if text[a:b] == start_word else 0.0
+        end[k] += 6.0 if text[a:b] == end_word else 1.0 if text[b - 1 : b] in ".!" else 0.0
+    return [(W(offs), start, end)]
+
+
+@pytest.mark.parametrize(
+    ("text", "first", "last", "best"),
+    [
+        # the best pair runs from one sentence into the next: no span
+        ("Orders came in March 2026. Deliveries run from 2027 to 2028.", "March", "2027",
+         "March 2026."),
+        ("It rose 5%! Shares hit 2.1 today", "5%!", "2.1", "5%!"),
+        # an abbreviation's full stop ends no sentence; a wrapped line is no new sentence
+        ("The study was led by Dr. Sun Yiqing of Fudan.", "Dr.", "Yiqing", "Dr. Sun Yiqing"),
+        ("said the chief executive\nMaria Lopez on Monday", "executive", "Lopez",
+         "executive\nMaria Lopez"),
+    ],
+)  # fmt: skip
+def test_no_span_runs_from_a_sentence_s_end_into_the_next(text, first, last, best):
+    assert best_spans(_word_window(text, first, last), text, top=1)[0].text == best
+
+
 @pytest.mark.parametrize(
     ("text", "start", "end"),
     [("It holds 13,213 kWh.", 12, 18), ("A$1.1 billion", 1, 5), ("up 27% on 2024/25", 4, 16)],

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from bisect import bisect_right
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
+
+from evqa.chunking import split_sentences
 
 MAX_ANSWER_TOKENS = 30
 TOP_TOKENS = 20
@@ -119,10 +122,12 @@ def best_spans(
     scored: Iterable[tuple[object, np.ndarray, np.ndarray]], context: str, top: int = 5
 ) -> list[SpanGuess]:
     """The ``top`` distinct spans over all windows ``(window, start, end)`` of one passage.
-    No span crosses a paragraph break (a blank line) or a line break after a sentence's
-    end (rows of a table, paragraphs of a page): no answer runs from one into the next, so
-    such a pair of tokens is not a span. A line break inside a sentence (hard-wrapped
-    text) is crossed."""
+    No span crosses from a sentence's end into the next sentence (``sentence_starts``:
+    "March 2026. Deliveries are scheduled from ..." is no answer; the answer sentence is
+    the one holding the span), a paragraph break (a blank line) or a line break after a
+    sentence's end (rows of a table, paragraphs of a page): such a pair of tokens is not a
+    span. A line break inside a sentence (hard-wrapped text) is crossed."""
+    cuts = sentence_starts(context)
     best: dict[tuple[int, int], SpanGuess] = {}
     starts: dict[int, int] = {}  # each token edge widened once, not once per pair
     ends: dict[int, int] = {}
@@ -130,7 +135,9 @@ def best_spans(
         offs = w.offsets
         null = float(s[0] + e[0])
         for i, j, score in window_spans(offs, s, e):
-            if _BREAK.search(context, offs[i][0], offs[j][1]):
+            if _BREAK.search(context, offs[i][0], offs[j][1]) or _crosses(
+                cuts, offs[i][0], offs[j][1]
+            ):
                 continue
             a = starts.get(offs[i][0])
             if a is None:
@@ -141,3 +148,24 @@ def best_spans(
             if (a, b) not in best or best[(a, b)].score < score:
                 best[(a, b)] = SpanGuess(a, b, context[a:b], score, null)
     return sorted(best.values(), key=lambda g: -g.score)[:top]
+
+
+_ENDED = re.compile(r"[.!?…][\"'”’)\]]*$")
+
+
+def sentence_starts(text: str) -> list[int]:
+    """Where a sentence starts right after another sentence's end (its full stop, question
+    or exclamation mark), in ``evqa.chunking.split_sentences``' sentences of ``text``. A
+    line that follows a heading or a hard-wrapped line ending without one is not counted:
+    a wrapped line may start with a name ("the chief executive⏎Maria Lopez said")."""
+    sentences = split_sentences(text)
+    return [
+        a for (a, _), (_, end) in zip(sentences[1:], sentences, strict=False)
+        if _ENDED.search(text, max(0, end - 4), end)
+    ]  # fmt: skip
+
+
+def _crosses(cuts: Sequence[int], start: int, end: int) -> bool:
+    """True if a sentence starts inside ``(start, end)`` (``cuts``: sorted starts)."""
+    k = bisect_right(cuts, start)
+    return k < len(cuts) and cuts[k] < end
