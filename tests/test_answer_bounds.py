@@ -1,6 +1,7 @@
 import pytest
 
 from evqa.answer.bounds import finished, past_preposition, qualified_year, with_unit
+from evqa.types import Span
 
 WHEN = "When will it start?"
 
@@ -123,6 +124,16 @@ def test_a_number_without_a_unit_after_it_stays_alone(text, number):
         ("from 1915 until 1918", "from 1915 until 1918"),
         ("at Ferrox", "at Ferrox"),  # not before a number
         ("in-house 40", "in-house 40"),
+        # a date written with words
+        ("in the first quarter of 2027", "the first quarter of 2027"),
+        ("in March 1974", "March 1974"),
+        ("on May 3", "May 3"),
+        ("by mid-2027", "mid-2027"),  # a hyphen is no range
+        ("from 2024-26", "from 2024-26"),  # a dash between numbers is
+        ("from March 2024 to May 2025", "from March 2024 to May 2025"),
+        ("in the middle of the night", "in the middle of the night"),  # no day, month, year
+        ("in early talks", "in early talks"),
+        ("in mayhem in 2020", "in mayhem in 2020"),  # "may" of another word
     ],
 )
 def test_a_number_loses_the_preposition_before_it(span, answer):
@@ -138,3 +149,48 @@ def test_finished_does_all_three_and_leaves_other_answers_alone():
     assert finished(text, gwh, gwh + 1, "How big?") == (gwh, gwh + 5)
     assert finished(text, name, name + 9, "Who said so?") == (name, name + 9)
     assert finished(text, mw, mw + 5, "What power?") == (mw + 3, mw + 8)
+
+
+def _name(text: str, name: str, label: str = "PERSON") -> Span:
+    start = text.index(name)
+    return Span(start, start + len(name), label, name)
+
+
+@pytest.mark.parametrize(
+    ("text", "answer", "name", "label", "finished_answer"),
+    [
+        ("The chief executive, Mathilde Royer, said so.", "Royer", "Mathilde Royer", "PERSON",
+         "Mathilde Royer"),
+        ("Cranes come from Hallberg Cranes of Sweden.", "Hallberg", "Hallberg Cranes", "ORG",
+         "Hallberg Cranes"),
+        ("A pilot in Ho Chi Minh City starts soon.", "Ho Chi Minh", "Ho Chi Minh City", "GPE",
+         "Ho Chi Minh City"),
+        ("Packs came from Ferrox Storage Inc., a start-up.", "Ferrox", "Ferrox Storage Inc",
+         "ORG", "Ferrox Storage Inc."),  # the abbreviation's full stop comes with it
+        ("It backs Kesterra Pharmaceuticals' pill.", "Kesterra", "Kesterra Pharmaceuticals'",
+         "ORG", "Kesterra Pharmaceuticals"),  # a possessive's apostrophe does not
+        # what it leaves alone: a name the answer does not cut, a date, a long "name", a
+        # name on another line
+        ("Mathilde Royer said so.", "Mathilde Royer", "Mathilde Royer", "PERSON",
+         "Mathilde Royer"),
+        ("It opens on 3 May 2026 in Lyon.", "May 2026", "3 May 2026", "DATE", "May 2026"),
+        ("The Bank of the Republic of Far Away Lands said so.", "Far Away Lands",
+         "Bank of the Republic of Far Away Lands", "ORG", "Far Away Lands"),
+        ("Sales rose at Valeri\nMotors said.", "Valeri", "Valeri\nMotors", "ORG", "Valeri"),
+        ("It supplies Tesla’s EV plant.", "Tesla", "Tesla’s EV", "ORG", "Tesla"),  # possessive
+        ("Rivals CATL and BYD Co Ltd BYDDY agreed.", "CATL and BYD", "BYD Co Ltd BYDDY", "ORG",
+         "CATL and BYD"),  # three more words
+        ("near the Battle of Kalka River site", "Kalka River", "Battle of Kalka River", "EVENT",
+         "Kalka River"),  # not a name's label
+        ("at the Battle of Kalka River", "Kalka River", "Battle of Kalka River", "LOC",
+         "Kalka River"),  # a word in lower case
+        ("in Liupanshan (Qingshui County) then", "Liupanshan", "Liupanshan (Qingshui County",
+         "GPE", "Liupanshan"),  # a bracket
+    ],
+)  # fmt: skip
+def test_an_answer_that_cuts_a_name_takes_the_rest_of_it(
+    text, answer, name, label, finished_answer
+):
+    start = text.index(answer)
+    a, b = finished(text, start, start + len(answer), "Who?", [_name(text, name, label)])
+    assert text[a:b] == finished_answer

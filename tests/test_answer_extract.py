@@ -13,7 +13,7 @@ from evqa.answer import CitationMismatchError, cite, extract_answer
 from evqa.answer.topic import OFF_TOPIC
 from evqa.chunking import split_sentences
 from evqa.errors import ModelError
-from evqa.types import Answer, Article, BestGuess, Hit, RetrieverScore
+from evqa.types import Answer, Article, BestGuess, Hit, RetrieverScore, Span
 
 BOAT = Article(
     "boat",
@@ -251,6 +251,23 @@ def test_the_answer_is_made_whole_a_year_with_its_qualifier_a_number_with_its_un
     assert a.answer == "40,000 tonnes" == a.answer_sentence[a.answer_start : a.answer_end]
     assert ask("How many tonnes a year?", "40,000").answer == "40,000"
     assert ask("annual output", "at 40,000").answer == "40,000 tonnes"
+
+
+def test_an_answer_that_cuts_a_name_the_index_found_takes_the_whole_name():
+    who = Article("who", "The plant is run by Mathilde Royer, who joined in 2024.")
+    name = who.text.index("Mathilde")
+    person = Span(name, name + len("Mathilde Royer"), "PERSON", "Mathilde Royer")
+
+    def ask(spans) -> Answer:
+        return extract_answer(
+            "Who runs the plant?", hits_of([who]), {"who": who}, spans,
+            {"who": _sentences(who)}, reader=FakeReader({"Royer": 4.0}),
+            calibration=margin_calibration(0.5),
+        )  # fmt: skip
+
+    a = ask({"who": [person]})
+    assert a.answer == "Mathilde Royer" == a.answer_sentence[a.answer_start : a.answer_end]
+    assert ask({}).answer == "Royer"  # an index built without entities: as read
 
 
 def test_a_question_naming_what_no_article_mentions_is_not_read():

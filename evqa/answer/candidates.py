@@ -49,7 +49,7 @@ def read_candidates(
             text = g.text[lead:trail]
             if not text:
                 continue
-            if _takes_stop(text, hit.chunk.text[g.start + trail : g.start + trail + 1]):
+            if takes_stop(text, hit.chunk.text[g.start + trail : g.start + trail + 1]):
                 text += "."
             start = hit.chunk.start + g.start + lead
             c = Candidate(
@@ -122,7 +122,7 @@ _DOTTED = re.compile(r"[A-Za-z](?:\.[A-Za-z])*")
 _ACRONYM = re.compile(r"[A-Za-z](?:\.[A-Za-z])+")  # "N.V", "U.K": dotted, not one initial
 
 
-def _takes_stop(span: str, after: str) -> bool:
+def takes_stop(span: str, after: str) -> bool:
     """True if the full stop right ``after`` the span belongs to its last word: the reader's
     span ends before the stop of "Halvora N.V." or "Pacific Gas & Electric Co.", which is
     part of the name. A capitalised known abbreviation or a dotted acronym takes it; a

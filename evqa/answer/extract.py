@@ -97,7 +97,8 @@ def extract_answer(
         return Answer(
             question, None, None, float(probs[best]), True, passages=hits, best_guess=guess
         )
-    candidates[best] = _finished(candidates[best], articles[candidates[best].doc_id], read)
+    doc = candidates[best].doc_id
+    candidates[best] = _finished(candidates[best], articles[doc], read, spans.get(doc, ()))
     return _cited_answer(question, hits, articles, sentences, candidates, best, probs, threshold)
 
 
@@ -117,11 +118,12 @@ def _article_texts(hits: Sequence[Hit], articles: Mapping[str, Article]) -> Iter
         yield f"{article.title or ''}\n{article.text}"
 
 
-def _finished(c: Candidate, article: Article, question: str) -> Candidate:
+def _finished(c: Candidate, article: Article, question: str, spans: Sequence[Span]) -> Candidate:
     """The answer ``c`` with the words that make its year a time ("first quarter of 2027")
     and its number's magnitude and unit ("45,000 tonnes"), unless the question asks for
-    them, and without a preposition before its number (``evqa.answer.bounds``)."""
-    start, end = finished(article.text, c.start, c.end, question)
+    them, without a preposition before its number, and with the whole of a name it cuts
+    (``spans``: the article's typed spans; ``evqa.answer.bounds``)."""
+    start, end = finished(article.text, c.start, c.end, question, spans)
     if (start, end) == (c.start, c.end):
         return c
     return replace(c, start=start, end=end, text=article.text[start:end])
