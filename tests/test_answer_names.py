@@ -16,6 +16,7 @@ VOCABULARY = Vocabulary({t: i for i, t in enumerate(tokenize(TEXT, index_form=Tr
         ("Who is the chief executive of Meridex Shipping?", ["Meridex", "Shipping"]),
         ("What is Nvidia's market value?", ["Nvidia"]),
         ("What did Edward Snowden say about Halvorsen?", ["Edward", "Snowden"]),
+        ("Who runs Mwh Partners?", ["Mwh", "Partners"]),  # no unit's symbol as written
     ],
 )
 def test_a_name_no_article_mentions_is_unknown(question, unknown):
@@ -37,6 +38,9 @@ def test_a_name_no_article_mentions_is_unknown(question, unknown):
         "What Did The Company Announce?",
         "Did Halvorsen's chief executive Do it?",  # function words are no names
         "How many plants has the European Union backed?",
+        # units' symbols, which an article may write out ("7 gigawatt-hours")
+        "Which developer signed up for 7 GWh of Halvorsen batteries?",
+        "Is the Kvalnes plant 40 MW or 2 TWh, at 132 kV, 50 Hz?",
     ],
 )
 def test_known_names_misspellings_acronyms_and_first_words_are_not_unknown(question):

@@ -5,8 +5,8 @@ still retrieves passages about other shipping lines, and the reader finds a chie
 executive in them. A name the whole index has never seen, not even spelt a letter or two
 differently as a name the retrieved articles write ("Ghengis" for "Genghis"; "Voltrane" is
 no "voltage"), cannot be what the articles answer about; the question is answered "not
-found" and told which name. Acronyms ("CEO", "EU") are left
-out: they are often written out in full in the articles."""
+found" and told which name. Acronyms ("CEO", "EU") and units' symbols ("GWh", "MW") are
+left out: they are often written out in full in the articles."""
 
 from __future__ import annotations
 
@@ -18,6 +18,9 @@ from evqa.question_content import FUNCTION_WORDS, name_words
 from evqa.tokenize import query_tokens
 
 _ACRONYM = re.compile(r"[A-Z0-9&.-]{1,5}s?")  # "CEO", "EU", "CFOs", "R&D"
+# a unit's symbol, maybe with a metric prefix: "GWh", "MW", "kV", "MHz", "mAh", "Mt"; an
+# article may write it out ("7 gigawatt-hours"), so it is no name that no article mentions
+_UNIT = re.compile(r"[kMGTP]?(?:Wh?|VA|Hz|Ah|[VJt]|Pa)|mAh|kg|km|TEU")
 _POSSESSIVE = re.compile(r"['’]s?$")  # "Nvidia's", "Reuters'"
 SHORT = 5  # a stem this long or shorter may be one letter off; a longer one, two
 _WORD = re.compile(r"[^\W\d_][\w'’-]*")
@@ -79,7 +82,7 @@ def unknown_names(
     for word in name_words(question):
         word = _POSSESSIVE.sub("", word)
         stems = query_tokens(word)
-        if _ACRONYM.fullmatch(word) or not stems or word in out:
+        if _ACRONYM.fullmatch(word) or _UNIT.fullmatch(word) or not stems or word in out:
             continue
         if any(s in vocabulary.terms for s in stems):
             continue
