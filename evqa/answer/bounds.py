@@ -174,7 +174,7 @@ MAX_NAME_WORDS = 6  # a longer "name" is more likely the recogniser's mistake
 MAX_ADDED_WORDS = 2
 _QUOTES = "'’\"“”"
 _POSSESSIVE = re.compile(r"['’]s\b")
-_NAME_WORD = re.compile(r"[^\W\d_][\w.&'’-]*")  # capitalised: checked by the caller too
+_NAME_WORD = re.compile(r"[^\W\d_][\w.&'’-]*")  # a letter first; no bracket, comma or quote
 
 
 def whole_names(text: str, start: int, end: int, spans: Sequence[Span]) -> tuple[int, int]:

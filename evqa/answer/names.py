@@ -18,9 +18,9 @@ from evqa.question_content import FUNCTION_WORDS, name_words
 from evqa.tokenize import query_tokens
 
 _ACRONYM = re.compile(r"[A-Z0-9&.-]{1,5}s?")  # "CEO", "EU", "CFOs", "R&D"
-# a unit's symbol, maybe with a metric prefix: "GWh", "MW", "kV", "MHz", "mAh", "Mt"; an
+# a capitalised unit's symbol, maybe with a metric prefix: "GWh", "MW", "MHz", "Mt"; an
 # article may write it out ("7 gigawatt-hours"), so it is no name that no article mentions
-_UNIT = re.compile(r"[kMGTP]?(?:Wh?|VA|Hz|Ah|[VJt]|Pa)|mAh|kg|km|TEU")
+_UNIT = re.compile(r"[kMGTP]?(?:Wh?|VA|Hz|Ah|[VJt]|Pa)")
 _POSSESSIVE = re.compile(r"['’]s?$")  # "Nvidia's", "Reuters'"
 SHORT = 5  # a stem this long or shorter may be one letter off; a longer one, two
 _WORD = re.compile(r"[^\W\d_][\w'’-]*")
