@@ -194,3 +194,35 @@ def test_an_answer_that_cuts_a_name_takes_the_rest_of_it(
     start = text.index(answer)
     a, b = finished(text, start, start + len(answer), "Who?", [_name(text, name, label)])
     assert text[a:b] == finished_answer
+
+
+@pytest.mark.parametrize(
+    ("text", "answer", "person", "finished_answer"),
+    [
+        ("Sales director Mei Ling Chow said so.", "Sales director Mei Ling Chow", "Mei Ling Chow",
+         "Mei Ling Chow"),
+        ("He told chief executive Rachel Denholm.", "chief executive Rachel Denholm",
+         "Rachel Denholm", "Rachel Denholm"),
+        ("It hired co-founder Ana Ruiz in May.", "co-founder Ana Ruiz", "Ana Ruiz", "Ana Ruiz"),
+        # what it leaves alone: a function word, an honorific, a title in capitals, an answer
+        # that does not end on the person, a person the index did not find
+        ("Jim Nantz and Phil Simms called it.", "Jim Nantz and Phil Simms", "Phil Simms",
+         "Jim Nantz and Phil Simms"),
+        ("It was built by Sir Christopher Wren.", "Sir Christopher Wren", "Christopher Wren",
+         "Sir Christopher Wren"),
+        ("Chief Executive Rachel Denholm said so.", "Chief Executive Rachel Denholm",
+         "Rachel Denholm", "Chief Executive Rachel Denholm"),
+        ("said chief executive Rachel Denholm's aide", "chief executive Rachel Denholm's aide",
+         "Rachel Denholm", "chief executive Rachel Denholm's aide"),
+        ("Rulers were proud descendants of Genghis Khan and particularly Timur.",
+         "proud descendants of Genghis Khan and particularly Timur", "Timur",
+         "proud descendants of Genghis Khan and particularly Timur"),  # no title: a clause
+    ],
+)  # fmt: skip
+def test_an_answer_ending_on_a_person_drops_a_title_in_lower_case(
+    text, answer, person, finished_answer
+):
+    start = text.index(answer)
+    a, b = finished(text, start, start + len(answer), "Who?", [_name(text, person)])
+    assert text[a:b] == finished_answer
+    assert finished(text, start, start + len(answer), "Who?") == (start, start + len(answer))
