@@ -40,6 +40,23 @@ def test_the_build_streams_the_corpus_batch_by_batch(
     assert seen_at_write == [4, 5, 6]
 
 
+def test_each_article_is_split_into_sentences_once(
+    lite_ok, tmp_path, fake_model, runner, monkeypatch
+):
+    from evqa import chunking
+
+    split, real = [], chunking.split_sentences
+    monkeypatch.setattr(chunking, "split_sentences", lambda t: split.append(t) or real(t))
+    corpus = tmp_path / "news.jsonl"
+    corpus.write_text("".join(json.dumps(r) + "\n" for r in DATED), encoding="utf-8")
+    index = tmp_path / "m"
+    assert build(runner, corpus, index, "--backend", "milvus").exit_code == 0
+    texts = [a.text for a in Engine.open(index).articles.values()]
+    assert sorted(split) == sorted(texts)  # for its chunks and its article rows alike
+    doc = Engine.open(index).backend.doc(DATED[0]["id"])
+    assert doc.sentences == [tuple(s) for s in real(doc.article.text)]
+
+
 def test_a_new_date_alone_reaches_the_chunk_rows(lite_ok, tmp_path, fake_model, runner):
     corpus = tmp_path / "news.jsonl"
     corpus.write_text("".join(json.dumps(r) + "\n" for r in DATED), encoding="utf-8")

@@ -26,15 +26,15 @@ class Doc:
     spans: list[Span]
 
 
-def article_rows(article: Article, spans: Sequence[Span], key: str) -> list[dict[str, Any]]:
-    """The rows of ``article`` with its ``spans``; ``key`` (what a rewrite compares) goes
-    in the first part only."""
-    from evqa.chunking import split_sentences
-
+def article_rows(
+    article: Article, sentences: Sequence[tuple[int, int]], spans: Sequence[Span], key: str
+) -> list[dict[str, Any]]:
+    """The rows of ``article`` with its ``sentences`` and ``spans``; ``key`` (what a rewrite
+    compares) goes in the first part only."""
     payload = json.dumps(
         {
             "article": article.to_dict(),
-            "sentences": [list(s) for s in split_sentences(article.text)],
+            "sentences": [list(s) for s in sentences],
             "spans": [[s.start, s.end, s.label] for s in spans],
         },
         ensure_ascii=False,

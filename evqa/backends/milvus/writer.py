@@ -130,8 +130,12 @@ class Writer:
     def write(self, articles: Sequence[Article], progress: Progress | None = None) -> Counts:
         """Write one batch: the articles that changed, the chunks whose vector key changed
         (embedded) and those whose other fields changed (with their stored vector)."""
-        replaced, added, unchanged = self._write_changed_articles(articles)
-        planned = self._plan(articles)
+        from evqa import chunking
+
+        # split once: the chunks and the changed articles' rows are made of the same sentences
+        sentences = {a.id: chunking.split_sentences(a.text) for a in articles}
+        replaced, added, unchanged = self._write_changed_articles(articles, sentences)
+        planned = self._plan(articles, sentences)
         have = self._stored_chunks([a.id for a in articles])
         self._delete_stale(have, {p.chunk.id for p in planned})
         todo = [p for p in planned if have.get(p.chunk.id, {}).get("hash") != p.key]
@@ -160,14 +164,15 @@ class Writer:
             unchanged=unchanged,
         )
 
-    def _plan(self, articles: Sequence[Article]) -> list[_Planned]:
+    def _plan(
+        self, articles: Sequence[Article], sentences: Mapping[str, list[tuple[int, int]]]
+    ) -> list[_Planned]:
         from evqa.chunking import chunk_article
         from evqa.indexdata import index_text
 
+        size, overlap = self.settings.chunk_size, self.settings.chunk_overlap
         chunks = [
-            (c, a)
-            for a in articles
-            for c in chunk_article(a, self.settings.chunk_size, self.settings.chunk_overlap)
+            (c, a) for a in articles for c in chunk_article(a, size, overlap, sentences[a.id])
         ]
         texts = [index_text(c, a) for c, a in chunks]
         return [
@@ -208,7 +213,7 @@ class Writer:
         )
 
     def _write_changed_articles(
-        self, articles: Sequence[Article]
+        self, articles: Sequence[Article], sentences: Mapping[str, list[tuple[int, int]]]
     ) -> tuple[set[str], set[str], set[str]]:
         """Write the articles whose key changed; the ids of those that replaced a stored one,
         of those the collection did not hold, and of those it held with the same text and
@@ -226,7 +231,7 @@ class Writer:
             and stored_content[a.id] == content[a.id]
         ]
         if changed:
-            self._write_articles(changed, keys)
+            self._write_articles(changed, keys, sentences)
         if relabelled:
             self._rewrite_articles(relabelled, keys)
         return (
@@ -239,6 +244,7 @@ class Writer:
         self,
         articles: Sequence[Article],
         keys: Mapping[str, str],
+        sentences: Mapping[str, Sequence[tuple[int, int]]],
         spans: Sequence[Sequence[Span]] | None = None,
     ) -> None:
         """Replace the rows of ``articles`` (analysed here unless their ``spans`` are given)."""
@@ -251,7 +257,7 @@ class Writer:
         rows = [
             row
             for a, found in zip(articles, spans, strict=True)
-            for row in article_rows(a, found, keys[a.id])
+            for row in article_rows(a, sentences[a.id], found, keys[a.id])
         ]
         self._changing()
         for group in groups([a.id for a in articles]):
@@ -264,7 +270,8 @@ class Writer:
         key format is not) with the spans stored with them."""
         docs = read_articles(self.client, self.collection, [a.id for a in articles])
         stored = [a for a in articles if a.id in docs]
-        self._write_articles(stored, keys, [docs[a.id].spans for a in stored])
+        sentences = {a.id: docs[a.id].sentences for a in stored}
+        self._write_articles(stored, keys, sentences, [docs[a.id].spans for a in stored])
 
     def stored_article_keys(self, ids: Sequence[str]) -> dict[str, str]:
         """doc id -> the key stored with the article, for those of ``ids`` stored."""
