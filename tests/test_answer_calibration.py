@@ -10,6 +10,9 @@ from evqa.answer.calibration import (
     calibration_of,
     fit_listwise,
     fit_logistic,
+    fit_platt,
+    logit,
+    rescaled,
     sigmoid,
     softmax,
 )
@@ -128,3 +131,28 @@ def test_an_old_calibration_is_not_verified_and_a_bad_flag_is_damage():
     d["verified"] = True  # then the judge has one input too few
     with pytest.raises(ModelError, match="damaged"):
         Calibration.from_dict(d)
+
+
+def test_platt_rescaling_moves_confidences_but_no_decision():
+    cal = margin_calibration(0.3)
+    margins = np.linspace(-4.0, 4.0, 41)
+    x = np.zeros((len(margins), len(cal.features)))
+    x[:, cal.features.index("margin")] = margins
+    before = cal.choose(x)[2]
+    scaled = rescaled(cal, 1.5, 0.4)
+    after = scaled.choose(x)[2]
+    assert after == pytest.approx(sigmoid(1.5 * logit(before) + 0.4))
+    assert scaled.threshold == pytest.approx(sigmoid(1.5 * logit(0.3) + 0.4))
+    assert ((before >= cal.threshold) == (after >= scaled.threshold)).all()
+    assert scaled.ranker == cal.ranker  # the same answer is chosen
+    assert Calibration.from_dict(scaled.to_dict()) == scaled
+    with pytest.raises(ValueError):
+        rescaled(cal, -1.0, 0.0)  # would reverse which answers are surer
+
+
+def test_fit_platt_recovers_a_known_scaling():
+    rng = np.random.default_rng(3)
+    p = rng.uniform(0.05, 0.95, 20_000)
+    right = rng.uniform(size=p.size) < sigmoid(1.3 * logit(p) + 0.5)  # under-confident
+    a, b = fit_platt(p, right)
+    assert a == pytest.approx(1.3, abs=0.1) and b == pytest.approx(0.5, abs=0.1)

@@ -20,7 +20,7 @@ this, a question whose passages are all far from it is not read (``evqa.answer.t
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -120,6 +120,32 @@ class Calibration:
                 "the reader's calibration is damaged; reinstall evqa or rerun "
                 "eval/fit_calibration.py"
             ) from None
+
+
+def rescaled(cal: Calibration, a: float, b: float) -> Calibration:
+    """``cal`` with its probabilities mapped by Platt scaling, ``p -> sigmoid(a * logit(p) +
+    b)`` (``a`` > 0): the judge's logit scaled, and the threshold mapped the same way, so every
+    answer and abstention stays as it was; only the confidences move."""
+    if not a > 0:
+        raise ValueError("the scaling must keep the order of the probabilities (a > 0)")
+    j = cal.judge
+    judge = Linear(j.mean, j.scale, tuple(a * w for w in j.weights), a * j.bias + b)
+    threshold = float(sigmoid(a * logit(cal.threshold) + b))
+    return replace(cal, judge=judge, threshold=threshold)
+
+
+def fit_platt(confidence: np.ndarray, right: np.ndarray, l2: float = 1e-3) -> tuple[float, float]:
+    """(a, b) of the Platt scaling ``sigmoid(a * logit(p) + b)`` that best maps the
+    ``confidence`` of answers to whether they were ``right`` (log loss)."""
+    x = logit(np.asarray(confidence, dtype=np.float64))[:, None]
+    lin = fit_logistic(x, np.asarray(right, dtype=np.float64), l2=l2)
+    a = lin.weights[0] / lin.scale[0]
+    return a, lin.bias - a * lin.mean[0]
+
+
+def logit(p: np.ndarray | float) -> np.ndarray:
+    p = np.clip(p, 1e-9, 1 - 1e-9)
+    return np.log(p / (1 - p))
 
 
 def judge_inputs(ranker: Linear, x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
