@@ -1,4 +1,6 @@
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from evqa.answer.bounds import finished, past_preposition, qualified_year, with_unit
 from evqa.types import Span
@@ -226,3 +228,25 @@ def test_an_answer_ending_on_a_person_drops_a_title_in_lower_case(
     a, b = finished(text, start, start + len(answer), "Who?", [_name(text, person)])
     assert text[a:b] == finished_answer
     assert finished(text, start, start + len(answer), "Who?") == (start, start + len(answer))
+
+
+_WORDS = st.sampled_from(
+    "in at the of by first quarter 2027 March $620 million tonnes chief executive Mathilde "
+    "Royer Hallberg Cranes and , . ( ) 's mid-2027 GWh said \n".split(" ")
+)
+
+
+@given(st.lists(_WORDS, min_size=1, max_size=30), st.data())
+def test_finished_bounds_stay_in_the_text_and_hold_a_non_empty_answer(words, data):
+    text = " ".join(words)
+    start = data.draw(st.integers(0, len(text) - 1))
+    end = data.draw(st.integers(start + 1, len(text)))
+    names = [
+        Span(a, b, data.draw(st.sampled_from(["PERSON", "ORG", "DATE"])), text[a:b])
+        for a, b in data.draw(
+            st.lists(st.tuples(st.integers(0, len(text)), st.integers(0, len(text))), max_size=3)
+        )
+        if a < b
+    ]
+    a, b = finished(text, start, end, "When?", names)
+    assert 0 <= a < b <= len(text)
