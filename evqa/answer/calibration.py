@@ -12,9 +12,11 @@ manifest:
    With ``verified`` the answer verifier's score (``evqa.answer.verifier``) is one more
    input: the verifier reads the chosen span again, in its sentence.
 
-The abstention threshold maximises decision accuracy on the same dev data. Before any of
-this, a question whose passages are all far from it is not read (``evqa.answer.topic``;
-``min_closeness``).
+The abstention threshold maximises decision accuracy on the same dev data. A Platt scaling
+fitted on news articles (``eval/fit_news_scaling.py``, ``fit_platt``) is then folded into the
+judge and the threshold (``rescaled``): the same decisions, confidences that match news.
+Before any of this, a question whose passages are all far from it is not read
+(``evqa.answer.topic``; ``min_closeness``).
 """
 
 from __future__ import annotations
