@@ -464,6 +464,10 @@ def write(a, cal: Calibration, out: dict, dev: list, crossed: list, verifier) ->
     if a.also:
         manifest["calibration_fit"]["also_test"] = {"gold": out["also"]["gold"]}
         manifest["calibration_fit"]["also_test"].update(out["also"]["test"])
+    if not a.keep_judge and manifest.pop("news_scaling", None) is not None:
+        # the judge it was folded into is fitted afresh here
+        print("the judge is refitted without its news scaling: run "
+              "eval/fit_news_scaling.py --write again", file=sys.stderr)  # fmt: skip
     path.write_text(json.dumps(manifest, indent=2) + "\n")
     print(f"wrote the calibration into {path}", file=sys.stderr)
 

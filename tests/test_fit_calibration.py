@@ -285,3 +285,22 @@ def test_news_questions_do_not_move_the_off_topic_bound():
     news = [replace(_question(f"n{i}"), source="news:fresh", closeness=0.01) for i in range(3)]
     assert fit_calibration.off_topic_bound([*dev, *news]) == pytest.approx(0.21)
     assert fit_calibration.off_topic_bound(news) is None
+
+
+@pytest.mark.parametrize("keep_judge", [False, True])
+def test_writing_a_refitted_judge_drops_the_news_scaling_folded_into_the_old_one(
+    tmp_path, capsys, keep_judge
+):
+    from answer_fakes import margin_calibration
+
+    cal = margin_calibration(0.3)
+    manifest = {"calibration": cal.to_dict(), "news_scaling": {"a": 1.2, "b": 0.4}}
+    (tmp_path / "manifest.json").write_text(json.dumps(manifest))
+    a = types.SimpleNamespace(
+        reader=tmp_path, cross_fit=[], passages=5, keep_ranker=keep_judge,
+        keep_judge=keep_judge, also=None,
+    )  # fmt: skip
+    fit_calibration.write(a, cal, {"test": {}}, [], [], None)
+    written = json.loads((tmp_path / "manifest.json").read_text())
+    assert ("news_scaling" in written) == keep_judge  # kept with the judge it is folded into
+    assert ("fit_news_scaling.py --write" in capsys.readouterr().err) != keep_judge
