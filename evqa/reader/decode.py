@@ -49,8 +49,8 @@ def window_spans(
     return out
 
 
-# a blank line, or a line break after a sentence's end (a table row, a page's paragraph)
-_BREAK = re.compile(r"\n[^\S\n]*\n|[.!?][\"'”’)\]]*[^\S\n]*\n")
+# a blank line (a line break after a sentence's end is a sentence start: ``sentence_starts``)
+_BREAK = re.compile(r"\n[^\S\n]*\n")
 _PERCENT = "%‰"
 
 
@@ -124,9 +124,9 @@ def best_spans(
     """The ``top`` distinct spans over all windows ``(window, start, end)`` of one passage.
     No span crosses from a sentence's end into the next sentence (``sentence_starts``:
     "March 2026. Deliveries are scheduled from ..." is no answer; the answer sentence is
-    the one holding the span), a paragraph break (a blank line) or a line break after a
-    sentence's end (rows of a table, paragraphs of a page): such a pair of tokens is not a
-    span. A line break inside a sentence (hard-wrapped text) is crossed."""
+    the one holding the span; a line break after a sentence's end, a table row's or a page
+    paragraph's, is one such) or a paragraph break (a blank line): such a pair of tokens
+    is not a span. A line break inside a sentence (hard-wrapped text) is crossed."""
     cuts = sentence_starts(context)
     best: dict[tuple[int, int], SpanGuess] = {}
     starts: dict[int, int] = {}  # each token edge widened once, not once per pair
