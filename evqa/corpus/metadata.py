@@ -377,7 +377,7 @@ def _dateline_problem(line: str) -> str | None:
     for part in _parts(line):
         m = _DATE_LABEL.fullmatch(part) or _PLACE_DATE.fullmatch(part)
         m = m or _BYLINE_DATE.fullmatch(part) or _PART_PLACE_DATE.fullmatch(part)
-        written = ((m.group("date") or m.groupdict().get("bracketed")) if m else part).strip()
+        written = (_written_date(m) if m else part).strip()
         problem = date_problem(written)
         if problem:
             return _undated(written, problem)
@@ -390,7 +390,7 @@ def _inline_problem(line: str) -> str | None:
     m = _INLINE_DATELINE.match(line)
     if m is None:
         return None
-    written = m.group("date") or m.group("bare")
+    written = _written_date(m)
     problem = date_problem(written)
     return _undated(written, problem) if problem else None
 
@@ -443,8 +443,15 @@ def _parts(line: str) -> list[str]:
 def _place_date(m: re.Match[str]) -> str | None:
     """The date of a dateline match; None for a headline in capitals ("FED RAISES RATES,
     MARCH 3, 2025"): a dateline writes its month in lower case."""
-    date = m.group("date") or m.groupdict().get("bare")
+    date = _written_date(m)
     return None if date.isupper() else parse_date(date, partial=False)
+
+
+def _written_date(m: re.Match[str]) -> str:
+    """The date a dateline pattern matched, whichever of its alternatives did: ``date``, or
+    a bare date after an agency tag (``bare``) or a date in brackets (``bracketed``)."""
+    found = m.groupdict()
+    return found["date"] or found.get("bare") or found.get("bracketed")
 
 
 def _part_date(part: str) -> str | None:
@@ -455,7 +462,7 @@ def _part_date(part: str) -> str | None:
         return parse_date(labelled.group("date"), partial=True)
     placed = _PART_PLACE_DATE.fullmatch(part)
     if placed:
-        return parse_date(placed.group("date") or placed.group("bracketed"), partial=False)
+        return parse_date(_written_date(placed), partial=False)
     return parse_date(part, partial=False)
 
 
