@@ -41,14 +41,19 @@ _S = r"[^\S\n]+"  # a space, never across a line break
 # --- a year and its qualifier -------------------------------------------------------------
 
 _ORDINAL = r"(?:first|second|third|fourth|final|last|1st|2nd|3rd|4th)"
+# the words of a time that a year or a date follows: "first quarter of", "end of",
+# "spring", "early ", "mid-" (shared by a year's qualifier and a date after a preposition)
+_PART_OF = rf"(?:{_ORDINAL}{_S}(?:quarter|half)|end|beginning|start|middle|turn){_S}of"
+_SEASON = r"(?:spring|summer|autumn|fall|winter)"
+_EDGE = rf"(?:early|late|mid){_S}|mid-"
 # the words right before a year that make it a time (matched at the end of the text before
 # it); a leading "the" is matched but not taken: "the first half of 2026" answers "first
 # half of 2026"
 _QUALIFIER = re.compile(
     rf"(?:the{_S})?(?P<words>"
-    rf"(?:{_ORDINAL}{_S}(?:quarter|half)|end|beginning|start|middle|turn){_S}of{_S}"
-    rf"|(?:spring|summer|autumn|fall|winter)(?:{_S}of)?{_S}"
-    rf"|(?:early|late|mid){_S}|mid-"
+    rf"{_PART_OF}{_S}"
+    rf"|{_SEASON}(?:{_S}of)?{_S}"
+    rf"|{_EDGE}"
     rf"|[QH][1-4]{_S}"
     rf"|(?:[0-9]{{1,2}}{_S})?{MONTH_PATTERN}(?:{_S}[0-9]{{1,2}},?)?{_S}"
     r")$",
@@ -147,9 +152,7 @@ def _singular(word: str) -> str:
 # a date written with words opens with its month or with what makes its year a time: "in
 # March 2027", "in the first quarter of 2027", "by mid-2027" (it must hold a digit or a month)
 _DATE_WORDS = (
-    rf"(?:the{_S})?(?:{MONTH_PATTERN}(?![\w-])|(?:{_ORDINAL}{_S}(?:quarter|half)|end|beginning|"
-    rf"start|middle|turn){_S}of\b|(?:early|late|mid){_S}|mid-|(?:spring|summer|autumn|fall|"
-    rf"winter){_S}(?:of{_S})?[0-9])"
+    rf"(?:the{_S})?(?:{MONTH_PATTERN}(?![\w-])|{_PART_OF}\b|{_EDGE}|{_SEASON}{_S}(?:of{_S})?[0-9])"
 )
 _PREPOSITION = re.compile(
     rf"(?:at|from|in|on|by|to|of|for|with|since|until|during){_S}"
