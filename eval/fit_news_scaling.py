@@ -33,7 +33,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from evqa.answer.calibration import Calibration, fit_platt, logit, rescaled, sigmoid  # noqa: E402
+from evqa.answer.calibration import Calibration, fit_platt, platt, rescaled  # noqa: E402
 from evqa.engine import Engine  # noqa: E402
 from evqa.errors import EvqaError  # noqa: E402
 from evqa.evaluation import run_eval  # noqa: E402
@@ -51,10 +51,6 @@ def answered(gold: Path, index: Path) -> Answered:
     return np.array(conf, dtype=np.float64), np.array(right, dtype=np.float64)
 
 
-def scaled(p: np.ndarray, a: float, b: float) -> np.ndarray:
-    return sigmoid(a * logit(p) + b)
-
-
 def ece(p: np.ndarray, right: np.ndarray) -> float:
     return float(expected_calibration_error(list(p), [bool(r) for r in right]))
 
@@ -70,17 +66,17 @@ def report(news: dict[str, Answered], test: dict[str, Answered], a: float, b: fl
     """ECE before and after, per set, pooled, each news set left out, and the test sets."""
     out: dict = {"a": a, "b": b, "sets": {}, "left_out": {}, "test": {}}
     for name, (c, r) in news.items():
-        out["sets"][name] = [len(c), ece(c, r), ece(scaled(c, a, b), r)]
+        out["sets"][name] = [len(c), ece(c, r), ece(platt(c, a, b), r)]
         rest = pooled({k: v for k, v in news.items() if k != name})
         a1, b1 = fit_platt(*rest)
-        out["left_out"][name] = [ece(c, r), ece(scaled(c, a1, b1), r)]
+        out["left_out"][name] = [ece(c, r), ece(platt(c, a1, b1), r)]
     c, r = pooled(news)
-    out["pooled"] = [len(c), ece(c, r), ece(scaled(c, a, b), r)]
+    out["pooled"] = [len(c), ece(c, r), ece(platt(c, a, b), r)]
     for name, (c, r) in test.items():
-        out["test"][name] = [len(c), ece(c, r), ece(scaled(c, a, b), r)]
+        out["test"][name] = [len(c), ece(c, r), ece(platt(c, a, b), r)]
     if test:
         c, r = pooled(test)
-        out["test_pooled"] = [len(c), ece(c, r), ece(scaled(c, a, b), r)]
+        out["test_pooled"] = [len(c), ece(c, r), ece(platt(c, a, b), r)]
     return out
 
 

@@ -132,8 +132,12 @@ def rescaled(cal: Calibration, a: float, b: float) -> Calibration:
         raise ValueError("the scaling must keep the order of the probabilities (a > 0)")
     j = cal.judge
     judge = Linear(j.mean, j.scale, tuple(a * w for w in j.weights), a * j.bias + b)
-    threshold = float(sigmoid(a * logit(cal.threshold) + b))
-    return replace(cal, judge=judge, threshold=threshold)
+    return replace(cal, judge=judge, threshold=float(platt(cal.threshold, a, b)))
+
+
+def platt(p: np.ndarray | float, a: float, b: float) -> np.ndarray:
+    """``p`` mapped by the Platt scaling ``sigmoid(a * logit(p) + b)``."""
+    return sigmoid(a * logit(p) + b)
 
 
 def fit_platt(confidence: np.ndarray, right: np.ndarray, l2: float = 1e-3) -> tuple[float, float]:
