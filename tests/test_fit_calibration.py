@@ -304,3 +304,24 @@ def test_writing_a_refitted_judge_drops_the_news_scaling_folded_into_the_old_one
     written = json.loads((tmp_path / "manifest.json").read_text())
     assert ("news_scaling" in written) == keep_judge  # kept with the judge it is folded into
     assert ("fit_news_scaling.py --write" in capsys.readouterr().err) != keep_judge
+
+
+def test_the_ablation_reports_squad_seeds_and_pooled_news_test_questions_only():
+    rng = np.random.default_rng(0)
+    qs = []
+    for i, (source, split) in enumerate(
+        [("squad", "test"), ("seeds", "test"), ("news:fresh8", "test"), ("news:fresh9", "test"),
+         ("news:fresh", "dev"), ("squad", "dev")] * 10
+    ):  # fmt: skip
+        q = _verified_question(f"q{i}", rng, answerable=i % 4 > 0)
+        q.source, q.split = source, split
+        qs.append(q)
+    fit_calibration.add_features(qs, {q.source: {} for q in qs})
+    cols = list(range(len(FEATURES)))
+    cal = fit_calibration.fit([q for q in qs if q.split == "dev"], cols)
+    out = fit_calibration.ablation(cal, qs, cols)
+    assert set(out) == {"squad", "seeds", "news"}
+    pooled = [q for q in qs if q.source.startswith("news:") and q.split == "test"]
+    assert len(pooled) == 20
+    assert out["news"] == fit_calibration._brief(fit_calibration.report(cal, pooled, cols))
+    assert "news" not in fit_calibration.ablation(cal, [q for q in qs if q.source == "squad"], cols)
