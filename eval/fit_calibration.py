@@ -148,7 +148,8 @@ def collect(engine: Engine, gold, source: str, passages: int, folder: Path) -> l
         if content_problem(g.question) is not None:
             continue
         hits = engine.search(g.question, k=max(engine.k, passages))
-        q.cands = top_candidates(reader, q.question, hits, engine.data.articles, passages)
+        data = engine.data
+        q.cands = top_candidates(reader, q.question, hits, data.articles, passages, data.sentences)
         q.recall = any(evaluation.answer_in(h.chunk.text, g.answers) for h in hits[:passages])
         q.closeness = closeness(hits[:passages])
         q.y = np.array([evaluation.answer_in(c.text, g.answers) for c in q.cands], dtype=float)

@@ -21,8 +21,11 @@ class FakeReader:
         self.null = null
         self.calls: list[tuple[str, tuple[str, ...]]] = []
 
-    def read(self, question: str, passages: Sequence[str], top: int = 5) -> list[PassageRead]:
+    def read(
+        self, question: str, passages: Sequence[str], top: int = 5, starts=None
+    ) -> list[PassageRead]:
         self.calls.append((question, tuple(passages)))
+        self.starts = starts
         out = []
         for p in passages:
             found = []

@@ -23,8 +23,8 @@ def test_a_span_in_two_overlapping_chunks_counts_once_with_its_best_score():
     second = Hit(2, 0.5, Chunk("a#1", "a", 12, len(TEXT), TEXT[12:]))
 
     class TwoScores(FakeReader):
-        def read(self, question, passages, top=5):
-            reads = super().read(question, passages, top)
+        def read(self, question, passages, top=5, starts=None):
+            reads = super().read(question, passages, top, starts)
             return [
                 reads[0],
                 type(reads[1])(
@@ -151,3 +151,22 @@ def test_a_span_takes_the_full_stop_of_its_closing_abbreviation(text, span, kept
     hit = Hit(1, 1.0, Chunk("a#0", "a", 0, len(text), text))
     [c] = read_candidates(FakeReader({span: 2.0}), "q", [hit])
     assert c.text == kept == art.text[c.start : c.end]
+
+
+def test_the_reader_gets_each_passages_sentence_starts_from_the_index():
+    from evqa.chunking import split_sentences
+    from evqa.reader.decode import sentence_starts
+
+    chunk = Chunk("a#1", "a", 12, len(TEXT), TEXT[12:])
+    hit = Hit(1, 1.0, chunk)
+    reader = FakeReader({"42 km/h": 1.0})
+    read_candidates(reader, "q", [hit], sentences={"a": split_sentences(TEXT)})
+    assert reader.starts == [[TEXT.index("Captain") - 12]] == [sentence_starts(chunk.text)]
+    # the index's sentences are used, not a split: one stored sentence, no start inside
+    read_candidates(reader, "q", [hit], sentences={"a": [(0, 11), (12, len(TEXT))]})
+    assert reader.starts == [[]]
+    # an article the index has no sentences of: the passage is split
+    read_candidates(reader, "q", [hit], sentences={})
+    assert reader.starts == [sentence_starts(chunk.text)]
+    read_candidates(reader, "q", [hit])  # no sentences given: none passed
+    assert reader.starts is None

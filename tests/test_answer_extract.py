@@ -322,3 +322,15 @@ def _asking_with_vocabulary(reader):
         )  # fmt: skip
 
     return ask
+
+
+def test_the_reader_reads_with_the_index_sentences_of_each_passage():
+    from evqa.reader.decode import passage_starts
+
+    reader = FakeReader({"42 km/h": 3.0})
+    _ask(reader)
+    hits = hits_of([BOAT, CELL])
+    assert reader.starts == [
+        passage_starts(h.chunk.text, h.chunk.start, SENTENCES[h.doc_id]) for h in hits
+    ]
+    assert reader.starts[1] == [CELL.text.index("The pack")]

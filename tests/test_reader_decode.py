@@ -195,3 +195,36 @@ def test_a_span_s_edges_widen_independently(text, start, end):
             assert whole_words(text, start, other)[0] == word_start(text, start)
         if other < end:
             assert whole_words(text, other, end)[1] == word_end(text, end)
+
+
+def test_passage_starts_are_sentence_starts_from_the_articles_sentences():
+    from evqa.chunking import split_sentences
+    from evqa.reader.decode import passage_starts, sentence_starts
+
+    article = (
+        "Intro line without a stop\nVoltreach builds cells. Deliveries start in March 2026. "
+        "It said so! The end"
+    )
+    sentences = split_sentences(article)
+    offset = article.index("Voltreach")
+    passage = article[offset:]
+    # the same starts as the passage split on its own, in passage offsets
+    assert passage_starts(passage, offset, sentences) == sentence_starts(passage)
+    assert [passage[a : a + 5] for a in sentence_starts(passage)] == ["Deliv", "It sa", "The e"]
+    # a passage that starts inside a sentence: the sentence it starts in ends inside it
+    mid = article.index("cells")
+    assert passage_starts(article[mid:], mid, sentences) == sentence_starts(article[mid:])
+    # no stop before a start (the heading line) is no cut; nor is a sentence past the end
+    head = article[: article.index(" Deliveries")]
+    assert passage_starts(head, 0, sentences) == []
+    assert passage_starts("", 0, sentences) == [] and passage_starts(passage, offset, []) == []
+
+
+def test_known_sentence_starts_are_used_instead_of_splitting():
+    text = "rose 5 points and Shares rose 2.1% today"
+    offs = ((-1, -1), (0, 4), (5, 6), (7, 13), (14, 17), (18, 24), (25, 29), (30, 33), (-1, -1))
+    start = np.array([0, 0, 6.0, 0, 0, 0, 0, 0, 0])  # "5"
+    end = np.array([0, 0, 1.0, 0, 0, 0, 0, 6.0, 0])  # "2.1"
+    scored = [(W(offs), start, end)]
+    assert best_spans(scored, text, top=1)[0].text == "5 points and Shares rose 2.1%"
+    assert best_spans(scored, text, top=1, cuts=[18])[0].text == "5"  # a start at "Shares"

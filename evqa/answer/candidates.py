@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
+from evqa.reader.decode import passage_starts, sentence_starts
 from evqa.types import Hit
 
 SPANS_PER_PASSAGE = 5
@@ -16,7 +17,13 @@ _SEPARATORS = frozenset(",;:—")
 
 
 class SpanReader(Protocol):
-    def read(self, question: str, passages: Sequence[str], top: int = ...) -> list: ...
+    def read(
+        self,
+        question: str,
+        passages: Sequence[str],
+        top: int = ...,
+        starts: Sequence[Sequence[int]] | None = ...,
+    ) -> list: ...
 
 
 @dataclass(frozen=True)
@@ -33,13 +40,22 @@ class Candidate:
 
 
 def read_candidates(
-    reader: SpanReader, question: str, hits: Sequence[Hit], top: int = SPANS_PER_PASSAGE
+    reader: SpanReader,
+    question: str,
+    hits: Sequence[Hit],
+    top: int = SPANS_PER_PASSAGE,
+    sentences: Mapping[str, Sequence[tuple[int, int]]] | None = None,
 ) -> list[Candidate]:
     """Every passage's ``top`` spans; a span found in two overlapping chunks counts once,
-    with the better of its scores."""
+    with the better of its scores. With the index's ``sentences`` (article offsets, by
+    doc id), no span crosses a sentence that the answer sentence is chosen from; without
+    them, the reader splits each passage itself."""
     if not hits:
         return []
-    reads = reader.read(question, [h.chunk.text for h in hits], top=top)
+    starts = None
+    if sentences is not None:
+        starts = [_starts(h, sentences) for h in hits]
+    reads = reader.read(question, [h.chunk.text for h in hits], top=top, starts=starts)
     best_score = max(h.score for h in hits)
     found: dict[tuple[str, int, int], Candidate] = {}
     for hit, read in zip(hits, reads, strict=True):
@@ -60,6 +76,13 @@ def read_candidates(
             if key not in found or found[key].score < c.score:
                 found[key] = c
     return list(found.values())
+
+
+def _starts(hit: Hit, sentences: Mapping[str, Sequence[tuple[int, int]]]) -> list[int]:
+    known = sentences.get(hit.doc_id)
+    if not known:  # an index without the article's sentences: split the passage
+        return sentence_starts(hit.chunk.text)
+    return passage_starts(hit.chunk.text, hit.chunk.start, known)
 
 
 def trim(text: str) -> tuple[int, int]:

@@ -32,10 +32,13 @@ def top_candidates(
     hits: Sequence[Hit],
     articles: Mapping[str, Article],
     passages: int = READ_PASSAGES,
+    sentences: Mapping[str, Sequence[tuple[int, int]]] | None = None,
 ) -> list[Candidate]:
     """The reader's candidates in the top ``passages`` hits of known articles (each chunk
-    read as it is: widening it to its paragraph measured worse, see README)."""
-    return read_candidates(reader, question, [h for h in hits[:passages] if h.doc_id in articles])
+    read as it is: widening it to its paragraph measured worse, see README); no span
+    crosses one of the index's ``sentences``."""
+    kept = [h for h in hits[:passages] if h.doc_id in articles]
+    return read_candidates(reader, question, kept, sentences=sentences)
 
 
 def candidates_and_features(
@@ -45,9 +48,10 @@ def candidates_and_features(
     articles: Mapping[str, Article],
     spans: Mapping[str, Sequence[Span]],
     passages: int = READ_PASSAGES,
+    sentences: Mapping[str, Sequence[tuple[int, int]]] | None = None,
 ) -> tuple[list[Candidate], np.ndarray]:
     """``top_candidates`` and their feature rows."""
-    candidates = top_candidates(reader, question, hits, articles, passages)
+    candidates = top_candidates(reader, question, hits, articles, passages, sentences)
     return candidates, feature_matrix(question, candidates, spans)
 
 
@@ -84,7 +88,9 @@ def extract_answer(
     read = reading(question)
     if closeness and off_topic(read, hits[:passages], calibration.min_closeness):
         return Answer(question, None, None, 0.0, True, passages=hits, reason=OFF_TOPIC)
-    candidates, x = candidates_and_features(reader, read, hits, articles, spans, passages)
+    candidates, x = candidates_and_features(
+        reader, read, hits, articles, spans, passages, sentences
+    )
     if not candidates:
         return Answer(question, None, None, 0.0, True, passages=hits)
     best, _, probs = calibration.choose(

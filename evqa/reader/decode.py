@@ -10,8 +10,6 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from evqa.chunking import split_sentences
-
 MAX_ANSWER_TOKENS = 30
 TOP_TOKENS = 20
 
@@ -119,15 +117,19 @@ def _in_word(c: str) -> bool:
 
 
 def best_spans(
-    scored: Iterable[tuple[object, np.ndarray, np.ndarray]], context: str, top: int = 5
+    scored: Iterable[tuple[object, np.ndarray, np.ndarray]],
+    context: str,
+    top: int = 5,
+    cuts: Sequence[int] | None = None,
 ) -> list[SpanGuess]:
     """The ``top`` distinct spans over all windows ``(window, start, end)`` of one passage.
     No span crosses from a sentence's end into the next sentence (``sentence_starts``:
     "March 2026. Deliveries are scheduled from ..." is no answer; the answer sentence is
     the one holding the span; a line break after a sentence's end, a table row's or a page
     paragraph's, is one such) or a paragraph break (a blank line): such a pair of tokens
-    is not a span. A line break inside a sentence (hard-wrapped text) is crossed."""
-    cuts = sentence_starts(context)
+    is not a span. A line break inside a sentence (hard-wrapped text) is crossed.
+    ``cuts``: those sentence starts, sorted, when they are known (``passage_starts``)."""
+    cuts = sentence_starts(context) if cuts is None else cuts
     best: dict[tuple[int, int], SpanGuess] = {}
     starts: dict[int, int] = {}  # each token edge widened once, not once per pair
     ends: dict[int, int] = {}
@@ -158,11 +160,28 @@ def sentence_starts(text: str) -> list[int]:
     or exclamation mark), in ``evqa.chunking.split_sentences``' sentences of ``text``. A
     line that follows a heading or a hard-wrapped line ending without one is not counted:
     a wrapped line may start with a name ("the chief executive⏎Maria Lopez said")."""
-    sentences = split_sentences(text)
-    return [
-        a for (a, _), (_, end) in zip(sentences[1:], sentences, strict=False)
-        if _ENDED.search(text, max(0, end - 4), end)
-    ]  # fmt: skip
+    from evqa.chunking import split_sentences  # sentencex: only when sentences are not known
+
+    return passage_starts(text, 0, split_sentences(text))
+
+
+def passage_starts(text: str, offset: int, sentences: Sequence[tuple[int, int]]) -> list[int]:
+    """``sentence_starts`` of the passage ``text``, which starts at ``offset`` of its
+    article, from the article's ``sentences`` (sorted (start, end) article offsets, as the
+    index stores them): the answer sentence is one of these, so no span crosses them. Each
+    start is in passage offsets; only sentences whose previous one ends inside the passage
+    count, as when the passage is split on its own."""
+    end_of = offset + len(text)
+    k = max(0, bisect_right(sentences, offset, key=lambda s: s[0]) - 1)
+    out = []
+    for (_, before), (start, _) in zip(sentences[k:], sentences[k + 1 :], strict=False):
+        if start >= end_of:
+            break
+        if offset < before <= end_of and _ENDED.search(
+            text, max(0, before - offset - 4), before - offset
+        ):
+            out.append(start - offset)
+    return out
 
 
 def _crosses(cuts: Sequence[int], start: int, end: int) -> bool:

@@ -50,8 +50,16 @@ class Reader:
         self._tok = load_tokenizer(folder / "tokenizer.json")
         self._session = cpu_session(folder / "model.onnx", "the reader model")
 
-    def read(self, question: str, passages: Sequence[str], top: int = 5) -> list[PassageRead]:
-        """Each passage's best ``top`` spans and its no-answer score."""
+    def read(
+        self,
+        question: str,
+        passages: Sequence[str],
+        top: int = 5,
+        starts: Sequence[Sequence[int]] | None = None,
+    ) -> list[PassageRead]:
+        """Each passage's best ``top`` spans and its no-answer score; ``starts``: each
+        passage's sentence starts that no span may cross, when they are known
+        (``evqa.reader.decode.passage_starts``; else they are split here)."""
         if not passages:
             return []
         pairs = [_Pair(question, p) for p in passages]
@@ -63,7 +71,7 @@ class Reader:
             per[w.example].append((w, s[:n], e[:n]))
         return [
             PassageRead(
-                tuple(best_spans(scored, passages[i], top=top)),
+                tuple(best_spans(scored, passages[i], top, None if starts is None else starts[i])),
                 max(float(s[0] + e[0]) for _, s, e in scored),
             )
             for i, scored in enumerate(per)
