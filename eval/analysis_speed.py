@@ -10,7 +10,6 @@ examples:
 
 from __future__ import annotations
 
-import argparse
 import json
 import sys
 import time
@@ -18,6 +17,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from _script import parser  # noqa: E402
 
 from evqa import analysis  # noqa: E402
 
@@ -51,12 +52,7 @@ def analysis_speed(texts: list[str], skip_spacy: bool) -> None:
 
 
 def main() -> None:
-    about, _, examples = __doc__.partition("\nexamples:\n")
-    p = argparse.ArgumentParser(
-        description=about,
-        epilog="examples:\n" + examples,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
+    p = parser(__doc__)
     p.add_argument("--docs", type=int, default=400)
     p.add_argument("--skip-spacy", action="store_true")
     args = p.parse_args()

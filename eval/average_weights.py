@@ -14,11 +14,11 @@ examples:
 
 from __future__ import annotations
 
-import argparse
 import json
 from pathlib import Path
 
 import torch
+from _script import parser
 
 
 def average(states: list[dict[str, torch.Tensor]]) -> dict[str, torch.Tensor]:
@@ -42,12 +42,7 @@ def run_log(ckpt: Path) -> dict:
 
 
 def main() -> None:
-    about, _, examples = __doc__.partition("\nexamples:\n")
-    ap = argparse.ArgumentParser(
-        description=about,
-        epilog="examples:\n" + examples,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
+    ap = parser(__doc__)
     ap.add_argument("checkpoints", type=Path, nargs="+")
     ap.add_argument("--out", type=Path, required=True)
     a = ap.parse_args()

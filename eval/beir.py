@@ -16,7 +16,6 @@ examples:
 
 from __future__ import annotations
 
-import argparse
 import hashlib
 import json
 import math
@@ -32,6 +31,8 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from _script import parser  # noqa: E402
 
 from evqa import bm25, fusion  # noqa: E402
 from evqa.config import DEFAULTS, ENCODERS  # noqa: E402
@@ -455,12 +456,7 @@ _METRICS = ("ndcg@10", "recall@100", "mrr@10")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    about, _, examples = __doc__.partition("\nexamples:\n")
-    p = argparse.ArgumentParser(
-        description=about,
-        epilog="examples:\n" + examples,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
+    p = parser(__doc__)
     p.add_argument(
         "path", type=Path, help="BEIR dataset folder (corpus.jsonl, queries.jsonl, qrels/)"
     )

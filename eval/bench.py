@@ -22,7 +22,6 @@ examples:
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import random
@@ -35,6 +34,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+from _script import parser  # noqa: E402
 
 QUESTION = "energy density of Jinshi battery"
 CACHE = ROOT / "eval" / ".cache"
@@ -324,12 +324,7 @@ def bm25_load_ms(index: Path) -> float:
 
 
 def main() -> None:
-    about, _, examples = __doc__.partition("\nexamples:\n")
-    ap = argparse.ArgumentParser(
-        description=about,
-        epilog="examples:\n" + examples,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
+    ap = parser(__doc__)
     ap.add_argument("--runs", type=int, default=7, help="fresh processes per cold measurement")
     ap.add_argument("--large", action="store_true", help="also run the ~100k-chunk corpus")
     ap.add_argument("--articles", type=int, default=25_000, help="synthetic articles for --large")

@@ -11,7 +11,6 @@ examples:
 
 from __future__ import annotations
 
-import argparse
 import pickle
 import statistics
 import sys
@@ -22,6 +21,8 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from _script import parser  # noqa: E402
 
 from evqa import bm25  # noqa: E402
 from evqa.tokenize import tokenize  # noqa: E402
@@ -58,12 +59,7 @@ def tokenizer_speed(texts: list[str]) -> float:
 
 
 def main() -> None:
-    about, _, examples = __doc__.partition("\nexamples:\n")
-    p = argparse.ArgumentParser(
-        description=about,
-        epilog="examples:\n" + examples,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
+    p = parser(__doc__)
     p.add_argument("--docs", type=int, default=100_000)
     p.add_argument("--len", type=int, default=60)
     p.add_argument("--vocab", type=int, default=50_000)

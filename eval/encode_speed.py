@@ -12,7 +12,6 @@ examples:
 
 from __future__ import annotations
 
-import argparse
 import subprocess
 import sys
 import tempfile
@@ -23,6 +22,8 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from _script import parser  # noqa: E402
 
 from evqa import encoder  # noqa: E402
 from evqa.encoder.torch_model import load_model  # noqa: E402
@@ -100,12 +101,7 @@ def cold_start(model: encoder.ModelInfo, runs: int = 3) -> None:
 
 
 def main() -> None:
-    examples = __doc__.partition("\nexamples:\n")[2]
-    ap = argparse.ArgumentParser(
-        description=__doc__.splitlines()[0],
-        epilog="examples:\n" + examples,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
+    ap = parser(__doc__, __doc__.splitlines()[0])
     ap.add_argument("--n", type=int, default=2000)
     ap.add_argument("--batch-size", type=int, default=64)
     ap.add_argument("--skip-cold", action="store_true")

@@ -19,7 +19,6 @@ examples:
 
 from __future__ import annotations
 
-import argparse
 import json
 import statistics
 import sys
@@ -47,6 +46,7 @@ PAIRS = (
     ("onnx-int8", "onnx"),
     ("onnx-int8", "onnx-int8"),
 )
+from _script import parser  # noqa: E402
 
 
 def log(msg: str) -> None:
@@ -139,12 +139,7 @@ def seeds(cache: Path) -> dict[str, dict]:
 
 
 def main() -> int:
-    about, _, examples = __doc__.partition("\nexamples:\n")
-    p = argparse.ArgumentParser(
-        description=about,
-        epilog="examples:\n" + examples,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
+    p = parser(__doc__)
     p.add_argument("--data", type=Path, default=SCIFACT, help="the SciFact (BEIR) folder")
     p.add_argument("--n", type=int, default=512, help="passages timed per encoder and round")
     p.add_argument("--rounds", type=int, default=3)

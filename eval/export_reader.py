@@ -16,7 +16,6 @@ examples:
 
 from __future__ import annotations
 
-import argparse
 import json
 import shutil
 import sys
@@ -30,6 +29,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "eval"))
 
+from _script import parser  # noqa: E402
 from reader_eval import gold_paragraph_eval  # noqa: E402
 from train_reader import SQUAD, SpanReader, load_encoder  # noqa: E402
 
@@ -96,12 +96,7 @@ def folder_for(graph: Path, out: Path, manifest: dict) -> Path:
 
 
 def main() -> None:
-    about, _, examples = __doc__.partition("\nexamples:\n")
-    ap = argparse.ArgumentParser(
-        description=about,
-        epilog="examples:\n" + examples,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
+    ap = parser(__doc__)
     ap.add_argument("checkpoint", type=Path)
     ap.add_argument("--log", type=Path, required=True, help="the run's train_log.json")
     ap.add_argument("--out", type=Path, default=ROOT / "runs" / "reader" / "export")

@@ -19,7 +19,6 @@ examples:
 
 from __future__ import annotations
 
-import argparse
 import json
 import shutil
 import sys
@@ -33,6 +32,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "eval"))
 
+from _script import parser  # noqa: E402
 from export_reader import quantise, to_onnx  # noqa: E402
 from train_reader import load_encoder  # noqa: E402
 from train_verifier import Verifier, load_questions  # noqa: E402
@@ -75,12 +75,7 @@ def dev_top1(folder: Path, dev: list, engine: Engine) -> float:
 
 
 def main() -> None:
-    about, _, examples = __doc__.partition("\nexamples:\n")
-    ap = argparse.ArgumentParser(
-        description=about,
-        epilog="examples:\n" + examples,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
+    ap = parser(__doc__)
     ap.add_argument("checkpoint", type=Path)
     ap.add_argument("--log", type=Path, required=True, help="the run's train_log.json")
     ap.add_argument("--dev", type=Path, required=True, help="fit_calibration candidates pickle")

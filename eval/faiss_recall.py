@@ -17,7 +17,6 @@ examples:
 
 from __future__ import annotations
 
-import argparse
 import re
 import sys
 import time
@@ -27,6 +26,8 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from _script import parser  # noqa: E402
 
 from evqa import dense  # noqa: E402
 
@@ -95,12 +96,7 @@ def report_hnsw(data: np.ndarray, queries: np.ndarray, truth: np.ndarray, codes:
 
 
 def main() -> None:
-    examples = __doc__.partition("\nexamples:\n")[2]
-    ap = argparse.ArgumentParser(
-        description=__doc__.splitlines()[0],
-        epilog="examples:\n" + examples,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
+    ap = parser(__doc__, __doc__.splitlines()[0])
     ap.add_argument("--n", type=int, default=100_000)
     ap.add_argument("--queries", type=int, default=1000)
     ap.add_argument("--noise", type=float, default=0.8, help="noise norm relative to an anchor")

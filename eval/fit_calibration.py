@@ -70,7 +70,6 @@ examples:
 
 from __future__ import annotations
 
-import argparse
 import json
 import pickle
 import sys
@@ -84,6 +83,8 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from _script import parser  # noqa: E402
 
 from evqa import evaluation  # noqa: E402
 from evqa.answer import READ_PASSAGES  # noqa: E402
@@ -298,12 +299,7 @@ def report(cal: Calibration, qs: list[Question], cols: list[int]) -> dict[str, f
 
 
 def main() -> None:
-    examples = __doc__.partition("\nexamples:\n")[2]
-    ap = argparse.ArgumentParser(
-        description=__doc__.split("\n\n")[0],
-        epilog="examples:\n" + examples,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
+    ap = parser(__doc__, __doc__.split("\n\n")[0])
     ap.add_argument("--squad", type=Path, required=True, help="folder of eval/squad_corpus.py")
     ap.add_argument("--squad-index", type=Path, default=None, help="default: SQUAD/index")
     ap.add_argument("--seeds-gold", type=Path, default=ROOT / "eval" / "gold" / "seeds.jsonl")

@@ -22,7 +22,6 @@ examples:
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import sys
@@ -32,6 +31,8 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from _script import parser  # noqa: E402
 
 from evqa.answer.calibration import Calibration, fit_platt, platt, rescaled  # noqa: E402
 from evqa.engine import Engine  # noqa: E402
@@ -103,12 +104,7 @@ def write(folder: Path, a: float, b: float, news: list[str], summary: dict) -> N
 
 
 def main() -> None:
-    about, _, examples = __doc__.partition("\nexamples:\n")
-    ap = argparse.ArgumentParser(
-        description=about,
-        epilog="examples:\n" + examples,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
+    ap = parser(__doc__)
     pair = {"nargs": 2, "metavar": ("GOLD", "INDEX"), "action": "append", "default": []}
     ap.add_argument("--news", **pair, help="a news gold set and its index, fitted on")
     ap.add_argument("--test", **pair, help="a gold set and its index, reported only")

@@ -12,7 +12,6 @@ examples:
 
 from __future__ import annotations
 
-import argparse
 import re
 import sys
 from collections import Counter
@@ -20,6 +19,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from _script import parser  # noqa: E402
 
 from evqa import evaluation  # noqa: E402
 from evqa.engine import Engine  # noqa: E402
@@ -75,12 +76,7 @@ def _first_answer(text: str, answers) -> tuple[int, str] | None:
 
 
 def main() -> None:
-    about, _, examples = __doc__.partition("\nexamples:\n")
-    ap = argparse.ArgumentParser(
-        description=about,
-        epilog="examples:\n" + examples,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
+    ap = parser(__doc__)
     ap.add_argument("gold", type=Path)
     ap.add_argument("index", type=Path)
     args = ap.parse_args()

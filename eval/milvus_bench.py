@@ -21,7 +21,6 @@ examples:
 
 from __future__ import annotations
 
-import argparse
 import hashlib
 import json
 import os
@@ -38,6 +37,7 @@ import numpy as np
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 sys.path.insert(0, str(HERE))
+from _script import parser  # noqa: E402
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
@@ -284,12 +284,7 @@ def seeds() -> dict:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    about, _, examples = __doc__.partition("\nexamples:\n")
-    p = argparse.ArgumentParser(
-        description=about,
-        epilog="examples:\n" + examples,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
+    p = parser(__doc__)
     p.add_argument("path", type=Path, nargs="?", help="BEIR dataset folder")
     p.add_argument("--docs", type=int, default=0, help="only the first N documents (0 = all)")
     p.add_argument("--queries", type=int, default=0, help="at most N test queries (0 = all)")

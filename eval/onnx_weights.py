@@ -13,7 +13,6 @@ examples:
 
 from __future__ import annotations
 
-import argparse
 import sys
 import tempfile
 from pathlib import Path
@@ -24,6 +23,7 @@ import torch
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "eval"))
+from _script import parser  # noqa: E402
 
 
 def initializers(path: Path) -> dict[str, np.ndarray]:
@@ -85,12 +85,7 @@ def state_from_onnx(model: torch.nn.Module, graph_path: Path) -> dict[str, torch
 
 
 def main() -> None:
-    about, _, examples = __doc__.partition("\nexamples:\n")
-    ap = argparse.ArgumentParser(
-        description=about,
-        epilog="examples:\n" + examples,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
+    ap = parser(__doc__)
     ap.add_argument("graph", type=Path, help="a reader's model.onnx")
     ap.add_argument("--out", type=Path, required=True, help="the .pt state dict to write")
     args = ap.parse_args()

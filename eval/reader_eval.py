@@ -11,7 +11,6 @@ examples:
 
 from __future__ import annotations
 
-import argparse
 import json
 import sys
 from pathlib import Path
@@ -20,6 +19,8 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from _script import parser  # noqa: E402
 
 from evqa.errors import EvqaError, InputError  # noqa: E402
 from evqa.evaluation import squad_em, squad_f1  # noqa: E402
@@ -54,12 +55,7 @@ def gold_paragraph_eval(reader: Reader, examples) -> dict:
 
 
 def main(argv: list[str] | None = None) -> int:
-    examples = __doc__.partition("\nexamples:\n")[2]
-    ap = argparse.ArgumentParser(
-        description=__doc__.split("\n\n")[0],
-        epilog="examples:\n" + examples,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
+    ap = parser(__doc__, __doc__.split("\n\n")[0])
     ap.add_argument("model", nargs="?", type=Path, default=MODEL_DIR, help="reader folder")
     ap.add_argument("--squad", type=Path, default=SQUAD, help="SQuAD folder (../shared)")
     args = ap.parse_args(argv)

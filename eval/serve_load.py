@@ -17,7 +17,6 @@ examples:
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import subprocess
@@ -29,6 +28,7 @@ from pathlib import Path
 
 import httpx
 import numpy as np
+from _script import parser
 
 ROOT = Path(__file__).resolve().parent.parent
 GOLD = ROOT / "eval" / "gold" / "seeds.jsonl"
@@ -131,12 +131,7 @@ def engine_p50(qs: list[str], index: str | None) -> float:
 
 
 def main() -> int:
-    about, _, examples = __doc__.partition("\nexamples:\n")
-    ap = argparse.ArgumentParser(
-        description=about,
-        epilog="examples:\n" + examples,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
+    ap = parser(__doc__)
     ap.add_argument("--index", default=None, help="index folder (default: the seeds index)")
     ap.add_argument("--clients", type=int, default=16)
     ap.add_argument("--questions", type=int, default=50)

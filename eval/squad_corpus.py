@@ -26,7 +26,6 @@ examples:
 
 from __future__ import annotations
 
-import argparse
 import difflib
 import json
 import re
@@ -36,6 +35,8 @@ from collections.abc import Collection, Iterable
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from _script import parser  # noqa: E402
 
 from evqa.errors import EvqaError, InputError  # noqa: E402
 from evqa.evaluation.gold import answer_problem  # noqa: E402
@@ -154,12 +155,7 @@ def write_jsonl(rows: list[dict], path: Path) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    examples = __doc__.partition("\nexamples:\n")[2]
-    ap = argparse.ArgumentParser(
-        description=__doc__.split("\n\n")[0],
-        epilog="examples:\n" + examples,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
+    ap = parser(__doc__, __doc__.split("\n\n")[0])
     ap.add_argument("squad", type=Path, help="folder with the official SQuAD JSON files")
     ap.add_argument("--out", type=Path, required=True, help="writes corpus.jsonl and gold.jsonl")
     which = ap.add_mutually_exclusive_group()

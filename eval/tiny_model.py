@@ -13,7 +13,6 @@ examples:
 
 from __future__ import annotations
 
-import argparse
 import json
 import shutil
 import sys
@@ -29,6 +28,7 @@ TOKENIZER_FILES = (
     "special_tokens_map.json",
     "sentence_bert_config.json",
 )
+from _script import parser  # noqa: E402
 
 
 def make(out: Path, dim: int = 32, layers: int = 1, seed: int = 0) -> Path:
@@ -64,12 +64,7 @@ def make(out: Path, dim: int = 32, layers: int = 1, seed: int = 0) -> Path:
 
 
 def main() -> None:
-    about, _, examples = __doc__.partition("\nexamples:\n")
-    ap = argparse.ArgumentParser(
-        description=about,
-        epilog="examples:\n" + examples,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
+    ap = parser(__doc__)
     ap.add_argument("out", type=Path)
     ap.add_argument("--dim", type=int, default=32)
     ap.add_argument("--layers", type=int, default=1)

@@ -63,7 +63,6 @@ examples:
 
 from __future__ import annotations
 
-import argparse
 import json
 import math
 import random
@@ -79,6 +78,7 @@ from torch import nn
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from _script import parser  # noqa: E402
 from beir import load_dataset  # noqa: E402
 
 from evqa.reader import cloze  # noqa: E402
@@ -456,12 +456,7 @@ def save(model, opt, sched, step: int, epoch: int, out: Path) -> None:
 
 
 def main() -> None:
-    about, _, examples = __doc__.partition("\nexamples:\n")
-    ap = argparse.ArgumentParser(
-        description=about,
-        epilog="examples:\n" + examples,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
+    ap = parser(__doc__)
     ap.add_argument("--out", type=Path, required=True)
     ap.add_argument("--squad", type=Path, default=SQUAD)
     ap.add_argument("--epochs", type=float, default=3.0)

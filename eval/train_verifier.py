@@ -31,7 +31,6 @@ examples:
 
 from __future__ import annotations
 
-import argparse
 import hashlib
 import json
 import math
@@ -50,6 +49,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "eval"))
 
 import fit_calibration as fc  # noqa: E402
+from _script import parser  # noqa: E402
 from train_reader import Encoded, load_encoder, update, warmup_then_linear  # noqa: E402
 
 from evqa.answer import verifier  # noqa: E402
@@ -159,12 +159,7 @@ def auc(score, label) -> float:
 
 
 def main() -> None:
-    about, _, examples = __doc__.partition("\nexamples:\n")
-    ap = argparse.ArgumentParser(
-        description=about,
-        epilog="examples:\n" + examples,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
+    ap = parser(__doc__)
     ap.add_argument("--out", type=Path, required=True)
     ap.add_argument("--cross-fit", type=Path, action="append", required=True, metavar="DIR")
     ap.add_argument("--dev", type=Path, default=None, help="fit_calibration candidates pickle")

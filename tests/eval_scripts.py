@@ -6,6 +6,7 @@ from pathlib import Path
 from types import ModuleType
 
 EVAL = Path(__file__).resolve().parents[1] / "eval"
+sys.path.insert(0, str(EVAL))  # the scripts' shared frame (eval/_script.py), as when run
 
 
 def load(name: str) -> ModuleType:

@@ -13,7 +13,7 @@ import sys
 import pytest
 from eval_scripts import EVAL
 
-SCRIPTS = sorted(p.name for p in EVAL.glob("*.py"))
+SCRIPTS = sorted(p.name for p in EVAL.glob("*.py") if not p.name.startswith("_"))  # _: helpers
 
 FLAG = re.compile(r"(?<![\w-])--[A-Za-z0-9][\w-]*")
 
@@ -131,3 +131,14 @@ def test_the_help_parsers_on_a_sample():
         "python eval/x.py --out /tmp/b --fold 0/2",
     ]
     assert examples_section("usage: x.py [-h]\n") is None
+
+
+def test_the_shared_frame_splits_a_docstring_into_description_and_examples():
+    import _script
+
+    doc = "Do a thing.\n\nAt length.\n\nexamples:\n  python eval/x.py --n 3\n"
+    text = _script.parser(doc).format_help()
+    assert "At length." in text and text.rstrip().endswith("python eval/x.py --n 3")
+    assert "examples:\n  python eval/x.py --n 3" in text  # laid out as written
+    brief = _script.parser(doc, about="Do a thing.").format_help()
+    assert "Do a thing." in brief and "At length." not in brief and "--n 3" in brief
