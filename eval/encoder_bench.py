@@ -31,6 +31,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "eval"))
 
 import beir  # noqa: E402
+from _script import parser  # noqa: E402
 
 from evqa import config, encoder  # noqa: E402
 from evqa.encoder import onnx_documents  # noqa: E402
@@ -46,7 +47,6 @@ PAIRS = (
     ("onnx-int8", "onnx"),
     ("onnx-int8", "onnx-int8"),
 )
-from _script import parser  # noqa: E402
 
 
 def log(msg: str) -> None:

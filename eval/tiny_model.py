@@ -21,6 +21,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from _script import parser  # noqa: E402
+
 TOKENIZER_FILES = (
     "vocab.txt",
     "tokenizer.json",
@@ -28,7 +30,6 @@ TOKENIZER_FILES = (
     "special_tokens_map.json",
     "sentence_bert_config.json",
 )
-from _script import parser  # noqa: E402
 
 
 def make(out: Path, dim: int = 32, layers: int = 1, seed: int = 0) -> Path:
