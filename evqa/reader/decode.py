@@ -172,9 +172,10 @@ def passage_starts(text: str, offset: int, sentences: Sequence[tuple[int, int]])
     start is in passage offsets; only sentences whose previous one ends inside the passage
     count, as when the passage is split on its own."""
     end_of = offset + len(text)
-    k = max(0, bisect_right(sentences, offset, key=lambda s: s[0]) - 1)
+    first = bisect_right(sentences, offset, key=lambda s: s[0])  # the first starting inside
     out = []
-    for (_, before), (start, _) in zip(sentences[k:], sentences[k + 1 :], strict=False):
+    for k in range(max(1, first), len(sentences)):  # read to the passage's end, no further
+        start, before = sentences[k][0], sentences[k - 1][1]
         if start >= end_of:
             break
         if offset < before <= end_of and _ENDED.search(
