@@ -80,7 +80,7 @@ def test_load_gold_takes_every_answer_kind(tmp_path):
         (gold_line(id="q9", answers="A"), r":3: 'answers' must be a list"),
         (gold_line(id="q9", question=""), r":3: 'question' must be a non-empty string"),
         (gold_line(id="q9", type="colour"), r":3: unknown type 'colour'"),
-        (gold_line(id="q9", split="train"), r":3: unknown split 'train'"),
+        (gold_line(id="q9", split="val"), r":3: unknown split 'val'"),
         (gold_line(id="q9", answers=[]), r":3: type 'unanswerable' goes with"),
         (gold_line(id="q9", type="unanswerable"), r":3: type 'unanswerable' goes with"),
         (gold_line(), r":3: duplicate id 'q1' \(first on line 1\)"),
@@ -221,6 +221,16 @@ def test_load_split_keeps_one_split_and_refuses_an_empty_one(tmp_path):
         load_split(path, "test")
 
 
+def test_a_train_split_loads_and_is_kept_apart(tmp_path):
+    # eval/train-news marks its questions "train": what a model learns from, never scored on
+    path = write_lines(tmp_path, [gold_line(split="train"), gold_line(id="q2", split="test")])
+    assert [g.split for g in load_gold(path)] == ["train", "test"]
+    assert [g.id for g in load_split(path, "train")] == ["q1"]
+    assert [g.id for g in load_split(path, "test")] == ["q2"]
+    with pytest.raises(InputError, match=r":1: unknown split 'val'; use one of dev, test, train"):
+        load_gold(write_lines(tmp_path, [gold_line(split="val")]))
+
+
 def test_load_gold_missing_and_empty(tmp_path):
     with pytest.raises(InputError, match="not found"):
         load_gold(tmp_path / "nope.jsonl")
@@ -311,3 +321,28 @@ def test_the_news_sets_answers_are_in_their_articles(name, questions):
         assert (len(g.doc_ids) >= 1) if g.answerable else (len(g.doc_ids) <= 1), g.id
         for answer in g.answers:
             assert any(answer in articles[d].text for d in g.doc_ids), (g.id, answer)
+
+
+TRAIN_NEWS = sorted((ROOT / "eval" / "train-news").glob("t[0-9]*"))
+
+
+@pytest.mark.parametrize("folder", TRAIN_NEWS, ids=[f.name for f in TRAIN_NEWS])
+def test_the_training_news_sets_answers_are_in_their_articles(folder):
+    # eval/train-news/*: the reader's news training questions, 14 an article (3 of them
+    # unanswerable), all of split "train"; every accepted answer is a verbatim span of the
+    # cleaned text of the article it names
+    from evqa.corpus import read_corpus
+
+    articles = {a.id: a for a in read_corpus(folder / "corpus").articles}
+    items = load_gold(folder / "gold.jsonl")
+    assert len(articles) == 10 and len(items) == 140
+    assert sum(not g.answerable for g in items) == 30
+    assert {g.split for g in items} == {"train"}
+    for g in items:
+        assert len(g.doc_ids) == 1 and g.doc_ids[0] in articles, g.id
+        for answer in g.answers:
+            assert answer in articles[g.doc_ids[0]].text, (g.id, answer)
+
+
+def test_there_are_training_news_sets():
+    assert len(TRAIN_NEWS) >= 8

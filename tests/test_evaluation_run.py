@@ -127,7 +127,7 @@ def test_run_eval_empty_split():
     with pytest.raises(InputError, match="no gold questions"):
         run_eval(FakeEngine(), only_dev, split="test")
     with pytest.raises(InputError, match="unknown split"):
-        filter_split(GOLD_ITEMS, "train")
+        filter_split(GOLD_ITEMS, "val")
 
 
 def test_write_predictions(tmp_path):

@@ -65,7 +65,7 @@ from evqa.errors import EvqaError, InputError
 )
 @click.option(
     "--split",
-    type=click.Choice(["all", "dev", "test"]),
+    type=click.Choice(["all", "dev", "test", "train"]),
     default="all",
     show_default=True,
     help="Only the gold questions of this split.",

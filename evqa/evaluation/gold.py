@@ -17,7 +17,7 @@ from evqa.question_text import clean_question, normalize_question
 from evqa.types import Article
 
 TYPES = ("number", "date", "person", "org", "place", "phrase", "unanswerable")
-SPLITS = ("dev", "test")
+SPLITS = ("dev", "test", "train")  # train: questions a model is trained on (eval/train-news)
 _FIELDS = ("id", "question", "answers")  # required; doc_ids, type and split are optional
 DEFAULT_SPLIT = "test"
 MAX_PROBLEMS_SHOWN = 20  # a gold file's problems listed in one error; the rest are counted
