@@ -5,6 +5,7 @@ the rest the epilog, laid out as written."""
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
 
 def parser(doc: str, about: str | None = None) -> argparse.ArgumentParser:
@@ -16,3 +17,11 @@ def parser(doc: str, about: str | None = None) -> argparse.ArgumentParser:
         epilog="examples:\n" + examples,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
+
+
+def set_name(gold: str | Path) -> str:
+    """The name a gold set goes by in reports and cache names: its file's stem
+    (``eval/gold/fresh8.jsonl``: fresh8), or, for a file named ``gold.jsonl``, its folder's
+    name (``eval/train-news/t05/gold.jsonl``: t05)."""
+    path = Path(gold)
+    return path.parent.name if path.name == "gold.jsonl" else path.stem

@@ -84,7 +84,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from _script import parser  # noqa: E402
+from _script import parser, set_name  # noqa: E402
 
 from evqa import evaluation  # noqa: E402
 from evqa.answer import READ_PASSAGES  # noqa: E402
@@ -484,7 +484,7 @@ def news_questions(a, engines: dict) -> list[Question]:
     for gold_path, index, split in a.news:
         if split not in ("dev", "test"):
             raise EvqaError(f"--news split must be dev or test, not {split!r}")
-        source = f"news:{Path(gold_path).stem}"
+        source = f"news:{set_name(gold_path)}"
         engines[source] = Engine.open(Path(index))
         read = partial(_read_gold, a, engines[source], Path(gold_path), source)
         qs = _cached(_news_cache(a.cache, source), read)

@@ -32,7 +32,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from _script import parser  # noqa: E402
+from _script import parser, set_name  # noqa: E402
 
 from evqa.answer.calibration import Calibration, fit_platt, platt, rescaled  # noqa: E402
 from evqa.engine import Engine  # noqa: E402
@@ -114,8 +114,8 @@ def main() -> None:
     if not args.news:
         ap.error("give at least one --news GOLD INDEX")
     try:
-        news = {Path(g).stem: answered(Path(g), Path(i)) for g, i in args.news}
-        test = {Path(g).stem: answered(Path(g), Path(i)) for g, i in args.test}
+        news = {set_name(g): answered(Path(g), Path(i)) for g, i in args.news}
+        test = {set_name(g): answered(Path(g), Path(i)) for g, i in args.test}
     except EvqaError as e:
         sys.exit(f"error: {e}")
     a, b = fit_platt(*pooled(news))

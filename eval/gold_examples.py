@@ -20,7 +20,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from _script import parser  # noqa: E402
+from _script import parser, set_name  # noqa: E402
 
 from evqa import evaluation  # noqa: E402
 from evqa.engine import Engine  # noqa: E402
@@ -40,7 +40,7 @@ def gold_examples(gold: Path, index: Path) -> tuple[list[SquadExample], Counter]
         except EvqaError:  # a question with nothing to search for
             counts["no search"] += 1
             continue
-        example = _example(g, hits, gold.stem)
+        example = _example(g, hits, set_name(gold))
         counts["kept" if example else "answer not retrieved"] += 1
         if example:
             out.append(example)

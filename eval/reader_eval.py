@@ -1,12 +1,15 @@
 """The reader alone on the gold paragraph: official SQuAD EM/F1 on the answerable
 questions, and how well the span-vs-no-answer gap separates the unanswerable ones.
 
-Reads the questions of the reader's 5 held-out SQuAD articles from ``--squad``.
+Reads the questions of the reader's 5 held-out SQuAD articles from ``--squad``. With
+``--news GOLD INDEX`` (repeatable) an evqa gold set is read too, each question with the passage
+of INDEX it would be read in (``eval/gold_examples.py``), per set and pooled.
 
 examples:
   python eval/reader_eval.py                           # the shipped model, evqa/models/reader
   python eval/reader_eval.py runs/reader/export/int8   # a folder of eval/export_reader.py
   python eval/reader_eval.py runs/reader/export/fp32 --squad ../shared/data/squad
+  python eval/reader_eval.py --news eval/gold/fresh8.jsonl /tmp/idx-fresh8   # and a news set
 """
 
 from __future__ import annotations
@@ -20,7 +23,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from _script import parser  # noqa: E402
+from _script import parser, set_name  # noqa: E402
 
 from evqa.errors import EvqaError, InputError  # noqa: E402
 from evqa.evaluation import squad_em, squad_f1  # noqa: E402
@@ -58,15 +61,36 @@ def main(argv: list[str] | None = None) -> int:
     ap = parser(__doc__, __doc__.split("\n\n")[0])
     ap.add_argument("model", nargs="?", type=Path, default=MODEL_DIR, help="reader folder")
     ap.add_argument("--squad", type=Path, default=SQUAD, help="SQuAD folder (../shared)")
+    ap.add_argument(
+        "--news",
+        nargs=2,
+        action="append",
+        type=Path,
+        default=[],
+        metavar=("GOLD", "INDEX"),
+        help="an evqa gold set and its index, read on the passages its questions are read in",
+    )
     args = ap.parse_args(argv)
     try:
         reader = load_reader(args.model)
         _, val = rdata.load_split(args.squad)
+        news = {set_name(gold): news_examples(gold, index) for gold, index in args.news}
     except EvqaError as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
-    print(json.dumps(gold_paragraph_eval(reader, val), indent=2))
+    out = gold_paragraph_eval(reader, val)
+    if news:
+        out["news"] = {name: gold_paragraph_eval(reader, ex) for name, ex in news.items()}
+        out["news"]["pooled"] = gold_paragraph_eval(reader, [e for ex in news.values() for e in ex])
+    print(json.dumps(out, indent=2))
     return 0
+
+
+def news_examples(gold: Path, index: Path) -> list:
+    """The gold set's questions with the passages they are read in."""
+    from gold_examples import gold_examples
+
+    return gold_examples(gold, index)[0]
 
 
 READER_FILES = ("manifest.json", "model.onnx", "tokenizer.json")

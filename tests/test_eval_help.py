@@ -9,6 +9,7 @@ import functools
 import re
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 from eval_scripts import EVAL
@@ -142,3 +143,13 @@ def test_the_shared_frame_splits_a_docstring_into_description_and_examples():
     assert "examples:\n  python eval/x.py --n 3" in text  # laid out as written
     brief = _script.parser(doc, about="Do a thing.").format_help()
     assert "Do a thing." in brief and "At length." not in brief and "--n 3" in brief
+
+
+def test_a_gold_set_is_named_by_its_file_or_for_gold_jsonl_its_folder():
+    # eval/train-news/tNN/gold.jsonl: every file is gold.jsonl, so reports, example ids and
+    # cache names take the folder's name, or the sets would fall together as "gold"
+    import _script
+
+    assert _script.set_name("eval/gold/fresh8.jsonl") == "fresh8"
+    assert _script.set_name(Path("eval/train-news/t05/gold.jsonl")) == "t05"
+    assert _script.set_name("/tmp/squad/gold-dev.jsonl") == "gold-dev"

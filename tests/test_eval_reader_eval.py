@@ -46,3 +46,30 @@ def test_a_missing_squad_folder_or_file_exits_2_naming_it(tmp_path, capsys, monk
         f"error: SQuAD file {squad / 'squad-v1.1-train.json'} not found; give the folder of"
         " the official SQuAD JSON files\n"
     )
+
+
+def test_news_sets_are_scored_each_and_pooled(monkeypatch, capsys, tmp_path):
+    import json
+
+    monkeypatch.setattr(reader_eval, "load_reader", lambda folder: "reader")
+    monkeypatch.setattr(reader_eval.rdata, "load_split", lambda squad: ([], ["squad q"]))
+    sets = {"a": ["a1", "a2"], "b": ["b1"]}
+    monkeypatch.setattr(reader_eval, "news_examples", lambda gold, index: sets[gold.stem])
+    monkeypatch.setattr(reader_eval, "gold_paragraph_eval", lambda reader, ex: {"n": list(ex)})
+    args = ["--news", str(tmp_path / "a.jsonl"), "ia", "--news", str(tmp_path / "b.jsonl"), "ib"]
+    assert reader_eval.main(args) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["n"] == ["squad q"]
+    assert out["news"] == {
+        "a": {"n": ["a1", "a2"]},
+        "b": {"n": ["b1"]},
+        "pooled": {"n": ["a1", "a2", "b1"]},
+    }
+
+
+def test_a_news_set_that_cannot_be_read_exits_2(monkeypatch, capsys, tmp_path):
+    monkeypatch.setattr(reader_eval, "load_reader", lambda folder: "reader")
+    monkeypatch.setattr(reader_eval.rdata, "load_split", lambda squad: ([], []))
+    gold = tmp_path / "nope.jsonl"
+    assert reader_eval.main(["--news", str(gold), str(tmp_path / "idx")]) == 2
+    assert _error_line(capsys).startswith("error: ")

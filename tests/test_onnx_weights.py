@@ -165,3 +165,28 @@ def test_a_missing_graph_is_a_usage_error_not_a_traceback(tmp_path):
     assert done.returncode == 2
     assert "no ONNX graph at" in done.stderr and "Traceback" not in done.stderr
     assert not (tmp_path / "w.pt").exists()
+
+
+def test_shipping_keeps_the_calibration_and_the_run_it_started_from():
+    old = {
+        "sha256": "aaa",
+        "training": {"seed": 13},
+        "calibration": {"threshold": 0.28},
+        "calibration_fit": {"dev": 1},
+        "news_scaling": {"a": 1.2, "b": 0.4},
+        "reader_alone": {"int8": {"f1": 0.6}},
+    }
+    new = {"sha256": "bbb", "training": {"seed": 14}, "reader_alone": {"int8": {"f1": 0.7}}}
+    shipped = export_reader.kept_from(old, new, {"init_onnx": {"sha256": "aaa"}})
+    for key in ("calibration", "calibration_fit", "news_scaling"):
+        assert shipped[key] == old[key]
+    assert shipped["reader_alone"] == new["reader_alone"] and shipped["sha256"] == "bbb"
+    assert shipped["training"] == {"seed": 14, "init_from": {"seed": 13}}
+    assert new["training"] == {"seed": 14}  # the manifest given is not changed
+
+
+def test_shipping_a_run_from_other_weights_records_no_chain():
+    old = {"sha256": "aaa", "training": {"seed": 13}}
+    for log in ({}, {"init_onnx": {"sha256": "ccc"}}):
+        shipped = export_reader.kept_from(old, {"training": {"seed": 14}}, log)
+        assert shipped == {"training": {"seed": 14}}
