@@ -144,7 +144,8 @@ def main() -> None:
             },
         },
         "license": "model weights derived from all-MiniLM-L6-v2 (Apache-2.0), trained on "
-        "SQuAD (CC BY-SA 4.0)",
+        "SQuAD (CC BY-SA 4.0)"
+        + (" and on this project's own news questions" if log.get("extra") else ""),
     }
     fp32 = export(args.checkpoint, args.out)
     int8 = quantise(fp32, args.out / "model.int8.onnx")
