@@ -478,3 +478,12 @@ def test_an_output_path_that_names_a_folder_is_refused_before_anything_runs(
     r = run(runner, "eval", "--gold", gold, "--index", built, flag, tmp_path)
     assert r.exit_code == 2 and "is a folder" in r.output
     assert not (tmp_path / "new").exists()
+
+
+def test_the_split_choices_are_the_gold_files_splits():
+    # the CLI spells them out to keep evqa.evaluation off its start-up; they must not drift
+    from evqa.cli.eval import eval_cmd
+    from evqa.evaluation.gold import SPLITS
+
+    (split,) = [p for p in eval_cmd.params if p.name == "split"]
+    assert list(split.type.choices) == ["all", *SPLITS]

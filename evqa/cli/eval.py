@@ -65,7 +65,7 @@ from evqa.errors import EvqaError, InputError
 )
 @click.option(
     "--split",
-    type=click.Choice(["all", "dev", "test", "train"]),
+    type=click.Choice(["all", "dev", "test", "train"]),  # evaluation.gold.SPLITS (a test checks)
     default="all",
     show_default=True,
     help="Only the gold questions of this split.",
