@@ -34,17 +34,32 @@ SQUAD = ROOT.parent / "shared" / "data" / "squad"
 
 
 def gold_paragraph_eval(reader: Reader, examples) -> dict:
-    ems, f1s, gaps, answerable = [], [], [], []
+    return summary(reads(reader, examples))
+
+
+def reads(reader: Reader, examples) -> list[tuple[float | None, float | None, float]]:
+    """Each example read alone with its passage: (EM, F1, best span's score minus the
+    no-answer score); EM and F1 are None for an unanswerable example."""
+    out = []
     for ex in examples:
         (read,) = reader.read(ex.question, [ex.context], top=1)
         best = read.spans[0] if read.spans else None
         text = best.text if best else ""
-        gaps.append((best.score if best else -1e9) - read.null)
-        answerable.append(bool(ex.answers))
+        gap = (best.score if best else -1e9) - read.null
         if ex.answers:
-            ems.append(squad_em(text, ex.answers))
-            f1s.append(squad_f1(text, ex.answers))
-    g, a = np.array(gaps), np.array(answerable)
+            out.append((squad_em(text, ex.answers), squad_f1(text, ex.answers), gap))
+        else:
+            out.append((None, None, gap))
+    return out
+
+
+def summary(rows) -> dict:
+    """EM and F1 over the answerable rows, and the best accuracy of telling answerable from
+    unanswerable by the gap, with its cut."""
+    ems = [em for em, _, _ in rows if em is not None]
+    f1s = [f1 for em, f1, _ in rows if em is not None]
+    g = np.array([gap for _, _, gap in rows])
+    a = np.array([em is not None for em, _, _ in rows])
     cuts = np.unique(np.r_[g, -1e9])
     acc = [((g > t) == a).mean() for t in cuts]
     return {
@@ -80,8 +95,9 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     out = gold_paragraph_eval(reader, val)
     if news:
-        out["news"] = {name: gold_paragraph_eval(reader, ex) for name, ex in news.items()}
-        out["news"]["pooled"] = gold_paragraph_eval(reader, [e for ex in news.values() for e in ex])
+        rows = {name: reads(reader, ex) for name, ex in news.items()}  # each read once
+        out["news"] = {name: summary(r) for name, r in rows.items()}
+        out["news"]["pooled"] = summary([row for r in rows.values() for row in r])
     print(json.dumps(out, indent=2))
     return 0
 

@@ -55,7 +55,8 @@ def test_news_sets_are_scored_each_and_pooled(monkeypatch, capsys, tmp_path):
     monkeypatch.setattr(reader_eval.rdata, "load_split", lambda squad: ([], ["squad q"]))
     sets = {"a": ["a1", "a2"], "b": ["b1"]}
     monkeypatch.setattr(reader_eval, "news_examples", lambda gold, index: sets[gold.stem])
-    monkeypatch.setattr(reader_eval, "gold_paragraph_eval", lambda reader, ex: {"n": list(ex)})
+    monkeypatch.setattr(reader_eval, "reads", lambda reader, ex: list(ex))
+    monkeypatch.setattr(reader_eval, "summary", lambda rows: {"n": rows})
     args = ["--news", str(tmp_path / "a.jsonl"), "ia", "--news", str(tmp_path / "b.jsonl"), "ib"]
     assert reader_eval.main(args) == 0
     out = json.loads(capsys.readouterr().out)
