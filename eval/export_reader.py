@@ -115,6 +115,13 @@ def main() -> None:
     ap.add_argument("--log", type=Path, required=True, help="the run's train_log.json")
     ap.add_argument("--out", type=Path, default=ROOT / "runs" / "reader" / "export")
     ap.add_argument("--ship", action="store_true", help=f"copy the chosen model to {MODEL_DIR}")
+    ap.add_argument(
+        "--init-manifest",
+        type=Path,
+        help="with --ship: the manifest.json of the reader whose model.onnx the run started "
+        "from, when that is not the shipped one (git show REV:evqa/models/reader/manifest.json), "
+        "so its training record is kept as the run's init_from",
+    )
     args = ap.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
     log = json.loads(args.log.read_text())
@@ -177,22 +184,27 @@ def main() -> None:
             tokenizer_sha256=sha256_file(MODEL_DIR / "tokenizer.json"),
             reader_alone=results,
         )
-        manifest = kept_from(old, manifest, log)
+        started = json.loads(args.init_manifest.read_text()) if args.init_manifest else None
+        manifest = kept_from(old, manifest, log, started)
         (MODEL_DIR / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
 
 
 KEPT = ("calibration", "calibration_fit", "news_scaling")  # eval/fit_calibration.py refits
 
 
-def kept_from(old: dict, manifest: dict, log: dict) -> dict:
+def kept_from(old: dict, manifest: dict, log: dict, started: dict | None = None) -> dict:
     """``manifest`` with what the shipped reader's ``old`` manifest keeps: the answer
     calibration, the record of its fit and of the news scaling folded into it, and, for a
-    run that started from the shipped reader itself (``--init model.onnx``), that reader's
-    own training record, so the chain of runs stays written down."""
+    run that started from a reader's ``model.onnx`` (``--init``), that reader's own training
+    record, so the chain of runs stays written down. That reader is the shipped one, or
+    ``started`` (another reader's manifest, ``--init-manifest``); the ONNX file's sha256
+    must match its manifest."""
     out = {**manifest, **{k: old[k] for k in KEPT if k in old}}
-    init = log.get("init_onnx") or {}
-    if init.get("sha256") and init["sha256"] == old.get("sha256") and "training" in old:
-        out["training"] = {**out["training"], "init_from": old["training"]}
+    init = (log.get("init_onnx") or {}).get("sha256")
+    for source in (old, started or {}):
+        if init and init == source.get("sha256") and "training" in source:
+            out["training"] = {**out["training"], "init_from": source["training"]}
+            break
     return out
 
 

@@ -437,6 +437,15 @@ def ablation(cal: Calibration, qs: list[Question], cols: list[int]) -> dict[str,
     return {name: _brief(report(cal, part, cols)) for name, part in parts.items() if part}
 
 
+def dev_description(news: list) -> str:
+    """What the calibration was fitted on: SQuAD's and the seeds' dev questions, and the
+    ``--news`` sets given as dev."""
+    names = [set_name(Path(gold)) for gold, _, split in news if split == "dev"]
+    return "SQuAD Normans + Apollo_program (held out from training), seeds dev split" + (
+        f", news sets {', '.join(names)}" if names else ""
+    )
+
+
 def write(a, cal: Calibration, out: dict, dev: list, crossed: list, verifier) -> None:
     """Store the fit in the reader's manifest, with what it was fitted on and its test figures."""
     path = a.reader / "manifest.json"
@@ -444,7 +453,7 @@ def write(a, cal: Calibration, out: dict, dev: list, crossed: list, verifier) ->
     manifest["calibration"] = cal.to_dict()
     manifest["calibration_fit"] = {
         "script": "eval/fit_calibration.py",
-        "dev": "SQuAD Normans + Apollo_program (held out from training), seeds dev split",
+        "dev": dev_description(a.news),
         "questions": len(dev),
         "cross_fit": [
             {"questions": str(d / "gold.jsonl"), "reader": str(r)} for d, r in a.cross_fit

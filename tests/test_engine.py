@@ -53,13 +53,8 @@ def test_jinshi_energy_density_answer_and_figures(engine):
         # the keyword form was a known miss ("over 3,000 charge cycles and a projected ...")
         # until the news-trained reader of stop 35
         ("range of Jinshi battery pack", "1,000 km"),
-        pytest.param(
-            "What is the range of the Jinshi battery pack?",
-            "1,000 km",
-            # a known miss of the news-trained reader (stop 35): the pack's operating
-            # temperature range, "20°C to 85°C" (right with the reader before it)
-            marks=pytest.mark.xfail(strict=True, reason="known miss: a temperature range"),
-        ),
+        # stop 35's reader gave the pack's operating temperature range, "20°C to 85°C"
+        ("What is the range of the Jinshi battery pack?", "1,000 km"),
     ],
 )
 def test_number_date_and_person_answers(engine, question, expected):
@@ -73,13 +68,9 @@ def test_number_date_and_person_answers(engine, question, expected):
     "question",
     [
         "What is the capital of France?",
-        # the reader's best span is Volkswagen's $700 million in Xpeng; with the reader
-        # before stop 35 its confidence fell under the threshold, with the news-trained
-        # reader it is just over it (0.30): a known miss
-        pytest.param(
-            "What is the price of the JAC Yiwei EV?",
-            marks=pytest.mark.xfail(strict=True, reason="known miss: $700 million at 0.30"),
-        ),
+        # the reader's best span is Volkswagen's $700 million in Xpeng; stop 35's reader
+        # answered it just over the threshold (0.30), stop 36's gives it 0.12
+        "What is the price of the JAC Yiwei EV?",
         "How do I bake sourdough bread?",
     ],
 )

@@ -298,12 +298,24 @@ def test_writing_a_refitted_judge_drops_the_news_scaling_folded_into_the_old_one
     (tmp_path / "manifest.json").write_text(json.dumps(manifest))
     a = types.SimpleNamespace(
         reader=tmp_path, cross_fit=[], passages=5, keep_ranker=keep_judge,
-        keep_judge=keep_judge, also=None,
+        keep_judge=keep_judge, also=None, news=[],
     )  # fmt: skip
     fit_calibration.write(a, cal, {"test": {}}, [], [], None)
     written = json.loads((tmp_path / "manifest.json").read_text())
     assert ("news_scaling" in written) == keep_judge  # kept with the judge it is folded into
     assert ("fit_news_scaling.py --write" in capsys.readouterr().err) != keep_judge
+
+
+def test_the_record_of_a_fit_names_the_news_sets_it_was_fitted_on():
+    news = [
+        ["eval/train-news/t05/gold.jsonl", "/tmp/idx-t05", "dev"],
+        ["eval/gold/fresh8.jsonl", "/tmp/idx-fresh8", "test"],
+        ["eval/train-news/t10/gold.jsonl", "/tmp/idx-t10", "dev"],
+    ]
+    described = fit_calibration.dev_description(news)
+    assert described.endswith("seeds dev split, news sets t05, t10")
+    assert "fresh8" not in described  # reported on, not fitted on
+    assert fit_calibration.dev_description([]).endswith("seeds dev split")
 
 
 def test_the_ablation_reports_squad_seeds_and_pooled_news_test_questions_only():

@@ -190,3 +190,17 @@ def test_shipping_a_run_from_other_weights_records_no_chain():
     for log in ({}, {"init_onnx": {"sha256": "ccc"}}):
         shipped = export_reader.kept_from(old, {"training": {"seed": 14}}, log)
         assert shipped == {"training": {"seed": 14}}
+
+
+def test_shipping_a_run_from_an_earlier_reader_records_that_readers_training():
+    # --init-manifest: the run started from an earlier reader's model.onnx (git show REV:...),
+    # not the shipped one; its training record is kept when the sha256 matches, not otherwise
+    old = {"sha256": "aaa", "training": {"seed": 13}}
+    earlier = {"sha256": "ccc", "training": {"seed": 12}}
+    log = {"init_onnx": {"sha256": "ccc"}}
+    shipped = export_reader.kept_from(old, {"training": {"seed": 14}}, log, earlier)
+    assert shipped["training"] == {"seed": 14, "init_from": {"seed": 12}}
+    other = {"sha256": "ddd", "training": {"seed": 11}}
+    assert export_reader.kept_from(old, {"training": {"seed": 14}}, log, other) == {
+        "training": {"seed": 14}
+    }
