@@ -123,8 +123,10 @@ def main() -> None:
         "so its training record is kept as the run's init_from",
     )
     args = ap.parse_args()
+    # both read before the export, which takes minutes
+    log = read_json(ap, args.log)
+    started = read_json(ap, args.init_manifest) if args.init_manifest else None
     args.out.mkdir(parents=True, exist_ok=True)
-    log = json.loads(args.log.read_text())
     hp = log["hyperparameters"]
     base = {
         "name": "evqa-reader-minilm-l6",
@@ -184,9 +186,18 @@ def main() -> None:
             tokenizer_sha256=sha256_file(MODEL_DIR / "tokenizer.json"),
             reader_alone=results,
         )
-        started = json.loads(args.init_manifest.read_text()) if args.init_manifest else None
         manifest = kept_from(old, manifest, log, started)
         (MODEL_DIR / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
+
+
+def read_json(ap, path: Path) -> dict:
+    """``path``'s JSON, or a usage error (exit 2) that names it."""
+    try:
+        return json.loads(path.read_text())
+    except OSError as e:
+        ap.error(f"cannot read {path}: {e.strerror}")
+    except ValueError as e:
+        ap.error(f"{path} is not JSON: {e}")
 
 
 KEPT = ("calibration", "calibration_fit", "news_scaling")  # eval/fit_calibration.py refits

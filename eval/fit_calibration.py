@@ -440,7 +440,7 @@ def ablation(cal: Calibration, qs: list[Question], cols: list[int]) -> dict[str,
 def dev_description(news: list) -> str:
     """What the calibration was fitted on: SQuAD's and the seeds' dev questions, and the
     ``--news`` sets given as dev."""
-    names = [set_name(Path(gold)) for gold, _, split in news if split == "dev"]
+    names = [set_name(gold) for gold, _, split in news if split == "dev"]
     return "SQuAD Normans + Apollo_program (held out from training), seeds dev split" + (
         f", news sets {', '.join(names)}" if names else ""
     )

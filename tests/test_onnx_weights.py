@@ -204,3 +204,21 @@ def test_shipping_a_run_from_an_earlier_reader_records_that_readers_training():
     assert export_reader.kept_from(old, {"training": {"seed": 14}}, log, other) == {
         "training": {"seed": 14}
     }
+
+
+def test_an_unreadable_log_or_init_manifest_is_a_usage_error_that_names_it(tmp_path, capsys):
+    # read before the export's minutes of work: a missing file or one that is not JSON
+    import argparse
+
+    ap = argparse.ArgumentParser(prog="export_reader.py")
+    bad = tmp_path / "manifest.json"
+    bad.write_text("{not json")
+    for path, says in ((tmp_path / "nope.json", "cannot read"), (bad, "is not JSON")):
+        with pytest.raises(SystemExit) as exit_:
+            export_reader.read_json(ap, path)
+        assert exit_.value.code == 2
+        err = capsys.readouterr().err
+        assert f"{path}" in err and says in err and "Traceback" not in err
+    good = tmp_path / "good.json"
+    good.write_text('{"sha256": "aaa"}')
+    assert export_reader.read_json(ap, good) == {"sha256": "aaa"}
