@@ -3,13 +3,15 @@ questions, and how well the span-vs-no-answer gap separates the unanswerable one
 
 Reads the questions of the reader's 5 held-out SQuAD articles from ``--squad``. With
 ``--news GOLD INDEX`` (repeatable) an evqa gold set is read too, each question with the passage
-of INDEX it would be read in (``eval/gold_examples.py``), per set and pooled.
+of INDEX it would be read in (``eval/gold_examples.py``), per set and pooled; ``--write``
+stores those news figures in the reader folder's manifest (``reader_alone_news``).
 
 examples:
   python eval/reader_eval.py                           # the shipped model, evqa/models/reader
   python eval/reader_eval.py runs/reader/export/int8   # a folder of eval/export_reader.py
   python eval/reader_eval.py runs/reader/export/fp32 --squad ../shared/data/squad
   python eval/reader_eval.py --news eval/gold/fresh8.jsonl /tmp/idx-fresh8   # and a news set
+  python eval/reader_eval.py --news eval/gold/fresh8.jsonl /tmp/idx-fresh8 --write  # kept
 """
 
 from __future__ import annotations
@@ -85,7 +87,15 @@ def main(argv: list[str] | None = None) -> int:
         metavar=("GOLD", "INDEX"),
         help="an evqa gold set and its index, read on the passages its questions are read in",
     )
+    ap.add_argument(
+        "--write",
+        action="store_true",
+        help="store the --news figures in the reader folder's manifest.json",
+    )
     args = ap.parse_args(argv)
+    if args.write and not args.news:
+        print("error: --write stores the --news figures; give --news GOLD INDEX", file=sys.stderr)
+        return 2
     try:
         reader = load_reader(args.model)
         _, val = rdata.load_split(args.squad)
@@ -98,8 +108,28 @@ def main(argv: list[str] | None = None) -> int:
         rows = {name: reads(reader, ex) for name, ex in news.items()}  # each read once
         out["news"] = {name: summary(r) for name, r in rows.items()}
         out["news"]["pooled"] = summary([row for r in rows.values() for row in r])
+    if args.write:
+        path = write_news(args.model / "manifest.json", out["news"])
+        print(f"wrote reader_alone_news into {path}", file=sys.stderr)
     print(json.dumps(out, indent=2))
     return 0
+
+
+def write_news(manifest: Path, news: dict) -> Path:
+    """``manifest`` with ``news`` (``main``'s figures of each set and pooled) as its
+    ``reader_alone_news``, replaced whole; the file is swapped in, never half-written."""
+    m = json.loads(manifest.read_text(encoding="utf-8"))
+    sets = {k: {"em": v["em"], "f1": v["f1"]} for k, v in news.items() if k != "pooled"}
+    m["reader_alone_news"] = {
+        "what": f"{len(sets)} news gold sets, each question with the passage it is read in;"
+        " python eval/reader_eval.py --news GOLD INDEX ... --write",
+        "pooled": news["pooled"],
+        "sets": sets,
+    }
+    tmp = manifest.with_name(manifest.name + ".tmp")
+    tmp.write_text(json.dumps(m, indent=2) + "\n", encoding="utf-8")
+    tmp.replace(manifest)
+    return manifest
 
 
 def news_examples(gold: Path, index: Path) -> list:

@@ -74,3 +74,33 @@ def test_a_news_set_that_cannot_be_read_exits_2(monkeypatch, capsys, tmp_path):
     gold = tmp_path / "nope.jsonl"
     assert reader_eval.main(["--news", str(gold), str(tmp_path / "idx")]) == 2
     assert _error_line(capsys).startswith("error: ")
+
+
+def test_write_stores_the_news_figures_in_the_readers_manifest(monkeypatch, capsys, tmp_path):
+    import json
+
+    monkeypatch.setattr(reader_eval, "load_reader", lambda folder: "reader")
+    monkeypatch.setattr(reader_eval.rdata, "load_split", lambda squad: ([], []))
+    monkeypatch.setattr(reader_eval, "news_examples", lambda gold, index: [gold.stem])
+    monkeypatch.setattr(reader_eval, "reads", lambda reader, ex: list(ex))
+    monkeypatch.setattr(
+        reader_eval, "summary", lambda rows: {"em": len(rows), "f1": 0.5, "answerable": 9}
+    )
+    manifest = tmp_path / "manifest.json"
+    manifest.write_text(json.dumps({"name": "r", "reader_alone_news": {"old": 1}}))
+    args = [str(tmp_path), "--news", str(tmp_path / "a.jsonl"), "ia", "--write"]
+    assert reader_eval.main(args) == 0
+    m = json.loads(manifest.read_text())
+    assert m["name"] == "r"
+    assert m["reader_alone_news"]["sets"] == {"a": {"em": 1, "f1": 0.5}}  # per set: EM and F1
+    assert m["reader_alone_news"]["pooled"] == {"em": 1, "f1": 0.5, "answerable": 9}
+    assert "old" not in m["reader_alone_news"]
+    assert f"wrote reader_alone_news into {manifest}" in capsys.readouterr().err
+    assert not (tmp_path / "manifest.json.tmp").exists()
+
+
+def test_write_without_news_sets_exits_2(capsys, tmp_path):
+    assert reader_eval.main([str(tmp_path), "--write"]) == 2
+    assert _error_line(capsys) == (
+        "error: --write stores the --news figures; give --news GOLD INDEX\n"
+    )
