@@ -209,14 +209,27 @@ def kept_from(old: dict, manifest: dict, log: dict, started: dict | None = None)
     run that started from a reader's ``model.onnx`` (``--init``), that reader's own training
     record, so the chain of runs stays written down. That reader is the shipped one, or
     ``started`` (another reader's manifest, ``--init-manifest``); the ONNX file's sha256
-    must match its manifest."""
+    must match its manifest. A run that started from another run's checkpoint has that
+    run's log as its ``init_from`` (``train_reader``); the reader is looked for at the start
+    of that chain, and its record hung there."""
     out = {**manifest, **{k: old[k] for k in KEPT if k in old}}
-    init = (log.get("init_onnx") or {}).get("sha256")
+    path, run = [], log
+    while not run.get("init_onnx") and isinstance(run.get("init_from"), dict):
+        path.append("init_from")
+        run = run["init_from"]
+    init = (run.get("init_onnx") or {}).get("sha256")
     for source in (old, started or {}):
         if init and init == source.get("sha256") and "training" in source:
-            out["training"] = {**out["training"], "init_from": source["training"]}
+            out["training"] = _started_from(out["training"], path, source["training"])
             break
     return out
+
+
+def _started_from(training: dict, path: list[str], start: dict) -> dict:
+    """``training`` with ``start`` as the ``init_from`` of the record at ``path`` in it."""
+    if not path:
+        return {**training, "init_from": start}
+    return {**training, path[0]: _started_from(training[path[0]], path[1:], start)}
 
 
 if __name__ == "__main__":

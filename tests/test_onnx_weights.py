@@ -206,6 +206,22 @@ def test_shipping_a_run_from_an_earlier_reader_records_that_readers_training():
     }
 
 
+def test_a_run_from_another_runs_checkpoint_records_the_reader_that_chain_started_from():
+    # a second epoch (--init runs/a/model-epoch1.pt): its log's init_from is run a's log,
+    # which started from an earlier reader's model.onnx; that reader's record goes there
+    earlier = {"sha256": "ccc", "training": {"seed": 12}}
+    first = {"seed": 13, "init_onnx": {"sha256": "ccc"}}
+    log = {"init_from": first}
+    new = {"training": {"seed": 14, "init_from": first}}
+    shipped = export_reader.kept_from({"sha256": "aaa"}, new, log, earlier)
+    assert shipped["training"] == {
+        "seed": 14,
+        "init_from": {"seed": 13, "init_onnx": {"sha256": "ccc"}, "init_from": {"seed": 12}},
+    }
+    assert new["training"]["init_from"] == first  # the manifest given is not changed
+    assert export_reader.kept_from({"sha256": "aaa"}, new, log) == new  # no reader matches
+
+
 def test_an_unreadable_log_or_init_manifest_is_a_usage_error_that_names_it(tmp_path, capsys):
     # read before the export's minutes of work: a missing file or one that is not JSON
     import argparse
