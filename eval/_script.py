@@ -5,6 +5,7 @@ the rest the epilog, laid out as written."""
 from __future__ import annotations
 
 import argparse
+import json
 from pathlib import Path
 
 
@@ -25,3 +26,12 @@ def set_name(gold: str | Path) -> str:
     name (``eval/train-news/t05/gold.jsonl``: t05)."""
     path = Path(gold)
     return path.parent.name if path.name == "gold.jsonl" else path.stem
+
+
+def write_manifest(path: Path, manifest: dict) -> None:
+    """Write a reader's ``manifest.json`` (indented, with a final newline) in one swap: a
+    failure leaves the file as it was, never half-written (``evqa.store.atomic_path``)."""
+    from evqa.store import atomic_path
+
+    with atomic_path(path) as tmp:
+        tmp.write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")

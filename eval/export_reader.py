@@ -29,7 +29,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "eval"))
 
-from _script import parser  # noqa: E402
+from _script import parser, write_manifest  # noqa: E402
 from reader_eval import gold_paragraph_eval  # noqa: E402
 from train_reader import SQUAD, SpanReader, load_encoder  # noqa: E402
 
@@ -187,7 +187,7 @@ def main() -> None:
             reader_alone=results,
         )
         manifest = kept_from(old, manifest, log, started)
-        (MODEL_DIR / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
+        write_manifest(MODEL_DIR / "manifest.json", manifest)
 
 
 def read_json(ap, path: Path) -> dict:

@@ -84,7 +84,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from _script import parser, set_name  # noqa: E402
+from _script import parser, set_name, write_manifest  # noqa: E402
 
 from evqa import evaluation  # noqa: E402
 from evqa.answer import READ_PASSAGES  # noqa: E402
@@ -482,7 +482,7 @@ def write(a, cal: Calibration, out: dict, dev: list, crossed: list, verifier) ->
         # the judge it was folded into is fitted afresh here
         print("the judge is refitted without its news scaling: run "
               "eval/fit_news_scaling.py --write again", file=sys.stderr)  # fmt: skip
-    path.write_text(json.dumps(manifest, indent=2) + "\n")
+    write_manifest(path, manifest)
     print(f"wrote the calibration into {path}", file=sys.stderr)
 
 

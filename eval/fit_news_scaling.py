@@ -23,7 +23,6 @@ examples:
 from __future__ import annotations
 
 import json
-import os
 import sys
 from pathlib import Path
 
@@ -32,7 +31,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from _script import parser, set_name  # noqa: E402
+from _script import parser, set_name, write_manifest  # noqa: E402
 
 from evqa.answer.calibration import Calibration, fit_platt, platt, rescaled  # noqa: E402
 from evqa.engine import Engine  # noqa: E402
@@ -98,9 +97,7 @@ def write(folder: Path, a: float, b: float, news: list[str], summary: dict) -> N
         "test_ece_before_after": {k: v[1:] for k, v in summary["test"].items()},
         "script": "eval/fit_news_scaling.py",
     }
-    tmp = path.with_suffix(".json.tmp")
-    tmp.write_text(json.dumps(manifest, indent=2) + "\n")
-    os.replace(tmp, path)
+    write_manifest(path, manifest)
 
 
 def main() -> None:

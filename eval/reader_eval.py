@@ -25,7 +25,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from _script import parser, set_name  # noqa: E402
+from _script import parser, set_name, write_manifest  # noqa: E402
 
 from evqa.errors import EvqaError, InputError  # noqa: E402
 from evqa.evaluation import squad_em, squad_f1  # noqa: E402
@@ -126,9 +126,7 @@ def write_news(manifest: Path, news: dict) -> Path:
         "pooled": news["pooled"],
         "sets": sets,
     }
-    tmp = manifest.with_name(manifest.name + ".tmp")
-    tmp.write_text(json.dumps(m, indent=2) + "\n", encoding="utf-8")
-    tmp.replace(manifest)
+    write_manifest(manifest, m)
     return manifest
 
 

@@ -34,10 +34,11 @@ each with the passage of INDEX it would be read in (``eval/gold_examples.py``), 
 ``--extra-repeat`` times; ``--squad-share`` trains on a seeded share of SQuAD's questions.
 ``--init`` takes a checkpoint, or a reader's ``model.onnx`` (``eval/onnx_weights.py``: the
 shipped int8 reader dequantised), since no checkpoint is committed. The shipped reader's
-last run (stop 36) trained so on 46 of the news sets of ``eval/train-news/`` (README,
-"News questions for the reader"), each indexed first with ``evqa index build``:
+first run of stop 37 trained so on 70 of the news sets of ``eval/train-news/`` (README,
+"News questions for the reader"; a second epoch followed, the README's *Training*), each
+indexed first with ``evqa index build``:
 
-    python eval/train_reader.py --out runs/news46 --init runs/reader-kw.onnx \\
+    python eval/train_reader.py --out runs/news70 --init runs/reader-kw.onnx \\
         --distractors 1 --epochs 1 --lr 3e-5 --keywords 0.3 --squad-share 0.5 \\
         --extra eval/train-news/t01/gold.jsonl /tmp/idx-t01 ... --extra-repeat 2
 

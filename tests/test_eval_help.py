@@ -153,3 +153,27 @@ def test_a_gold_set_is_named_by_its_file_or_for_gold_jsonl_its_folder():
     assert _script.set_name("eval/gold/fresh8.jsonl") == "fresh8"
     assert _script.set_name(Path("eval/train-news/t05/gold.jsonl")) == "t05"
     assert _script.set_name("/tmp/squad/gold-dev.jsonl") == "gold-dev"
+
+
+def test_a_manifest_is_written_whole_or_not_at_all(tmp_path, monkeypatch):
+    # fit_calibration, fit_news_scaling, reader_eval --write and export_reader --ship all
+    # rewrite the shipped reader's manifest.json: a write that fails half-way leaves the old
+    import json
+
+    import _script
+
+    path = tmp_path / "manifest.json"
+    _script.write_manifest(path, {"a": [1]})
+    assert path.read_text() == '{\n  "a": [\n    1\n  ]\n}\n'
+
+    def half_written(self, text, **kw):
+        with open(self, "w") as f:
+            f.write(text[:3])
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(Path, "write_text", half_written)
+    with pytest.raises(OSError):
+        _script.write_manifest(path, {"a": [2]})
+    monkeypatch.undo()
+    assert json.loads(path.read_text()) == {"a": [1]}
+    assert [p.name for p in tmp_path.iterdir()] == ["manifest.json"]

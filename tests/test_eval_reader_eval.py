@@ -96,7 +96,7 @@ def test_write_stores_the_news_figures_in_the_readers_manifest(monkeypatch, caps
     assert m["reader_alone_news"]["pooled"] == {"em": 1, "f1": 0.5, "answerable": 9}
     assert "old" not in m["reader_alone_news"]
     assert f"wrote reader_alone_news into {manifest}" in capsys.readouterr().err
-    assert not (tmp_path / "manifest.json.tmp").exists()
+    assert [p.name for p in tmp_path.iterdir()] == ["manifest.json"]  # no temporary file left
 
 
 def test_write_without_news_sets_exits_2(capsys, tmp_path):
