@@ -4,7 +4,9 @@ Writes ``--out`` (default ``runs/reader/export/``: the fp32 and int8 graphs, eac
 reader folder of its own, ``fp32/`` and ``int8/``) and, with ``--ship``, the chosen one
 to ``evqa/models/reader/`` with ``tokenizer.json`` and ``manifest.json`` (sha256, tokenizer,
 training data hash, hyperparameters, held-out metrics). int8 is shipped when it loses at
-most 1 point of F1 on the validation articles (gold paragraph). Needs torch.
+most 1 point of F1 on the validation articles (gold paragraph), else fp32 if it fits the
+30 MiB budget; when neither can ship, ``--ship`` writes nothing and exits 1 saying why.
+Needs torch.
 
 examples:
   python eval/export_reader.py runs/reader/model-epoch3.pt --log runs/reader/train_log.json
@@ -169,7 +171,13 @@ def main() -> None:
         m["bytes"] = graph.stat().st_size
         results[graph.stem.split(".")[-1]] = m
         print(graph.name, json.dumps(m), flush=True)
-    pick = "int8" if results["fp32"]["f1"] - results["int8"]["f1"] <= 0.01 else "fp32"
+    try:
+        pick = pick_graph(results)
+    except ValueError as e:
+        print(f"nothing can ship: {e}", flush=True)
+        if args.ship:
+            sys.exit(f"error: not shipped: {e}")
+        return
     print(f"shipping {pick}", flush=True)
     if args.ship:
         MODEL_DIR.mkdir(parents=True, exist_ok=True)
@@ -188,6 +196,26 @@ def main() -> None:
         )
         manifest = kept_from(old, manifest, log, started)
         write_manifest(MODEL_DIR / "manifest.json", manifest)
+
+
+MAX_BYTES = 30 * 1024 * 1024  # issue 9's budget for the committed model
+MAX_F1_LOSS = 0.01  # int8 ships if it loses at most a point of F1 against fp32
+
+
+def pick_graph(results: dict[str, dict]) -> str:
+    """Which graph ships: int8 unless it loses more than MAX_F1_LOSS of gold-paragraph F1
+    against fp32, then fp32 if it fits MAX_BYTES; a ValueError saying why when neither can."""
+    loss = results["fp32"]["f1"] - results["int8"]["f1"]
+    if loss <= MAX_F1_LOSS + 1e-9:  # F1s are rounded to 4 places: a point is a point
+        return "int8"
+    size = results["fp32"]["bytes"]
+    if size <= MAX_BYTES:
+        return "fp32"
+    raise ValueError(
+        f"int8 loses {100 * loss:.2f} points of F1 against fp32 (at most "
+        f"{100 * MAX_F1_LOSS:.0f} allowed) and fp32 is {size / 2**20:.0f} MiB (at most "
+        f"{MAX_BYTES / 2**20:.0f}); keep more of the graph in fp32 (FP32_NODES) or ship nothing"
+    )
 
 
 def read_json(ap, path: Path) -> dict:
