@@ -64,6 +64,32 @@ def _example(g, hits, name: str) -> SquadExample | None:
     return None
 
 
+def gold_distractors(gold: Path, index: Path, n: int) -> dict[str, tuple[str, ...]]:
+    """For each answerable question of ``gold`` that gives an example, the ``n``
+    best-ranked passages of ``index`` retrieved for it that hold none of its answers: the
+    passages the reader reads beside the right one at query time (``train_reader.py
+    --extra-distractors retrieved``), by the example's qid."""
+    engine = Engine.open(index)
+    out = {}
+    for g in evaluation.load_gold(gold):
+        if not g.answerable:
+            continue
+        try:
+            hits = engine.search(g.question, k=DEPTH)
+        except EvqaError:
+            continue
+        example = _example(g, hits, set_name(gold))
+        if example:
+            out[example.qid] = _distractors(g.answers, hits, example.context, n)
+    return out
+
+
+def _distractors(answers, hits, own: str, n: int) -> tuple[str, ...]:
+    """The texts of the first ``n`` of ``hits`` that are not ``own`` and hold no answer."""
+    texts = (h.chunk.text for h in hits)
+    return tuple(t for t in texts if t != own and _first_answer(t, answers) is None)[:n]
+
+
 def _first_answer(text: str, answers) -> tuple[int, str] | None:
     """The first place in ``text`` where a gold answer stands as whole words (the longest
     answer at that place)."""

@@ -27,7 +27,10 @@ With ``--distractors D`` each answerable question is also read with the D paragr
 its article that share the most words with it, and a second loss puts the answer's start
 (and end) under one softmax over every passage token of all those windows (the "shared
 normalisation" of Clark & Gardner 2018), so that span scores compare across passages, as
-they must end to end. The distractors are not taught as "no answer".
+they must end to end. The distractors are not taught as "no answer". With
+``--extra-distractors retrieved`` an ``--extra`` question's distractors are instead the
+best-ranked passages retrieved for it that hold none of its answers (from any article,
+``eval/gold_examples.py``'s ``gold_distractors``): what it is read beside at query time.
 
 With ``--extra GOLD INDEX`` (repeatable) an evqa gold set's questions are trained on too,
 each with the passage of INDEX it would be read in (``eval/gold_examples.py``), seen
@@ -169,14 +172,19 @@ class Group:
     answerable: bool
 
 
-def grouped_windows(tok, examples, distractors: int, args, rng: random.Random):
+def grouped_windows(tok, examples, distractors: int, args, rng: random.Random, chosen=None):
     """(windows, groups, the text each window's pair reads). Each answerable question's
     paragraph and its ``distractors`` most similar paragraphs of the same article are one
-    group, for the shared softmax; an unanswerable question's group is its paragraph."""
+    group, for the shared softmax; an unanswerable question's group is its paragraph.
+    ``chosen`` (qid -> passages) gives some questions their distractors instead (at most
+    ``distractors`` of them): ``--extra-distractors retrieved``."""
     from dataclasses import replace
 
     pairs, owner = [], []
     others = similar_paragraphs(examples, distractors, rng)
+    if chosen:
+        own = zip(examples, others, strict=True)
+        others = [list(chosen.get(e.qid, o))[:distractors] for e, o in own]
     for i, e in enumerate(examples):
         pairs.append(e)
         owner.append((i, True))
@@ -306,6 +314,17 @@ def cloze_documents(train, scifact: Path | None):
             for i, text in zip(data.doc_ids, data.texts, strict=True)
         ]
     return wiki, abstracts
+
+
+def extra_distractors(sets, n: int) -> dict[str, tuple[str, ...]]:
+    """The ``--extra`` sets' answerable questions' retrieved distractors, by qid
+    (``eval/gold_examples.py``'s ``gold_distractors``)."""
+    from gold_examples import gold_distractors
+
+    out = {}
+    for gold, index in sets:
+        out |= gold_distractors(gold, index, n)
+    return out
 
 
 def extra_examples(sets) -> list:
@@ -535,6 +554,14 @@ def main() -> None:
     ap.add_argument(
         "--extra-repeat", type=int, default=1, help="how many times each --extra example is seen"
     )
+    ap.add_argument(
+        "--extra-distractors",
+        choices=("article", "retrieved"),
+        default="article",
+        help="an --extra question's distractors (with --distractors): the paragraphs of its "
+        "own article most like it, or the best-ranked passages retrieved for it that hold "
+        "no answer, which are what it is read beside at query time",
+    )
     ap.add_argument("--seed", type=int, default=13)
     ap.add_argument("--save-every", type=int, default=100)
     ap.add_argument("--threads", type=int, default=2)
@@ -585,8 +612,11 @@ def main() -> None:
     pad_id = tok.token_to_id("[PAD]")
     loss_fn = nn.CrossEntropyLoss()
     if args.distractors:
+        chosen = None
+        if args.extra_distractors == "retrieved":
+            chosen = extra_distractors(args.extra, args.distractors)
         windows, groups, _ = grouped_windows(
-            tok, train, args.distractors, args, random.Random(args.seed)
+            tok, train, args.distractors, args, random.Random(args.seed), chosen
         )
         steps_per_epoch = len(group_batches(windows, groups, args.batch_size, random.Random(0)))
 

@@ -1,5 +1,7 @@
 """eval/gold_examples.py: a gold question's training example, from the passages retrieved."""
 
+import json
+
 import eval_scripts
 import pytest
 
@@ -85,3 +87,29 @@ def test_an_unanswerable_question_is_trained_on_its_top_passage_with_no_answer()
 @pytest.mark.parametrize("answers", [(), ("Mara Vent",)])
 def test_a_question_with_no_passage_retrieved_gives_no_example(answers):
     assert gold_examples._example(_gold(answers), [], "fresh") is None
+
+
+def test_distractors_are_the_best_ranked_other_passages_holding_no_answer():
+    hits = _hits(("boats", HALL), ("boats", WINS), ("club", CREW), ("club", HALL + " More."))
+    got = gold_examples._distractors(("Mara Vent", "Vent"), hits, HALL, 5)
+    assert got == (HALL + " More.",)  # HALL is its own; WINS and CREW name the answer
+    assert gold_examples._distractors(("1400",), hits, WINS, 1) == (CREW,)
+
+
+def test_gold_distractors_names_each_answerable_example_by_its_qid(tmp_path, monkeypatch):
+    gold = tmp_path / "fresh.jsonl"
+    rows = [
+        {"id": "g1", "question": "Who steered Helios?", "answers": ["Mara Vent"],
+         "doc_ids": ["boats"], "split": "train"},
+        {"id": "g2", "question": "Who owns Helios?", "answers": [], "doc_ids": ["boats"],
+         "split": "train"},
+    ]  # fmt: skip
+    gold.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    hits = _hits(("club", HALL), ("boats", CREW), ("boats", WINS))
+
+    class Engine:
+        def search(self, question, k):
+            return hits
+
+    monkeypatch.setattr(gold_examples.Engine, "open", lambda index: Engine())
+    assert gold_examples.gold_distractors(gold, tmp_path, 2) == {"fresh:g1": (HALL,)}

@@ -64,6 +64,18 @@ def test_grouped_windows_puts_own_windows_first_and_only_answerable_get_distract
     assert windows[groups[2].windows[0]].start == 0
 
 
+def test_chosen_distractors_replace_the_articles_own_for_the_questions_they_name(tok):
+    far = "The rival boat Selene reached 39 km per hour on the river."
+    chosen = {"a": (far, CITY), "c": (CREW,)}  # "c" is unanswerable: it gets none
+    windows, groups, contexts = train_reader.grouped_windows(
+        tok, EXAMPLES, 1, ARGS, random.Random(0), chosen
+    )
+    read = [[contexts[windows[w].example] for w in g.windows] for g in groups]
+    assert read[0] == [SAIL, far]  # the chosen ones, at most --distractors of them
+    assert read[1] == [CREW, SAIL]  # not chosen: its article's most similar paragraph
+    assert read[2] == [CITY]
+
+
 def test_group_batches_keep_groups_whole_and_use_each_once(tok):
     windows, groups, _ = train_reader.grouped_windows(tok, EXAMPLES * 3, 2, ARGS, random.Random(0))
     out = train_reader.group_batches(windows, groups, 4, random.Random(1))
