@@ -32,12 +32,9 @@ DEPTH = 20  # passages looked through for one that holds the answer
 
 def gold_examples(gold: Path, index: Path) -> tuple[list[SquadExample], Counter]:
     """The examples of ``gold`` read over ``index``, and what was kept or left out."""
-    engine = Engine.open(index)
     out, counts = [], Counter()
-    for g in evaluation.load_gold(gold):
-        try:
-            hits = engine.search(g.question, k=DEPTH)
-        except EvqaError:  # a question with nothing to search for
+    for g, hits in _searched(gold, index):
+        if hits is None:
             counts["no search"] += 1
             continue
         example = _example(g, hits, set_name(gold))
@@ -45,6 +42,18 @@ def gold_examples(gold: Path, index: Path) -> tuple[list[SquadExample], Counter]
         if example:
             out.append(example)
     return out, counts
+
+
+def _searched(gold: Path, index: Path):
+    """Each question of ``gold`` with the top DEPTH passages of ``index`` retrieved for it
+    (None for a question with nothing to search for)."""
+    engine = Engine.open(index)
+    for g in evaluation.load_gold(gold):
+        try:
+            hits = engine.search(g.question, k=DEPTH)
+        except EvqaError:
+            hits = None
+        yield g, hits
 
 
 def _example(g, hits, name: str) -> SquadExample | None:
@@ -69,16 +78,9 @@ def gold_distractors(gold: Path, index: Path, n: int) -> dict[str, tuple[str, ..
     best-ranked passages of ``index`` retrieved for it that hold none of its answers: the
     passages the reader reads beside the right one at query time (``train_reader.py
     --extra-distractors retrieved``), by the example's qid."""
-    engine = Engine.open(index)
     out = {}
-    for g in evaluation.load_gold(gold):
-        if not g.answerable:
-            continue
-        try:
-            hits = engine.search(g.question, k=DEPTH)
-        except EvqaError:
-            continue
-        example = _example(g, hits, set_name(gold))
+    for g, hits in _searched(gold, index):
+        example = _example(g, hits, set_name(gold)) if hits and g.answerable else None
         if example:
             out[example.qid] = _distractors(g.answers, hits, example.context, n)
     return out
