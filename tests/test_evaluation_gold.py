@@ -331,6 +331,8 @@ def test_gold_answers_occur_in_cleaned_articles():
         ("fresh8", 72),
         ("fresh9", 72),
         ("fresh10", 72),
+        ("fresh11", 72),
+        ("fresh12", 72),
     ],
 )
 def test_the_news_sets_answers_are_in_their_articles(name, questions):
