@@ -10,10 +10,14 @@ has "."; see evqa.evaluation.gold.answer_problem) is left out, and so is a quest
 with none, so that ``evqa eval`` reads the gold file; the report line counts them.
 
 By default the articles are the reader's validation articles (never trained on).
-``--keywords content`` (or ``opening``) writes each question as the keyword query a
-search box gets ("duke battle Hastings"; evqa.reader.data.keyword_query), to measure how
-the answers hold when people do not type whole questions. ``--fold K/N`` writes fold K of
-N of the reader's training articles instead, for ``eval/fit_calibration.py --cross-fit``.
+``--articles train`` writes the reader's training articles instead, every question of split
+"train": indexed with ``evqa index build``, ``eval/train_reader.py --squad-share 0 --extra
+GOLD INDEX`` trains on their questions over the index's chunks, as the reader reads at query
+time, not over SQuAD's paragraphs. ``--keywords content`` (or ``opening``) writes each
+question as the keyword query a search box gets ("duke battle Hastings";
+evqa.reader.data.keyword_query), to measure how the answers hold when people do not type
+whole questions. ``--fold K/N`` writes fold K of N of the reader's training articles
+instead, for ``eval/fit_calibration.py --cross-fit``.
 
 examples:
   python eval/squad_corpus.py ../shared/data/squad --out /tmp/squad \\
@@ -162,7 +166,9 @@ def main(argv: list[str] | None = None) -> int:
     which.add_argument(
         "--articles",
         default=None,
-        help="comma-separated article titles, as the SQuAD files spell them, or 'all' "
+        help="comma-separated article titles, as the SQuAD files spell them, 'all', or "
+        "'train' (the reader's training articles, every question of split train: "
+        "train_reader.py --squad-share 0 --extra reads them over an index's chunks) "
         f"(default: the reader's held-out ones, {','.join(sorted(VALIDATION_ARTICLES))})",
     )
     which.add_argument(
@@ -198,6 +204,8 @@ def main(argv: list[str] | None = None) -> int:
             chosen = set(VALIDATION_ARTICLES)
         elif a.articles == "all":
             chosen = None
+        elif a.articles == "train":
+            chosen = set(titles) - VALIDATION_ARTICLES
         else:
             among = "articles in the SQuAD files"
             chosen = check_titles(_names(a.articles), titles, "--articles", among)
@@ -207,6 +215,8 @@ def main(argv: list[str] | None = None) -> int:
             among = "chosen articles" if chosen is not None else "articles in the SQuAD files"
             dev = check_titles(_names(a.dev), titles if chosen is None else chosen, "--dev", among)
         corpus, gold, dropped = convert(examples, chosen, dev, a.keywords)
+        if a.articles == "train":
+            gold = [row | {"split": "train"} for row in gold]
     except EvqaError as e:
         print(f"error: {e}", file=sys.stderr)
         return 2

@@ -539,7 +539,8 @@ def main() -> None:
         "--squad-share",
         type=float,
         default=1.0,
-        help="train on this share of the SQuAD training questions (a seeded sample)",
+        help="train on this share of the SQuAD training questions (a seeded sample); 0 for "
+        "none, when they come as an --extra set (eval/squad_corpus.py --articles train)",
     )
     ap.add_argument(
         "--extra",
@@ -569,8 +570,10 @@ def main() -> None:
     args = ap.parse_args()
     if args.init and not args.init.is_file():
         ap.error(f"--init: no weights at {args.init}; give a checkpoint (.pt) or a model.onnx")
-    if not 0.0 < args.squad_share <= 1.0:
-        ap.error(f"--squad-share must be above 0 and at most 1, not {args.squad_share}")
+    if not 0.0 <= args.squad_share <= 1.0:
+        ap.error(f"--squad-share must be from 0 to 1, not {args.squad_share}")
+    if args.squad_share == 0 and not args.extra:
+        ap.error("--squad-share 0 trains on --extra sets only; give at least one --extra")
     if args.cloze and args.cloze_scifact and not (args.cloze_scifact / "corpus.jsonl").is_file():
         ap.error(f"--cloze-scifact: no corpus.jsonl in {args.cloze_scifact} (or '' for none)")
 

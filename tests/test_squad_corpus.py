@@ -76,6 +76,21 @@ def test_choosing_articles_and_leaving_out_v2(tmp_path):
     assert "a3" not in {r["id"] for r in _rows(out / "gold.jsonl")}
 
 
+def test_train_articles_are_all_but_the_held_out_ones_every_question_of_split_train(tmp_path):
+    _write(tmp_path)
+    v1 = json.loads((tmp_path / "squad-v1.1-train.json").read_text())
+    v1["data"].append({"title": "Normans", "paragraphs": [  # a held-out article: never trained on
+        {"context": "Rollo led them.", "qas": [_qa("n1", "Who led them?", ["Rollo"])]},
+    ]})  # fmt: skip
+    (tmp_path / "squad-v1.1-train.json").write_text(json.dumps(v1))
+    out = tmp_path / "out"
+    assert squad_corpus.main([str(tmp_path), "--out", str(out), "--articles", "train"]) == 0
+    assert [r["id"] for r in _rows(out / "corpus.jsonl")] == ["solar_boats", "wind"]
+    gold = _rows(out / "gold.jsonl")
+    assert [r["id"] for r in gold] == ["a1", "a2", "b1", "a3"]
+    assert {r["split"] for r in gold} == {"train"}
+
+
 def test_missing_files_or_unknown_articles_exit_2(tmp_path, capsys):
     assert squad_corpus.main([str(tmp_path), "--out", str(tmp_path / "o")]) == 2
     assert "missing SQuAD file" in capsys.readouterr().err

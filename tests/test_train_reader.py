@@ -229,8 +229,10 @@ def test_a_bad_leave_out_fold_is_a_usage_error_before_any_training(
     ("flags", "message"),
     [
         (["--init", "missing.onnx"], "--init: no weights at"),
-        (["--squad-share", "2"], "--squad-share must be above 0 and at most 1, not 2.0"),
-        (["--squad-share", "0"], "--squad-share must be above 0 and at most 1, not 0.0"),
+        (["--squad-share", "2"], "--squad-share must be from 0 to 1, not 2.0"),
+        (["--squad-share", "-0.5"], "--squad-share must be from 0 to 1, not -0.5"),
+        # no SQuAD and nothing else would train on nothing
+        (["--squad-share", "0"], "--squad-share 0 trains on --extra sets only; give at least"),
     ],
 )
 def test_bad_init_or_squad_share_is_a_usage_error_before_any_training(
