@@ -30,30 +30,28 @@ from evqa.reader.data import SquadExample  # noqa: E402
 DEPTH = 20  # passages looked through for one that holds the answer
 
 
-def gold_examples(gold: Path, index: Path) -> tuple[list[SquadExample], Counter]:
-    """The examples of ``gold`` read over ``index``, and what was kept or left out."""
-    out, counts = [], Counter()
-    for g, hits in _searched(gold, index):
-        if hits is None:
+def gold_examples(
+    gold: Path, index: Path, distractors: int = 0
+) -> tuple[list[SquadExample], Counter, dict[str, tuple[str, ...]]]:
+    """The examples of ``gold`` read over ``index``, what was kept or left out, and, by
+    qid, each answerable example's ``distractors`` best-ranked passages retrieved for it
+    that hold none of its answers: the passages the reader reads beside the right one at
+    query time (``train_reader.py --extra-distractors retrieved``; none when 0)."""
+    engine = Engine.open(index)
+    out, counts, near = [], Counter(), {}
+    for g in evaluation.load_gold(gold):
+        try:
+            hits = engine.search(g.question, k=DEPTH)
+        except EvqaError:  # a question with nothing to search for
             counts["no search"] += 1
             continue
         example = _example(g, hits, set_name(gold))
         counts["kept" if example else "answer not retrieved"] += 1
         if example:
             out.append(example)
-    return out, counts
-
-
-def _searched(gold: Path, index: Path):
-    """Each question of ``gold`` with the top DEPTH passages of ``index`` retrieved for it
-    (None for a question with nothing to search for)."""
-    engine = Engine.open(index)
-    for g in evaluation.load_gold(gold):
-        try:
-            hits = engine.search(g.question, k=DEPTH)
-        except EvqaError:
-            hits = None
-        yield g, hits
+        if example and example.answers and distractors:
+            near[example.qid] = _distractors(g.answers, hits, example.context, distractors)
+    return out, counts, near
 
 
 def _example(g, hits, name: str) -> SquadExample | None:
@@ -71,19 +69,6 @@ def _example(g, hits, name: str) -> SquadExample | None:
             start, text = place
             return SquadExample(h.chunk.doc_id, qid, g.question, h.chunk.text, (text,), start)
     return None
-
-
-def gold_distractors(gold: Path, index: Path, n: int) -> dict[str, tuple[str, ...]]:
-    """For each answerable question of ``gold`` that gives an example, the ``n``
-    best-ranked passages of ``index`` retrieved for it that hold none of its answers: the
-    passages the reader reads beside the right one at query time (``train_reader.py
-    --extra-distractors retrieved``), by the example's qid."""
-    out = {}
-    for g, hits in _searched(gold, index):
-        example = _example(g, hits, set_name(gold)) if hits and g.answerable else None
-        if example:
-            out[example.qid] = _distractors(g.answers, hits, example.context, n)
-    return out
 
 
 def _distractors(answers, hits, own: str, n: int) -> tuple[str, ...]:
@@ -109,7 +94,7 @@ def main() -> None:
     ap.add_argument("index", type=Path)
     args = ap.parse_args()
     try:
-        out, counts = gold_examples(args.gold, args.index)
+        out, counts, _ = gold_examples(args.gold, args.index)
     except EvqaError as e:
         sys.exit(f"error: {e}")
     print(dict(counts))

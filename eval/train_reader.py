@@ -30,7 +30,8 @@ normalisation" of Clark & Gardner 2018), so that span scores compare across pass
 they must end to end. The distractors are not taught as "no answer". With
 ``--extra-distractors retrieved`` an ``--extra`` question's distractors are instead the
 best-ranked passages retrieved for it that hold none of its answers (from any article,
-``eval/gold_examples.py``'s ``gold_distractors``): what it is read beside at query time.
+``eval/gold_examples.py``, searched once with the examples): what it is read beside at
+query time.
 
 With ``--extra GOLD INDEX`` (repeatable) an evqa gold set's questions are trained on too,
 each with the passage of INDEX it would be read in (``eval/gold_examples.py``), seen
@@ -316,27 +317,19 @@ def cloze_documents(train, scifact: Path | None):
     return wiki, abstracts
 
 
-def extra_distractors(sets, n: int) -> dict[str, tuple[str, ...]]:
-    """The ``--extra`` sets' answerable questions' retrieved distractors, by qid
-    (``eval/gold_examples.py``'s ``gold_distractors``)."""
-    from gold_examples import gold_distractors
-
-    out = {}
-    for gold, index in sets:
-        out |= gold_distractors(gold, index, n)
-    return out
-
-
-def extra_examples(sets) -> list:
-    """The ``--extra`` gold sets' questions as training examples."""
+def extra_examples(sets, distractors: int = 0) -> tuple[list, dict[str, tuple[str, ...]]]:
+    """The ``--extra`` gold sets' questions as training examples, and, with
+    ``distractors``, their answerable questions' retrieved distractors by qid
+    (``eval/gold_examples.py``; ``--extra-distractors retrieved``)."""
     from gold_examples import gold_examples
 
-    out = []
+    out, near = [], {}
     for gold, index in sets:
-        examples, counts = gold_examples(gold, index)
+        examples, counts, chosen = gold_examples(gold, index, distractors)
         print(f"{gold}: {dict(counts)}", flush=True)
         out += examples
-    return out
+        near |= chosen
+    return out, near
 
 
 def load_encoder(model_dir: Path):
@@ -597,7 +590,9 @@ def main() -> None:
     train, val = rdata.load_split(args.squad, with_v2=not args.no_v2)
     if args.squad_share < 1.0:
         train = random.Random(args.seed).sample(train, round(len(train) * args.squad_share))
-    extra = extra_examples(args.extra) * args.extra_repeat
+    retrieved = args.distractors if args.extra_distractors == "retrieved" else 0
+    extra, chosen = extra_examples(args.extra, retrieved)
+    extra = extra * args.extra_repeat
     if args.leave_out:
         k, n = args.leave_out
         left_out = rdata.fold_articles([e.article for e in train], k, n)
@@ -615,9 +610,6 @@ def main() -> None:
     pad_id = tok.token_to_id("[PAD]")
     loss_fn = nn.CrossEntropyLoss()
     if args.distractors:
-        chosen = None
-        if args.extra_distractors == "retrieved":
-            chosen = extra_distractors(args.extra, args.distractors)
         windows, groups, _ = grouped_windows(
             tok, train, args.distractors, args, random.Random(args.seed), chosen
         )

@@ -96,7 +96,7 @@ def test_distractors_are_the_best_ranked_other_passages_holding_no_answer():
     assert gold_examples._distractors(("1400",), hits, WINS, 1) == (CREW,)
 
 
-def test_gold_distractors_names_each_answerable_example_by_its_qid(tmp_path, monkeypatch):
+def test_gold_examples_name_each_answerable_examples_distractors_by_its_qid(tmp_path, monkeypatch):
     gold = tmp_path / "fresh.jsonl"
     rows = [
         {"id": "g1", "question": "Who steered Helios?", "answers": ["Mara Vent"],
@@ -112,4 +112,7 @@ def test_gold_distractors_names_each_answerable_example_by_its_qid(tmp_path, mon
             return hits
 
     monkeypatch.setattr(gold_examples.Engine, "open", lambda index: Engine())
-    assert gold_examples.gold_distractors(gold, tmp_path, 2) == {"fresh:g1": (HALL,)}
+    examples, counts, near = gold_examples.gold_examples(gold, tmp_path, 2)
+    assert [e.qid for e in examples] == ["fresh:g1", "fresh:g2"] and counts["kept"] == 2
+    assert near == {"fresh:g1": (HALL,)}
+    assert gold_examples.gold_examples(gold, tmp_path)[2] == {}  # none asked for

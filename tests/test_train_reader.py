@@ -280,12 +280,14 @@ def _fake_gold_examples(monkeypatch) -> list[tuple[Path, Path]]:
     """``gold_examples.gold_examples`` answering from EXAMPLES: a.jsonl gives the first two,
     b.jsonl the third; returns the (gold, index) pairs it was asked for."""
     asked = []
-    sets = {"a.jsonl": (EXAMPLES[:2], Counter(kept=2, **{"answer not retrieved": 1})),
-            "b.jsonl": (EXAMPLES[2:], Counter(kept=1))}  # fmt: skip
+    sets = {"a.jsonl": (EXAMPLES[:2], Counter(kept=2, **{"answer not retrieved": 1}),
+                        {"a": (CITY,)}),
+            "b.jsonl": (EXAMPLES[2:], Counter(kept=1), {})}  # fmt: skip
 
-    def fake(gold: Path, index: Path):
-        asked.append((gold, index))
-        return sets[gold.name]
+    def fake(gold: Path, index: Path, distractors: int = 0):
+        asked.append((gold, index, distractors))
+        examples, counts, near = sets[gold.name]
+        return examples, counts, near if distractors else {}
 
     module = types.ModuleType("gold_examples")
     module.gold_examples = fake
@@ -296,9 +298,17 @@ def _fake_gold_examples(monkeypatch) -> list[tuple[Path, Path]]:
 def test_extra_examples_are_each_gold_sets_examples_in_order(monkeypatch):
     asked = _fake_gold_examples(monkeypatch)
     sets = [(Path("b.jsonl"), Path("idx-b")), (Path("a.jsonl"), Path("idx-a"))]
-    out = train_reader.extra_examples(sets)
+    out, near = train_reader.extra_examples(sets)
     assert [e.qid for e in out] == ["c", "a", "b"]
-    assert asked == sets
+    assert asked == [(g, i, 0) for g, i in sets] and near == {}
+
+
+def test_extra_examples_gather_each_sets_distractors_from_the_same_search(monkeypatch):
+    asked = _fake_gold_examples(monkeypatch)
+    sets = [(Path("b.jsonl"), Path("idx-b")), (Path("a.jsonl"), Path("idx-a"))]
+    out, near = train_reader.extra_examples(sets, 1)
+    assert [e.qid for e in out] == ["c", "a", "b"] and near == {"a": (CITY,)}
+    assert asked == [(g, i, 1) for g, i in sets]  # each set searched once
 
 
 def test_extra_examples_print_one_count_line_per_gold_set(monkeypatch, capsys):
