@@ -35,7 +35,7 @@ import json
 import re
 import sys
 from collections import Counter
-from collections.abc import Collection, Iterable
+from collections.abc import Callable, Collection, Iterable
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -65,10 +65,11 @@ def doc_id(title: str) -> str:
 def convert(
     examples: Iterable[SquadExample],
     articles: set[str] | None,
-    dev: set[str],
+    split: Callable[[str], str],
     keywords: str | None = None,
 ) -> tuple[list[dict], list[dict], Counter[str]]:
-    """(corpus rows, gold rows, what was dropped) of the chosen articles over ``examples``
+    """(corpus rows, gold rows, what was dropped) of the chosen articles over ``examples``,
+    each question in the split ``split(its article)``
     (v1.1's then v2.0's: a question id seen once is not repeated; a paragraph seen once is
     not repeated), the questions rewritten by ``keyword_query(question, keywords)`` when it
     is given. A gold answer no answer can match (evqa.evaluation.gold.answer_problem: "."
@@ -92,7 +93,7 @@ def convert(
             dropped["questions"] += 1
             gold[e.qid] = {}  # seen: not taken from a later file either
             continue
-        gold[e.qid] = _gold_row(e, answers, e.article in dev, keywords)
+        gold[e.qid] = _gold_row(e, answers, split(e.article), keywords)
     _check_doc_ids(paragraphs)
     corpus = [
         {"id": doc_id(t), "title": t.replace("_", " "), "text": "\n\n".join(ps)}
@@ -138,14 +139,14 @@ def check_titles(names: set[str], titles: Collection[str], flag: str, among: str
     )
 
 
-def _gold_row(e: SquadExample, answers: list[str], dev: bool, keywords: str | None) -> dict:
+def _gold_row(e: SquadExample, answers: list[str], split: str, keywords: str | None) -> dict:
     question = " ".join(e.question.split())
     row = {
         "id": e.qid,
         "question": keyword_query(question, keywords) if keywords else question,
         "answers": answers,
         "doc_ids": [doc_id(e.article)] if answers else [],
-        "split": "dev" if dev else "test",
+        "split": split,
     }
     if not answers:
         row["type"] = "unanswerable"
@@ -214,9 +215,13 @@ def main(argv: list[str] | None = None) -> int:
         else:
             among = "chosen articles" if chosen is not None else "articles in the SQuAD files"
             dev = check_titles(_names(a.dev), titles if chosen is None else chosen, "--dev", among)
-        corpus, gold, dropped = convert(examples, chosen, dev, a.keywords)
-        if a.articles == "train":
-            gold = [row | {"split": "train"} for row in gold]
+
+        def split(article: str) -> str:
+            if a.articles == "train":
+                return "train"
+            return "dev" if article in dev else "test"
+
+        corpus, gold, dropped = convert(examples, chosen, split, a.keywords)
     except EvqaError as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
